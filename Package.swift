@@ -1,0 +1,19 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Strata",
+    products: [
+        .library(name: "Strata", targets: ["Strata"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "StrataCore", dependencies: ["CBLAS"]),
+        .target(name: "Strata", dependencies: ["StrataCore"]),
+        .executableTarget(name: "mlp-softmax", dependencies: ["Strata"], path: "Sources/Examples/mlp-softmax"),
+        .executableTarget(name: "mlp-binary", dependencies: ["Strata"], path: "Sources/Examples/mlp-binary"),
+        .executableTarget(name: "training-examples", dependencies: ["Strata"], path: "Sources/Examples/training-examples"),
+        .target(name: "TestSupport", dependencies: ["StrataCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,2 @@
+// The module users import: `import Strata` brings the whole public API (as NIO re-exports NIOCore).
+@_exported import StrataCore

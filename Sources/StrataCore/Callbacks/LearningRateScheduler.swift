@@ -1,0 +1,24 @@
+/// Keras `LearningRateScheduler(schedule)`: at the start of each epoch sets the learning rate to
+/// `schedule(epoch, currentLearningRate)`.
+public final class LearningRateScheduler: Callback {
+    public let schedule: (Int, Float) -> Float
+    public let verbose: Int
+
+    public init(_ schedule: @escaping (_ epoch: Int, _ lr: Float) -> Float, verbose: Int = 0) {
+        self.schedule = schedule
+        self.verbose = verbose
+    }
+
+    public func onEpochBegin(_ epoch: Int, model: Sequential) throws {
+        guard let opt = model.optimizer else { return }
+        let lr = schedule(epoch, opt.learningRate)
+        guard lr.isFinite else {
+            throw StrataError.invalidArgument("LearningRateScheduler returned \(lr) for epoch \(epoch)",
+                                              hint: "the schedule must return a finite learning rate")
+        }
+        opt.learningRate = lr
+        if verbose > 0 && model.isPrintingRank {
+            print("\nEpoch \(epoch + 1): LearningRateScheduler setting learning rate to \(lr).")
+        }
+    }
+}

@@ -1,0 +1,89 @@
+/// Keras's activation functions, by their Keras names.
+///
+/// - `hard_sigmoid` is Keras 3's `relu6(x + 3) / 6`; `hardSigmoidLegacy` is Keras 2 / tf-keras's `clip(0.2x + 0.5, 0, 1)`,
+///   used only for models loaded from files those versions wrote (so their predictions match).
+/// - `elu(x) = x > 0 ? x : e^x - 1`; `selu(x) = 1.0507 * (x > 0 ? x : 1.6733 (e^x - 1))`; `softplus = log(1 + e^x)`;
+///   `softsign = x / (1 + |x|)`; `softmax` is over the last axis.
+public enum ActivationFunction: String, CaseIterable, Sendable {
+    case linear, relu, sigmoid, tanh, softmax, elu, selu, softplus, softsign
+    case hardSigmoid = "hard_sigmoid"
+    case hardSigmoidLegacy = "hard_sigmoid_legacy"
+
+    static let seluScale: Float = 1.0507009873554805
+    static let seluAlpha: Float = 1.6732632423543772
+
+    /// Parses a Keras activation name (`None` and `"linear"` both mean linear).
+    public init(kerasName: String) throws {
+        let n = kerasName.lowercased()
+        if n == "none" || n.isEmpty { self = .linear; return }
+        guard let f = ActivationFunction(rawValue: n), f != .hardSigmoidLegacy else {
+            throw StrataError.invalidArgument(
+                "unknown activation '\(kerasName)'",
+                hint: "use one of: " + ActivationFunction.allCases.filter { $0 != .hardSigmoidLegacy }
+                    .map(\.rawValue).joined(separator: ", "))
+        }
+        self = f
+    }
+
+    /// The name Keras writes in configs.
+    public var kerasName: String { self == .hardSigmoidLegacy ? "hard_sigmoid" : rawValue }
+
+    /// `y = f(x)`; `x` and `y` have the same shape and may be the same tensor.
+    public func apply(_ x: Tensor, into y: Tensor) {
+        let n = x.count, px = x.pointer, py = y.pointer
+        switch self {
+        case .linear: if px != py { py.update(from: px, count: n) }
+        case .relu: for i in 0..<n { py[i] = max(px[i], 0) }
+        case .sigmoid: for i in 0..<n { py[i] = Kernels.sigmoid(px[i]) }
+        case .tanh: for i in 0..<n { py[i] = Kernels.tanh(px[i]) }
+        case .hardSigmoid: for i in 0..<n { py[i] = min(max(px[i] / 6 + 0.5, 0), 1) }
+        case .hardSigmoidLegacy: for i in 0..<n { py[i] = min(max(0.2 * px[i] + 0.5, 0), 1) }
+        case .elu: for i in 0..<n { let v = px[i]; py[i] = v > 0 ? v : Kernels.exp(v) - 1 }
+        case .selu:
+            let s = Self.seluScale, a = Self.seluAlpha
+            for i in 0..<n { let v = px[i]; py[i] = v > 0 ? s * v : s * a * (Kernels.exp(v) - 1) }
+        case .softplus: for i in 0..<n { py[i] = Kernels.softplus(px[i]) }
+        case .softsign: for i in 0..<n { let v = px[i]; py[i] = v / (1 + abs(v)) }
+        case .softmax:
+            let cols = x.shape.last ?? 1
+            let rows = cols == 0 ? 0 : n / cols
+            for r in 0..<rows {
+                let xr = px + r &* cols, yr = py + r &* cols
+                var m = -Float.infinity
+                for j in 0..<cols { m = max(m, xr[j]) }
+                var s: Float = 0
+                for j in 0..<cols { let e = Kernels.exp(xr[j] - m); yr[j] = e; s += e }
+                let inv = 1 / s
+                for j in 0..<cols { yr[j] *= inv }
+            }
+        }
+    }
+
+    /// `dx = dy * f'(x)`, given the input `x` and output `y` of `apply`. `dx` may alias `dy`.
+    public func gradient(x: Tensor, y: Tensor, dy: Tensor, into dx: Tensor) {
+        let n = x.count, px = x.pointer, py = y.pointer, pg = dy.pointer, pd = dx.pointer
+        switch self {
+        case .linear: if pg != pd { pd.update(from: pg, count: n) }
+        case .relu: for i in 0..<n { pd[i] = px[i] > 0 ? pg[i] : 0 }
+        case .sigmoid: for i in 0..<n { let s = py[i]; pd[i] = pg[i] * s * (1 - s) }
+        case .tanh: for i in 0..<n { let t = py[i]; pd[i] = pg[i] * (1 - t * t) }
+        case .hardSigmoid: for i in 0..<n { let v = px[i]; pd[i] = (v > -3 && v < 3) ? pg[i] / 6 : 0 }
+        case .hardSigmoidLegacy: for i in 0..<n { let v = px[i]; pd[i] = (v > -2.5 && v < 2.5) ? pg[i] * 0.2 : 0 }
+        case .elu: for i in 0..<n { pd[i] = px[i] > 0 ? pg[i] : pg[i] * (py[i] + 1) }
+        case .selu:
+            let s = Self.seluScale, a = Self.seluAlpha
+            for i in 0..<n { pd[i] = px[i] > 0 ? pg[i] * s : pg[i] * (py[i] + s * a) }
+        case .softplus: for i in 0..<n { pd[i] = pg[i] * Kernels.sigmoid(px[i]) }
+        case .softsign: for i in 0..<n { let d = 1 + abs(px[i]); pd[i] = pg[i] / (d * d) }
+        case .softmax:
+            let cols = x.shape.last ?? 1
+            let rows = cols == 0 ? 0 : n / cols
+            for r in 0..<rows {
+                let yr = py + r &* cols, gr = pg + r &* cols, dr = pd + r &* cols
+                var dot: Float = 0
+                for j in 0..<cols { dot += gr[j] * yr[j] }
+                for j in 0..<cols { dr[j] = yr[j] * (gr[j] - dot) }
+            }
+        }
+    }
+}

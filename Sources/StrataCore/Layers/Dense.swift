@@ -1,0 +1,101 @@
+/// Keras `Dense(units)`: `y = activation(x · kernel + bias)`, kernel `(in, units)`, bias `(units,)`.
+/// On inputs of rank > 2 it applies to the last axis (keras/src/layers/core/dense.py).
+public final class Dense: LogitsProducing {
+    public let className = "Dense"
+    public var name: String
+    public let units: Int
+    public let activation: ActivationFunction
+    public let useBias: Bool
+    public let kernelInitializer: Initializer
+    public let biasInitializer: Initializer
+    public let inputSpec: InputSpec?
+    private let inputError: StrataError?
+
+    public private(set) var weightHandles: [ParameterHandle] = []
+    private var kernel: ParameterHandle?
+    private var bias: ParameterHandle?
+    private var inputDim = 0
+    private var workspace = Workspace()
+    private var lastInput: Tensor?
+    private var lastZ: Tensor?
+    private var lastY: Tensor?
+
+    public init(_ units: Int, activation: ActivationFunction = .linear, useBias: Bool = true,
+                kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+                inputShape: [Int]? = nil, inputDim: Int? = nil, batchSize: Int? = nil, batchInputShape: [Int]? = nil,
+                name: String = "") {
+        self.units = units
+        self.activation = activation
+        self.useBias = useBias
+        self.kernelInitializer = kernelInitializer
+        self.biasInitializer = biasInitializer
+        self.name = name
+        switch InputSpec.resolve(layer: name.isEmpty ? "Dense" : name, inputShape: inputShape, inputDim: inputDim,
+                                 batchSize: batchSize, batchInputShape: batchInputShape) {
+        case let .success(s): inputSpec = s; inputError = nil
+        case let .failure(e): inputSpec = nil; inputError = e
+        }
+    }
+
+    public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
+        if let inputError { throw inputError }
+        guard units > 0 else {
+            throw StrataError.invalidModel(layer: name, "units must be positive, got \(units)", hint: "use Dense(n) with n >= 1")
+        }
+        guard let last = inputShape.last, last > 0 else {
+            throw StrataError.invalidModel(layer: name, "Dense needs an input with a last axis, got shape \(inputShape)",
+                                           hint: "add Flatten() before Dense or give inputShape")
+        }
+        inputDim = last
+        let k = weights.add("kernel", shape: [last, units], initializer: kernelInitializer)
+        kernel = k
+        weightHandles = [k]
+        if useBias {
+            let b = weights.add("bias", shape: [units], initializer: biasInitializer)
+            bias = b
+            weightHandles.append(b)
+        }
+        return Array(inputShape.dropLast()) + [units]
+    }
+
+    public var outputActivation: ActivationFunction { activation }
+    public var logits: Tensor { lastZ! }
+
+    public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
+        let rows = x.count / inputDim
+        let outShape = Array(x.shape.dropLast()) + [units]
+        let z = workspace.buffer(0, outShape)
+        BLAS.gemm(x, rowsA: rows, colsA: inputDim, context.parameters.value(kernel!), rowsB: inputDim, colsB: units, into: z)
+        if let bias { Kernels.addRowVector(z, context.parameters.value(bias), rows: rows, cols: units) }
+        lastInput = x
+        lastZ = z
+        if activation == .linear { lastY = z; return z }
+        let y = workspace.buffer(1, outShape)
+        activation.apply(z, into: y)
+        lastY = y
+        return y
+    }
+
+    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
+        if activation == .linear { return backward(fromLogits: dy, context: context) }
+        let dz = workspace.buffer(2, dy.shape)
+        activation.gradient(x: lastZ!, y: lastY!, dy: dy, into: dz)
+        return backward(fromLogits: dz, context: context)
+    }
+
+    public func backward(fromLogits dz: Tensor, context: LayerContext) -> Tensor {
+        let x = lastInput!
+        let rows = x.count / inputDim
+        let p = context.parameters
+        BLAS.gemm(x, rowsA: rows, colsA: inputDim, transA: true, dz, rowsB: rows, colsB: units,
+                  into: p.gradient(kernel!), beta: 1)
+        if let bias { Kernels.accumulateColumnSums(dz, rows: rows, cols: units, into: p.gradient(bias)) }
+        let dx = workspace.buffer(3, x.shape)
+        BLAS.gemm(dz, rowsA: rows, colsA: units, p.value(kernel!), rowsB: inputDim, colsB: units, transB: true, into: dx)
+        return dx
+    }
+
+    public var config: [String: JSONValue] {
+        ["units": JSONValue(units), "activation": .string(activation.kerasName), "use_bias": .bool(useBias)]
+    }
+}

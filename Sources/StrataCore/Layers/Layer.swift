@@ -1,0 +1,124 @@
+/// What the first layer of a model says about its input (Keras's `input_shape`, `input_dim`, `batch_size`,
+/// `batch_input_shape`). Shapes exclude the batch axis; `batchSize` is the GLOBAL batch.
+public struct InputSpec: Equatable, Sendable {
+    public var shape: [Int]?
+    public var batchSize: Int?
+    public init(shape: [Int]? = nil, batchSize: Int? = nil) { self.shape = shape; self.batchSize = batchSize }
+
+    /// Combines Keras's four ways to give an input shape; contradictions are errors naming the layer.
+    public static func resolve(layer: String, inputShape: [Int]?, inputDim: Int?, batchSize: Int?,
+                               batchInputShape: [Int]?) -> Result<InputSpec?, StrataError> {
+        var shape = inputShape
+        var batch = batchSize
+        if let d = inputDim {
+            if let s = shape, s != [d] {
+                return .failure(.invalidModel(layer: layer, "inputDim \(d) contradicts inputShape \(s)",
+                                              hint: "give only one of inputShape and inputDim"))
+            }
+            shape = [d]
+        }
+        if let b = batchInputShape {
+            guard b.count >= 2 else {
+                return .failure(.invalidModel(layer: layer, "batchInputShape \(b) needs a batch size and at least one more axis",
+                                              hint: "write it as [batch, ...inputShape], e.g. [32, 8, 16]"))
+            }
+            let s = Array(b.dropFirst())
+            if let given = shape, given != s {
+                return .failure(.invalidModel(layer: layer, "batchInputShape \(b) contradicts inputShape \(given)",
+                                              hint: "give either batchInputShape or inputShape with batchSize"))
+            }
+            if let bs = batch, bs != b[0] {
+                return .failure(.invalidModel(layer: layer, "batchInputShape \(b) contradicts batchSize \(bs)",
+                                              hint: "give the batch size once"))
+            }
+            shape = s
+            batch = b[0]
+        }
+        if let s = shape, s.contains(where: { $0 <= 0 }) {
+            return .failure(.invalidModel(layer: layer, "input shape \(s) has a dimension that is not positive",
+                                          hint: "every input dimension must be a positive integer"))
+        }
+        if let b = batch, b <= 0 {
+            return .failure(.invalidModel(layer: layer, "batch size \(b) is not positive", hint: "use a positive batch size"))
+        }
+        if shape == nil && batch == nil { return .success(nil) }
+        return .success(InputSpec(shape: shape, batchSize: batch))
+    }
+}
+
+/// What a layer's forward and backward passes may need besides their input.
+public struct LayerContext {
+    /// Training mode (dropout active); `fit` passes true, `evaluate` and `predict` false.
+    public var training: Bool
+    public var parameters: Parameters
+    /// The optimizer step (iterations before this update): keys dropout masks.
+    public var step: Int
+    /// Global position, within the global batch, of this rank's first row: keys dropout masks per sample.
+    public var firstRow: Int
+    /// The run's seed.
+    public var seed: UInt64
+    /// This layer's position in the model (so two Dropout layers draw different masks).
+    public var layerIndex: Int
+
+    public init(training: Bool, parameters: Parameters, step: Int = 0, firstRow: Int = 0, seed: UInt64 = 0,
+                layerIndex: Int = 0) {
+        self.training = training
+        self.parameters = parameters
+        self.step = step
+        self.firstRow = firstRow
+        self.seed = seed
+        self.layerIndex = layerIndex
+    }
+}
+
+/// A Keras layer with explicit forward and backward passes (no tape: a Sequential model is a chain).
+///
+/// `build` declares weights and returns the output shape (both without the batch axis). `forward` caches what
+/// `backward` needs; `backward` ADDS the weight gradients into the gradient buffer and returns `dx`.
+public protocol Layer: AnyObject {
+    /// Keras's class name (`Dense`).
+    var className: String { get }
+    /// The layer's name (`dense_1`); set by the model when empty.
+    var name: String { get set }
+    /// Input information given to this layer (meaningful on the first layer).
+    var inputSpec: InputSpec? { get }
+    /// Declares weights for `inputShape` and returns the output shape.
+    func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int]
+    /// The weights declared by `build`, in Keras's order.
+    var weightHandles: [ParameterHandle] { get }
+    func forward(_ x: Tensor, context: LayerContext) -> Tensor
+    func backward(_ dy: Tensor, context: LayerContext) -> Tensor
+    /// Keras's `get_config()` for this layer (without `name`, which the model adds).
+    var config: [String: JSONValue] { get }
+    /// Non-trainable state carried across batches (stateful RNNs): empty for most layers.
+    var states: [Tensor] { get }
+    /// Resets carried state (stateful RNNs); nothing for most layers.
+    func resetStates()
+}
+
+extension Layer {
+    public var states: [Tensor] { [] }
+    public func resetStates() {}
+    /// Default Keras name stem: `Dense` -> `dense`, `MaxPooling2D` -> `max_pooling2d`.
+    public var nameStem: String {
+        var out = ""
+        let chars = Array(className)
+        for (i, c) in chars.enumerated() {
+            if c.isUppercase && i > 0 && (chars[i - 1].isLowercase || (i + 1 < chars.count && chars[i + 1].isLowercase)) {
+                out += "_"
+            }
+            out += c.lowercased()
+        }
+        return out
+    }
+}
+
+/// A layer whose output is `activation(z)` for a pre-activation `z` it keeps: losses that Keras's TensorFlow
+/// backend computes from logits (softmax/sigmoid + crossentropy) use `logits` and start backward at `z`.
+public protocol LogitsProducing: Layer {
+    var outputActivation: ActivationFunction { get }
+    /// The pre-activation of the last forward pass.
+    var logits: Tensor { get }
+    /// Backward pass starting from the gradient with respect to `logits`.
+    func backward(fromLogits dz: Tensor, context: LayerContext) -> Tensor
+}

@@ -1,0 +1,20 @@
+/// Keras `to_categorical(y, num_classes)`: one-hot rows for integer labels (fractions truncate, as `int64`
+/// conversion does). A trailing axis of size 1 is dropped; `numClasses` defaults to `max(y) + 1`.
+public func toCategorical(_ labels: [Int], numClasses: Int? = nil) -> Tensor {
+    let c = numClasses ?? ((labels.max() ?? -1) + 1)
+    let out = Tensor(zeros: [labels.count, c])
+    for (i, l) in labels.enumerated() {
+        precondition(l >= 0 && l < c, "label \(l) at index \(i) is outside [0, \(c)): pass numClasses larger than every label")
+        out[flat: i * c + l] = 1
+    }
+    return out
+}
+
+/// `toCategorical` for a tensor of labels (`(N,)` or `(N, 1)`, or any shape: the classes become a new last axis).
+public func toCategorical(_ labels: Tensor, numClasses: Int? = nil) -> Tensor {
+    var shape = labels.shape
+    if shape.count > 1 && shape.last == 1 { shape.removeLast() }
+    let ints = labels.scalars.map { Int($0) }
+    let flat = toCategorical(ints, numClasses: numClasses)
+    return flat.reshaped(shape + [flat.shape[1]])
+}

@@ -1,0 +1,235 @@
+/// Keras's `Sequential` model: a linear stack of layers, built from the first layer's input shape, trained with
+/// `compile` + `fit`, used with `evaluate` and `predict`.
+///
+/// One seed per model (`Sequential(..., seed: 42)`): weights are initialised from it when the model is built,
+/// and `fit` draws shuffles and dropout masks from it. Without one a seed is drawn, printed and recorded.
+public final class Sequential {
+    public private(set) var layers: [Layer] = []
+    public var name: String
+    /// The seed given by the user, if any.
+    public let requestedSeed: UInt64?
+    /// The seed in use (the requested one, or one drawn when the model was built).
+    public internal(set) var seed: UInt64
+
+    public private(set) var parameters: Parameters?
+    /// Input shape without the batch axis, known once built.
+    public private(set) var inputShape: [Int]?
+    /// Output shape of each layer without the batch axis.
+    public private(set) var layerOutputShapes: [[Int]] = []
+    /// The fixed global batch size, when the first layer gave one (`batchSize` / `batchInputShape`).
+    public private(set) var fixedBatchSize: Int?
+    /// Weight handles of each layer (Keras's order).
+    public private(set) var layerWeights: [[ParameterHandle]] = []
+
+    public internal(set) var optimizer: Optimizer?
+    public internal(set) var optimizerState: OptimizerState?
+    public internal(set) var loss: Loss?
+    public internal(set) var metrics: [Metric] = []
+    var compileError: Error?
+    var metricSpecs: [MetricSpec] = []
+    /// What `compile` was given, for configs and checkpoints (`training_config`).
+    public internal(set) var compileSpec: (optimizer: String, loss: String, metrics: [String])?
+
+    /// Set by callbacks to end `fit` gracefully after the current batch or epoch.
+    public var stopTraining = false
+    /// The training position (epoch, batch, partial sums, history): checkpoints save and restore it.
+    public var trainingState: TrainingState?
+    /// The communicator of the current `fit`/`evaluate`/`predict` (`SingleProcess` otherwise).
+    public internal(set) var communicator: Communicator = SingleProcess()
+    /// Reused step buffers (input, target, per-sample values, output gradient).
+    var trainWork = Workspace()
+    /// Only rank 0 prints.
+    public var isPrintingRank: Bool { communicator.rank == 0 }
+
+    public init(_ layers: [Layer] = [], name: String = "sequential", seed: UInt64? = nil) {
+        self.name = name
+        requestedSeed = seed
+        self.seed = seed ?? 0
+        for l in layers { add(l) }
+    }
+
+    /// Appends a layer (only the first layer needs an input shape).
+    public func add(_ layer: Layer) {
+        if layer.name.isEmpty {
+            let stem = layer.nameStem
+            let taken = Set(layers.map(\.name))
+            var candidate = stem
+            var k = 1
+            while taken.contains(candidate) { candidate = "\(stem)_\(k)"; k += 1 }
+            layer.name = candidate
+        }
+        layers.append(layer)
+        parameters = nil
+    }
+
+    public var isBuilt: Bool { parameters != nil }
+    public var outputShape: [Int]? { layerOutputShapes.last }
+
+    /// Builds every layer from the first layer's input shape (or `inputShape`) and initialises the weights.
+    public func build(inputShape given: [Int]? = nil) throws {
+        guard let first = layers.first else {
+            throw StrataError.usage("the model has no layers", hint: "add layers with Sequential([...]) or model.add(...)")
+        }
+        var shape: [Int]
+        if let s = first.inputSpec?.shape {
+            if let g = given, g != s {
+                throw StrataError.invalidModel(layer: first.name, "the data has samples of shape \(g) but the layer expects \(s)",
+                                               hint: "reshape the data or change the input shape")
+            }
+            shape = s
+        } else if let g = given {
+            shape = g
+        } else {
+            throw StrataError.invalidModel(layer: first.name, "the first layer has no input shape",
+                                           hint: "give the first layer inputShape:, inputDim:, or batchInputShape: (e.g. Dense(32, inputShape: [784]))")
+        }
+        fixedBatchSize = first.inputSpec?.batchSize
+        inputShape = shape
+        var allocator = WeightAllocator()
+        var shapes: [[Int]] = []
+        var perLayer: [[ParameterHandle]] = []
+        for l in layers {
+            let before = allocator.handles.count
+            do {
+                shape = try l.build(inputShape: shape, weights: &allocator)
+            } catch let e as StrataError {
+                if case .invalidModel = e { throw e }
+                throw StrataError.invalidModel(layer: l.name, e.localizedDescription, hint: "")
+            }
+            shapes.append(shape)
+            perLayer.append(Array(allocator.handles[before...]))
+        }
+        layerOutputShapes = shapes
+        layerWeights = perLayer
+        if requestedSeed == nil && seed == 0 {
+            seed = CounterRandom.freshSeed()
+        }
+        let p = Parameters(handles: allocator.handles, count: allocator.total, extras: 1 + metricSpecs.count)
+        p.initialize(seed: seed)
+        parameters = p
+        optimizerState = optimizer.map { OptimizerState(optimizer: $0, parameterCount: p.count) }
+    }
+
+    /// Replaces the run's seed (rank 0's seed under MPI) and re-initialises the weights from it.
+    public func reseed(_ newSeed: UInt64) {
+        seed = newSeed
+        parameters?.initialize(seed: newSeed)
+    }
+
+    // MARK: compile
+
+    /// Keras `compile(optimizer, loss, metrics)`; names are checked when training starts, with a clear error.
+    public func compile(optimizer: Optimizer, loss: Loss, metrics: [MetricSpec] = []) {
+        self.optimizer = optimizer
+        self.loss = loss
+        compileError = nil
+        metricSpecs = metrics
+        self.metrics = []
+        compileSpec = (optimizer.name.lowercased(), loss.name, metrics.map(\.name))
+        if let p = parameters {
+            optimizerState = OptimizerState(optimizer: optimizer, parameterCount: p.count)
+        }
+    }
+
+    public func compile(optimizer: String, loss: String, metrics: [MetricSpec] = []) {
+        do {
+            compile(optimizer: try Optimizers.named(optimizer), loss: try Losses.named(loss), metrics: metrics)
+        } catch { recordCompileError(error, metrics) }
+    }
+
+    public func compile(optimizer: Optimizer, loss: String, metrics: [MetricSpec] = []) {
+        do { compile(optimizer: optimizer, loss: try Losses.named(loss), metrics: metrics) } catch { recordCompileError(error, metrics) }
+    }
+
+    public func compile(optimizer: String, loss: Loss, metrics: [MetricSpec] = []) {
+        do { compile(optimizer: try Optimizers.named(optimizer), loss: loss, metrics: metrics) } catch { recordCompileError(error, metrics) }
+    }
+
+    private func recordCompileError(_ error: Error, _ metrics: [MetricSpec]) {
+        compileError = error
+        metricSpecs = metrics
+    }
+
+    /// Resolves metrics against the output shape (Keras 3's shape rule for "accuracy") and checks compile.
+    func resolveCompile(targetShape: [Int]) throws {
+        if let compileError { throw compileError }
+        guard let loss, optimizer != nil else {
+            throw StrataError.usage("the model is not compiled", hint: "call model.compile(optimizer:loss:metrics:) before fit or evaluate")
+        }
+        metrics = try metricSpecs.map { try $0.resolve(outputShape: outputShape ?? [], targetShape: targetShape, loss: loss) }
+        if let p = parameters, p.extras != 1 + metrics.count { p.setExtras(1 + metrics.count) }
+        let names = ["loss"] + metrics.map(\.name)
+        if Set(names).count != names.count {
+            throw StrataError.invalidArgument("metric names repeat: \(names)", hint: "give each metric a distinct name")
+        }
+    }
+
+    // MARK: weights
+
+    /// Keras `get_weights()`: every weight in Keras's order and shapes (Dense kernel `(in, units)` then bias).
+    public func getWeights() -> [Tensor] {
+        guard let p = parameters else { return [] }
+        return p.handles.map { p.value($0).copy() }
+    }
+
+    /// Keras `set_weights(weights)`: same count, order and shapes as `getWeights()`.
+    public func setWeights(_ weights: [Tensor]) throws {
+        if parameters == nil { try build() }
+        let p = parameters!
+        guard weights.count == p.handles.count else {
+            throw StrataError.invalidArgument("setWeights got \(weights.count) arrays, the model has \(p.handles.count)",
+                                              hint: "pass the arrays in the order of getWeights()")
+        }
+        for (i, (w, h)) in zip(weights, p.handles).enumerated() where w.shape != h.shape {
+            throw StrataError.invalidArgument("weight \(i) (\(h.name)) has shape \(w.shape), expected \(h.shape)",
+                                              hint: "pass the arrays in the order and shapes of getWeights()")
+        }
+        for (w, h) in zip(weights, p.handles) { p.value(h).assign(w) }
+    }
+
+    /// Keras `count_params()`.
+    public func countParams() -> Int { parameters?.count ?? 0 }
+
+    /// Resets the carried state of every stateful layer (Keras 2's `model.reset_states()`).
+    public func resetStates() { for l in layers { l.resetStates() } }
+
+    // MARK: forward / backward
+
+    func forward(_ x: Tensor, training: Bool, step: Int, firstRow: Int, needsInputGradient: Bool = false) -> Tensor {
+        var context = LayerContext(training: training, parameters: parameters!, step: step, firstRow: firstRow, seed: seed)
+        var h = x
+        for (i, l) in layers.enumerated() {
+            context.layerIndex = i
+            h = l.forward(h, context: context)
+        }
+        return h
+    }
+
+    /// The logits of the last layer when the loss should use them (softmax/sigmoid output + crossentropy).
+    func outputLogits() -> (Tensor, ActivationFunction)? {
+        guard let last = layers.last as? LogitsProducing else { return nil }
+        let act = last.outputActivation
+        guard act == .softmax || act == .sigmoid else { return nil }
+        return (last.logits, act)
+    }
+
+    func backward(_ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int) {
+        var context = LayerContext(training: true, parameters: parameters!, step: step, firstRow: firstRow, seed: seed)
+        var g = dy
+        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+            context.layerIndex = i
+            if i == layers.count - 1 && fromLogits, let l = layers[i] as? LogitsProducing {
+                g = l.backward(fromLogits: g, context: context)
+            } else {
+                g = layers[i].backward(g, context: context)
+            }
+        }
+    }
+}
+
+extension Parameters {
+    /// Re-sizes the extra slots after the gradients (one per reported figure).
+    func setExtras(_ n: Int) {
+        replaceGradientBuffer(Tensor(zeros: [count + n]), extras: n)
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+/// Keras 3 `Nadam` (keras/src/optimizers/nadam.py). With `t = iterations + 1`:
+/// `u_t = b1 (1 - 0.5 * 0.96^t)`, `u_{t+1} = b1 (1 - 0.5 * 0.96^(t+1))`, the product `P_t = P_{t-1} u_t` (scalar
+/// state, starts at 1, advanced once per step), `m += (g - m)(1 - b1)`, `v += (g^2 - v)(1 - b2)`,
+/// `mhat = u_{t+1} m / (1 - P_t u_{t+1}) + (1 - u_t) g / (1 - P_t)`, `vhat = v / (1 - b2^t)`,
+/// `p -= lr mhat / (sqrt(vhat) + eps)`. Defaults: lr 0.001, 0.9, 0.999, 1e-7.
+public final class Nadam: Optimizer {
+    public let name = "Nadam"
+    public var learningRate: Float
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    public let decay: Float
+
+    public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7, decay: Float = 0) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.decay = decay
+    }
+
+    public var slotNames: [String] { ["momentum", "velocity"] }
+    public var initialScalars: [Double] { [1.0] }
+
+    public func update(values: Tensor, gradients: Tensor, slots: [Tensor], scalars: inout [Double], iteration: Int, lr: Float) {
+        let t = Float(iteration + 1)
+        let ut = beta1 * (1 - 0.5 * powf(0.96, t))
+        let ut1 = beta1 * (1 - 0.5 * powf(0.96, t + 1))
+        let product = Float(scalars[0]) * ut
+        scalars[0] = Double(product)
+        let productNext = product * ut1
+        let b2Power = powf(beta2, t)
+        let n = values.count, p = values.pointer, g = gradients.pointer, m = slots[0].pointer, v = slots[1].pointer
+        let b1 = beta1, b2 = beta2, eps = epsilon
+        for i in 0..<n {
+            let gi = g[i]
+            m[i] += (gi - m[i]) * (1 - b1)
+            v[i] += (gi * gi - v[i]) * (1 - b2)
+            let mHat = ut1 * m[i] / (1 - productNext) + (1 - ut) * gi / (1 - product)
+            let vHat = v[i] / (1 - b2Power)
+            p[i] -= lr * mHat / (vHat.squareRoot() + eps)
+        }
+    }
+
+    public var config: [String: JSONValue] {
+        ["name": "Nadam", "learning_rate": JSONValue(learningRate), "beta_1": JSONValue(beta1), "beta_2": JSONValue(beta2),
+         "epsilon": JSONValue(epsilon)]
+    }
+}

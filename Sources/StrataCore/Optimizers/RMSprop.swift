@@ -1,0 +1,62 @@
+/// Keras 3 `RMSprop` (keras/src/optimizers/rmsprop.py): `a = rho a + (1 - rho) g^2`; centered:
+/// `mg = rho mg + (1 - rho) g`, denominator `a - mg^2 + eps`, else `a + eps` (epsilon INSIDE the square root);
+/// `inc = lr g / sqrt(denominator)`; with momentum `v = momentum v + inc; p -= v`, else `p -= inc`.
+/// Defaults: lr 0.001, rho 0.9, momentum 0, epsilon 1e-7, centered false.
+public final class RMSprop: Optimizer {
+    public let name = "RMSprop"
+    public var learningRate: Float
+    public let rho: Float
+    public let momentum: Float
+    public let epsilon: Float
+    public let centered: Bool
+    public let decay: Float
+
+    public init(learningRate: Float = 0.001, rho: Float = 0.9, momentum: Float = 0, epsilon: Float = 1e-7,
+                centered: Bool = false, decay: Float = 0) {
+        self.learningRate = learningRate
+        self.rho = rho
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.centered = centered
+        self.decay = decay
+    }
+
+    public convenience init(lr: Float, rho: Float = 0.9, epsilon: Float = 1e-7, decay: Float = 0) {
+        self.init(learningRate: lr, rho: rho, epsilon: epsilon, decay: decay)
+    }
+
+    public var slotNames: [String] {
+        ["velocity"] + (momentum > 0 ? ["momentum"] : []) + (centered ? ["average_gradient"] : [])
+    }
+
+    public func update(values: Tensor, gradients: Tensor, slots: [Tensor], scalars: inout [Double], iteration: Int, lr: Float) {
+        let n = values.count, p = values.pointer, g = gradients.pointer, a = slots[0].pointer
+        let r = rho, eps = epsilon
+        let mom = momentum > 0 ? slots[1].pointer : nil
+        let mg = centered ? slots[momentum > 0 ? 2 : 1].pointer : nil
+        for i in 0..<n {
+            let gi = g[i]
+            let ai = r * a[i] + (1 - r) * gi * gi
+            a[i] = ai
+            var denom = ai + eps
+            if let mg {
+                let m = r * mg[i] + (1 - r) * gi
+                mg[i] = m
+                denom = ai - m * m + eps
+            }
+            let inc = lr * gi / denom.squareRoot()
+            if let mom {
+                let v = momentum * mom[i] + inc
+                mom[i] = v
+                p[i] -= v
+            } else {
+                p[i] -= inc
+            }
+        }
+    }
+
+    public var config: [String: JSONValue] {
+        ["name": "RMSprop", "learning_rate": JSONValue(learningRate), "rho": JSONValue(rho), "momentum": JSONValue(momentum),
+         "epsilon": JSONValue(epsilon), "centered": .bool(centered)]
+    }
+}

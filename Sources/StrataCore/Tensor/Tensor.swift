@@ -1,0 +1,148 @@
+/// Shared Float32 storage behind one or more `Tensor` views.
+///
+/// A class that owns one allocation, so that copying a `Tensor` shares its numbers (as NumPy views do): layers
+/// reuse their buffers across steps with no copy-on-write allocation in the hot path, and kernels may read and
+/// write the same storage in place.
+public final class TensorStorage: @unchecked Sendable {
+    public let base: UnsafeMutablePointer<Float>
+    public let capacity: Int
+    public init(count: Int, repeating value: Float = 0) {
+        capacity = count
+        base = .allocate(capacity: max(count, 1))
+        base.initialize(repeating: value, count: max(count, 1))
+    }
+    public convenience init(_ values: [Float]) {
+        self.init(count: values.count)
+        values.withUnsafeBufferPointer { src in
+            if let s = src.baseAddress { base.update(from: s, count: values.count) }
+        }
+    }
+    deinit { base.deallocate() }
+}
+
+/// A row-major Float32 array: a shape, a storage and an offset into it.
+///
+/// Copying a `Tensor` shares its storage; writes through any copy are seen by all (reference semantics).
+/// Use `copy()` for an independent tensor.
+public struct Tensor: CustomStringConvertible {
+    public let shape: [Int]
+    public let storage: TensorStorage
+    public let offset: Int
+
+    /// Number of scalars (product of the shape).
+    public var count: Int { shape.reduce(1, *) }
+    /// Rank (number of axes).
+    public var rank: Int { shape.count }
+
+    public init(shape: [Int], storage: TensorStorage, offset: Int = 0) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
+        precondition(offset + shape.reduce(1, *) <= storage.capacity,
+                     "view \(shape) at \(offset) exceeds storage of \(storage.capacity)")
+        self.shape = shape
+        self.storage = storage
+        self.offset = offset
+    }
+
+    /// A new tensor filled with `value`.
+    public init(zeros shape: [Int], repeating value: Float = 0) {
+        self.init(shape: shape, storage: TensorStorage(count: shape.reduce(1, *), repeating: value))
+    }
+
+    /// A new tensor holding `scalars` (row-major) with the given shape.
+    public init(shape: [Int], scalars: [Float]) {
+        precondition(shape.reduce(1, *) == scalars.count,
+                     "shape \(shape) needs \(shape.reduce(1, *)) scalars, got \(scalars.count)")
+        self.init(shape: shape, storage: TensorStorage(scalars))
+    }
+
+    /// A 2-D tensor from rows (all rows must have the same length).
+    public init(_ rows: [[Float]]) {
+        let cols = rows.first?.count ?? 0
+        precondition(rows.allSatisfy { $0.count == cols }, "ragged rows")
+        self.init(shape: [rows.count, cols], scalars: rows.flatMap { $0 })
+    }
+
+    /// A 1-D tensor.
+    public init(_ scalars: [Float]) { self.init(shape: [scalars.count], scalars: scalars) }
+
+    /// The scalars in row-major order (a copy).
+    public var scalars: [Float] {
+        Array(UnsafeBufferPointer(start: pointer, count: count))
+    }
+
+    /// Address of the first scalar of this view (for the kernel and BLAS files).
+    public var pointer: UnsafeMutablePointer<Float> { storage.base + offset }
+
+    /// Flat element access.
+    public subscript(flat i: Int) -> Float {
+        get { precondition(i >= 0 && i < count, "flat index \(i) out of range for shape \(shape)"); return pointer[i] }
+        nonmutating set { precondition(i >= 0 && i < count, "flat index \(i) out of range for shape \(shape)"); pointer[i] = newValue }
+    }
+
+    /// Element access by multi-index.
+    public subscript(_ index: Int...) -> Float {
+        get { pointer[flatIndex(index)] }
+        nonmutating set { pointer[flatIndex(index)] = newValue }
+    }
+
+    private func flatIndex(_ index: [Int]) -> Int {
+        precondition(index.count == shape.count, "index \(index) for shape \(shape)")
+        var flat = 0
+        for (i, d) in zip(index, shape) {
+            precondition(i >= 0 && i < d, "index \(index) out of range for shape \(shape)")
+            flat = flat * d + i
+        }
+        return flat
+    }
+
+    /// Scalars per row (product of all axes but the first).
+    public var rowSize: Int { shape.dropFirst().reduce(1, *) }
+
+    /// Rows `range` of the first axis, as a view on the same storage.
+    public func rows(_ range: Range<Int>) -> Tensor {
+        precondition(range.lowerBound >= 0 && range.upperBound <= (shape.first ?? 0), "rows \(range) of \(shape)")
+        var s = shape
+        s[0] = range.count
+        return Tensor(shape: s, storage: storage, offset: offset + range.lowerBound * rowSize)
+    }
+
+    /// The same scalars seen with another shape of equal count (a view).
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        precondition(newShape.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
+        return Tensor(shape: newShape, storage: storage, offset: offset)
+    }
+
+    /// An independent copy.
+    public func copy() -> Tensor { Tensor(shape: shape, scalars: scalars) }
+
+    /// Sets every scalar to `value`.
+    public func fill(_ value: Float) { pointer.update(repeating: value, count: count) }
+
+    /// Copies `other`'s scalars into this tensor (same count).
+    public func assign(_ other: Tensor) {
+        precondition(other.count == count, "assign \(other.shape) into \(shape)")
+        if other.storage === storage && other.offset == offset { return }
+        pointer.update(from: other.pointer, count: count)
+    }
+
+    public var description: String { "Tensor(shape: \(shape), scalars: \(scalars))" }
+}
+
+/// A reusable output buffer: returns the same tensor while the requested shape is unchanged, so the hot path
+/// allocates only when the batch shape changes (e.g. the short last batch).
+public struct Workspace {
+    private var tensors: [Int: Tensor] = [:]
+    public init() {}
+    public mutating func buffer(_ slot: Int, _ shape: [Int]) -> Tensor {
+        if let t = tensors[slot], t.shape == shape { return t }
+        let needed = shape.reduce(1, *)
+        if let t = tensors[slot], t.storage.capacity >= needed {
+            let v = Tensor(shape: shape, storage: t.storage, offset: 0)
+            tensors[slot] = v
+            return v
+        }
+        let t = Tensor(zeros: shape)
+        tensors[slot] = t
+        return t
+    }
+}

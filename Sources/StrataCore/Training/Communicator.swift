@@ -1,0 +1,79 @@
+import Foundation
+
+/// The collective operations data-parallel training needs. `SingleProcess` is the ordinary path; StrataMPI's
+/// `MPICommunicator` is the distributed one. Training code never asks `size > 1`: it always calls these.
+public protocol Communicator: AnyObject {
+    var rank: Int { get }
+    var size: Int { get }
+    /// In-place elementwise sum over all ranks.
+    func allReduceSum(_ buffer: Tensor) throws
+    /// In-place elementwise sum over all ranks (exact epoch sums, error flags).
+    func allReduceSum(_ values: inout [Double]) throws
+    /// Overwrites `buffer` on every rank with rank `root`'s.
+    func broadcast(_ buffer: Tensor, root: Int) throws
+    /// Overwrites `values` on every rank with rank `root`'s (same count on every rank).
+    func broadcast(_ values: inout [Double], root: Int) throws
+    /// Rank `root`'s bytes on every rank (lengths may differ before the call).
+    func broadcast(_ bytes: inout [UInt8], root: Int) throws
+    /// Concatenates every rank's rows (equal row counts) in rank order, on every rank.
+    func allGatherRows(_ local: Tensor) throws -> Tensor
+    func barrier() throws
+    /// Ends every rank at once with `message` (MPI_Abort under MPI; exit on one process).
+    func abort(_ message: String, code: Int32) -> Never
+}
+
+extension Communicator {
+    /// Rank `root`'s string on every rank.
+    public func broadcast(_ text: String, root: Int = 0) throws -> String {
+        var bytes = Array(text.utf8)
+        try broadcast(&bytes, root: root)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Checks that every rank holds the same `value` for `what` (model config, dataset sizes, seed...), before
+    /// the first step; a mismatch is one clear error on every rank instead of a hang or silent divergence.
+    public func verifyAgreement(_ value: String, what: String) throws {
+        let root = try broadcast(value, root: 0)
+        var flags = [Double](repeating: 0, count: size)
+        if root != value { flags[rank] = 1 }
+        try allReduceSum(&flags)
+        if let bad = flags.firstIndex(where: { $0 != 0 }) {
+            throw StrataError.distributed(rank: bad, "its \(what) differs from rank 0's; every rank must run the same model, data and settings")
+        }
+    }
+
+    /// Sums one flag over ranks: true on every rank if any rank raised it (a global decision, never a hang).
+    public func any(_ flag: Bool) throws -> Bool {
+        var v = [flag ? 1.0 : 0.0]
+        try allReduceSum(&v)
+        return v[0] > 0
+    }
+}
+
+/// One process: every collective is the identity. The default for `fit`.
+public final class SingleProcess: Communicator {
+    public init() {}
+    public var rank: Int { 0 }
+    public var size: Int { 1 }
+    public func allReduceSum(_ buffer: Tensor) throws {}
+    public func allReduceSum(_ values: inout [Double]) throws {}
+    public func broadcast(_ buffer: Tensor, root: Int) throws {}
+    public func broadcast(_ values: inout [Double], root: Int) throws {}
+    public func broadcast(_ bytes: inout [UInt8], root: Int) throws {}
+    public func allGatherRows(_ local: Tensor) throws -> Tensor { local }
+    public func barrier() throws {}
+    public func abort(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        exit(code)
+    }
+
+    /// True if the environment says this process is one of several launched ranks (mpirun, srun): then a
+    /// one-process run would silently be p copies of the same job.
+    public static var launchedAsOneOfSeveralRanks: Int? {
+        let env = ProcessInfo.processInfo.environment
+        for key in ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"] {
+            if let s = env[key], let n = Int(s), n > 1 { return n }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,22 @@
+/// Everything a checkpoint holds besides the weights and optimizer state: where training is, the partial sums
+/// of the current epoch, the history so far, callback counters. Restoring it continues at the exact batch.
+public final class TrainingState {
+    /// The run's seed (weights, shuffles and dropout masks derive from it).
+    public var seed: UInt64
+    /// The epoch being trained (0-based) and the number of its batches already applied.
+    public var epoch: Int = 0
+    public var batchInEpoch: Int = 0
+    /// Partial sums of the current epoch: loss sum, then one sum per metric, then the sample count.
+    public var partialSums: [Double] = []
+    /// History so far.
+    public var history = History()
+    /// Callback state by callback index.
+    public var callbackStates: [[String: Double]] = []
+    /// True while a run continues from a checkpoint (callbacks keep their restored counters).
+    public var resumed = false
+    /// The rank count and OpenBLAS thread count of the run that wrote this state.
+    public var worldSize = 1
+    public var threads = 1
+
+    public init(seed: UInt64) { self.seed = seed }
+}
