@@ -127,6 +127,7 @@ public enum LayerRegistry {
     /// Every layer type that configs may name.
     public static let types: [ConfigurableLayer.Type] = [
         Dense.self, Activation.self, Dropout.self, Flatten.self,
+        Embedding.self, LSTM.self, GRU.self, SimpleRNN.self,
     ]
 
     /// Makes a layer from a Keras class name and config.
