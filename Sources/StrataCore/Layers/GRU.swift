@@ -170,3 +170,20 @@ public final class GRU: RecurrentLayer {
         return c
     }
 }
+
+extension GRU: ConfigurableLayer {
+    public static let kerasClassName = "GRU"
+    public convenience init(config c: LayerConfig) throws {
+        let r = try RecurrentConfig(c, extraKeys: ["recurrent_activation", "reset_after"])
+        if try c.bool("reset_after") == false {
+            throw StrataError.invalidModel(layer: c.layerName, "reset_after=False (the Keras 2 GRU layout) is not supported",
+                                           hint: "use reset_after=True, the Keras 3 default")
+        }
+        self.init(r.units, activation: r.activation, recurrentActivation: try RecurrentConfig.recurrentActivation(c),
+                  useBias: r.useBias, kernelInitializer: r.kernelInitializer, recurrentInitializer: r.recurrentInitializer,
+                  biasInitializer: r.biasInitializer, dropout: r.dropout, recurrentDropout: r.recurrentDropout,
+                  returnSequences: r.returnSequences, goBackwards: r.goBackwards, stateful: r.stateful,
+                  inputShape: r.io.inputShape, inputDim: r.io.inputDim, inputLength: r.inputLength,
+                  batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
+    }
+}

@@ -161,3 +161,16 @@ public final class LSTM: RecurrentLayer {
         return c
     }
 }
+
+extension LSTM: ConfigurableLayer {
+    public static let kerasClassName = "LSTM"
+    public convenience init(config c: LayerConfig) throws {
+        let r = try RecurrentConfig(c, extraKeys: ["recurrent_activation", "unit_forget_bias"])
+        self.init(r.units, activation: r.activation, recurrentActivation: try RecurrentConfig.recurrentActivation(c),
+                  useBias: r.useBias, kernelInitializer: r.kernelInitializer, recurrentInitializer: r.recurrentInitializer,
+                  biasInitializer: r.biasInitializer, unitForgetBias: try c.bool("unit_forget_bias") ?? true,
+                  dropout: r.dropout, recurrentDropout: r.recurrentDropout, returnSequences: r.returnSequences,
+                  goBackwards: r.goBackwards, stateful: r.stateful, inputShape: r.io.inputShape, inputDim: r.io.inputDim,
+                  inputLength: r.inputLength, batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
+    }
+}

@@ -135,3 +135,15 @@ public final class SimpleRNN: RecurrentLayer {
         return c
     }
 }
+
+extension SimpleRNN: ConfigurableLayer {
+    public static let kerasClassName = "SimpleRNN"
+    public convenience init(config c: LayerConfig) throws {
+        let r = try RecurrentConfig(c, extraKeys: [])
+        self.init(r.units, activation: r.activation, useBias: r.useBias, kernelInitializer: r.kernelInitializer,
+                  recurrentInitializer: r.recurrentInitializer, biasInitializer: r.biasInitializer, dropout: r.dropout,
+                  recurrentDropout: r.recurrentDropout, returnSequences: r.returnSequences, goBackwards: r.goBackwards,
+                  stateful: r.stateful, inputShape: r.io.inputShape, inputDim: r.io.inputDim, inputLength: r.inputLength,
+                  batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
+    }
+}
