@@ -13,6 +13,9 @@ let package = Package(
         .executableTarget(name: "mlp-softmax", dependencies: ["Strata"], path: "Sources/Examples/mlp-softmax"),
         .executableTarget(name: "mlp-binary", dependencies: ["Strata"], path: "Sources/Examples/mlp-binary"),
         .executableTarget(name: "training-examples", dependencies: ["Strata"], path: "Sources/Examples/training-examples"),
+        .executableTarget(name: "lstm-seq", dependencies: ["Strata"], path: "Sources/Examples/lstm-seq"),
+        .executableTarget(name: "stacked-lstm", dependencies: ["Strata"], path: "Sources/Examples/stacked-lstm"),
+        .executableTarget(name: "stateful-lstm", dependencies: ["Strata"], path: "Sources/Examples/stateful-lstm"),
         .target(name: "TestSupport", dependencies: ["StrataCore"], path: "Tests/TestSupport"),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "TestSupport"]),
     ]

@@ -1,0 +1,36 @@
+// The Keras guide's "Stacked LSTM for sequence classification", in Swift: three LSTM layers, the first two
+// returning their whole sequences, on the guide's dummy data.
+// Usage: stacked-lstm [samples] [epochs]
+import Foundation
+import Strata
+
+let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+let samples = arguments.first ?? 1000
+let epochs = arguments.dropFirst().first ?? 5
+let dataDim = 16
+let timesteps = 8
+let numClasses = 10
+
+// expected input data shape: (batch_size, timesteps, data_dim)
+let model = Sequential(seed: 42)
+model.add(LSTM(32, returnSequences: true, inputShape: [timesteps, dataDim]))  // returns a sequence of vectors of dimension 32
+model.add(LSTM(32, returnSequences: true))  // returns a sequence of vectors of dimension 32
+model.add(LSTM(32))  // return a single vector of dimension 32
+model.add(Dense(10, activation: .softmax))
+
+model.compile(optimizer: "rmsprop", loss: "categorical_crossentropy", metrics: ["accuracy"])
+
+// Generate dummy training data
+let data = RandomData(seed: 1)
+let xTrain = data.uniform([samples, timesteps, dataDim])
+let yTrain = data.uniform([samples, numClasses])
+
+// Generate dummy validation data
+let xVal = data.uniform([100, timesteps, dataDim])
+let yVal = data.uniform([100, numClasses])
+
+let start = Date()
+try model.fit(xTrain, yTrain, batchSize: 64, epochs: epochs, validationData: (xVal, yVal))
+let seconds = Date().timeIntervalSince(start)
+print(String(format: "training (with validation): %.0f samples/s (%d samples x %d epochs in %.2f s, %d BLAS threads)",
+             Double(samples * epochs) / seconds, samples, epochs, seconds, BLAS.threads))
