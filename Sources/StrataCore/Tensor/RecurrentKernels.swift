@@ -5,13 +5,48 @@
 extension Kernels {
     // MARK: activations on raw rows
 
+    /// `e^x` by `Kernels.exp`'s range reduction and polynomial, with the input clamped to [-87, 87] and
+    /// `n = round(x / ln2)` taken by the 1.5 * 2^23 trick: no branch and no checked conversion, so loops over
+    /// it vectorise (here the edge cases of `Kernels.exp` cannot occur).
+    @inline(__always)
+    static func expVectorizable(_ x0: Float) -> Float {
+        let x = min(max(x0, -87), 87)
+        let shifted = x * 1.442695041 + 12_582_912
+        let n = shifted - 12_582_912
+        var r = x - n * 0.693359375
+        r = r - n * -2.12194440e-4
+        var p: Float = 1.9875691500e-4
+        p = p * r + 1.3981999507e-3
+        p = p * r + 8.3334519073e-3
+        p = p * r + 4.1665795894e-2
+        p = p * r + 1.6666665459e-1
+        p = p * r + 5.0000001201e-1
+        p = p * r * r + r + 1
+        return p * Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) << 23)
+    }
+
+    /// `1 / (1 + e^-x)`, vectorisable.
+    @inline(__always)
+    static func sigmoidVectorizable(_ x: Float) -> Float { 1 / (1 + expVectorizable(-x)) }
+
+    /// `tanh` as `Kernels.tanh` (Taylor form below 0.0625), computed branch-free so loops vectorise.
+    @inline(__always)
+    static func tanhVectorizable(_ x: Float) -> Float {
+        let a = abs(x)
+        let x2 = x * x
+        let small = x * (1 + x2 * (-1.0 / 3 + x2 * (2.0 / 15 + x2 * (-17.0 / 315))))
+        let e = expVectorizable(-2 * a)
+        let t = (1 - e) / (1 + e)
+        return a < 0.0625 ? small : (x < 0 ? -t : t)
+    }
+
     /// `p[i] = f(p[i])` over `n` scalars (the switch is outside the loops so each loop vectorises).
     @inline(__always)
     static func activateInPlace(_ f: ActivationFunction, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
         switch f {
         case .linear: break
-        case .sigmoid: for i in 0..<n { p[i] = sigmoid(p[i]) }
-        case .tanh: for i in 0..<n { p[i] = tanh(p[i]) }
+        case .sigmoid: for i in 0..<n { p[i] = sigmoidVectorizable(p[i]) }
+        case .tanh: for i in 0..<n { p[i] = tanhVectorizable(p[i]) }
         case .relu: for i in 0..<n { p[i] = max(p[i], 0) }
         case .hardSigmoid: for i in 0..<n { p[i] = min(max(p[i] / 6 + 0.5, 0), 1) }
         case .hardSigmoidLegacy: for i in 0..<n { p[i] = min(max(0.2 * p[i] + 0.5, 0), 1) }
