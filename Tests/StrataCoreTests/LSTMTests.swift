@@ -136,3 +136,39 @@ final class LSTMTests: XCTestCase {
         XCTAssertThrowsError(try LayerRegistry.make(className: "LSTM", config: ["units": 3, "unit_forget": true]))
     }
 }
+
+final class LSTMShardingTests: XCTestCase {
+    /// What p ranks do with a stateful LSTM: each runs its rows of every global batch with `firstRow` set, and
+    /// its states are sized by those rows. Two shards must reproduce the one-process outputs, states and
+    /// gradients (dropout masks included), batch after batch.
+    func testTwoShardsMatchOneProcess() throws {
+        let make = { LSTM(3, dropout: 0.3, recurrentDropout: 0.3, returnSequences: true, stateful: true) }
+        let whole = try LayerHarness(make(), inputShape: [4, 2])
+        let shards = try [LayerHarness(make(), inputShape: [4, 2]), LayerHarness(make(), inputShape: [4, 2])]
+        let weights = (0..<3).map { whole.value($0).copy() }
+        for s in shards { s.setWeights(weights) }
+        let data = RandomData(seed: 8)
+        for step in 0..<3 {
+            let x = data.uniform([4, 4, 2]), dy = data.uniform([4, 4, 3])
+            let y = whole.forward(x, training: true, step: step)
+            let dx = whole.backward(dy, training: true, step: step)
+            for (r, s) in shards.enumerated() {
+                let rows = (2 * r)..<(2 * r + 2)
+                let ys = s.forward(x.rows(rows).copy(), training: true, step: step, firstRow: 2 * r)
+                XCTAssertEqual(ys.scalars, y.rows(rows).scalars, "step \(step) shard \(r) output")
+                let dxs = s.backward(dy.rows(rows).copy(), training: true, step: step, firstRow: 2 * r)
+                assertClose(dxs, dx.rows(rows).copy(), atol: 1e-6, rtol: 1e-5, "step \(step) shard \(r) dx")
+                let states = (s.layer as! LSTM).states
+                XCTAssertEqual(states[0].shape, [2, 3])
+                XCTAssertEqual(states[0].scalars, (whole.layer as! LSTM).states[0].rows(rows).scalars)
+                XCTAssertEqual(states[1].scalars, (whole.layer as! LSTM).states[1].rows(rows).scalars)
+            }
+            // the weight gradients of the two shards sum to the whole batch's
+            for i in 0..<3 {
+                let sum = shards[0].gradient(i)
+                Kernels.add(shards[1].gradient(i), into: sum, count: sum.count)
+                assertClose(sum, whole.gradient(i), atol: 1e-5, rtol: 1e-4, "step \(step) gradient \(i)")
+            }
+        }
+    }
+}
