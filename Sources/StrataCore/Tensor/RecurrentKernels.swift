@@ -181,6 +181,23 @@ extension Kernels {
         let pg0 = gates.pointer + t &* rows &* 4 &* u, pd0 = dz.pointer + t &* rows &* 4 &* u
         let pcPrev = c.pointer + t &* rows &* u, pa = ac.pointer + t &* rows &* u
         let pdh = dh.pointer, pdc = dc.pointer
+        if activation == .tanh && recurrentActivation == .sigmoid {
+            // Keras's defaults, with the derivatives written out so the loop vectorises.
+            for n in 0..<rows {
+                let g = pg0 + n &* 4 &* u, d = pd0 + n &* 4 &* u
+                let cp = pcPrev + n &* u, a = pa + n &* u, dhn = pdh + n &* u, dcn = pdc + n &* u
+                for j in 0..<u {
+                    let i = g[j], f = g[u &+ j], cc = g[2 &* u &+ j], o = g[3 &* u &+ j], aj = a[j]
+                    let dcj = dcn[j] + dhn[j] * o * (1 - aj * aj)
+                    d[j] = dcj * cc * (i * (1 - i))
+                    d[u &+ j] = dcj * cp[j] * (f * (1 - f))
+                    d[2 &* u &+ j] = dcj * i * (1 - cc * cc)
+                    d[3 &* u &+ j] = dhn[j] * aj * (o * (1 - o))
+                    dcn[j] = dcj * f
+                }
+            }
+            return
+        }
         for n in 0..<rows {
             let g = pg0 + n &* 4 &* u, d = pd0 + n &* 4 &* u
             let cp = pcPrev + n &* u, a = pa + n &* u, dhn = pdh + n &* u, dcn = pdc + n &* u
