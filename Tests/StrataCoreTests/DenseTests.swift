@@ -21,3 +21,15 @@ final class DenseTests: XCTestCase {
         XCTAssertEqual(r.errors.map(\.name), ["input", "kernel"])
     }
 }
+
+extension DenseTests {
+    /// Dense(5, relu) -> Dense(3, softmax) and Dense(2, tanh) on a rank-3 input, against Keras's predict.
+    func testForwardMatchesKeras() throws {
+        for (set, shape) in [("core_dense", [4]), ("core_dense_rank3", [3, 4])] {
+            let model = try KerasFixtureModel.make(set, inputShape: shape, weightsPrefix: "w")
+            let y = try model.predict(try Fixtures.npy(set, "x"))
+            let r = Parity.assertForward(y, try Fixtures.npy(set, "y"), set)
+            print("PARITY \(set) forward (max error / tolerance): \(String(format: "%.3f", r))")
+        }
+    }
+}
