@@ -180,3 +180,50 @@ def guide(last_units, last_act):
 
 
 write_set("core_guide_models", {}, softmax=guide(10, "softmax"), binary=guide(1, "sigmoid"))
+
+
+# --- callbacks: Keras's own EarlyStopping / ReduceLROnPlateau driven epoch by epoch with given monitor values ---
+def run_callback(cb, monitor, values, lr=0.1):
+    m = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
+    m.compile(optimizer=O.SGD(learning_rate=lr), loss="mse")
+    m.optimizer.build(m.trainable_variables)
+    cb.set_model(m)
+    m.stop_training = False
+    cb.on_train_begin()
+    stopped, lrs = None, []
+    for epoch, v in enumerate(values):
+        # Weights that say which epoch they come from (to see what restore_best_weights puts back).
+        m.set_weights([np.full(w.shape, float(epoch), np.float32) for w in m.get_weights()])
+        cb.on_epoch_end(epoch, {monitor: v})
+        lrs.append(float(keras.ops.convert_to_numpy(m.optimizer.learning_rate)))
+        if m.stop_training:
+            stopped = epoch
+            break
+    cb.on_train_end()
+    return {"stopped_epoch": stopped, "epochs_run": len(lrs), "learning_rates": lrs,
+            "final_weight": float(m.get_weights()[0].ravel()[0])}
+
+
+early = [
+    {"args": {"monitor": "loss", "patience": 2}, "values": [1.0, 0.9, 0.95, 0.92, 0.91, 0.8]},
+    {"args": {"monitor": "loss"}, "values": [1.0, 1.1, 0.5]},
+    {"args": {"monitor": "loss", "patience": 1, "min_delta": 0.05}, "values": [1.0, 0.97, 0.9, 0.88, 0.87]},
+    {"args": {"monitor": "loss", "patience": 2, "baseline": 0.5}, "values": [0.9, 0.8, 0.7, 0.75, 0.72, 0.71]},
+    {"args": {"monitor": "loss", "patience": 2, "baseline": 0.5}, "values": [0.9, 0.95, 0.97, 0.4, 0.6]},
+    {"args": {"monitor": "loss", "patience": 1, "start_from_epoch": 2}, "values": [1.0, 2.0, 3.0, 3.5, 4.0]},
+    {"args": {"monitor": "accuracy", "patience": 1, "mode": "max"}, "values": [0.5, 0.6, 0.6, 0.55]},
+    {"args": {"monitor": "loss", "patience": 1, "restore_best_weights": True}, "values": [1.0, 0.5, 0.7, 0.8]},
+    {"args": {"monitor": "loss", "patience": 5, "restore_best_weights": True}, "values": [1.0, 0.5, 0.7, 0.8]},
+]
+for s in early:
+    s["keras"] = run_callback(keras.callbacks.EarlyStopping(**s["args"]), s["args"]["monitor"], s["values"])
+plateau = [
+    {"args": {"monitor": "loss", "factor": 0.5, "patience": 1, "cooldown": 1, "min_lr": 0.01},
+     "values": [1, 1, 1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5]},
+    {"args": {"monitor": "loss", "factor": 0.1, "patience": 2}, "values": [1.0, 0.99995, 0.9999, 0.8, 0.8, 0.8, 0.79]},
+    {"args": {"monitor": "val_accuracy", "factor": 0.2, "patience": 1, "mode": "max", "cooldown": 2},
+     "values": [0.5, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6]},
+]
+for s in plateau:
+    s["keras"] = run_callback(keras.callbacks.ReduceLROnPlateau(**s["args"]), s["args"]["monitor"], s["values"])
+write_set("core_callbacks", {}, early_stopping=early, reduce_lr_on_plateau=plateau, initial_lr=0.1)
