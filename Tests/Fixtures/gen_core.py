@@ -172,11 +172,14 @@ write_set("core_fit_epochs", arrays, layers=mlp, input_dim=3, batch_size=2, epoc
 
 # --- the guide's two MLPs: count_params per layer and in total ------------------------------------------------
 def guide(last_units, last_act):
+    keras.backend.clear_session()   # fresh layer names: dense, dropout, dense_1, ...
     m = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(64, activation="relu"), keras.layers.Dropout(0.5),
                           keras.layers.Dense(64, activation="relu"), keras.layers.Dropout(0.5),
                           keras.layers.Dense(last_units, activation=last_act)])
+    lines = []
+    m.summary(print_fn=lambda line, **kw: lines.append(line))
     return {"total": m.count_params(), "per_layer": [l.count_params() for l in m.layers],
-            "weight_shapes": [list(w.shape) for w in m.get_weights()]}
+            "weight_shapes": [list(w.shape) for w in m.get_weights()], "summary": "\n".join(lines)}
 
 
 write_set("core_guide_models", {}, softmax=guide(10, "softmax"), binary=guide(1, "sigmoid"))
