@@ -405,9 +405,9 @@ extension Sequential {
         if failure != nil { flags[comm.rank] = 1 }
         try comm.allReduceSum(&flags)
         guard let bad = flags.firstIndex(where: { $0 != 0 }) else { return }
-        if let failure, bad == comm.rank { throw failure }
+        // Every rank, the failing one included, joins the broadcast of its message (else the others hang in it).
         let text = try comm.broadcast(failure.map { ($0 as? LocalizedError)?.errorDescription ?? "\($0)" } ?? "", root: bad)
-        if comm.size == 1, let failure { throw failure }
+        if let failure, bad == comm.rank { throw failure }
         throw StrataError.distributed(rank: bad, text)
     }
 
