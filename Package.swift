@@ -12,6 +12,8 @@ let package = Package(
         .target(name: "Strata", dependencies: ["StrataCore"]),
         .executableTarget(name: "mlp-softmax", dependencies: ["Strata"], path: "Sources/Examples/mlp-softmax"),
         .executableTarget(name: "mlp-binary", dependencies: ["Strata"], path: "Sources/Examples/mlp-binary"),
+        .executableTarget(name: "vgg-like", dependencies: ["Strata"], path: "Sources/Examples/vgg-like"),
+        .executableTarget(name: "conv1d-seq", dependencies: ["Strata"], path: "Sources/Examples/conv1d-seq"),
         .executableTarget(name: "training-examples", dependencies: ["Strata"], path: "Sources/Examples/training-examples"),
         .target(name: "TestSupport", dependencies: ["StrataCore"], path: "Tests/TestSupport"),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "TestSupport"]),
