@@ -15,6 +15,9 @@ let package = Package(
         .executableTarget(name: "vgg-like", dependencies: ["Strata"], path: "Sources/Examples/vgg-like"),
         .executableTarget(name: "conv1d-seq", dependencies: ["Strata"], path: "Sources/Examples/conv1d-seq"),
         .executableTarget(name: "training-examples", dependencies: ["Strata"], path: "Sources/Examples/training-examples"),
+        .executableTarget(name: "lstm-seq", dependencies: ["Strata"], path: "Sources/Examples/lstm-seq"),
+        .executableTarget(name: "stacked-lstm", dependencies: ["Strata"], path: "Sources/Examples/stacked-lstm"),
+        .executableTarget(name: "stateful-lstm", dependencies: ["Strata"], path: "Sources/Examples/stateful-lstm"),
         .target(name: "TestSupport", dependencies: ["StrataCore"], path: "Tests/TestSupport"),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "TestSupport"]),
     ]

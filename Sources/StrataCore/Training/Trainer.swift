@@ -197,6 +197,7 @@ extension Sequential {
                 let x = xWork.buffer(0, [mine.count] + data.xShape)
                 let rows = global[(global.startIndex + mine.lowerBound)..<(global.startIndex + mine.upperBound)]
                 try data.read(rows, x: x, y: nil)
+                try checkInputs(x, rows: rows, data: data)
                 let y = forward(x, training: false, step: 0, firstRow: mine.lowerBound)
                 Kernels.copy(y, into: out.rows((global.startIndex + mine.lowerBound)..<(global.startIndex + mine.upperBound)))
             }
@@ -222,6 +223,7 @@ extension Sequential {
             let x = trainWork.buffer(0, [rows.count] + data.xShape)
             let y = trainWork.buffer(1, [rows.count] + data.yShape!)
             try data.read(rows, x: x, y: y)
+            try checkInputs(x, rows: rows, data: data)
             try checkTargets(y, rows: rows, data: data)
             let yPred = forward(x, training: true, step: optState.iterations, firstRow: mine.lowerBound)
             let values = trainWork.buffer(2, [rows.count * perSample])
@@ -260,6 +262,7 @@ extension Sequential {
             let x = work.buffer(0, [rows.count] + data.xShape)
             let y = work.buffer(1, [rows.count] + data.yShape!)
             try data.read(rows, x: x, y: y)
+            try checkInputs(x, rows: rows, data: data)
             try checkTargets(y, rows: rows, data: data)
             let yPred = forward(x, training: false, step: 0, firstRow: mine.lowerBound)
             let values = work.buffer(2, [rows.count * perSample])

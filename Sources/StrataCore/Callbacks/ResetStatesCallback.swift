@@ -1,0 +1,7 @@
+/// Resets the carried states of every stateful layer at the start of each epoch (the usual Keras recipe
+/// `on_epoch_begin: model.reset_states()`), so each epoch reads its sequences from the beginning. Keras itself
+/// never resets automatically; without this callback states carry across epochs (and through validation).
+public final class ResetStatesCallback: Callback {
+    public init() {}
+    public func onEpochBegin(_ epoch: Int, model: Sequential) throws { model.resetStates() }
+}

@@ -1,0 +1,108 @@
+/// Keras `Embedding(inputDim, outputDim)` (keras/src/layers/core/embedding.py): `y = embeddings[ids]`, weight
+/// `embeddings (inputDim, outputDim)` initialised `uniform(-0.05, 0.05)`.
+///
+/// Input: integer ids stored as floats, any shape (usually `(batch, length)`); output: that shape plus
+/// `outputDim`. Ids must be whole numbers in `[0, inputDim)`: `checkInput` reports the first bad one by sample
+/// and position before a batch runs. The gradient is a scatter-add into the rows that were used; no gradient
+/// flows to the ids. `mask_zero` is not supported; `inputLength` (Keras 2) sets the input shape.
+public final class Embedding: Layer, InputChecking {
+    public let className = "Embedding"
+    public var name: String
+    public let inputDim: Int
+    public let outputDim: Int
+    public let embeddingsInitializer: Initializer
+    public let inputSpec: InputSpec?
+    private let inputError: StrataError?
+
+    public private(set) var weightHandles: [ParameterHandle] = []
+    private var embeddings: ParameterHandle?
+    private var workspace = Workspace()
+    private var lastIds: Tensor?
+
+    public init(_ inputDim: Int, outputDim: Int, embeddingsInitializer: Initializer = .uniform(-0.05, 0.05),
+                inputLength: Int? = nil, inputShape: [Int]? = nil, batchSize: Int? = nil, batchInputShape: [Int]? = nil,
+                name: String = "") {
+        self.inputDim = inputDim
+        self.outputDim = outputDim
+        self.embeddingsInitializer = embeddingsInitializer
+        self.name = name
+        let layer = name.isEmpty ? "Embedding" : name
+        if let length = inputLength, let s = inputShape, s != [length] {
+            inputSpec = nil
+            inputError = .invalidModel(layer: layer, "inputLength \(length) contradicts inputShape \(s)", hint: "give only one of them")
+            return
+        }
+        switch InputSpec.resolve(layer: layer, inputShape: inputShape ?? inputLength.map { [$0] }, inputDim: nil,
+                                 batchSize: batchSize, batchInputShape: batchInputShape) {
+        case let .success(s): inputSpec = s; inputError = nil
+        case let .failure(e): inputSpec = nil; inputError = e
+        }
+    }
+
+    public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
+        if let inputError { throw inputError }
+        guard inputDim > 0 && outputDim > 0 else {
+            throw StrataError.invalidModel(layer: name, "inputDim (\(inputDim)) and outputDim (\(outputDim)) must be positive",
+                                           hint: "inputDim is the vocabulary size (largest id + 1), outputDim the vector size")
+        }
+        let e = weights.add("embeddings", shape: [inputDim, outputDim], initializer: embeddingsInitializer)
+        embeddings = e
+        weightHandles = [e]
+        return inputShape + [outputDim]
+    }
+
+    /// Every id must be a whole number in `[0, inputDim)`; the error names the sample and the position in it.
+    public func checkInput(_ x: Tensor, samples: some Collection<Int>, label: String) throws {
+        let perRow = x.rowSize
+        var sample = samples.makeIterator()
+        for r in 0..<(x.shape.first ?? 0) {
+            let s = sample.next() ?? r
+            for j in 0..<perRow {
+                let v = x[flat: r * perRow + j]
+                if !(v >= 0 && v < Float(inputDim) && v == v.rounded()) {
+                    throw StrataError.invalidData(
+                        "\(label): sample \(s), position \(j) holds \(v), which is not an id in [0, \(inputDim)) for layer '\(name)'",
+                        hint: "Embedding ids must be integers below inputDim; raise inputDim to the vocabulary size (largest id + 1)")
+                }
+            }
+        }
+    }
+
+    public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
+        let y = workspace.buffer(0, x.shape + [outputDim])
+        Kernels.gatherEmbeddings(context.parameters.value(embeddings!), ids: x, width: outputDim, into: y)
+        lastIds = x
+        return y
+    }
+
+    /// Scatter-adds `dy` into the used rows; returns zeros for the ids (they have no gradient).
+    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
+        let ids = lastIds!
+        Kernels.scatterAddEmbeddings(dy, ids: ids, width: outputDim, into: context.parameters.gradient(embeddings!))
+        let dx = workspace.buffer(1, ids.shape)
+        dx.fill(0)
+        return dx
+    }
+
+    public var config: [String: JSONValue] {
+        ["input_dim": JSONValue(inputDim), "output_dim": JSONValue(outputDim), "mask_zero": .bool(false)]
+    }
+}
+
+extension Embedding: ConfigurableLayer {
+    public static let kerasClassName = "Embedding"
+    public convenience init(config c: LayerConfig) throws {
+        try c.checkKeys(["input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer",
+                         "activity_regularizer", "embeddings_constraint", "mask_zero", "lora_rank", "lora_alpha",
+                         "quantization_config", "sparse"])
+        if try c.bool("mask_zero") == true {
+            throw StrataError.invalidModel(layer: c.layerName, "mask_zero=True is not supported",
+                                           hint: "remove mask_zero (pad with id 0 and let the model learn it)")
+        }
+        let io = try c.inputArguments()
+        self.init(try c.requiredInt("input_dim"), outputDim: try c.requiredInt("output_dim"),
+                  embeddingsInitializer: try c.initializer("embeddings_initializer", default: .uniform(-0.05, 0.05)),
+                  inputLength: try c.int("input_length"), inputShape: io.inputShape, batchSize: io.batchSize,
+                  batchInputShape: io.batchInputShape)
+    }
+}

@@ -1,0 +1,189 @@
+/// Keras 3 `GRU(units)` with its default `reset_after=True` (keras/src/layers/rnn/gru.py `GRUCell.call`,
+/// implementation 2): weights `kernel (in, 3u)`, `recurrent_kernel (u, 3u)`, `bias (2, 3u)` (row 0 input bias,
+/// row 1 recurrent bias), gate blocks in the order z, r, h:
+///
+///     x_z, x_r, x_h = split(x_t kernel + bias[0]);   r_z, r_r, r_h = split(h_{t-1} recurrent_kernel + bias[1])
+///     z = ra(x_z + r_z),  r = ra(x_r + r_r),  hh = a(x_h + r * r_h)
+///     h_t = z h_{t-1} + (1 - z) hh
+///
+/// `dropout` masks `x`; `recurrentDropout` masks `h_{t-1}` inside the recurrent product only (one mask per
+/// sample for the sequence; Keras uses one per gate when recurrent dropout is on). `reset_after=False` (the
+/// Keras 2 default layout) is not supported. Stateful layers carry `[h]` across batches.
+public final class GRU: RecurrentLayer {
+    public let className = "GRU"
+    public var name: String
+    public let units: Int
+    public let activation: ActivationFunction
+    public let recurrentActivation: ActivationFunction
+    public let useBias: Bool
+    public let kernelInitializer: Initializer
+    public let recurrentInitializer: Initializer
+    public let biasInitializer: Initializer
+    public let inputSpec: InputSpec?
+    private let inputError: StrataError?
+    private let core: RecurrentCore
+
+    public var returnSequences: Bool { core.returnSequences }
+    public var goBackwards: Bool { core.goBackwards }
+    public var stateful: Bool { core.stateful }
+    public var dropout: Float { core.dropout }
+    public var recurrentDropout: Float { core.recurrentDropout }
+    /// Always true: Keras 3's default convention, the reset gate applied after the recurrent product.
+    public let resetAfter = true
+
+    public private(set) var weightHandles: [ParameterHandle] = []
+    private var kernel: ParameterHandle?
+    private var recurrentKernel: ParameterHandle?
+    private var bias: ParameterHandle?
+
+    public init(_ units: Int, activation: ActivationFunction = .tanh, recurrentActivation: ActivationFunction = .sigmoid,
+                useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform,
+                recurrentInitializer: Initializer = .orthogonal(gain: 1), biasInitializer: Initializer = .zeros,
+                dropout: Float = 0, recurrentDropout: Float = 0,
+                returnSequences: Bool = false, goBackwards: Bool = false, stateful: Bool = false,
+                inputShape: [Int]? = nil, inputDim: Int? = nil, inputLength: Int? = nil, batchSize: Int? = nil,
+                batchInputShape: [Int]? = nil, name: String = "") {
+        self.units = units
+        self.activation = activation
+        self.recurrentActivation = recurrentActivation
+        self.useBias = useBias
+        self.kernelInitializer = kernelInitializer
+        self.recurrentInitializer = recurrentInitializer
+        self.biasInitializer = biasInitializer
+        self.name = name
+        core = RecurrentCore(kind: "GRU", units: units, stateCount: 1, returnSequences: returnSequences,
+                             goBackwards: goBackwards, stateful: stateful, dropout: dropout,
+                             recurrentDropout: recurrentDropout, activation: activation,
+                             recurrentActivation: recurrentActivation)
+        (inputSpec, inputError) = RecurrentCore.inputSpec(layer: name.isEmpty ? "GRU" : name, inputShape: inputShape,
+                                                          inputDim: inputDim, inputLength: inputLength,
+                                                          batchSize: batchSize, batchInputShape: batchInputShape)
+    }
+
+    public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
+        if let inputError { throw inputError }
+        let out = try core.build(name: name, inputShape: inputShape)
+        let k = weights.add("kernel", shape: [core.inputDim, 3 * units], initializer: kernelInitializer)
+        let r = weights.add("recurrent_kernel", shape: [units, 3 * units], initializer: recurrentInitializer)
+        kernel = k
+        recurrentKernel = r
+        weightHandles = [k, r]
+        if useBias {
+            let b = weights.add("bias", shape: [2, 3 * units], initializer: biasInitializer)
+            bias = b
+            weightHandles.append(b)
+        }
+        return out
+    }
+
+    private func biasRow(_ p: Parameters, _ row: Int) -> Tensor { p.value(bias!).rows(row..<(row + 1)) }
+
+    // Workspace slots: input part / gates (T, N, 3u), recurrent part (T, N, 3u), hidden (T+1, N, u),
+    // masked hidden (T, N, u), d input part (T, N, 3u), d recurrent part (T, N, 3u), dh (N, u), dh recurrent
+    // (N, u), dx time-major (T, N, in).
+    public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
+        let p = context.parameters
+        let xs = core.prepare(x, context: context)
+        let n = core.rows, steps = core.steps, u = units, block = n * u
+        let gx = core.work.buffer(0, [steps, n, 3 * u])
+        BLAS.gemm(xs, rowsA: steps * n, colsA: core.inputDim, p.value(kernel!), rowsB: core.inputDim, colsB: 3 * u, into: gx)
+        let gr = core.work.buffer(1, [steps, n, 3 * u])
+        if useBias {
+            Kernels.addRowVector(gx, biasRow(p, 0), rows: steps * n, cols: 3 * u)
+            gr.fill(0)
+            Kernels.addRowVector(gr, biasRow(p, 1), rows: steps * n, cols: 3 * u)
+        }
+        let h = core.work.buffer(2, [steps + 1, n, u])
+        core.loadState(0, into: h)
+        let hm = core.recurrentMask.map { _ in core.work.buffer(3, [steps, n, u]) }
+        let r = p.value(recurrentKernel!)
+        for t in 0..<steps {
+            let hPrev: Tensor
+            if let hm, let mask = core.recurrentMask {
+                Kernels.multiply(h, offset: t * block, mask, into: hm, offset: t * block, count: block)
+                hPrev = hm.rows(t..<(t + 1))
+            } else {
+                hPrev = h.rows(t..<(t + 1))
+            }
+            BLAS.gemm(hPrev, rowsA: n, colsA: u, r, rowsB: u, colsB: 3 * u, into: gr.rows(t..<(t + 1)), beta: useBias ? 1 : 0)
+            Kernels.gruStep(t: t, rows: n, units: u, x: gx, r: gr, h: h, activation: activation,
+                            recurrentActivation: recurrentActivation)
+        }
+        core.saveState(0, from: h, step: steps)
+        return core.output(hidden: h)
+    }
+
+    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
+        let p = context.parameters
+        let n = core.rows, steps = core.steps, u = units, inDim = core.inputDim
+        let gates = core.work.buffer(0, [steps, n, 3 * u])
+        let gr = core.work.buffer(1, [steps, n, 3 * u])
+        let h = core.work.buffer(2, [steps + 1, n, u])
+        let dgx = core.work.buffer(4, [steps, n, 3 * u])
+        let dgr = core.work.buffer(5, [steps, n, 3 * u])
+        let dh = core.work.buffer(6, [n, u])
+        let dhr = core.work.buffer(7, [n, u])
+        dh.fill(0)
+        let dyTime = core.timeMajorOutputGradient(dy)
+        let r = p.value(recurrentKernel!)
+        for t in stride(from: steps - 1, through: 0, by: -1) {
+            core.addOutputGradient(step: t, dy: dy, timeMajor: dyTime, into: dh)
+            Kernels.gruStepBackward(t: t, rows: n, units: u, gates: gates, r: gr, h: h, dh: dh, dx: dgx, dr: dgr,
+                                    activation: activation, recurrentActivation: recurrentActivation)
+            if t > 0 {
+                // dh_{t-1} = dh z + (d recurrent part) recurrent_kernel^T (times the recurrent mask)
+                if let mask = core.recurrentMask {
+                    BLAS.gemm(dgr.rows(t..<(t + 1)), rowsA: n, colsA: 3 * u, r, rowsB: u, colsB: 3 * u, transB: true, into: dhr)
+                    Kernels.multiply(dhr, mask, into: dhr)
+                    Kernels.add(dhr, into: dh, count: n * u)
+                } else {
+                    BLAS.gemm(dgr.rows(t..<(t + 1)), rowsA: n, colsA: 3 * u, r, rowsB: u, colsB: 3 * u, transB: true,
+                              into: dh, beta: 1)
+                }
+            }
+        }
+        let xs = core.input!
+        BLAS.gemm(xs, rowsA: steps * n, colsA: inDim, transA: true, dgx, rowsB: steps * n, colsB: 3 * u,
+                  into: p.gradient(kernel!), beta: 1)
+        let hPrev = core.recurrentMask == nil ? h : core.work.buffer(3, [steps, n, u])
+        BLAS.gemm(hPrev, rowsA: steps * n, colsA: u, transA: true, dgr, rowsB: steps * n, colsB: 3 * u,
+                  into: p.gradient(recurrentKernel!), beta: 1)
+        if let bias {
+            let g = p.gradient(bias)
+            Kernels.accumulateColumnSums(dgx, rows: steps * n, cols: 3 * u, into: g.rows(0..<1))
+            Kernels.accumulateColumnSums(dgr, rows: steps * n, cols: 3 * u, into: g.rows(1..<2))
+        }
+        let dxs = core.work.buffer(8, [steps, n, inDim])
+        BLAS.gemm(dgx, rowsA: steps * n, colsA: 3 * u, p.value(kernel!), rowsB: inDim, colsB: 3 * u, transB: true, into: dxs)
+        return core.inputGradient(timeMajor: dxs)
+    }
+
+    public var states: [Tensor] { core.states }
+    public func resetStates() { core.resetStates() }
+    public func setStates(_ states: [Tensor]) throws { try core.setStates(states, layer: name) }
+
+    public var config: [String: JSONValue] {
+        var c = core.configEntries
+        c["recurrent_activation"] = .string(recurrentActivation.kerasName)
+        c["use_bias"] = .bool(useBias)
+        c["reset_after"] = .bool(true)
+        return c
+    }
+}
+
+extension GRU: ConfigurableLayer {
+    public static let kerasClassName = "GRU"
+    public convenience init(config c: LayerConfig) throws {
+        let r = try RecurrentConfig(c, extraKeys: ["recurrent_activation", "reset_after"])
+        if try c.bool("reset_after") == false {
+            throw StrataError.invalidModel(layer: c.layerName, "reset_after=False (the Keras 2 GRU layout) is not supported",
+                                           hint: "use reset_after=True, the Keras 3 default")
+        }
+        self.init(r.units, activation: r.activation, recurrentActivation: try RecurrentConfig.recurrentActivation(c),
+                  useBias: r.useBias, kernelInitializer: r.kernelInitializer, recurrentInitializer: r.recurrentInitializer,
+                  biasInitializer: r.biasInitializer, dropout: r.dropout, recurrentDropout: r.recurrentDropout,
+                  returnSequences: r.returnSequences, goBackwards: r.goBackwards, stateful: r.stateful,
+                  inputShape: r.io.inputShape, inputDim: r.io.inputDim, inputLength: r.inputLength,
+                  batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
+    }
+}

@@ -1,0 +1,176 @@
+/// Keras `LSTM(units)` (keras/src/layers/rnn/lstm.py): weights `kernel (in, 4u)`, `recurrent_kernel (u, 4u)`,
+/// `bias (4u)`, gate blocks in the order i, f, c, o:
+///
+///     z = x_t kernel + h_{t-1} recurrent_kernel + bias
+///     i = ra(z_i), f = ra(z_f), g = a(z_c), o = ra(z_o)      (a = activation, ra = recurrent_activation)
+///     c_t = f c_{t-1} + i g,   h_t = o a(c_t)
+///
+/// Input `(batch, timesteps, features)`; output the last `h` `(batch, units)`, or every `h` `(batch, timesteps,
+/// units)` with `returnSequences`. `dropout` masks the inputs and `recurrentDropout` the `h` entering the
+/// recurrent product, one mask per sample for the whole sequence (Keras 3's implementation 2; with recurrent
+/// dropout Keras switches to one mask per gate, which we do not). Stateful layers carry `[h, c]` across batches.
+public final class LSTM: RecurrentLayer {
+    public let className = "LSTM"
+    public var name: String
+    public let units: Int
+    public let activation: ActivationFunction
+    public let recurrentActivation: ActivationFunction
+    public let useBias: Bool
+    public let unitForgetBias: Bool
+    public let kernelInitializer: Initializer
+    public let recurrentInitializer: Initializer
+    public let biasInitializer: Initializer
+    public let inputSpec: InputSpec?
+    private let inputError: StrataError?
+    private let core: RecurrentCore
+
+    public var returnSequences: Bool { core.returnSequences }
+    public var goBackwards: Bool { core.goBackwards }
+    public var stateful: Bool { core.stateful }
+    public var dropout: Float { core.dropout }
+    public var recurrentDropout: Float { core.recurrentDropout }
+
+    public private(set) var weightHandles: [ParameterHandle] = []
+    private var kernel: ParameterHandle?
+    private var recurrentKernel: ParameterHandle?
+    private var bias: ParameterHandle?
+
+    public init(_ units: Int, activation: ActivationFunction = .tanh, recurrentActivation: ActivationFunction = .sigmoid,
+                useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform,
+                recurrentInitializer: Initializer = .orthogonal(gain: 1), biasInitializer: Initializer = .zeros,
+                unitForgetBias: Bool = true, dropout: Float = 0, recurrentDropout: Float = 0,
+                returnSequences: Bool = false, goBackwards: Bool = false, stateful: Bool = false,
+                inputShape: [Int]? = nil, inputDim: Int? = nil, inputLength: Int? = nil, batchSize: Int? = nil,
+                batchInputShape: [Int]? = nil, name: String = "") {
+        self.units = units
+        self.activation = activation
+        self.recurrentActivation = recurrentActivation
+        self.useBias = useBias
+        self.unitForgetBias = unitForgetBias
+        self.kernelInitializer = kernelInitializer
+        self.recurrentInitializer = recurrentInitializer
+        self.biasInitializer = biasInitializer
+        self.name = name
+        core = RecurrentCore(kind: "LSTM", units: units, stateCount: 2, returnSequences: returnSequences,
+                             goBackwards: goBackwards, stateful: stateful, dropout: dropout,
+                             recurrentDropout: recurrentDropout, activation: activation,
+                             recurrentActivation: recurrentActivation)
+        (inputSpec, inputError) = RecurrentCore.inputSpec(layer: name.isEmpty ? "LSTM" : name, inputShape: inputShape,
+                                                          inputDim: inputDim, inputLength: inputLength,
+                                                          batchSize: batchSize, batchInputShape: batchInputShape)
+    }
+
+    public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
+        if let inputError { throw inputError }
+        let out = try core.build(name: name, inputShape: inputShape)
+        let k = weights.add("kernel", shape: [core.inputDim, 4 * units], initializer: kernelInitializer)
+        let r = weights.add("recurrent_kernel", shape: [units, 4 * units], initializer: recurrentInitializer)
+        kernel = k
+        recurrentKernel = r
+        weightHandles = [k, r]
+        if useBias {
+            // unit_forget_bias: the bias initializer fills everything, then the forget block [u, 2u) is ones.
+            let initializer: Initializer = unitForgetBias && biasInitializer == .zeros ? .unitForgetBias(units: units) : biasInitializer
+            let b = weights.add("bias", shape: [4 * units], initializer: initializer)
+            bias = b
+            weightHandles.append(b)
+        }
+        return out
+    }
+
+    // Workspace slots: gates (T, N, 4u), hidden (T+1, N, u), cells (T+1, N, u), act(c) (T, N, u),
+    // masked hidden (T, N, u), dz (T, N, 4u), dh (N, u), dc (N, u), dx time-major (T, N, in).
+    public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
+        let p = context.parameters
+        let xs = core.prepare(x, context: context)
+        let n = core.rows, steps = core.steps, u = units, block = n * u
+        let z = core.work.buffer(0, [steps, n, 4 * u])
+        BLAS.gemm(xs, rowsA: steps * n, colsA: core.inputDim, p.value(kernel!), rowsB: core.inputDim, colsB: 4 * u, into: z)
+        if let bias { Kernels.addRowVector(z, p.value(bias), rows: steps * n, cols: 4 * u) }
+        let h = core.work.buffer(1, [steps + 1, n, u])
+        let c = core.work.buffer(2, [steps + 1, n, u])
+        let ac = core.work.buffer(3, [steps, n, u])
+        core.loadState(0, into: h)
+        core.loadState(1, into: c)
+        let hm = core.recurrentMask.map { _ in core.work.buffer(4, [steps, n, u]) }
+        let r = p.value(recurrentKernel!)
+        for t in 0..<steps {
+            // z_t += h_{t-1} recurrent_kernel (h masked by recurrent dropout)
+            let hPrev: Tensor
+            if let hm, let mask = core.recurrentMask {
+                Kernels.multiply(h, offset: t * block, mask, into: hm, offset: t * block, count: block)
+                hPrev = hm.rows(t..<(t + 1))
+            } else {
+                hPrev = h.rows(t..<(t + 1))
+            }
+            BLAS.gemm(hPrev, rowsA: n, colsA: u, r, rowsB: u, colsB: 4 * u, into: z.rows(t..<(t + 1)), beta: 1)
+            Kernels.lstmStep(t: t, rows: n, units: u, z: z, c: c, h: h, ac: ac,
+                             activation: activation, recurrentActivation: recurrentActivation)
+        }
+        core.saveState(0, from: h, step: steps)
+        core.saveState(1, from: c, step: steps)
+        return core.output(hidden: h)
+    }
+
+    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
+        let p = context.parameters
+        let n = core.rows, steps = core.steps, u = units, inDim = core.inputDim
+        let gates = core.work.buffer(0, [steps, n, 4 * u])
+        let h = core.work.buffer(1, [steps + 1, n, u])
+        let c = core.work.buffer(2, [steps + 1, n, u])
+        let ac = core.work.buffer(3, [steps, n, u])
+        let dz = core.work.buffer(5, [steps, n, 4 * u])
+        let dh = core.work.buffer(6, [n, u])
+        let dc = core.work.buffer(7, [n, u])
+        dh.fill(0)
+        dc.fill(0)
+        let dyTime = core.timeMajorOutputGradient(dy)
+        let r = p.value(recurrentKernel!)
+        for t in stride(from: steps - 1, through: 0, by: -1) {
+            core.addOutputGradient(step: t, dy: dy, timeMajor: dyTime, into: dh)
+            Kernels.lstmStepBackward(t: t, rows: n, units: u, gates: gates, c: c, ac: ac, dh: dh, dc: dc, dz: dz,
+                                     activation: activation, recurrentActivation: recurrentActivation)
+            if t > 0 {
+                // dh_{t-1} = dz_t recurrent_kernel^T (times the recurrent mask)
+                BLAS.gemm(dz.rows(t..<(t + 1)), rowsA: n, colsA: 4 * u, r, rowsB: u, colsB: 4 * u, transB: true, into: dh)
+                if let mask = core.recurrentMask { Kernels.multiply(dh, mask, into: dh) }
+            }
+        }
+        // Weight gradients over all steps at once: kernel += xs^T dz, recurrent_kernel += h_{t-1}^T dz.
+        let xs = core.input!
+        BLAS.gemm(xs, rowsA: steps * n, colsA: inDim, transA: true, dz, rowsB: steps * n, colsB: 4 * u,
+                  into: p.gradient(kernel!), beta: 1)
+        let hPrev = core.recurrentMask == nil ? h : core.work.buffer(4, [steps, n, u])
+        BLAS.gemm(hPrev, rowsA: steps * n, colsA: u, transA: true, dz, rowsB: steps * n, colsB: 4 * u,
+                  into: p.gradient(recurrentKernel!), beta: 1)
+        if let bias { Kernels.accumulateColumnSums(dz, rows: steps * n, cols: 4 * u, into: p.gradient(bias)) }
+        let dxs = core.work.buffer(8, [steps, n, inDim])
+        BLAS.gemm(dz, rowsA: steps * n, colsA: 4 * u, p.value(kernel!), rowsB: inDim, colsB: 4 * u, transB: true, into: dxs)
+        return core.inputGradient(timeMajor: dxs)
+    }
+
+    public var states: [Tensor] { core.states }
+    public func resetStates() { core.resetStates() }
+    public func setStates(_ states: [Tensor]) throws { try core.setStates(states, layer: name) }
+
+    public var config: [String: JSONValue] {
+        var c = core.configEntries
+        c["recurrent_activation"] = .string(recurrentActivation.kerasName)
+        c["use_bias"] = .bool(useBias)
+        c["unit_forget_bias"] = .bool(unitForgetBias)
+        return c
+    }
+}
+
+extension LSTM: ConfigurableLayer {
+    public static let kerasClassName = "LSTM"
+    public convenience init(config c: LayerConfig) throws {
+        let r = try RecurrentConfig(c, extraKeys: ["recurrent_activation", "unit_forget_bias"])
+        self.init(r.units, activation: r.activation, recurrentActivation: try RecurrentConfig.recurrentActivation(c),
+                  useBias: r.useBias, kernelInitializer: r.kernelInitializer, recurrentInitializer: r.recurrentInitializer,
+                  biasInitializer: r.biasInitializer, unitForgetBias: try c.bool("unit_forget_bias") ?? true,
+                  dropout: r.dropout, recurrentDropout: r.recurrentDropout, returnSequences: r.returnSequences,
+                  goBackwards: r.goBackwards, stateful: r.stateful, inputShape: r.io.inputShape, inputDim: r.io.inputDim,
+                  inputLength: r.inputLength, batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
+    }
+}

@@ -1,0 +1,282 @@
+/// A Keras recurrent layer (LSTM, GRU, SimpleRNN): stateful when asked, with its carried states visible.
+///
+/// `states` are `(rows, units)` tensors, one per Keras state (LSTM: h, c). `rows` is the number of rows this
+/// process actually runs: the global batch on one process, its `batch/p` slice on each of `p` ranks. They are
+/// allocated (zeros) at the first batch and replaced only by `resetStates` (zeros) or `setStates`.
+public protocol RecurrentLayer: StatefulLayer {
+    var units: Int { get }
+    /// Replaces the carried states (same count as `states`, each `(rows, units)`): for checkpoints and for
+    /// pinning rows of a global state to ranks.
+    func setStates(_ states: [Tensor]) throws
+}
+
+/// What LSTM, GRU and SimpleRNN share: the time-major layout, `go_backwards`, `return_sequences`, dropout masks
+/// keyed like `Dropout`'s, and the states carried by a stateful layer (keras/src/layers/rnn/rnn.py).
+///
+/// Per-step tensors are time-major `(T, N, width)` so each step is one contiguous block: the input projection
+/// of all steps is one GEMM over `T*N` rows, and each step adds one `(N, u) x (u, gates*u)` GEMM.
+final class RecurrentCore {
+    let kind: String
+    let units: Int
+    let stateCount: Int
+    let returnSequences: Bool
+    let goBackwards: Bool
+    let stateful: Bool
+    let dropout: Float
+    let recurrentDropout: Float
+    let activation: ActivationFunction
+    let recurrentActivation: ActivationFunction
+
+    private(set) var steps = 0
+    private(set) var inputDim = 0
+    /// Rows of the last forward pass.
+    private(set) var rows = 0
+    var work = Workspace()
+    /// The carried states of a stateful layer (empty until the first batch).
+    private(set) var carried: [Tensor] = []
+    /// Dropout masks of the last training forward pass: `(N, inputDim)` and `(N, units)`.
+    private(set) var inputMask: Tensor?
+    private(set) var recurrentMask: Tensor?
+    /// The time-major (and masked) input of the last forward pass `(T, N, inputDim)`.
+    private(set) var input: Tensor?
+
+    // Workspace slots used here; layers use slots below 100.
+    private static let inputSlot = 100, inputMaskSlot = 101, recurrentMaskSlot = 102, outputSlot = 103,
+                       outputGradSlot = 104, inputGradSlot = 105
+
+    init(kind: String, units: Int, stateCount: Int, returnSequences: Bool, goBackwards: Bool, stateful: Bool,
+         dropout: Float, recurrentDropout: Float, activation: ActivationFunction, recurrentActivation: ActivationFunction) {
+        self.kind = kind
+        self.units = units
+        self.stateCount = stateCount
+        self.returnSequences = returnSequences
+        self.goBackwards = goBackwards
+        self.stateful = stateful
+        // Keras clips both rates into [0, 1] (lstm.py LSTMCell.__init__).
+        self.dropout = min(1, max(0, dropout))
+        self.recurrentDropout = min(1, max(0, recurrentDropout))
+        self.activation = activation
+        self.recurrentActivation = recurrentActivation
+    }
+
+    /// Keras's input arguments for a recurrent first layer; `inputDim` + `inputLength` (Keras 2) mean
+    /// `inputShape: [inputLength, inputDim]`.
+    static func inputSpec(layer: String, inputShape: [Int]?, inputDim: Int?, inputLength: Int?, batchSize: Int?,
+                          batchInputShape: [Int]?) -> (InputSpec?, StrataError?) {
+        var shape = inputShape
+        if let d = inputDim {
+            guard let length = inputLength ?? inputShape?.first else {
+                return (nil, .invalidModel(layer: layer, "inputDim \(d) without inputLength leaves the number of timesteps unknown",
+                                          hint: "give inputShape: [timesteps, \(d)]"))
+            }
+            if let s = inputShape, s != [length, d] {
+                return (nil, .invalidModel(layer: layer, "inputDim \(d) contradicts inputShape \(s)", hint: "give only inputShape"))
+            }
+            shape = [length, d]
+        } else if inputLength != nil && inputShape == nil && batchInputShape == nil {
+            return (nil, .invalidModel(layer: layer, "inputLength without inputDim leaves the features unknown",
+                                      hint: "give inputShape: [timesteps, features]"))
+        }
+        switch InputSpec.resolve(layer: layer, inputShape: shape, inputDim: nil, batchSize: batchSize,
+                                 batchInputShape: batchInputShape) {
+        case let .success(s): return (s, nil)
+        case let .failure(e): return (nil, e)
+        }
+    }
+
+    /// Checks the layer's settings and its `(timesteps, features)` input; returns the output shape.
+    func build(name: String, inputShape: [Int]) throws -> [Int] {
+        guard units > 0 else {
+            throw StrataError.invalidModel(layer: name, "units must be positive, got \(units)", hint: "use \(kind)(n) with n >= 1")
+        }
+        guard inputShape.count == 2 else {
+            throw StrataError.invalidModel(layer: name, "\(kind) needs inputs of shape (timesteps, features), got \(inputShape)",
+                                           hint: inputShape.count == 1
+                                            ? "put an Embedding before it, or give inputShape: [timesteps, features]"
+                                            : "a recurrent layer reads 3-D batches (batch, timesteps, features)")
+        }
+        for (key, f) in [("activation", activation), ("recurrent_activation", recurrentActivation)]
+            where !Kernels.recurrentActivations.contains(f) {
+            throw StrataError.invalidModel(layer: name, "\(key) '\(f.kerasName)' is not supported in \(kind)",
+                                           hint: "use one of tanh, sigmoid, hard_sigmoid, relu, linear")
+        }
+        steps = inputShape[0]
+        inputDim = inputShape[1]
+        return returnSequences ? [steps, units] : [units]
+    }
+
+    /// The time-major input `(T, N, in)` (time reversed for `go_backwards`, times the input dropout mask in
+    /// training); also draws this batch's dropout masks.
+    func prepare(_ x: Tensor, context: LayerContext) -> Tensor {
+        let n = x.shape[0]
+        precondition(x.count == n * steps * inputDim, "\(kind) input \(x.shape) does not match (N, \(steps), \(inputDim))")
+        rows = n
+        inputMask = nil
+        recurrentMask = nil
+        if context.training && dropout > 0 {
+            let m = work.buffer(Self.inputMaskSlot, [n, inputDim])
+            Kernels.dropoutMask(m, rows: n, width: inputDim, rate: dropout, rng: maskStream(context, 0x524E_4E44), firstRow: context.firstRow)
+            inputMask = m
+        }
+        if context.training && recurrentDropout > 0 {
+            let m = work.buffer(Self.recurrentMaskSlot, [n, units])
+            Kernels.dropoutMask(m, rows: n, width: units, rate: recurrentDropout, rng: maskStream(context, 0x524E_4E52),
+                                firstRow: context.firstRow)
+            recurrentMask = m
+        }
+        let xs = work.buffer(Self.inputSlot, [steps, n, inputDim])
+        Kernels.toTimeMajor(x, rows: n, steps: steps, features: inputDim, reverse: goBackwards, mask: inputMask, into: xs)
+        input = xs
+        return xs
+    }
+
+    /// Masks are keyed by (seed, layer, step, GLOBAL sample index, feature), as `Dropout`'s, so 1 rank and N
+    /// ranks draw the same masks. `purpose` separates the input mask ("RNND") from the recurrent one ("RNNR").
+    private func maskStream(_ context: LayerContext, _ purpose: UInt64) -> CounterRandom {
+        CounterRandom(seed: context.seed, stream: purpose &+ (UInt64(context.layerIndex) << 32)).derived(UInt64(context.step))
+    }
+
+    /// Writes the initial value of state `k` (zeros, or the carried state of a stateful layer) into the first
+    /// `(N, u)` block of `into`.
+    func loadState(_ k: Int, into t: Tensor) {
+        let n = rows * units
+        if stateful {
+            if carried.count != stateCount || carried[0].shape[0] != rows {
+                precondition(carried.isEmpty, "\(kind): carried states have \(carried[0].shape[0]) rows but the batch has \(rows); the trainer checks stateful batching")
+                carried = (0..<stateCount).map { _ in Tensor(zeros: [rows, units]) }
+            }
+            Kernels.copy(carried[k], offset: 0, into: t, offset: 0, count: n)
+        } else {
+            t.pointer.update(repeating: 0, count: n)
+        }
+    }
+
+    /// A stateful layer keeps state `k`'s final value (block `step` of the time-major `from`).
+    func saveState(_ k: Int, from t: Tensor, step: Int) {
+        guard stateful else { return }
+        let n = rows * units
+        Kernels.copy(t, offset: step * n, into: carried[k], offset: 0, count: n)
+    }
+
+    /// The layer output from the hidden states `h` `(T+1, N, u)` (block 0 is the initial state): the whole
+    /// sequence `(N, T, u)` in processing order (reversed for `go_backwards`, as Keras returns it), or the last `h`.
+    func output(hidden h: Tensor) -> Tensor {
+        if returnSequences {
+            let y = work.buffer(Self.outputSlot, [rows, steps, units])
+            Kernels.fromTimeMajor(h, firstStep: 1, rows: rows, steps: steps, features: units, reverse: false, mask: nil, into: y)
+            return y
+        }
+        let y = work.buffer(Self.outputSlot, [rows, units])
+        Kernels.copy(h, offset: steps * rows * units, into: y, offset: 0, count: rows * units)
+        return y
+    }
+
+    /// The output gradient seen time-major: `(T, N, u)` for `return_sequences`, else nil (only the last step
+    /// receives `dy`, `(N, u)`).
+    func timeMajorOutputGradient(_ dy: Tensor) -> Tensor? {
+        guard returnSequences else { return nil }
+        let d = work.buffer(Self.outputGradSlot, [steps, rows, units])
+        Kernels.toTimeMajor(dy, rows: rows, steps: steps, features: units, reverse: false, mask: nil, into: d)
+        return d
+    }
+
+    /// Adds the output gradient of step `t` into `dh` `(N, u)`.
+    func addOutputGradient(step t: Int, dy: Tensor, timeMajor: Tensor?, into dh: Tensor) {
+        let n = rows * units
+        if let timeMajor {
+            Kernels.add(timeMajor, offset: t * n, into: dh, offset: 0, count: n)
+        } else if t == steps - 1 {
+            Kernels.add(dy, offset: 0, into: dh, offset: 0, count: n)
+        }
+    }
+
+    /// The input gradient `(N, T, in)` from the time-major `dxs` (undoing `go_backwards` and the input mask).
+    func inputGradient(timeMajor dxs: Tensor) -> Tensor {
+        let dx = work.buffer(Self.inputGradSlot, [rows, steps, inputDim])
+        Kernels.fromTimeMajor(dxs, rows: rows, steps: steps, features: inputDim, reverse: goBackwards, mask: inputMask, into: dx)
+        return dx
+    }
+
+    // MARK: states
+
+    var states: [Tensor] { carried }
+
+    func resetStates() { for s in carried { s.fill(0) } }
+
+    func setStates(_ new: [Tensor], layer: String) throws {
+        guard stateful else {
+            throw StrataError.usage("layer '\(layer)' is not stateful, so it carries no states to set",
+                                    hint: "create it with stateful: true")
+        }
+        guard new.count == stateCount else {
+            throw StrataError.invalidArgument("layer '\(layer)' has \(stateCount) state(s), got \(new.count)",
+                                              hint: kind == "LSTM" ? "pass [h, c]" : "pass [h]")
+        }
+        let r = new[0].shape.first ?? 0
+        for (k, s) in new.enumerated() where s.shape != [r, units] {
+            throw StrataError.invalidArgument("state \(k) of layer '\(layer)' has shape \(s.shape), expected [\(r), \(units)] like state 0",
+                                              hint: "states are (rows, units) with the rows this process runs")
+        }
+        carried = new.map { $0.copy() }
+    }
+
+    var configEntries: [String: JSONValue] {
+        ["units": JSONValue(units), "activation": .string(activation.kerasName),
+         "return_sequences": .bool(returnSequences), "return_state": .bool(false), "go_backwards": .bool(goBackwards),
+         "stateful": .bool(stateful), "unroll": .bool(false), "dropout": JSONValue(dropout),
+         "recurrent_dropout": JSONValue(recurrentDropout)]
+    }
+}
+
+/// The Keras config keys every recurrent layer accepts, and their parsing.
+struct RecurrentConfig {
+    static let keys: Set<String> = ["units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer",
+                                    "bias_initializer", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+                                    "activity_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint",
+                                    "dropout", "recurrent_dropout", "seed", "return_sequences", "return_state",
+                                    "go_backwards", "stateful", "unroll", "implementation", "use_cudnn", "time_major",
+                                    "zero_output_for_mask"]
+    let units: Int
+    let activation: ActivationFunction
+    let useBias: Bool
+    let kernelInitializer: Initializer
+    let recurrentInitializer: Initializer
+    let biasInitializer: Initializer
+    let dropout: Float
+    let recurrentDropout: Float
+    let returnSequences: Bool
+    let goBackwards: Bool
+    let stateful: Bool
+    let io: (inputShape: [Int]?, inputDim: Int?, batchSize: Int?, batchInputShape: [Int]?)
+    let inputLength: Int?
+
+    init(_ c: LayerConfig, extraKeys: Set<String>) throws {
+        try c.checkKeys(Self.keys.union(extraKeys))
+        if try c.bool("return_state") == true {
+            throw StrataError.invalidModel(layer: c.layerName, "return_state is not available in a Sequential model",
+                                           hint: "remove return_state (a Sequential layer has one output)")
+        }
+        if try c.bool("time_major") == true {
+            throw StrataError.invalidModel(layer: c.layerName, "time_major inputs are not supported",
+                                           hint: "feed (batch, timesteps, features) and drop time_major")
+        }
+        units = try c.requiredInt("units")
+        activation = c.values["activation"] == nil ? .tanh : try c.activation()
+        useBias = try c.bool("use_bias") ?? true
+        kernelInitializer = try c.initializer("kernel_initializer", default: .glorotUniform)
+        recurrentInitializer = try c.initializer("recurrent_initializer", default: .orthogonal(gain: 1))
+        biasInitializer = try c.initializer("bias_initializer", default: .zeros)
+        dropout = Float(try c.double("dropout") ?? 0)
+        recurrentDropout = Float(try c.double("recurrent_dropout") ?? 0)
+        returnSequences = try c.bool("return_sequences") ?? false
+        goBackwards = try c.bool("go_backwards") ?? false
+        stateful = try c.bool("stateful") ?? false
+        io = try c.inputArguments()
+        inputLength = try c.int("input_length")
+    }
+
+    /// `recurrent_activation` (default sigmoid).
+    static func recurrentActivation(_ c: LayerConfig) throws -> ActivationFunction {
+        c.values["recurrent_activation"] == nil ? .sigmoid : try c.activation("recurrent_activation")
+    }
+}
