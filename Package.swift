@@ -8,12 +8,16 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "StrataCore", dependencies: ["CBLAS"]),
-        .target(name: "Strata", dependencies: ["StrataCore"]),
+        .target(name: "StrataMPI", dependencies: ["CMPI", "StrataCore"]),
+        .target(name: "Strata", dependencies: ["StrataCore", "StrataMPI"]),
+        .executableTarget(name: "strata-mpi-check", dependencies: ["Strata"]),
         .executableTarget(name: "mlp-softmax", dependencies: ["Strata"], path: "Sources/Examples/mlp-softmax"),
         .executableTarget(name: "mlp-binary", dependencies: ["Strata"], path: "Sources/Examples/mlp-binary"),
         .executableTarget(name: "training-examples", dependencies: ["Strata"], path: "Sources/Examples/training-examples"),
         .target(name: "TestSupport", dependencies: ["StrataCore"], path: "Tests/TestSupport"),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "TestSupport"]),
+        .testTarget(name: "StrataMPITests", dependencies: ["StrataMPI", "strata-mpi-check"]),
     ]
 )
