@@ -11,7 +11,8 @@ import StrataCore
 /// when the process was started by `mpirun`/`srun` and `SingleProcess()` (no MPI call at all) otherwise.
 ///
 /// MPI can be initialised once per process, so there is one world communicator per process: every call of
-/// `automatic()` returns the same object. MPI is finalised when the process exits normally (`atexit`).
+/// `automatic()` returns the same object. MPI is finalised when the process exits with status 0; a non-zero exit of one rank
+/// ends every rank (`on_exit`), so a rank that gives up never leaves the others waiting.
 public final class MPICommunicator: Communicator, @unchecked Sendable {
     public let rank: Int
     public let size: Int
@@ -27,6 +28,8 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
 
     private let world: MPI_Comm
     private let watchdog: Watchdog
+    /// A duplicate of the world communicator for the exit handshake, so it never mixes with a pending collective.
+    private let exitComm: MPI_Comm
 
     /// Seconds a collective may wait for the other ranks before the watchdog ends this rank
     /// (default 300, or `STRATA_MPI_TIMEOUT`).
@@ -89,7 +92,11 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
             guard rc == MPI_SUCCESS else {
                 throw MPIError(call: "MPI_Init_thread", code: rc, message: MPICommunicator.errorString(rc), rank: envRank)
             }
-            atexit { MPICommunicator.finalizeAtExit() }
+            #if canImport(Glibc)
+            on_exit({ status, _ in MPICommunicator.atExit(status: status) }, nil)
+            #else
+            atexit { MPICommunicator.atExit(status: 0) }
+            #endif
         }
         world = cmpi_comm_world()
         try MPICommunicator.check(MPI_Comm_set_errhandler(world, cmpi_errors_return()), "MPI_Comm_set_errhandler", rank: envRank)
@@ -105,6 +112,10 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         try MPICommunicator.check(MPI_Comm_size(local, &localSize), "MPI_Comm_size", rank: rank)
         try MPICommunicator.check(MPI_Comm_free(&local), "MPI_Comm_free", rank: rank)
         ranksPerNode = Int(localSize)
+        var dup = cmpi_comm_null()
+        try MPICommunicator.check(MPI_Comm_dup(world, &dup), "MPI_Comm_dup", rank: rank)
+        guard let dup else { throw MPIError(call: "MPI_Comm_dup", code: 0, message: "returned no communicator", rank: rank) }
+        exitComm = dup
         coresPerNode = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         blasThreads = BLASThreadPolicy(coresPerNode: coresPerNode, ranksPerNode: ranksPerNode, environment: env)
         BLAS.threads = blasThreads.threads
@@ -121,17 +132,49 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         watchdog = Watchdog(rank: rank, size: size, timeout: timeout)
     }
 
-    /// Finalises MPI when the process exits normally; the watchdog bounds the wait for the other ranks.
-    private static func finalizeAtExit() {
+    /// At process exit. Status 0: finalise MPI (waiting for the other ranks, bounded by the watchdog). Any other
+    /// status (the program caught an error and called `exit(1)` on this rank only, perhaps while the other ranks
+    /// wait in a collective): end every rank now with that status, instead of waiting for ranks that never come.
+    private static func atExit(status: Int32) {
         var initialized: Int32 = 0, finalized: Int32 = 0
         MPI_Initialized(&initialized)
         MPI_Finalized(&finalized)
         guard initialized != 0 && finalized == 0 else { return }
         fflush(nil)
-        let dog = try? shared.get().watchdog
-        dog?.enter("MPI_Finalize (at exit)")
+        let comm = try? shared.get()
+        if status != 0 {
+            // Every rank exiting with an error together (the same pre-flight error on all ranks): finalise
+            // quietly and let the launcher report the status. Otherwise the others are still working: end them.
+            if let comm, comm.allRanksArrive(within: exitGrace) {
+                MPI_Finalize()
+                return
+            }
+            if let comm {
+                FileHandle.standardError.write(Data("strata: rank \(comm.rank) of \(comm.size) exited with status \(status); ending every rank\n".utf8))
+            }
+            MPI_Abort(cmpi_comm_world(), status)
+            return
+        }
+        comm?.watchdog.enter("MPI_Finalize (at exit)")
         MPI_Finalize()
-        dog?.leave()
+        comm?.watchdog.leave()
+    }
+
+    /// How long a rank exiting with an error waits for the other ranks to exit too before ending them.
+    static let exitGrace = 1.0
+
+    /// A non-blocking barrier on the private exit communicator, polled until `seconds` pass.
+    private func allRanksArrive(within seconds: Double) -> Bool {
+        var request: MPI_Request?
+        guard MPI_Ibarrier(exitComm, &request) == MPI_SUCCESS else { return false }
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
+        var done: Int32 = 0
+        while DispatchTime.now().uptimeNanoseconds < deadline {
+            guard MPI_Test(&request, &done, cmpi_status_ignore()) == MPI_SUCCESS else { return false }
+            if done != 0 { return true }
+            usleep(1000)
+        }
+        return false
     }
 
     // MARK: Communicator

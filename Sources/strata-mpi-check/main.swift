@@ -7,6 +7,7 @@
 //                            sharded evaluate and predict; every rank writes <out>.rank<r>
 //   throw-at-step <k>        rank 1 throws at global step k
 //   sigkill-self <k>         rank 1 SIGKILLs itself at step k
+//   exit-early               rank 1 calls exit(1) before fit while rank 0 waits in fit's first collective
 //   different-model          rank 1 builds a wider hidden layer: must fail before the first step
 //   watchdog <seconds>       rank 1 stalls at step 1 for 60 s; the others' watchdog (timeout <seconds>) ends the job
 //   bench <samples> <epochs> the Keras guide's MLP: samples/s, all-reduce time per step vs plain MPI_Allreduce
@@ -112,6 +113,15 @@ func main() throws -> Int32 {
         let step = mode == "watchdog" ? 1 : Int(arg) ?? 3
         try smallModel().fit(x, y, batchSize: 8, epochs: 50, verbose: 0, callbacks: [Fault(kind, rank: 1, step: step)],
                              communicator: comm)
+        print("UNEXPECTED: training finished")
+    case "exit-early":
+        // Rank 1 gives up before training (e.g. a file it cannot read) and exits 1; rank 0 is already waiting.
+        if comm.rank == 1 {
+            FileHandle.standardError.write(Data("FAULT rank=1 at=\(Date().timeIntervalSince1970)\n".utf8))
+            exit(1)
+        }
+        let (x, y) = data(64, seed: 1)
+        try smallModel().fit(x, y, batchSize: 8, epochs: 50, verbose: 0, communicator: comm)
         print("UNEXPECTED: training finished")
     case "different-model":
         let (x, y) = data(64, seed: 1)

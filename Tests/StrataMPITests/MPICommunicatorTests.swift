@@ -76,6 +76,16 @@ final class MPICommunicatorTests: XCTestCase {
         XCTAssertLessThan(r.endedAt - faultTime(r.output), 5, "the job ended within seconds of the kill")
     }
 
+    /// Rank 1 exits with status 1 before fit (an error the program caught itself): the job ends at once, with
+    /// that status, instead of rank 0 waiting in its first collective.
+    func testNonZeroExitOfOneRankEndsEveryRank() throws {
+        let r = try MPIJob.mpirun(2, ["exit-early"], timeout: 30)
+        XCTAssertFalse(r.timedOut, r.output)
+        XCTAssertEqual(r.status, 1, r.output)
+        XCTAssertTrue(r.output.contains("strata: rank 1 of 2 exited with status 1; ending every rank"), r.output)
+        XCTAssertLessThan(r.endedAt - faultTime(r.output), 5)
+    }
+
     /// Rank 1 builds a different model: one clear error naming rank 1 and the difference, before the first step.
     func testDifferentModelIsRejectedBeforeTheFirstStep() throws {
         let r = try MPIJob.mpirun(2, ["different-model"], timeout: 30)
