@@ -133,7 +133,8 @@ func main() throws -> Int32 {
             return 3
         }
     case "bench":
-        return try bench(comm, samples: Int(arg) ?? 20000, epochs: args.count > 3 ? Int(args[3]) ?? 2 : 2)
+        return try bench(comm, samples: Int(arg) ?? 20000, epochs: args.count > 3 ? Int(args[3]) ?? 2 : 2,
+                         batch: args.count > 4 ? Int(args[4]) ?? 128 : 128)
     default:
         FileHandle.standardError.write(Data("unknown mode \(mode)\n".utf8))
         return 2
@@ -142,7 +143,7 @@ func main() throws -> Int32 {
 }
 
 /// The Keras guide's MLP for multi-class softmax classification on synthetic data.
-func bench(_ comm: Communicator, samples: Int, epochs: Int) throws -> Int32 {
+func bench(_ comm: Communicator, samples: Int, epochs: Int, batch: Int = 128) throws -> Int32 {
     let r = RandomData(seed: 1)
     let x = r.uniform([samples, 20])
     let y = toCategorical(r.integers(10, count: samples), numClasses: 10)
@@ -154,15 +155,15 @@ func bench(_ comm: Communicator, samples: Int, epochs: Int) throws -> Int32 {
     model.add(Dense(10, activation: .softmax))
     model.compile(optimizer: SGD(lr: 0.01, decay: 1e-6, momentum: 0.9, nesterov: true), loss: "categorical_crossentropy",
                   metrics: ["accuracy"])
-    try model.fit(x, y, batchSize: 128, epochs: 1, verbose: 0, communicator: comm)  // warm-up
+    try model.fit(x, y, batchSize: batch, epochs: 1, verbose: 0, communicator: comm)  // warm-up
     let mpi = comm as? MPICommunicator
     let calls0 = mpi?.allReduceCalls ?? 0, secs0 = mpi?.allReduceSeconds ?? 0
     try comm.barrier()
     let start = Date()
-    try model.fit(x, y, batchSize: 128, epochs: epochs, verbose: 0, communicator: comm)
+    try model.fit(x, y, batchSize: batch, epochs: epochs, verbose: 0, communicator: comm)
     try comm.barrier()
     let elapsed = Date().timeIntervalSince(start)
-    var line = String(format: "bench: ranks=%d blasThreads=%d samples/s=%.0f", comm.size, BLAS.threads,
+    var line = String(format: "bench: ranks=%d blasThreads=%d batch=%d samples/s=%.0f", comm.size, BLAS.threads, batch,
                       Double(samples * epochs) / elapsed)
     if let mpi {
         let calls = mpi.allReduceCalls - calls0
