@@ -267,13 +267,25 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         try collective("MPI_Barrier") { MPI_Barrier(world) }
     }
 
-    /// Prints `message` to this rank's stderr and ends every rank (`MPI_Abort`); `mpirun` exits with `code`.
+    /// Ends every rank with `message`; the job exits with `code`.
+    ///
+    /// When every rank fails at the same point (the same error everywhere) they meet within `abortGrace`: rank 0
+    /// alone prints and every rank exits cleanly. Otherwise this rank prints and `MPI_Abort` ends the others.
     public func abort(_ message: String, code: Int32) -> Never {
+        fflush(nil)
+        if size > 1 && allRanksArrive(within: MPICommunicator.abortGrace) {
+            if rank == 0 { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            MPI_Finalize()
+            exit(code)
+        }
         FileHandle.standardError.write(Data((message + "\n").utf8))
         fflush(nil)
         MPI_Abort(world, code)
         _exit(code)
     }
+
+    /// How long a failing rank waits to see whether every rank is failing too (see `abort`).
+    static let abortGrace = 0.5
 
     // MARK: checking
 

@@ -6,6 +6,7 @@
 //   equality <out>           23 samples, global batch 5 (short last batch), then batch 2 (smaller than 3 ranks), then
 //                            sharded evaluate and predict; every rank writes <out>.rank<r>
 //   throw-at-step <k>        rank 1 throws at global step k
+//   throw-all                every rank throws the same error at step 3
 //   sigkill-self <k>         rank 1 SIGKILLs itself at step k
 //   exit-early               rank 1 calls exit(1) before fit while rank 0 waits in fit's first collective
 //   different-model          rank 1 builds a wider hidden layer: must fail before the first step
@@ -23,8 +24,8 @@ final class Fault: Callback {
 
     func onBatchBegin(_ batch: Int, model: Sequential) throws {
         defer { seen += 1 }
-        guard model.communicator.rank == rank && seen == step else { return }
-        FileHandle.standardError.write(Data("FAULT rank=\(rank) at=\(Date().timeIntervalSince1970)\n".utf8))
+        guard (rank < 0 || model.communicator.rank == rank) && seen == step else { return }
+        if rank >= 0 { FileHandle.standardError.write(Data("FAULT rank=\(rank) at=\(Date().timeIntervalSince1970)\n".utf8)) }
         switch kind {
         case .raise: throw StrataError.invalidData("injected failure at step \(step)", hint: "this is a test")
         case .sigkill: kill(getpid(), SIGKILL)
@@ -107,6 +108,11 @@ func main() throws -> Int32 {
             "loss": h1["loss"]! + h2["loss"]!, "val_loss": h1["val_loss"]!, "evaluate": score,
             "predict": predicted.scalars.map(Double.init), "size": [Double(comm.size)],
         ])
+    case "throw-all":
+        let (x, y) = data(64, seed: 1)
+        try smallModel().fit(x, y, batchSize: 8, epochs: 50, verbose: 0, callbacks: [Fault(.raise, rank: -1, step: 3)],
+                             communicator: comm)
+        print("UNEXPECTED: training finished")
     case "throw-at-step", "sigkill-self", "watchdog":
         let (x, y) = data(64, seed: 1)
         let kind: Fault.Kind = mode == "throw-at-step" ? .raise : mode == "sigkill-self" ? .sigkill : .stall

@@ -67,6 +67,16 @@ final class MPICommunicatorTests: XCTestCase {
         XCTAssertLessThan(r.endedAt - faultTime(r.output), 5, "the job ended within seconds of the failure")
     }
 
+    /// Every rank throws the same error at the same step: the job ends non-zero with the message printed once.
+    func testSameErrorOnEveryRankIsReportedOnce() throws {
+        let r = try MPIJob.mpirun(2, ["throw-all"], timeout: 30)
+        XCTAssertFalse(r.timedOut, r.output)
+        XCTAssertEqual(r.status, 1, r.output)
+        XCTAssertEqual(r.output.components(separatedBy: "failed: injected failure at step 3").count - 1, 1, r.output)
+        XCTAssertTrue(r.output.contains("strata: rank 0 of 2 failed"), r.output)
+        XCTAssertLessThan(r.seconds, 10)
+    }
+
     /// Rank 1 is SIGKILLed mid-epoch: the job ends within seconds, non-zero.
     func testKilledRankEndsTheJob() throws {
         let r = try MPIJob.mpirun(2, ["sigkill-self", "3"], timeout: 30)
