@@ -1,8 +1,9 @@
 // strata-mpi-check: the program StrataMPITests runs under mpirun (and without it, for the 1-rank reference).
 // Each mode trains a small Dense+Dropout model and checks one point of the distributed contract:
 //
-//   smoke <out>              train 64 samples for 5 epochs (verbose 1: rank 0 alone prints), then a model whose loss
-//                            overflows, with TerminateOnNaN; every rank writes <out>.rank<r> (weights bits, history)
+//   smoke <out>              train 64 samples for 5 epochs (verbose 2: rank 0 alone prints), then a model whose loss
+//                            overflows, with TerminateOnNaN, then an unseeded model that rank 1 alone pre-trains;
+//                            every rank writes <out>.rank<r> (weights bits, history)
 //   equality <out>           23 samples, global batch 5 (short last batch), then batch 2 (smaller than 3 ranks), then
 //                            sharded evaluate and predict; every rank writes <out>.rank<r>
 //   throw-at-step <k>        rank 1 throws at global step k
@@ -92,7 +93,14 @@ func main() throws -> Int32 {
         bad.compile(optimizer: SGD(learningRate: 1e12), loss: "mse")
         let hb = try bad.fit(x, Tensor(zeros: [64, 1], repeating: 1e6), batchSize: 8, epochs: 3, verbose: 0,
                              callbacks: [TerminateOnNaN()], communicator: comm)
+        // No seed (each rank draws its own), and rank 1 alone trains first (its weights, Adam slots and step
+        // count diverge): fit must start every rank from rank 0's weights, slots, step and seed.
+        let unseeded = Sequential([Dense(8, activation: .relu, inputDim: 8), Dropout(0.5), Dense(3, activation: .softmax)])
+        unseeded.compile(optimizer: Adam(learningRate: 0.01), loss: "categorical_crossentropy")
+        if comm.rank == 1 { try unseeded.fit(x, y, batchSize: 16, epochs: 1, verbose: 0, communicator: SingleProcess()) }
+        try unseeded.fit(x, y, batchSize: 16, epochs: 2, verbose: 0, communicator: comm)
         try report(arg, rank: comm.rank, model: model, figures: [
+            "unseededWeights": unseeded.parameters!.values.scalars.map(Double.init), "unseededSeed": [Double(unseeded.seed)],
             "loss": h["loss"]!, "accuracy": h["accuracy"]!,
             "nanStopSteps": [Double(bad.optimizerState!.iterations)], "nanEpochs": [Double(hb.epoch.count)],
         ])

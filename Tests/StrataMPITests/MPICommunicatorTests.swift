@@ -5,7 +5,8 @@ import XCTest
 /// The distributed contract, checked through real mpirun jobs of strata-mpi-check (each test bounds its job's time).
 final class MPICommunicatorTests: XCTestCase {
     /// Small model on 2 ranks through launch/run: rank 0 alone prints, the loss goes down, both ranks end with
-    /// bit-identical weights and history, and TerminateOnNaN stops both ranks at the same step.
+    /// bit-identical weights and history, TerminateOnNaN stops both ranks at the same step, and an unseeded model
+    /// whose weights and optimizer slots rank 1 alone changed first still ends identical (rank 0's state is broadcast).
     func testTwoRankSmokeThroughLaunchRun() throws {
         let dir = try MPIJob.scratch("smoke")
         let out = dir.appendingPathComponent("smoke").path
@@ -22,6 +23,7 @@ final class MPICommunicatorTests: XCTestCase {
         XCTAssertEqual(loss.count, 5)
         XCTAssertLessThan(loss.last!, loss.first! * 0.9, "loss goes down: \(loss)")
         XCTAssertEqual(a.figures("nanStopSteps"), [2], "TerminateOnNaN stops both ranks after the same batch")
+        XCTAssertEqual(a.figures("unseededWeights").count, 8 * 8 + 8 + 8 * 3 + 3)
     }
 
     /// Same seed, same data: 1 process (no MPI), 2 ranks over TCP (the multi-node path) and 3 ranks over shared
