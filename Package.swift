@@ -8,8 +8,11 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "StrataCore", dependencies: ["CBLAS"]),
-        .target(name: "Strata", dependencies: ["StrataCore"]),
+        .target(name: "StrataMPI", dependencies: ["CMPI", "StrataCore"]),
+        .target(name: "Strata", dependencies: ["StrataCore", "StrataMPI"]),
+        .executableTarget(name: "strata-mpi-check", dependencies: ["Strata"]),
         .executableTarget(name: "mlp-softmax", dependencies: ["Strata"], path: "Sources/Examples/mlp-softmax"),
         .executableTarget(name: "mlp-binary", dependencies: ["Strata"], path: "Sources/Examples/mlp-binary"),
         .executableTarget(name: "vgg-like", dependencies: ["Strata"], path: "Sources/Examples/vgg-like"),
@@ -20,5 +23,6 @@ let package = Package(
         .executableTarget(name: "stateful-lstm", dependencies: ["Strata"], path: "Sources/Examples/stateful-lstm"),
         .target(name: "TestSupport", dependencies: ["StrataCore"], path: "Tests/TestSupport"),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "TestSupport"]),
+        .testTarget(name: "StrataMPITests", dependencies: ["StrataMPI", "strata-mpi-check"]),
     ]
 )

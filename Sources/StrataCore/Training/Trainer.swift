@@ -375,9 +375,13 @@ extension Sequential {
     /// Broadcasts rank 0's seed and weights and optimizer state, and checks that all ranks run the same thing.
     func synchronizeStart(_ comm: Communicator, seed fitSeed: UInt64?, datasets: [Dataset], batch: Int) throws {
         let p = parameters!
-        let fingerprint = "model=\(configFingerprint) params=\(p.count) batch=\(batch) data="
+        let explicitSeed = fitSeed ?? requestedSeed
+        let fingerprint = "model=\(configFingerprint) params=\(p.count) extras=\(p.extras)"
+            + " compile=\(compileSpec.map { "\($0.optimizer),\($0.loss),\($0.metrics)" } ?? "none")"
+            + " seed=\(explicitSeed.map(String.init) ?? "drawn") batch=\(batch) data="
             + datasets.map { "\($0.count)x\($0.xShape)->\($0.yShape ?? [])" }.joined(separator: ",")
-        try agreeOnErrors(comm) { try comm.verifyAgreement(fingerprint, what: "model, data or batch size") }
+        // Throws the same error on every rank by itself (not inside agreeOnErrors, which would re-attribute it).
+        try comm.verifyAgreement(fingerprint, what: "model, compile settings, seed, data or batch size")
         if let fitSeed, fitSeed != seed { reseed(fitSeed) }
         var s = [Double(seed >> 32), Double(seed & 0xFFFF_FFFF)]
         try comm.broadcast(&s, root: 0)
