@@ -85,6 +85,7 @@ extension Sequential {
 
         do {
             for cb in callbacks { try cb.onTrainBegin(model: self) }
+            state.callbackStates = callbacks.map(\.checkpointState)  // a mid-epoch checkpoint holds them from the start
             var lastLogs: [String: Double] = [:]
             epochLoop: while state.epoch < epochs {
                 let epoch = state.epoch
