@@ -52,6 +52,17 @@ public final class ModelCheckpoint: Callback {
     public func onTrainBegin(model: Sequential) throws {
         lastSave = Date()
         pendingEpoch = nil
+        if model.communicator.rank == 0 { removeStaleTempFiles() }
+    }
+
+    /// Deletes temp files (`*.tmp.<pid>`) that a killed writer left in the checkpoint directory.
+    private func removeStaleTempFiles() {
+        let dir = URL(fileURLWithPath: filepath).deletingLastPathComponent().path
+        guard let files = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        for f in files {
+            guard let r = f.range(of: ".tmp.", options: .backwards), let pid = Int32(f[r.upperBound...]) else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: dir + "/" + f) }
+        }
     }
 
     public func onEpochBegin(_ epoch: Int, model: Sequential) throws {

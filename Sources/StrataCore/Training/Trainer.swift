@@ -96,7 +96,8 @@ extension Sequential {
                 let batches = Batches(sampleCount: train.count, batchSize: batch, shuffle: shuffle, seed: self.seed, epoch: epoch)
                 let bar = ProgressBar(target: batches.count, verbose: isPrintingRank ? verbose : 0)
                 if state.partialSums.count != metrics.count + 2 { state.partialSums = [Double](repeating: 0, count: metrics.count + 2) }
-                var logs: [String: Double] = [:]
+                // A run resumed after the epoch's last batch still reports that epoch's training figures.
+                var logs: [String: Double] = state.batchInEpoch > 0 ? epochLogs(state.partialSums) : [:]
                 while state.batchInEpoch < batches.count {
                     let k = state.batchInEpoch
                     for cb in callbacks { try cb.onBatchBegin(k, model: self) }
