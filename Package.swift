@@ -9,9 +9,11 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .target(name: "StrataCore", dependencies: ["CBLAS"]),
         .target(name: "StrataMPI", dependencies: ["CMPI", "StrataCore"]),
-        .target(name: "Strata", dependencies: ["StrataCore", "StrataMPI"]),
+        .target(name: "StrataHDF5", dependencies: ["CHDF5", "StrataCore"]),
+        .target(name: "Strata", dependencies: ["StrataCore", "StrataMPI", "StrataHDF5"]),
         .executableTarget(name: "strata-mpi-check", dependencies: ["Strata"]),
         .executableTarget(name: "mlp-softmax", dependencies: ["Strata"], path: "Sources/Examples/mlp-softmax"),
         .executableTarget(name: "mlp-binary", dependencies: ["Strata"], path: "Sources/Examples/mlp-binary"),
@@ -24,5 +26,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["StrataCore"], path: "Tests/TestSupport"),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "TestSupport"]),
         .testTarget(name: "StrataMPITests", dependencies: ["StrataMPI", "strata-mpi-check"]),
+        .executableTarget(name: "strata-hdf5-check", dependencies: ["Strata"]),
+        .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata", "TestSupport", "strata-hdf5-check"]),
     ]
 )

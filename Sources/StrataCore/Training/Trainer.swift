@@ -85,6 +85,7 @@ extension Sequential {
 
         do {
             for cb in callbacks { try cb.onTrainBegin(model: self) }
+            state.callbackStates = callbacks.map(\.checkpointState)  // a mid-epoch checkpoint holds them from the start
             var lastLogs: [String: Double] = [:]
             epochLoop: while state.epoch < epochs {
                 let epoch = state.epoch
@@ -95,7 +96,8 @@ extension Sequential {
                 let batches = Batches(sampleCount: train.count, batchSize: batch, shuffle: shuffle, seed: self.seed, epoch: epoch)
                 let bar = ProgressBar(target: batches.count, verbose: isPrintingRank ? verbose : 0)
                 if state.partialSums.count != metrics.count + 2 { state.partialSums = [Double](repeating: 0, count: metrics.count + 2) }
-                var logs: [String: Double] = [:]
+                // A run resumed after the epoch's last batch still reports that epoch's training figures.
+                var logs: [String: Double] = state.batchInEpoch > 0 ? epochLogs(state.partialSums) : [:]
                 while state.batchInEpoch < batches.count {
                     let k = state.batchInEpoch
                     for cb in callbacks { try cb.onBatchBegin(k, model: self) }
