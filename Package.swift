@@ -5,6 +5,11 @@ let package = Package(
     name: "Strata",
     products: [
         .library(name: "Strata", targets: ["Strata"]),
+        .executable(name: "strata", targets: ["StrataCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -28,5 +33,8 @@ let package = Package(
         .testTarget(name: "StrataMPITests", dependencies: ["StrataMPI", "strata-mpi-check"]),
         .executableTarget(name: "strata-hdf5-check", dependencies: ["Strata"]),
         .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata", "TestSupport", "strata-hdf5-check"]),
+        .target(name: "StrataRun", dependencies: ["Strata", .product(name: "Yams", package: "Yams")]),
+        .executableTarget(name: "StrataCLI", dependencies: ["StrataRun", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "StrataCLITests", dependencies: ["StrataRun", "TestSupport"]),
     ]
 )

@@ -210,6 +210,12 @@ extension Sequential {
         }
     }
 
+    /// Checks a dataset against the compiled model (shapes, values, labels) without training: what
+    /// `strata validate` runs.
+    public func checkData(_ data: Dataset, role: String) throws {
+        try prepare(for: data, role: role, requireTargets: data.yShape != nil)
+    }
+
     // MARK: internals
 
     func trainStep(_ global: ArraySlice<Int>, data: Dataset, comm: Communicator, sums: inout [Double]) throws {
