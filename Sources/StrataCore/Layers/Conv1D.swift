@@ -16,7 +16,7 @@ public final class Conv1D: Layer {
     public let kernelInitializer: Initializer
     public let biasInitializer: Initializer
     public let inputSpec: InputSpec?
-    private let inputError: StrataError?
+    public let inputError: StrataError?
     private let engine: Convolution
     private var outputShape: [Int] = []
     public private(set) var weightHandles: [ParameterHandle] = []
