@@ -4,7 +4,12 @@ import StrataCore
 /// The `data` section: HDF5 files for train / validation / test, or a synthetic generator like the Keras guide's
 /// (`np.random.random` inputs, `randint` classes), plus declared transforms (`rescale`, `reshape`, `one_hot`).
 public struct DataConfig {
-    public struct FileSource: Equatable { public var file: String; public var x: String; public var y: String? }
+    public struct FileSource: Equatable {
+        public var file: String
+        public var x: String
+        public var y: String?
+        public init(file: String, x: String, y: String?) { self.file = file; self.x = x; self.y = y }
+    }
     public struct Synthetic: Equatable {
         public var seed: UInt64 = 1
         public var xShape: [Int] = []
@@ -21,6 +26,11 @@ public struct DataConfig {
         public var rescale: Float?
         public var reshape: [Int]?
         public var oneHot: Int?
+        public init(rescale: Float? = nil, reshape: [Int]? = nil, oneHot: Int? = nil) {
+            self.rescale = rescale
+            self.reshape = reshape
+            self.oneHot = oneHot
+        }
     }
 
     public var sources: [String: FileSource] = [:]

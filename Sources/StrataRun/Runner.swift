@@ -96,7 +96,26 @@ public final class Runner {
 }
 
 extension Runner {
-    /// Trains as the config says; prints Keras's progress, then the test figures and where the outputs are.
+    /// Where this run's checkpoints go, and the always-newest one.
+    public var checkpointPattern: String { config.runDir + "/ckpt-{epoch:02d}.h5" }
+    public var latestCheckpoint: String { ModelCheckpoint.latestPath(for: checkpointPattern) }
+
+    /// The checkpoint to resume from under the config's `run.resume` policy (auto: the newest one, if any).
+    public func resumePath() throws -> String? {
+        switch config.resume {
+        case .never: return nil
+        case .auto: return FileManager.default.fileExists(atPath: latestCheckpoint) ? latestCheckpoint : nil
+        case let .path(p):
+            guard FileManager.default.fileExists(atPath: p) else {
+                throw ConfigError(file: config.file, line: config.root["run"]?["resume"]?.line ?? 0,
+                                  "run.resume names \(p), which does not exist", hint: "use auto, never, or an existing checkpoint")
+            }
+            return p
+        }
+    }
+
+    /// Trains as the config says (resuming from the newest checkpoint when there is one); prints Keras's
+    /// progress, then the test figures and where the outputs are.
     @discardableResult
     public func train(openFile: (DataConfig.FileSource) throws -> Dataset, maxSamples: Int? = nil) throws -> History {
         let model = try makeModel()
@@ -112,9 +131,22 @@ extension Runner {
         var callbacks = try makeCallbacks()
         callbacks.append(CSVLogger(config.runDir + "/history.csv"))
         callbacks.append(TensorBoardLogger(config.runDir + "/logs"))
-        let history = try model.fit(train, batchSize: config.batchSize, epochs: config.epochs, verbose: config.verbose,
+        switch config.checkpointEvery {
+        case .epoch: callbacks.append(ModelCheckpoint(checkpointPattern, saveFreq: .epoch, keep: config.keep))
+        case let .steps(n): callbacks.append(ModelCheckpoint(checkpointPattern, saveFreq: .steps(n), keep: config.keep))
+        case .never: break
+        }
+        let history: History
+        if let resume = try resumePath() {
+            if isRoot { print("Resuming from \(resume)") }
+            history = try model.fit(train, batchSize: config.batchSize, epochs: config.epochs, verbose: config.verbose,
+                                    callbacks: callbacks, validationData: validation, shuffle: config.shuffle,
+                                    communicator: communicator, resumeFrom: resume)
+        } else {
+            history = try model.fit(train, batchSize: config.batchSize, epochs: config.epochs, verbose: config.verbose,
                                     callbacks: callbacks, validationData: validation, shuffle: config.shuffle,
                                     communicator: communicator)
+        }
         if let test = limited(try dataset("test", openFile: openFile)) {
             let score = try model.evaluate(test, batchSize: config.batchSize, verbose: 0, communicator: communicator)
             if isRoot {
@@ -123,10 +155,25 @@ extension Runner {
             }
         }
         if isRoot {
+            if config.checkpointEvery != .never { print("checkpoint: \(latestCheckpoint)") }
             print("history: \(config.runDir)/history.csv")
             print("TensorBoard logs: \(config.runDir)/logs (tensorboard --logdir \(config.runDir)/logs)")
         }
         return history
+    }
+
+    /// Evaluates a checkpoint's weights on the config's test data (or validation data).
+    public func evaluate(checkpoint: String, openFile: (DataConfig.FileSource) throws -> Dataset) throws -> [String: Double] {
+        let model = try makeModel()
+        guard let data = try dataset("test", openFile: openFile) ?? dataset("validation", openFile: openFile) else {
+            throw ConfigError(file: config.file, line: 0, "the config has no test or validation data to evaluate on",
+                              hint: "add data.test: {file:, x:, y:}")
+        }
+        if !model.isBuilt { try model.build(inputShape: model.layers.first?.inputSpec?.shape == nil ? data.xShape : nil) }
+        try model.loadWeights(checkpoint)
+        let score = try model.evaluate(data, batchSize: config.batchSize, verbose: 0, communicator: communicator)
+        let names = ["loss"] + model.metrics.map(\.name)
+        return Dictionary(uniqueKeysWithValues: zip(names, score))
     }
 
     /// Keras's summary table for the config's model.

@@ -80,8 +80,10 @@ final class RunConfigTests: XCTestCase {
             let config = try RunConfig.load(dir.appendingPathComponent(f).path,
                                             overrides: ["fit.epochs=1", "fit.verbose=0", "run.dir=\(runDir)"])
             let runner = Runner(config: config, communicator: SingleProcess())
-            let history = try runner.train(openFile: { s in throw StrataError.file(path: s.file, "no HDF5 in this test", hint: "") },
-                                           maxSamples: 2 * config.batchSize)
+            let root = dir.deletingLastPathComponent().path
+            let history = try runner.train(openFile: { s in
+                try Files.open(DataConfig.FileSource(file: s.file.hasPrefix("/") ? s.file : root + "/" + s.file, x: s.x, y: s.y))
+            }, maxSamples: 2 * config.batchSize)
             XCTAssertEqual(history.epoch, [0], f)
             XCTAssertTrue(history["loss"]![0].isFinite, f)
             XCTAssertTrue(FileManager.default.fileExists(atPath: runDir + "/history.csv"), f)
