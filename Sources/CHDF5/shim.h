@@ -15,3 +15,8 @@ static inline unsigned ch5_f_acc_rdonly(void)  { return H5F_ACC_RDONLY; }
 static inline unsigned ch5_f_acc_rdwr(void)    { return H5F_ACC_RDWR; }
 static inline unsigned ch5_f_acc_excl(void)    { return H5F_ACC_EXCL; }
 static inline size_t   ch5_t_variable(void)    { return H5T_VARIABLE; }
+static inline hid_t    ch5_p_dataset_access(void) { return H5P_DATASET_ACCESS; }
+static inline hid_t    ch5_native_uint64(void) { return H5T_NATIVE_UINT64; }
+/* Turns HDF5's automatic error printing off for the calling thread (errors are read from the stack instead). */
+static inline void     ch5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+static inline hid_t    ch5_p_link_create(void) { return H5P_LINK_CREATE; }

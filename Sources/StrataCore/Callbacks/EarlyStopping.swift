@@ -12,7 +12,9 @@ public final class EarlyStopping: Callback {
     public let startFromEpoch: Int
     public private(set) var wait = 0
     public private(set) var stoppedEpoch = 0
-    public private(set) var best: Double
+    /// The best monitored value so far (nil before the first monitored epoch, as Keras's `None`).
+    public private(set) var best: Double?
+    public private(set) var bestEpoch = 0
     private var bestWeights: Tensor?
 
     public init(monitor: String = "val_loss", minDelta: Double = 0, patience: Int = 0, verbose: Int = 0,
@@ -26,50 +28,74 @@ public final class EarlyStopping: Callback {
         self.baseline = baseline
         self.restoreBestWeights = restoreBestWeights
         self.startFromEpoch = startFromEpoch
-        best = mode.initialBest(monitor: monitor)
     }
 
     public func onTrainBegin(model: Sequential) throws {
         if model.trainingState?.resumed != true {
             wait = 0
             stoppedEpoch = 0
-            best = baseline ?? mode.initialBest(monitor: monitor)
+            best = nil
+            bestEpoch = 0
+            bestWeights = nil
         }
     }
 
+    private func isImprovement(_ current: Double, over reference: Double?) -> Bool {
+        guard let reference else { return true }
+        return mode.improves(current, over: reference, minDelta: minDelta, monitor: monitor)
+    }
+
+    /// Keras 3 (keras/src/callbacks/early_stopping.py): `wait += 1`; an improvement on the best (the first
+    /// value always is) records it and resets `wait` only if it also beats `baseline`; otherwise stop once
+    /// `wait >= patience` (never at epoch 0).
     public func onEpochEnd(_ epoch: Int, logs: [String: Double], model: Sequential) throws {
         guard let current = logs[monitor] else {
             throw StrataError.invalidArgument("EarlyStopping monitors '\(monitor)', which is not in the logs",
                                               hint: "available: " + logs.keys.sorted().joined(separator: ", "))
         }
         if epoch < startFromEpoch { return }
-        if restoreBestWeights && bestWeights == nil { bestWeights = model.parameters?.values.copy() }
+        if restoreBestWeights && bestWeights == nil {
+            bestWeights = model.parameters?.values.copy()
+            bestEpoch = epoch
+        }
         wait += 1
-        if mode.improves(current, over: best, minDelta: minDelta, monitor: monitor) {
+        if isImprovement(current, over: best) {
             best = current
-            wait = 0
+            bestEpoch = epoch
             if restoreBestWeights { bestWeights = model.parameters?.values.copy() }
+            if baseline == nil || isImprovement(current, over: baseline) { wait = 0 }
             return
         }
         if wait >= patience && epoch > 0 {
             stoppedEpoch = epoch
             model.stopTraining = true
-            if restoreBestWeights, let w = bestWeights { model.parameters?.values.assign(w) }
         }
     }
 
+    /// Restores the best epoch's weights (whether or not training stopped early), as Keras 3 does.
     public func onTrainEnd(model: Sequential, logs: [String: Double]) throws {
         if stoppedEpoch > 0 && verbose > 0 && model.isPrintingRank {
             print("Epoch \(stoppedEpoch + 1): early stopping")
         }
+        if restoreBestWeights, let w = bestWeights {
+            if verbose > 0 && model.isPrintingRank {
+                print("Restoring model weights from the end of the best epoch: \(bestEpoch + 1).")
+            }
+            model.parameters?.values.assign(w)
+        }
     }
 
     public var checkpointState: [String: Double] {
-        get { ["wait": Double(wait), "best": best, "stopped_epoch": Double(stoppedEpoch)] }
+        get {
+            var s = ["wait": Double(wait), "stopped_epoch": Double(stoppedEpoch), "best_epoch": Double(bestEpoch)]
+            if let best { s["best"] = best }
+            return s
+        }
         set {
             wait = Int(newValue["wait"] ?? 0)
-            best = newValue["best"] ?? best
+            best = newValue["best"]
             stoppedEpoch = Int(newValue["stopped_epoch"] ?? 0)
+            bestEpoch = Int(newValue["best_epoch"] ?? 0)
         }
     }
 }

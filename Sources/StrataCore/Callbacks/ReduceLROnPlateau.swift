@@ -16,7 +16,6 @@ public final class ReduceLROnPlateau: Callback {
 
     public init(monitor: String = "val_loss", factor: Float = 0.1, patience: Int = 10, verbose: Int = 0,
                 mode: MonitorMode = .auto, minDelta: Double = 1e-4, cooldown: Int = 0, minLR: Float = 0) {
-        precondition(factor < 1, "ReduceLROnPlateau does not support a factor >= 1 (got \(factor))")
         self.monitor = monitor
         self.factor = factor
         self.patience = patience
@@ -29,6 +28,10 @@ public final class ReduceLROnPlateau: Callback {
     }
 
     public func onTrainBegin(model: Sequential) throws {
+        guard factor < 1 else {
+            throw StrataError.invalidArgument("ReduceLROnPlateau does not support a factor >= 1 (got \(factor))",
+                                              hint: "use a factor below 1, e.g. factor: 0.1")
+        }
         if model.trainingState?.resumed != true {
             wait = 0
             cooldownCounter = 0

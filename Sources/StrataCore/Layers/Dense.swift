@@ -9,7 +9,7 @@ public final class Dense: LogitsProducing {
     public let kernelInitializer: Initializer
     public let biasInitializer: Initializer
     public let inputSpec: InputSpec?
-    private let inputError: StrataError?
+    public let inputError: StrataError?
 
     public private(set) var weightHandles: [ParameterHandle] = []
     private var kernel: ParameterHandle?

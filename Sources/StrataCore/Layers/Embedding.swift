@@ -12,7 +12,7 @@ public final class Embedding: Layer, InputChecking {
     public let outputDim: Int
     public let embeddingsInitializer: Initializer
     public let inputSpec: InputSpec?
-    private let inputError: StrataError?
+    public let inputError: StrataError?
 
     public private(set) var weightHandles: [ParameterHandle] = []
     private var embeddings: ParameterHandle?

@@ -82,6 +82,9 @@ public protocol Layer: AnyObject {
     var name: String { get set }
     /// Input information given to this layer (meaningful on the first layer).
     var inputSpec: InputSpec? { get }
+    /// Why the input information given to `init` was rejected (`InputSpec.resolve`'s failure), if it was:
+    /// the model reports it instead of "no input shape". Nil by default.
+    var inputError: StrataError? { get }
     /// Declares weights for `inputShape` and returns the output shape.
     func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int]
     /// The weights declared by `build`, in Keras's order.
@@ -97,6 +100,7 @@ public protocol Layer: AnyObject {
 }
 
 extension Layer {
+    public var inputError: StrataError? { nil }
     public var states: [Tensor] { [] }
     public func resetStates() {}
     /// Default Keras name stem: `Dense` -> `dense`, `MaxPooling2D` -> `max_pooling2d`.

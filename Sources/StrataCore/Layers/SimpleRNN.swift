@@ -15,7 +15,7 @@ public final class SimpleRNN: RecurrentLayer {
     public let recurrentInitializer: Initializer
     public let biasInitializer: Initializer
     public let inputSpec: InputSpec?
-    private let inputError: StrataError?
+    public let inputError: StrataError?
     private let core: RecurrentCore
 
     public var returnSequences: Bool { core.returnSequences }

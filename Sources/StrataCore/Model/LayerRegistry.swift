@@ -12,7 +12,13 @@ public protocol ConfigurableLayer: Layer {
 public struct LayerConfig {
     public let className: String
     public let values: [String: JSONValue]
-    public init(className: String, values: [String: JSONValue]) { self.className = className; self.values = values }
+    /// True for configs written by Keras 1/2 or tf-keras, whose `hard_sigmoid` is `clip(0.2x + 0.5, 0, 1)`.
+    public var legacyDialect = false
+    public init(className: String, values: [String: JSONValue], legacyDialect: Bool = false) {
+        self.className = className
+        self.values = values
+        self.legacyDialect = legacyDialect
+    }
 
     var layerName: String { values["name"]?.stringValue ?? className }
 
@@ -62,9 +68,11 @@ public struct LayerConfig {
     /// An activation by Keras name (`"relu"`; also `{"class_name": ...}` objects).
     public func activation(_ key: String = "activation") throws -> ActivationFunction {
         guard let v = values[key], v != .null else { return .linear }
-        if let s = v.stringValue { return try ActivationFunction(kerasName: s) }
-        if let n = v["class_name"]?.stringValue ?? v["config"]?["name"]?.stringValue { return try ActivationFunction(kerasName: n) }
-        throw fail(key, "an activation name")
+        guard let n = v.stringValue ?? v["class_name"]?.stringValue ?? v["config"]?["name"]?.stringValue else {
+            throw fail(key, "an activation name")
+        }
+        let f = try ActivationFunction(kerasName: n)
+        return legacyDialect && f == .hardSigmoid ? .hardSigmoidLegacy : f
     }
     /// An initializer by Keras name or `{"class_name": ..., "config": ...}`.
     public func initializer(_ key: String, default d: Initializer) throws -> Initializer {
@@ -127,18 +135,21 @@ public enum LayerRegistry {
     /// Every layer type that configs may name.
     public static let types: [ConfigurableLayer.Type] = [
         Dense.self, Activation.self, Dropout.self, Flatten.self,
+        Conv2D.self, Conv1D.self, MaxPooling2D.self, MaxPooling1D.self, AveragePooling2D.self, AveragePooling1D.self,
+        GlobalAveragePooling1D.self, GlobalMaxPooling1D.self, GlobalAveragePooling2D.self, GlobalMaxPooling2D.self, Reshape.self,
         Embedding.self, LSTM.self, GRU.self, SimpleRNN.self,
     ]
 
     /// Makes a layer from a Keras class name and config.
-    public static func make(className: String, config: [String: JSONValue]) throws -> Layer {
+    /// `legacyDialect`: the config comes from Keras 1/2 or tf-keras (their `hard_sigmoid` differs from Keras 3's).
+    public static func make(className: String, config: [String: JSONValue], legacyDialect: Bool = false) throws -> Layer {
         guard let t = types.first(where: { $0.kerasClassName == className }) else {
             let names = types.map { $0.kerasClassName }
             let closest = names.min { LayerConfig.distance($0, className) < LayerConfig.distance($1, className) } ?? ""
             throw StrataError.invalidArgument("unsupported layer class '\(className)'",
                                               hint: "did you mean '\(closest)'? Strata supports: " + names.joined(separator: ", "))
         }
-        let layer = try t.init(config: LayerConfig(className: className, values: config))
+        let layer = try t.init(config: LayerConfig(className: className, values: config, legacyDialect: legacyDialect))
         if let n = config["name"]?.stringValue { layer.name = n }
         return layer
     }

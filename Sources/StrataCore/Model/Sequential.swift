@@ -70,6 +70,10 @@ public final class Sequential {
         guard let first = layers.first else {
             throw StrataError.usage("the model has no layers", hint: "add layers with Sequential([...]) or model.add(...)")
         }
+        if case let .invalidModel(_, what, hint)? = first.inputError {
+            throw StrataError.invalidModel(layer: first.name, what, hint: hint)
+        }
+        if let e = first.inputError { throw e }
         var shape: [Int]
         if let s = first.inputSpec?.shape {
             if let g = given, g != s {

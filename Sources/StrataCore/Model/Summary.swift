@@ -2,10 +2,23 @@ import Foundation
 
 /// Keras 3's `model.summary()` table.
 extension Sequential {
-    /// The summary text (what `summary()` prints).
-    public func summaryText() throws -> String {
+    /// The summary text (what `summary()` prints), `lineLength` wide as Keras's `line_length`.
+    ///
+    /// Keras 3 (keras/src/utils/summary_utils.py) uses `min(88, terminal columns - 4)`; its column widths are
+    /// `int(p * L) - previous` for `p` in (0.45, 0.80, 1.0), which rich renders 1, 2 and 1 characters narrower
+    /// inside the borders. Without a terminal (pipes, CI, tests) Keras sees 80 columns, so the table is 76 wide;
+    /// we read the terminal width from `COLUMNS` only (no ioctl), defaulting likewise to 80.
+    public func summaryText(lineLength: Int? = nil) throws -> String {
         if !isBuilt { try build() }
-        let widths = [33, 26, 15]
+        let length = max(lineLength ?? Self.defaultSummaryLineLength, 24)
+        var widths: [Int] = []
+        var current = 0
+        for p in [0.45, 0.80, 1.0] {
+            let w = Int(p * Double(length)) - current
+            widths.append(w)
+            current += w
+        }
+        widths = [widths[0] - 1, widths[1] - 2, widths[2] - 1]
         func row(_ cells: [String], _ left: String, _ sep: String, _ right: String, rightAlignLast: Bool = true) -> String {
             var parts: [String] = []
             for (i, c) in cells.enumerated() {
@@ -42,6 +55,12 @@ extension Sequential {
     /// Prints Keras's summary table (building the model first if needed).
     public func summary() {
         do { print(try summaryText()) } catch { print("summary unavailable: \((error as? StrataError)?.errorDescription ?? "\(error)")") }
+    }
+
+    /// Keras's default `line_length`: `min(88, columns - 4)`, columns from `COLUMNS` or 80.
+    static var defaultSummaryLineLength: Int {
+        let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap { Int($0) } ?? 80
+        return min(88, columns - 4)
     }
 
     static func grouped(_ n: Int) -> String {

@@ -38,8 +38,21 @@ extension Communicator {
         if root != value { flags[rank] = 1 }
         try allReduceSum(&flags)
         if let bad = flags.firstIndex(where: { $0 != 0 }) {
-            throw StrataError.distributed(rank: bad, "its \(what) differs from rank 0's; every rank must run the same model, data and settings")
+            let theirs = try broadcast(value, root: bad)
+            throw StrataError.distributed(rank: bad, "its \(what) differs from rank 0's (\(Self.difference(root, theirs, rank: bad))); every rank must run the same model, data and settings")
         }
+    }
+
+    /// Where two fingerprints first differ, as a short excerpt of each (for agreement errors).
+    static func difference(_ a: String, _ b: String, rank: Int) -> String {
+        let x = Array(a), y = Array(b)
+        var i = 0
+        while i < x.count && i < y.count && x[i] == y[i] { i += 1 }
+        let from = max(0, i - 30)
+        func excerpt(_ s: [Character]) -> String {
+            (from > 0 ? "..." : "") + String(s[min(from, s.count)..<min(s.count, i + 50)]) + (i + 50 < s.count ? "..." : "")
+        }
+        return "rank 0 has \"\(excerpt(x))\", rank \(rank) has \"\(excerpt(y))\""
     }
 
     /// Sums one flag over ranks: true on every rank if any rank raised it (a global decision, never a hang).

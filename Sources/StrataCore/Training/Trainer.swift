@@ -85,6 +85,7 @@ extension Sequential {
 
         do {
             for cb in callbacks { try cb.onTrainBegin(model: self) }
+            state.callbackStates = callbacks.map(\.checkpointState)  // a mid-epoch checkpoint holds them from the start
             var lastLogs: [String: Double] = [:]
             epochLoop: while state.epoch < epochs {
                 let epoch = state.epoch
@@ -95,7 +96,8 @@ extension Sequential {
                 let batches = Batches(sampleCount: train.count, batchSize: batch, shuffle: shuffle, seed: self.seed, epoch: epoch)
                 let bar = ProgressBar(target: batches.count, verbose: isPrintingRank ? verbose : 0)
                 if state.partialSums.count != metrics.count + 2 { state.partialSums = [Double](repeating: 0, count: metrics.count + 2) }
-                var logs: [String: Double] = [:]
+                // A run resumed after the epoch's last batch still reports that epoch's training figures.
+                var logs: [String: Double] = state.batchInEpoch > 0 ? epochLogs(state.partialSums) : [:]
                 while state.batchInEpoch < batches.count {
                     let k = state.batchInEpoch
                     for cb in callbacks { try cb.onBatchBegin(k, model: self) }
@@ -206,6 +208,12 @@ extension Sequential {
         } catch {
             try failAllRanks(comm, error)
         }
+    }
+
+    /// Checks a dataset against the compiled model (shapes, values, labels) without training: what
+    /// `strata validate` runs.
+    public func checkData(_ data: Dataset, role: String) throws {
+        try prepare(for: data, role: role, requireTargets: data.yShape != nil)
     }
 
     // MARK: internals
@@ -375,9 +383,13 @@ extension Sequential {
     /// Broadcasts rank 0's seed and weights and optimizer state, and checks that all ranks run the same thing.
     func synchronizeStart(_ comm: Communicator, seed fitSeed: UInt64?, datasets: [Dataset], batch: Int) throws {
         let p = parameters!
-        let fingerprint = "model=\(configFingerprint) params=\(p.count) batch=\(batch) data="
+        let explicitSeed = fitSeed ?? requestedSeed
+        let fingerprint = "model=\(configFingerprint) params=\(p.count) extras=\(p.extras)"
+            + " compile=\(compileSpec.map { "\($0.optimizer),\($0.loss),\($0.metrics)" } ?? "none")"
+            + " seed=\(explicitSeed.map(String.init) ?? "drawn") batch=\(batch) data="
             + datasets.map { "\($0.count)x\($0.xShape)->\($0.yShape ?? [])" }.joined(separator: ",")
-        try agreeOnErrors(comm) { try comm.verifyAgreement(fingerprint, what: "model, data or batch size") }
+        // Throws the same error on every rank by itself (not inside agreeOnErrors, which would re-attribute it).
+        try comm.verifyAgreement(fingerprint, what: "model, compile settings, seed, data or batch size")
         if let fitSeed, fitSeed != seed { reseed(fitSeed) }
         var s = [Double(seed >> 32), Double(seed & 0xFFFF_FFFF)]
         try comm.broadcast(&s, root: 0)
@@ -408,9 +420,9 @@ extension Sequential {
         if failure != nil { flags[comm.rank] = 1 }
         try comm.allReduceSum(&flags)
         guard let bad = flags.firstIndex(where: { $0 != 0 }) else { return }
-        if let failure, bad == comm.rank { throw failure }
+        // Every rank, the failing one included, joins the broadcast of its message (else the others hang in it).
         let text = try comm.broadcast(failure.map { ($0 as? LocalizedError)?.errorDescription ?? "\($0)" } ?? "", root: bad)
-        if comm.size == 1, let failure { throw failure }
+        if let failure, bad == comm.rank { throw failure }
         throw StrataError.distributed(rank: bad, text)
     }
 

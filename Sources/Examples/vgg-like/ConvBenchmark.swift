@@ -1,0 +1,69 @@
+import Foundation
+import Strata
+
+/// Measures, for each Conv2D layer of a built model at a given batch size, the rate its forward + backward
+/// reaches (2 * positions * patch * filters flops per GEMM, three GEMMs, packing and activation included) and
+/// the rate of plain sgemm calls on exactly the shapes the layer issues, in the same run.
+enum ConvBenchmark {
+    static func seconds(_ repeats: Int, _ body: () -> Void) -> Double {
+        body()  // warm-up (allocations, caches)
+        let t = Date()
+        for _ in 0..<repeats { body() }
+        return Date().timeIntervalSince(t) / Double(repeats)
+    }
+
+    static func run(model: Sequential, batch: Int) {
+        guard let inputShape = model.inputShape else { return }
+        let random = RandomData(seed: 11)
+        var shape = inputShape
+        var totalConv = 0.0, totalGemm = 0.0, totalFlops = 0.0
+        print("layer            positions  patch filters  conv GFLOP/s  sgemm(same shapes) GFLOP/s  fraction")
+        for (layer, out) in zip(model.layers, model.layerOutputShapes) {
+            defer { shape = out }
+            // A fresh copy of each Conv2D (from its config), so the model itself is left untouched.
+            guard layer is Conv2D, let conv = try? LayerRegistry.make(className: "Conv2D", config: layer.config) as? Conv2D
+            else { continue }
+            var allocator = WeightAllocator()
+            guard (try? conv.build(inputShape: shape, weights: &allocator)) == out else { return }
+            let p = Parameters(handles: allocator.handles, count: allocator.total)
+            p.initialize(seed: 1)
+            let context = LayerContext(training: true, parameters: p)
+            let x = random.uniform([batch] + shape)
+            let dy = random.uniform([batch] + out)
+            let conv_time = seconds(3) {
+                _ = conv.forward(x, context: context)
+                _ = conv.backward(dy, context: context)
+            }
+            // The same GEMMs, chunk by chunk, on random operands.
+            let positions = batch * out[0] * out[1]
+            let patch = conv.kernelSize.0 * conv.kernelSize.1 * shape[2]
+            let f = conv.filters
+            let chunk = max(1, min(positions, conv.packingBudget / patch))
+            let cols = random.uniform([chunk, patch]), k = random.uniform([patch, f]), z = Tensor(zeros: [positions, f])
+            let dk = Tensor(zeros: [patch, f]), dcols = Tensor(zeros: [chunk, patch])
+            let gemm_time = seconds(3) {
+                var r0 = 0
+                while r0 < positions {
+                    let m = min(chunk, positions - r0)
+                    let zc = z.rows(r0..<(r0 + m))
+                    BLAS.gemm(cols, rowsA: m, colsA: patch, k, rowsB: patch, colsB: f, into: zc)
+                    BLAS.gemm(cols, rowsA: m, colsA: patch, transA: true, zc, rowsB: m, colsB: f, into: dk, beta: 1)
+                    BLAS.gemm(zc, rowsA: m, colsA: f, k, rowsB: patch, colsB: f, transB: true, into: dcols)
+                    r0 += m
+                }
+            }
+            let flops = 3 * 2 * Double(positions) * Double(patch) * Double(f)
+            totalConv += conv_time; totalGemm += gemm_time; totalFlops += flops
+            print(String(format: "%-16@ %9d %6d %7d %13.1f %27.1f %9.2f", layer.name as NSString, positions, patch, f,
+                         flops / conv_time / 1e9, flops / gemm_time / 1e9, gemm_time / conv_time))
+        }
+        print(String(format: "all conv layers: %.1f GFLOP/s vs sgemm on the same shapes %.1f GFLOP/s: fraction %.2f",
+                     totalFlops / totalConv / 1e9, totalFlops / totalGemm / 1e9, totalGemm / totalConv))
+        let n = 1024
+        let a = random.uniform([n, n]), b = random.uniform([n, n]), c = Tensor(zeros: [n, n])
+        let square = seconds(5) { BLAS.gemm(a, rowsA: n, colsA: n, b, rowsB: n, colsB: n, into: c) }
+        let peak = 2 * Double(n * n * n) / square / 1e9
+        print(String(format: "square sgemm 1024: %.1f GFLOP/s; conv layers reach %.2f of it", peak,
+                     totalFlops / totalConv / 1e9 / peak))
+    }
+}

@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import Strata
+import StrataRun
+
+@main
+struct StrataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "strata",
+        abstract: "Train Keras Sequential models from YAML configs, on one process or many MPI ranks.",
+        discussion: "Started by mpirun/srun (e.g. through launch/run), every command runs data-parallel on all ranks.",
+        subcommands: [Train.self, Evaluate.self, Predict.self, Summary.self, Inspect.self, Validate.self])
+
+    /// Runs `body`, turning errors into one clear line and exit code 1 (no stack traces).
+    static func guarded(_ body: () throws -> Void) throws {
+        do { try body() } catch let e as ExitCode { throw e } catch {
+            let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+            FileHandle.standardError.write(Data("strata: error: \(text)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// MPI when started by mpirun/srun (unless `single`), one process otherwise.
+    static func communicator(single: Bool) throws -> Communicator {
+        single ? SingleProcess() : try MPICommunicator.automatic()
+    }
+}
+
+struct ConfigOptions: ParsableArguments {
+    @Argument(help: "The run's YAML config (see configs/).")
+    var config: String
+
+    @Option(name: .customLong("set"), help: "Override a config value, e.g. --set fit.epochs=3 (repeatable).")
+    var overrides: [String] = []
+
+    @Flag(help: "Run as one process even when started by mpirun (no MPI calls).")
+    var singleProcess = false
+
+    func load() throws -> RunConfig { try RunConfig.load(config, overrides: overrides) }
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train the model of a config; run again after an interruption to resume from the newest checkpoint.")
+    @OptionGroup var options: ConfigOptions
+
+    func run() throws {
+        try StrataCommand.guarded {
+            let config = try options.load()
+            let runner = Runner(config: config, communicator: try StrataCommand.communicator(single: options.singleProcess))
+            try runner.train(openFile: Files.open)
+        }
+    }
+}
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Evaluate a checkpoint on the config's test data.")
+    @OptionGroup var options: ConfigOptions
+    @Option(help: "The checkpoint (.h5) whose weights to evaluate (default: the run's newest).")
+    var checkpoint: String?
+
+    func run() throws {
+        try StrataCommand.guarded {
+            let config = try options.load()
+            let runner = Runner(config: config, communicator: try StrataCommand.communicator(single: options.singleProcess))
+            let path = checkpoint ?? runner.latestCheckpoint
+            let score = try runner.evaluate(checkpoint: path, openFile: Files.open)
+            if runner.communicator.rank == 0 {
+                print(score.keys.sorted().map { "\($0): \(String(format: "%.4f", score[$0]!))" }.joined(separator: " - "))
+            }
+        }
+    }
+}
+
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write a checkpoint's predictions for an HDF5 dataset.")
+    @Option(help: "The model or checkpoint (.h5), from Strata or Keras.")
+    var checkpoint: String
+    @Option(help: "The input dataset as FILE.h5:DATASET, e.g. data.h5:x_test.")
+    var input: String
+    @Option(help: "The HDF5 file to write (dataset 'predictions').")
+    var output: String
+    @Option(help: "A config whose data.transforms.x to apply to the input (e.g. rescale and reshape).")
+    var config: String?
+    @Option(help: "Batch size.")
+    var batchSize = 128
+    @Flag(help: "Run as one process even when started by mpirun.")
+    var singleProcess = false
+
+    func run() throws {
+        try StrataCommand.guarded {
+            guard let colon = input.lastIndex(of: ":") else {
+                throw ValidationError("--input must be FILE.h5:DATASET, e.g. data.h5:x_test")
+            }
+            let comm = try StrataCommand.communicator(single: singleProcess)
+            var data: Dataset = try HDF5Dataset(path: String(input[..<colon]), x: String(input[input.index(after: colon)...]))
+            if let config {
+                let c = try RunConfig.load(config)
+                data = try TransformedDataset(data, x: c.data.xTransforms, y: DataConfig.Transforms())
+            }
+            let model = try Sequential.load(checkpoint)
+            let out = try model.predict(data, batchSize: batchSize, communicator: comm)
+            if comm.rank == 0 {
+                try Predictions.write(out, to: output)
+                print("predictions \(out.shape) -> \(output):predictions")
+            }
+        }
+    }
+}
+
+struct Summary: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print Keras's model.summary() table for a config, without training.")
+    @OptionGroup var options: ConfigOptions
+    func run() throws {
+        try StrataCommand.guarded {
+            let runner = Runner(config: try options.load(), communicator: SingleProcess())
+            print(try runner.summaryText(openFile: Files.open))
+        }
+    }
+}
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show what a checkpoint holds: epoch, batch, world size, optimizer, history, weights.")
+    @Argument(help: "A checkpoint or Keras .h5 file.")
+    var checkpoint: String
+    func run() throws {
+        try StrataCommand.guarded { print(try CheckpointReport.text(checkpoint)) }
+    }
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check a config and its data files without training.")
+    @OptionGroup var options: ConfigOptions
+    func run() throws {
+        try StrataCommand.guarded {
+            let runner = Runner(config: try options.load(), communicator: SingleProcess())
+            for line in try runner.validate(openFile: Files.open) { print(line) }
+        }
+    }
+}

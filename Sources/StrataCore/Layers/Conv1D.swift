@@ -1,0 +1,93 @@
+/// Keras `Conv1D(filters, kernel_size)`: channels-last 1-D cross-correlation over `(steps, channels)`,
+/// `y[n, t, f] = activation(bias[f] + sum_{k,c} x[n, t*s - p + k*d, c] * kernel[k, c, f])`, zeros outside.
+/// Kernel `(k, in, filters)`, bias `(filters,)`; padding `valid`, `same` (TensorFlow's split) or `causal`
+/// (`d (k - 1)` zeros on the left). The same im2col + GEMM as `Conv2D`, with height 1
+/// (keras/src/layers/convolutional/conv1d.py).
+public final class Conv1D: Layer {
+    public let className = "Conv1D"
+    public var name: String
+    public let filters: Int
+    public let kernelSize: Int
+    public let strides: Int
+    public let padding: Padding
+    public let dilationRate: Int
+    public let activation: ActivationFunction
+    public let useBias: Bool
+    public let kernelInitializer: Initializer
+    public let biasInitializer: Initializer
+    public let inputSpec: InputSpec?
+    public let inputError: StrataError?
+    private let engine: Convolution
+    private var outputShape: [Int] = []
+    public private(set) var weightHandles: [ParameterHandle] = []
+
+    /// Upper bound on the scalars of one im2col chunk (memory versus GEMM size); tests lower it to force chunking.
+    public var packingBudget: Int {
+        get { engine.packingBudget }
+        set { engine.packingBudget = max(1, newValue) }
+    }
+
+    public init(_ filters: Int, kernelSize: Int, strides: Int = 1, padding: Padding = .valid, dilationRate: Int = 1,
+                activation: ActivationFunction = .linear, useBias: Bool = true,
+                kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+                inputShape: [Int]? = nil, batchSize: Int? = nil, batchInputShape: [Int]? = nil, name: String = "") {
+        self.filters = filters
+        self.kernelSize = kernelSize
+        self.strides = strides
+        self.padding = padding
+        self.dilationRate = dilationRate
+        self.activation = activation
+        self.useBias = useBias
+        self.kernelInitializer = kernelInitializer
+        self.biasInitializer = biasInitializer
+        self.name = name
+        engine = Convolution(filters: filters, activation: activation)
+        switch InputSpec.resolve(layer: name.isEmpty ? "Conv1D" : name, inputShape: inputShape, inputDim: nil,
+                                 batchSize: batchSize, batchInputShape: batchInputShape) {
+        case let .success(s): inputSpec = s; inputError = nil
+        case let .failure(e): inputSpec = nil; inputError = e
+        }
+    }
+
+    public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
+        if let inputError { throw inputError }
+        guard filters > 0 else {
+            throw StrataError.invalidModel(layer: name, "filters must be positive, got \(filters)", hint: "use e.g. Conv1D(64, kernelSize: 3)")
+        }
+        guard inputShape.count == 2 else {
+            throw StrataError.invalidModel(layer: name, "Conv1D needs samples of shape (steps, channels), got \(inputShape)",
+                                           hint: "give inputShape: [steps, channels], or use Conv2D for images")
+        }
+        if strides > 1 && dilationRate > 1 {
+            throw StrataError.invalidModel(layer: name, "strides \(strides) and dilation rate \(dilationRate) are both above 1",
+                                           hint: "Keras allows either strides > 1 or dilation_rate > 1, not both")
+        }
+        let w = try WindowAxis.make(layer: name, axis: "steps (input \(inputShape))", input: inputShape[0], window: kernelSize,
+                                    stride: strides, dilation: dilationRate, padding: padding)
+        engine.geometry = WindowGeometry(height: .unit(), width: w, channels: inputShape[1])
+        let k = weights.add("kernel", shape: [kernelSize, inputShape[1], filters], initializer: kernelInitializer)
+        engine.kernel = k
+        weightHandles = [k]
+        if useBias {
+            let b = weights.add("bias", shape: [filters], initializer: biasInitializer)
+            engine.bias = b
+            weightHandles.append(b)
+        }
+        outputShape = [w.output, filters]
+        return outputShape
+    }
+
+    public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
+        engine.forward(x, outputShape: outputShape, context: context)
+    }
+
+    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
+        engine.backward(dy, context: context)
+    }
+
+    public var config: [String: JSONValue] {
+        ["filters": JSONValue(filters), "kernel_size": JSONValue([kernelSize]), "strides": JSONValue([strides]),
+         "padding": .string(padding.rawValue), "data_format": "channels_last", "dilation_rate": JSONValue([dilationRate]),
+         "groups": 1, "activation": .string(activation.kerasName), "use_bias": .bool(useBias)]
+    }
+}

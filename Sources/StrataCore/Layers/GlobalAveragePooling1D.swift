@@ -1,0 +1,30 @@
+/// Keras `GlobalAveragePooling1D()`: the mean of each channel over all steps of a channels-last sample, `(steps, channels)` -> `(channels,)`
+/// (`keepdims`: `(1, channels)`). Shares `GlobalPooling` with the other global pooling layers.
+public final class GlobalAveragePooling1D: Layer {
+    public let className = "GlobalAveragePooling1D"
+    public var name: String
+    public let keepdims: Bool
+    public let inputSpec: InputSpec?
+    private let engine: GlobalPooling
+    private var outputShape: [Int] = []
+
+    public init(keepdims: Bool = false, inputShape: [Int]? = nil, name: String = "") {
+        self.keepdims = keepdims
+        self.name = name
+        engine = GlobalPooling(kind: .average, spatialRank: 1, keepdims: keepdims)
+        inputSpec = inputShape.map { InputSpec(shape: $0) }
+    }
+
+    public var weightHandles: [ParameterHandle] { [] }
+
+    public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
+        outputShape = try engine.build(layer: name, className: className, inputShape: inputShape)
+        return outputShape
+    }
+
+    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x, outputShape: outputShape) }
+
+    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy) }
+
+    public var config: [String: JSONValue] { ["data_format": "channels_last", "keepdims": .bool(keepdims)] }
+}

@@ -1,0 +1,30 @@
+/// Keras `GlobalMaxPooling1D()`: the maximum of each channel over all steps of a channels-last sample, `(steps, channels)` -> `(channels,)`
+/// (`keepdims`: `(1, channels)`; the gradient is split among tied maxima, as TensorFlow's reduce_max). Shares `GlobalPooling` with the other global pooling layers.
+public final class GlobalMaxPooling1D: Layer {
+    public let className = "GlobalMaxPooling1D"
+    public var name: String
+    public let keepdims: Bool
+    public let inputSpec: InputSpec?
+    private let engine: GlobalPooling
+    private var outputShape: [Int] = []
+
+    public init(keepdims: Bool = false, inputShape: [Int]? = nil, name: String = "") {
+        self.keepdims = keepdims
+        self.name = name
+        engine = GlobalPooling(kind: .max, spatialRank: 1, keepdims: keepdims)
+        inputSpec = inputShape.map { InputSpec(shape: $0) }
+    }
+
+    public var weightHandles: [ParameterHandle] { [] }
+
+    public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
+        outputShape = try engine.build(layer: name, className: className, inputShape: inputShape)
+        return outputShape
+    }
+
+    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x, outputShape: outputShape) }
+
+    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy) }
+
+    public var config: [String: JSONValue] { ["data_format": "channels_last", "keepdims": .bool(keepdims)] }
+}

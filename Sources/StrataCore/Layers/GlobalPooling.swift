@@ -1,0 +1,58 @@
+/// The computation shared by the global pooling layers: every spatial axis of a channels-last sample is reduced,
+/// leaving `(channels,)` (or, with `keepdims`, ones for the reduced axes). Average: `y[c] = mean_s x[s, c]`;
+/// max: `y[c] = max_s x[s, c]` with TensorFlow's `reduce_max` gradient (split equally among ties)
+/// (keras/src/layers/pooling/base_global_pooling.py).
+final class GlobalPooling {
+    enum Kind { case max, average }
+    let kind: Kind
+    let spatialRank: Int
+    let keepdims: Bool
+    private var workspace = Workspace()
+    private var lastX: Tensor?
+    private var lastY: Tensor?
+    private var positions = 0
+    private var channels = 0
+
+    init(kind: Kind, spatialRank: Int, keepdims: Bool) {
+        self.kind = kind
+        self.spatialRank = spatialRank
+        self.keepdims = keepdims
+    }
+
+    func build(layer: String, className: String, inputShape: [Int]) throws -> [Int] {
+        guard inputShape.count == spatialRank + 1 else {
+            let wanted = spatialRank == 1 ? "(steps, channels)" : "(height, width, channels)"
+            throw StrataError.invalidModel(layer: layer, "\(className) needs samples of shape \(wanted), got \(inputShape)",
+                                           hint: spatialRank == 1 ? "use the 2D variant for images" : "use the 1D variant for sequences")
+        }
+        channels = inputShape[spatialRank]
+        positions = inputShape.dropLast().reduce(1, *)
+        return keepdims ? [Int](repeating: 1, count: spatialRank) + [channels] : [channels]
+    }
+
+    func forward(_ x: Tensor, outputShape: [Int]) -> Tensor {
+        let batch = x.shape.first ?? 0
+        let y = workspace.buffer(0, [batch] + outputShape)
+        switch kind {
+        case .average: PoolingKernels.globalAverageForward(x, batch: batch, positions: positions, channels: channels, into: y)
+        case .max: PoolingKernels.globalMaxForward(x, batch: batch, positions: positions, channels: channels, into: y)
+        }
+        lastX = x
+        lastY = y
+        return y
+    }
+
+    func backward(_ dy: Tensor) -> Tensor {
+        let x = lastX!
+        let batch = x.shape.first ?? 0
+        let dx = workspace.buffer(1, x.shape)
+        switch kind {
+        case .average:
+            PoolingKernels.globalAverageBackward(dy, batch: batch, positions: positions, channels: channels, into: dx)
+        case .max:
+            PoolingKernels.globalMaxBackward(dy, x: x, y: lastY!, batch: batch, positions: positions, channels: channels,
+                                             into: dx, counts: workspace.buffer(2, [channels]))
+        }
+        return dx
+    }
+}

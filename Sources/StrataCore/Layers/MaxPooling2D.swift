@@ -1,0 +1,45 @@
+/// Keras `MaxPooling2D(pool_size)`: the maximum over each channel of `pool_size` windows of `(height, width, channels)`
+/// samples; `strides` default to the pool size; padding `valid` (drops the remainder) or `same` (TensorFlow's split,
+/// padded positions ignored; the gradient goes to the first maximum, as TensorFlow's MaxPoolGrad). keras/src/layers/pooling/max_pooling2d.py.
+public final class MaxPooling2D: Layer {
+    public let className = "MaxPooling2D"
+    public var name: String
+    public let poolSize: (Int, Int)
+    public let strides: (Int, Int)
+    public let padding: Padding
+    public let inputSpec: InputSpec?
+    private let engine = WindowPooling(kind: .max)
+    private var outputShape: [Int] = []
+
+    public init(poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid,
+                inputShape: [Int]? = nil, name: String = "") {
+        self.poolSize = poolSize
+        self.strides = strides ?? poolSize
+        self.padding = padding
+        self.name = name
+        inputSpec = inputShape.map { InputSpec(shape: $0) }
+    }
+
+    public var weightHandles: [ParameterHandle] { [] }
+
+    public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
+        guard inputShape.count == 3 else {
+            throw StrataError.invalidModel(layer: name, "MaxPooling2D needs samples of shape (height, width, channels), got \(inputShape)",
+                                           hint: "use it after Conv2D, or use MaxPooling1D for sequences")
+        }
+        let (oh, ow) = try engine.build(layer: name, height: inputShape[0], width: inputShape[1], channels: inputShape[2],
+                                        pool: poolSize, strides: strides, padding: padding,
+                                        axes: ("height (input \(inputShape))", "width (input \(inputShape))"))
+        outputShape = [oh, ow, inputShape[2]]
+        return outputShape
+    }
+
+    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x, outputShape: outputShape) }
+
+    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy) }
+
+    public var config: [String: JSONValue] {
+        ["pool_size": JSONValue([poolSize.0, poolSize.1]), "strides": JSONValue([strides.0, strides.1]),
+         "padding": .string(padding.rawValue), "data_format": "channels_last"]
+    }
+}

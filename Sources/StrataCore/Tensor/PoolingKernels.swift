@@ -1,0 +1,171 @@
+/// Window and global pooling loops over channels-last batches (the pointer code behind the pooling layers).
+/// Windows follow `WindowGeometry`; positions in the padding are skipped, never read as zeros.
+public enum PoolingKernels {
+    /// Max pooling: `y[n, oy, ox, c] = max` over the window's input positions; `argmax` receives the flat batch
+    /// index of the first maximum in scan order (where TensorFlow's MaxPoolGrad sends the gradient).
+    public static func maxForward(_ x: Tensor, _ g: WindowGeometry, into y: Tensor, argmax: inout [Int32]) {
+        let c = g.channels, px = x.pointer, py = y.pointer
+        let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
+        if argmax.count < y.count { argmax = [Int32](repeating: 0, count: y.count) }
+        argmax.withUnsafeMutableBufferPointer { buf in
+            let pa = buf.baseAddress!
+            forEachWindow(g, batch: batch) { out, sample, ys, xs in
+                let yo = py + out &* c, ao = pa + out &* c
+                var first = true
+                for iy in ys {
+                    for ix in xs {
+                        let at = sample + (iy &* g.width.input &+ ix) &* c
+                        let xi = px + at
+                        if first {
+                            for j in 0..<c { yo[j] = xi[j]; ao[j] = Int32(truncatingIfNeeded: at &+ j) }
+                            first = false
+                            continue
+                        }
+                        for j in 0..<c where xi[j] > yo[j] { yo[j] = xi[j]; ao[j] = Int32(truncatingIfNeeded: at &+ j) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Max pooling backward: `dx[argmax[i]] += dy[i]` (`dx` zeroed here).
+    public static func maxBackward(_ dy: Tensor, argmax: [Int32], into dx: Tensor) {
+        dx.fill(0)
+        let pg = dy.pointer, pd = dx.pointer
+        argmax.withUnsafeBufferPointer { pa in
+            for i in 0..<dy.count { pd[Int(pa[i])] += pg[i] }
+        }
+    }
+
+    /// Average pooling: the mean over the window's input positions (padding excluded from the count, as
+    /// TensorFlow's `avg_pool` does).
+    public static func averageForward(_ x: Tensor, _ g: WindowGeometry, into y: Tensor) {
+        let c = g.channels, px = x.pointer, py = y.pointer
+        let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
+        forEachWindow(g, batch: batch) { out, sample, ys, xs in
+            let yo = py + out &* c
+            for j in 0..<c { yo[j] = 0 }
+            for iy in ys {
+                for ix in xs {
+                    let xi = px + sample + (iy &* g.width.input &+ ix) &* c
+                    for j in 0..<c { yo[j] += xi[j] }
+                }
+            }
+            let inv = 1 / Float(count(ys) * count(xs))
+            for j in 0..<c { yo[j] *= inv }
+        }
+    }
+
+    /// Average pooling backward: each window position receives `dy / count` (`dx` zeroed here).
+    public static func averageBackward(_ dy: Tensor, _ g: WindowGeometry, into dx: Tensor) {
+        dx.fill(0)
+        let c = g.channels, pg = dy.pointer, pd = dx.pointer
+        let batch = g.inputSize == 0 ? 0 : dx.count / g.inputSize
+        forEachWindow(g, batch: batch) { out, sample, ys, xs in
+            let go = pg + out &* c
+            let inv = 1 / Float(count(ys) * count(xs))
+            for iy in ys {
+                for ix in xs {
+                    let di = pd + sample + (iy &* g.width.input &+ ix) &* c
+                    for j in 0..<c { di[j] += go[j] * inv }
+                }
+            }
+        }
+    }
+
+    /// Calls `body(outputIndex, sampleOffset, rows, columns)` for each output position of the batch, with the
+    /// window's input rows and columns clipped to the input (strided by the dilation).
+    @inline(__always)
+    static func forEachWindow(_ g: WindowGeometry, batch: Int,
+                              _ body: (Int, Int, StrideTo<Int>, StrideTo<Int>) -> Void) {
+        let h = g.height, w = g.width
+        var out = 0
+        for n in 0..<batch {
+            let sample = n &* g.inputSize
+            for oy in 0..<h.output {
+                let y0 = oy * h.stride - h.padBefore
+                let ys = clipped(y0, h)
+                for ox in 0..<w.output {
+                    body(out, sample, ys, clipped(ox * w.stride - w.padBefore, w))
+                    out += 1
+                }
+            }
+        }
+    }
+
+    /// Number of positions in a clipped window range.
+    @inline(__always)
+    static func count(_ r: StrideTo<Int>) -> Int { r.underestimatedCount }
+
+    /// Input positions `start + k*d` (k < window) that lie inside the axis.
+    @inline(__always)
+    static func clipped(_ start: Int, _ a: WindowAxis) -> StrideTo<Int> {
+        var lo = start
+        while lo < 0 { lo += a.dilation }
+        let end = min(start + a.span, a.input)
+        return stride(from: lo, to: max(lo, end), by: a.dilation)
+    }
+
+    // MARK: global pooling over `(batch, positions, channels)`
+
+    /// `y[n, c] = mean_s x[n, s, c]`.
+    public static func globalAverageForward(_ x: Tensor, batch: Int, positions: Int, channels c: Int, into y: Tensor) {
+        let px = x.pointer, py = y.pointer
+        let inv = 1 / Float(max(positions, 1))
+        for n in 0..<batch {
+            let yo = py + n &* c
+            for j in 0..<c { yo[j] = 0 }
+            for s in 0..<positions {
+                let xi = px + (n &* positions &+ s) &* c
+                for j in 0..<c { yo[j] += xi[j] }
+            }
+            for j in 0..<c { yo[j] *= inv }
+        }
+    }
+
+    /// `dx[n, s, c] = dy[n, c] / positions`.
+    public static func globalAverageBackward(_ dy: Tensor, batch: Int, positions: Int, channels c: Int, into dx: Tensor) {
+        let pg = dy.pointer, pd = dx.pointer
+        let inv = 1 / Float(max(positions, 1))
+        for n in 0..<batch {
+            let go = pg + n &* c
+            for s in 0..<positions {
+                let di = pd + (n &* positions &+ s) &* c
+                for j in 0..<c { di[j] = go[j] * inv }
+            }
+        }
+    }
+
+    /// `y[n, c] = max_s x[n, s, c]`.
+    public static func globalMaxForward(_ x: Tensor, batch: Int, positions: Int, channels c: Int, into y: Tensor) {
+        let px = x.pointer, py = y.pointer
+        for n in 0..<batch {
+            let yo = py + n &* c
+            let x0 = px + n &* positions &* c
+            for j in 0..<c { yo[j] = x0[j] }
+            for s in 1..<max(positions, 1) {
+                let xi = x0 + s &* c
+                for j in 0..<c { yo[j] = max(yo[j], xi[j]) }
+            }
+        }
+    }
+
+    /// TensorFlow's `reduce_max` gradient: `dy[n, c]` split equally among the positions equal to the maximum.
+    public static func globalMaxBackward(_ dy: Tensor, x: Tensor, y: Tensor, batch: Int, positions: Int, channels c: Int,
+                                         into dx: Tensor, counts: Tensor) {
+        let pg = dy.pointer, px = x.pointer, py = y.pointer, pd = dx.pointer, pc = counts.pointer
+        for n in 0..<batch {
+            let yo = py + n &* c, go = pg + n &* c
+            let x0 = px + n &* positions &* c, d0 = pd + n &* positions &* c
+            for j in 0..<c { pc[j] = 0 }
+            for s in 0..<positions {
+                let xi = x0 + s &* c
+                for j in 0..<c { pc[j] += xi[j] == yo[j] ? 1 : 0 }
+            }
+            for s in 0..<positions {
+                let xi = x0 + s &* c, di = d0 + s &* c
+                for j in 0..<c { di[j] = xi[j] == yo[j] ? go[j] / pc[j] : 0 }
+            }
+        }
+    }
+}

@@ -1,0 +1,242 @@
+import Foundation
+import StrataCore
+
+/// One HDF5 file that is both a Keras legacy `.h5` model (keras-format.md §1: root attrs `keras_version`,
+/// `backend`, `model_config`, `training_config`; `model_weights` with `layer_names`/`weight_names`) and a
+/// complete Strata checkpoint: the group `strata_training_state` holds what Keras does not store (optimizer
+/// name, config, iterations, slots and scalars, the current learning rate, epoch and batch cursor, partial-epoch
+/// sums, seed, world size and thread count, callback state, History, a format version). Keras ignores that group.
+public enum Checkpoint {
+    /// Version of our training-state group's layout.
+    public static let formatVersion = 1
+    public static let stateGroup = "strata_training_state"
+    /// The Keras version whose legacy layout we write (the portable dialect loads in Keras 3 and tf-keras).
+    public static let kerasVersion = "3.15.1"
+
+    // MARK: writing
+
+    /// Writes `model` (and its optimizer and training state when it has them) to `path` atomically: a temp file
+    /// in the same directory, flushed and fsynced, then renamed over `path`. A reader never sees a partial file.
+    public static func write(_ model: Sequential, to path: String) throws {
+        guard let p = model.parameters else {
+            throw StrataError.usage("the model is not built, so it has no weights to save",
+                                    hint: "build it (model.build(), or fit once) or give the first layer an input shape")
+        }
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let tmp = path + ".tmp.\(ProcessInfo.processInfo.processIdentifier)"
+        do {
+            try writeContents(model, p, to: tmp)
+            let fh = try FileHandle(forUpdating: URL(fileURLWithPath: tmp))
+            try fh.synchronize()
+            try fh.close()
+            if Foundation.rename(tmp, path) != 0 {
+                throw StrataError.file(path: path, "cannot rename the finished temp file into place (errno \(errno))", hint: "check the directory's permissions")
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: tmp)
+            throw error
+        }
+    }
+
+    private static func writeContents(_ model: Sequential, _ p: Parameters, to path: String) throws {
+        let f = try HDF5.File.create(path)
+        try f.setString("keras_version", kerasVersion)
+        try f.setString("backend", "tensorflow")
+        try f.setString("model_config", ModelConfig.json(of: model).jsonText)
+        if let t = ModelConfig.trainingConfig(of: model) { try f.setString("training_config", t.jsonText) }
+        let w = try f.makeGroup("model_weights")
+        try w.setChunkedStrings("layer_names", model.layers.map(\.name))
+        try w.setString("backend", "tensorflow")
+        try w.setString("keras_version", kerasVersion)
+        for (layer, handles) in zip(model.layers, model.layerWeights) {
+            let g = try w.makeGroup(layer.name)
+            let names = handles.map { "\(layer.name)/\($0.name):0" }
+            try g.setChunkedStrings("weight_names", names)
+            for (h, n) in zip(handles, names) { try g.write(n, p.value(h)) }
+        }
+        try w.makeGroup("top_level_model_weights").setStrings("weight_names", [])
+        if let opt = model.optimizer, let st = model.optimizerState {
+            try writeState(model, opt, st, p, into: try f.makeGroup(stateGroup))
+        }
+        try f.flush()
+    }
+
+    private static func writeState(_ model: Sequential, _ opt: Optimizer, _ st: OptimizerState, _ p: Parameters,
+                                   into g: HDF5.Group) throws {
+        let t = model.trainingState
+        try g.setString("format_version", String(formatVersion))
+        try g.setString("model_fingerprint", model.configFingerprint)
+        try g.setString("seed", String(t?.seed ?? model.seed))
+        try g.setString("optimizer", opt.name)
+        var config = opt.config
+        config["decay"] = JSONValue(opt.decay)
+        try g.setString("optimizer_config", JSONValue.object(config).jsonText)
+        try g.setStrings("optimizer_slot_names", opt.slotNames)
+        // [epoch, batch_in_epoch, iterations, world_size, threads, parameter_count]
+        try g.write("counters", int64s: [t?.epoch ?? 0, t?.batchInEpoch ?? 0, st.iterations, t?.worldSize ?? 1,
+                                         t?.threads ?? 1, p.count].map { Int64($0) })
+        var lr = [opt.learningRate]
+        try lr.withUnsafeMutableBufferPointer { try g.write("learning_rate", floats: $0.baseAddress!, shape: [1]) }
+        try g.write("optimizer_scalars", doubles: st.scalars)
+        for (name, slot) in zip(opt.slotNames, st.slots) { try g.write("optimizer_slots/\(name)", slot) }
+        try g.write("partial_sums", doubles: t?.partialSums ?? [])
+        let states = t?.callbackStates ?? []
+        let keys = states.map { $0.keys.sorted() }
+        try g.setString("callback_keys", JSONValue.array(keys.map { .array($0.map { .string($0) }) }).jsonText)
+        try g.write("callback_values", doubles: zip(states, keys).flatMap { s, k in k.map { s[$0]! } })
+        let h = t?.history
+        try g.write("history_epochs", int64s: (h?.epoch ?? []).map { Int64($0) })
+        let hg = try g.makeGroup("history")
+        for (k, v) in h?.history ?? [:] { try hg.write(k, doubles: v) }
+    }
+
+    // MARK: reading
+
+    /// The Keras model in `path` (Keras 3, tf-keras, Keras 2 or Strata): model from `model_config` (both
+    /// dialects), weights by position, compiled from `training_config` when Strata knows its loss and optimizer,
+    /// and the optimizer state from our group when present.
+    public static func readModel(_ path: String) throws -> Sequential {
+        let f = try HDF5.File.open(path)
+        guard let text = try f.string("model_config") else {
+            throw StrataError.file(path: path, "no model_config attribute: this is a weights-only file, not a saved model",
+                                   hint: "build the model in Swift and call model.loadWeights(\"\(path)\")")
+        }
+        let version = try f.string("keras_version")
+        let config: ModelConfig
+        let model: Sequential
+        do {
+            config = try ModelConfig(json: try JSONValue.parse(text), kerasVersion: version)
+            model = try config.makeModel()
+        } catch let e as StrataError {
+            throw StrataError.file(path: path, "cannot make the model from its model_config: \(e.localizedDescription)",
+                                   hint: "Strata supports these layers: " + LayerRegistry.types.map { $0.kerasClassName }.joined(separator: ", "))
+        }
+        guard model.isBuilt else {
+            throw StrataError.file(path: path, "model_config gives no input shape (no InputLayer or batch_input_shape)",
+                                   hint: "build the model in Swift with an input shape and call model.loadWeights(\"\(path)\")")
+        }
+        try loadWeights(into: model, from: f)
+        if let t = try f.string("training_config") {
+            do { try ModelConfig.compile(model, trainingConfig: try JSONValue.parse(t)) } catch {
+                FileHandle.standardError.write(Data("strata: \(path): loaded uncompiled (\((error as? LocalizedError)?.errorDescription ?? "\(error)"))\n".utf8))
+            }
+        }
+        if model.optimizer != nil, f.contains(stateGroup) {
+            _ = try restoreOptimizer(model, try f.group(stateGroup))
+        }
+        return model
+    }
+
+    /// Keras's positional weight loading (`load_weights_from_hdf5_group`): layers with weights in the file
+    /// matched in order to layers with weights in the model; counts and shapes must agree.
+    public static func loadWeights(into model: Sequential, from f: HDF5.File) throws {
+        if !model.isBuilt { try model.build() }
+        let p = model.parameters!
+        let root: HDF5.Group = (!f.hasAttribute("layer_names") && f.contains("model_weights")) ? try f.group("model_weights") : f
+        guard let layerNames = try root.chunkedStrings("layer_names") else {
+            throw StrataError.file(path: f.file, "no layer_names attribute in \(root.path): not a Keras .h5 model or weights file",
+                                   hint: "pass a file written by model.save(...) (Keras or Strata)")
+        }
+        var saved: [(name: String, group: HDF5.Group, weights: [String])] = []
+        for n in layerNames {
+            let g = try root.group(n)
+            let w = try g.chunkedStrings("weight_names") ?? []
+            if !w.isEmpty { saved.append((n, g, w)) }
+        }
+        let mine = zip(model.layers, model.layerWeights).filter { !$0.1.isEmpty }
+        guard saved.count == mine.count else {
+            throw StrataError.file(path: f.file, "the file has weights for \(saved.count) layers (\(saved.map(\.name).joined(separator: ", "))), the model has \(mine.count) layers with weights (\(mine.map(\.0.name).joined(separator: ", ")))",
+                                   hint: "load it into the same architecture it was saved from")
+        }
+        for (s, (layer, handles)) in zip(saved, mine) {
+            guard s.weights.count == handles.count else {
+                throw StrataError.file(path: f.file, "layer '\(s.name)' has \(s.weights.count) weights in the file, model layer '\(layer.name)' (\(layer.className)) has \(handles.count)",
+                                       hint: "load it into the same architecture it was saved from")
+            }
+            for (wn, h) in zip(s.weights, handles) {
+                let d = try s.group.dataset(wn)
+                guard d.shape == h.shape else {
+                    throw StrataError.file(path: f.file, "weight '\(s.group.path)/\(wn)' has shape \(d.shape), model layer '\(layer.name)' expects \(h.name) of shape \(h.shape)",
+                                           hint: "load it into the same architecture it was saved from")
+                }
+                p.value(h).assign(try d.readAll())
+            }
+        }
+    }
+
+    /// Restores the optimizer's state (iterations, slots, scalars, learning rate) from our group.
+    static func restoreOptimizer(_ model: Sequential, _ g: HDF5.Group) throws -> [Int64] {
+        let path = g.file
+        guard let v = try g.string("format_version"), let version = Int(v), version <= formatVersion else {
+            throw StrataError.file(path: path, "training state of an unknown format version", hint: "use a newer Strata")
+        }
+        guard try g.string("model_fingerprint") == model.configFingerprint else {
+            throw StrataError.file(path: path, "the checkpoint was written by a different model:\n  file:  \(try g.string("model_fingerprint") ?? "?")\n  model: \(model.configFingerprint)",
+                                   hint: "resume with the same layers and input shape, or start a new run")
+        }
+        let opt = model.optimizer!, st = model.optimizerState!
+        let saved = try g.string("optimizer") ?? "?"
+        guard saved == opt.name else {
+            throw StrataError.file(path: path, "the checkpoint holds \(saved) optimizer state, the model is compiled with \(opt.name)",
+                                   hint: "compile with \(saved) to resume")
+        }
+        let counters = try g.dataset("counters").readInt64s()
+        guard counters.count >= 6, Int(counters[5]) == model.parameters!.count else {
+            throw StrataError.file(path: path, "the checkpoint has \(counters.count >= 6 ? counters[5] : -1) parameters, the model \(model.parameters!.count)",
+                                   hint: "resume with the same model")
+        }
+        st.iterations = Int(counters[2])
+        st.scalars = try g.dataset("optimizer_scalars").readDoubles()
+        let names = try g.strings("optimizer_slot_names")
+        guard names == opt.slotNames else {
+            throw StrataError.file(path: path, "optimizer slots \(names) in the file, \(opt.slotNames) in the model's \(opt.name)",
+                                   hint: "compile with the same optimizer settings (e.g. momentum) to resume")
+        }
+        for (n, slot) in zip(names, st.slots) { slot.assign(try g.dataset("optimizer_slots/\(n)").readAll()) }
+        opt.learningRate = try g.dataset("learning_rate").readAll()[flat: 0]
+        return counters
+    }
+
+    /// Restores weights, optimizer state and the training position from a checkpoint into `model` (built and
+    /// compiled like the saved one): the `TrainingState` to pass to `fit(..., resume:)`.
+    public static func restore(_ model: Sequential, from path: String) throws -> TrainingState {
+        let f = try HDF5.File.open(path)
+        guard f.contains(stateGroup) else {
+            throw StrataError.file(path: path, "no training state: this .h5 holds a model but not a Strata checkpoint",
+                                   hint: "resume from a file written by ModelCheckpoint")
+        }
+        let g = try f.group(stateGroup)
+        if model.optimizer == nil, let t = try f.string("training_config") {
+            try ModelConfig.compile(model, trainingConfig: try JSONValue.parse(t))
+        }
+        guard model.optimizer != nil else {
+            throw StrataError.usage("the model is not compiled", hint: "compile it as it was compiled for the saved run")
+        }
+        guard let seedText = try g.string("seed"), let seed = UInt64(seedText) else {
+            throw StrataError.file(path: path, "the training state has no seed", hint: "the file is damaged")
+        }
+        if !model.isBuilt { try model.build() }
+        model.reseed(seed)
+        try loadWeights(into: model, from: f)
+        let counters = try restoreOptimizer(model, g)
+        let state = TrainingState(seed: seed)
+        state.epoch = Int(counters[0])
+        state.batchInEpoch = Int(counters[1])
+        state.worldSize = Int(counters[3])
+        state.threads = Int(counters[4])
+        state.partialSums = try g.dataset("partial_sums").readDoubles()
+        let keys = (try JSONValue.parse(try g.string("callback_keys") ?? "[]")).arrayValue ?? []
+        var values = try g.dataset("callback_values").readDoubles()[...]
+        state.callbackStates = keys.map { k in
+            var d: [String: Double] = [:]
+            for name in k.arrayValue ?? [] { d[name.stringValue ?? ""] = values.popFirst() ?? 0 }
+            return d
+        }
+        state.history.epoch = try g.dataset("history_epochs").readInt64s().map { Int($0) }
+        let hg = try g.group("history")
+        for k in try hg.childNames() { state.history.history[k] = try hg.dataset(k).readDoubles() }
+        return state
+    }
+}

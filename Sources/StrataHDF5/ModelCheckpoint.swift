@@ -1,0 +1,154 @@
+import Foundation
+import StrataCore
+
+/// Keras `ModelCheckpoint(filepath)`: saves complete checkpoints (Keras legacy .h5 + Strata's training state)
+/// during `fit`, which `fit(..., resumeFrom:)` continues bit for bit.
+///
+/// `filepath` may use Keras's placeholders: `{epoch}` / `{epoch:02d}` (1-based, as Keras), `{batch}`, and log
+/// keys such as `{loss:.4f}`. Frequency: every epoch, every N optimizer steps, or every N seconds. `keep: N`
+/// deletes all but the N newest files; `<stem>-latest.h5` beside them (for `ckpt-{epoch:02d}.h5`:
+/// `ckpt-latest.h5`) is always the newest complete checkpoint. Written by rank 0 only, atomically (temp file in
+/// the same directory, flushed, renamed); the other ranks wait at a barrier, and a failed write is one error on
+/// every rank. An epoch's checkpoint is written once every callback has seen the epoch's end (at the next
+/// epoch's start or when training ends), so it holds their final state.
+public final class ModelCheckpoint: Callback {
+    public enum Frequency: Equatable, Sendable {
+        case epoch
+        case steps(Int)
+        case seconds(Double)
+    }
+
+    public let filepath: String
+    public let saveFreq: Frequency
+    public let keep: Int?
+    public let verbose: Int
+    /// Files written by this run, oldest first (for `keep`).
+    public private(set) var written: [String] = []
+    /// The path of the newest complete checkpoint (`<stem>-latest.h5`).
+    public let latestPath: String
+    private var pendingEpoch: Int?
+    private var lastLogs: [String: Double] = [:]
+    private var lastSave = Date()
+
+    public init(_ filepath: String, saveFreq: Frequency = .epoch, keep: Int? = nil, verbose: Int = 0) {
+        self.filepath = filepath
+        self.saveFreq = saveFreq
+        self.keep = keep
+        self.verbose = verbose
+        latestPath = ModelCheckpoint.latestPath(for: filepath)
+    }
+
+    /// `<dir>/<stem>-latest.h5`, the stem being the file name up to its first placeholder.
+    public static func latestPath(for filepath: String) -> String {
+        let url = URL(fileURLWithPath: filepath)
+        let name = url.lastPathComponent
+        var stem = String(name.prefix { $0 != "{" })
+        if stem == name { stem = (name as NSString).deletingPathExtension }
+        while let c = stem.last, "-_.".contains(c) { stem.removeLast() }
+        let ext = url.pathExtension.isEmpty ? "h5" : url.pathExtension
+        return url.deletingLastPathComponent().appendingPathComponent((stem.isEmpty ? "ckpt" : stem) + "-latest." + ext).path
+    }
+
+    public func onTrainBegin(model: Sequential) throws {
+        lastSave = Date()
+        pendingEpoch = nil
+        if model.communicator.rank == 0 { removeStaleTempFiles() }
+    }
+
+    /// Deletes temp files (`*.tmp.<pid>`) that a killed writer left in the checkpoint directory.
+    private func removeStaleTempFiles() {
+        let dir = URL(fileURLWithPath: filepath).deletingLastPathComponent().path
+        guard let files = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        for f in files {
+            guard let r = f.range(of: ".tmp.", options: .backwards), let pid = Int32(f[r.upperBound...]) else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: dir + "/" + f) }
+        }
+    }
+
+    public func onEpochBegin(_ epoch: Int, model: Sequential) throws {
+        if let e = pendingEpoch { try save(model, epoch: e, batch: nil) }
+    }
+
+    public func onBatchEnd(_ batch: Int, logs: [String: Double], model: Sequential) throws {
+        lastLogs = logs
+        switch saveFreq {
+        case .epoch: return
+        case let .steps(n):
+            guard n > 0, let it = model.optimizerState?.iterations, it % n == 0 else { return }
+        case let .seconds(s):
+            // Every rank must take the same decision: rank 0's clock decides.
+            let due = Date().timeIntervalSince(lastSave) >= s
+            guard try model.communicator.broadcast(due ? "1" : "0", root: 0) == "1" else { return }
+        }
+        try save(model, epoch: model.trainingState?.epoch ?? 0, batch: batch)
+    }
+
+    public func onEpochEnd(_ epoch: Int, logs: [String: Double], model: Sequential) throws {
+        lastLogs = logs
+        if saveFreq == .epoch { pendingEpoch = epoch }
+    }
+
+    public func onTrainEnd(model: Sequential, logs: [String: Double]) throws {
+        if let e = pendingEpoch { try save(model, epoch: e, batch: nil) }
+    }
+
+    /// The file name for `epoch` (0-based) and `batch`, Keras style.
+    public func format(epoch: Int, batch: Int?, logs: [String: Double]) -> String {
+        var out = ""
+        var rest = Substring(filepath)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            out += rest[..<open]
+            let field = rest[rest.index(after: open)..<close]
+            let parts = field.split(separator: ":", maxSplits: 1).map(String.init)
+            let key = parts.first ?? ""
+            let spec = parts.count > 1 ? parts[1] : ""
+            let value: Double? = key == "epoch" ? Double(epoch + 1) : key == "batch" ? Double((batch ?? -1) + 1) : logs[key]
+            if let value {
+                if spec.hasSuffix("d") { out += String(format: "%" + spec.replacingOccurrences(of: "d", with: "ld"), Int(value)) }
+                else if spec.hasSuffix("f") || spec.hasSuffix("e") || spec.hasSuffix("g") { out += String(format: "%" + spec, value) }
+                else { out += key == "epoch" || key == "batch" ? String(Int(value)) : String(value) }
+            } else {
+                out += "{" + field + "}"
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+
+    private func save(_ model: Sequential, epoch: Int, batch: Int?) throws {
+        pendingEpoch = nil
+        lastSave = Date()
+        let comm = model.communicator
+        let path = format(epoch: epoch, batch: batch, logs: lastLogs)
+        var failure: Error?
+        if comm.rank == 0 {
+            do {
+                if verbose > 0 { print("\nEpoch \(epoch + 1): saving model to \(path)") }
+                try Checkpoint.write(model, to: path)
+                try linkLatest(path)
+                if !written.contains(path) { written.append(path) }
+                if let keep, keep > 0 {
+                    while written.count > keep {
+                        let old = written.removeFirst()
+                        try? FileManager.default.removeItem(atPath: old)
+                    }
+                }
+            } catch { failure = error }
+        }
+        if try comm.any(failure != nil) {
+            if let failure { throw failure }
+            throw StrataError.distributed(rank: 0, "writing checkpoint \(path) failed")
+        }
+        try comm.barrier()
+    }
+
+    /// Points `latestPath` at `path` atomically (hard link to a temp name, then rename; a copy if links fail).
+    private func linkLatest(_ path: String) throws {
+        let tmp = latestPath + ".tmp.\(ProcessInfo.processInfo.processIdentifier)"
+        try? FileManager.default.removeItem(atPath: tmp)
+        if link(path, tmp) != 0 { try FileManager.default.copyItem(atPath: path, toPath: tmp) }
+        if rename(tmp, latestPath) != 0 {
+            throw StrataError.file(path: latestPath, "cannot rename into place (errno \(errno))", hint: "check the directory's permissions")
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import StrataCore
+
+/// Saving, loading and resuming through HDF5 files (Keras legacy `.h5` + Strata's training state).
+extension Sequential {
+    /// Keras `model.save("model.h5")`: the legacy HDF5 layout Python Keras (3 and tf-keras) opens with
+    /// `keras.models.load_model`, plus Strata's optimizer and training state in a group Keras ignores.
+    /// Atomic (temp file, then rename). Under MPI only rank 0 should call it (ModelCheckpoint does that).
+    public func save(_ path: String) throws {
+        try Checkpoint.write(self, to: path)
+    }
+
+    /// Keras `keras.models.load_model("model.h5")` for a file written by Strata, Keras 3, tf-keras or Keras 2:
+    /// the model from `model_config`, the weights by position, compiled from `training_config` when possible.
+    public static func load(_ path: String) throws -> Sequential {
+        try Checkpoint.readModel(path)
+    }
+
+    /// Keras `model.load_weights("weights.h5")`: weights by position from a full-model or weights-only .h5.
+    public func loadWeights(_ path: String) throws {
+        try Checkpoint.loadWeights(into: self, from: try HDF5.File.open(path))
+    }
+
+    /// `fit` that continues a run from a checkpoint written by `ModelCheckpoint` (or `save` during training):
+    /// weights, optimizer slots and iterations, learning rate, epoch and batch cursor, partial sums, callback
+    /// state and History are restored, so training continues at the exact batch with the same data order and
+    /// dropout masks. At the same rank and thread count the final weights equal an uninterrupted run's, bit
+    /// for bit. `epochs` is the total, as in Keras with `initial_epoch`.
+    @discardableResult
+    public func fit(_ data: Dataset, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
+                    callbacks: [Callback] = [], validationSplit: Double = 0, validationData: Dataset? = nil,
+                    shuffle: Bool = true, communicator: Communicator? = nil, resumeFrom: String) throws -> History {
+        if !isBuilt {
+            try build(inputShape: layers.first?.inputSpec?.shape == nil ? data.xShape : nil)
+        }
+        let state = try Checkpoint.restore(self, from: resumeFrom)
+        return try fit(data, batchSize: batchSize, epochs: epochs, verbose: verbose, callbacks: callbacks,
+                       validationSplit: validationSplit, validationData: validationData, shuffle: shuffle,
+                       communicator: communicator, resume: state)
+    }
+}

@@ -1,0 +1,322 @@
+import CMPI
+import Dispatch
+import Foundation
+import StrataCore
+
+/// The MPI communicator: data-parallel training over `MPI_COMM_WORLD`. The only file that calls MPI.
+///
+/// Every call is checked (`MPI_ERRORS_RETURN`; a failure becomes an `MPIError` carrying `MPI_Error_string`), and
+/// every collective is watched: one that waits longer than the timeout ends its rank with a message, and `mpirun`
+/// ends the others, so a job never hangs. Get it with `MPICommunicator.automatic()`, which gives this communicator
+/// when the process was started by `mpirun`/`srun` and `SingleProcess()` (no MPI call at all) otherwise.
+///
+/// MPI can be initialised once per process, so there is one world communicator per process: every call of
+/// `automatic()` returns the same object. MPI is finalised when the process exits with status 0; a non-zero exit of one rank
+/// ends every rank (`on_exit`), so a rank that gives up never leaves the others waiting.
+public final class MPICommunicator: Communicator, @unchecked Sendable {
+    public let rank: Int
+    public let size: Int
+    /// Ranks running on this node (from `MPI_Comm_split_type(MPI_COMM_TYPE_SHARED)`).
+    public let ranksPerNode: Int
+    /// Cores of this node (`sysconf(_SC_NPROCESSORS_ONLN)`), whatever the binding.
+    public let coresPerNode: Int
+    /// The OpenBLAS thread count in force and where it came from.
+    public private(set) var blasThreads: BLASThreadPolicy
+    /// Calls of the tensor all-reduce (the per-step gradient sum) and the seconds spent in them, for benchmarks.
+    public private(set) var allReduceCalls = 0
+    public private(set) var allReduceSeconds = 0.0
+
+    private let world: MPI_Comm
+    private let watchdog: Watchdog
+    /// A duplicate of the world communicator for the exit handshake, so it never mixes with a pending collective.
+    private let exitComm: MPI_Comm
+
+    /// Seconds a collective may wait for the other ranks before the watchdog ends this rank
+    /// (default 300, or `STRATA_MPI_TIMEOUT`).
+    public var timeout: Double {
+        get { watchdog.timeout }
+        set { watchdog.timeout = newValue }
+    }
+
+    /// The default watchdog timeout, in seconds.
+    public static let defaultTimeout = 300.0
+
+    /// The MPI communicator when this process was started by `mpirun`/`srun` (even with one rank), else
+    /// `SingleProcess()`, which never touches MPI.
+    ///
+    /// - Parameters:
+    ///   - timeout: seconds a collective may wait before this rank gives up (default `STRATA_MPI_TIMEOUT` or 300).
+    ///   - blasThreads: OpenBLAS threads per rank (default `STRATA_BLAS_THREADS`, `OPENBLAS_NUM_THREADS`, or
+    ///     cores per node / ranks per node).
+    public static func automatic(timeout: Double? = nil, blasThreads: Int? = nil) throws -> Communicator {
+        guard launchedByMPI(ProcessInfo.processInfo.environment) else { return SingleProcess() }
+        return try world(timeout: timeout, blasThreads: blasThreads)
+    }
+
+    /// The world communicator, initialising MPI on first use (also as a singleton without `mpirun`).
+    public static func world(timeout: Double? = nil, blasThreads: Int? = nil) throws -> MPICommunicator {
+        let c = try shared.get()
+        if let timeout {
+            guard timeout > 0 else {
+                throw StrataError.invalidArgument("the MPI timeout must be positive, got \(timeout)", hint: "e.g. timeout: 300")
+            }
+            c.timeout = timeout
+        }
+        if let blasThreads { c.setBLASThreads(blasThreads) }
+        return c
+    }
+
+    /// True when a launcher started this process as an MPI rank (Open MPI's mpirun, PMIx or PMI launchers such as
+    /// srun with an MPI plugin).
+    public static func launchedByMPI(_ environment: [String: String]) -> Bool {
+        ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"].contains { environment[$0] != nil }
+    }
+
+    /// Sets OpenBLAS threads for this rank (overrides the default policy).
+    public func setBLASThreads(_ n: Int) {
+        blasThreads = BLASThreadPolicy(coresPerNode: coresPerNode, ranksPerNode: ranksPerNode, environment: [:], requested: n)
+        BLAS.threads = blasThreads.threads
+    }
+
+    /// One per process: `MPI_Init_thread` may run only once.
+    private static let shared = Result<MPICommunicator, Error> { try MPICommunicator() }
+
+    private init() throws {
+        let env = ProcessInfo.processInfo.environment
+        let envRank = env["OMPI_COMM_WORLD_RANK"].flatMap(Int.init) ?? env["PMIX_RANK"].flatMap(Int.init) ?? -1
+        var initialized: Int32 = 0
+        MPI_Initialized(&initialized)
+        if initialized == 0 {
+            var provided: Int32 = 0
+            let rc = MPI_Init_thread(nil, nil, Int32(MPI_THREAD_FUNNELED), &provided)
+            guard rc == MPI_SUCCESS else {
+                throw MPIError(call: "MPI_Init_thread", code: rc, message: MPICommunicator.errorString(rc), rank: envRank)
+            }
+            #if canImport(Glibc)
+            on_exit({ status, _ in MPICommunicator.atExit(status: status) }, nil)
+            #else
+            atexit { MPICommunicator.atExit(status: 0) }
+            #endif
+        }
+        world = cmpi_comm_world()
+        try MPICommunicator.check(MPI_Comm_set_errhandler(world, cmpi_errors_return()), "MPI_Comm_set_errhandler", rank: envRank)
+        var r: Int32 = 0, s: Int32 = 0
+        try MPICommunicator.check(MPI_Comm_rank(world, &r), "MPI_Comm_rank", rank: envRank)
+        try MPICommunicator.check(MPI_Comm_size(world, &s), "MPI_Comm_size", rank: envRank)
+        rank = Int(r)
+        size = Int(s)
+        var local = cmpi_comm_null()
+        try MPICommunicator.check(MPI_Comm_split_type(world, cmpi_comm_type_shared(), r, cmpi_info_null(), &local),
+                                  "MPI_Comm_split_type", rank: rank)
+        var localSize: Int32 = 1
+        try MPICommunicator.check(MPI_Comm_size(local, &localSize), "MPI_Comm_size", rank: rank)
+        try MPICommunicator.check(MPI_Comm_free(&local), "MPI_Comm_free", rank: rank)
+        ranksPerNode = Int(localSize)
+        var dup = cmpi_comm_null()
+        try MPICommunicator.check(MPI_Comm_dup(world, &dup), "MPI_Comm_dup", rank: rank)
+        guard let dup else { throw MPIError(call: "MPI_Comm_dup", code: 0, message: "returned no communicator", rank: rank) }
+        exitComm = dup
+        coresPerNode = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        blasThreads = BLASThreadPolicy(coresPerNode: coresPerNode, ranksPerNode: ranksPerNode, environment: env)
+        BLAS.threads = blasThreads.threads
+        // Lines from different ranks must not interleave mid-line, and must not be lost if a rank is killed.
+        cmpi_stdout_line_buffered()
+        var timeout = MPICommunicator.defaultTimeout
+        if let s = env["STRATA_MPI_TIMEOUT"] {
+            guard let t = Double(s), t > 0 else {
+                throw StrataError.invalidArgument("STRATA_MPI_TIMEOUT must be a positive number of seconds, got '\(s)'",
+                                                  hint: "e.g. STRATA_MPI_TIMEOUT=300")
+            }
+            timeout = t
+        }
+        watchdog = Watchdog(rank: rank, size: size, timeout: timeout)
+    }
+
+    /// At process exit. Status 0: finalise MPI (waiting for the other ranks, bounded by the watchdog). Any other
+    /// status (the program caught an error and called `exit(1)` on this rank only, perhaps while the other ranks
+    /// wait in a collective): end every rank now with that status, instead of waiting for ranks that never come.
+    private static func atExit(status: Int32) {
+        var initialized: Int32 = 0, finalized: Int32 = 0
+        MPI_Initialized(&initialized)
+        MPI_Finalized(&finalized)
+        guard initialized != 0 && finalized == 0 else { return }
+        fflush(nil)
+        let comm = try? shared.get()
+        if status != 0 {
+            // Every rank exiting with an error together (the same pre-flight error on all ranks): finalise
+            // quietly and let the launcher report the status. Otherwise the others are still working: end them.
+            if let comm, comm.allRanksArrive(within: exitGrace) {
+                MPI_Finalize()
+                return
+            }
+            if let comm {
+                FileHandle.standardError.write(Data("strata: rank \(comm.rank) of \(comm.size) exited with status \(status); ending every rank\n".utf8))
+            }
+            MPI_Abort(cmpi_comm_world(), status)
+            return
+        }
+        comm?.watchdog.enter("MPI_Finalize (at exit)")
+        MPI_Finalize()
+        comm?.watchdog.leave()
+    }
+
+    /// How long a rank exiting with an error waits for the other ranks to exit too before ending them.
+    static let exitGrace = 1.0
+
+    /// A non-blocking barrier on the private exit communicator, polled until `seconds` pass.
+    private func allRanksArrive(within seconds: Double) -> Bool {
+        var request: MPI_Request?
+        guard MPI_Ibarrier(exitComm, &request) == MPI_SUCCESS else { return false }
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
+        var done: Int32 = 0
+        while DispatchTime.now().uptimeNanoseconds < deadline {
+            guard MPI_Test(&request, &done, cmpi_status_ignore()) == MPI_SUCCESS else { return false }
+            if done != 0 { return true }
+            usleep(1000)
+        }
+        return false
+    }
+
+    // MARK: Communicator
+
+    public func allReduceSum(_ buffer: Tensor) throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try chunks(buffer.count) { offset, n in
+            try collective("MPI_Allreduce") {
+                MPI_Allreduce(cmpi_in_place(), buffer.pointer + offset, n, cmpi_float(), cmpi_sum(), world)
+            }
+        }
+        allReduceCalls += 1
+        allReduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    public func allReduceSum(_ values: inout [Double]) throws {
+        let count = values.count
+        try values.withUnsafeMutableBufferPointer { b in
+            guard let base = b.baseAddress else { return }
+            try chunks(count) { offset, n in
+                try collective("MPI_Allreduce") { MPI_Allreduce(cmpi_in_place(), base + offset, n, cmpi_double(), cmpi_sum(), world) }
+            }
+        }
+    }
+
+    public func broadcast(_ buffer: Tensor, root: Int) throws {
+        try chunks(buffer.count) { offset, n in
+            try collective("MPI_Bcast") { MPI_Bcast(buffer.pointer + offset, n, cmpi_float(), Int32(root), world) }
+        }
+    }
+
+    public func broadcast(_ values: inout [Double], root: Int) throws {
+        let count = values.count
+        try values.withUnsafeMutableBufferPointer { b in
+            guard let base = b.baseAddress else { return }
+            try chunks(count) { offset, n in
+                try collective("MPI_Bcast") { MPI_Bcast(base + offset, n, cmpi_double(), Int32(root), world) }
+            }
+        }
+    }
+
+    public func broadcast(_ bytes: inout [UInt8], root: Int) throws {
+        var length = Int64(bytes.count)
+        try collective("MPI_Bcast") { MPI_Bcast(&length, 1, cmpi_int64(), Int32(root), world) }
+        if rank != root { bytes = [UInt8](repeating: 0, count: Int(length)) }
+        let count = bytes.count
+        try bytes.withUnsafeMutableBufferPointer { b in
+            guard let base = b.baseAddress else { return }
+            try chunks(count) { offset, n in
+                try collective("MPI_Bcast") { MPI_Bcast(base + offset, n, cmpi_byte(), Int32(root), world) }
+            }
+        }
+    }
+
+    public func allGatherRows(_ local: Tensor) throws -> Tensor {
+        var mine = [Int64(local.shape.first ?? 0), Int64(local.rowSize)]
+        var all = [Int64](repeating: 0, count: 2 * size)
+        try mine.withUnsafeMutableBufferPointer { m in
+            try all.withUnsafeMutableBufferPointer { a in
+                try collective("MPI_Allgather") {
+                    MPI_Allgather(m.baseAddress, 2, cmpi_int64(), a.baseAddress, 2, cmpi_int64(), world)
+                }
+            }
+        }
+        let rowSize = Int(mine[1])
+        for r in 0..<size where Int(all[2 * r + 1]) != rowSize {
+            throw MPIError(call: "MPI_Allgather", code: 0, message: "rank \(r) gathers rows of \(all[2 * r + 1]) values, this rank rows of \(rowSize)", rank: rank)
+        }
+        let rows = (0..<size).map { Int(all[2 * $0]) }
+        let total = rows.reduce(0, +) * rowSize
+        guard total <= Int(Int32.max) else {
+            throw MPIError(call: "MPI_Allgatherv", code: 0, message: "\(total) values exceed MPI's 32-bit count", rank: rank)
+        }
+        var counts = rows.map { Int32($0 * rowSize) }
+        var displs = [Int32](repeating: 0, count: size)
+        for r in 1..<max(size, 1) { displs[r] = displs[r - 1] + counts[r - 1] }
+        let out = Tensor(zeros: [rows.reduce(0, +)] + Array(local.shape.dropFirst()))
+        try counts.withUnsafeMutableBufferPointer { c in
+            try displs.withUnsafeMutableBufferPointer { d in
+                try collective("MPI_Allgatherv") {
+                    MPI_Allgatherv(local.pointer, Int32(local.count), cmpi_float(), out.pointer, c.baseAddress, d.baseAddress,
+                                   cmpi_float(), world)
+                }
+            }
+        }
+        return out
+    }
+
+    public func barrier() throws {
+        try collective("MPI_Barrier") { MPI_Barrier(world) }
+    }
+
+    /// Ends every rank with `message`; the job exits with `code`.
+    ///
+    /// When every rank fails at the same point (the same error everywhere) they meet within `abortGrace`: rank 0
+    /// alone prints and every rank exits cleanly. Otherwise this rank prints and `MPI_Abort` ends the others.
+    public func abort(_ message: String, code: Int32) -> Never {
+        fflush(nil)
+        if size > 1 && allRanksArrive(within: MPICommunicator.abortGrace) {
+            if rank == 0 { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            MPI_Finalize()
+            exit(code)
+        }
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        fflush(nil)
+        MPI_Abort(world, code)
+        _exit(code)
+    }
+
+    /// How long a failing rank waits to see whether every rank is failing too (see `abort`).
+    static let abortGrace = 0.5
+
+    // MARK: checking
+
+    /// Runs one collective under the watchdog and checks its return code.
+    private func collective(_ call: String, _ body: () -> Int32) throws {
+        watchdog.enter(call)
+        let rc = body()
+        watchdog.leave()
+        try MPICommunicator.check(rc, call, rank: rank)
+    }
+
+    /// Splits `count` elements into pieces MPI's 32-bit counts can carry.
+    private func chunks(_ count: Int, _ body: (Int, Int32) throws -> Void) throws {
+        let limit = Int(Int32.max)
+        var offset = 0
+        repeat {
+            let n = min(limit, count - offset)
+            try body(offset, Int32(n))
+            offset += n
+        } while offset < count
+    }
+
+    private static func check(_ rc: Int32, _ call: String, rank: Int) throws {
+        guard rc != MPI_SUCCESS else { return }
+        throw MPIError(call: call, code: rc, message: errorString(rc), rank: rank)
+    }
+
+    private static func errorString(_ rc: Int32) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(MPI_MAX_ERROR_STRING) + 1)
+        var length: Int32 = 0
+        guard MPI_Error_string(rc, &buffer, &length) == MPI_SUCCESS else { return "unknown MPI error" }
+        return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

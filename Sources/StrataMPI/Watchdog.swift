@@ -1,0 +1,72 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Ends this process when one MPI collective has waited longer than `timeout` seconds.
+///
+/// Why: a rank that hangs (deadlock, a peer stuck in other code, a lost node) would otherwise keep the whole job
+/// waiting forever. The communicator stamps the time when it enters a collective and clears it when it leaves;
+/// a background thread that wakes a few times per timeout compares the stamp with the clock, and when the wait is
+/// too long it prints one message naming the rank and the call and ends the process with `exitCode`. `mpirun`
+/// then ends every other rank. The thread never calls MPI (MPI is initialised as `MPI_THREAD_FUNNELED`).
+final class Watchdog: Sendable {
+    /// The exit status of a process ended by the watchdog (as coreutils' `timeout`).
+    static let exitCode: Int32 = 124
+
+    private struct Wait {
+        var call: String
+        var since: UInt64
+    }
+
+    private let current = Mutex<Wait?>(nil)
+    private let timeoutNanos: Atomic<UInt64>
+    private let rank: Int
+    private let size: Int
+
+    /// Starts the watching thread. `timeout` in seconds (> 0).
+    init(rank: Int, size: Int, timeout: Double) {
+        self.rank = rank
+        self.size = size
+        timeoutNanos = Atomic(Watchdog.nanos(timeout))
+        Thread.detachNewThread { [self] in self.watch() }
+    }
+
+    /// The longest a collective may wait, in seconds.
+    var timeout: Double {
+        get { Double(timeoutNanos.load(ordering: .relaxed)) / 1e9 }
+        set { timeoutNanos.store(Watchdog.nanos(newValue), ordering: .relaxed) }
+    }
+
+    /// Marks the start of a collective named `call`.
+    func enter(_ call: String) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        current.withLock { $0 = Wait(call: call, since: now) }
+    }
+
+    /// Marks the end of the current collective.
+    func leave() {
+        current.withLock { $0 = nil }
+    }
+
+    private static func nanos(_ seconds: Double) -> UInt64 {
+        UInt64(max(seconds, 0.001) * 1e9)
+    }
+
+    private func watch() {
+        while true {
+            let limit = timeoutNanos.load(ordering: .relaxed)
+            // Wake often enough to end within ~1/8 of the timeout after it expires, at most once per second.
+            Thread.sleep(forTimeInterval: min(1.0, max(0.01, Double(limit) / 8e9)))
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard let wait = current.withLock({ $0 }), now > wait.since, now - wait.since > limit else { continue }
+            let waited = Double(now - wait.since) / 1e9
+            let text = "strata: rank \(rank) of \(size): \(wait.call) has waited \(String(format: "%.1f", waited)) s "
+                + "for the other ranks (watchdog timeout \(String(format: "%g", timeout)) s). Another rank has died, hung, "
+                + "or is running different code. Ending this rank so the job ends. Change the limit with "
+                + "STRATA_MPI_TIMEOUT=<seconds> or MPICommunicator.automatic(timeout:).\n"
+            FileHandle.standardError.write(Data(text.utf8))
+            fflush(nil)
+            _exit(Watchdog.exitCode)
+        }
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import StrataCore
+
+/// A training run described in YAML: `seed`, `model`, `compile`, `data`, `fit`, `run`, `callbacks`.
+/// Unknown keys and wrong types are errors with the line, the key and the closest valid key.
+public struct RunConfig {
+    public var name: String
+    public var file: String
+    public var root: ConfigNode
+    public var seed: UInt64?
+    public var layers: [(className: String, config: [String: JSONValue])] = []
+    /// A Keras model_config JSON file or a Keras .h5 given as the model instead of a layer list.
+    public var modelFile: String?
+    public var optimizer: (name: String, arguments: [String: JSONValue]) = ("rmsprop", [:])
+    public var loss = "categorical_crossentropy"
+    public var metrics: [String] = []
+    public var data = DataConfig()
+    public var epochs = 1
+    public var batchSize = 32
+    public var shuffle = true
+    public var verbose = 1
+    public var runDir: String
+    public var checkpointEvery: CheckpointEvery = .epoch
+    public var keep = 3
+    public var resume: ResumePolicy = .auto
+    public var callbacks: [(name: String, arguments: [String: JSONValue], line: Int)] = []
+
+    public enum CheckpointEvery: Equatable { case epoch, steps(Int), never }
+    public enum ResumePolicy: Equatable { case auto, never, path(String) }
+
+    static let topKeys = ["seed", "model", "compile", "data", "fit", "run", "callbacks", "name"]
+
+    /// Reads and checks a config file, applying `--set key.path=value` overrides first.
+    public static func load(_ path: String, overrides: [String] = []) throws -> RunConfig {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigError(file: path, line: 0, "cannot read the config file", hint: "check the path (configs/ has examples)")
+        }
+        var node = try ConfigNode.parse(text, file: path)
+        for o in overrides {
+            guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
+                throw ConfigError(file: "--set", line: 0, "'\(o)' is not key.path=value", hint: "e.g. --set fit.epochs=3")
+            }
+            let key = String(o[..<eq]), value = String(o[o.index(after: eq)...])
+            let v = try ConfigNode.parse(value, file: "--set \(key)")
+            node = node.setting(key.split(separator: ".").map(String.init), to: v)
+        }
+        return try RunConfig(node: node, file: path)
+    }
+
+    public init(node: ConfigNode, file: String) throws {
+        self.file = file
+        root = node
+        let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        name = stem
+        runDir = "runs/" + stem
+        let top = try Self.map(node, "the config", file: file, allowed: Self.topKeys)
+        if let n = top["name"] { name = try Self.string(n, "name", file: file); runDir = "runs/" + name }
+        if let s = top["seed"] { seed = UInt64(try Self.int(s, "seed", file: file, min: 0)) }
+        guard let model = top["model"] else {
+            throw ConfigError(file: file, line: node.line, "the config has no 'model'", hint: "add model: a list like - Dense: {units: 10, input_dim: 20}")
+        }
+        try parseModel(model)
+        if let c = top["compile"] { try parseCompile(c) }
+        if let d = top["data"] { data = try DataConfig(d, file: file) } else {
+            throw ConfigError(file: file, line: node.line, "the config has no 'data'", hint: "add data: with train: {file:, x:, y:} or synthetic:")
+        }
+        if let f = top["fit"] {
+            let m = try Self.map(f, "fit", file: file, allowed: ["epochs", "batch_size", "shuffle", "verbose"])
+            if let v = m["epochs"] { epochs = try Self.int(v, "fit.epochs", file: file, min: 0) }
+            if let v = m["batch_size"] { batchSize = try Self.int(v, "fit.batch_size", file: file, min: 1) }
+            if let v = m["shuffle"] { shuffle = try Self.bool(v, "fit.shuffle", file: file) }
+            if let v = m["verbose"] { verbose = try Self.int(v, "fit.verbose", file: file, min: 0) }
+        }
+        if let r = top["run"] {
+            let m = try Self.map(r, "run", file: file, allowed: ["dir", "checkpoint_every", "keep", "resume"])
+            if let v = m["dir"] { runDir = try Self.string(v, "run.dir", file: file) }
+            if let v = m["keep"] { keep = try Self.int(v, "run.keep", file: file, min: 1) }
+            if let v = m["checkpoint_every"] {
+                switch v.json {
+                case .string("epoch"): checkpointEvery = .epoch
+                case .string("never"): checkpointEvery = .never
+                case let .number(n) where n >= 1 && n == n.rounded(): checkpointEvery = .steps(Int(n))
+                default:
+                    throw ConfigError(file: file, line: v.line, "run.checkpoint_every must be epoch, never or a number of steps, got \(v.json)", hint: "e.g. checkpoint_every: epoch")
+                }
+            }
+            if let v = m["resume"] {
+                let s = try Self.string(v, "run.resume", file: file)
+                resume = s == "auto" ? .auto : s == "never" ? .never : .path(s)
+            }
+        }
+        if let cbs = top["callbacks"] {
+            guard case let .list(items, _) = cbs else {
+                throw ConfigError(file: file, line: cbs.line, "callbacks must be a list of - Name: {args}", hint: "e.g. - EarlyStopping: {patience: 3}")
+            }
+            for item in items {
+                let (n, args) = try Self.singleEntry(item, "callback", file: file)
+                callbacks.append((n, args, item.line))
+            }
+        }
+    }
+
+    mutating func parseModel(_ model: ConfigNode) throws {
+        switch model {
+        case let .scalar(s, _, _):
+            modelFile = s
+        case let .list(items, _):
+            guard !items.isEmpty else {
+                throw ConfigError(file: file, line: model.line, "model has no layers", hint: "list layers like - Dense: {units: 10, input_dim: 20}")
+            }
+            for item in items {
+                let (n, args) = try Self.singleEntry(item, "layer", file: file)
+                let known = LayerRegistry.types.map { $0.kerasClassName }
+                guard known.contains(n) else {
+                    let closest = known.min { LayerConfig.distance($0, n) < LayerConfig.distance($1, n) } ?? ""
+                    throw ConfigError(file: file, line: item.line, "unknown layer '\(n)'", hint: "did you mean '\(closest)'? Layers: " + known.joined(separator: ", "))
+                }
+                layers.append((n, args))
+            }
+        default:
+            throw ConfigError(file: file, line: model.line, "model must be a list of layers or a Keras model file (.json or .h5)",
+                              hint: "e.g. model: [ {Dense: {units: 10, input_dim: 20}} ]")
+        }
+    }
+
+    mutating func parseCompile(_ c: ConfigNode) throws {
+        let m = try Self.map(c, "compile", file: file, allowed: ["optimizer", "loss", "metrics"])
+        if let o = m["optimizer"] {
+            if case .scalar = o { optimizer = (try Self.string(o, "compile.optimizer", file: file), [:]) } else {
+                let (n, args) = try Self.singleEntry(o, "optimizer", file: file)
+                optimizer = (n, args)
+            }
+            do { _ = try Optimizers.make(optimizer.name, arguments: optimizer.arguments) } catch let e as StrataError {
+                throw ConfigError(file: file, line: o.line, e.errorDescription ?? "bad optimizer", hint: "")
+            }
+        }
+        if let l = m["loss"] {
+            loss = try Self.string(l, "compile.loss", file: file)
+            do { _ = try Losses.named(loss) } catch let e as StrataError {
+                throw ConfigError(file: file, line: l.line, e.errorDescription ?? "bad loss", hint: "")
+            }
+        }
+        if let ms = m["metrics"] {
+            guard case let .list(items, _) = ms else {
+                throw ConfigError(file: file, line: ms.line, "compile.metrics must be a list", hint: "e.g. metrics: [accuracy]")
+            }
+            metrics = try items.map { try Self.string($0, "compile.metrics", file: file) }
+        }
+    }
+
+    // MARK: typed access with errors
+
+    static func map(_ n: ConfigNode, _ what: String, file: String, allowed: [String]) throws -> [String: ConfigNode] {
+        guard case let .map(entries, _) = n else {
+            throw ConfigError(file: file, line: n.line, "\(what) must be a mapping of keys", hint: "valid keys: " + allowed.joined(separator: ", "))
+        }
+        var out: [String: ConfigNode] = [:]
+        for e in entries {
+            guard allowed.contains(e.key) else {
+                let closest = allowed.min { LayerConfig.distance($0, e.key) < LayerConfig.distance($1, e.key) } ?? ""
+                throw ConfigError(file: file, line: e.line, "unknown key '\(e.key)' in \(what)",
+                                  hint: "did you mean '\(closest)'? Valid keys: " + allowed.joined(separator: ", "))
+            }
+            out[e.key] = e.value
+        }
+        return out
+    }
+
+    static func singleEntry(_ n: ConfigNode, _ what: String, file: String) throws -> (String, [String: JSONValue]) {
+        if case let .scalar(s, _, _) = n { return (s, [:]) }
+        guard case let .map(entries, _) = n, entries.count == 1 else {
+            throw ConfigError(file: file, line: n.line, "each \(what) is written - Name: {arguments}", hint: "e.g. - Dense: {units: 64, activation: relu}")
+        }
+        let e = entries[0]
+        switch e.value.json {
+        case let .object(o): return (e.key, o)
+        case .null: return (e.key, [:])
+        default:
+            throw ConfigError(file: file, line: e.line, "the arguments of \(what) '\(e.key)' must be a mapping", hint: "e.g. - \(e.key): {rate: 0.5}")
+        }
+    }
+
+    static func int(_ n: ConfigNode, _ key: String, file: String, min: Int) throws -> Int {
+        guard let i = n.json.intValue, i >= min else {
+            throw ConfigError(file: file, line: n.line, "\(key) must be an integer >= \(min), got \(n.json)", hint: "")
+        }
+        return i
+    }
+
+    static func bool(_ n: ConfigNode, _ key: String, file: String) throws -> Bool {
+        guard let b = n.json.boolValue else {
+            throw ConfigError(file: file, line: n.line, "\(key) must be true or false, got \(n.json)", hint: "")
+        }
+        return b
+    }
+
+    static func string(_ n: ConfigNode, _ key: String, file: String) throws -> String {
+        guard case let .scalar(s, _, _) = n else {
+            throw ConfigError(file: file, line: n.line, "\(key) must be a single value", hint: "")
+        }
+        return s
+    }
+
+    static func number(_ n: ConfigNode, _ key: String, file: String) throws -> Double {
+        if let d = n.json.doubleValue { return d }
+        // fractions like 1/255
+        if case let .scalar(s, _, _) = n {
+            let parts = s.split(separator: "/").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            if parts.count == 2, let a = parts[0], let b = parts[1], b != 0 { return a / b }
+        }
+        throw ConfigError(file: file, line: n.line, "\(key) must be a number (or a fraction like 1/255), got \(n.json)", hint: "")
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import Strata
+
+/// Turns a `RunConfig` into a model, data and callbacks, and runs `train`, `evaluate`, `summary`, `validate`.
+public final class Runner {
+    public let config: RunConfig
+    public let communicator: Communicator
+
+    public init(config: RunConfig, communicator: Communicator) {
+        self.config = config
+        self.communicator = communicator
+    }
+
+    var isRoot: Bool { communicator.rank == 0 }
+
+    /// The model of the config, compiled.
+    public func makeModel() throws -> Sequential {
+        let model = Sequential(name: config.name, seed: config.seed)
+        for (i, l) in config.layers.enumerated() {
+            do {
+                model.add(try LayerRegistry.make(className: l.className, config: l.config))
+            } catch let e as StrataError {
+                throw ConfigError(file: config.file, line: layerLine(i), e.errorDescription ?? "\(e)", hint: "")
+            }
+        }
+        let opt = try Optimizers.make(config.optimizer.name, arguments: config.optimizer.arguments)
+        model.compile(optimizer: opt, loss: try Losses.named(config.loss), metrics: config.metrics.map { MetricSpec($0) })
+        return model
+    }
+
+    func layerLine(_ i: Int) -> Int {
+        if case let .list(items, _)? = config.root["model"], i < items.count { return items[i].line }
+        return 0
+    }
+
+    /// The dataset for `role` (train, validation, test) with the config's transforms, or nil when absent.
+    public func dataset(_ role: String, openFile: (DataConfig.FileSource) throws -> Dataset) throws -> Dataset? {
+        let raw: Dataset
+        if let s = config.data.syntheticDataset(role) { raw = s } else if let f = config.data.sources[role] {
+            raw = try openFile(f)
+        } else { return nil }
+        let t = config.data
+        if t.xTransforms == DataConfig.Transforms() && t.yTransforms == DataConfig.Transforms() { return raw }
+        return try TransformedDataset(raw, x: t.xTransforms, y: t.yTransforms)
+    }
+
+    /// Callbacks named in the config (`- EarlyStopping: {patience: 3}`), with Keras's argument names.
+    public func makeCallbacks() throws -> [Callback] {
+        try config.callbacks.map { c in
+            let a = LayerConfig(className: c.name, values: c.arguments)
+            func check(_ known: Set<String>) throws {
+                for k in c.arguments.keys where !known.contains(k) {
+                    let closest = known.min { LayerConfig.distance($0, k) < LayerConfig.distance($1, k) } ?? ""
+                    throw ConfigError(file: config.file, line: c.line, "unknown \(c.name) argument '\(k)'",
+                                      hint: "did you mean '\(closest)'? Valid: " + known.sorted().joined(separator: ", "))
+                }
+            }
+            do {
+                switch c.name {
+                case "EarlyStopping":
+                    try check(["monitor", "min_delta", "patience", "verbose", "mode", "baseline", "restore_best_weights", "start_from_epoch"])
+                    return EarlyStopping(monitor: try a.string("monitor") ?? "val_loss", minDelta: try a.double("min_delta") ?? 0,
+                                         patience: try a.int("patience") ?? 0, verbose: try a.int("verbose") ?? 0,
+                                         mode: MonitorMode(rawValue: try a.string("mode") ?? "auto") ?? .auto,
+                                         baseline: try a.double("baseline"), restoreBestWeights: try a.bool("restore_best_weights") ?? false,
+                                         startFromEpoch: try a.int("start_from_epoch") ?? 0)
+                case "ReduceLROnPlateau":
+                    try check(["monitor", "factor", "patience", "verbose", "mode", "min_delta", "cooldown", "min_lr"])
+                    let factor = try a.double("factor") ?? 0.1
+                    guard factor < 1 else { throw StrataError.invalidArgument("ReduceLROnPlateau factor must be < 1, got \(factor)", hint: "e.g. factor: 0.5") }
+                    return ReduceLROnPlateau(monitor: try a.string("monitor") ?? "val_loss", factor: Float(factor),
+                                             patience: try a.int("patience") ?? 10, verbose: try a.int("verbose") ?? 0,
+                                             mode: MonitorMode(rawValue: try a.string("mode") ?? "auto") ?? .auto,
+                                             minDelta: try a.double("min_delta") ?? 1e-4, cooldown: try a.int("cooldown") ?? 0,
+                                             minLR: Float(try a.double("min_lr") ?? 0))
+                case "TerminateOnNaN":
+                    try check([])
+                    return TerminateOnNaN()
+                default:
+                    throw ConfigError(file: config.file, line: c.line, "unknown callback '\(c.name)'",
+                                      hint: "use EarlyStopping, ReduceLROnPlateau or TerminateOnNaN (checkpoints, CSV history and TensorBoard logs are written by the run section)")
+                }
+            } catch let e as StrataError {
+                throw ConfigError(file: config.file, line: c.line, e.errorDescription ?? "\(e)", hint: "")
+            }
+        }
+    }
+
+    /// Writes the exact config used into the run directory (rank 0).
+    public func saveConfigCopy() throws {
+        guard isRoot else { return }
+        try FileManager.default.createDirectory(atPath: config.runDir, withIntermediateDirectories: true)
+        let text = "# the exact config of this run (after --set overrides)" + config.root.yaml() + "\n"
+        try text.write(toFile: config.runDir + "/config.yaml", atomically: true, encoding: .utf8)
+    }
+}
+
+extension Runner {
+    /// Where this run's checkpoints go, and the always-newest one.
+    public var checkpointPattern: String { config.runDir + "/ckpt-{epoch:02d}.h5" }
+    public var latestCheckpoint: String { ModelCheckpoint.latestPath(for: checkpointPattern) }
+
+    /// The checkpoint to resume from under the config's `run.resume` policy (auto: the newest one, if any).
+    public func resumePath() throws -> String? {
+        switch config.resume {
+        case .never: return nil
+        case .auto: return FileManager.default.fileExists(atPath: latestCheckpoint) ? latestCheckpoint : nil
+        case let .path(p):
+            guard FileManager.default.fileExists(atPath: p) else {
+                throw ConfigError(file: config.file, line: config.root["run"]?["resume"]?.line ?? 0,
+                                  "run.resume names \(p), which does not exist", hint: "use auto, never, or an existing checkpoint")
+            }
+            return p
+        }
+    }
+
+    /// Trains as the config says (resuming from the newest checkpoint when there is one); prints Keras's
+    /// progress, then the test figures and where the outputs are.
+    @discardableResult
+    public func train(openFile: (DataConfig.FileSource) throws -> Dataset, maxSamples: Int? = nil) throws -> History {
+        let model = try makeModel()
+        func limited(_ d: Dataset?) -> Dataset? {
+            guard let d, let m = maxSamples, d.count > m else { return d }
+            return DatasetSlice(d, 0..<m)
+        }
+        guard let train = limited(try dataset("train", openFile: openFile)) else {
+            throw ConfigError(file: config.file, line: 0, "no training data", hint: "add data.train or data.synthetic")
+        }
+        let validation = limited(try dataset("validation", openFile: openFile))
+        try saveConfigCopy()
+        var callbacks = try makeCallbacks()
+        callbacks.append(CSVLogger(config.runDir + "/history.csv"))
+        callbacks.append(TensorBoardLogger(config.runDir + "/logs"))
+        switch config.checkpointEvery {
+        case .epoch: callbacks.append(ModelCheckpoint(checkpointPattern, saveFreq: .epoch, keep: config.keep))
+        case let .steps(n): callbacks.append(ModelCheckpoint(checkpointPattern, saveFreq: .steps(n), keep: config.keep))
+        case .never: break
+        }
+        let history: History
+        if let resume = try resumePath() {
+            if isRoot { print("Resuming from \(resume)") }
+            history = try model.fit(train, batchSize: config.batchSize, epochs: config.epochs, verbose: config.verbose,
+                                    callbacks: callbacks, validationData: validation, shuffle: config.shuffle,
+                                    communicator: communicator, resumeFrom: resume)
+        } else {
+            history = try model.fit(train, batchSize: config.batchSize, epochs: config.epochs, verbose: config.verbose,
+                                    callbacks: callbacks, validationData: validation, shuffle: config.shuffle,
+                                    communicator: communicator)
+        }
+        if let test = limited(try dataset("test", openFile: openFile)) {
+            let score = try model.evaluate(test, batchSize: config.batchSize, verbose: 0, communicator: communicator)
+            if isRoot {
+                let names = ["loss"] + model.metrics.map(\.name)
+                print("test: " + zip(names, score).map { "\($0): \(String(format: "%.4f", $1))" }.joined(separator: " - "))
+            }
+        }
+        if isRoot {
+            if config.checkpointEvery != .never { print("checkpoint: \(latestCheckpoint)") }
+            print("history: \(config.runDir)/history.csv")
+            print("TensorBoard logs: \(config.runDir)/logs (tensorboard --logdir \(config.runDir)/logs)")
+        }
+        return history
+    }
+
+    /// Evaluates a checkpoint's weights on the config's test data (or validation data).
+    public func evaluate(checkpoint: String, openFile: (DataConfig.FileSource) throws -> Dataset) throws -> [String: Double] {
+        let model = try makeModel()
+        guard let data = try dataset("test", openFile: openFile) ?? dataset("validation", openFile: openFile) else {
+            throw ConfigError(file: config.file, line: 0, "the config has no test or validation data to evaluate on",
+                              hint: "add data.test: {file:, x:, y:}")
+        }
+        if !model.isBuilt { try model.build(inputShape: model.layers.first?.inputSpec?.shape == nil ? data.xShape : nil) }
+        try model.loadWeights(checkpoint)
+        let score = try model.evaluate(data, batchSize: config.batchSize, verbose: 0, communicator: communicator)
+        let names = ["loss"] + model.metrics.map(\.name)
+        return Dictionary(uniqueKeysWithValues: zip(names, score))
+    }
+
+    /// Keras's summary table for the config's model.
+    public func summaryText(openFile: (DataConfig.FileSource) throws -> Dataset) throws -> String {
+        let model = try makeModel()
+        if model.layers.first?.inputSpec?.shape == nil, let d = try dataset("train", openFile: openFile) {
+            try model.build(inputShape: d.xShape)
+        }
+        return try model.summaryText()
+    }
+
+    /// Checks the config, builds the model and checks every dataset against it, without training.
+    public func validate(openFile: (DataConfig.FileSource) throws -> Dataset) throws -> [String] {
+        let model = try makeModel()
+        var report: [String] = []
+        for role in ["train", "validation", "test"] {
+            guard let d = try dataset(role, openFile: openFile) else { continue }
+            if !model.isBuilt { try model.build(inputShape: model.layers.first?.inputSpec?.shape == nil ? d.xShape : nil) }
+            try model.checkData(d, role: "\(role) data")
+            report.append("\(role): \(d.count) samples of \(d.xShape) -> \(d.yShape ?? []) (\(d.label))")
+        }
+        report.insert("\(config.file): OK — \(model.layers.count) layers, \(model.countParams()) parameters", at: 0)
+        return report
+    }
+}

@@ -1,0 +1,157 @@
+// strata-hdf5-check: the process the HDF5 tests launch (and kill), and the source of the closing figures.
+//
+//   strata-hdf5-check make-data <file.h5> [--rows N] [--features F] [--classes C] [--chunk R] [--gzip L]
+//   strata-hdf5-check train <data.h5> <dir> [--epochs E] [--batch B] [--freq epoch|steps:N|seconds:S]
+//                     [--mode auto|memory|stream:BYTES] [--resume] [--delay-ms D] [--keep K]
+//       trains a small MLP with dropout and Adam on x_train/y_train with validation on x_test/y_test,
+//       checkpointing to <dir>/ckpt-{epoch:02d}.h5 (+ ckpt-latest.h5); --resume continues from ckpt-latest.h5
+//       if it exists. Writes the final weights' raw bytes to <dir>/final.bin and prints peak RSS.
+//   strata-hdf5-check bench-read <data.h5> [--ranks P] [--batch B] [--buffer BYTES]
+//       read throughput: whole-dataset read vs one epoch of rank 0's shuffled shard, streamed.
+import Foundation
+import Strata
+
+func option(_ args: [String], _ name: String) -> String? {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    return args[i + 1]
+}
+func intOption(_ args: [String], _ name: String, _ d: Int) -> Int { option(args, name).flatMap { Int($0) } ?? d }
+
+/// Peak resident memory of this process (VmHWM), in MB.
+func peakRSSMegabytes() -> Double {
+    guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
+    for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? -1
+        return kb / 1024
+    }
+    return -1
+}
+
+/// Deterministic classification data: x uniform in [-1, 1), class = argmax of a fixed linear map.
+func makeData(rows: Int, features: Int, classes: Int, stream: UInt64) -> (Tensor, Tensor) {
+    let rng = CounterRandom(seed: 1234, stream: stream)
+    let w = CounterRandom(seed: 99, stream: 1)
+    let x = Tensor(zeros: [rows, features])
+    let y = Tensor(zeros: [rows, classes])
+    for r in 0..<rows {
+        for j in 0..<features { x[r, j] = rng.uniform(UInt64(r * features + j)) * 2 - 1 }
+        var best = 0
+        var bestScore = -Float.infinity
+        for c in 0..<classes {
+            var s: Float = 0
+            for j in 0..<features { s += x[r, j] * (w.uniform(UInt64(c * features + j)) * 2 - 1) }
+            if s > bestScore { bestScore = s; best = c }
+        }
+        y[r, best] = 1
+    }
+    return (x, y)
+}
+
+/// Sleeps in every batch (so a test can kill the process at a chosen moment).
+final class Delay: Callback {
+    let ms: Int
+    init(ms: Int) { self.ms = ms }
+    func onBatchEnd(_ batch: Int, logs: [String: Double], model: Sequential) throws {
+        if ms > 0 { usleep(UInt32(ms * 1000)) }
+    }
+}
+
+func run(_ args: [String]) throws {
+    guard let command = args.first else {
+        print("usage: strata-hdf5-check make-data|train|bench-read ...")
+        exit(2)
+    }
+    switch command {
+    case "make-data":
+        let path = args[1]
+        let rows = intOption(args, "--rows", 256), features = intOption(args, "--features", 8), classes = intOption(args, "--classes", 3)
+        let (x, y) = makeData(rows: rows, features: features, classes: classes, stream: 1)
+        let (xt, yt) = makeData(rows: max(rows / 4, 1), features: features, classes: classes, stream: 2)
+        let f = try HDF5.File.create(path)
+        if let chunk = option(args, "--chunk").flatMap({ Int($0) }) {
+            let gzip = option(args, "--gzip").flatMap { Int($0) }
+            try f.write("x_train", x, chunkRows: chunk, gzip: gzip)
+            try f.write("y_train", y, chunkRows: chunk, gzip: gzip)
+        } else {
+            try f.write("x_train", x)
+            try f.write("y_train", y)
+        }
+        try f.write("x_test", xt)
+        try f.write("y_test", yt)
+        print("wrote \(path): x_train \(x.shape), y_train \(y.shape)")
+    case "train":
+        let dataPath = args[1], dir = args[2]
+        let epochs = intOption(args, "--epochs", 3), batch = intOption(args, "--batch", 32)
+        let freqText = option(args, "--freq") ?? "steps:1"
+        let freq: ModelCheckpoint.Frequency = freqText == "epoch" ? .epoch
+            : freqText.hasPrefix("seconds:") ? .seconds(Double(freqText.dropFirst(8)) ?? 1)
+            : .steps(Int(freqText.dropFirst(6)) ?? 1)
+        let modeText = option(args, "--mode") ?? "auto"
+        let mode: HDF5Dataset.Mode = modeText == "memory" ? .inMemory
+            : modeText.hasPrefix("stream:") ? .streaming(bufferBytes: Int(modeText.dropFirst(7)) ?? (1 << 20)) : .automatic
+        let train = try HDF5Dataset(path: dataPath, x: "x_train", y: "y_train", mode: mode)
+        let test = try HDF5Dataset(path: dataPath, x: "x_test", y: "y_test", mode: mode)
+        let classes = train.yShape![0]
+        let model = Sequential([
+            Dense(32, activation: .relu, inputShape: train.xShape),
+            Dropout(0.3),
+            Dense(classes, activation: .softmax),
+        ], seed: 7)
+        model.compile(optimizer: Adam(learningRate: 0.01), loss: "categorical_crossentropy", metrics: ["accuracy"])
+        let ckpt = ModelCheckpoint(dir + "/ckpt-{epoch:02d}.h5", saveFreq: freq, keep: intOption(args, "--keep", 2))
+        let callbacks: [Callback] = [ckpt, Delay(ms: intOption(args, "--delay-ms", 0)), EarlyStopping(monitor: "loss", patience: 50)]
+        let start = Date()
+        let history: History
+        if args.contains("--resume") && FileManager.default.fileExists(atPath: ckpt.latestPath) {
+            print("resuming from \(ckpt.latestPath)")
+            history = try model.fit(train, batchSize: batch, epochs: epochs, verbose: 0, callbacks: callbacks,
+                                    validationData: test, resumeFrom: ckpt.latestPath)
+        } else {
+            history = try model.fit(train, batchSize: batch, epochs: epochs, verbose: 0, callbacks: callbacks, validationData: test)
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let w = model.parameters!.values
+        let data = Data(bytes: w.pointer, count: w.count * 4)
+        try data.write(to: URL(fileURLWithPath: dir + "/final.bin"))
+        try model.save(dir + "/final.h5")
+        print(String(format: "done: mode %@, %d epochs in %.2f s, loss %@, peak RSS %.1f MB",
+                     "\(train.mode)", epochs, seconds, "\(history["loss"] ?? [])", peakRSSMegabytes()))
+    case "bench-read":
+        let path = args[1]
+        let ranks = intOption(args, "--ranks", 2), batch = intOption(args, "--batch", 128)
+        let buffer = intOption(args, "--buffer", 4 << 20)
+        var t0 = Date()
+        let whole = try HDF5Dataset(path: path, x: "x_train", y: "y_train", mode: .inMemory)
+        let wholeSeconds = Date().timeIntervalSince(t0)
+        let rowBytes = 4 * (whole.xShape.reduce(1, *) + whole.yShape!.reduce(1, *))
+        let streamed = try HDF5Dataset(path: path, x: "x_train", y: "y_train", mode: .streaming(bufferBytes: buffer))
+        for shuffle in [false, true] {
+            let batches = Batches(sampleCount: streamed.count, batchSize: batch, shuffle: shuffle, seed: 1, epoch: 0)
+            var work = Workspace()
+            var rows = 0
+            t0 = Date()
+            for k in 0..<batches.count {
+                let g = batches.batch(k)
+                let mine = Batches.shard(g.count, rank: 0, size: ranks)
+                let idx = g[(g.startIndex + mine.lowerBound)..<(g.startIndex + mine.upperBound)]
+                try streamed.read(idx, x: work.buffer(0, [idx.count] + streamed.xShape), y: work.buffer(1, [idx.count] + streamed.yShape!))
+                rows += idx.count
+            }
+            let s = Date().timeIntervalSince(t0)
+            print(String(format: "sharded streaming read (rank 0 of %d, batch %d, shuffle %@, buffer %d MB): %d rows in %.3f s = %.0f rows/s, %.1f MB/s",
+                         ranks, batch, "\(shuffle)", buffer >> 20, rows, s, Double(rows) / s, Double(rows * rowBytes) / s / 1e6))
+        }
+        print(String(format: "whole-dataset read: %d rows in %.3f s = %.0f rows/s, %.1f MB/s", whole.count, wholeSeconds,
+                     Double(whole.count) / wholeSeconds, Double(whole.count * rowBytes) / wholeSeconds / 1e6))
+    default:
+        print("unknown command \(command)")
+        exit(2)
+    }
+}
+
+do {
+    try run(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("error: \((error as? LocalizedError)?.errorDescription ?? "\(error)")\n".utf8))
+    exit(1)
+}

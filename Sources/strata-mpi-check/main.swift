@@ -1,0 +1,203 @@
+// strata-mpi-check: the program StrataMPITests runs under mpirun (and without it, for the 1-rank reference).
+// Each mode trains a small Dense+Dropout model and checks one point of the distributed contract:
+//
+//   smoke <out>              train 64 samples for 5 epochs (verbose 2: rank 0 alone prints), then a model whose loss
+//                            overflows, with TerminateOnNaN, then an unseeded model that rank 1 alone pre-trains;
+//                            every rank writes <out>.rank<r> (weights bits, history)
+//   equality <out>           23 samples, global batch 5 (short last batch), then batch 2 (smaller than 3 ranks), then
+//                            sharded evaluate and predict; every rank writes <out>.rank<r>
+//   throw-at-step <k>        rank 1 throws at global step k
+//   throw-all                every rank throws the same error at step 3
+//   sigkill-self <k>         rank 1 SIGKILLs itself at step k
+//   exit-early               rank 1 calls exit(1) before fit while rank 0 waits in fit's first collective
+//   different-model          rank 1 builds a wider hidden layer: must fail before the first step
+//   watchdog <seconds>       rank 1 stalls at step 1 for 60 s; the others' watchdog (timeout <seconds>) ends the job
+//   bench <samples> <epochs> the Keras guide's MLP: samples/s, all-reduce time per step vs plain MPI_Allreduce
+import Foundation
+import Strata
+
+/// Injects a fault on one rank at one global step (counted over the whole fit).
+final class Fault: Callback {
+    enum Kind { case raise, sigkill, stall }
+    let kind: Kind, rank: Int, step: Int
+    var seen = 0
+    init(_ kind: Kind, rank: Int, step: Int) { self.kind = kind; self.rank = rank; self.step = step }
+
+    func onBatchBegin(_ batch: Int, model: Sequential) throws {
+        defer { seen += 1 }
+        guard (rank < 0 || model.communicator.rank == rank) && seen == step else { return }
+        if rank >= 0 { FileHandle.standardError.write(Data("FAULT rank=\(rank) at=\(Date().timeIntervalSince1970)\n".utf8)) }
+        switch kind {
+        case .raise: throw StrataError.invalidData("injected failure at step \(step)", hint: "this is a test")
+        case .sigkill: kill(getpid(), SIGKILL)
+        case .stall: Thread.sleep(forTimeInterval: 60)
+        }
+    }
+}
+
+/// Prints `FIRST STEP` when rank 0 starts its first step (the different-model test checks it never does).
+final class FirstStep: Callback {
+    func onBatchBegin(_ batch: Int, model: Sequential) throws {
+        if batch == 0 && model.isPrintingRank { print("FIRST STEP") }
+    }
+}
+
+/// Three classes from a fixed linear rule, so the loss can go down.
+func data(_ n: Int, seed: UInt64, features: Int = 8) -> (Tensor, Tensor) {
+    let x = RandomData(seed: seed).uniform([n, features])
+    var labels: [Int] = []
+    for i in 0..<n {
+        let a = x[i, 0] + x[i, 1] - x[i, 2], b = x[i, 3] - x[i, 4] + 0.5 * x[i, 5]
+        labels.append(a > 0.6 ? 0 : b > 0.2 ? 1 : 2)
+    }
+    return (x, toCategorical(labels, numClasses: 3))
+}
+
+func smallModel(hidden: Int = 16) -> Sequential {
+    let m = Sequential([
+        Dense(hidden, activation: .relu, inputDim: 8),
+        Dropout(0.3),
+        Dense(16, activation: .relu),
+        Dropout(0.2),
+        Dense(3, activation: .softmax),
+    ], seed: 42)
+    m.compile(optimizer: Adam(learningRate: 0.01), loss: "categorical_crossentropy", metrics: ["accuracy"])
+    return m
+}
+
+/// Writes what the tests compare: weights as exact bit patterns, plus named figures.
+func report(_ path: String, rank: Int, model: Sequential, figures: [String: [Double]]) throws {
+    var json: [String: Any] = ["weightBits": model.parameters!.values.scalars.map { Int($0.bitPattern) }]
+    for (k, v) in figures { json[k] = v }
+    let bytes = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+    try bytes.write(to: URL(fileURLWithPath: "\(path).rank\(rank)"))
+}
+
+func main() throws -> Int32 {
+    let args = CommandLine.arguments
+    guard args.count >= 2 else {
+        FileHandle.standardError.write(Data("usage: strata-mpi-check smoke|equality|throw-at-step|sigkill-self|different-model|watchdog|bench ...\n".utf8))
+        return 2
+    }
+    let mode = args[1]
+    let arg = args.count > 2 ? args[2] : ""
+    let timeout = mode == "watchdog" ? Double(arg) : nil
+    let comm = try MPICommunicator.automatic(timeout: timeout)
+    switch mode {
+    case "smoke":
+        let (x, y) = data(64, seed: 1)
+        let model = smallModel()
+        let h = try model.fit(x, y, batchSize: 16, epochs: 5, verbose: 2, communicator: comm)
+        // A loss that overflows: TerminateOnNaN must stop every rank at the same batch.
+        let bad = Sequential([Dense(4, inputDim: 8), Dense(1)], seed: 3)
+        bad.compile(optimizer: SGD(learningRate: 1e12), loss: "mse")
+        let hb = try bad.fit(x, Tensor(zeros: [64, 1], repeating: 1e6), batchSize: 8, epochs: 3, verbose: 0,
+                             callbacks: [TerminateOnNaN()], communicator: comm)
+        // No seed (each rank draws its own), and rank 1 alone trains first (its weights, Adam slots and step
+        // count diverge): fit must start every rank from rank 0's weights, slots, step and seed.
+        let unseeded = Sequential([Dense(8, activation: .relu, inputDim: 8), Dropout(0.5), Dense(3, activation: .softmax)])
+        unseeded.compile(optimizer: Adam(learningRate: 0.01), loss: "categorical_crossentropy")
+        if comm.rank == 1 { try unseeded.fit(x, y, batchSize: 16, epochs: 1, verbose: 0, communicator: SingleProcess()) }
+        try unseeded.fit(x, y, batchSize: 16, epochs: 2, verbose: 0, communicator: comm)
+        try report(arg, rank: comm.rank, model: model, figures: [
+            "unseededWeights": unseeded.parameters!.values.scalars.map(Double.init), "unseededSeed": [Double(unseeded.seed)],
+            "loss": h["loss"]!, "accuracy": h["accuracy"]!,
+            "nanStopSteps": [Double(bad.optimizerState!.iterations)], "nanEpochs": [Double(hb.epoch.count)],
+        ])
+    case "equality":
+        let (x, y) = data(23, seed: 1)
+        let (xv, yv) = data(7, seed: 2)
+        let model = smallModel()
+        let h1 = try model.fit(x, y, batchSize: 5, epochs: 4, verbose: 0, validationData: (xv, yv), communicator: comm)
+        let h2 = try model.fit(x, y, batchSize: 2, epochs: 1, verbose: 0, communicator: comm)
+        let score = try model.evaluate(xv, yv, batchSize: 4, verbose: 0, communicator: comm)
+        let predicted = try model.predict(xv, batchSize: 3, communicator: comm)
+        try report(arg, rank: comm.rank, model: model, figures: [
+            "loss": h1["loss"]! + h2["loss"]!, "val_loss": h1["val_loss"]!, "evaluate": score,
+            "predict": predicted.scalars.map(Double.init), "size": [Double(comm.size)],
+        ])
+    case "throw-all":
+        let (x, y) = data(64, seed: 1)
+        try smallModel().fit(x, y, batchSize: 8, epochs: 50, verbose: 0, callbacks: [Fault(.raise, rank: -1, step: 3)],
+                             communicator: comm)
+        print("UNEXPECTED: training finished")
+    case "throw-at-step", "sigkill-self", "watchdog":
+        let (x, y) = data(64, seed: 1)
+        let kind: Fault.Kind = mode == "throw-at-step" ? .raise : mode == "sigkill-self" ? .sigkill : .stall
+        let step = mode == "watchdog" ? 1 : Int(arg) ?? 3
+        try smallModel().fit(x, y, batchSize: 8, epochs: 50, verbose: 0, callbacks: [Fault(kind, rank: 1, step: step)],
+                             communicator: comm)
+        print("UNEXPECTED: training finished")
+    case "exit-early":
+        // Rank 1 gives up before training (e.g. a file it cannot read) and exits 1; rank 0 is already waiting.
+        if comm.rank == 1 {
+            FileHandle.standardError.write(Data("FAULT rank=1 at=\(Date().timeIntervalSince1970)\n".utf8))
+            exit(1)
+        }
+        let (x, y) = data(64, seed: 1)
+        try smallModel().fit(x, y, batchSize: 8, epochs: 50, verbose: 0, communicator: comm)
+        print("UNEXPECTED: training finished")
+    case "different-model":
+        let (x, y) = data(64, seed: 1)
+        do {
+            try smallModel(hidden: comm.rank == 1 ? 17 : 16).fit(x, y, batchSize: 8, epochs: 2, verbose: 1,
+                                                                 callbacks: [FirstStep()], communicator: comm)
+        } catch {
+            if comm.rank == 0 { FileHandle.standardError.write(Data("error: \(error.localizedDescription)\n".utf8)) }
+            return 3
+        }
+    case "bench":
+        return try bench(comm, samples: Int(arg) ?? 20000, epochs: args.count > 3 ? Int(args[3]) ?? 2 : 2,
+                         batch: args.count > 4 ? Int(args[4]) ?? 128 : 128)
+    default:
+        FileHandle.standardError.write(Data("unknown mode \(mode)\n".utf8))
+        return 2
+    }
+    return 0
+}
+
+/// The Keras guide's MLP for multi-class softmax classification on synthetic data.
+func bench(_ comm: Communicator, samples: Int, epochs: Int, batch: Int = 128) throws -> Int32 {
+    let r = RandomData(seed: 1)
+    let x = r.uniform([samples, 20])
+    let y = toCategorical(r.integers(10, count: samples), numClasses: 10)
+    let model = Sequential(seed: 42)
+    model.add(Dense(64, activation: .relu, inputDim: 20))
+    model.add(Dropout(0.5))
+    model.add(Dense(64, activation: .relu))
+    model.add(Dropout(0.5))
+    model.add(Dense(10, activation: .softmax))
+    model.compile(optimizer: SGD(lr: 0.01, decay: 1e-6, momentum: 0.9, nesterov: true), loss: "categorical_crossentropy",
+                  metrics: ["accuracy"])
+    try model.fit(x, y, batchSize: batch, epochs: 1, verbose: 0, communicator: comm)  // warm-up
+    let mpi = comm as? MPICommunicator
+    let calls0 = mpi?.allReduceCalls ?? 0, secs0 = mpi?.allReduceSeconds ?? 0
+    try comm.barrier()
+    let start = Date()
+    try model.fit(x, y, batchSize: batch, epochs: epochs, verbose: 0, communicator: comm)
+    try comm.barrier()
+    let elapsed = Date().timeIntervalSince(start)
+    var line = String(format: "bench: ranks=%d blasThreads=%d batch=%d samples/s=%.0f", comm.size, BLAS.threads, batch,
+                      Double(samples * epochs) / elapsed)
+    if let mpi {
+        let calls = mpi.allReduceCalls - calls0
+        let perStep = (mpi.allReduceSeconds - secs0) / Double(max(calls, 1))
+        let buffer = Tensor(zeros: [model.parameters!.gradientBuffer.count])
+        try comm.barrier()
+        let plainStart = Date()
+        let repeats = 500
+        for _ in 0..<repeats { try comm.allReduceSum(buffer) }
+        let plain = Date().timeIntervalSince(plainStart) / Double(repeats)
+        line += String(format: " allreduce/step=%.1fus (%d floats, %d steps) plain MPI_Allreduce=%.1fus", perStep * 1e6,
+                       buffer.count, calls, plain * 1e6)
+    }
+    if comm.rank == 0 { print(line) }
+    return 0
+}
+
+do {
+    exit(try main())
+} catch {
+    FileHandle.standardError.write(Data("error: \(error.localizedDescription)\n".utf8))
+    exit(1)
+}

@@ -1,0 +1,70 @@
+"""Keras fixtures for the convolution, pooling and reshaping layers (issue 3).
+
+One set per case, `conv_<case>`: x (batch 2), the layer's weights (kernel, bias; random, so the test does not
+depend on initialisation), y = layer(x), r (random, y's shape) and the gradients of sum(y * r) with respect to
+x, kernel and bias, taken by tf.GradientTape. The manifest carries the layer's class and get_config(), which the
+Swift test feeds to LayerRegistry (so config parsing is tested with the same files).
+"""
+import numpy as np
+import keras
+import tensorflow as tf
+from keras import layers
+
+from fixture_util import write_set
+
+CASES = [
+    ("conv2d_valid", layers.Conv2D(3, (3, 2), activation="relu"), (6, 5, 2)),
+    ("conv2d_same_stride2", layers.Conv2D(4, (3, 3), strides=2, padding="same"), (7, 6, 3)),
+    ("conv2d_same_even_kernel", layers.Conv2D(2, (2, 4), padding="same", activation="tanh"), (5, 6, 2)),
+    ("conv2d_dilated_same", layers.Conv2D(2, (2, 3), dilation_rate=(2, 1), padding="same"), (7, 7, 2)),
+    ("conv2d_dilated_valid", layers.Conv2D(3, (3, 2), dilation_rate=2), (7, 6, 2)),
+    ("conv2d_nobias_strides", layers.Conv2D(3, (2, 2), strides=(2, 1), use_bias=False, activation="sigmoid"), (5, 5, 2)),
+    ("conv1d_valid", layers.Conv1D(4, 3, activation="relu"), (9, 3)),
+    ("conv1d_same_stride2", layers.Conv1D(3, 4, strides=2, padding="same"), (9, 2)),
+    ("conv1d_causal_dilated", layers.Conv1D(2, 3, dilation_rate=2, padding="causal"), (8, 3)),
+    ("maxpool2d_valid", layers.MaxPooling2D((2, 2)), (5, 7, 3)),
+    ("maxpool2d_same", layers.MaxPooling2D((3, 2), strides=(2, 2), padding="same"), (5, 7, 2)),
+    ("avgpool2d_valid", layers.AveragePooling2D((2, 3), strides=(1, 2)), (5, 7, 2)),
+    ("avgpool2d_same", layers.AveragePooling2D((3, 3), strides=(2, 2), padding="same"), (6, 5, 2)),
+    ("maxpool1d_valid", layers.MaxPooling1D(3), (8, 3)),
+    ("maxpool1d_same", layers.MaxPooling1D(3, strides=2, padding="same"), (8, 2)),
+    ("avgpool1d_valid", layers.AveragePooling1D(2, strides=1), (7, 3)),
+    ("avgpool1d_same", layers.AveragePooling1D(4, strides=3, padding="same"), (8, 2)),
+    ("globalavg1d", layers.GlobalAveragePooling1D(), (6, 3)),
+    ("globalmax1d", layers.GlobalMaxPooling1D(keepdims=True), (6, 3)),
+    ("globalavg2d", layers.GlobalAveragePooling2D(keepdims=True), (4, 3, 2)),
+    ("globalmax2d", layers.GlobalMaxPooling2D(), (4, 3, 2)),
+    ("reshape", layers.Reshape((-1, 4)), (3, 4, 2)),
+]
+
+rng = np.random.default_rng(3)
+for name, layer, shape in CASES:
+    x = rng.standard_normal((2,) + shape).astype(np.float32)
+    layer.build((None,) + shape)
+    arrays = {"x": x}
+    weights = []
+    for w in layer.weights:
+        value = (0.5 * rng.standard_normal(w.shape)).astype(np.float32)
+        w.assign(value)
+        key = w.path.split("/")[-1]
+        arrays[key] = value
+        weights.append((key, w))
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        y = layer(xt)
+        r = tf.constant(rng.standard_normal(y.shape).astype(np.float32))
+        loss = tf.reduce_sum(y * r)
+    grads = tape.gradient(loss, [xt] + [w.value for _, w in weights])
+    arrays["y"] = y.numpy()
+    arrays["r"] = r.numpy()
+    arrays["dx"] = grads[0].numpy()
+    for (key, _), g in zip(weights, grads[1:]):
+        arrays["d" + key] = g.numpy()
+    config = layer.get_config()
+    config.pop("dtype", None)
+    for k in ("kernel_initializer", "bias_initializer"):
+        if k in config:
+            config[k] = config[k]["class_name"]
+    write_set("conv_" + name, arrays, class_name=layer.__class__.__name__, config=config, input_shape=list(shape))
+    print(name, {k: v.shape for k, v in arrays.items()})

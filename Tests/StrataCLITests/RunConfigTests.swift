@@ -1,0 +1,92 @@
+import Foundation
+import XCTest
+@testable import StrataRun
+import StrataCore
+
+final class RunConfigTests: XCTestCase {
+    func write(_ text: String) -> String {
+        let path = NSTemporaryDirectory() + "strata-config-\(UUID().uuidString).yaml"
+        try! text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func testUnknownKeyNamesLineAndClosestKey() {
+        let path = write("""
+            model:
+              - Dense: {units: 1, input_dim: 2}
+            data:
+              synthetic: {x: {shape: [2]}, y: {classes: 2}, train: 4}
+            fit:
+              epochs: 1
+              batchsize: 2
+            """)
+        XCTAssertThrowsError(try RunConfig.load(path)) { e in
+            let err = e as! ConfigError
+            XCTAssertEqual(err.line, 7)
+            XCTAssertTrue(err.errorDescription!.contains("'batchsize'"), err.errorDescription!)
+            XCTAssertTrue(err.errorDescription!.contains("did you mean 'batch_size'"), err.errorDescription!)
+        }
+    }
+
+    func testWrongTypeAndUnknownLayerAndLayerArgument() {
+        let bad = [
+            ("fit: {epochs: many}", "fit.epochs must be an integer"),
+            ("fit: {shuffle: 3}", "fit.shuffle must be true or false"),
+        ]
+        for (fit, expected) in bad {
+            let path = write("model:\n  - Dense: {units: 1, input_dim: 2}\ndata:\n  synthetic: {x: {shape: [2]}, y: {classes: 2}, train: 4}\n\(fit)\n")
+            XCTAssertThrowsError(try RunConfig.load(path)) { e in
+                XCTAssertTrue((e as! ConfigError).errorDescription!.contains(expected), "\(e)")
+            }
+        }
+        let layer = write("model:\n  - Dens: {units: 1, input_dim: 2}\ndata:\n  synthetic: {x: {shape: [2]}, y: {classes: 2}, train: 4}\n")
+        XCTAssertThrowsError(try RunConfig.load(layer)) { e in
+            XCTAssertTrue((e as! ConfigError).errorDescription!.contains("did you mean 'Dense'"), "\(e)")
+            XCTAssertEqual((e as! ConfigError).line, 2)
+        }
+        let arg = write("model:\n  - Dense: {unit: 1, input_dim: 2}\ndata:\n  synthetic: {x: {shape: [2]}, y: {classes: 2}, train: 4}\n")
+        let config = try! RunConfig.load(arg)
+        XCTAssertThrowsError(try Runner(config: config, communicator: SingleProcess()).makeModel()) { e in
+            let text = (e as! ConfigError).errorDescription!
+            XCTAssertTrue(text.contains("unknown Dense argument 'unit'") && text.contains("did you mean 'units'"), text)
+        }
+    }
+
+    func testSetOverridesAndFractions() throws {
+        let path = write("""
+            model:
+              - Dense: {units: 3, input_dim: 4, activation: softmax}
+            data:
+              synthetic: {x: {shape: [4]}, y: {classes: 3, one_hot: true}, train: 8}
+              transforms: {x: {rescale: 1/255}}
+            fit: {epochs: 5}
+            """)
+        let c = try RunConfig.load(path, overrides: ["fit.epochs=2", "fit.batch_size=4", "run.dir=/tmp/x"])
+        XCTAssertEqual(c.epochs, 2)
+        XCTAssertEqual(c.batchSize, 4)
+        XCTAssertEqual(c.runDir, "/tmp/x")
+        XCTAssertEqual(c.data.xTransforms.rescale!, Float(1.0 / 255), accuracy: 1e-9)
+        XCTAssertThrowsError(try RunConfig.load(path, overrides: ["fit.epochs"]))
+    }
+
+    /// Every bundled config parses, builds, and trains one short epoch.
+    func testEveryBundledConfigRunsOneShortEpoch() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("configs")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        XCTAssertFalse(files.isEmpty)
+        for f in files {
+            let runDir = NSTemporaryDirectory() + "strata-run-\(UUID().uuidString)"
+            let config = try RunConfig.load(dir.appendingPathComponent(f).path,
+                                            overrides: ["fit.epochs=1", "fit.verbose=0", "run.dir=\(runDir)"])
+            let runner = Runner(config: config, communicator: SingleProcess())
+            let root = dir.deletingLastPathComponent().path
+            let history = try runner.train(openFile: { s in
+                try Files.open(DataConfig.FileSource(file: s.file.hasPrefix("/") ? s.file : root + "/" + s.file, x: s.x, y: s.y))
+            }, maxSamples: 2 * config.batchSize)
+            XCTAssertEqual(history.epoch, [0], f)
+            XCTAssertTrue(history["loss"]![0].isFinite, f)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: runDir + "/history.csv"), f)
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import XCTest
+@testable import StrataCore
+
+/// Small versions of the Keras guide's VGG-like convnet and 1-D convolution classifier: they train (loss goes
+/// down) and their summaries have Keras's shapes and parameter counts.
+final class ConvModelTests: XCTestCase {
+    /// Images whose class (0...3) is the quadrant of channel 0 that is brighter.
+    func quadrantImages(_ n: Int, side: Int, seed: UInt64) -> (Tensor, Tensor) {
+        let data = RandomData(seed: seed)
+        let x = data.uniform([n, side, side, 3])
+        let labels = data.integers(4, count: n)
+        let half = side / 2
+        for (i, k) in labels.enumerated() {
+            for r in 0..<half { for c in 0..<half { x[i, (k / 2) * half + r, (k % 2) * half + c, 0] += 1 } }
+        }
+        return (x, toCategorical(labels, numClasses: 10))
+    }
+
+    func testSmallVGGLikeTrains() throws {
+        let (x, y) = quadrantImages(64, side: 16, seed: 5)
+        let model = Sequential(seed: 42)
+        model.add(Conv2D(4, kernelSize: (3, 3), activation: .relu, inputShape: [16, 16, 3]))
+        model.add(Conv2D(4, kernelSize: (3, 3), activation: .relu))
+        model.add(MaxPooling2D(poolSize: (2, 2)))
+        model.add(Dropout(0.25))
+        model.add(Conv2D(8, kernelSize: (3, 3), activation: .relu))
+        model.add(Conv2D(8, kernelSize: (3, 3), activation: .relu))
+        model.add(MaxPooling2D(poolSize: (2, 2)))
+        model.add(Dropout(0.25))
+        model.add(Flatten())
+        model.add(Dense(16, activation: .relu))
+        model.add(Dropout(0.5))
+        model.add(Dense(10, activation: .softmax))
+        model.compile(optimizer: SGD(learningRate: 0.05, momentum: 0.9, nesterov: true, decay: 1e-6),
+                      loss: "categorical_crossentropy")
+        let history = try model.fit(x, y, batchSize: 16, epochs: 12, verbose: 0)
+        XCTAssertEqual(model.layerOutputShapes, [[14, 14, 4], [12, 12, 4], [6, 6, 4], [6, 6, 4], [4, 4, 8], [2, 2, 8],
+                                                 [1, 1, 8], [1, 1, 8], [8], [16], [16], [10]])
+        // Keras count_params: 3*3*3*4+4, 3*3*4*4+4, 3*3*4*8+8, 3*3*8*8+8, 8*16+16, 16*10+10.
+        XCTAssertEqual(model.countParams(), 112 + 148 + 296 + 584 + 144 + 170)
+        let loss = history["loss"]!
+        print("\(name) loss per epoch:", loss.map { ($0 * 1000).rounded() / 1000 })
+        XCTAssertLessThan(loss.last!, 0.7 * loss.first!, "loss per epoch: \(loss)")
+    }
+
+    func testSmallConv1DClassifierTrains() throws {
+        // Class 1 when channel 0 rises along the sequence, 0 when it falls.
+        let n = 64, steps = 24, channels = 8
+        let data = RandomData(seed: 9)
+        let x = data.uniform([n, steps, channels])
+        let labels = data.integers(2, count: n)
+        for (i, l) in labels.enumerated() {
+            for t in 0..<steps { x[i, t, 0] += Float(l == 1 ? t : steps - t) / Float(steps) * 2 }
+        }
+        let y = Tensor(shape: [n, 1], scalars: labels.map(Float.init))
+        let model = Sequential(seed: 42)
+        model.add(Conv1D(8, kernelSize: 3, activation: .relu, inputShape: [steps, channels]))
+        model.add(Conv1D(8, kernelSize: 3, activation: .relu))
+        model.add(MaxPooling1D(poolSize: 3))
+        model.add(Conv1D(16, kernelSize: 3, activation: .relu))
+        model.add(Conv1D(16, kernelSize: 3, activation: .relu))
+        model.add(GlobalAveragePooling1D())
+        model.add(Dropout(0.5))
+        model.add(Dense(1, activation: .sigmoid))
+        model.compile(optimizer: "rmsprop", loss: "binary_crossentropy", metrics: ["accuracy"])
+        let history = try model.fit(x, y, batchSize: 16, epochs: 15, verbose: 0)
+        XCTAssertEqual(model.layerOutputShapes, [[22, 8], [20, 8], [6, 8], [4, 16], [2, 16], [16], [16], [1]])
+        let loss = history["loss"]!
+        print("\(name) loss per epoch:", loss.map { ($0 * 1000).rounded() / 1000 })
+        XCTAssertLessThan(loss.last!, 0.7 * loss.first!, "loss per epoch: \(loss)")
+    }
+}

@@ -1,0 +1,65 @@
+import StrataCore
+import TestSupport
+import XCTest
+
+/// DESIGN.md's contract 1: same seed, same data -> a p-rank run ends with the 1-rank run's weights (to float
+/// summation tolerance), with dropout, shuffling, a short last batch and shards of unequal or zero size.
+final class DistributedTrainerTests: XCTestCase {
+    private func train(_ comm: Communicator?) throws -> ([Float], [Double]) {
+        let d = RandomData(seed: 21)
+        let x = d.uniform([23, 5]), y = toCategorical(d.integers(3, count: 23), numClasses: 3)
+        let m = Sequential([Dense(6, activation: .relu, inputDim: 5), Dropout(0.3), Dense(3, activation: .softmax)], seed: 13)
+        m.compile(optimizer: Adam(learningRate: 0.01), loss: "categorical_crossentropy", metrics: ["accuracy"])
+        let h = try m.fit(x, y, batchSize: 5, epochs: 3, verbose: 0, validationSplit: 0.2, communicator: comm)
+        return (m.getWeights().flatMap(\.scalars), h["loss"]! + h["val_loss"]! + h["accuracy"]!)
+    }
+
+    func testTwoAndThreeRanksMatchOne() throws {
+        let (w1, logs1) = try train(nil)
+        // 3 ranks over batches of 5 (shards 1/2/2) and over the last batch of 3 (1/1/1); 2 ranks: 2/3 and 1/2.
+        for p in [2, 3] {
+            let results = ThreadCommunicator.run(size: p) { comm in try self.train(comm) }
+            for (r, result) in results.enumerated() {
+                let (w, logs) = try result.get()
+                XCTAssertEqual(w.count, w1.count)
+                let diff = zip(w, w1).map { abs($0 - $1) }.max()!
+                XCTAssertLessThan(diff, 1e-5, "\(p) ranks, rank \(r): weights differ from 1 rank by \(diff)")
+                for (a, b) in zip(logs, logs1) { XCTAssertEqual(a, b, accuracy: 1e-5, "\(p) ranks, rank \(r): logs") }
+            }
+        }
+    }
+
+    /// More ranks than rows in a batch: a rank with no rows still joins every all-reduce.
+    func testRankWithNoRows() throws {
+        func run(_ comm: Communicator?) throws -> [Float] {
+            let x = Tensor([[0, 1], [1, 0], [1, 1]]), y = Tensor(shape: [3, 1], scalars: [1, 1, 0])
+            let m = Sequential([Dense(3, activation: .tanh, inputDim: 2), Dense(1, activation: .sigmoid)], seed: 2)
+            m.compile(optimizer: "sgd", loss: "binary_crossentropy")
+            try m.fit(x, y, batchSize: 2, epochs: 2, verbose: 0, shuffle: false, communicator: comm)
+            return m.getWeights().flatMap(\.scalars)
+        }
+        let one = try run(nil)
+        for result in ThreadCommunicator.run(size: 3, { try run($0) }) {
+            let w = try result.get()
+            XCTAssertLessThan(zip(w, one).map { abs($0 - $1) }.max()!, 1e-6)
+        }
+    }
+
+    /// An error on one rank (here: only rank 1's data has a NaN) is one error on every rank, naming the rank.
+    func testErrorOnOneRankReachesAll() throws {
+        let results = ThreadCommunicator.run(size: 2) { comm -> Int in
+            let x = Tensor([[0, 1], [1, 0], [1, 1], [0, 0]])
+            if comm.rank == 1 { x[2, 0] = .nan }
+            let m = Sequential([Dense(1, inputDim: 2)], seed: 2)
+            m.compile(optimizer: "sgd", loss: "mse")
+            try m.fit(x, Tensor(zeros: [4, 1]), batchSize: 2, epochs: 1, verbose: 0, communicator: comm)
+            return 0
+        }
+        for (r, result) in results.enumerated() {
+            XCTAssertThrowsError(try result.get(), "rank \(r)") { e in
+                let text = e.localizedDescription
+                XCTAssertTrue(text.contains("non-finite") || text.contains("rank 1"), "rank \(r): \(text)")
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import StrataCore
+import TestSupport
+import XCTest
+
+final class DropoutTests: XCTestCase {
+    private func run(_ d: Dropout, _ x: Tensor, training: Bool, step: Int = 0, firstRow: Int = 0) throws -> Tensor {
+        var alloc = WeightAllocator()
+        _ = try d.build(inputShape: Array(x.shape.dropFirst()), weights: &alloc)
+        let ctx = LayerContext(training: training, parameters: Parameters(handles: [], count: 0), step: step, firstRow: firstRow, seed: 9)
+        return d.forward(x, context: ctx).copy()
+    }
+
+    /// Inverted dropout (Keras): inference is the identity; in training each value is 0 or x / (1 - rate),
+    /// about `rate` of them dropped.
+    func testKerasSemantics() throws {
+        let x = Tensor(zeros: [50, 40], repeating: 2)
+        XCTAssertEqual(try run(Dropout(0.25), x, training: false).scalars, x.scalars)
+        let y = try run(Dropout(0.25), x, training: true)
+        XCTAssertTrue(y.scalars.allSatisfy { $0 == 0 || abs($0 - 2 / 0.75) < 1e-6 })
+        let dropped = Double(y.scalars.filter { $0 == 0 }.count) / Double(y.count)
+        XCTAssertEqual(dropped, 0.25, accuracy: 0.03)
+        XCTAssertEqual(try run(Dropout(0), x, training: true).scalars, x.scalars)
+    }
+
+    /// The mask of a sample depends on its global position in the batch, not on which rank holds it: rows 2..<4
+    /// of a 4-row batch get the same mask when computed alone with `firstRow: 2` (how rank 1 of 2 sees them).
+    func testMaskIsKeyedByGlobalRow() throws {
+        let x = GradientCheck.random([4, 6], seed: 2)
+        let whole = try run(Dropout(0.5), x, training: true, step: 3)
+        let half = try run(Dropout(0.5), x.rows(2..<4).copy(), training: true, step: 3, firstRow: 2)
+        XCTAssertEqual(whole.rows(2..<4).scalars, half.scalars)
+        XCTAssertNotEqual(try run(Dropout(0.5), x, training: true, step: 4).scalars, whole.scalars)
+    }
+
+    func testGradients() throws {
+        try GradientCheck.check(layer: Dropout(0.4), inputShape: [5], batch: 3, training: true)
+        try GradientCheck.check(layer: Dropout(0.4), inputShape: [5], batch: 3, training: false)
+    }
+
+    func testBadRate() {
+        XCTAssertThrowsError(try Sequential([Dropout(1.5, inputShape: [2])]).build()) { e in
+            XCTAssertTrue(e.localizedDescription.contains("rate must be in [0, 1]"))
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import XCTest
+@testable import StrataHDF5
+import Strata
+
+final class CheckpointTests: XCTestCase {
+    func trainedModel(optimizer: Optimizer = Adam(learningRate: 0.02)) throws -> (Sequential, Tensor, Tensor) {
+        let x = TestFiles.tensor(40, 4)
+        let y = toCategorical((0..<40).map { x[$0, 0] > 0 ? 1 : (x[$0, 1] > 0 ? 2 : 0) }, numClasses: 3)
+        let m = Sequential([Dense(6, activation: .relu, inputShape: [4]), Dropout(0.2), Dense(3, activation: .softmax)], seed: 11)
+        m.compile(optimizer: optimizer, loss: "categorical_crossentropy", metrics: ["accuracy"])
+        try m.fit(x, y, batchSize: 8, epochs: 2, verbose: 0)
+        return (m, x, y)
+    }
+
+    /// save + load: same weights, same optimizer state (iterations, slots, learning rate), same predictions.
+    func testRoundTripKeepsWeightsAndOptimizerState() throws {
+        let (m, x, _) = try trainedModel()
+        let path = try TestFiles.directory() + "/model.h5"
+        try m.save(path)
+        let back = try Sequential.load(path)
+        XCTAssertEqual(back.layers.map(\.name), ["dense", "dropout", "dense_1"])
+        XCTAssertEqual(back.parameters!.values.scalars, m.parameters!.values.scalars)
+        XCTAssertEqual(back.optimizer?.name, "Adam")
+        XCTAssertEqual(back.optimizer?.learningRate, 0.02)
+        XCTAssertEqual(back.optimizerState?.iterations, m.optimizerState?.iterations)
+        XCTAssertEqual(back.optimizerState?.iterations, 10)
+        for (a, b) in zip(back.optimizerState!.slots, m.optimizerState!.slots) { XCTAssertEqual(a.scalars, b.scalars) }
+        XCTAssertEqual(try back.predict(x).scalars, try m.predict(x).scalars)
+        // No temp file is left behind.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path), ["model.h5"])
+    }
+
+    /// Keras's attribute chunking past 64 KB (`layer_names0`, `layer_names1`, ...) round-trips.
+    func testLargeAttributesAreChunkedLikeKeras() throws {
+        let path = try TestFiles.directory() + "/attrs.h5"
+        let names = (0..<3000).map { String(format: "layer_with_a_long_name_%05d", $0) }
+        do { try HDF5.File.create(path).setChunkedStrings("layer_names", names) }
+        let f = try HDF5.File.open(path)
+        XCTAssertFalse(f.hasAttribute("layer_names"))
+        XCTAssertTrue(f.hasAttribute("layer_names0") && f.hasAttribute("layer_names1"))
+        XCTAssertFalse(f.hasAttribute("layer_names2"))   // 84 000 bytes -> 2 chunks, as Keras writes (keras-format.md 1.7)
+        XCTAssertEqual(try f.chunkedStrings("layer_names"), names)
+    }
+
+    /// A checkpoint from a different model is refused with both descriptions.
+    func testResumeIntoADifferentModelFails() throws {
+        let (m, x, y) = try trainedModel()
+        let path = try TestFiles.directory() + "/ckpt.h5"
+        m.trainingState = TrainingState(seed: 11)
+        try m.save(path)
+        let other = Sequential([Dense(7, activation: .relu, inputShape: [4]), Dense(3, activation: .softmax)], seed: 11)
+        other.compile(optimizer: Adam(), loss: "categorical_crossentropy")
+        XCTAssertThrowsError(try other.fit(TensorDataset(x: x, y: y), epochs: 1, verbose: 0, resumeFrom: path)) {
+            let text = ($0 as? LocalizedError)?.errorDescription ?? ""
+            XCTAssertTrue(text.contains("different model") || text.contains("weights"), text)
+            XCTAssertTrue(text.contains("ckpt.h5"), text)
+        }
+        let sgd = Sequential([Dense(6, activation: .relu, inputShape: [4]), Dropout(0.2), Dense(3, activation: .softmax)], seed: 11)
+        sgd.compile(optimizer: SGD(), loss: "categorical_crossentropy")
+        XCTAssertThrowsError(try sgd.fit(TensorDataset(x: x, y: y), epochs: 1, verbose: 0, resumeFrom: path)) {
+            XCTAssertTrue((($0 as? LocalizedError)?.errorDescription ?? "").contains("Adam optimizer state"))
+        }
+    }
+
+    /// Resuming from a mid-epoch checkpoint ends bit-identical to the uninterrupted run (in process).
+    func testResumeFromMidEpochIsBitIdentical() throws {
+        let dir = try TestFiles.directory()
+        let x = TestFiles.tensor(45, 4)
+        let y = toCategorical((0..<45).map { x[$0, 0] > 0 ? 1 : 0 }, numClasses: 2)
+        func model() -> Sequential {
+            let m = Sequential([Dense(5, activation: .tanh, inputShape: [4]), Dropout(0.3), Dense(2, activation: .softmax)], seed: 5)
+            m.compile(optimizer: RMSprop(learningRate: 0.01), loss: "categorical_crossentropy", metrics: ["accuracy"])
+            return m
+        }
+        let full = model()
+        let ck = ModelCheckpoint(dir + "/ck-{epoch}-{batch}.h5", saveFreq: .steps(1))
+        let h1 = try full.fit(TensorDataset(x: x, y: y), batchSize: 10, epochs: 3, verbose: 0, callbacks: [ck],
+                              validationData: TensorDataset(x: x, y: y))
+        for point in ["ck-2-3.h5", "ck-1-5.h5", "ck-3-5.h5"] {
+            let resumed = model()
+            let h2 = try resumed.fit(TensorDataset(x: x, y: y), batchSize: 10, epochs: 3, verbose: 0,
+                                     validationData: TensorDataset(x: x, y: y), resumeFrom: dir + "/" + point)
+            XCTAssertEqual(resumed.parameters!.values.scalars, full.parameters!.values.scalars, point)
+            XCTAssertEqual(h2.history, h1.history, point)
+            XCTAssertEqual(h2.epoch, [0, 1, 2], point)
+        }
+    }
+
+    /// Keras itself (when available) opens our file and predicts the same numbers (1e-5); skipped otherwise.
+    func testKerasLoadsOurFile() throws {
+        guard let python = TestFiles.kerasPython else {
+            throw XCTSkip("no Python with keras (set STRATA_KERAS_PYTHON, or create /tmp/kerasvenv): Keras-side check skipped")
+        }
+        let (m, x, _) = try trainedModel(optimizer: SGD(learningRate: 0.05, momentum: 0.9, nesterov: true))
+        let dir = try TestFiles.directory()
+        try m.save(dir + "/model.h5")
+        do { let f = try HDF5.File.create(dir + "/x.h5"); try f.write("x", x) }
+        let ours = try m.predict(x)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("launch/keras_check.py").path
+        let (status, out) = try TestFiles.run(python, [script, dir + "/model.h5", dir + "/x.h5", "--out", dir + "/pred.h5"],
+                                              environment: ProcessInfo.processInfo.environment.merging(["TF_CPP_MIN_LOG_LEVEL": "3"]) { $1 },
+                                              timeout: 300)
+        XCTAssertEqual(status, 0, out)
+        let keras = try HDF5.File.open(dir + "/pred.h5").dataset("keras3").readAll()
+        XCTAssertEqual(keras.shape, ours.shape)
+        for i in 0..<ours.count { XCTAssertEqual(keras[flat: i], ours[flat: i], accuracy: 1e-6 + 1e-5 * abs(ours[flat: i])) }
+        if let tf = try? HDF5.File.open(dir + "/pred.h5").dataset("tf_keras").readAll() {
+            for i in 0..<ours.count { XCTAssertEqual(tf[flat: i], ours[flat: i], accuracy: 1e-6 + 1e-5 * abs(ours[flat: i])) }
+        }
+    }
+}

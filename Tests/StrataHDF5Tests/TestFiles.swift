@@ -1,0 +1,61 @@
+import Foundation
+import Strata
+
+/// Scratch files for the HDF5 tests and the test-process helpers (the check executable, Python with Keras).
+enum TestFiles {
+    /// A fresh temporary directory.
+    static func directory() throws -> String {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("strata-hdf5-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    /// Deterministic `[rows, cols]` values.
+    static func tensor(_ rows: Int, _ cols: Int, stream: UInt64 = 1) -> Tensor {
+        let r = CounterRandom(seed: 5, stream: stream)
+        return Tensor(shape: [rows, cols], scalars: (0..<(rows * cols)).map { r.uniform(UInt64($0)) * 2 - 1 })
+    }
+
+    /// The build products directory (on Linux the .xctest is a plain executable there).
+    static var products: URL {
+        #if os(macOS)
+        for b in Bundle.allBundles where b.bundlePath.hasSuffix(".xctest") { return b.bundleURL.deletingLastPathComponent() }
+        return Bundle.main.bundleURL
+        #else
+        return Bundle.main.bundleURL
+        #endif
+    }
+
+    static var checkExecutable: String { products.appendingPathComponent("strata-hdf5-check").path }
+
+    /// Runs `executable` with `arguments`; returns (status, output). A timeout terminates it.
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                    timeout: Double = 120) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        if let environment { p.environment = environment }
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let timer = DispatchWorkItem { p.terminate() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        timer.cancel()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Python with keras + h5py: $STRATA_KERAS_PYTHON, else /tmp/kerasvenv/bin/python; nil if neither works.
+    static var kerasPython: String? {
+        var candidates: [String] = []
+        if let p = ProcessInfo.processInfo.environment["STRATA_KERAS_PYTHON"], !p.isEmpty { candidates.append(p) }
+        candidates.append("/tmp/kerasvenv/bin/python")
+        for c in candidates where FileManager.default.isExecutableFile(atPath: c) {
+            if let (status, _) = try? run(c, ["-c", "import keras, h5py"], timeout: 120), status == 0 { return c }
+        }
+        return nil
+    }
+}
