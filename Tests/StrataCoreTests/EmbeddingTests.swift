@@ -5,7 +5,7 @@ import TestSupport
 final class EmbeddingTests: XCTestCase {
     func testMatchesKerasLookupAndGradient() throws {
         let set = "rnn_embedding"
-        let h = try LayerHarness(Embedding(7, outputDim: 4), inputShape: [5])
+        let h = try RecurrentHarness(Embedding(7, outputDim: 4), inputShape: [5])
         h.setWeights([try Fixtures.npy(set, "table")])
         let ids = try Fixtures.npy(set, "ids")
         assertClose(h.forward(ids), try Fixtures.npy(set, "y"), atol: 0, rtol: 0, "lookup")
@@ -14,7 +14,7 @@ final class EmbeddingTests: XCTestCase {
     }
 
     func testKerasDefaults() throws {
-        let h = try LayerHarness(Embedding(50, outputDim: 8), inputShape: [3])
+        let h = try RecurrentHarness(Embedding(50, outputDim: 8), inputShape: [3])
         XCTAssertEqual(h.parameters.handles[0].name, "embeddings")
         XCTAssertEqual(h.parameters.handles[0].shape, [50, 8])
         XCTAssertTrue(h.value(0).scalars.allSatisfy { abs($0) <= 0.05 })

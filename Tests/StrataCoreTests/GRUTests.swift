@@ -11,7 +11,7 @@ final class GRUTests: XCTestCase {
         let data = RandomData(seed: 4)
         let x = data.uniform([3, 4, 2])
         let w = data.uniform([3, 3])
-        let h = try LayerHarness(GRU(3, dropout: 0.3, recurrentDropout: 0.4), inputShape: [4, 2])
+        let h = try RecurrentHarness(GRU(3, dropout: 0.3, recurrentDropout: 0.4), inputShape: [4, 2])
         for i in 0..<3 {  // non-zero biases so both bias rows matter
             let v = h.value(i)
             for k in 0..<v.count { v[flat: k] = 0.6 * (data.uniform([1])[flat: 0] - 0.5) }
@@ -20,7 +20,7 @@ final class GRUTests: XCTestCase {
     }
 
     func testKerasLayoutAndStatefulState() throws {
-        let h = try LayerHarness(GRU(3, stateful: true), inputShape: [4, 2])
+        let h = try RecurrentHarness(GRU(3, stateful: true), inputShape: [4, 2])
         XCTAssertEqual(h.parameters.handles.map(\.shape), [[2, 9], [3, 9], [2, 9]])
         let layer = h.layer as! GRU
         let x = RandomData(seed: 2).uniform([2, 4, 2])

@@ -17,7 +17,7 @@ final class LSTMTests: XCTestCase {
         let data = RandomData(seed: 3)
         let x = data.uniform([3, 4, 2])
         let w = data.uniform([3, 4, 3])
-        let h = try LayerHarness(LSTM(3, dropout: 0.3, recurrentDropout: 0.4, returnSequences: true, goBackwards: true),
+        let h = try RecurrentHarness(LSTM(3, dropout: 0.3, recurrentDropout: 0.4, returnSequences: true, goBackwards: true),
                                  inputShape: [4, 2])
         checkFiniteDifferences(h, x: x, w: w, training: true)
     }
@@ -25,7 +25,7 @@ final class LSTMTests: XCTestCase {
     func testStatefulCarriesStatesAcrossBatchesLikeKeras() throws {
         let set = "rnn_stateful"
         let layer = LSTM(4, returnSequences: true, stateful: true)
-        let h = try LayerHarness(layer, inputShape: [5, 3])
+        let h = try RecurrentHarness(layer, inputShape: [5, 3])
         h.setWeights(try (0..<3).map { try Fixtures.npy(set, "w\($0)") })
         assertClose(h.forward(try Fixtures.npy(set, "x1")), try Fixtures.npy(set, "y1"), atol: 1e-6, rtol: 1e-5, "y1")
         assertClose(h.forward(try Fixtures.npy(set, "x2")), try Fixtures.npy(set, "y2"), atol: 1e-6, rtol: 1e-5, "y2")
@@ -107,7 +107,7 @@ final class LSTMTests: XCTestCase {
     }
 
     func testKerasInitialisation() throws {
-        let h = try LayerHarness(LSTM(3), inputShape: [4, 2])
+        let h = try RecurrentHarness(LSTM(3), inputShape: [4, 2])
         XCTAssertEqual(h.parameters.handles.map(\.name), ["kernel", "recurrent_kernel", "bias"])
         XCTAssertEqual(h.parameters.handles.map(\.shape), [[2, 12], [3, 12], [12]])
         XCTAssertEqual(h.value(2).scalars, [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0])
@@ -143,8 +143,8 @@ final class LSTMShardingTests: XCTestCase {
     /// gradients (dropout masks included), batch after batch.
     func testTwoShardsMatchOneProcess() throws {
         let make = { LSTM(3, dropout: 0.3, recurrentDropout: 0.3, returnSequences: true, stateful: true) }
-        let whole = try LayerHarness(make(), inputShape: [4, 2])
-        let shards = try [LayerHarness(make(), inputShape: [4, 2]), LayerHarness(make(), inputShape: [4, 2])]
+        let whole = try RecurrentHarness(make(), inputShape: [4, 2])
+        let shards = try [RecurrentHarness(make(), inputShape: [4, 2]), RecurrentHarness(make(), inputShape: [4, 2])]
         let weights = (0..<3).map { whole.value($0).copy() }
         for s in shards { s.setWeights(weights) }
         let data = RandomData(seed: 8)

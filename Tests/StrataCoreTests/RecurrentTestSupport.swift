@@ -3,7 +3,7 @@ import TestSupport
 @testable import StrataCore
 
 /// Runs one layer on its own flat parameters (build, set weights, forward, backward), for the recurrent tests.
-final class LayerHarness {
+final class RecurrentHarness {
     let layer: Layer
     let parameters: Parameters
 
@@ -80,7 +80,7 @@ func checkCellFixture(_ set: String, make: (Bool, Bool) -> Layer, file: StaticSt
     for seq in [true, false] {
         for back in [false, true] {
             let tag = (seq ? "seq" : "last") + (back ? "_back" : "")
-            let h = try LayerHarness(make(seq, back), inputShape: Array(x.shape.dropFirst()))
+            let h = try RecurrentHarness(make(seq, back), inputShape: Array(x.shape.dropFirst()))
             h.setWeights(weights)
             let y = h.forward(x)
             let yRef = try Fixtures.npy(set, "y_" + tag)
@@ -103,7 +103,7 @@ func checkCellFixture(_ set: String, make: (Bool, Bool) -> Layer, file: StaticSt
 
 /// Central finite differences of `loss` against the analytic gradients of weight `i` and of the input, at a few
 /// positions; float32 forward passes, so the tolerance is relative to the gradient's scale.
-func checkFiniteDifferences(_ h: LayerHarness, x: Tensor, w: Tensor, training: Bool, positions: Int = 6,
+func checkFiniteDifferences(_ h: RecurrentHarness, x: Tensor, w: Tensor, training: Bool, positions: Int = 6,
                             file: StaticString = #filePath, line: UInt = #line) {
     _ = h.forward(x, training: training)
     let dx = h.backward(w, training: training)
