@@ -13,6 +13,8 @@ extension HDF5 {
         public let elementSize: Int
         /// True if the file stores the data in chunks (possibly compressed).
         public let isChunked: Bool
+        /// True if the elements are stored as this machine's Float32 (then contiguous rows can be read directly).
+        let isNativeFloat: Bool
 
         init(id: hid_t, file: String, path: String) throws {
             let space = try HDF5.check(H5Dget_space(id), "H5Dget_space", file: file, object: path)
@@ -30,6 +32,7 @@ extension HDF5 {
             default: kind = .other
             }
             elementSize = H5Tget_size(type)
+            isNativeFloat = H5Tequal(type, ch5_native_float()) > 0
             let dcpl = try HDF5.check(H5Dget_create_plist(id), "H5Dget_create_plist", file: file, object: path)
             isChunked = H5Pget_layout(dcpl) == H5D_CHUNKED
             H5Pclose(dcpl)
@@ -37,6 +40,15 @@ extension HDF5 {
         }
 
         public var count: Int { shape.reduce(1, *) }
+
+        /// The byte offset of the data in the file when it is contiguous, allocated, uncompressed native
+        /// Float32: such rows can be read with `pread`, bypassing HDF5's selection machinery (same bytes).
+        public func directOffset() -> Int? {
+            guard !isChunked, isNativeFloat else { return nil }
+            let off = H5Dget_offset(id)
+            guard off != haddr_t.max else { _ = HDF5.errorStack(); return nil }
+            return Int(off)
+        }
 
         /// Every value, converted to Float32 by HDF5.
         public func readAll() throws -> Tensor {

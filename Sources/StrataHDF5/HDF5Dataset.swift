@@ -47,6 +47,10 @@ public final class HDF5Dataset: Dataset {
         file = try HDF5.File.open(path)
         let access = try HDF5.check(H5Pcreate(ch5_p_dataset_access()), "H5Pcreate", file: path, object: x)
         defer { H5Pclose(access) }
+        if case let .streaming(buffer) = mode {
+            // Chunked (compressed) files: keep up to the read-ahead budget of decompressed chunks in HDF5's cache.
+            try HDF5.check(H5Pset_chunk_cache(access, 10007, max(buffer, 1 << 20), 1.0), "H5Pset_chunk_cache", file: path, object: x)
+        }
         let f = file
         let xd = try HDF5Dataset.open(f, x, access: access)
         let yd = try y.map { try HDF5Dataset.open(f, $0, access: access) }

@@ -1,3 +1,4 @@
+import Foundation
 import StrataCore
 
 /// The streaming reader behind `HDF5Dataset`: a bounded buffer of `rows` rows of x (and y).
@@ -20,6 +21,8 @@ final class ReadAheadWindow {
     private let total: Int
     /// Rows read from the file so far (for throughput figures and tests).
     private(set) var rowsRead = 0
+    /// For contiguous native-Float32 datasets: a descriptor and the data offsets, to read rows with `pread`.
+    private let direct: (fd: Int32, x: Int, y: Int?)?
 
     init(rows: Int, x: HDF5.DataObject, y: HDF5.DataObject?) {
         self.x = x
@@ -30,7 +33,15 @@ final class ReadAheadWindow {
         yRow = y?.shape.dropFirst().reduce(1, *) ?? 0
         xBuffer = Tensor(zeros: [self.rows * xRow])
         yBuffer = y.map { _ in Tensor(zeros: [rows * (y!.shape.dropFirst().reduce(1, *))]) }
+        if let xo = x.directOffset(), y == nil || y?.directOffset() != nil {
+            let fd = open(x.file, O_RDONLY)
+            direct = fd >= 0 ? (fd, xo, y?.directOffset()) : nil
+        } else {
+            direct = nil
+        }
     }
+
+    deinit { if let direct { close(direct.fd) } }
 
     func read(_ indices: ArraySlice<Int>, x xOut: Tensor, y yOut: Tensor?) throws {
         guard let lo = indices.min(), let hi = indices.max() else { return }
@@ -74,12 +85,36 @@ final class ReadAheadWindow {
 
     /// Reads `runs` into the start of the buffers and checks them.
     private func load(_ runs: [Range<Int>]) throws {
-        try x.readRows(runs, into: xBuffer.pointer)
-        if let y, let yBuffer { try y.readRows(runs, into: yBuffer.pointer) }
+        if let direct {
+            try pread(direct.fd, offset: direct.x, rowSize: xRow, runs: runs, into: xBuffer.pointer)
+            if let yo = direct.y, let yBuffer { try pread(direct.fd, offset: yo, rowSize: yRow, runs: runs, into: yBuffer.pointer) }
+        } else {
+            try x.readRows(runs, into: xBuffer.pointer)
+            if let y, let yBuffer { try y.readRows(runs, into: yBuffer.pointer) }
+        }
         let n = runs.reduce(0) { $0 + $1.count }
         rowsRead += n
         try check(xBuffer.pointer, rowSize: xRow, runs: runs, name: x.path)
         if let y, let yBuffer { try check(yBuffer.pointer, rowSize: yRow, runs: runs, name: y.path) }
+    }
+
+    /// Reads `runs` of rows of a contiguous Float32 dataset at byte `offset` of the file.
+    private func pread(_ fd: Int32, offset: Int, rowSize: Int, runs: [Range<Int>], into p: UnsafeMutablePointer<Float>) throws {
+        var b = 0
+        for run in runs {
+            let bytes = run.count * rowSize * 4
+            var done = 0
+            while done < bytes {
+                let n = Foundation.pread(fd, UnsafeMutableRawPointer(p + b * rowSize) + done, bytes - done,
+                                         off_t(offset + run.lowerBound * rowSize * 4 + done))
+                guard n > 0 else {
+                    throw StrataError.file(path: x.file, "cannot read rows \(run) (the file may be truncated; errno \(errno))",
+                                           hint: "use a complete copy of the file")
+                }
+                done += n
+            }
+            b += run.count
+        }
     }
 
     private func check(_ p: UnsafeMutablePointer<Float>, rowSize: Int, runs: [Range<Int>], name: String) throws {

@@ -33,6 +33,11 @@ extension Sequential {
             try build(inputShape: layers.first?.inputSpec?.shape == nil ? data.xShape : nil)
         }
         let state = try Checkpoint.restore(self, from: resumeFrom)
+        let ranks = communicator?.size ?? 1
+        if (state.worldSize != ranks || state.threads != BLAS.threads) && (communicator?.rank ?? 0) == 0 {
+            print("strata: \(resumeFrom) was written by a run on \(state.worldSize) rank(s) x \(state.threads) BLAS thread(s); "
+                  + "resuming on \(ranks) x \(BLAS.threads): results agree to float summation tolerance, not bit for bit")
+        }
         return try fit(data, batchSize: batchSize, epochs: epochs, verbose: verbose, callbacks: callbacks,
                        validationSplit: validationSplit, validationData: validationData, shuffle: shuffle,
                        communicator: communicator, resume: state)

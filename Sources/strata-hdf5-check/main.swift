@@ -2,7 +2,7 @@
 //
 //   strata-hdf5-check make-data <file.h5> [--rows N] [--features F] [--classes C] [--chunk R] [--gzip L]
 //   strata-hdf5-check train <data.h5> <dir> [--epochs E] [--batch B] [--freq epoch|steps:N|seconds:S]
-//                     [--mode auto|memory|stream:BYTES] [--resume] [--delay-ms D] [--keep K]
+//                     [--mode auto|memory|stream:BYTES] [--resume] [--delay-ms D] [--keep K] [--kill-in-write]
 //       trains a small MLP with dropout and Adam on x_train/y_train with validation on x_test/y_test,
 //       checkpointing to <dir>/ckpt-{epoch:02d}.h5 (+ ckpt-latest.h5); --resume continues from ckpt-latest.h5
 //       if it exists. Writes the final weights' raw bytes to <dir>/final.bin and prints peak RSS.
@@ -100,6 +100,17 @@ func run(_ args: [String]) throws {
         model.compile(optimizer: Adam(learningRate: 0.01), loss: "categorical_crossentropy", metrics: ["accuracy"])
         let ckpt = ModelCheckpoint(dir + "/ckpt-{epoch:02d}.h5", saveFreq: freq, keep: intOption(args, "--keep", 2))
         let callbacks: [Callback] = [ckpt, Delay(ms: intOption(args, "--delay-ms", 0)), EarlyStopping(monitor: "loss", patience: 50)]
+        if args.contains("--kill-in-write") {
+            // Watches the checkpoint directory and SIGKILLs this process while a checkpoint's temp file exists,
+            // i.e. in the middle of a write (the kill-and-resume test's worst case).
+            let watcher = Thread {
+                while true {
+                    let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+                    if files.contains(where: { $0.contains(".tmp.\(getpid())") }) { kill(getpid(), SIGKILL) }
+                }
+            }
+            watcher.start()
+        }
         let start = Date()
         let history: History
         if args.contains("--resume") && FileManager.default.fileExists(atPath: ckpt.latestPath) {

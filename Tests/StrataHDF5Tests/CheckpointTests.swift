@@ -43,6 +43,24 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(try f.chunkedStrings("layer_names"), names)
     }
 
+    /// Missing, non-HDF5, truncated and weights-less files: each a clear error naming the file.
+    func testBadModelFiles() throws {
+        let (m, _, _) = try trainedModel()
+        let dir = try TestFiles.directory()
+        try m.save(dir + "/good.h5")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/good.h5"))
+        try bytes.prefix(bytes.count * 2 / 3).write(to: URL(fileURLWithPath: dir + "/cut.h5"))
+        try Data("not hdf5".utf8).write(to: URL(fileURLWithPath: dir + "/text.h5"))
+        do { let f = try HDF5.File.create(dir + "/data.h5"); try f.write("x", TestFiles.tensor(2, 2)) }
+        for (name, expected) in [("missing.h5", "no such file"), ("text.h5", "not an HDF5 file"), ("cut.h5", "cut.h5"),
+                                 ("data.h5", "no model_config")] {
+            XCTAssertThrowsError(try Sequential.load(dir + "/" + name), name) {
+                let text = ($0 as? LocalizedError)?.errorDescription ?? "\($0)"
+                XCTAssertTrue(text.contains(expected) && text.contains(name), text)
+            }
+        }
+    }
+
     /// A checkpoint from a different model is refused with both descriptions.
     func testResumeIntoADifferentModelFails() throws {
         let (m, x, y) = try trainedModel()
@@ -99,10 +117,11 @@ final class CheckpointTests: XCTestCase {
         let ours = try m.predict(x)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("launch/keras_check.py").path
-        let (status, out) = try TestFiles.run(python, [script, dir + "/model.h5", dir + "/x.h5", "--out", dir + "/pred.h5"],
+        let (status, out) = try TestFiles.run(python, [script, dir + "/model.h5", dir + "/x.h5", "--out", dir + "/pred.h5", "--fit"],
                                               environment: ProcessInfo.processInfo.environment.merging(["TF_CPP_MIN_LOG_LEVEL": "3"]) { $1 },
                                               timeout: 300)
         XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("fit ran on the loaded model"), out)   // Keras ignores our training-state group
         let keras = try HDF5.File.open(dir + "/pred.h5").dataset("keras3").readAll()
         XCTAssertEqual(keras.shape, ours.shape)
         for i in 0..<ours.count { XCTAssertEqual(keras[flat: i], ours[flat: i], accuracy: 1e-6 + 1e-5 * abs(ours[flat: i])) }

@@ -40,6 +40,11 @@ final class ModelCheckpointTests: XCTestCase {
         var rng = SystemRandomNumberGenerator()
         var kills = 0, duringWrite = 0
         let run = dir + "/killed"
+        // First: killed inside a checkpoint write, for certain.
+        let (sk, ok) = try TestFiles.run(exe, ["train", data, run, "--kill-in-write"] + common)
+        XCTAssertEqual(sk, SIGKILL, ok)
+        XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: run).contains { $0.contains(".tmp.") })
+        // Then: killed at random moments, resuming each time.
         for _ in 0..<4 {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: exe)
@@ -59,6 +64,6 @@ final class ModelCheckpointTests: XCTestCase {
         XCTAssertEqual(resumed, reference, "resumed weights differ from the uninterrupted run")
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: run).contains { $0.contains(".tmp.") },
                        "stale temp files of killed writers are removed")
-        print("kill/resume: \(kills) SIGKILLs (\(duringWrite) left a partial temp file, i.e. hit a checkpoint write); final weights bit-identical: \(resumed == reference)")
+        print("kill/resume: 1 SIGKILL inside a checkpoint write + \(kills) at random moments (\(duringWrite) of them left a partial temp file, i.e. hit a checkpoint write); final weights bit-identical: \(resumed == reference)")
     }
 }
