@@ -11,8 +11,8 @@ import StrataCore
 /// when the process was started by `mpirun`/`srun` and `SingleProcess()` (no MPI call at all) otherwise.
 ///
 /// MPI can be initialised once per process, so there is one world communicator per process: every call of
-/// `automatic()` returns the same object. MPI is finalised when the process exits with status 0; a non-zero exit of one rank
-/// ends every rank (`on_exit`), so a rank that gives up never leaves the others waiting.
+/// `automatic()` returns the same object. MPI is finalised when the process exits with status 0; a non-zero exit
+/// of one rank ends every rank (`on_exit`), so a rank that gives up never leaves the others waiting.
 public final class MPICommunicator: Communicator, @unchecked Sendable {
     public let rank: Int
     public let size: Int
@@ -62,7 +62,12 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
             }
             c.timeout = timeout
         }
-        if let blasThreads { c.setBLASThreads(blasThreads) }
+        if let blasThreads {
+            guard blasThreads > 0 else {
+                throw StrataError.invalidArgument("blasThreads must be positive, got \(blasThreads)", hint: "e.g. blasThreads: 1")
+            }
+            c.setBLASThreads(blasThreads)
+        }
         return c
     }
 
