@@ -10,7 +10,9 @@ public enum JSONValue: Equatable, Sendable, CustomStringConvertible {
     case object([String: JSONValue])
 
     public init(_ v: Int) { self = .number(Double(v)) }
-    public init(_ v: Float) { self = .number(Double(v)) }
+    /// A Float as the shortest Double that prints like it (1e-7, not 1.0000000116860974e-07), as Keras's
+    /// configs show Python floats.
+    public init(_ v: Float) { self = .number(Double(v.description) ?? Double(v)) }
     public init(_ v: [Int]) { self = .array(v.map { .number(Double($0)) }) }
 
     public var doubleValue: Double? { if case let .number(d) = self { return d }; return nil }

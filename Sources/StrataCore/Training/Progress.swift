@@ -19,7 +19,16 @@ public final class ProgressBar {
         self.dynamic = dynamic
     }
 
-    public static var stdoutIsTerminal: Bool { isatty(1) != 0 }
+    /// Whether to redraw a bar in place: stdout is a terminal, or `STRATA_PROGRESS=bar` (launch/run sets it from
+    /// its own stdout, since under mpirun a rank's stdout is a pipe to mpirun); `STRATA_PROGRESS=lines` forces
+    /// one line per epoch.
+    public static var stdoutIsTerminal: Bool {
+        switch ProcessInfo.processInfo.environment["STRATA_PROGRESS"] {
+        case "bar": return true
+        case "lines": return false
+        default: return isatty(1) != 0
+        }
+    }
 
     /// Reports `current` steps done with running `logs`; `finalize` on the last step of the epoch.
     public func update(_ current: Int, logs: [String: Double], finalize: Bool = false) {
