@@ -83,7 +83,7 @@ final class RunConfigTests: XCTestCase {
             let root = dir.deletingLastPathComponent().path
             let history = try runner.train(openFile: { s in
                 try Files.open(DataConfig.FileSource(file: s.file.hasPrefix("/") ? s.file : root + "/" + s.file, x: s.x, y: s.y))
-            }, maxSamples: 2 * config.batchSize)
+            }, maxSamples: config.batchSize)
             XCTAssertEqual(history.epoch, [0], f)
             XCTAssertTrue(history["loss"]![0].isFinite, f)
             XCTAssertTrue(FileManager.default.fileExists(atPath: runDir + "/history.csv"), f)
