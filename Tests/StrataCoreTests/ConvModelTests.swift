@@ -61,6 +61,22 @@ final class ConvModelTests: XCTestCase {
         try checkModel("conv_model_1d", m1, loss: "binary_crossentropy")
     }
 
+    func testEmptyBatchPassesThroughEveryLayer() throws {
+        // A rank with no rows still runs forward and backward (it joins the all-reduce).
+        let cases: [(Layer, [Int])] = [
+            (Conv2D(2, kernelSize: (2, 2), padding: .same), [4, 4, 3]), (Conv1D(2, kernelSize: 2), [5, 3]),
+            (MaxPooling2D(), [4, 4, 3]), (AveragePooling1D(), [4, 3]), (GlobalMaxPooling2D(), [4, 4, 3]),
+            (GlobalAveragePooling1D(), [4, 3]), (Reshape([-1]), [4, 3]),
+        ]
+        for (layer, shape) in cases {
+            let h = try LayerHarness(layer, inputShape: shape)
+            let y = h.forward(Tensor(zeros: [0] + shape))
+            XCTAssertEqual(y.shape, [0] + h.outputShape, layer.className)
+            XCTAssertEqual(layer.backward(Tensor(zeros: [0] + h.outputShape), context: h.context).shape, [0] + shape)
+            XCTAssertEqual(h.parameters.gradients.scalars.filter { $0 != 0 }, [], layer.className)
+        }
+    }
+
     func testSmallVGGLikeTrains() throws {
         let (x, y) = quadrantImages(64, side: 16, seed: 5)
         let model = Sequential(seed: 42)
