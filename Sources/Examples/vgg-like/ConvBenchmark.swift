@@ -48,17 +48,27 @@ enum ConvBenchmark {
             let chunk = max(1, min(positions, conv.packingBudget / patch))
             let cols = random.uniform([chunk, patch]), k = random.uniform([patch, f]), z = Tensor(zeros: [positions, f])
             let dk = Tensor(zeros: [patch, f]), dcols = Tensor(zeros: [chunk, patch])
-            let gemm_time = seconds(3) {
-                var r0 = 0
-                while r0 < positions {
-                    let m = min(chunk, positions - r0)
-                    let zc = z.rows(r0..<(r0 + m))
-                    BLAS.gemm(cols, rowsA: m, colsA: patch, k, rowsB: patch, colsB: f, into: zc)
-                    BLAS.gemm(cols, rowsA: m, colsA: patch, transA: true, zc, rowsB: m, colsB: f, into: dk, beta: 1)
-                    BLAS.gemm(zc, rowsA: m, colsA: f, k, rowsB: patch, colsB: f, transB: true, into: dcols)
-                    r0 += m
+            func chunks(_ body: (Int, Tensor) -> Void) -> Double {
+                seconds(3) {
+                    var r0 = 0
+                    while r0 < positions {
+                        let m = min(chunk, positions - r0)
+                        body(m, z.rows(r0..<(r0 + m)))
+                        r0 += m
+                    }
                 }
             }
+            let forward = chunks { m, zc in BLAS.gemm(cols, rowsA: m, colsA: patch, k, rowsB: patch, colsB: f, into: zc) }
+            let kernelGrad = chunks { m, zc in
+                BLAS.gemm(cols, rowsA: m, colsA: patch, transA: true, zc, rowsB: m, colsB: f, into: dk, beta: 1)
+            }
+            let colsGrad = chunks { m, zc in
+                BLAS.gemm(zc, rowsA: m, colsA: f, k, rowsB: patch, colsB: f, transB: true, into: dcols)
+            }
+            let gemm_time = forward + kernelGrad + colsGrad
+            let one = 2 * Double(positions) * Double(patch) * Double(f) / 1e9
+            print(String(format: "    sgemm GFLOP/s by product: forward %.1f, kernel gradient %.1f, patch gradient %.1f",
+                         one / forward, one / kernelGrad, one / colsGrad))
             let flops = 3 * 2 * Double(positions) * Double(patch) * Double(f)
             totalConv += conv_time; totalGemm += gemm_time; totalFlops += flops
             print(String(format: "%-16@ forward + backward %.1f ms: %d positions, patch %d, %d filters: %.1f GFLOP/s; "
