@@ -68,3 +68,34 @@ for name, layer, shape in CASES:
             config[k] = config[k]["class_name"]
     write_set("conv_" + name, arrays, class_name=layer.__class__.__name__, config=config, input_shape=list(shape))
     print(name, {k: v.shape for k, v in arrays.items()})
+
+
+# Whole models: predictions with fixed weights, then the weights after 3 SGD steps (batch 4, no shuffle, no
+# dropout), so the composition (conv -> pool -> flatten -> dense, conv1d -> global pooling) is checked end to end.
+def model_set(name, model, x, y, loss):
+    weights = [(0.3 * rng.standard_normal(w.shape)).astype(np.float32) for w in model.get_weights()]
+    model.set_weights(weights)
+    pred = model.predict(x, verbose=0)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1, momentum=0.9), loss=loss)
+    model.fit(x, y, batch_size=4, epochs=3, shuffle=False, verbose=0)
+    arrays = {"x": x, "y": y, "pred": pred}
+    for i, w in enumerate(weights):
+        arrays["w%d" % i] = w
+    for i, w in enumerate(model.get_weights()):
+        arrays["trained%d" % i] = w
+    write_set("conv_" + name, arrays, weights=len(weights))
+    print(name, pred.shape)
+
+
+x2 = rng.random((4, 8, 8, 2)).astype(np.float32)
+y2 = keras.utils.to_categorical(rng.integers(0, 5, 4), 5)
+model_set("model_2d", keras.Sequential([keras.Input((8, 8, 2)), layers.Conv2D(4, (3, 3), activation="relu"),
+                                        layers.Conv2D(3, (2, 2), padding="same", activation="tanh"),
+                                        layers.MaxPooling2D((2, 2)), layers.Flatten(), layers.Dense(5, activation="softmax")]),
+          x2, y2, "categorical_crossentropy")
+x1 = rng.random((4, 10, 3)).astype(np.float32)
+y1 = rng.integers(0, 2, (4, 1)).astype(np.float32)
+model_set("model_1d", keras.Sequential([keras.Input((10, 3)), layers.Conv1D(4, 3, activation="relu"),
+                                        layers.MaxPooling1D(2), layers.Conv1D(3, 2, padding="same"),
+                                        layers.GlobalAveragePooling1D(), layers.Dense(1, activation="sigmoid")]),
+          x1, y1, "binary_crossentropy")

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import StrataCore
 
 /// Small versions of the Keras guide's VGG-like convnet and 1-D convolution classifier: they train (loss goes
@@ -14,6 +15,66 @@ final class ConvModelTests: XCTestCase {
             for r in 0..<half { for c in 0..<half { x[i, (k / 2) * half + r, (k % 2) * half + c, 0] += 1 } }
         }
         return (x, toCategorical(labels, numClasses: 10))
+    }
+
+    /// Keras fixture sets `conv_model_2d` / `conv_model_1d`: predictions with fixed weights, then the weights after
+    /// 3 SGD(0.1, momentum 0.9) steps, within 1e-3 of the size of Keras's own update.
+    func checkModel(_ set: String, _ model: Sequential, loss: String) throws {
+        let n = Int(try Fixtures.manifest(set)["weights"]!.intValue!)
+        let start = try (0..<n).map { try Fixtures.npy(set, "w\($0)") }
+        try model.build()
+        try model.setWeights(start)
+        let x = try Fixtures.npy(set, "x"), y = try Fixtures.npy(set, "y")
+        let pred = try model.predict(x, batchSize: 4)
+        let p = compare(pred, try Fixtures.npy(set, "pred"))
+        XCTAssertTrue(p.ok, "\(set): predictions differ from Keras by up to \(p.maxError)")
+        model.compile(optimizer: SGD(learningRate: 0.1, momentum: 0.9), loss: loss)
+        try model.fit(x, y, batchSize: 4, epochs: 3, verbose: 0, shuffle: false)
+        var worst: Float = 0
+        for (i, w) in model.getWeights().enumerated() {
+            let keras = try Fixtures.npy(set, "trained\(i)")
+            var diff: Float = 0, update: Float = 0
+            for j in 0..<w.count {
+                diff = max(diff, abs(w[flat: j] - keras[flat: j]))
+                update = max(update, abs(keras[flat: j] - start[i][flat: j]))
+            }
+            worst = max(worst, diff / update)
+        }
+        XCTAssertLessThan(worst, 1e-3, "\(set): weights after 3 steps differ from Keras's")
+        print("fixture \(set): prediction max error \(p.maxError), weights after 3 steps \(worst) of Keras's update")
+    }
+
+    func testSmallModelsMatchKerasEndToEnd() throws {
+        let m2 = Sequential(seed: 1)
+        m2.add(Conv2D(4, kernelSize: (3, 3), activation: .relu, inputShape: [8, 8, 2]))
+        m2.add(Conv2D(3, kernelSize: (2, 2), padding: .same, activation: .tanh))
+        m2.add(MaxPooling2D(poolSize: (2, 2)))
+        m2.add(Flatten())
+        m2.add(Dense(5, activation: .softmax))
+        try checkModel("conv_model_2d", m2, loss: "categorical_crossentropy")
+        let m1 = Sequential(seed: 1)
+        m1.add(Conv1D(4, kernelSize: 3, activation: .relu, inputShape: [10, 3]))
+        m1.add(MaxPooling1D(poolSize: 2))
+        m1.add(Conv1D(3, kernelSize: 2, padding: .same))
+        m1.add(GlobalAveragePooling1D())
+        m1.add(Dense(1, activation: .sigmoid))
+        try checkModel("conv_model_1d", m1, loss: "binary_crossentropy")
+    }
+
+    func testEmptyBatchPassesThroughEveryLayer() throws {
+        // A rank with no rows still runs forward and backward (it joins the all-reduce).
+        let cases: [(Layer, [Int])] = [
+            (Conv2D(2, kernelSize: (2, 2), padding: .same), [4, 4, 3]), (Conv1D(2, kernelSize: 2), [5, 3]),
+            (MaxPooling2D(), [4, 4, 3]), (AveragePooling1D(), [4, 3]), (GlobalMaxPooling2D(), [4, 4, 3]),
+            (GlobalAveragePooling1D(), [4, 3]), (Reshape([-1]), [4, 3]),
+        ]
+        for (layer, shape) in cases {
+            let h = try LayerHarness(layer, inputShape: shape)
+            let y = h.forward(Tensor(zeros: [0] + shape))
+            XCTAssertEqual(y.shape, [0] + h.outputShape, layer.className)
+            XCTAssertEqual(layer.backward(Tensor(zeros: [0] + h.outputShape), context: h.context).shape, [0] + shape)
+            XCTAssertEqual(h.parameters.gradients.scalars.filter { $0 != 0 }, [], layer.className)
+        }
     }
 
     func testSmallVGGLikeTrains() throws {

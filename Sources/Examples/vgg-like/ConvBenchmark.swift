@@ -16,24 +16,31 @@ enum ConvBenchmark {
         guard let inputShape = model.inputShape else { return }
         let random = RandomData(seed: 11)
         var shape = inputShape
-        var totalConv = 0.0, totalGemm = 0.0, totalFlops = 0.0
-        print("layer            positions  patch filters  conv GFLOP/s  sgemm(same shapes) GFLOP/s  fraction")
+        var totalConv = 0.0, totalGemm = 0.0, totalFlops = 0.0, totalLayers = 0.0
         for (layer, out) in zip(model.layers, model.layerOutputShapes) {
             defer { shape = out }
-            // A fresh copy of each Conv2D (from its config), so the model itself is left untouched.
-            guard layer is Conv2D, let conv = try? LayerRegistry.make(className: "Conv2D", config: layer.config) as? Conv2D
-            else { continue }
+            // A fresh copy of each layer (from its config), so the model itself is left untouched.
+            guard let copy = try? LayerRegistry.make(className: layer.className, config: layer.config) else { continue }
+            if let conv = copy as? Conv2D, let b = ProcessInfo.processInfo.environment["STRATA_PACKING_BUDGET"].flatMap(Int.init) {
+                conv.packingBudget = b  // to compare chunk sizes
+            }
             var allocator = WeightAllocator()
-            guard (try? conv.build(inputShape: shape, weights: &allocator)) == out else { return }
+            guard (try? copy.build(inputShape: shape, weights: &allocator)) == out else { return }
             let p = Parameters(handles: allocator.handles, count: allocator.total)
             p.initialize(seed: 1)
             let context = LayerContext(training: true, parameters: p)
             let x = random.uniform([batch] + shape)
             let dy = random.uniform([batch] + out)
-            let conv_time = seconds(3) {
-                _ = conv.forward(x, context: context)
-                _ = conv.backward(dy, context: context)
+            let time = seconds(3) {
+                _ = copy.forward(x, context: context)
+                _ = copy.backward(dy, context: context)
             }
+            totalLayers += time
+            guard let conv = copy as? Conv2D else {
+                print(String(format: "%-16@ forward + backward %.1f ms", layer.name as NSString, time * 1e3))
+                continue
+            }
+            let conv_time = time
             // The same GEMMs, chunk by chunk, on random operands.
             let positions = batch * out[0] * out[1]
             let patch = conv.kernelSize.0 * conv.kernelSize.1 * shape[2]
@@ -41,22 +48,35 @@ enum ConvBenchmark {
             let chunk = max(1, min(positions, conv.packingBudget / patch))
             let cols = random.uniform([chunk, patch]), k = random.uniform([patch, f]), z = Tensor(zeros: [positions, f])
             let dk = Tensor(zeros: [patch, f]), dcols = Tensor(zeros: [chunk, patch])
-            let gemm_time = seconds(3) {
-                var r0 = 0
-                while r0 < positions {
-                    let m = min(chunk, positions - r0)
-                    let zc = z.rows(r0..<(r0 + m))
-                    BLAS.gemm(cols, rowsA: m, colsA: patch, k, rowsB: patch, colsB: f, into: zc)
-                    BLAS.gemm(cols, rowsA: m, colsA: patch, transA: true, zc, rowsB: m, colsB: f, into: dk, beta: 1)
-                    BLAS.gemm(zc, rowsA: m, colsA: f, k, rowsB: patch, colsB: f, transB: true, into: dcols)
-                    r0 += m
+            func chunks(_ body: (Int, Tensor) -> Void) -> Double {
+                seconds(3) {
+                    var r0 = 0
+                    while r0 < positions {
+                        let m = min(chunk, positions - r0)
+                        body(m, z.rows(r0..<(r0 + m)))
+                        r0 += m
+                    }
                 }
             }
+            let forward = chunks { m, zc in BLAS.gemm(cols, rowsA: m, colsA: patch, k, rowsB: patch, colsB: f, into: zc) }
+            let kernelGrad = chunks { m, zc in
+                BLAS.gemm(cols, rowsA: m, colsA: patch, transA: true, zc, rowsB: m, colsB: f, into: dk, beta: 1)
+            }
+            let colsGrad = chunks { m, zc in
+                BLAS.gemm(zc, rowsA: m, colsA: f, k, rowsB: patch, colsB: f, transB: true, into: dcols)
+            }
+            let gemm_time = forward + kernelGrad + colsGrad
+            let one = 2 * Double(positions) * Double(patch) * Double(f) / 1e9
+            print(String(format: "    sgemm GFLOP/s by product: forward %.1f, kernel gradient %.1f, patch gradient %.1f",
+                         one / forward, one / kernelGrad, one / colsGrad))
             let flops = 3 * 2 * Double(positions) * Double(patch) * Double(f)
             totalConv += conv_time; totalGemm += gemm_time; totalFlops += flops
-            print(String(format: "%-16@ %9d %6d %7d %13.1f %27.1f %9.2f", layer.name as NSString, positions, patch, f,
-                         flops / conv_time / 1e9, flops / gemm_time / 1e9, gemm_time / conv_time))
+            print(String(format: "%-16@ forward + backward %.1f ms: %d positions, patch %d, %d filters: %.1f GFLOP/s; "
+                         + "sgemm on the same shapes %.1f GFLOP/s; fraction %.2f", layer.name as NSString, time * 1e3, positions,
+                         patch, f, flops / conv_time / 1e9, flops / gemm_time / 1e9, gemm_time / conv_time))
         }
+        print(String(format: "all layers, forward + backward of one batch of %d: %.1f ms (%.1f samples/s without the optimizer)",
+                     batch, totalLayers * 1e3, Double(batch) / totalLayers))
         print(String(format: "all conv layers: %.1f GFLOP/s vs sgemm on the same shapes %.1f GFLOP/s: fraction %.2f",
                      totalFlops / totalConv / 1e9, totalFlops / totalGemm / 1e9, totalGemm / totalConv))
         let n = 1024

@@ -1,5 +1,5 @@
 // The Keras guide's "VGG-like convnet", in Swift.
-// `vgg-like --bench` also measures training samples/second and how close the convolution GEMMs come to the
+// `vgg-like --bench` (or `--bench-only`) also measures training samples/second and how close the convolution GEMMs come to the
 // machine's sgemm rate on the same shapes (see ConvBenchmark.swift).
 import Foundation
 import Strata
@@ -31,6 +31,12 @@ model.add(Dense(10, activation: .softmax))
 
 let sgd = SGD(learningRate: 0.01, momentum: 0.9, nesterov: true, decay: 1e-6)
 model.compile(optimizer: sgd, loss: "categorical_crossentropy")
+
+if CommandLine.arguments.contains("--bench-only") {  // the measurements alone, without training
+    try model.build()
+    ConvBenchmark.run(model: model, batch: 32)
+    exit(0)
+}
 
 let epochs = 10
 let start = Date()

@@ -1,6 +1,7 @@
-/// Keras `AveragePooling1D(pool_size)`: the mean over each channel of `pool_size` windows of `(steps, channels)` samples;
-/// `strides` default to the pool size; padding `valid` (drops the remainder) or `same` (TensorFlow's split,
-/// padded positions ignored, also from the divisor, as TensorFlow's avg_pool). Shares `WindowPooling` with the 2-D layer (height 1). keras/src/layers/pooling/average_pooling1d.py.
+/// Keras `AveragePooling1D(pool_size)`: the mean over each channel of `pool_size` windows of `(steps, channels)`
+/// samples; `strides` default to the pool size; padding `valid` (drops the remainder) or `same` (TensorFlow's
+/// split; padded positions are left out of the sum and of the divisor, as TensorFlow's avg_pool).
+/// Shares `WindowPooling` with the 2-D layer (height 1). keras/src/layers/pooling/average_pooling1d.py.
 public final class AveragePooling1D: Layer {
     public let className = "AveragePooling1D"
     public var name: String

@@ -1,6 +1,7 @@
-/// Keras `AveragePooling2D(pool_size)`: the mean over each channel of `pool_size` windows of `(height, width, channels)`
-/// samples; `strides` default to the pool size; padding `valid` (drops the remainder) or `same` (TensorFlow's split,
-/// padded positions ignored, also from the divisor, as TensorFlow's avg_pool). keras/src/layers/pooling/average_pooling2d.py.
+/// Keras `AveragePooling2D(pool_size)`: the mean over each channel of `pool_size` windows of
+/// `(height, width, channels)` samples; `strides` default to the pool size; padding `valid` (drops the remainder)
+/// or `same` (TensorFlow's split; padded positions are left out of the sum and of the divisor, as TensorFlow's
+/// avg_pool). keras/src/layers/pooling/average_pooling2d.py.
 public final class AveragePooling2D: Layer {
     public let className = "AveragePooling2D"
     public var name: String

@@ -1,5 +1,5 @@
-/// Keras `GlobalAveragePooling1D()`: the mean of each channel over all steps of a channels-last sample, `(steps, channels)` -> `(channels,)`
-/// (`keepdims`: `(1, channels)`). Shares `GlobalPooling` with the other global pooling layers.
+/// Keras `GlobalAveragePooling1D()`: the mean of each channel over all steps, `(steps, channels)` ->
+/// `(channels,)` (`keepdims`: `(1, channels)`). Shares `GlobalPooling` with the other global pooling layers.
 public final class GlobalAveragePooling1D: Layer {
     public let className = "GlobalAveragePooling1D"
     public var name: String

@@ -1,5 +1,5 @@
-/// Keras `GlobalAveragePooling2D()`: the mean of each channel over all positions of a channels-last sample, `(height, width, channels)` -> `(channels,)`
-/// (`keepdims`: `(1, 1, channels)`). Shares `GlobalPooling` with the other global pooling layers.
+/// Keras `GlobalAveragePooling2D()`: the mean of each channel over all positions, `(height, width, channels)`
+/// -> `(channels,)` (`keepdims`: `(1, 1, channels)`). Shares `GlobalPooling` with the other global pooling layers.
 public final class GlobalAveragePooling2D: Layer {
     public let className = "GlobalAveragePooling2D"
     public var name: String

@@ -1,5 +1,6 @@
-/// Keras `GlobalMaxPooling1D()`: the maximum of each channel over all steps of a channels-last sample, `(steps, channels)` -> `(channels,)`
-/// (`keepdims`: `(1, channels)`; the gradient is split among tied maxima, as TensorFlow's reduce_max). Shares `GlobalPooling` with the other global pooling layers.
+/// Keras `GlobalMaxPooling1D()`: the maximum of each channel over all steps, `(steps, channels)` ->
+/// `(channels,)` (`keepdims`: `(1, channels)`); the gradient is split among tied maxima, as TensorFlow's
+/// reduce_max. Shares `GlobalPooling` with the other global pooling layers.
 public final class GlobalMaxPooling1D: Layer {
     public let className = "GlobalMaxPooling1D"
     public var name: String

@@ -1,5 +1,6 @@
-/// Keras `GlobalMaxPooling2D()`: the maximum of each channel over all positions of a channels-last sample, `(height, width, channels)` -> `(channels,)`
-/// (`keepdims`: `(1, 1, channels)`; the gradient is split among tied maxima, as TensorFlow's reduce_max). Shares `GlobalPooling` with the other global pooling layers.
+/// Keras `GlobalMaxPooling2D()`: the maximum of each channel over all positions, `(height, width, channels)`
+/// -> `(channels,)` (`keepdims`: `(1, 1, channels)`); the gradient is split among tied maxima, as TensorFlow's
+/// reduce_max. Shares `GlobalPooling` with the other global pooling layers.
 public final class GlobalMaxPooling2D: Layer {
     public let className = "GlobalMaxPooling2D"
     public var name: String

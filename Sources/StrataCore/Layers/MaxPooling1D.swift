@@ -1,6 +1,7 @@
-/// Keras `MaxPooling1D(pool_size)`: the maximum over each channel of `pool_size` windows of `(steps, channels)` samples;
-/// `strides` default to the pool size; padding `valid` (drops the remainder) or `same` (TensorFlow's split,
-/// padded positions ignored; the gradient goes to the first maximum, as TensorFlow's MaxPoolGrad). Shares `WindowPooling` with the 2-D layer (height 1). keras/src/layers/pooling/max_pooling1d.py.
+/// Keras `MaxPooling1D(pool_size)`: the maximum over each channel of `pool_size` windows of `(steps, channels)`
+/// samples; `strides` default to the pool size; padding `valid` (drops the remainder) or `same` (TensorFlow's
+/// split, padded positions ignored); the gradient goes to the first maximum, as TensorFlow's MaxPoolGrad.
+/// Shares `WindowPooling` with the 2-D layer (height 1). keras/src/layers/pooling/max_pooling1d.py.
 public final class MaxPooling1D: Layer {
     public let className = "MaxPooling1D"
     public var name: String

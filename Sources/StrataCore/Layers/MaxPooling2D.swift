@@ -1,6 +1,7 @@
-/// Keras `MaxPooling2D(pool_size)`: the maximum over each channel of `pool_size` windows of `(height, width, channels)`
-/// samples; `strides` default to the pool size; padding `valid` (drops the remainder) or `same` (TensorFlow's split,
-/// padded positions ignored; the gradient goes to the first maximum, as TensorFlow's MaxPoolGrad). keras/src/layers/pooling/max_pooling2d.py.
+/// Keras `MaxPooling2D(pool_size)`: the maximum over each channel of `pool_size` windows of
+/// `(height, width, channels)` samples; `strides` default to the pool size; padding `valid` (drops the remainder)
+/// or `same` (TensorFlow's split, padded positions ignored); the gradient goes to the first maximum, as
+/// TensorFlow's MaxPoolGrad. keras/src/layers/pooling/max_pooling2d.py.
 public final class MaxPooling2D: Layer {
     public let className = "MaxPooling2D"
     public var name: String

@@ -19,13 +19,14 @@ public enum Im2Col {
                 if iy < 0 || iy >= g.height.input { d.update(repeating: 0, count: segment); continue }
                 let rowBase = px + sample + iy &* g.width.input &* c
                 if g.width.dilation == 1 && ix0 >= 0 && ix0 + kw <= g.width.input {
-                    d.update(from: rowBase + ix0 &* c, count: segment)
+                    let s = rowBase + ix0 &* c
+                    for j in 0..<segment { d[j] = s[j] }  // a loop, not memmove: segments are short (kw * c)
                     continue
                 }
                 for kx in 0..<kw {
                     let ix = ix0 + kx * g.width.dilation
                     if ix < 0 || ix >= g.width.input { (d + kx &* c).update(repeating: 0, count: c) }
-                    else { (d + kx &* c).update(from: rowBase + ix &* c, count: c) }
+                    else { let s = rowBase + ix &* c, t = d + kx &* c; for j in 0..<c { t[j] = s[j] } }
                 }
             }
         }

@@ -6,6 +6,7 @@ public enum PoolingKernels {
     public static func maxForward(_ x: Tensor, _ g: WindowGeometry, into y: Tensor, argmax: inout [Int32]) {
         let c = g.channels, px = x.pointer, py = y.pointer
         let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
+        precondition(x.count < Int(Int32.max), "max pooling indexes batches below 2^31 scalars, got \(x.shape)")
         if argmax.count < y.count { argmax = [Int32](repeating: 0, count: y.count) }
         argmax.withUnsafeMutableBufferPointer { buf in
             let pa = buf.baseAddress!
@@ -17,11 +18,17 @@ public enum PoolingKernels {
                         let at = sample + (iy &* g.width.input &+ ix) &* c
                         let xi = px + at
                         if first {
-                            for j in 0..<c { yo[j] = xi[j]; ao[j] = Int32(truncatingIfNeeded: at &+ j) }
+                            let base = Int32(truncatingIfNeeded: at)
+                            for j in 0..<c { yo[j] = xi[j]; ao[j] = base &+ Int32(truncatingIfNeeded: j) }
                             first = false
                             continue
                         }
-                        for j in 0..<c where xi[j] > yo[j] { yo[j] = xi[j]; ao[j] = Int32(truncatingIfNeeded: at &+ j) }
+                        let base = Int32(truncatingIfNeeded: at)
+                        for j in 0..<c {  // branchless, so it vectorises
+                            let v = xi[j], better = v > yo[j]
+                            yo[j] = better ? v : yo[j]
+                            ao[j] = better ? base &+ Int32(truncatingIfNeeded: j) : ao[j]
+                        }
                     }
                 }
             }
