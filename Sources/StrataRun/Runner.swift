@@ -13,14 +13,38 @@ public final class Runner {
 
     var isRoot: Bool { communicator.rank == 0 }
 
-    /// The model of the config, compiled.
+    /// The model of the config, compiled: its layer list, or a Keras model_config `.json` / Keras `.h5` file
+    /// (an `.h5` brings its weights too, so a run can continue from a model trained elsewhere).
     public func makeModel() throws -> Sequential {
-        let model = Sequential(name: config.name, seed: config.seed)
-        for (i, l) in config.layers.enumerated() {
+        let model: Sequential
+        if let file = config.modelFile {
+            let path = file.hasPrefix("/") ? file
+                : URL(fileURLWithPath: config.file).deletingLastPathComponent().appendingPathComponent(file).path
+            let resolved = FileManager.default.fileExists(atPath: path) ? path : file
             do {
-                model.add(try LayerRegistry.make(className: l.className, config: l.config))
+                if resolved.hasSuffix(".h5") || resolved.hasSuffix(".hdf5") {
+                    model = try Sequential.load(resolved)
+                } else {
+                    guard let text = try? String(contentsOfFile: resolved, encoding: .utf8) else {
+                        throw StrataError.file(path: resolved, "cannot read the model file", hint: "give a Keras model_config .json or a Keras .h5")
+                    }
+                    let json = try JSONValue.parse(text)
+                    let modelConfig = try ModelConfig(json: json["model_config"] ?? json,
+                                                      kerasVersion: text.contains("\"module\"") || text.contains("batch_shape") ? "3" : "2")
+                    model = try modelConfig.makeModel(seed: config.seed)
+                }
             } catch let e as StrataError {
-                throw ConfigError(file: config.file, line: layerLine(i), e.errorDescription ?? "\(e)", hint: "")
+                throw ConfigError(file: config.file, line: config.root["model"]?.line ?? 0, e.errorDescription ?? "\(e)", hint: "")
+            }
+            if config.root["compile"] == nil && model.optimizer != nil { return model }
+        } else {
+            model = Sequential(name: config.name, seed: config.seed)
+            for (i, l) in config.layers.enumerated() {
+                do {
+                    model.add(try LayerRegistry.make(className: l.className, config: l.config))
+                } catch let e as StrataError {
+                    throw ConfigError(file: config.file, line: layerLine(i), e.errorDescription ?? "\(e)", hint: "")
+                }
             }
         }
         let opt = try Optimizers.make(config.optimizer.name, arguments: config.optimizer.arguments)
