@@ -29,6 +29,41 @@ final class DistributedTrainerTests: XCTestCase {
         }
     }
 
+    /// Contract 1 for the conv and recurrent families: a small conv net (Conv2D, pooling, Dropout, Conv1D-free) and
+    /// a stacked LSTM with dropout end with the 1-rank weights on 2 and 3 ranks.
+    func testConvAndLSTMModelsMatchOneRank() throws {
+        func conv(_ comm: Communicator?) throws -> [Float] {
+            let d = RandomData(seed: 5)
+            let x = d.uniform([13, 6, 6, 2]), y = toCategorical(d.integers(3, count: 13), numClasses: 3)
+            let m = Sequential([Conv2D(4, kernelSize: (3, 3), activation: .relu, inputShape: [6, 6, 2]),
+                                MaxPooling2D(poolSize: (2, 2)), Dropout(0.25), Flatten(),
+                                Dense(3, activation: .softmax)], seed: 4)
+            m.compile(optimizer: SGD(lr: 0.05, momentum: 0.9, nesterov: true), loss: "categorical_crossentropy")
+            try m.fit(x, y, batchSize: 4, epochs: 3, verbose: 0, communicator: comm)
+            return m.getWeights().flatMap(\.scalars)
+        }
+        func lstm(_ comm: Communicator?) throws -> [Float] {
+            let d = RandomData(seed: 6)
+            let x = d.uniform([11, 4, 3]), y = d.uniform([11, 2])
+            let m = Sequential([LSTM(5, dropout: 0.2, returnSequences: true, inputShape: [4, 3]), LSTM(4),
+                                Dense(2, activation: .softmax)], seed: 8)
+            m.compile(optimizer: "rmsprop", loss: "categorical_crossentropy")
+            try m.fit(x, y, batchSize: 4, epochs: 3, verbose: 0, communicator: comm)
+            return m.getWeights().flatMap(\.scalars)
+        }
+        for (name, run) in [("conv", conv), ("lstm", lstm)] as [(String, (Communicator?) throws -> [Float])] {
+            let one = try run(nil)
+            let scale = one.map { abs($0) }.max()!
+            for p in [2, 3] {
+                for (r, result) in ThreadCommunicator.run(size: p, { try run($0) }).enumerated() {
+                    let w = try result.get()
+                    let diff = zip(w, one).map { abs($0 - $1) }.max()!
+                    XCTAssertLessThan(diff / scale, 1e-5, "\(name): \(p) ranks, rank \(r) differs from 1 rank by \(diff)")
+                }
+            }
+        }
+    }
+
     /// More ranks than rows in a batch: a rank with no rows still joins every all-reduce.
     func testRankWithNoRows() throws {
         func run(_ comm: Communicator?) throws -> [Float] {
