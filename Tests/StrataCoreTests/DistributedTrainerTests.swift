@@ -64,6 +64,28 @@ final class DistributedTrainerTests: XCTestCase {
         }
     }
 
+    /// A callback that stops training from one rank's own information (here: only rank 1 asks, at batch 2) stops
+    /// every rank after the same batch, with the same weights: no rank is left waiting in a collective.
+    func testStopAskedByOneRankStopsAllAtTheSameBatch() throws {
+        final class StopOnRankOne: Callback {
+            func onBatchEnd(_ batch: Int, logs: [String: Double], model: Sequential) throws {
+                if model.communicator.rank == 1 && batch == 2 { model.stopTraining = true }
+            }
+        }
+        let results = ThreadCommunicator.run(size: 2) { comm -> ([Float], Int) in
+            let d = RandomData(seed: 3)
+            let m = Sequential([Dense(2, activation: .softmax, inputDim: 3)], seed: 1)
+            m.compile(optimizer: "sgd", loss: "categorical_crossentropy")
+            try m.fit(d.uniform([40, 3]), toCategorical(d.integers(2, count: 40), numClasses: 2), batchSize: 4,
+                      epochs: 2, verbose: 0, callbacks: [StopOnRankOne()], communicator: comm)
+            return (m.getWeights().flatMap(\.scalars), m.optimizerState!.iterations)
+        }
+        let r0 = try results[0].get(), r1 = try results[1].get()
+        XCTAssertEqual(r0.1, 3, "batches 0, 1 and 2 are applied, then both ranks stop")
+        XCTAssertEqual(r1.1, 3)
+        XCTAssertEqual(r0.0, r1.0)
+    }
+
     /// More ranks than rows in a batch: a rank with no rows still joins every all-reduce.
     func testRankWithNoRows() throws {
         func run(_ comm: Communicator?) throws -> [Float] {

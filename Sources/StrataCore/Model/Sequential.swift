@@ -108,7 +108,7 @@ public final class Sequential {
         if requestedSeed == nil && seed == 0 {
             seed = CounterRandom.freshSeed()
         }
-        let p = Parameters(handles: allocator.handles, count: allocator.total, extras: 1 + metricSpecs.count)
+        let p = Parameters(handles: allocator.handles, count: allocator.total, extras: 2 + metricSpecs.count)
         p.initialize(seed: seed)
         parameters = p
         optimizerState = optimizer.map { OptimizerState(optimizer: $0, parameterCount: p.count) }
@@ -161,7 +161,7 @@ public final class Sequential {
             throw StrataError.usage("the model is not compiled", hint: "call model.compile(optimizer:loss:metrics:) before fit or evaluate")
         }
         metrics = try metricSpecs.map { try $0.resolve(outputShape: outputShape ?? [], targetShape: targetShape, loss: loss) }
-        if let p = parameters, p.extras != 1 + metrics.count { p.setExtras(1 + metrics.count) }
+        if let p = parameters, p.extras != 2 + metrics.count { p.setExtras(2 + metrics.count) }
         let names = ["loss"] + metrics.map(\.name)
         if Set(names).count != names.count {
             throw StrataError.invalidArgument("metric names repeat: \(names)", hint: "give each metric a distinct name")

@@ -100,8 +100,14 @@ extension Sequential {
                 var logs: [String: Double] = state.batchInEpoch > 0 ? epochLogs(state.partialSums) : [:]
                 while state.batchInEpoch < batches.count {
                     let k = state.batchInEpoch
-                    for cb in callbacks { try cb.onBatchBegin(k, model: self) }
-                    try trainStep(batches.batch(k), data: train, comm: comm, sums: &state.partialSums)
+                    if !stopTraining { for cb in callbacks { try cb.onBatchBegin(k, model: self) } }
+                    // A stop asked for by any rank's callbacks rides in this step's all-reduce; then every rank
+                    // discards this step and stops after the same batch (no rank is left waiting).
+                    guard try trainStep(batches.batch(k), data: train, comm: comm, sums: &state.partialSums,
+                                        stopRequested: stopTraining) else {
+                        stopTraining = true
+                        break
+                    }
                     state.batchInEpoch += 1
                     logs = epochLogs(state.partialSums)
                     trainingState = state
@@ -110,8 +116,8 @@ extension Sequential {
                         try cb.onBatchEnd(k, logs: logs, model: self)
                     }
                     bar.update(state.batchInEpoch, logs: logs, finalize: false)
-                    if stopTraining { break }
                 }
+                stopTraining = try comm.any(stopTraining)
                 if let validation, !stopTraining || state.batchInEpoch == batches.count {
                     let v = try evaluateSums(validation, batchSize: batch, comm: comm)
                     for (key, value) in epochLogs(v) { logs["val_" + key] = value }
@@ -125,6 +131,7 @@ extension Sequential {
                 state.callbackStates = callbacks.map(\.checkpointState)
                 for cb in callbacks { try cb.onEpochEnd(epoch, logs: logs, model: self) }
                 state.callbackStates = callbacks.map(\.checkpointState)
+                stopTraining = try comm.any(stopTraining)
                 if stopTraining { break epochLoop }
             }
             for cb in callbacks { try cb.onTrainEnd(model: self, logs: lastLogs) }
@@ -218,7 +225,10 @@ extension Sequential {
 
     // MARK: internals
 
-    func trainStep(_ global: ArraySlice<Int>, data: Dataset, comm: Communicator, sums: inout [Double]) throws {
+    /// One optimizer step on global batch `global`; returns false, without updating, when any rank asked to stop
+    /// (`stopRequested` rides in the gradient all-reduce's last extra slot).
+    func trainStep(_ global: ArraySlice<Int>, data: Dataset, comm: Communicator, sums: inout [Double],
+                   stopRequested: Bool = false) throws -> Bool {
         let p = parameters!
         let opt = optimizer!, optState = optimizerState!
         let n = global.count
@@ -246,13 +256,16 @@ extension Sequential {
                 extras[flat: 1 + j] = Float(Kernels.sum(values))
             }
         }
+        p.extraSlots[flat: metrics.count + 1] = stopRequested ? 1 : 0
         try comm.allReduceSum(p.gradientBuffer)
         let extras = p.extraSlots
+        if extras[flat: metrics.count + 1] > 0 { return false }
         for j in 0...metrics.count { sums[j] += Double(extras[flat: j]) }
         sums[metrics.count + 1] += Double(n * perSample)
         opt.update(values: p.values, gradients: p.gradients, slots: optState.slots, scalars: &optState.scalars,
                    iteration: optState.iterations, lr: opt.effectiveLearningRate(iteration: optState.iterations))
         optState.iterations += 1
+        return true
     }
 
     /// Loss and metric sums over `data` (each sample once, sharded), summed over ranks: `[loss, metrics..., count]`.
