@@ -39,7 +39,7 @@ final class Convolution {
 
     /// Checks the hyperparameters against the sample shape `inputShape`, sets the geometry and adds `kernel` (and,
     /// with `useBias`, `bias`) to `weights`; returns the handles in Keras's order. Sizes are `(height, width)`; a 1-D
-    /// layer's height entries are ignored (its height is one position with no window).
+    /// layer passes 1 for the height entries (its height is one position with no window).
     func build(layer: String, inputShape: [Int], kernelSize: (Int, Int), strides: (Int, Int), dilationRate: (Int, Int),
                padding: Padding, useBias: Bool, kernelInitializer: Initializer, biasInitializer: Initializer,
                weights: inout WeightAllocator) throws -> [ParameterHandle] {
@@ -58,9 +58,7 @@ final class Convolution {
         guard oneD || padding != .causal else {
             throw StrataError.invalidModel(layer: layer, "padding \"causal\" is only for Conv1D", hint: "use \"valid\" or \"same\"")
         }
-        let strided = strides.1 > 1 || (!oneD && strides.0 > 1)
-        let dilated = dilationRate.1 > 1 || (!oneD && dilationRate.0 > 1)
-        if strided && dilated {
+        if (strides.0 > 1 || strides.1 > 1) && (dilationRate.0 > 1 || dilationRate.1 > 1) {
             let s = oneD ? "\(strides.1)" : "\(strides)", d = oneD ? "\(dilationRate.1)" : "\(dilationRate)"
             throw StrataError.invalidModel(layer: layer, "strides \(s) and dilation rate \(d) are both above 1",
                                            hint: "Keras allows either strides > 1 or dilation_rate > 1, not both")
