@@ -18,7 +18,6 @@ public final class Conv1D: Layer {
     public let inputSpec: InputSpec?
     public let inputError: StrataError?
     private let engine: Convolution
-    private var outputShape: [Int] = []
     public private(set) var weightHandles: [ParameterHandle] = []
 
     /// Upper bound on the scalars of one im2col chunk (memory versus GEMM size); tests lower it to force chunking.
@@ -41,7 +40,7 @@ public final class Conv1D: Layer {
         self.kernelInitializer = kernelInitializer
         self.biasInitializer = biasInitializer
         self.name = name
-        engine = Convolution(filters: filters, activation: activation)
+        engine = Convolution(spatialRank: 1, filters: filters, activation: activation)
         switch InputSpec.resolve(layer: name.isEmpty ? "Conv1D" : name, inputShape: inputShape, inputDim: nil,
                                  batchSize: batchSize, batchInputShape: batchInputShape) {
         case let .success(s): inputSpec = s; inputError = nil
@@ -51,43 +50,19 @@ public final class Conv1D: Layer {
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         if let inputError { throw inputError }
-        guard filters > 0 else {
-            throw StrataError.invalidModel(layer: name, "filters must be positive, got \(filters)", hint: "use e.g. Conv1D(64, kernelSize: 3)")
-        }
-        guard inputShape.count == 2 else {
-            throw StrataError.invalidModel(layer: name, "Conv1D needs samples of shape (steps, channels), got \(inputShape)",
-                                           hint: "give inputShape: [steps, channels], or use Conv2D for images")
-        }
-        if strides > 1 && dilationRate > 1 {
-            throw StrataError.invalidModel(layer: name, "strides \(strides) and dilation rate \(dilationRate) are both above 1",
-                                           hint: "Keras allows either strides > 1 or dilation_rate > 1, not both")
-        }
-        let w = try WindowAxis.make(layer: name, axis: "steps (input \(inputShape))", input: inputShape[0], window: kernelSize,
-                                    stride: strides, dilation: dilationRate, padding: padding)
-        engine.geometry = WindowGeometry(height: .unit(), width: w, channels: inputShape[1])
-        let k = weights.add("kernel", shape: [kernelSize, inputShape[1], filters], initializer: kernelInitializer)
-        engine.kernel = k
-        weightHandles = [k]
-        if useBias {
-            let b = weights.add("bias", shape: [filters], initializer: biasInitializer)
-            engine.bias = b
-            weightHandles.append(b)
-        }
-        outputShape = [w.output, filters]
-        return outputShape
+        weightHandles = try engine.build(layer: name, inputShape: inputShape, kernelSize: (1, kernelSize), strides: (1, strides),
+                                            dilationRate: (1, dilationRate), padding: padding, useBias: useBias,
+                                            kernelInitializer: kernelInitializer, biasInitializer: biasInitializer,
+                                            weights: &weights)
+        return engine.outputShape
     }
 
-    public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
-        engine.forward(x, outputShape: outputShape, context: context)
-    }
+    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x, context: context) }
 
-    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
-        engine.backward(dy, context: context)
-    }
+    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy, context: context) }
 
     public var config: [String: JSONValue] {
-        ["filters": JSONValue(filters), "kernel_size": JSONValue([kernelSize]), "strides": JSONValue([strides]),
-         "padding": .string(padding.rawValue), "data_format": "channels_last", "dilation_rate": JSONValue([dilationRate]),
-         "groups": 1, "activation": .string(activation.kerasName), "use_bias": .bool(useBias)]
+        Convolution.config(filters: filters, kernelSize: [kernelSize], strides: [strides], padding: padding,
+                           dilationRate: [dilationRate], activation: activation, useBias: useBias)
     }
 }

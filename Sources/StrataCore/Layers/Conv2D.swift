@@ -18,7 +18,6 @@ public final class Conv2D: Layer {
     public let inputSpec: InputSpec?
     public let inputError: StrataError?
     private let engine: Convolution
-    private var outputShape: [Int] = []
     public private(set) var weightHandles: [ParameterHandle] = []
 
     /// Upper bound on the scalars of one im2col chunk (memory versus GEMM size); tests lower it to force chunking.
@@ -41,7 +40,7 @@ public final class Conv2D: Layer {
         self.kernelInitializer = kernelInitializer
         self.biasInitializer = biasInitializer
         self.name = name
-        engine = Convolution(filters: filters, activation: activation)
+        engine = Convolution(spatialRank: 2, filters: filters, activation: activation)
         switch InputSpec.resolve(layer: name.isEmpty ? "Conv2D" : name, inputShape: inputShape, inputDim: nil,
                                  batchSize: batchSize, batchInputShape: batchInputShape) {
         case let .success(s): inputSpec = s; inputError = nil
@@ -51,49 +50,20 @@ public final class Conv2D: Layer {
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         if let inputError { throw inputError }
-        guard filters > 0 else {
-            throw StrataError.invalidModel(layer: name, "filters must be positive, got \(filters)", hint: "use e.g. Conv2D(32, kernelSize: (3, 3))")
-        }
-        guard inputShape.count == 3 else {
-            throw StrataError.invalidModel(layer: name, "Conv2D needs samples of shape (height, width, channels), got \(inputShape)",
-                                           hint: "give inputShape: [height, width, channels] (channels last), or use Conv1D for sequences")
-        }
-        guard padding != .causal else {
-            throw StrataError.invalidModel(layer: name, "padding \"causal\" is only for Conv1D", hint: "use \"valid\" or \"same\"")
-        }
-        if (strides.0 > 1 || strides.1 > 1) && (dilationRate.0 > 1 || dilationRate.1 > 1) {
-            throw StrataError.invalidModel(layer: name, "strides \(strides) and dilation rate \(dilationRate) are both above 1",
-                                           hint: "Keras allows either strides > 1 or dilation_rate > 1, not both")
-        }
-        let h = try WindowAxis.make(layer: name, axis: "height (input \(inputShape))", input: inputShape[0], window: kernelSize.0,
-                                    stride: strides.0, dilation: dilationRate.0, padding: padding)
-        let w = try WindowAxis.make(layer: name, axis: "width (input \(inputShape))", input: inputShape[1], window: kernelSize.1,
-                                    stride: strides.1, dilation: dilationRate.1, padding: padding)
-        engine.geometry = WindowGeometry(height: h, width: w, channels: inputShape[2])
-        let k = weights.add("kernel", shape: [kernelSize.0, kernelSize.1, inputShape[2], filters], initializer: kernelInitializer)
-        engine.kernel = k
-        weightHandles = [k]
-        if useBias {
-            let b = weights.add("bias", shape: [filters], initializer: biasInitializer)
-            engine.bias = b
-            weightHandles.append(b)
-        }
-        outputShape = [h.output, w.output, filters]
-        return outputShape
+        weightHandles = try engine.build(layer: name, inputShape: inputShape, kernelSize: kernelSize, strides: strides,
+                                            dilationRate: dilationRate, padding: padding, useBias: useBias,
+                                            kernelInitializer: kernelInitializer, biasInitializer: biasInitializer,
+                                            weights: &weights)
+        return engine.outputShape
     }
 
-    public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
-        engine.forward(x, outputShape: outputShape, context: context)
-    }
+    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x, context: context) }
 
-    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
-        engine.backward(dy, context: context)
-    }
+    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy, context: context) }
 
     public var config: [String: JSONValue] {
-        ["filters": JSONValue(filters), "kernel_size": JSONValue([kernelSize.0, kernelSize.1]),
-         "strides": JSONValue([strides.0, strides.1]), "padding": .string(padding.rawValue),
-         "data_format": "channels_last", "dilation_rate": JSONValue([dilationRate.0, dilationRate.1]), "groups": 1,
-         "activation": .string(activation.kerasName), "use_bias": .bool(useBias)]
+        Convolution.config(filters: filters, kernelSize: [kernelSize.0, kernelSize.1], strides: [strides.0, strides.1],
+                           padding: padding, dilationRate: [dilationRate.0, dilationRate.1], activation: activation,
+                           useBias: useBias)
     }
 }

@@ -6,12 +6,19 @@
 /// `dcols = dZ · Kᵀ` scattered back by col2im. Chunks hold at most `packingBudget` packed scalars (one GEMM per
 /// chunk, spanning many samples when they are small); when the whole batch fits in one chunk, backward reuses
 /// the forward's packing. Every buffer comes from a `Workspace`, so steady-state steps allocate nothing.
+///
+/// `build` holds the checks and weight layout the two layers share (Keras's rules, messages naming the layer's
+/// class): a 1-D layer passes sizes as `(1, k)` and gets kernel `(k, in, filters)`; a 2-D one `(kh, kw, in, filters)`.
 final class Convolution {
+    /// 1 for `Conv1D` (samples `(steps, channels)`), 2 for `Conv2D` (samples `(height, width, channels)`).
+    let spatialRank: Int
     let filters: Int
     let activation: ActivationFunction
     var geometry: WindowGeometry
     var kernel: ParameterHandle?
     var bias: ParameterHandle?
+    /// The per-sample output shape set by `build` (channels last).
+    private(set) var outputShape: [Int] = []
     /// Upper bound on the scalars of one im2col chunk: 1 Mi scalars (4 MiB), which measured faster than 4 Mi on the
     /// guide's VGG-like model (packed rows stay in cache between packing and GEMM) and bounds memory per layer.
     var packingBudget: Int
@@ -22,11 +29,67 @@ final class Convolution {
     private var lastY: Tensor?
     private var packedWholeBatch = false
 
-    init(filters: Int, activation: ActivationFunction, packingBudget: Int = 1 << 20) {
+    init(spatialRank: Int, filters: Int, activation: ActivationFunction, packingBudget: Int = 1 << 20) {
+        self.spatialRank = spatialRank
         self.filters = filters
         self.activation = activation
         self.packingBudget = packingBudget
         geometry = WindowGeometry(height: .unit(), width: .unit(), channels: 1)
+    }
+
+    /// Checks the hyperparameters against the sample shape `inputShape`, sets the geometry and adds `kernel` (and,
+    /// with `useBias`, `bias`) to `weights`; returns the handles in Keras's order. Sizes are `(height, width)`; a 1-D
+    /// layer passes 1 for the height entries (its height is one position with no window).
+    func build(layer: String, inputShape: [Int], kernelSize: (Int, Int), strides: (Int, Int), dilationRate: (Int, Int),
+               padding: Padding, useBias: Bool, kernelInitializer: Initializer, biasInitializer: Initializer,
+               weights: inout WeightAllocator) throws -> [ParameterHandle] {
+        let oneD = spatialRank == 1
+        guard filters > 0 else {
+            throw StrataError.invalidModel(layer: layer, "filters must be positive, got \(filters)",
+                                           hint: oneD ? "use e.g. Conv1D(64, kernelSize: 3)" : "use e.g. Conv2D(32, kernelSize: (3, 3))")
+        }
+        guard inputShape.count == spatialRank + 1 else {
+            throw oneD
+                ? StrataError.invalidModel(layer: layer, "Conv1D needs samples of shape (steps, channels), got \(inputShape)",
+                                           hint: "give inputShape: [steps, channels], or use Conv2D for images")
+                : StrataError.invalidModel(layer: layer, "Conv2D needs samples of shape (height, width, channels), got \(inputShape)",
+                                           hint: "give inputShape: [height, width, channels] (channels last), or use Conv1D for sequences")
+        }
+        guard oneD || padding != .causal else {
+            throw StrataError.invalidModel(layer: layer, "padding \"causal\" is only for Conv1D", hint: "use \"valid\" or \"same\"")
+        }
+        if (strides.0 > 1 || strides.1 > 1) && (dilationRate.0 > 1 || dilationRate.1 > 1) {
+            let s = oneD ? "\(strides.1)" : "\(strides)", d = oneD ? "\(dilationRate.1)" : "\(dilationRate)"
+            throw StrataError.invalidModel(layer: layer, "strides \(s) and dilation rate \(d) are both above 1",
+                                           hint: "Keras allows either strides > 1 or dilation_rate > 1, not both")
+        }
+        let h = oneD ? WindowAxis.unit()
+            : try WindowAxis.make(layer: layer, axis: "height (input \(inputShape))", input: inputShape[0], window: kernelSize.0,
+                                  stride: strides.0, dilation: dilationRate.0, padding: padding)
+        let w = try WindowAxis.make(layer: layer, axis: "\(oneD ? "steps" : "width") (input \(inputShape))",
+                                    input: inputShape[spatialRank - 1], window: kernelSize.1, stride: strides.1,
+                                    dilation: dilationRate.1, padding: padding)
+        let channels = inputShape[spatialRank]
+        geometry = WindowGeometry(height: h, width: w, channels: channels)
+        let window = oneD ? [kernelSize.1] : [kernelSize.0, kernelSize.1]
+        let k = weights.add("kernel", shape: window + [channels, filters], initializer: kernelInitializer)
+        kernel = k
+        var handles = [k]
+        if useBias {
+            let b = weights.add("bias", shape: [filters], initializer: biasInitializer)
+            bias = b
+            handles.append(b)
+        }
+        outputShape = (oneD ? [w.output] : [h.output, w.output]) + [filters]
+        return handles
+    }
+
+    /// Keras's `get_config()` of a convolution layer; sizes as Keras lists (one entry per spatial axis).
+    static func config(filters: Int, kernelSize: [Int], strides: [Int], padding: Padding, dilationRate: [Int],
+                       activation: ActivationFunction, useBias: Bool) -> [String: JSONValue] {
+        ["filters": JSONValue(filters), "kernel_size": JSONValue(kernelSize), "strides": JSONValue(strides),
+         "padding": .string(padding.rawValue), "data_format": "channels_last", "dilation_rate": JSONValue(dilationRate),
+         "groups": 1, "activation": .string(activation.kerasName), "use_bias": .bool(useBias)]
     }
 
     /// Output positions per chunk for a batch of `positions` output positions.
@@ -34,8 +97,8 @@ final class Convolution {
         max(1, min(positions, packingBudget / max(1, geometry.patchSize)))
     }
 
-    /// Forward pass on a batch `x`; `outputShape` is the per-sample output shape (channels last).
-    func forward(_ x: Tensor, outputShape: [Int], context: LayerContext) -> Tensor {
+    /// Forward pass on a batch `x`.
+    func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         let batch = x.shape.first ?? 0
         let positions = batch * geometry.outputPositions
         let patch = geometry.patchSize

@@ -7,7 +7,6 @@ public final class GlobalMaxPooling1D: Layer {
     public let keepdims: Bool
     public let inputSpec: InputSpec?
     private let engine: GlobalPooling
-    private var outputShape: [Int] = []
 
     public init(keepdims: Bool = false, inputShape: [Int]? = nil, name: String = "") {
         self.keepdims = keepdims
@@ -19,13 +18,12 @@ public final class GlobalMaxPooling1D: Layer {
     public var weightHandles: [ParameterHandle] { [] }
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
-        outputShape = try engine.build(layer: name, className: className, inputShape: inputShape)
-        return outputShape
+        try engine.build(layer: name, className: className, inputShape: inputShape)
     }
 
-    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x, outputShape: outputShape) }
+    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x) }
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy) }
 
-    public var config: [String: JSONValue] { ["data_format": "channels_last", "keepdims": .bool(keepdims)] }
+    public var config: [String: JSONValue] { engine.config }
 }

@@ -7,6 +7,8 @@ final class GlobalPooling {
     let kind: Kind
     let spatialRank: Int
     let keepdims: Bool
+    /// The per-sample output shape set by `build`.
+    private(set) var outputShape: [Int] = []
     private var workspace = Workspace()
     private var lastX: Tensor?
     private var lastY: Tensor?
@@ -27,10 +29,11 @@ final class GlobalPooling {
         }
         channels = inputShape[spatialRank]
         positions = inputShape.dropLast().reduce(1, *)
-        return keepdims ? [Int](repeating: 1, count: spatialRank) + [channels] : [channels]
+        outputShape = keepdims ? [Int](repeating: 1, count: spatialRank) + [channels] : [channels]
+        return outputShape
     }
 
-    func forward(_ x: Tensor, outputShape: [Int]) -> Tensor {
+    func forward(_ x: Tensor) -> Tensor {
         let batch = x.shape.first ?? 0
         let y = workspace.buffer(0, [batch] + outputShape)
         switch kind {
@@ -55,4 +58,7 @@ final class GlobalPooling {
         }
         return dx
     }
+
+    /// Keras's `get_config()` of a global pooling layer.
+    var config: [String: JSONValue] { ["data_format": "channels_last", "keepdims": .bool(keepdims)] }
 }

@@ -9,8 +9,7 @@ public final class MaxPooling1D: Layer {
     public let strides: Int
     public let padding: Padding
     public let inputSpec: InputSpec?
-    private let engine = WindowPooling(kind: .max)
-    private var outputShape: [Int] = []
+    private let engine = WindowPooling(kind: .max, spatialRank: 1)
 
     public init(poolSize: Int = 2, strides: Int? = nil, padding: Padding = .valid, inputShape: [Int]? = nil, name: String = "") {
         self.poolSize = poolSize
@@ -23,23 +22,13 @@ public final class MaxPooling1D: Layer {
     public var weightHandles: [ParameterHandle] { [] }
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
-        guard inputShape.count == 2 else {
-            throw StrataError.invalidModel(layer: name, "MaxPooling1D needs samples of shape (steps, channels), got \(inputShape)",
-                                           hint: "use it after Conv1D, or use MaxPooling2D for images")
-        }
-        let (_, ow) = try engine.build(layer: name, height: 1, width: inputShape[0], channels: inputShape[1],
-                                       pool: (1, poolSize), strides: (1, strides), padding: padding,
-                                       axes: ("height", "steps (input \(inputShape))"))
-        outputShape = [ow, inputShape[1]]
-        return outputShape
+        try engine.build(layer: name, className: className, inputShape: inputShape, pool: (1, poolSize), strides: (1, strides),
+                         padding: padding)
     }
 
-    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x, outputShape: outputShape) }
+    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x) }
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy) }
 
-    public var config: [String: JSONValue] {
-        ["pool_size": JSONValue([poolSize]), "strides": JSONValue([strides]), "padding": .string(padding.rawValue),
-         "data_format": "channels_last"]
-    }
+    public var config: [String: JSONValue] { WindowPooling.config(poolSize: [poolSize], strides: [strides], padding: padding) }
 }

@@ -9,8 +9,7 @@ public final class MaxPooling2D: Layer {
     public let strides: (Int, Int)
     public let padding: Padding
     public let inputSpec: InputSpec?
-    private let engine = WindowPooling(kind: .max)
-    private var outputShape: [Int] = []
+    private let engine = WindowPooling(kind: .max, spatialRank: 2)
 
     public init(poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid,
                 inputShape: [Int]? = nil, name: String = "") {
@@ -24,23 +23,15 @@ public final class MaxPooling2D: Layer {
     public var weightHandles: [ParameterHandle] { [] }
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
-        guard inputShape.count == 3 else {
-            throw StrataError.invalidModel(layer: name, "MaxPooling2D needs samples of shape (height, width, channels), got \(inputShape)",
-                                           hint: "use it after Conv2D, or use MaxPooling1D for sequences")
-        }
-        let (oh, ow) = try engine.build(layer: name, height: inputShape[0], width: inputShape[1], channels: inputShape[2],
-                                        pool: poolSize, strides: strides, padding: padding,
-                                        axes: ("height (input \(inputShape))", "width (input \(inputShape))"))
-        outputShape = [oh, ow, inputShape[2]]
-        return outputShape
+        try engine.build(layer: name, className: className, inputShape: inputShape, pool: poolSize, strides: strides,
+                         padding: padding)
     }
 
-    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x, outputShape: outputShape) }
+    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x) }
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy) }
 
     public var config: [String: JSONValue] {
-        ["pool_size": JSONValue([poolSize.0, poolSize.1]), "strides": JSONValue([strides.0, strides.1]),
-         "padding": .string(padding.rawValue), "data_format": "channels_last"]
+        WindowPooling.config(poolSize: [poolSize.0, poolSize.1], strides: [strides.0, strides.1], padding: padding)
     }
 }

@@ -1,31 +1,61 @@
 /// The computation shared by MaxPooling1D/2D and AveragePooling1D/2D: a window slid over channels-last samples
 /// (1-D inputs are 2-D with height 1), each channel pooled separately. `strides` default to the pool size and
 /// windows never read padding (keras/src/layers/pooling/base_pooling.py; TF `max_pool` / `avg_pool`).
+///
+/// `build` holds the shape checks the four layers share; their messages name the layer's class, and a 1-D layer
+/// passes sizes as `(1, k)`.
 final class WindowPooling {
     enum Kind { case max, average }
     let kind: Kind
+    /// 1 for the `...Pooling1D` layers (samples `(steps, channels)`), 2 for `...Pooling2D` (`(height, width, channels)`).
+    let spatialRank: Int
     var geometry = WindowGeometry(height: .unit(), width: .unit(), channels: 1)
+    /// The per-sample output shape set by `build` (channels last).
+    private(set) var outputShape: [Int] = []
     private var workspace = Workspace()
     private var argmax: [Int32] = []
     private var inputShape: [Int] = []
 
-    init(kind: Kind) { self.kind = kind }
+    init(kind: Kind, spatialRank: Int) {
+        self.kind = kind
+        self.spatialRank = spatialRank
+    }
 
-    /// Sets the geometry for samples `(height, width, channels)`; returns the output `(oh, ow)`.
-    func build(layer: String, height: Int, width: Int, channels: Int, pool: (Int, Int), strides: (Int, Int),
-               padding: Padding, axes: (String, String)) throws -> (Int, Int) {
+    /// Checks `inputShape` (one sample) and sets the geometry for `pool` and `strides`, given as `(height, width)`;
+    /// returns the per-sample output shape.
+    func build(layer: String, className: String, inputShape: [Int], pool: (Int, Int), strides: (Int, Int),
+               padding: Padding) throws -> [Int] {
+        let oneD = spatialRank == 1
+        guard inputShape.count == spatialRank + 1 else {
+            let other = className.dropLast(2) + (oneD ? "2D" : "1D")
+            throw oneD
+                ? StrataError.invalidModel(layer: layer, "\(className) needs samples of shape (steps, channels), got \(inputShape)",
+                                           hint: "use it after Conv1D, or use \(other) for images")
+                : StrataError.invalidModel(layer: layer, "\(className) needs samples of shape (height, width, channels), got \(inputShape)",
+                                           hint: "use it after Conv2D, or use \(other) for sequences")
+        }
         guard padding != .causal else {
             throw StrataError.invalidModel(layer: layer, "pooling has no \"causal\" padding", hint: "use \"valid\" or \"same\"")
         }
-        let h = try WindowAxis.make(layer: layer, axis: axes.0, input: height, window: pool.0, stride: strides.0, dilation: 1,
-                                    padding: padding)
-        let w = try WindowAxis.make(layer: layer, axis: axes.1, input: width, window: pool.1, stride: strides.1, dilation: 1,
-                                    padding: padding)
+        let axes = oneD ? ("height", "steps (input \(inputShape))")
+            : ("height (input \(inputShape))", "width (input \(inputShape))")
+        let h = try WindowAxis.make(layer: layer, axis: axes.0, input: oneD ? 1 : inputShape[0], window: pool.0,
+                                    stride: strides.0, dilation: 1, padding: padding)
+        let w = try WindowAxis.make(layer: layer, axis: axes.1, input: inputShape[spatialRank - 1], window: pool.1,
+                                    stride: strides.1, dilation: 1, padding: padding)
+        let channels = inputShape[spatialRank]
         geometry = WindowGeometry(height: h, width: w, channels: channels)
-        return (h.output, w.output)
+        outputShape = (oneD ? [w.output] : [h.output, w.output]) + [channels]
+        return outputShape
     }
 
-    func forward(_ x: Tensor, outputShape: [Int]) -> Tensor {
+    /// Keras's `get_config()` of a window pooling layer; sizes as Keras lists (one entry per spatial axis).
+    static func config(poolSize: [Int], strides: [Int], padding: Padding) -> [String: JSONValue] {
+        ["pool_size": JSONValue(poolSize), "strides": JSONValue(strides), "padding": .string(padding.rawValue),
+         "data_format": "channels_last"]
+    }
+
+    func forward(_ x: Tensor) -> Tensor {
         inputShape = x.shape
         let y = workspace.buffer(0, [x.shape.first ?? 0] + outputShape)
         switch kind {

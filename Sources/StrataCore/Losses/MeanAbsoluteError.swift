@@ -6,19 +6,8 @@ public final class MeanAbsoluteError: Loss {
 
     public func compute(yTrue: Tensor, yPred: Tensor, logits: (Tensor, ActivationFunction)?, scale: Float,
                         values: Tensor, gradient: Tensor) -> Bool {
-        let cols = yPred.shape.last ?? 1
-        let rows = cols == 0 ? 0 : yPred.count / cols
-        let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pp = yPred.pointer
-        let inv = 1 / Float(cols)
-        for r in 0..<rows {
-            var s: Float = 0
-            for j in 0..<cols {
-                let i = r &* cols &+ j
-                let d = pp[i] - py[i]
-                s += abs(d)
-                pg[i] = d > 0 ? scale * inv : (d < 0 ? -scale * inv : 0)
-            }
-            pv[r] = s * inv
+        LastAxisMean.compute(yTrue: yTrue, yPred: yPred, scale: scale, values: values, gradient: gradient) { d, step in
+            (abs(d), d > 0 ? step : (d < 0 ? -step : 0))
         }
         return false
     }

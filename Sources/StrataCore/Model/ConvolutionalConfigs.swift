@@ -36,6 +36,19 @@ extension LayerConfig {
         "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
         "activity_regularizer", "kernel_constraint", "bias_constraint"]
 
+    /// Keys of `MaxPooling*` / `AveragePooling*`; channels_last only.
+    func checkWindowPooling() throws {
+        try checkKeys(["pool_size", "strides", "padding", "data_format"])
+        try requireChannelsLast()
+    }
+
+    /// `keepdims` of a `Global*Pooling*` layer (keys checked, channels_last only).
+    func globalPoolingKeepdims() throws -> Bool {
+        try checkKeys(["data_format", "keepdims"])
+        try requireChannelsLast()
+        return try bool("keepdims") ?? false
+    }
+
     func checkConvolution() throws {
         try checkKeys(LayerConfig.convolutionKeys)
         try requireChannelsLast()
@@ -79,8 +92,7 @@ extension Conv1D: ConfigurableLayer {
 extension MaxPooling2D: ConfigurableLayer {
     public static let kerasClassName = "MaxPooling2D"
     public convenience init(config c: LayerConfig) throws {
-        try c.checkKeys(["pool_size", "strides", "padding", "data_format"])
-        try c.requireChannelsLast()
+        try c.checkWindowPooling()
         self.init(poolSize: try c.pair("pool_size") ?? (2, 2), strides: try c.pair("strides"), padding: try c.padding(),
                   inputShape: try c.inputArguments().inputShape)
     }
@@ -89,8 +101,7 @@ extension MaxPooling2D: ConfigurableLayer {
 extension AveragePooling2D: ConfigurableLayer {
     public static let kerasClassName = "AveragePooling2D"
     public convenience init(config c: LayerConfig) throws {
-        try c.checkKeys(["pool_size", "strides", "padding", "data_format"])
-        try c.requireChannelsLast()
+        try c.checkWindowPooling()
         self.init(poolSize: try c.pair("pool_size") ?? (2, 2), strides: try c.pair("strides"), padding: try c.padding(),
                   inputShape: try c.inputArguments().inputShape)
     }
@@ -99,8 +110,7 @@ extension AveragePooling2D: ConfigurableLayer {
 extension MaxPooling1D: ConfigurableLayer {
     public static let kerasClassName = "MaxPooling1D"
     public convenience init(config c: LayerConfig) throws {
-        try c.checkKeys(["pool_size", "strides", "padding", "data_format"])
-        try c.requireChannelsLast()
+        try c.checkWindowPooling()
         self.init(poolSize: try c.single("pool_size") ?? 2, strides: try c.single("strides"), padding: try c.padding(),
                   inputShape: try c.inputArguments().inputShape)
     }
@@ -109,8 +119,7 @@ extension MaxPooling1D: ConfigurableLayer {
 extension AveragePooling1D: ConfigurableLayer {
     public static let kerasClassName = "AveragePooling1D"
     public convenience init(config c: LayerConfig) throws {
-        try c.checkKeys(["pool_size", "strides", "padding", "data_format"])
-        try c.requireChannelsLast()
+        try c.checkWindowPooling()
         self.init(poolSize: try c.single("pool_size") ?? 2, strides: try c.single("strides"), padding: try c.padding(),
                   inputShape: try c.inputArguments().inputShape)
     }
@@ -119,36 +128,28 @@ extension AveragePooling1D: ConfigurableLayer {
 extension GlobalAveragePooling1D: ConfigurableLayer {
     public static let kerasClassName = "GlobalAveragePooling1D"
     public convenience init(config c: LayerConfig) throws {
-        try c.checkKeys(["data_format", "keepdims"])
-        try c.requireChannelsLast()
-        self.init(keepdims: try c.bool("keepdims") ?? false, inputShape: try c.inputArguments().inputShape)
+        self.init(keepdims: try c.globalPoolingKeepdims(), inputShape: try c.inputArguments().inputShape)
     }
 }
 
 extension GlobalMaxPooling1D: ConfigurableLayer {
     public static let kerasClassName = "GlobalMaxPooling1D"
     public convenience init(config c: LayerConfig) throws {
-        try c.checkKeys(["data_format", "keepdims"])
-        try c.requireChannelsLast()
-        self.init(keepdims: try c.bool("keepdims") ?? false, inputShape: try c.inputArguments().inputShape)
+        self.init(keepdims: try c.globalPoolingKeepdims(), inputShape: try c.inputArguments().inputShape)
     }
 }
 
 extension GlobalAveragePooling2D: ConfigurableLayer {
     public static let kerasClassName = "GlobalAveragePooling2D"
     public convenience init(config c: LayerConfig) throws {
-        try c.checkKeys(["data_format", "keepdims"])
-        try c.requireChannelsLast()
-        self.init(keepdims: try c.bool("keepdims") ?? false, inputShape: try c.inputArguments().inputShape)
+        self.init(keepdims: try c.globalPoolingKeepdims(), inputShape: try c.inputArguments().inputShape)
     }
 }
 
 extension GlobalMaxPooling2D: ConfigurableLayer {
     public static let kerasClassName = "GlobalMaxPooling2D"
     public convenience init(config c: LayerConfig) throws {
-        try c.checkKeys(["data_format", "keepdims"])
-        try c.requireChannelsLast()
-        self.init(keepdims: try c.bool("keepdims") ?? false, inputShape: try c.inputArguments().inputShape)
+        self.init(keepdims: try c.globalPoolingKeepdims(), inputShape: try c.inputArguments().inputShape)
     }
 }
 
