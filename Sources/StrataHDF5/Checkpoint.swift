@@ -17,7 +17,9 @@ public enum Checkpoint {
 
     /// Writes `model` (and its optimizer and training state when it has them) to `path` atomically: a temp file
     /// in the same directory, flushed and fsynced, then renamed over `path`. A reader never sees a partial file.
-    public static func write(_ model: Sequential, to path: String) throws {
+    /// `states`: the global RNN states (`Sequential.gatherStates`, which every rank must call); nil takes the
+    /// model's own when it runs on one process.
+    public static func write(_ model: Sequential, to path: String, states: [String: [Tensor]]? = nil) throws {
         guard let p = model.parameters else {
             throw StrataError.usage("the model is not built, so it has no weights to save",
                                     hint: "build it (model.build(), or fit once) or give the first layer an input shape")
@@ -27,7 +29,7 @@ public enum Checkpoint {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let tmp = path + ".tmp.\(ProcessInfo.processInfo.processIdentifier)"
         do {
-            try writeContents(model, p, to: tmp)
+            try writeContents(model, p, states: states, to: tmp)
             let fh = try FileHandle(forUpdating: URL(fileURLWithPath: tmp))
             try fh.synchronize()
             try fh.close()
@@ -40,7 +42,8 @@ public enum Checkpoint {
         }
     }
 
-    private static func writeContents(_ model: Sequential, _ p: Parameters, to path: String) throws {
+    private static func writeContents(_ model: Sequential, _ p: Parameters, states given: [String: [Tensor]]?,
+                                      to path: String) throws {
         let f = try HDF5.File.create(path)
         try f.setString("keras_version", kerasVersion)
         try f.setString("backend", "tensorflow")
@@ -59,6 +62,16 @@ public enum Checkpoint {
         try w.makeGroup("top_level_model_weights").setStrings("weight_names", [])
         if let opt = model.optimizer, let st = model.optimizerState {
             try writeState(model, opt, st, p, into: try f.makeGroup(stateGroup))
+        }
+        let states = given ?? model.singleProcessStates
+        if states == nil {
+            FileHandle.standardError.write(Data("strata: \(path): the stateful layers' states are one rank's slice, not saved; save with ModelCheckpoint (every rank gathers the global states)\n".utf8))
+        }
+        if let states, !states.isEmpty {
+            let g = f.contains(stateGroup) ? try f.group(stateGroup) : try f.makeGroup(stateGroup)
+            for (name, tensors) in states {
+                for (i, t) in tensors.enumerated() { try g.write("rnn_states/\(name)/\(i)", t) }
+            }
         }
         try f.flush()
     }
@@ -123,9 +136,10 @@ public enum Checkpoint {
                 FileHandle.standardError.write(Data("strata: \(path): loaded uncompiled (\((error as? LocalizedError)?.errorDescription ?? "\(error)"))\n".utf8))
             }
         }
-        if model.optimizer != nil, f.contains(stateGroup) {
+        if model.optimizer != nil, try hasTrainingState(f) {
             _ = try restoreOptimizer(model, try f.group(stateGroup))
         }
+        try model.scatterStates(try readStates(f), rank: 0, size: 1, source: path)
         return model
     }
 
@@ -166,6 +180,25 @@ public enum Checkpoint {
         }
     }
 
+    /// True if the file holds our optimizer and training state (a file saved uncompiled may hold RNN states only).
+    static func hasTrainingState(_ f: HDF5.File) throws -> Bool {
+        guard f.contains(stateGroup) else { return false }
+        return try f.group(stateGroup).hasAttribute("format_version")
+    }
+
+    /// The global RNN states in the file (`strata_training_state/rnn_states/<layer>/<i>`), by layer name.
+    static func readStates(_ f: HDF5.File) throws -> [String: [Tensor]] {
+        guard f.contains(stateGroup + "/rnn_states") else { return [:] }
+        let g = try f.group(stateGroup + "/rnn_states")
+        var out: [String: [Tensor]] = [:]
+        for name in try g.childNames() {
+            let lg = try g.group(name)
+            let indices = try lg.childNames().compactMap(Int.init).sorted()
+            out[name] = try indices.map { try lg.dataset(String($0)).readAll() }
+        }
+        return out
+    }
+
     /// Restores the optimizer's state (iterations, slots, scalars, learning rate) from our group.
     static func restoreOptimizer(_ model: Sequential, _ g: HDF5.Group) throws -> [Int64] {
         let path = g.file
@@ -203,7 +236,7 @@ public enum Checkpoint {
     /// compiled like the saved one): the `TrainingState` to pass to `fit(..., resume:)`.
     public static func restore(_ model: Sequential, from path: String) throws -> TrainingState {
         let f = try HDF5.File.open(path)
-        guard f.contains(stateGroup) else {
+        guard try hasTrainingState(f) else {
             throw StrataError.file(path: path, "no training state: this .h5 holds a model but not a Strata checkpoint",
                                    hint: "resume from a file written by ModelCheckpoint")
         }
@@ -237,6 +270,7 @@ public enum Checkpoint {
         state.history.epoch = try g.dataset("history_epochs").readInt64s().map { Int($0) }
         let hg = try g.group("history")
         for k in try hg.childNames() { state.history.history[k] = try hg.dataset(k).readDoubles() }
+        state.rnnStates = try readStates(f)
         return state
     }
 }

@@ -120,11 +120,13 @@ public final class ModelCheckpoint: Callback {
         lastSave = Date()
         let comm = model.communicator
         let path = format(epoch: epoch, batch: batch, logs: lastLogs)
+        // Every rank takes part in gathering the global RNN states before rank 0 writes them.
+        let states = try model.gatherStates(comm)
         var failure: Error?
         if comm.rank == 0 {
             do {
                 if verbose > 0 { print("\nEpoch \(epoch + 1): saving model to \(path)") }
-                try Checkpoint.write(model, to: path)
+                try Checkpoint.write(model, to: path, states: states)
                 try linkLatest(path)
                 if !written.contains(path) { written.append(path) }
                 if let keep, keep > 0 {

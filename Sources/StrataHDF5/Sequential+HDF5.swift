@@ -34,6 +34,8 @@ extension Sequential {
         }
         let state = try Checkpoint.restore(self, from: resumeFrom)
         let ranks = communicator?.size ?? 1
+        // Each rank takes its rows of the global RNN states (the checkpoint may come from another rank count).
+        try scatterStates(state.rnnStates, rank: communicator?.rank ?? 0, size: ranks, source: resumeFrom)
         if (state.worldSize != ranks || state.threads != BLAS.threads) && (communicator?.rank ?? 0) == 0 {
             print("strata: \(resumeFrom) was written by a run on \(state.worldSize) rank(s) x \(state.threads) BLAS thread(s); "
                   + "resuming on \(ranks) x \(BLAS.threads): results agree to float summation tolerance, not bit for bit")

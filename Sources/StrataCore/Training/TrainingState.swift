@@ -17,6 +17,9 @@ public final class TrainingState {
     /// The rank count and OpenBLAS thread count of the run that wrote this state.
     public var worldSize = 1
     public var threads = 1
+    /// Global `(B, units)` states of stateful layers by layer name (every rank's rows in rank order), as read from
+    /// a checkpoint; `Sequential.scatterStates` gives each rank its slice.
+    public var rnnStates: [String: [Tensor]] = [:]
 
     public init(seed: UInt64) { self.seed = seed }
 }
