@@ -99,6 +99,10 @@ public enum Checkpoint {
         let keys = states.map { $0.keys.sorted() }
         try g.setString("callback_keys", JSONValue.array(keys.map { .array($0.map { .string($0) }) }).jsonText)
         try g.write("callback_values", doubles: zip(states, keys).flatMap { s, k in k.map { s[$0]! } })
+        for (i, tensors) in (t?.callbackTensors ?? []).enumerated() {
+            for (k, v) in tensors { try g.write("callback_tensors/\(i)/\(k)", v) }
+        }
+        try g.setString("stopped", t?.stopped == true ? "1" : "0")
         let h = t?.history
         try g.write("history_epochs", int64s: (h?.epoch ?? []).map { Int64($0) })
         let hg = try g.makeGroup("history")
@@ -267,6 +271,12 @@ public enum Checkpoint {
             for name in k.arrayValue ?? [] { d[name.stringValue ?? ""] = values.popFirst() ?? 0 }
             return d
         }
+        state.callbackTensors = try keys.indices.map { i in
+            guard g.contains("callback_tensors/\(i)") else { return [:] }
+            let cg = try g.group("callback_tensors/\(i)")
+            return try Dictionary(uniqueKeysWithValues: cg.childNames().map { ($0, try cg.dataset($0).readAll()) })
+        }
+        state.stopped = try g.string("stopped") == "1"
         state.history.epoch = try g.dataset("history_epochs").readInt64s().map { Int($0) }
         let hg = try g.group("history")
         for k in try hg.childNames() { state.history.history[k] = try hg.dataset(k).readDoubles() }

@@ -25,6 +25,63 @@ final class ModelCheckpointTests: XCTestCase {
         XCTAssertEqual(back.parameters!.values.scalars, m.parameters!.values.scalars)
     }
 
+    /// `keep: 2` counts the files an earlier run of the pattern left: a resumed run still leaves two (and never
+    /// touches files the pattern cannot have written).
+    func testKeepCountsFilesOfEarlierRuns() throws {
+        let dir = try TestFiles.directory()
+        let x = TestFiles.tensor(20, 3)
+        let y = toCategorical((0..<20).map { $0 % 2 }, numClasses: 2)
+        for other in ["notes.h5", "ckpt-final.h5", "ckpt-1x.h5"] { try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/" + other)) }
+        func run(epochs: Int, resume: Bool) throws {
+            let m = Sequential([Dense(2, activation: .softmax, inputShape: [3])], seed: 2)
+            m.compile(optimizer: "adam", loss: "categorical_crossentropy")
+            let c = ModelCheckpoint(dir + "/ckpt-{epoch:02d}.h5", keep: 2)
+            if resume {
+                try m.fit(TensorDataset(x: x, y: y), batchSize: 5, epochs: epochs, verbose: 0, callbacks: [c], resumeFrom: c.latestPath)
+            } else {
+                try m.fit(x, y, batchSize: 5, epochs: epochs, verbose: 0, callbacks: [c])
+            }
+        }
+        try run(epochs: 2, resume: false)
+        try run(epochs: 4, resume: true)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(),
+                       ["ckpt-03.h5", "ckpt-04.h5", "ckpt-1x.h5", "ckpt-final.h5", "ckpt-latest.h5", "notes.h5"])
+        // A run that rewrites an existing file keeps it as the newest.
+        try run(epochs: 4, resume: false)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("ckpt-0") }.sorted(),
+                       ["ckpt-03.h5", "ckpt-04.h5"])
+    }
+
+    /// A run EarlyStopping ended (restoring its best weights) resumed from its last checkpoint trains no further
+    /// and ends with the same weights; resumed from before the stop, it stops at the same epoch with the same
+    /// best weights (which the checkpoint holds).
+    func testEarlyStoppedRunStaysStopped() throws {
+        let dir = try TestFiles.directory()
+        let x = TestFiles.tensor(30, 4)
+        let y = toCategorical((0..<30).map { x[$0, 0] > 0 ? 1 : 0 }, numClasses: 2)
+        func model() -> Sequential {
+            let m = Sequential([Dense(5, activation: .tanh, inputShape: [4]), Dense(2, activation: .softmax)], seed: 3)
+            m.compile(optimizer: SGD(learningRate: 0.1), loss: "categorical_crossentropy")
+            return m
+        }
+        // The checkpoint callback comes first, so the files hold the weights before EarlyStopping restores.
+        func callbacks() -> [Callback] {
+            [ModelCheckpoint(dir + "/ck-{epoch:02d}.h5"), EarlyStopping(monitor: "val_loss", minDelta: 10, patience: 1, restoreBestWeights: true)]
+        }
+        let data = TensorDataset(x: x, y: y)
+        let full = model()
+        let h = try full.fit(data, batchSize: 10, epochs: 10, verbose: 0, callbacks: callbacks(), validationData: data)
+        XCTAssertEqual(h.epoch, [0, 1])
+        for point in ["ck-02.h5", "ck-01.h5"] {
+            let resumed = model()
+            let h2 = try resumed.fit(data, batchSize: 10, epochs: 10, verbose: 0, callbacks: callbacks(), validationData: data,
+                                     resumeFrom: dir + "/" + point)
+            XCTAssertEqual(h2.epoch, [0, 1], point)
+            XCTAssertEqual(resumed.optimizerState?.iterations, 6, point)
+            XCTAssertEqual(resumed.parameters!.values.scalars, full.parameters!.values.scalars, point)
+        }
+    }
+
     /// A training process SIGKILLed at random moments (often inside a checkpoint write), resumed each time,
     /// ends bit-identical to an uninterrupted run. (Single process; the 2-rank variant comes with StrataMPI.)
     func testKillAndResumeIsBitIdentical() throws {

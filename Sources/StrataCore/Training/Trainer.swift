@@ -70,6 +70,7 @@ extension Sequential {
             state = resume
             state.resumed = true
             for (cb, s) in zip(callbacks, state.callbackStates) { cb.checkpointState = s }
+            for (cb, t) in zip(callbacks, state.callbackTensors) { cb.checkpointTensors = t }
         } else {
             state = TrainingState(seed: self.seed)
             state.epoch = initialEpoch
@@ -86,8 +87,12 @@ extension Sequential {
         do {
             for cb in callbacks { try cb.onTrainBegin(model: self) }
             state.callbackStates = callbacks.map(\.checkpointState)  // a mid-epoch checkpoint holds them from the start
+            state.callbackTensors = callbacks.map(\.checkpointTensors)
             var lastLogs: [String: Double] = [:]
-            epochLoop: while state.epoch < epochs {
+            if state.stopped && isPrintingRank && verbose > 0 {
+                print("Training had stopped at epoch \(state.epoch) (a callback ended it); resuming trains no further.")
+            }
+            epochLoop: while !state.stopped && state.epoch < epochs {
                 let epoch = state.epoch
                 if state.batchInEpoch == 0 { for cb in callbacks { try cb.onEpochBegin(epoch, model: self) } }
                 if isPrintingRank && verbose > 0 && epochs > 1 && (state.batchInEpoch == 0 || state.resumed) {
@@ -125,7 +130,11 @@ extension Sequential {
                 state.callbackStates = callbacks.map(\.checkpointState)
                 for cb in callbacks { try cb.onEpochEnd(epoch, logs: logs, model: self) }
                 state.callbackStates = callbacks.map(\.checkpointState)
-                if stopTraining { break epochLoop }
+                state.callbackTensors = callbacks.map(\.checkpointTensors)
+                if stopTraining {
+                    state.stopped = true
+                    break epochLoop
+                }
             }
             for cb in callbacks { try cb.onTrainEnd(model: self, logs: lastLogs) }
         } catch {

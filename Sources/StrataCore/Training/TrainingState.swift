@@ -12,6 +12,10 @@ public final class TrainingState {
     public var history = History()
     /// Callback state by callback index.
     public var callbackStates: [[String: Double]] = []
+    /// Callback tensors by callback index (EarlyStopping's best weights).
+    public var callbackTensors: [[String: Tensor]] = []
+    /// True once a callback stopped training (EarlyStopping, TerminateOnNaN): resuming trains no further.
+    public var stopped = false
     /// True while a run continues from a checkpoint (callbacks keep their restored counters).
     public var resumed = false
     /// The rank count and OpenBLAS thread count of the run that wrote this state.
