@@ -123,4 +123,52 @@ final class ModelCheckpointTests: XCTestCase {
                        "stale temp files of killed writers are removed")
         print("kill/resume: 1 SIGKILL inside a checkpoint write + \(kills) at random moments (\(duringWrite) of them left a partial temp file, i.e. hit a checkpoint write); final weights bit-identical: \(resumed == reference)")
     }
+
+    /// Two ranks through mpirun, a stateful LSTM (global RNN states in every checkpoint): rank 0 SIGKILLed inside
+    /// the checkpoint write after a random step, then resumed on 2 ranks ends bit-identical to an uninterrupted
+    /// 2-rank run (trained in the same mpirun job), and resumed on 1 process within float tolerance.
+    func testKillAndResumeOnTwoRanksThroughMPIRun() throws {
+        let exe = TestFiles.checkExecutable
+        guard FileManager.default.isExecutableFile(atPath: exe) else { throw XCTSkip("\(exe) not built") }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        guard path.split(separator: ":").contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/mpirun") }) else {
+            throw XCTSkip("no mpirun on PATH")
+        }
+        var env = ProcessInfo.processInfo.environment.filter { key, _ in !["OMPI_", "PMIX_", "OPAL_", "ORTE_"].contains { key.hasPrefix($0) } }
+        for (k, v) in ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1",
+                       "OMPI_MCA_odls_base_sigkill_timeout": "0", "OPENBLAS_NUM_THREADS": "1", "SWIFT_BACKTRACE": "enable=no"] { env[k] = v }
+        let dir = try TestFiles.directory()
+        let data = dir + "/seq.h5"
+        XCTAssertEqual(try TestFiles.run(exe, ["make-data", data, "--rows", "256", "--timesteps", "4", "--chunk", "64"]).0, 0)
+        let common = ["--epochs", "3", "--batch", "16", "--model", "lstm", "--mode", "stream:4096", "--mpi"]
+        let step = Int.random(in: 2...44)   // 48 steps in all; the kill hits the write of checkpoint step + 1
+        let run = dir + "/killed", one = dir + "/killed-1rank", reference = dir + "/reference"
+        var t0 = Date()
+        let (sk, ok) = try TestFiles.run("/usr/bin/env", ["mpirun", "-np", "2", exe, "train", data, run, "--kill-in-write-after", "\(step)"] + common,
+                                         environment: env, timeout: 60)
+        let killSeconds = Date().timeIntervalSince(t0)
+        XCTAssertNotEqual(sk, 0, ok)
+        XCTAssertTrue(ok.contains("signal 9"), ok)
+        XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: run).contains { $0.contains(".tmp.") }, "killed inside a write")
+        try FileManager.default.copyItem(atPath: run, toPath: one)
+        t0 = Date()
+        let (s2, o2) = try TestFiles.run("/usr/bin/env", ["mpirun", "-np", "2", exe, "train", data, run, "--resume", "--also-reference", reference] + common,
+                                         environment: env, timeout: 60)
+        let resumeSeconds = Date().timeIntervalSince(t0)
+        XCTAssertEqual(s2, 0, o2)
+        XCTAssertTrue(o2.contains("resuming from"), o2)
+        let (s1, o1) = try TestFiles.run(exe, ["train", data, one, "--resume"] + common, environment: env)
+        XCTAssertEqual(s1, 0, o1)
+        func weights(_ d: String) throws -> [Float] {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: d + "/final.bin"))
+            return bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        }
+        let ref = try weights(reference), two = try weights(run), single = try weights(one)
+        XCTAssertEqual(two, ref, "resumed on 2 ranks differs from the uninterrupted 2-rank run")
+        let d1 = zip(single, ref).map { abs($0 - $1) }.max() ?? .infinity
+        XCTAssertEqual(single.count, ref.count)
+        XCTAssertLessThan(d1, 1e-5)
+        print(String(format: "mpirun kill/resume: rank 0 SIGKILLed inside the write after step %d (job %.2f s); resumed on 2 ranks + uninterrupted reference (job %.2f s): bit-identical %@; resumed on 1 process: max |w - w_ref| = %.3g",
+                     step, killSeconds, resumeSeconds, "\(two == ref)", d1))
+    }
 }
