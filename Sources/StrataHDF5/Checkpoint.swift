@@ -103,6 +103,7 @@ public enum Checkpoint {
             for (k, v) in tensors { try g.write("callback_tensors/\(i)/\(k)", v) }
         }
         try g.setString("stopped", t?.stopped == true ? "1" : "0")
+        try g.setString("run_fingerprint", t?.runFingerprint ?? "")
         let h = t?.history
         try g.write("history_epochs", int64s: (h?.epoch ?? []).map { Int64($0) })
         let hg = try g.makeGroup("history")
@@ -203,21 +204,40 @@ public enum Checkpoint {
         return out
     }
 
+    /// The checkpoint's model (layers, configs, input shape) must be `model`'s: one error showing both.
+    static func checkSameModel(_ model: Sequential, _ g: HDF5.Group) throws {
+        guard try g.string("model_fingerprint") == model.configFingerprint else {
+            throw StrataError.file(path: g.file, "the checkpoint was written by a different model:\n  file:  \(try g.string("model_fingerprint") ?? "?")\n  model: \(model.configFingerprint)",
+                                   hint: "resume with the same layers and input shape, or start a new run")
+        }
+    }
+
     /// Restores the optimizer's state (iterations, slots, scalars, learning rate) from our group.
     static func restoreOptimizer(_ model: Sequential, _ g: HDF5.Group) throws -> [Int64] {
         let path = g.file
         guard let v = try g.string("format_version"), let version = Int(v), version <= formatVersion else {
             throw StrataError.file(path: path, "training state of an unknown format version", hint: "use a newer Strata")
         }
-        guard try g.string("model_fingerprint") == model.configFingerprint else {
-            throw StrataError.file(path: path, "the checkpoint was written by a different model:\n  file:  \(try g.string("model_fingerprint") ?? "?")\n  model: \(model.configFingerprint)",
-                                   hint: "resume with the same layers and input shape, or start a new run")
-        }
+        try checkSameModel(model, g)
         let opt = model.optimizer!, st = model.optimizerState!
         let saved = try g.string("optimizer") ?? "?"
         guard saved == opt.name else {
             throw StrataError.file(path: path, "the checkpoint holds \(saved) optimizer state, the model is compiled with \(opt.name)",
                                    hint: "compile with \(saved) to resume")
+        }
+        // The optimizer's settings must match too (learning_rate aside: schedules and callbacks change it, and the
+        // saved one is restored).
+        var mine = opt.config
+        mine["decay"] = JSONValue(opt.decay)
+        if let text = try g.string("optimizer_config"), var theirs = try JSONValue.parse(text).objectValue {
+            mine["learning_rate"] = nil
+            theirs["learning_rate"] = nil
+            let differing = Set(mine.keys).union(theirs.keys).filter { mine[$0] != theirs[$0] }.sorted()
+            guard differing.isEmpty else {
+                let show = { (c: [String: JSONValue]) in differing.map { "\($0)=\(c[$0]?.jsonText ?? "absent")" }.joined(separator: ", ") }
+                throw StrataError.file(path: path, "the checkpoint's \(saved) optimizer has \(show(theirs)), the model's has \(show(mine))",
+                                       hint: "compile with the same optimizer settings to resume")
+            }
         }
         let counters = try g.dataset("counters").readInt64s()
         guard counters.count >= 6, Int(counters[5]) == model.parameters!.count else {
@@ -255,6 +275,7 @@ public enum Checkpoint {
             throw StrataError.file(path: path, "the training state has no seed", hint: "the file is damaged")
         }
         if !model.isBuilt { try model.build() }
+        try checkSameModel(model, g)
         model.reseed(seed)
         try loadWeights(into: model, from: f)
         let counters = try restoreOptimizer(model, g)
@@ -277,6 +298,7 @@ public enum Checkpoint {
             return try Dictionary(uniqueKeysWithValues: cg.childNames().map { ($0, try cg.dataset($0).readAll()) })
         }
         state.stopped = try g.string("stopped") == "1"
+        state.runFingerprint = try g.string("run_fingerprint") ?? ""
         state.history.epoch = try g.dataset("history_epochs").readInt64s().map { Int($0) }
         let hg = try g.group("history")
         for k in try hg.childNames() { state.history.history[k] = try hg.dataset(k).readDoubles() }

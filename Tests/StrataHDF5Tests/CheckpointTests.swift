@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import StrataHDF5
 import Strata
+import TestSupport
 
 final class CheckpointTests: XCTestCase {
     func trainedModel(optimizer: Optimizer = Adam(learningRate: 0.02)) throws -> (Sequential, Tensor, Tensor) {
@@ -78,6 +79,52 @@ final class CheckpointTests: XCTestCase {
         sgd.compile(optimizer: SGD(), loss: "categorical_crossentropy")
         XCTAssertThrowsError(try sgd.fit(TensorDataset(x: x, y: y), epochs: 1, verbose: 0, resumeFrom: path)) {
             XCTAssertTrue((($0 as? LocalizedError)?.errorDescription ?? "").contains("Adam optimizer state"))
+        }
+    }
+
+    /// A checkpoint resumed with other data (same shapes, other values), another batch size, other optimizer
+    /// settings or another model is one clear error, on every rank and across rank counts (written by 1 process,
+    /// resumed by 2 ranks; written by 2 ranks, resumed by 1).
+    func testResumeWithOtherDataOrSettingsFails() throws {
+        let x = TestFiles.tensor(40, 4), otherX = TestFiles.tensor(40, 4, stream: 9)
+        let y = toCategorical((0..<40).map { x[$0, 0] > 0 ? 1 : 0 }, numClasses: 2)
+        func model(_ opt: Optimizer = Adam(learningRate: 0.01), hidden: Int = 5) -> Sequential {
+            let m = Sequential([Dense(hidden, activation: .tanh, inputShape: [4]), Dense(2, activation: .softmax)], seed: 5)
+            m.compile(optimizer: opt, loss: "categorical_crossentropy", metrics: ["accuracy"])
+            return m
+        }
+        let dir1 = try TestFiles.directory(), dir2 = try TestFiles.directory()
+        try model().fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 1, verbose: 0,
+                        callbacks: [ModelCheckpoint(dir1 + "/ck-{epoch}-{batch}.h5", saveFreq: .steps(1))])
+        for r in ThreadCommunicator.run(size: 2, { comm in
+            try model().fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 1, verbose: 0,
+                            callbacks: [ModelCheckpoint(dir2 + "/ck-{epoch}-{batch}.h5", saveFreq: .steps(1))], communicator: comm)
+        }) { _ = try r.get() }
+        func expectError(_ text: String, _ what: String, _ needles: [String], file: StaticString = #filePath, line: UInt = #line) {
+            for n in needles { XCTAssertTrue(text.contains(n), "\(what): \(text)", file: file, line: line) }
+        }
+        func message(_ body: () throws -> Void) -> String {
+            do { try body(); return "no error" } catch { return (error as? LocalizedError)?.errorDescription ?? "\(error)" }
+        }
+        let other = ["other data or settings"]
+        for dir in [dir1, dir2] {
+            let ck = dir + "/ck-1-2.h5"
+            // One process.
+            expectError(message { try model().fit(TensorDataset(x: otherX, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) },
+                        "other data", other)
+            expectError(message { try model().fit(TensorDataset(x: x, y: y), batchSize: 10, epochs: 2, verbose: 0, resumeFrom: ck) },
+                        "other batch size", other + ["batch=10", "batch=8"])
+            expectError(message { try model(Adam(learningRate: 0.01, beta1: 0.8)).fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) },
+                        "other optimizer settings", ["beta_1", "ck-1-2.h5"])
+            expectError(message { try model(hidden: 6).fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) },
+                        "other model", ["different model", "ck-1-2.h5"])
+            // Two ranks: the same error on each.
+            let twoRanks = ThreadCommunicator.run(size: 2) { comm in
+                message { try model().fit(TensorDataset(x: otherX, y: y), batchSize: 8, epochs: 2, verbose: 0, communicator: comm, resumeFrom: ck) }
+            }
+            for r in twoRanks { expectError(try r.get(), "other data on 2 ranks", other) }
+            // The same data and settings resume on either rank count without complaint.
+            XCTAssertEqual(message { try model().fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) }, "no error")
         }
     }
 

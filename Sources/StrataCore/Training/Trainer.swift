@@ -65,6 +65,12 @@ extension Sequential {
         }
         try synchronizeStart(comm, seed: seed, datasets: [train] + (validation.map { [$0] } ?? []), batch: batch)
 
+        let run = try runFingerprint(train: train, validation: validation, batch: batch, shuffle: shuffle)
+        if let resume, !resume.runFingerprint.isEmpty, resume.runFingerprint != run {
+            // Every rank read the same checkpoint and holds the same data (checked above): all throw this.
+            throw StrataError.usage("the checkpoint was written by a run with other data or settings:\n  checkpoint: \(resume.runFingerprint)\n  this run:   \(run)",
+                                    hint: "resume with the same training and validation data, batchSize, shuffle, loss and metrics, or start a new run")
+        }
         let state: TrainingState
         if let resume {
             state = resume
@@ -77,6 +83,7 @@ extension Sequential {
         }
         state.worldSize = comm.size
         state.threads = BLAS.threads
+        state.runFingerprint = run
         trainingState = state
         defer { state.resumed = false }
         let history = state.history
@@ -413,6 +420,26 @@ extension Sequential {
             st.iterations = Int(scalars.removeLast())
             st.scalars = scalars
         }
+    }
+
+    /// What a run trains on, whatever the rank count: data sizes and shapes, a hash of a few samples (first,
+    /// middle, last) of each set, batch size, shuffle, loss and metrics. A checkpoint records it so that resuming
+    /// with other data or settings is one clear error instead of a silently different run.
+    func runFingerprint(train: Dataset, validation: Dataset?, batch: Int, shuffle: Bool) throws -> String {
+        func describe(_ d: Dataset) throws -> String {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325   // FNV-1a over the sampled rows' bits
+            for row in Set([0, d.count / 2, d.count - 1]).sorted() where row >= 0 {
+                let x = Tensor(zeros: [1] + d.xShape)
+                let y = d.yShape.map { Tensor(zeros: [1] + $0) }
+                try d.read([row][...], x: x, y: y)
+                for v in x.scalars + (y?.scalars ?? []) {
+                    hash = (hash ^ UInt64(v.bitPattern)) &* 0x100_0000_01b3
+                }
+            }
+            return "\(d.count)x\(d.xShape)->\(d.yShape ?? []) #\(String(hash, radix: 16))"
+        }
+        let compile = compileSpec.map { "loss=\($0.loss) metrics=\($0.metrics)" } ?? "loss=\(loss?.name ?? "none")"
+        return "train=\(try describe(train)) validation=\(try validation.map(describe) ?? "none") batch=\(batch) shuffle=\(shuffle) \(compile)"
     }
 
     /// A deterministic description of the architecture (for cross-rank agreement checks).

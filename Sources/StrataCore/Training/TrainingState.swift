@@ -14,6 +14,9 @@ public final class TrainingState {
     public var callbackStates: [[String: Double]] = []
     /// Callback tensors by callback index (EarlyStopping's best weights).
     public var callbackTensors: [[String: Tensor]] = []
+    /// What the run trains on, independent of the rank count (`Sequential.runFingerprint`): a resumed run must
+    /// match it. Empty in checkpoints written before it existed (then not checked).
+    public var runFingerprint = ""
     /// True once a callback stopped training (EarlyStopping, TerminateOnNaN): resuming trains no further.
     public var stopped = false
     /// True while a run continues from a checkpoint (callbacks keep their restored counters).
