@@ -5,10 +5,13 @@ import StrataCore
 /// `backend`, `model_config`, `training_config`; `model_weights` with `layer_names`/`weight_names`) and a
 /// complete Strata checkpoint: the group `strata_training_state` holds what Keras does not store (optimizer
 /// name, config, iterations, slots and scalars, the current learning rate, epoch and batch cursor, partial-epoch
-/// sums, seed, world size and thread count, callback state, History, a format version). Keras ignores that group.
+/// sums, seed, world size and thread count, callback state and tensors, whether a callback stopped the run, the
+/// run's data/settings fingerprint, History, the GLOBAL states of stateful RNN layers under
+/// `rnn_states/<layer>/<i>`, a format version). Keras ignores that group.
 public enum Checkpoint {
-    /// Version of our training-state group's layout.
-    public static let formatVersion = 1
+    /// Version of our training-state group's layout. 2 added RNN states, callback tensors, `stopped` and
+    /// `run_fingerprint` (a version-1 reader would silently drop them, so it refuses these files).
+    public static let formatVersion = 2
     public static let stateGroup = "strata_training_state"
     /// The Keras version whose legacy layout we write (the portable dialect loads in Keras 3 and tf-keras).
     public static let kerasVersion = "3.15.1"

@@ -8,9 +8,9 @@ import StrataCore
 /// keys such as `{loss:.4f}`. Frequency: every epoch, every N optimizer steps, or every N seconds. `keep: N`
 /// deletes all but the N newest files of the pattern, counting those earlier runs left in the directory (so a
 /// resumed run still keeps N, not N more); `<stem>-latest.h5` beside them (for `ckpt-{epoch:02d}.h5`:
-/// `ckpt-latest.h5`) is always the newest complete checkpoint. Written by rank 0 only, atomically (temp file in
-/// the same directory, flushed, renamed); the other ranks wait at a barrier, and a failed write is one error on
-/// every rank. An epoch's checkpoint is written once every callback has seen the epoch's end (at the next
+/// `ckpt-latest.h5`) is always the newest complete checkpoint. Every rank first gathers the global states of
+/// stateful RNN layers (rank order = batch row order); then rank 0 alone writes, atomically (temp file in the same
+/// directory, flushed, renamed); the other ranks wait at a barrier, and a failed write is one error on every rank. An epoch's checkpoint is written once every callback has seen the epoch's end (at the next
 /// epoch's start or when training ends), so it holds their final state.
 public final class ModelCheckpoint: Callback {
     public enum Frequency: Equatable, Sendable {
