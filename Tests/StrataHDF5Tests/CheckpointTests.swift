@@ -88,9 +88,9 @@ final class CheckpointTests: XCTestCase {
     func testResumeWithOtherDataOrSettingsFails() throws {
         let x = TestFiles.tensor(40, 4), otherX = TestFiles.tensor(40, 4, stream: 9)
         let y = toCategorical((0..<40).map { x[$0, 0] > 0 ? 1 : 0 }, numClasses: 2)
-        func model(_ opt: Optimizer = Adam(learningRate: 0.01), hidden: Int = 5) -> Sequential {
+        func model(_ opt: Optimizer = Adam(learningRate: 0.01), hidden: Int = 5, loss: String = "categorical_crossentropy") -> Sequential {
             let m = Sequential([Dense(hidden, activation: .tanh, inputShape: [4]), Dense(2, activation: .softmax)], seed: 5)
-            m.compile(optimizer: opt, loss: "categorical_crossentropy", metrics: ["accuracy"])
+            m.compile(optimizer: opt, loss: loss, metrics: ["accuracy"])
             return m
         }
         let dir1 = try TestFiles.directory(), dir2 = try TestFiles.directory()
@@ -114,6 +114,10 @@ final class CheckpointTests: XCTestCase {
                         "other data", other)
             expectError(message { try model().fit(TensorDataset(x: x, y: y), batchSize: 10, epochs: 2, verbose: 0, resumeFrom: ck) },
                         "other batch size", other + ["batch=10", "batch=8"])
+            expectError(message { try model(loss: "mse").fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) },
+                        "other loss", other)
+            expectError(message { try model().fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, shuffle: false, resumeFrom: ck) },
+                        "no shuffle", other + ["shuffle=false"])
             expectError(message { try model(Adam(learningRate: 0.01, beta1: 0.8)).fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) },
                         "other optimizer settings", ["beta_1", "ck-1-2.h5"])
             expectError(message { try model(hidden: 6).fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) },

@@ -436,10 +436,10 @@ extension Sequential {
                     hash = (hash ^ UInt64(v.bitPattern)) &* 0x100_0000_01b3
                 }
             }
-            return "\(d.count)x\(d.xShape)->\(d.yShape ?? []) #\(String(hash, radix: 16))"
+            return "\(d.count)x\(d.xShape)->\(d.yShape ?? []) rows-hash=\(String(hash, radix: 16))"
         }
-        let compile = compileSpec.map { "loss=\($0.loss) metrics=\($0.metrics)" } ?? "loss=\(loss?.name ?? "none")"
-        return "train=\(try describe(train)) validation=\(try validation.map(describe) ?? "none") batch=\(batch) shuffle=\(shuffle) \(compile)"
+        return "train=\(try describe(train)) validation=\(try validation.map(describe) ?? "none") batch=\(batch) shuffle=\(shuffle)"
+            + " loss=\(loss?.name ?? "none") metrics=\(metrics.map(\.name))"
     }
 
     /// A deterministic description of the architecture (for cross-rank agreement checks).
