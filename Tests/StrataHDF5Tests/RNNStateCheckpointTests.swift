@@ -126,4 +126,28 @@ final class RNNStateCheckpointTests: XCTestCase {
             }
         }
     }
+
+    /// A model loaded with its (whole-batch) states trains on 2 ranks as on 1: each rank narrows the states to its
+    /// rows. States of another row count (a 2-rank slice used on 1 process) are a clear error, not a crash.
+    func testLoadedStatesContinueOnAnyRankCount() throws {
+        let m = model()
+        try fit(m, nil)
+        let path = try TestFiles.directory() + "/stateful.h5"
+        try m.save(path)
+        let one = try Sequential.load(path)
+        try one.fit(data(), batchSize: Self.batch, epochs: 1, verbose: 0, shuffle: false, seed: 5)
+        let two = ThreadCommunicator.run(size: 2) { comm -> [Float] in
+            let loaded = try Sequential.load(path)
+            try loaded.fit(self.data(), batchSize: Self.batch, epochs: 1, verbose: 0, shuffle: false, seed: 5, communicator: comm)
+            return loaded.parameters!.values.scalars
+        }
+        for r in two { XCTAssertLessThan(maxDifference(try r.get(), one.parameters!.values.scalars), 1e-5) }
+        let half = try Sequential.load(path)
+        let lstm = half.layers[0] as! LSTM
+        try lstm.setStates(lstm.states.map { $0.rows(0..<4).copy() })
+        XCTAssertThrowsError(try half.fit(data(), batchSize: Self.batch, epochs: 1, verbose: 0, shuffle: false)) {
+            let text = ($0 as? LocalizedError)?.errorDescription ?? "\($0)"
+            XCTAssertTrue(text.contains("'lstm' carries states for 4 streams"), text)
+        }
+    }
 }

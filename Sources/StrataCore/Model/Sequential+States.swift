@@ -45,4 +45,21 @@ extension Sequential {
             try layer.setStates(states.map { $0.rows((rank * per)..<((rank + 1) * per)).copy() })
         }
     }
+
+    /// Before a batch runs on rank `rank` of `size`: states that cover the whole fixed batch (loaded with the
+    /// model, or set on one process) are narrowed to this rank's rows; states of any other row count (another
+    /// rank count's slice) are an error rather than a mismatch inside the layer.
+    func shardStates(rank: Int, size: Int) throws {
+        guard let fixed = fixedBatchSize, size > 0, fixed % size == 0 else { return }
+        let per = fixed / size
+        for case let layer as RecurrentLayer in layers where layer.stateful && !layer.states.isEmpty {
+            let rows = layer.states[0].shape.first ?? 0
+            if rows == per { continue }
+            guard rows == fixed else {
+                throw StrataError.invalidArgument("layer '\(layer.name)' carries states for \(rows) streams; on \(size) rank(s) each rank runs \(per) of the batch's \(fixed)",
+                                                  hint: "reset them (model.resetStates()) or set the whole batch's (\(fixed), units) states")
+            }
+            try layer.setStates(layer.states.map { $0.rows((rank * per)..<((rank + 1) * per)).copy() })
+        }
+    }
 }

@@ -61,7 +61,10 @@ extension Sequential {
             }
             try prepare(for: train, role: "training data", requireTargets: true)
             if let validation { try prepare(for: validation, role: "validation data", requireTargets: true) }
-            try checkStatefulBatching(batch: batch, shuffle: shuffle, samples: train.count, size: comm.size)
+            try checkStatefulBatching(batch: batch, shuffle: shuffle, samples: train.count, rank: comm.rank, size: comm.size)
+            if let validation {
+                try checkStatefulBatching(batch: batch, shuffle: false, samples: validation.count, rank: comm.rank, size: comm.size)
+            }
         }
         try synchronizeStart(comm, seed: seed, datasets: [train] + (validation.map { [$0] } ?? []), batch: batch)
 
@@ -168,7 +171,7 @@ extension Sequential {
         try agreeOnErrors(comm) {
             guard batch > 0 else { throw StrataError.invalidArgument("batchSize must be positive, got \(batch)", hint: "") }
             try prepare(for: data, role: "evaluation data", requireTargets: true)
-            try checkStatefulBatching(batch: batch, shuffle: false, samples: data.count, size: comm.size)
+            try checkStatefulBatching(batch: batch, shuffle: false, samples: data.count, rank: comm.rank, size: comm.size)
         }
         try synchronizeStart(comm, seed: nil, datasets: [data], batch: batch)
         do {
@@ -201,7 +204,7 @@ extension Sequential {
         try agreeOnErrors(comm) {
             guard batch > 0 else { throw StrataError.invalidArgument("batchSize must be positive, got \(batch)", hint: "") }
             try prepare(for: data, role: "prediction input", requireTargets: false)
-            try checkStatefulBatching(batch: batch, shuffle: false, samples: data.count, size: comm.size)
+            try checkStatefulBatching(batch: batch, shuffle: false, samples: data.count, rank: comm.rank, size: comm.size)
         }
         try synchronizeStart(comm, seed: nil, datasets: [data], batch: batch)
         do {
@@ -374,7 +377,7 @@ extension Sequential {
     }
 
     /// Stateful layers need fixed, unshuffled, whole batches that divide evenly over the ranks.
-    func checkStatefulBatching(batch: Int, shuffle: Bool, samples: Int, size: Int) throws {
+    func checkStatefulBatching(batch: Int, shuffle: Bool, samples: Int, rank: Int, size: Int) throws {
         guard layers.contains(where: { ($0 as? StatefulLayer)?.stateful == true }) else { return }
         guard let fixed = fixedBatchSize else {
             throw StrataError.usage("a stateful layer needs a fixed batch size", hint: "give the first layer batchInputShape: [batch, ...] or batchSize:")
@@ -394,6 +397,7 @@ extension Sequential {
             throw StrataError.invalidArgument("the stateful batch size \(fixed) does not divide over \(size) ranks",
                                               hint: "use a rank count that divides \(fixed)")
         }
+        try shardStates(rank: rank, size: size)
     }
 
     /// Broadcasts rank 0's seed and weights and optimizer state, and checks that all ranks run the same thing.
