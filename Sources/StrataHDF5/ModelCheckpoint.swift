@@ -86,7 +86,7 @@ public final class ModelCheckpoint: Callback {
                   re.firstMatch(in: f, range: NSRange(f.startIndex..., in: f)) != nil else { return nil }
             let path = Self.absolute(dir + "/" + f)
             let date = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? .distantPast
-            return (path, date ?? .distantPast)
+            return (path, date)
         }
         return found.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.map(\.0)
     }
