@@ -68,11 +68,13 @@ extension Sequential {
         }
         try synchronizeStart(comm, seed: seed, datasets: [train] + (validation.map { [$0] } ?? []), batch: batch)
 
-        let run = try runFingerprint(train: train, validation: validation, batch: batch, shuffle: shuffle)
-        if let resume, !resume.runFingerprint.isEmpty, resume.runFingerprint != run {
-            // Every rank read the same checkpoint and holds the same data (checked above): all throw this.
-            throw StrataError.usage("the checkpoint was written by a run with other data or settings:\n  checkpoint: \(resume.runFingerprint)\n  this run:   \(run)",
-                                    hint: "resume with the same training and validation data, batchSize, shuffle, loss and metrics, or start a new run")
+        var run = ""
+        try agreeOnErrors(comm) {   // a read error on one rank is an error on every rank, never a hang
+            run = try runFingerprint(train: train, validation: validation, batch: batch, shuffle: shuffle)
+            if let resume, !resume.runFingerprint.isEmpty, resume.runFingerprint != run {
+                throw StrataError.usage("the checkpoint was written by a run with other data or settings:\n  checkpoint: \(resume.runFingerprint)\n  this run:   \(run)",
+                                        hint: "resume with the same training and validation data, batchSize, shuffle, loss and metrics, or start a new run")
+            }
         }
         let state: TrainingState
         if let resume {
