@@ -5,10 +5,13 @@ import StrataCore
 /// `backend`, `model_config`, `training_config`; `model_weights` with `layer_names`/`weight_names`) and a
 /// complete Strata checkpoint: the group `strata_training_state` holds what Keras does not store (optimizer
 /// name, config, iterations, slots and scalars, the current learning rate, epoch and batch cursor, partial-epoch
-/// sums, seed, world size and thread count, callback state, History, a format version). Keras ignores that group.
+/// sums, seed, world size and thread count, callback state and tensors, whether a callback stopped the run, the
+/// run's data/settings fingerprint, History, the GLOBAL states of stateful RNN layers under
+/// `rnn_states/<layer>/<i>`, a format version). Keras ignores that group.
 public enum Checkpoint {
-    /// Version of our training-state group's layout.
-    public static let formatVersion = 1
+    /// Version of our training-state group's layout. 2 added RNN states, callback tensors, `stopped` and
+    /// `run_fingerprint` (a version-1 reader would silently drop them, so it refuses these files).
+    public static let formatVersion = 2
     public static let stateGroup = "strata_training_state"
     /// The Keras version whose legacy layout we write (the portable dialect loads in Keras 3 and tf-keras).
     public static let kerasVersion = "3.15.1"
@@ -17,7 +20,9 @@ public enum Checkpoint {
 
     /// Writes `model` (and its optimizer and training state when it has them) to `path` atomically: a temp file
     /// in the same directory, flushed and fsynced, then renamed over `path`. A reader never sees a partial file.
-    public static func write(_ model: Sequential, to path: String) throws {
+    /// `states`: the global RNN states (`Sequential.gatherStates`, which every rank must call); nil takes the
+    /// model's own when it runs on one process.
+    public static func write(_ model: Sequential, to path: String, states: [String: [Tensor]]? = nil) throws {
         guard let p = model.parameters else {
             throw StrataError.usage("the model is not built, so it has no weights to save",
                                     hint: "build it (model.build(), or fit once) or give the first layer an input shape")
@@ -27,7 +32,7 @@ public enum Checkpoint {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let tmp = path + ".tmp.\(ProcessInfo.processInfo.processIdentifier)"
         do {
-            try writeContents(model, p, to: tmp)
+            try writeContents(model, p, states: states, to: tmp)
             let fh = try FileHandle(forUpdating: URL(fileURLWithPath: tmp))
             try fh.synchronize()
             try fh.close()
@@ -40,7 +45,8 @@ public enum Checkpoint {
         }
     }
 
-    private static func writeContents(_ model: Sequential, _ p: Parameters, to path: String) throws {
+    private static func writeContents(_ model: Sequential, _ p: Parameters, states given: [String: [Tensor]]?,
+                                      to path: String) throws {
         let f = try HDF5.File.create(path)
         try f.setString("keras_version", kerasVersion)
         try f.setString("backend", "tensorflow")
@@ -59,6 +65,16 @@ public enum Checkpoint {
         try w.makeGroup("top_level_model_weights").setStrings("weight_names", [])
         if let opt = model.optimizer, let st = model.optimizerState {
             try writeState(model, opt, st, p, into: try f.makeGroup(stateGroup))
+        }
+        let states = given ?? model.singleProcessStates
+        if states == nil {
+            FileHandle.standardError.write(Data("strata: \(path): the stateful layers' states are one rank's slice, not saved; save with ModelCheckpoint (every rank gathers the global states)\n".utf8))
+        }
+        if let states, !states.isEmpty {
+            let g = f.contains(stateGroup) ? try f.group(stateGroup) : try f.makeGroup(stateGroup)
+            for (name, tensors) in states {
+                for (i, t) in tensors.enumerated() { try g.write("rnn_states/\(name)/\(i)", t) }
+            }
         }
         try f.flush()
     }
@@ -86,6 +102,11 @@ public enum Checkpoint {
         let keys = states.map { $0.keys.sorted() }
         try g.setString("callback_keys", JSONValue.array(keys.map { .array($0.map { .string($0) }) }).jsonText)
         try g.write("callback_values", doubles: zip(states, keys).flatMap { s, k in k.map { s[$0]! } })
+        for (i, tensors) in (t?.callbackTensors ?? []).enumerated() {
+            for (k, v) in tensors { try g.write("callback_tensors/\(i)/\(k)", v) }
+        }
+        try g.setString("stopped", t?.stopped == true ? "1" : "0")
+        try g.setString("run_fingerprint", t?.runFingerprint ?? "")
         let h = t?.history
         try g.write("history_epochs", int64s: (h?.epoch ?? []).map { Int64($0) })
         let hg = try g.makeGroup("history")
@@ -123,9 +144,10 @@ public enum Checkpoint {
                 FileHandle.standardError.write(Data("strata: \(path): loaded uncompiled (\((error as? LocalizedError)?.errorDescription ?? "\(error)"))\n".utf8))
             }
         }
-        if model.optimizer != nil, f.contains(stateGroup) {
+        if model.optimizer != nil, try hasTrainingState(f) {
             _ = try restoreOptimizer(model, try f.group(stateGroup))
         }
+        try model.scatterStates(try readStates(f), rank: 0, size: 1, source: path)
         return model
     }
 
@@ -166,21 +188,59 @@ public enum Checkpoint {
         }
     }
 
+    /// True if the file holds our optimizer and training state (a file saved uncompiled may hold RNN states only).
+    static func hasTrainingState(_ f: HDF5.File) throws -> Bool {
+        guard f.contains(stateGroup) else { return false }
+        return try f.group(stateGroup).hasAttribute("format_version")
+    }
+
+    /// The global RNN states in the file (`strata_training_state/rnn_states/<layer>/<i>`), by layer name.
+    static func readStates(_ f: HDF5.File) throws -> [String: [Tensor]] {
+        guard f.contains(stateGroup + "/rnn_states") else { return [:] }
+        let g = try f.group(stateGroup + "/rnn_states")
+        var out: [String: [Tensor]] = [:]
+        for name in try g.childNames() {
+            let lg = try g.group(name)
+            let indices = try lg.childNames().compactMap(Int.init).sorted()
+            out[name] = try indices.map { try lg.dataset(String($0)).readAll() }
+        }
+        return out
+    }
+
+    /// The checkpoint's model (layers, configs, input shape) must be `model`'s: one error showing both.
+    static func checkSameModel(_ model: Sequential, _ g: HDF5.Group) throws {
+        guard try g.string("model_fingerprint") == model.configFingerprint else {
+            throw StrataError.file(path: g.file, "the checkpoint was written by a different model:\n  file:  \(try g.string("model_fingerprint") ?? "?")\n  model: \(model.configFingerprint)",
+                                   hint: "resume with the same layers and input shape, or start a new run")
+        }
+    }
+
     /// Restores the optimizer's state (iterations, slots, scalars, learning rate) from our group.
     static func restoreOptimizer(_ model: Sequential, _ g: HDF5.Group) throws -> [Int64] {
         let path = g.file
         guard let v = try g.string("format_version"), let version = Int(v), version <= formatVersion else {
             throw StrataError.file(path: path, "training state of an unknown format version", hint: "use a newer Strata")
         }
-        guard try g.string("model_fingerprint") == model.configFingerprint else {
-            throw StrataError.file(path: path, "the checkpoint was written by a different model:\n  file:  \(try g.string("model_fingerprint") ?? "?")\n  model: \(model.configFingerprint)",
-                                   hint: "resume with the same layers and input shape, or start a new run")
-        }
+        try checkSameModel(model, g)
         let opt = model.optimizer!, st = model.optimizerState!
         let saved = try g.string("optimizer") ?? "?"
         guard saved == opt.name else {
             throw StrataError.file(path: path, "the checkpoint holds \(saved) optimizer state, the model is compiled with \(opt.name)",
                                    hint: "compile with \(saved) to resume")
+        }
+        // The optimizer's settings must match too (learning_rate aside: schedules and callbacks change it, and the
+        // saved one is restored).
+        var mine = opt.config
+        mine["decay"] = JSONValue(opt.decay)
+        if let text = try g.string("optimizer_config"), var theirs = try JSONValue.parse(text).objectValue {
+            mine["learning_rate"] = nil
+            theirs["learning_rate"] = nil
+            let differing = Set(mine.keys).union(theirs.keys).filter { mine[$0] != theirs[$0] }.sorted()
+            guard differing.isEmpty else {
+                let show = { (c: [String: JSONValue]) in differing.map { "\($0)=\(c[$0]?.jsonText ?? "absent")" }.joined(separator: ", ") }
+                throw StrataError.file(path: path, "the checkpoint's \(saved) optimizer has \(show(theirs)), the model's has \(show(mine))",
+                                       hint: "compile with the same optimizer settings to resume")
+            }
         }
         let counters = try g.dataset("counters").readInt64s()
         guard counters.count >= 6, Int(counters[5]) == model.parameters!.count else {
@@ -203,7 +263,7 @@ public enum Checkpoint {
     /// compiled like the saved one): the `TrainingState` to pass to `fit(..., resume:)`.
     public static func restore(_ model: Sequential, from path: String) throws -> TrainingState {
         let f = try HDF5.File.open(path)
-        guard f.contains(stateGroup) else {
+        guard try hasTrainingState(f) else {
             throw StrataError.file(path: path, "no training state: this .h5 holds a model but not a Strata checkpoint",
                                    hint: "resume from a file written by ModelCheckpoint")
         }
@@ -218,6 +278,7 @@ public enum Checkpoint {
             throw StrataError.file(path: path, "the training state has no seed", hint: "the file is damaged")
         }
         if !model.isBuilt { try model.build() }
+        try checkSameModel(model, g)
         model.reseed(seed)
         try loadWeights(into: model, from: f)
         let counters = try restoreOptimizer(model, g)
@@ -234,9 +295,17 @@ public enum Checkpoint {
             for name in k.arrayValue ?? [] { d[name.stringValue ?? ""] = values.popFirst() ?? 0 }
             return d
         }
+        state.callbackTensors = try keys.indices.map { i in
+            guard g.contains("callback_tensors/\(i)") else { return [:] }
+            let cg = try g.group("callback_tensors/\(i)")
+            return try Dictionary(uniqueKeysWithValues: cg.childNames().map { ($0, try cg.dataset($0).readAll()) })
+        }
+        state.stopped = try g.string("stopped") == "1"
+        state.runFingerprint = try g.string("run_fingerprint") ?? ""
         state.history.epoch = try g.dataset("history_epochs").readInt64s().map { Int($0) }
         let hg = try g.group("history")
         for k in try hg.childNames() { state.history.history[k] = try hg.dataset(k).readDoubles() }
+        state.rnnStates = try readStates(f)
         return state
     }
 }

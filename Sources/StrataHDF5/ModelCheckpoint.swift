@@ -6,10 +6,11 @@ import StrataCore
 ///
 /// `filepath` may use Keras's placeholders: `{epoch}` / `{epoch:02d}` (1-based, as Keras), `{batch}`, and log
 /// keys such as `{loss:.4f}`. Frequency: every epoch, every N optimizer steps, or every N seconds. `keep: N`
-/// deletes all but the N newest files; `<stem>-latest.h5` beside them (for `ckpt-{epoch:02d}.h5`:
-/// `ckpt-latest.h5`) is always the newest complete checkpoint. Written by rank 0 only, atomically (temp file in
-/// the same directory, flushed, renamed); the other ranks wait at a barrier, and a failed write is one error on
-/// every rank. An epoch's checkpoint is written once every callback has seen the epoch's end (at the next
+/// deletes all but the N newest files of the pattern, counting those earlier runs left in the directory (so a
+/// resumed run still keeps N, not N more); `<stem>-latest.h5` beside them (for `ckpt-{epoch:02d}.h5`:
+/// `ckpt-latest.h5`) is always the newest complete checkpoint. Every rank first gathers the global states of
+/// stateful RNN layers (rank order = batch row order); then rank 0 alone writes, atomically (temp file in the same
+/// directory, flushed, renamed); the other ranks wait at a barrier, and a failed write is one error on every rank. An epoch's checkpoint is written once every callback has seen the epoch's end (at the next
 /// epoch's start or when training ends), so it holds their final state.
 public final class ModelCheckpoint: Callback {
     public enum Frequency: Equatable, Sendable {
@@ -22,7 +23,7 @@ public final class ModelCheckpoint: Callback {
     public let saveFreq: Frequency
     public let keep: Int?
     public let verbose: Int
-    /// Files written by this run, oldest first (for `keep`).
+    /// Files of this pattern, oldest first (for `keep`): those found at the start of training, then this run's.
     public private(set) var written: [String] = []
     /// The path of the newest complete checkpoint (`<stem>-latest.h5`).
     public let latestPath: String
@@ -52,7 +53,42 @@ public final class ModelCheckpoint: Callback {
     public func onTrainBegin(model: Sequential) throws {
         lastSave = Date()
         pendingEpoch = nil
-        if model.communicator.rank == 0 { removeStaleTempFiles() }
+        if model.communicator.rank == 0 {
+            removeStaleTempFiles()
+            written = existingFiles()
+        }
+    }
+
+    /// `path` absolute and standardized, so a file found in the directory and one this run names compare equal.
+    static func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+
+    /// The files in the checkpoint directory that this pattern could have written (not `-latest`, not temp
+    /// files), oldest first by modification time, then by name.
+    func existingFiles() -> [String] {
+        let url = URL(fileURLWithPath: filepath)
+        let dir = url.deletingLastPathComponent().path
+        let name = url.lastPathComponent
+        guard name.contains("{"), let files = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
+        // Literal parts escaped; `{epoch}`/`{batch}` digits, a log value a formatted number (never other files).
+        var pattern = "^"
+        var rest = Substring(name)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            let key = rest[rest.index(after: open)..<close].prefix { $0 != ":" }
+            pattern += NSRegularExpression.escapedPattern(for: String(rest[..<open]))
+                + (key == "epoch" || key == "batch" ? "[0-9]+" : "(?:[-+0-9.eE]+|-?nan|-?inf)")
+            rest = rest[rest.index(after: close)...]
+        }
+        pattern += NSRegularExpression.escapedPattern(for: String(rest)) + "$"
+        guard let re = try? NSRegularExpression(pattern: pattern) else { return [] }
+        let latest = URL(fileURLWithPath: latestPath).lastPathComponent
+        let found: [(String, Date)] = files.compactMap { f in
+            guard f != latest, !f.contains(".tmp."),
+                  re.firstMatch(in: f, range: NSRange(f.startIndex..., in: f)) != nil else { return nil }
+            let path = Self.absolute(dir + "/" + f)
+            let date = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? .distantPast
+            return (path, date)
+        }
+        return found.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.map(\.0)
     }
 
     /// Deletes temp files (`*.tmp.<pid>`) that a killed writer left in the checkpoint directory.
@@ -120,13 +156,17 @@ public final class ModelCheckpoint: Callback {
         lastSave = Date()
         let comm = model.communicator
         let path = format(epoch: epoch, batch: batch, logs: lastLogs)
+        // Every rank takes part in gathering the global RNN states before rank 0 writes them.
+        let states = try model.gatherStates(comm)
         var failure: Error?
         if comm.rank == 0 {
             do {
                 if verbose > 0 { print("\nEpoch \(epoch + 1): saving model to \(path)") }
-                try Checkpoint.write(model, to: path)
+                try Checkpoint.write(model, to: path, states: states)
                 try linkLatest(path)
-                if !written.contains(path) { written.append(path) }
+                let full = Self.absolute(path)
+                written.removeAll { $0 == full }   // rewritten: now the newest
+                written.append(full)
                 if let keep, keep > 0 {
                     while written.count > keep {
                         let old = written.removeFirst()

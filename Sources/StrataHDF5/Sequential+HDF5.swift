@@ -4,7 +4,9 @@ import StrataCore
 extension Sequential {
     /// Keras `model.save("model.h5")`: the legacy HDF5 layout Python Keras (3 and tf-keras) opens with
     /// `keras.models.load_model`, plus Strata's optimizer and training state in a group Keras ignores.
-    /// Atomic (temp file, then rename). Under MPI only rank 0 should call it (ModelCheckpoint does that).
+    /// Atomic (temp file, then rename). Stateful RNN layers' states are saved too, and `load` restores them.
+    /// Under MPI only rank 0 should call it (ModelCheckpoint does that); the global states then need every rank:
+    /// `let s = try model.gatherStates(comm)` on all ranks, then `Checkpoint.write(model, to: path, states: s)`.
     public func save(_ path: String) throws {
         try Checkpoint.write(self, to: path)
     }
@@ -24,7 +26,10 @@ extension Sequential {
     /// weights, optimizer slots and iterations, learning rate, epoch and batch cursor, partial sums, callback
     /// state and History are restored, so training continues at the exact batch with the same data order and
     /// dropout masks. At the same rank and thread count the final weights equal an uninterrupted run's, bit
-    /// for bit. `epochs` is the total, as in Keras with `initial_epoch`.
+    /// for bit. `epochs` is the total, as in Keras with `initial_epoch`. Each rank takes its rows of the saved
+    /// global RNN states, so the run may resume on another rank count that divides the batch. A run a callback
+    /// stopped (EarlyStopping) trains no further. Other data, batch size, shuffle, loss, metrics, optimizer
+    /// settings or model than the checkpoint's are one clear error.
     @discardableResult
     public func fit(_ data: Dataset, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
                     callbacks: [Callback] = [], validationSplit: Double = 0, validationData: Dataset? = nil,
@@ -34,6 +39,8 @@ extension Sequential {
         }
         let state = try Checkpoint.restore(self, from: resumeFrom)
         let ranks = communicator?.size ?? 1
+        // Each rank takes its rows of the global RNN states (the checkpoint may come from another rank count).
+        try scatterStates(state.rnnStates, rank: communicator?.rank ?? 0, size: ranks, source: resumeFrom)
         if (state.worldSize != ranks || state.threads != BLAS.threads) && (communicator?.rank ?? 0) == 0 {
             print("strata: \(resumeFrom) was written by a run on \(state.worldSize) rank(s) x \(state.threads) BLAS thread(s); "
                   + "resuming on \(ranks) x \(BLAS.threads): results agree to float summation tolerance, not bit for bit")

@@ -13,6 +13,10 @@ public enum CheckpointReport {
             if let opt = model.optimizer, let st = model.optimizerState {
                 lines.append("optimizer: \(opt.name) \(JSONValue.object(opt.config).jsonText), iterations \(st.iterations), learning rate \(opt.learningRate)")
             }
+            if state.stopped { lines.append("stopped: a callback ended this run (resuming trains no further)") }
+            for name in state.rnnStates.keys.sorted() {
+                lines.append("RNN states (global) of \(name): " + state.rnnStates[name]!.map { "\($0.shape)" }.joined(separator: ", "))
+            }
             if !state.history.epoch.isEmpty {
                 lines.append("history:")
                 let keys = state.history.history.keys.sorted()

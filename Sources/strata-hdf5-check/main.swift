@@ -1,11 +1,17 @@
 // strata-hdf5-check: the process the HDF5 tests launch (and kill), and the source of the closing figures.
 //
 //   strata-hdf5-check make-data <file.h5> [--rows N] [--features F] [--classes C] [--chunk R] [--gzip L]
+//                     [--timesteps T]      (x as (rows, T, F/T) sequences, for --model lstm)
 //   strata-hdf5-check train <data.h5> <dir> [--epochs E] [--batch B] [--freq epoch|steps:N|seconds:S]
 //                     [--mode auto|memory|stream:BYTES] [--resume] [--delay-ms D] [--keep K] [--kill-in-write]
-//       trains a small MLP with dropout and Adam on x_train/y_train with validation on x_test/y_test,
-//       checkpointing to <dir>/ckpt-{epoch:02d}.h5 (+ ckpt-latest.h5); --resume continues from ckpt-latest.h5
-//       if it exists. Writes the final weights' raw bytes to <dir>/final.bin and prints peak RSS.
+//                     [--kill-in-write-after K] [--model mlp|lstm] [--mpi] [--also-reference <dir2>]
+//       trains a small MLP with dropout and Adam (or, --model lstm, a stateful LSTM + Dropout, unshuffled) on
+//       x_train/y_train with validation on x_test/y_test, checkpointing to <dir>/ckpt-{epoch:02d}.h5 (+
+//       ckpt-latest.h5); --resume continues from ckpt-latest.h5 if it exists. --mpi trains on
+//       MPICommunicator.automatic() (rank 0 writes the files). --kill-in-write SIGKILLs the process (rank 0)
+//       inside the first checkpoint write, --kill-in-write-after K inside the first one after step K.
+//       --also-reference then trains the same run uninterrupted into <dir2>. Writes the final weights' raw bytes
+//       to <dir>/final.bin and prints peak RSS.
 //   strata-hdf5-check bench-read <data.h5> [--ranks P] [--batch B] [--buffer BYTES]
 //       read throughput: whole-dataset read vs one epoch of rank 0's shuffled shard, streamed.
 import Foundation
@@ -56,6 +62,83 @@ final class Delay: Callback {
     }
 }
 
+/// SIGKILLs this process while one of its checkpoint temp files exists (i.e. in the middle of a write), once
+/// `afterStep` optimizer steps are done: the kill-and-resume tests' worst case.
+final class KillInWrite: Callback {
+    let afterStep: Int, dir: String
+    var armed = false
+    init(afterStep: Int, dir: String) { self.afterStep = afterStep; self.dir = dir }
+
+    func onTrainBegin(model: Sequential) throws { if afterStep == 0 { arm(model) } }
+    func onBatchEnd(_ batch: Int, logs: [String: Double], model: Sequential) throws {
+        if (model.optimizerState?.iterations ?? 0) >= afterStep { arm(model) }
+    }
+
+    private func arm(_ model: Sequential) {
+        guard !armed, model.communicator.rank == 0 else { return }
+        armed = true
+        let dir = self.dir
+        Thread {
+            while true {
+                let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+                if files.contains(where: { $0.contains(".tmp.\(getpid())") }) { kill(getpid(), SIGKILL) }
+            }
+        }.start()
+    }
+}
+
+/// One training run of `train` (see the usage above).
+func train(_ dataPath: String, _ dir: String, _ args: [String], comm: Communicator, resume: Bool) throws {
+    let epochs = intOption(args, "--epochs", 3), batch = intOption(args, "--batch", 32)
+    let freqText = option(args, "--freq") ?? "steps:1"
+    let freq: ModelCheckpoint.Frequency = freqText == "epoch" ? .epoch
+        : freqText.hasPrefix("seconds:") ? .seconds(Double(freqText.dropFirst(8)) ?? 1)
+        : .steps(Int(freqText.dropFirst(6)) ?? 1)
+    let modeText = option(args, "--mode") ?? "auto"
+    let mode: HDF5Dataset.Mode = modeText == "memory" ? .inMemory
+        : modeText.hasPrefix("stream:") ? .streaming(bufferBytes: Int(modeText.dropFirst(7)) ?? (1 << 20)) : .automatic
+    let train = try HDF5Dataset(path: dataPath, x: "x_train", y: "y_train", mode: mode)
+    let test = try HDF5Dataset(path: dataPath, x: "x_test", y: "y_test", mode: mode)
+    let classes = train.yShape![0]
+    let lstm = option(args, "--model") == "lstm"
+    let model = lstm
+        ? Sequential([
+            LSTM(8, recurrentDropout: 0.2, stateful: true, batchInputShape: [batch] + train.xShape),
+            Dropout(0.3),
+            Dense(classes, activation: .softmax),
+        ], seed: 7)
+        : Sequential([
+            Dense(32, activation: .relu, inputShape: train.xShape),
+            Dropout(0.3),
+            Dense(classes, activation: .softmax),
+        ], seed: 7)
+    model.compile(optimizer: Adam(learningRate: 0.01), loss: "categorical_crossentropy", metrics: ["accuracy"])
+    let ckpt = ModelCheckpoint(dir + "/ckpt-{epoch:02d}.h5", saveFreq: freq, keep: intOption(args, "--keep", 2))
+    var callbacks: [Callback] = [ckpt, Delay(ms: intOption(args, "--delay-ms", 0)), EarlyStopping(monitor: "loss", patience: 50)]
+    if args.contains("--kill-in-write") || option(args, "--kill-in-write-after") != nil {
+        callbacks.append(KillInWrite(afterStep: intOption(args, "--kill-in-write-after", 0), dir: dir))
+    }
+    let start = Date()
+    let history: History
+    if resume && FileManager.default.fileExists(atPath: ckpt.latestPath) {
+        if comm.rank == 0 { print("resuming from \(ckpt.latestPath)") }
+        history = try model.fit(train, batchSize: batch, epochs: epochs, verbose: 0, callbacks: callbacks,
+                                validationData: test, shuffle: !lstm, communicator: comm, resumeFrom: ckpt.latestPath)
+    } else {
+        history = try model.fit(train, batchSize: batch, epochs: epochs, verbose: 0, callbacks: callbacks,
+                                validationData: test, shuffle: !lstm, communicator: comm)
+    }
+    let seconds = Date().timeIntervalSince(start)
+    let states = try model.gatherStates(comm)   // every rank takes part; rank 0 saves the global states
+    guard comm.rank == 0 else { return }
+    let w = model.parameters!.values
+    let data = Data(bytes: w.pointer, count: w.count * 4)
+    try data.write(to: URL(fileURLWithPath: dir + "/final.bin"))
+    try Checkpoint.write(model, to: dir + "/final.h5", states: states)
+    print(String(format: "done: mode %@, %d rank(s), %d epochs in %.2f s, loss %@, peak RSS %.1f MB",
+                 "\(train.mode)", comm.size, epochs, seconds, "\(history["loss"] ?? [])", peakRSSMegabytes()))
+}
+
 func run(_ args: [String]) throws {
     guard let command = args.first else {
         print("usage: strata-hdf5-check make-data|train|bench-read ...")
@@ -65,8 +148,12 @@ func run(_ args: [String]) throws {
     case "make-data":
         let path = args[1]
         let rows = intOption(args, "--rows", 256), features = intOption(args, "--features", 8), classes = intOption(args, "--classes", 3)
-        let (x, y) = makeData(rows: rows, features: features, classes: classes, stream: 1)
-        let (xt, yt) = makeData(rows: max(rows / 4, 1), features: features, classes: classes, stream: 2)
+        var (x, y) = makeData(rows: rows, features: features, classes: classes, stream: 1)
+        var (xt, yt) = makeData(rows: max(rows / 4, 1), features: features, classes: classes, stream: 2)
+        if let t = option(args, "--timesteps").flatMap({ Int($0) }), t > 0, features % t == 0 {
+            x = x.reshaped([x.shape[0], t, features / t])
+            xt = xt.reshaped([xt.shape[0], t, features / t])
+        }
         let f = try HDF5.File.create(path)
         if let chunk = option(args, "--chunk").flatMap({ Int($0) }) {
             let gzip = option(args, "--gzip").flatMap { Int($0) }
@@ -80,53 +167,14 @@ func run(_ args: [String]) throws {
         try f.write("y_test", yt)
         print("wrote \(path): x_train \(x.shape), y_train \(y.shape)")
     case "train":
-        let dataPath = args[1], dir = args[2]
-        let epochs = intOption(args, "--epochs", 3), batch = intOption(args, "--batch", 32)
-        let freqText = option(args, "--freq") ?? "steps:1"
-        let freq: ModelCheckpoint.Frequency = freqText == "epoch" ? .epoch
-            : freqText.hasPrefix("seconds:") ? .seconds(Double(freqText.dropFirst(8)) ?? 1)
-            : .steps(Int(freqText.dropFirst(6)) ?? 1)
-        let modeText = option(args, "--mode") ?? "auto"
-        let mode: HDF5Dataset.Mode = modeText == "memory" ? .inMemory
-            : modeText.hasPrefix("stream:") ? .streaming(bufferBytes: Int(modeText.dropFirst(7)) ?? (1 << 20)) : .automatic
-        let train = try HDF5Dataset(path: dataPath, x: "x_train", y: "y_train", mode: mode)
-        let test = try HDF5Dataset(path: dataPath, x: "x_test", y: "y_test", mode: mode)
-        let classes = train.yShape![0]
-        let model = Sequential([
-            Dense(32, activation: .relu, inputShape: train.xShape),
-            Dropout(0.3),
-            Dense(classes, activation: .softmax),
-        ], seed: 7)
-        model.compile(optimizer: Adam(learningRate: 0.01), loss: "categorical_crossentropy", metrics: ["accuracy"])
-        let ckpt = ModelCheckpoint(dir + "/ckpt-{epoch:02d}.h5", saveFreq: freq, keep: intOption(args, "--keep", 2))
-        let callbacks: [Callback] = [ckpt, Delay(ms: intOption(args, "--delay-ms", 0)), EarlyStopping(monitor: "loss", patience: 50)]
-        if args.contains("--kill-in-write") {
-            // Watches the checkpoint directory and SIGKILLs this process while a checkpoint's temp file exists,
-            // i.e. in the middle of a write (the kill-and-resume test's worst case).
-            let watcher = Thread {
-                while true {
-                    let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-                    if files.contains(where: { $0.contains(".tmp.\(getpid())") }) { kill(getpid(), SIGKILL) }
-                }
-            }
-            watcher.start()
+        let comm: Communicator = args.contains("--mpi") ? try MPICommunicator.automatic() : SingleProcess()
+        try train(args[1], args[2], args, comm: comm, resume: args.contains("--resume"))
+        if let reference = option(args, "--also-reference") {
+            var fresh = args
+            fresh.removeAll { ["--kill-in-write", "--resume"].contains($0) }
+            if let i = fresh.firstIndex(of: "--kill-in-write-after") { fresh.removeSubrange(i...(i + 1)) }
+            try train(args[1], reference, fresh, comm: comm, resume: false)
         }
-        let start = Date()
-        let history: History
-        if args.contains("--resume") && FileManager.default.fileExists(atPath: ckpt.latestPath) {
-            print("resuming from \(ckpt.latestPath)")
-            history = try model.fit(train, batchSize: batch, epochs: epochs, verbose: 0, callbacks: callbacks,
-                                    validationData: test, resumeFrom: ckpt.latestPath)
-        } else {
-            history = try model.fit(train, batchSize: batch, epochs: epochs, verbose: 0, callbacks: callbacks, validationData: test)
-        }
-        let seconds = Date().timeIntervalSince(start)
-        let w = model.parameters!.values
-        let data = Data(bytes: w.pointer, count: w.count * 4)
-        try data.write(to: URL(fileURLWithPath: dir + "/final.bin"))
-        try model.save(dir + "/final.h5")
-        print(String(format: "done: mode %@, %d epochs in %.2f s, loss %@, peak RSS %.1f MB",
-                     "\(train.mode)", epochs, seconds, "\(history["loss"] ?? [])", peakRSSMegabytes()))
     case "bench-read":
         let path = args[1]
         let ranks = intOption(args, "--ranks", 2), batch = intOption(args, "--batch", 128)

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import StrataHDF5
 import Strata
+import TestSupport
 
 final class CheckpointTests: XCTestCase {
     func trainedModel(optimizer: Optimizer = Adam(learningRate: 0.02)) throws -> (Sequential, Tensor, Tensor) {
@@ -78,6 +79,97 @@ final class CheckpointTests: XCTestCase {
         sgd.compile(optimizer: SGD(), loss: "categorical_crossentropy")
         XCTAssertThrowsError(try sgd.fit(TensorDataset(x: x, y: y), epochs: 1, verbose: 0, resumeFrom: path)) {
             XCTAssertTrue((($0 as? LocalizedError)?.errorDescription ?? "").contains("Adam optimizer state"))
+        }
+    }
+
+    /// A checkpoint resumed with other data (same shapes, other values), another batch size, other optimizer
+    /// settings or another model is one clear error, on every rank and across rank counts (written by 1 process,
+    /// resumed by 2 ranks; written by 2 ranks, resumed by 1).
+    func testResumeWithOtherDataOrSettingsFails() throws {
+        let x = TestFiles.tensor(40, 4), otherX = TestFiles.tensor(40, 4, stream: 9)
+        let y = toCategorical((0..<40).map { x[$0, 0] > 0 ? 1 : 0 }, numClasses: 2)
+        func model(_ opt: Optimizer = Adam(learningRate: 0.01), hidden: Int = 5, loss: String = "categorical_crossentropy") -> Sequential {
+            let m = Sequential([Dense(hidden, activation: .tanh, inputShape: [4]), Dense(2, activation: .softmax)], seed: 5)
+            m.compile(optimizer: opt, loss: loss, metrics: ["accuracy"])
+            return m
+        }
+        let dir1 = try TestFiles.directory(), dir2 = try TestFiles.directory()
+        try model().fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 1, verbose: 0,
+                        callbacks: [ModelCheckpoint(dir1 + "/ck-{epoch}-{batch}.h5", saveFreq: .steps(1))])
+        for r in ThreadCommunicator.run(size: 2, { comm in
+            try model().fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 1, verbose: 0,
+                            callbacks: [ModelCheckpoint(dir2 + "/ck-{epoch}-{batch}.h5", saveFreq: .steps(1))], communicator: comm)
+        }) { _ = try r.get() }
+        func expectError(_ text: String, _ what: String, _ needles: [String], file: StaticString = #filePath, line: UInt = #line) {
+            for n in needles { XCTAssertTrue(text.contains(n), "\(what): \(text)", file: file, line: line) }
+        }
+        func message(_ body: () throws -> Void) -> String {
+            do { try body(); return "no error" } catch { return (error as? LocalizedError)?.errorDescription ?? "\(error)" }
+        }
+        let other = ["other data or settings"]
+        for dir in [dir1, dir2] {
+            let ck = dir + "/ck-1-2.h5"
+            // One process.
+            expectError(message { try model().fit(TensorDataset(x: otherX, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) },
+                        "other data", other)
+            expectError(message { try model().fit(TensorDataset(x: x, y: y), batchSize: 10, epochs: 2, verbose: 0, resumeFrom: ck) },
+                        "other batch size", other + ["batch=10", "batch=8"])
+            expectError(message { try model(loss: "mse").fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) },
+                        "other loss", other)
+            expectError(message { try model().fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, shuffle: false, resumeFrom: ck) },
+                        "no shuffle", other + ["shuffle=false"])
+            expectError(message { try model(Adam(learningRate: 0.01, beta1: 0.8)).fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) },
+                        "other optimizer settings", ["beta_1", "ck-1-2.h5"])
+            expectError(message { try model(hidden: 6).fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) },
+                        "other model", ["different model", "ck-1-2.h5"])
+            // Two ranks: the same error on each.
+            let twoRanks = ThreadCommunicator.run(size: 2) { comm in
+                message { try model().fit(TensorDataset(x: otherX, y: y), batchSize: 8, epochs: 2, verbose: 0, communicator: comm, resumeFrom: ck) }
+            }
+            for r in twoRanks { expectError(try r.get(), "other data on 2 ranks", other) }
+            // The same data and settings resume on either rank count without complaint.
+            XCTAssertEqual(message { try model().fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) }, "no error")
+        }
+    }
+
+    /// Every layer family (convolution, pooling, embedding, the three recurrent layers, dropout in several forms)
+    /// resumes from a mid-epoch checkpoint bit-identical to the uninterrupted run, and loads for prediction.
+    func testEveryLayerFamilyResumesBitIdentically() throws {
+        let r = RandomData(seed: 8)
+        let labels = toCategorical((0..<12).map { $0 % 2 }, numClasses: 2)
+        let cases: [(String, () -> Sequential, Tensor)] = [
+            ("conv2d", {
+                Sequential([Conv2D(3, kernelSize: (3, 3), padding: .same, activation: .relu, inputShape: [6, 6, 1]),
+                            MaxPooling2D(), Flatten(), Dropout(0.25), Dense(2, activation: .softmax)], seed: 4)
+            }, r.uniform([12, 6, 6, 1])),
+            ("embedding-conv1d-rnn", {
+                Sequential([Embedding(10, outputDim: 4, inputShape: [6]), Conv1D(4, kernelSize: 2, activation: .relu),
+                            AveragePooling1D(), LSTM(3, dropout: 0.2, returnSequences: true),
+                            GRU(3, recurrentDropout: 0.2, returnSequences: true), SimpleRNN(2, goBackwards: true),
+                            Dense(2, activation: .softmax)], seed: 4)
+            }, r.integerTensor(10, shape: [12, 6])),
+        ]
+        for (name, make, x) in cases {
+            let dir = try TestFiles.directory()
+            func fit(_ m: Sequential, resumeFrom: String?) throws {
+                m.compile(optimizer: Nadam(learningRate: 0.01), loss: "categorical_crossentropy", metrics: ["accuracy"])
+                let data = TensorDataset(x: x, y: labels)
+                if let resumeFrom {
+                    try m.fit(data, batchSize: 5, epochs: 2, verbose: 0, resumeFrom: resumeFrom)
+                } else {
+                    try m.fit(data, batchSize: 5, epochs: 2, verbose: 0,
+                              callbacks: [ModelCheckpoint(dir + "/ck-{epoch}-{batch}.h5", saveFreq: .steps(1))])
+                }
+            }
+            let full = make()
+            try fit(full, resumeFrom: nil)
+            let resumed = make()
+            try fit(resumed, resumeFrom: dir + "/ck-1-2.h5")
+            XCTAssertEqual(resumed.parameters!.values.scalars, full.parameters!.values.scalars, name)
+            XCTAssertEqual(resumed.optimizerState!.slots.map(\.scalars), full.optimizerState!.slots.map(\.scalars), name)
+            let path = dir + "/final.h5"
+            try full.save(path)
+            XCTAssertEqual(try Sequential.load(path).predict(x).scalars, try full.predict(x).scalars, name)
         }
     }
 

@@ -10,6 +10,8 @@ public protocol Callback: AnyObject {
     func onBatchEnd(_ batch: Int, logs: [String: Double], model: Sequential) throws
     /// Numbers the callback must keep across a checkpoint and resume (counters, best values).
     var checkpointState: [String: Double] { get set }
+    /// Tensors the callback must keep across a checkpoint (EarlyStopping's best weights); never mutated in place.
+    var checkpointTensors: [String: Tensor] { get set }
 }
 
 extension Callback {
@@ -20,6 +22,10 @@ extension Callback {
     public func onBatchBegin(_ batch: Int, model: Sequential) throws {}
     public func onBatchEnd(_ batch: Int, logs: [String: Double], model: Sequential) throws {}
     public var checkpointState: [String: Double] {
+        get { [:] }
+        set {}
+    }
+    public var checkpointTensors: [String: Tensor] {
         get { [:] }
         set {}
     }

@@ -98,4 +98,10 @@ public final class EarlyStopping: Callback {
             bestEpoch = Int(newValue["best_epoch"] ?? 0)
         }
     }
+
+    /// The best epoch's weights (with `restoreBestWeights`), so a resumed run restores the same ones.
+    public var checkpointTensors: [String: Tensor] {
+        get { bestWeights.map { ["best_weights": $0] } ?? [:] }
+        set { bestWeights = newValue["best_weights"] }
+    }
 }

@@ -61,21 +61,34 @@ extension Sequential {
             }
             try prepare(for: train, role: "training data", requireTargets: true)
             if let validation { try prepare(for: validation, role: "validation data", requireTargets: true) }
-            try checkStatefulBatching(batch: batch, shuffle: shuffle, samples: train.count, size: comm.size)
+            try checkStatefulBatching(batch: batch, shuffle: shuffle, samples: train.count, rank: comm.rank, size: comm.size)
+            if let validation {
+                try checkStatefulBatching(batch: batch, shuffle: false, samples: validation.count, rank: comm.rank, size: comm.size)
+            }
         }
         try synchronizeStart(comm, seed: seed, datasets: [train] + (validation.map { [$0] } ?? []), batch: batch)
 
+        var run = ""
+        try agreeOnErrors(comm) {   // a read error on one rank is an error on every rank, never a hang
+            run = try runFingerprint(train: train, validation: validation, batch: batch, shuffle: shuffle)
+            if let resume, !resume.runFingerprint.isEmpty, resume.runFingerprint != run {
+                throw StrataError.usage("the checkpoint was written by a run with other data or settings:\n  checkpoint: \(resume.runFingerprint)\n  this run:   \(run)",
+                                        hint: "resume with the same training and validation data, batchSize, shuffle, loss and metrics, or start a new run")
+            }
+        }
         let state: TrainingState
         if let resume {
             state = resume
             state.resumed = true
             for (cb, s) in zip(callbacks, state.callbackStates) { cb.checkpointState = s }
+            for (cb, t) in zip(callbacks, state.callbackTensors) { cb.checkpointTensors = t }
         } else {
             state = TrainingState(seed: self.seed)
             state.epoch = initialEpoch
         }
         state.worldSize = comm.size
         state.threads = BLAS.threads
+        state.runFingerprint = run
         trainingState = state
         defer { state.resumed = false }
         let history = state.history
@@ -86,8 +99,12 @@ extension Sequential {
         do {
             for cb in callbacks { try cb.onTrainBegin(model: self) }
             state.callbackStates = callbacks.map(\.checkpointState)  // a mid-epoch checkpoint holds them from the start
+            state.callbackTensors = callbacks.map(\.checkpointTensors)
             var lastLogs: [String: Double] = [:]
-            epochLoop: while state.epoch < epochs {
+            if state.stopped && isPrintingRank && verbose > 0 {
+                print("Training had stopped at epoch \(state.epoch) (a callback ended it); resuming trains no further.")
+            }
+            epochLoop: while !state.stopped && state.epoch < epochs {
                 let epoch = state.epoch
                 if state.batchInEpoch == 0 { for cb in callbacks { try cb.onEpochBegin(epoch, model: self) } }
                 if isPrintingRank && verbose > 0 && epochs > 1 && (state.batchInEpoch == 0 || state.resumed) {
@@ -131,8 +148,12 @@ extension Sequential {
                 state.callbackStates = callbacks.map(\.checkpointState)
                 for cb in callbacks { try cb.onEpochEnd(epoch, logs: logs, model: self) }
                 state.callbackStates = callbacks.map(\.checkpointState)
+                state.callbackTensors = callbacks.map(\.checkpointTensors)
                 stopTraining = try comm.any(stopTraining)
-                if stopTraining { break epochLoop }
+                if stopTraining {
+                    state.stopped = true
+                    break epochLoop
+                }
             }
             for cb in callbacks { try cb.onTrainEnd(model: self, logs: lastLogs) }
         } catch {
@@ -159,7 +180,7 @@ extension Sequential {
         try agreeOnErrors(comm) {
             guard batch > 0 else { throw StrataError.invalidArgument("batchSize must be positive, got \(batch)", hint: "") }
             try prepare(for: data, role: "evaluation data", requireTargets: true)
-            try checkStatefulBatching(batch: batch, shuffle: false, samples: data.count, size: comm.size)
+            try checkStatefulBatching(batch: batch, shuffle: false, samples: data.count, rank: comm.rank, size: comm.size)
         }
         try synchronizeStart(comm, seed: nil, datasets: [data], batch: batch)
         do {
@@ -192,7 +213,7 @@ extension Sequential {
         try agreeOnErrors(comm) {
             guard batch > 0 else { throw StrataError.invalidArgument("batchSize must be positive, got \(batch)", hint: "") }
             try prepare(for: data, role: "prediction input", requireTargets: false)
-            try checkStatefulBatching(batch: batch, shuffle: false, samples: data.count, size: comm.size)
+            try checkStatefulBatching(batch: batch, shuffle: false, samples: data.count, rank: comm.rank, size: comm.size)
         }
         try synchronizeStart(comm, seed: nil, datasets: [data], batch: batch)
         do {
@@ -371,7 +392,7 @@ extension Sequential {
     }
 
     /// Stateful layers need fixed, unshuffled, whole batches that divide evenly over the ranks.
-    func checkStatefulBatching(batch: Int, shuffle: Bool, samples: Int, size: Int) throws {
+    func checkStatefulBatching(batch: Int, shuffle: Bool, samples: Int, rank: Int, size: Int) throws {
         guard layers.contains(where: { ($0 as? StatefulLayer)?.stateful == true }) else { return }
         guard let fixed = fixedBatchSize else {
             throw StrataError.usage("a stateful layer needs a fixed batch size", hint: "give the first layer batchInputShape: [batch, ...] or batchSize:")
@@ -391,6 +412,7 @@ extension Sequential {
             throw StrataError.invalidArgument("the stateful batch size \(fixed) does not divide over \(size) ranks",
                                               hint: "use a rank count that divides \(fixed)")
         }
+        try shardStates(rank: rank, size: size)
     }
 
     /// Broadcasts rank 0's seed and weights and optimizer state, and checks that all ranks run the same thing.
@@ -417,6 +439,26 @@ extension Sequential {
             st.iterations = Int(scalars.removeLast())
             st.scalars = scalars
         }
+    }
+
+    /// What a run trains on, whatever the rank count: data sizes and shapes, a hash of a few samples (first,
+    /// middle, last) of each set, batch size, shuffle, loss and metrics. A checkpoint records it so that resuming
+    /// with other data or settings is one clear error instead of a silently different run.
+    func runFingerprint(train: Dataset, validation: Dataset?, batch: Int, shuffle: Bool) throws -> String {
+        func describe(_ d: Dataset) throws -> String {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325   // FNV-1a over the sampled rows' bits
+            for row in Set([0, d.count / 2, d.count - 1]).sorted() where row >= 0 {
+                let x = Tensor(zeros: [1] + d.xShape)
+                let y = d.yShape.map { Tensor(zeros: [1] + $0) }
+                try d.read([row][...], x: x, y: y)
+                for v in x.scalars + (y?.scalars ?? []) {
+                    hash = (hash ^ UInt64(v.bitPattern)) &* 0x100_0000_01b3
+                }
+            }
+            return "\(d.count)x\(d.xShape)->\(d.yShape ?? []) rows-hash=\(String(hash, radix: 16))"
+        }
+        return "train=\(try describe(train)) validation=\(try validation.map(describe) ?? "none") batch=\(batch) shuffle=\(shuffle)"
+            + " loss=\(loss?.name ?? "none") metrics=\(metrics.map(\.name))"
     }
 
     /// A deterministic description of the architecture (for cross-rank agreement checks).

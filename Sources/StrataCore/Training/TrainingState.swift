@@ -12,11 +12,21 @@ public final class TrainingState {
     public var history = History()
     /// Callback state by callback index.
     public var callbackStates: [[String: Double]] = []
+    /// Callback tensors by callback index (EarlyStopping's best weights).
+    public var callbackTensors: [[String: Tensor]] = []
+    /// What the run trains on, independent of the rank count (`Sequential.runFingerprint`): a resumed run must
+    /// match it. Empty in checkpoints written before it existed (then not checked).
+    public var runFingerprint = ""
+    /// True once a callback stopped training (EarlyStopping, TerminateOnNaN): resuming trains no further.
+    public var stopped = false
     /// True while a run continues from a checkpoint (callbacks keep their restored counters).
     public var resumed = false
     /// The rank count and OpenBLAS thread count of the run that wrote this state.
     public var worldSize = 1
     public var threads = 1
+    /// Global `(B, units)` states of stateful layers by layer name (every rank's rows in rank order), as read from
+    /// a checkpoint; `Sequential.scatterStates` gives each rank its slice.
+    public var rnnStates: [String: [Tensor]] = [:]
 
     public init(seed: UInt64) { self.seed = seed }
 }
