@@ -128,10 +128,7 @@ extension Sequential {
                     state.batchInEpoch += 1
                     logs = epochLogs(state.partialSums)
                     trainingState = state
-                    for cb in callbacks {
-                        cb.checkpointState = cb.checkpointState  // keep callbacks' state readable by checkpoints
-                        try cb.onBatchEnd(k, logs: logs, model: self)
-                    }
+                    for cb in callbacks { try cb.onBatchEnd(k, logs: logs, model: self) }
                     bar.update(state.batchInEpoch, logs: logs, finalize: false)
                 }
                 stopTraining = try comm.any(stopTraining)
