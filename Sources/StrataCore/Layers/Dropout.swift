@@ -1,7 +1,8 @@
 /// Keras `Dropout(rate)`: inverted dropout, active only in training. Each kept value is scaled by `1/(1-rate)`.
 ///
 /// The mask of element `j` of sample `s` at optimizer step `t` is a pure function of (seed, layer, t, s, j),
-/// where `s` is the sample's GLOBAL position in the batch, so 1 rank and N ranks draw identical masks.
+/// where `s` is the sample's GLOBAL position in the batch, so 1 rank and N ranks draw identical masks. Kept iff
+/// `u >= rate` for a 24-bit uniform `u`; one 64-bit counter-based draw serves two neighbouring elements.
 public final class Dropout: Layer {
     public let className = "Dropout"
     public var name: String
@@ -34,12 +35,29 @@ public final class Dropout: Layer {
             .derived(UInt64(context.step))
         let keepScale: Float = rate < 1 ? 1 / (1 - rate) : 0
         let pm = m.pointer
-        for r in 0..<rows {
-            let base = UInt64(context.firstRow + r) &* UInt64(rowSize)
-            for j in 0..<rowSize {
-                pm[r &* rowSize &+ j] = rng.uniform(base &+ UInt64(j)) >= rate ? keepScale : 0
-            }
+        // Element e of the batch (global flat index: (firstRow + r) * rowSize + j) is kept iff its 24-bit uniform
+        // u24 >= rate * 2^24, i.e. u24 / 2^24 >= rate as before, with the same 24-bit precision. One SplitMix64
+        // draw, keyed by (seed, layer, step, e / 2), gives two elements (one 32-bit half each): a quarter of the
+        // mixes of drawing each element's own `bits`, and still a pure function of the global element index, so
+        // 1 rank and N ranks build identical masks.
+        let threshold = UInt64((Double(rate) * 16_777_216).rounded(.up))
+        let key = rng.key
+        let g0 = UInt64(context.firstRow) &* UInt64(rowSize)
+        let n = rows &* rowSize
+        @inline(__always) func draw(_ pair: UInt64) -> UInt64 { CounterRandom.mix(key &+ pair &* 0xD1B5_4A32_D192_ED03) }
+        @inline(__always) func keep(_ half: UInt64) -> Float { (half >> 8) & 0xFF_FFFF >= threshold ? keepScale : 0 }
+        var i = 0
+        if n > 0 && g0 & 1 == 1 {  // a shard that starts on the odd half of a pair
+            pm[0] = keep(draw(g0 >> 1) >> 32)
+            i = 1
         }
+        while i &+ 1 < n {
+            let b = draw((g0 &+ UInt64(i)) >> 1)
+            pm[i] = keep(b & 0xFFFF_FFFF)
+            pm[i &+ 1] = keep(b >> 32)
+            i &+= 2
+        }
+        if i < n { pm[i] = keep(draw((g0 &+ UInt64(i)) >> 1) & 0xFFFF_FFFF) }
         mask = m
         let y = workspace.buffer(1, x.shape)
         Kernels.multiply(x, m, into: y)
