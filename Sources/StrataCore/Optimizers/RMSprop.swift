@@ -34,6 +34,10 @@ public final class RMSprop: Optimizer {
         let r = rho, eps = epsilon
         let mom = momentum > 0 ? slots[1].pointer : nil
         let mg = centered ? slots[momentum > 0 ? 2 : 1].pointer : nil
+        if mom == nil && mg == nil {  // Keras's default: the vectorised kernel, identical results
+            UpdateKernels.rmsprop(values: values, gradients: gradients, accumulator: slots[0], rho: r, lr: lr, epsilon: eps)
+            return
+        }
         for i in 0..<n {
             let gi = g[i]
             let ai = r * a[i] + (1 - r) * gi * gi
