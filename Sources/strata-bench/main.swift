@@ -8,6 +8,10 @@
 //       trains the config's model on DIR/data.h5 (under mpirun: data-parallel on every rank) and prints one line
 //       `BENCH {json}` on rank 0: seconds per epoch, samples, peak RSS per rank, OpenBLAS kernel and threads,
 //       and with --profile the forward/backward seconds per layer over the epochs after the first.
+//   gemm
+//       sgemm GFLOP/s (BLAS.gemm, this process's OpenBLAS kernel and threads) for a 1024^3 product and for the
+//       forward and backward GEMM shapes of the workloads' convolutions (im2col rows x patch x filters), so the
+//       convolutions' rate can be compared with the sgemm ceiling.
 //   report RESULTS.jsonl [--csv FILE] [--json FILE]
 //       prints the table of a run's results (one JSON object per line) and writes it as CSV / JSON.
 import Foundation
@@ -170,14 +174,14 @@ func report(_ args: [String]) throws {
         let sps = samplesPerSecond(r)
         let rssList = r["peak_rss_mb"]?.arrayValue?.compactMap(\.doubleValue) ?? [r["peak_rss_mb"]?.doubleValue ?? .nan]
         let engine = s(r, "engine")
-        let setup = engine == "strata" ? "\(s(r, "ranks"))r x \(s(r, "threads"))t" : "\(s(r, "backend")) \(s(r, "threads"))t"
+        let setup = engine != "keras" ? "\(s(r, "ranks"))r x \(s(r, "threads"))t" : "\(s(r, "backend")) \(s(r, "threads"))t"
         rows.append(Row(workload: s(r, "workload"), engine: engine, setup: setup, kernel: s(r, "kernel"), sps: sps,
                         epoch: (r["samples"]?.doubleValue ?? 0) / sps, rss: rssList.max() ?? .nan))
     }
-    // Ratio: each Strata row against the best peer row of its workload.
+    // Ratio: each Strata row (and "before" row of --baseline) against the best Keras row of its workload.
     var bestPeer: [String: Double] = [:]
-    for r in rows where r.engine != "strata" { bestPeer[r.workload] = max(bestPeer[r.workload] ?? 0, r.sps) }
-    for i in rows.indices where rows[i].engine == "strata" {
+    for r in rows where r.engine == "keras" { bestPeer[r.workload] = max(bestPeer[r.workload] ?? 0, r.sps) }
+    for i in rows.indices where rows[i].engine != "keras" {
         if let b = bestPeer[rows[i].workload], b > 0 { rows[i].ratio = rows[i].sps / b }
     }
     func pad(_ t: String, _ w: Int, left: Bool = false) -> String {
@@ -221,13 +225,44 @@ func report(_ args: [String]) throws {
     }
 }
 
+/// Best-of-5 GFLOP/s of `c = a(m x k) b(k x n)` (or its transposed forms for the backward products).
+func gemmRate(_ m: Int, _ k: Int, _ n: Int, transA: Bool = false, transB: Bool = false) -> Double {
+    let a = Tensor(zeros: [m * k], repeating: 0.5), b = Tensor(zeros: [k * n], repeating: 0.25), c = Tensor(zeros: [m * n])
+    var best = Double.infinity
+    for _ in 0..<5 {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        BLAS.gemm(a, rowsA: transA ? k : m, colsA: transA ? m : k, transA: transA,
+                  b, rowsB: transB ? n : k, colsB: transB ? k : n, transB: transB, into: c)
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+    }
+    return 2 * Double(m) * Double(k) * Double(n) / best / 1e9
+}
+
+func gemm() {
+    print("sgemm GFLOP/s, OpenBLAS kernel \(BLAS.coreName), \(BLAS.threads) thread(s)")
+    print(String(format: "  %-34@ %8.1f", "1024 x 1024 x 1024" as NSString, gemmRate(1024, 1024, 1024)))
+    // (name, im2col rows per chunk (4 Mi scalars budget, capped by the batch), patch, filters)
+    let shapes: [(String, Int, Int, Int)] = [
+        ("mnist_cnn conv2d_1 (26x26x32 -> 64)", min(128 * 576, (1 << 22) / 288), 288, 64),
+        ("vgg_like conv2d_1 (98x98x32 -> 32)", min(32 * 96 * 96, (1 << 22) / 288), 288, 32),
+        ("vgg_like conv2d_3 (47x47x64 -> 64)", min(32 * 45 * 45, (1 << 22) / 576), 576, 64),
+        ("conv1d_seq conv1d_1 (98x64 -> 64)", 16 * 96, 192, 64),
+        ("conv1d_seq conv1d_3 (30x128 -> 128)", 16 * 28, 384, 128),
+    ]
+    for (name, m, k, n) in shapes {
+        let f = gemmRate(m, k, n), dk = gemmRate(k, m, n, transA: true), dx = gemmRate(m, n, k, transB: true)
+        print(String(format: "  %-34@ forward %6.1f  dK %6.1f  dcols %6.1f   (%d x %d x %d)", name as NSString, f, dk, dx, m, k, n))
+    }
+}
+
 let argv = Array(CommandLine.arguments.dropFirst())
 do {
     switch argv.first {
     case "prepare": try prepare(Array(argv.dropFirst()))
     case "train": try train(Array(argv.dropFirst()))
     case "report": try report(Array(argv.dropFirst()))
-    default: throw Usage(description: "usage: strata-bench prepare|train|report ... (see launch/bench --help)")
+    case "gemm": gemm()
+    default: throw Usage(description: "usage: strata-bench prepare|train|gemm|report ... (see launch/bench --help)")
     }
 } catch {
     let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
