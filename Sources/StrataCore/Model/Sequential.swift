@@ -40,6 +40,11 @@ public final class Sequential {
     var trainWork = Workspace()
     /// Per-layer forward/backward timing, off (nil) unless a profiler attaches one.
     public var layerTimer: LayerTimer?
+    /// Row-sparse gradient zeroing and updates for `Embedding` weights on one process (identical results;
+    /// `false` forces the dense step, e.g. to compare them).
+    public var rowSparseUpdates = true
+    /// The row-sparse step of the current `fit`, when the model and optimizer qualify.
+    var rowSparse: RowSparseStep?
     /// Only rank 0 prints.
     public var isPrintingRank: Bool { communicator.rank == 0 }
 

@@ -64,3 +64,14 @@ public final class RMSprop: Optimizer {
          "epsilon": JSONValue(epsilon), "centered": .bool(centered)]
     }
 }
+
+extension RMSprop: ZeroGradientUpdating {
+    /// Plain RMSprop only: with momentum the values keep moving, and centered adds a second slot rule.
+    public var skipsZeroGradientRows: Bool { momentum == 0 && !centered && epsilon > 0 }
+
+    /// `a = rho a + (1 - rho) 0^2` is exactly `rho a`; `p -= lr 0 / sqrt(a + eps)` leaves `p` as it is.
+    public func applyZeroGradient(slots: [Tensor]) {
+        let a = slots[0].pointer, r = rho
+        for i in 0..<slots[0].count { a[i] = r * a[i] }
+    }
+}
