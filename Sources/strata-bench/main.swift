@@ -168,7 +168,7 @@ func report(_ args: [String]) throws {
     let lines = try String(contentsOfFile: args[0], encoding: .utf8).split(separator: "\n")
     let results = try lines.map { try JSONValue.parse(String($0)) }
     func s(_ r: JSONValue, _ k: String) -> String { r[k]?.stringValue ?? r[k].map(\.jsonText) ?? "" }
-    struct Row { var workload, engine, setup, kernel: String; var sps, epoch, rss: Double; var ratio: Double? }
+    struct Row { var workload, engine, setup, kernel: String; var sps, epoch, rss: Double; var ratio, speedup: Double? }
     var rows: [Row] = []
     for r in results {
         let sps = samplesPerSecond(r)
@@ -176,7 +176,7 @@ func report(_ args: [String]) throws {
         let engine = s(r, "engine")
         let setup = engine != "keras" ? "\(s(r, "ranks"))r x \(s(r, "threads"))t" : "\(s(r, "backend")) \(s(r, "threads"))t"
         rows.append(Row(workload: s(r, "workload"), engine: engine, setup: setup, kernel: s(r, "kernel"), sps: sps,
-                        epoch: (r["samples"]?.doubleValue ?? 0) / sps, rss: rssList.max() ?? .nan))
+                        epoch: (r["samples"]?.doubleValue ?? 0) / sps, rss: rssList.max() ?? .nan, ratio: nil, speedup: nil))
     }
     // Ratio: each Strata row (and "before" row of --baseline) against the best Keras row of its workload.
     var bestPeer: [String: Double] = [:]
@@ -184,24 +184,32 @@ func report(_ args: [String]) throws {
     for i in rows.indices where rows[i].engine != "keras" {
         if let b = bestPeer[rows[i].workload], b > 0 { rows[i].ratio = rows[i].sps / b }
     }
+    // Speed-up: each Strata row against the "before" row (--baseline) of the same workload, setup and kernel.
+    for i in rows.indices where rows[i].engine == "strata" {
+        if let b = rows.first(where: { $0.engine == "before" && $0.workload == rows[i].workload && $0.setup == rows[i].setup
+                                       && $0.kernel == rows[i].kernel }) { rows[i].speedup = rows[i].sps / b.sps }
+    }
     func pad(_ t: String, _ w: Int, left: Bool = false) -> String {
         t.count >= w ? t : (left ? String(repeating: " ", count: w - t.count) + t : t + String(repeating: " ", count: w - t.count))
     }
     let header = [pad("workload", 14), pad("engine", 7), pad("setup", 10), pad("kernel", 10), pad("samples/s", 11, left: true),
-                  pad("s/epoch", 9, left: true), pad("peak RSS MB", 12, left: true), pad("vs best peer", 13, left: true)]
+                  pad("s/epoch", 9, left: true), pad("peak RSS MB", 12, left: true), pad("vs best peer", 13, left: true), pad("vs before", 10, left: true)]
     print(header.joined(separator: " "))
-    var csv = "workload,engine,setup,kernel,samples_per_s,s_per_epoch,peak_rss_mb,ratio_vs_best_peer\n"
+    var csv = "workload,engine,setup,kernel,samples_per_s,s_per_epoch,peak_rss_mb,ratio_vs_best_peer,speedup_vs_before\n"
     var json: [JSONValue] = []
     for r in rows {
         let ratio = r.ratio.map { String(format: "%.2fx", $0) } ?? ""
         print([pad(r.workload, 14), pad(r.engine, 7), pad(r.setup, 10), pad(r.kernel, 10),
                pad(String(format: "%.0f", r.sps), 11, left: true), pad(String(format: "%.3f", r.epoch), 9, left: true),
-               pad(String(format: "%.0f", r.rss), 12, left: true), pad(ratio, 13, left: true)].joined(separator: " "))
+               pad(String(format: "%.0f", r.rss), 12, left: true), pad(ratio, 13, left: true),
+               pad(r.speedup.map { String(format: "%.2fx", $0) } ?? "", 10, left: true)].joined(separator: " "))
         csv += "\(r.workload),\(r.engine),\(r.setup),\(r.kernel),\(String(format: "%.1f", r.sps)),\(String(format: "%.4f", r.epoch)),"
-            + "\(String(format: "%.1f", r.rss)),\(r.ratio.map { String(format: "%.3f", $0) } ?? "")\n"
+            + "\(String(format: "%.1f", r.rss)),\(r.ratio.map { String(format: "%.3f", $0) } ?? ""),"
+            + "\(r.speedup.map { String(format: "%.3f", $0) } ?? "")\n"
         json.append(.object(["workload": .string(r.workload), "engine": .string(r.engine), "setup": .string(r.setup),
                              "kernel": .string(r.kernel), "samples_per_s": .number(r.sps), "s_per_epoch": .number(r.epoch),
-                             "peak_rss_mb": .number(r.rss), "ratio_vs_best_peer": r.ratio.map { .number($0) } ?? .null]))
+                             "peak_rss_mb": .number(r.rss), "ratio_vs_best_peer": r.ratio.map { .number($0) } ?? .null,
+                             "speedup_vs_before": r.speedup.map { .number($0) } ?? .null]))
     }
     for r in results {
         guard let p = r["profile"], let layers = p["layers"]?.arrayValue else { continue }
