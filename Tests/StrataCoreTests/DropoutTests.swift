@@ -32,8 +32,8 @@ final class DropoutTests: XCTestCase {
         XCTAssertNotEqual(try run(Dropout(0.5), x, training: true, step: 4).scalars, whole.scalars)
     }
 
-    /// One random draw serves two neighbouring elements of the flat batch: a shard that starts in the middle of a
-    /// pair (odd row size, odd first row) still gets the whole batch's mask, and each rate is kept at its rate.
+    /// Masks are keyed by the global flat element index: shards starting anywhere (odd row size, odd first row)
+    /// get the whole batch's mask, and each rate drops its fraction.
     func testMaskSharedDrawsAcrossOddShards() throws {
         let x = Tensor(zeros: [7, 5], repeating: 1)
         let whole = try run(Dropout(0.5), x, training: true, step: 1)
