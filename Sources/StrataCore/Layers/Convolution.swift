@@ -12,7 +12,8 @@ final class Convolution {
     var geometry: WindowGeometry
     var kernel: ParameterHandle?
     var bias: ParameterHandle?
-    /// Upper bound on the scalars of one im2col chunk (4 Mi scalars = 16 MiB by default).
+    /// Upper bound on the scalars of one im2col chunk (256 Ki scalars = 1 MiB by default: the chunk stays in cache
+    /// between packing and its GEMM, which measured 15-25% faster on mnist_cnn than 16 MiB chunks).
     var packingBudget: Int
 
     private var workspace = Workspace()
@@ -21,7 +22,7 @@ final class Convolution {
     private var lastY: Tensor?
     private var packedWholeBatch = false
 
-    init(filters: Int, activation: ActivationFunction, packingBudget: Int = 1 << 22) {
+    init(filters: Int, activation: ActivationFunction, packingBudget: Int = 1 << 18) {
         self.filters = filters
         self.activation = activation
         self.packingBudget = packingBudget
