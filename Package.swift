@@ -34,6 +34,7 @@ let package = Package(
         .executableTarget(name: "strata-hdf5-check", dependencies: ["Strata"]),
         .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata", "TestSupport", "strata-hdf5-check"]),
         .target(name: "StrataRun", dependencies: ["Strata", .product(name: "Yams", package: "Yams")]),
+        .executableTarget(name: "strata-bench", dependencies: ["StrataRun"]),
         .executableTarget(name: "StrataCLI", dependencies: ["StrataRun", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "StrataCLITests", dependencies: ["StrataRun", "TestSupport"]),
     ]

@@ -32,6 +32,24 @@ final class DropoutTests: XCTestCase {
         XCTAssertNotEqual(try run(Dropout(0.5), x, training: true, step: 4).scalars, whole.scalars)
     }
 
+    /// Masks are keyed by the global flat element index: shards starting anywhere (odd row size, odd first row)
+    /// get the whole batch's mask, and each rate drops its fraction.
+    func testMaskSharedDrawsAcrossOddShards() throws {
+        let x = Tensor(zeros: [7, 5], repeating: 1)
+        let whole = try run(Dropout(0.5), x, training: true, step: 1)
+        for (lo, hi) in [(1, 4), (3, 7), (0, 1), (6, 7)] {
+            let part = try run(Dropout(0.5), x.rows(lo..<hi).copy(), training: true, step: 1, firstRow: lo)
+            XCTAssertEqual(whole.rows(lo..<hi).scalars, part.scalars, "rows \(lo)..<\(hi)")
+        }
+        let big = Tensor(zeros: [200, 101], repeating: 1)
+        for rate in [0.1, 0.2, 0.5, 0.9] as [Float] {
+            let y = try run(Dropout(rate), big, training: true, step: 2)
+            let dropped = Double(y.scalars.filter { $0 == 0 }.count) / Double(y.count)
+            XCTAssertEqual(dropped, Double(rate), accuracy: 0.01, "rate \(rate)")
+        }
+        XCTAssertTrue(try run(Dropout(1), x, training: true).scalars.allSatisfy { $0 == 0 })
+    }
+
     func testGradients() throws {
         try GradientCheck.check(layer: Dropout(0.4), inputShape: [5], batch: 3, training: true)
         try GradientCheck.check(layer: Dropout(0.4), inputShape: [5], batch: 3, training: false)

@@ -18,6 +18,8 @@ public final class Embedding: Layer, InputChecking {
     private var embeddings: ParameterHandle?
     private var workspace = Workspace()
     private var lastIds: Tensor?
+    public private(set) var touchedRows: [Int] = []
+    private var rowSeen: [Bool] = []
 
     public init(_ inputDim: Int, outputDim: Int, embeddingsInitializer: Initializer = .uniform(-0.05, 0.05),
                 inputLength: Int? = nil, inputShape: [Int]? = nil, batchSize: Int? = nil, batchInputShape: [Int]? = nil,
@@ -79,6 +81,15 @@ public final class Embedding: Layer, InputChecking {
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         let ids = lastIds!
         Kernels.scatterAddEmbeddings(dy, ids: ids, width: outputDim, into: context.parameters.gradient(embeddings!))
+        // The rows written, distinct and ascending (for the trainer's row-sparse zeroing and update).
+        if rowSeen.count != inputDim { rowSeen = Array(repeating: false, count: inputDim) }
+        touchedRows.removeAll(keepingCapacity: true)
+        for k in 0..<ids.count {
+            let r = Int(ids[flat: k])
+            if !rowSeen[r] { rowSeen[r] = true; touchedRows.append(r) }
+        }
+        touchedRows.sort()
+        for r in touchedRows { rowSeen[r] = false }
         let dx = workspace.buffer(1, ids.shape)
         dx.fill(0)
         return dx
@@ -87,6 +98,10 @@ public final class Embedding: Layer, InputChecking {
     public var config: [String: JSONValue] {
         ["input_dim": JSONValue(inputDim), "output_dim": JSONValue(outputDim), "mask_zero": .bool(false)]
     }
+}
+
+extension Embedding: RowSparseGradient {
+    public var rowSparseWeight: ParameterHandle? { embeddings }
 }
 
 extension Embedding: ConfigurableLayer {

@@ -38,6 +38,13 @@ public final class Sequential {
     public internal(set) var communicator: Communicator = SingleProcess()
     /// Reused step buffers (input, target, per-sample values, output gradient).
     var trainWork = Workspace()
+    /// Per-layer forward/backward timing, off (nil) unless a profiler attaches one.
+    public var layerTimer: LayerTimer?
+    /// Row-sparse gradient zeroing and updates for `Embedding` weights on one process (identical results;
+    /// `false` forces the dense step, e.g. to compare them).
+    public var rowSparseUpdates = true
+    /// The row-sparse step of the current `fit`, when the model and optimizer qualify.
+    var rowSparse: RowSparseStep?
     /// Only rank 0 prints.
     public var isPrintingRank: Bool { communicator.rank == 0 }
 
@@ -204,7 +211,13 @@ public final class Sequential {
         var h = x
         for (i, l) in layers.enumerated() {
             context.layerIndex = i
-            h = l.forward(h, context: context)
+            if let timer = layerTimer {
+                let start = LayerTimer.now()
+                h = l.forward(h, context: context)
+                timer.addForward(i, since: start)
+            } else {
+                h = l.forward(h, context: context)
+            }
         }
         return h
     }
@@ -222,11 +235,13 @@ public final class Sequential {
         var g = dy
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
             context.layerIndex = i
+            let start = layerTimer == nil ? 0 : LayerTimer.now()
             if i == layers.count - 1 && fromLogits, let l = layers[i] as? LogitsProducing {
                 g = l.backward(fromLogits: g, context: context)
             } else {
                 g = layers[i].backward(g, context: context)
             }
+            layerTimer?.addBackward(i, since: start)
         }
     }
 }

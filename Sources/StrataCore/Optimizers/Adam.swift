@@ -30,6 +30,11 @@ public final class Adam: Optimizer {
         let n = values.count, p = values.pointer, g = gradients.pointer, m = slots[0].pointer, v = slots[1].pointer
         let vh = amsgrad ? slots[2].pointer : nil
         let b1 = beta1, b2 = beta2, eps = epsilon
+        if vh == nil {  // without amsgrad: the vectorised kernel, identical results
+            UpdateKernels.adam(values: values, gradients: gradients, m: slots[0], v: slots[1], beta1: b1, beta2: b2,
+                               alpha: alpha, epsilon: eps)
+            return
+        }
         for i in 0..<n {
             let gi = g[i]
             m[i] += (gi - m[i]) * (1 - b1)

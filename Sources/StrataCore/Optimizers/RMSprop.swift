@@ -34,6 +34,10 @@ public final class RMSprop: Optimizer {
         let r = rho, eps = epsilon
         let mom = momentum > 0 ? slots[1].pointer : nil
         let mg = centered ? slots[momentum > 0 ? 2 : 1].pointer : nil
+        if mom == nil && mg == nil {  // Keras's default: the vectorised kernel, identical results
+            UpdateKernels.rmsprop(values: values, gradients: gradients, accumulator: slots[0], rho: r, lr: lr, epsilon: eps)
+            return
+        }
         for i in 0..<n {
             let gi = g[i]
             let ai = r * a[i] + (1 - r) * gi * gi
@@ -58,5 +62,16 @@ public final class RMSprop: Optimizer {
     public var config: [String: JSONValue] {
         ["name": "RMSprop", "learning_rate": JSONValue(learningRate), "rho": JSONValue(rho), "momentum": JSONValue(momentum),
          "epsilon": JSONValue(epsilon), "centered": .bool(centered)]
+    }
+}
+
+extension RMSprop: ZeroGradientUpdating {
+    /// Plain RMSprop only: with momentum the values keep moving, and centered adds a second slot rule.
+    public var skipsZeroGradientRows: Bool { momentum == 0 && !centered && epsilon > 0 }
+
+    /// `a = rho a + (1 - rho) 0^2` is exactly `rho a`; `p -= lr 0 / sqrt(a + eps)` leaves `p` as it is.
+    public func applyZeroGradient(slots: [Tensor]) {
+        let a = slots[0].pointer, r = rho
+        for i in 0..<slots[0].count { a[i] = r * a[i] }
     }
 }

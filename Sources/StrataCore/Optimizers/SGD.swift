@@ -40,3 +40,9 @@ public final class SGD: Optimizer {
         ["name": "SGD", "learning_rate": JSONValue(learningRate), "momentum": JSONValue(momentum), "nesterov": .bool(nesterov)]
     }
 }
+
+extension SGD: ZeroGradientUpdating {
+    /// Without momentum a zero gradient changes nothing; with it the velocity keeps moving the values.
+    public var skipsZeroGradientRows: Bool { momentum == 0 }
+    public func applyZeroGradient(slots: [Tensor]) {}
+}

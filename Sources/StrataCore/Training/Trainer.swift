@@ -89,6 +89,7 @@ extension Sequential {
         state.worldSize = comm.size
         state.threads = BLAS.threads
         state.runFingerprint = run
+        rowSparse = rowSparseUpdates && comm.size == 1 ? RowSparseStep(layers: layers, optimizer: optimizer) : nil
         trainingState = state
         defer { state.resumed = false }
         let history = state.history
@@ -252,7 +253,7 @@ extension Sequential {
         let n = global.count
         let mine = Batches.shard(n, rank: comm.rank, size: comm.size)
         let rows = global[(global.startIndex + mine.lowerBound)..<(global.startIndex + mine.upperBound)]
-        p.gradientBuffer.fill(0)
+        if let rowSparse { rowSparse.zeroGradients(p) } else { p.gradientBuffer.fill(0) }
         let perSample = (outputShape!.reduce(1, *)) / max(outputShape!.last ?? 1, 1)
         let scale = 1 / Float(n * perSample)
         if !rows.isEmpty {
@@ -280,8 +281,12 @@ extension Sequential {
         if extras[flat: metrics.count + 1] > 0 { return false }
         for j in 0...metrics.count { sums[j] += Double(extras[flat: j]) }
         sums[metrics.count + 1] += Double(n * perSample)
-        opt.update(values: p.values, gradients: p.gradients, slots: optState.slots, scalars: &optState.scalars,
-                   iteration: optState.iterations, lr: opt.effectiveLearningRate(iteration: optState.iterations))
+        if let rowSparse {
+            rowSparse.update(opt, p, optState, lr: opt.effectiveLearningRate(iteration: optState.iterations))
+        } else {
+            opt.update(values: p.values, gradients: p.gradients, slots: optState.slots, scalars: &optState.scalars,
+                       iteration: optState.iterations, lr: opt.effectiveLearningRate(iteration: optState.iterations))
+        }
         optState.iterations += 1
         return true
     }

@@ -1,0 +1,42 @@
+import Dispatch
+
+/// Opt-in per-layer timing of `fit`'s forward and backward passes (`model.layerTimer = LayerTimer()`), so a slow
+/// layer is visible (`strata-bench --profile`). When `layerTimer` is nil the model pays one nil check per layer.
+///
+/// Seconds are wall time on this rank, summed over every training step since the timer was attached.
+public final class LayerTimer {
+    /// Forward seconds of layer `i` (training and inference steps alike).
+    public private(set) var forwardSeconds: [Double] = []
+    /// Backward seconds of layer `i` (the weight gradients it adds and its input gradient).
+    public private(set) var backwardSeconds: [Double] = []
+    /// Forward calls of layer 0 (one per step).
+    public private(set) var steps = 0
+
+    public init() {}
+
+    @inline(__always) static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    func addForward(_ layer: Int, since start: UInt64) {
+        let dt = Double(LayerTimer.now() &- start) * 1e-9
+        if forwardSeconds.count <= layer {
+            forwardSeconds += Array(repeating: 0, count: layer + 1 - forwardSeconds.count)
+        }
+        forwardSeconds[layer] += dt
+        if layer == 0 { steps += 1 }
+    }
+
+    func addBackward(_ layer: Int, since start: UInt64) {
+        let dt = Double(LayerTimer.now() &- start) * 1e-9
+        if backwardSeconds.count <= layer {
+            backwardSeconds += Array(repeating: 0, count: layer + 1 - backwardSeconds.count)
+        }
+        backwardSeconds[layer] += dt
+    }
+
+    /// Forgets every sum (e.g. after a warm-up epoch).
+    public func reset() {
+        forwardSeconds = forwardSeconds.map { _ in 0 }
+        backwardSeconds = backwardSeconds.map { _ in 0 }
+        steps = 0
+    }
+}

@@ -1,0 +1,74 @@
+/// The row-sparse training step for models with an `Embedding` (a `RowSparseGradient` layer) on one process:
+/// between steps only the rows the last step wrote are zeroed, and after backward the optimizer runs on the
+/// dense weights and on the touched rows, while the other rows get its zero-gradient update (RMSprop: `a = rho
+/// a`). Every scalar ends exactly as the dense step leaves it: the dense update of a zero gradient is that rule,
+/// bit for bit (see `ZeroGradientUpdating`). With several ranks the all-reduced gradient holds the other ranks'
+/// rows too, so the step stays dense there.
+final class RowSparseStep {
+    struct Region { let layer: RowSparseGradient; let offset: Int; let rows: Int; let width: Int }
+    let regions: [Region]
+    /// Rows of each region that may hold gradient now (nil: unknown, zero everything).
+    private var dirty: [[Int]]?
+
+    init?(layers: [Layer], optimizer: Optimizer?) {
+        guard let opt = optimizer as? ZeroGradientUpdating, opt.skipsZeroGradientRows else { return nil }
+        let found: [Region] = layers.compactMap { l in
+            guard let s = l as? RowSparseGradient, let h = s.rowSparseWeight, h.shape.count >= 2 else { return nil }
+            return Region(layer: s, offset: h.offset, rows: h.shape[0], width: h.count / h.shape[0])
+        }.sorted { $0.offset < $1.offset }
+        guard !found.isEmpty else { return nil }
+        regions = found
+    }
+
+    /// Forget which rows hold gradient (another code path wrote the buffer).
+    func invalidate() { dirty = nil }
+
+    /// Zeroes the gradient buffer as `fill(0)` would leave it, touching only what may be non-zero.
+    func zeroGradients(_ p: Parameters) {
+        let buffer = p.gradientBuffer
+        guard let dirty else { buffer.fill(0); return }
+        var start = 0
+        for (k, r) in regions.enumerated() {
+            buffer.rows(start..<r.offset).fill(0)
+            for row in dirty[k] { buffer.rows((r.offset + row * r.width)..<(r.offset + (row + 1) * r.width)).fill(0) }
+            start = r.offset + r.rows * r.width
+        }
+        buffer.rows(start..<buffer.count).fill(0)
+    }
+
+    /// The optimizer step: dense ranges and touched rows get the full update, untouched rows the zero-gradient one.
+    func update(_ opt: Optimizer, _ p: Parameters, _ state: OptimizerState, lr: Float) {
+        let zero = opt as! ZeroGradientUpdating
+        func full(_ range: Range<Int>) {
+            guard !range.isEmpty else { return }
+            opt.update(values: p.values.rows(range), gradients: p.gradients.rows(range),
+                       slots: state.slots.map { $0.rows(range) }, scalars: &state.scalars,
+                       iteration: state.iterations, lr: lr)
+        }
+        func untouched(_ range: Range<Int>) {
+            guard !range.isEmpty else { return }
+            zero.applyZeroGradient(slots: state.slots.map { $0.rows(range) })
+        }
+        var start = 0
+        var touched: [[Int]] = []
+        for r in regions {
+            full(start..<r.offset)
+            let rows = r.layer.touchedRows
+            touched.append(rows)
+            var next = 0  // first row not yet updated
+            var i = 0
+            while i < rows.count {
+                var j = i  // a run of consecutive touched rows
+                while j + 1 < rows.count && rows[j + 1] == rows[j] + 1 { j += 1 }
+                untouched((r.offset + next * r.width)..<(r.offset + rows[i] * r.width))
+                full((r.offset + rows[i] * r.width)..<(r.offset + (rows[j] + 1) * r.width))
+                next = rows[j] + 1
+                i = j + 1
+            }
+            untouched((r.offset + next * r.width)..<(r.offset + r.rows * r.width))
+            start = r.offset + r.rows * r.width
+        }
+        full(start..<p.count)
+        dirty = touched
+    }
+}

@@ -1,0 +1,279 @@
+// strata-bench: the Strata side of launch/bench (issue 8). Three modes:
+//
+//   prepare CONFIG DIR [--train N] [--set k=v ...]
+//       writes the config's data once (synthetic or HDF5, after its transforms; the first N training samples)
+//       to DIR/data.h5 (x_train, y_train, x_val, y_val) and its model to DIR/model.json (Keras class names and
+//       arguments, optimizer, loss, batch size, shuffle), which launch/bench_keras.py builds in Keras.
+//   train CONFIG DIR [--epochs E] [--profile] [--single-process] [--set k=v ...]
+//       trains the config's model on DIR/data.h5 (under mpirun: data-parallel on every rank) and prints one line
+//       `BENCH {json}` on rank 0: seconds per epoch, samples, peak RSS per rank, OpenBLAS kernel and threads,
+//       and with --profile the forward/backward seconds per layer over the epochs after the first.
+//   gemm
+//       sgemm GFLOP/s (BLAS.gemm, this process's OpenBLAS kernel and threads) for a 1024^3 product and for the
+//       forward and backward GEMM shapes of the workloads' convolutions (im2col rows x patch x filters), so the
+//       convolutions' rate can be compared with the sgemm ceiling.
+//   report RESULTS.jsonl [--csv FILE] [--json FILE]
+//       prints the table of a run's results (one JSON object per line) and writes it as CSV / JSON.
+import Foundation
+import Strata
+import StrataRun
+
+struct Usage: Error, CustomStringConvertible { let description: String }
+
+/// Seconds of each epoch (wall time, rank 0's clock), and the per-layer timer reset after the first epoch.
+final class EpochTimer: Callback {
+    var seconds: [Double] = []
+    var start = DispatchTime.now()
+    let timer: LayerTimer?
+    init(timer: LayerTimer?) { self.timer = timer }
+    func onEpochBegin(_ epoch: Int, model: Sequential) throws { start = DispatchTime.now() }
+    func onEpochEnd(_ epoch: Int, logs: [String: Double], model: Sequential) throws {
+        seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) * 1e-9)
+        if seconds.count == 1 { timer?.reset() }
+    }
+}
+
+func option(_ args: inout [String], _ name: String) -> String? {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    let v = args[i + 1]
+    args.removeSubrange(i...(i + 1))
+    return v
+}
+
+func flag(_ args: inout [String], _ name: String) -> Bool {
+    guard let i = args.firstIndex(of: name) else { return false }
+    args.remove(at: i)
+    return true
+}
+
+func overrides(_ args: inout [String]) -> [String] {
+    var sets: [String] = []
+    while let s = option(&args, "--set") { sets.append(s) }
+    return sets
+}
+
+/// Every row of `d` (the first `limit`) as one tensor pair.
+func materialize(_ d: Dataset, limit: Int?) throws -> (Tensor, Tensor?) {
+    let n = min(d.count, limit ?? d.count)
+    let x = Tensor(zeros: [n] + d.xShape)
+    let y = d.yShape.map { Tensor(zeros: [n] + $0) }
+    try d.read(Array(0..<n)[...], x: x, y: y)
+    return (x, y)
+}
+
+func prepare(_ args: [String]) throws {
+    var args = args
+    let limit = option(&args, "--train").flatMap(Int.init)
+    let sets = overrides(&args)
+    guard args.count == 2 else { throw Usage(description: "usage: strata-bench prepare CONFIG DIR [--train N] [--set k=v]") }
+    let config = try RunConfig.load(args[0], overrides: sets)
+    let runner = Runner(config: config, communicator: SingleProcess())
+    guard let train = try runner.dataset("train", openFile: Files.open) else {
+        throw Usage(description: "\(args[0]) has no training data")
+    }
+    let file = try HDF5.File.create(args[1] + "/data.h5")
+    let (x, y) = try materialize(train, limit: limit)
+    try file.write("x_train", x)
+    if let y { try file.write("y_train", y) }
+    if let v = try runner.dataset("validation", openFile: Files.open) {
+        let (vx, vy) = try materialize(v, limit: nil)
+        try file.write("x_val", vx)
+        if let vy { try file.write("y_val", vy) }
+    }
+    try file.flush()
+    let model: JSONValue = .object([
+        "name": .string(config.name),
+        "seed": .number(Double(config.seed ?? 0)),
+        "layers": .array(config.layers.map { .object(["class_name": .string($0.className), "config": .object($0.config)]) }),
+        "optimizer": .object(["name": .string(config.optimizer.name), "args": .object(config.optimizer.arguments)]),
+        "loss": .string(config.loss),
+        "metrics": .array(config.metrics.map { .string($0) }),
+        "batch_size": .number(Double(config.batchSize)),
+        "shuffle": .bool(config.shuffle),
+        "train_samples": .number(Double(x.shape[0])),
+    ])
+    try model.jsonText.write(toFile: args[1] + "/model.json", atomically: true, encoding: .utf8)
+}
+
+func train(_ args: [String]) throws {
+    var args = args
+    let epochs = option(&args, "--epochs").flatMap(Int.init) ?? 3
+    let profile = flag(&args, "--profile")
+    let single = flag(&args, "--single-process")
+    let sets = overrides(&args)
+    guard args.count == 2 else {
+        throw Usage(description: "usage: strata-bench train CONFIG DIR [--epochs E] [--profile] [--single-process] [--set k=v]")
+    }
+    let config = try RunConfig.load(args[0], overrides: sets)
+    let comm: Communicator = single ? SingleProcess() : try MPICommunicator.automatic()
+    let runner = Runner(config: config, communicator: comm)
+    let model = try runner.makeModel()
+    let path = args[1] + "/data.h5"
+    let train = try HDF5Dataset(path: path, x: "x_train", y: "y_train")
+    let hasVal = (try? HDF5Dataset(path: path, x: "x_val", y: "y_val")) != nil
+    let validation = hasVal ? try HDF5Dataset(path: path, x: "x_val", y: "y_val") : nil
+    let timer = profile ? LayerTimer() : nil
+    let clock = EpochTimer(timer: timer)
+    model.layerTimer = timer
+    _ = try model.fit(train, batchSize: config.batchSize, epochs: epochs, verbose: 0, callbacks: [clock],
+                      validationData: validation, shuffle: config.shuffle, communicator: comm)
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    var rss = Array(repeating: 0.0, count: comm.size)
+    rss[comm.rank] = Double(usage.ru_maxrss) / 1024  // Linux reports KiB
+    try comm.allReduceSum(&rss)
+    guard comm.rank == 0 else { return }
+    var out: [String: JSONValue] = [
+        "engine": .string("strata"),
+        "epoch_seconds": .array(clock.seconds.map { .number($0) }),
+        "samples": .number(Double(train.count)),
+        "validation_samples": .number(Double(validation?.count ?? 0)),
+        "batch_size": .number(Double(config.batchSize)),
+        "ranks": .number(Double(comm.size)),
+        "threads": .number(Double(BLAS.threads)),
+        "kernel": .string(BLAS.coreName),
+        "peak_rss_mb": .array(rss.map { .number(($0 * 10).rounded() / 10) }),
+        "parameters": .number(Double(model.countParams())),
+    ]
+    if let timer {
+        let layers: [JSONValue] = model.layers.indices.map { i in
+            .object(["name": .string(model.layers[i].name),
+                     "forward_s": .number(i < timer.forwardSeconds.count ? timer.forwardSeconds[i] : 0),
+                     "backward_s": .number(i < timer.backwardSeconds.count ? timer.backwardSeconds[i] : 0)])
+        }
+        out["profile"] = .object(["steps": .number(Double(timer.steps)), "layers": .array(layers),
+                                  "seconds": .number(clock.seconds.dropFirst().reduce(0, +))])
+    }
+    print("BENCH " + JSONValue.object(out).jsonText)
+}
+
+func median(_ v: [Double]) -> Double {
+    guard !v.isEmpty else { return .nan }
+    let s = v.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+/// Steady-state samples/s of one result: training samples over the median epoch after the first.
+func samplesPerSecond(_ r: JSONValue) -> Double {
+    let secs = r["epoch_seconds"]?.arrayValue?.compactMap(\.doubleValue) ?? []
+    let steady = secs.count > 1 ? Array(secs.dropFirst()) : secs
+    return (r["samples"]?.doubleValue ?? 0) / median(steady)
+}
+
+func report(_ args: [String]) throws {
+    var args = args
+    let csvPath = option(&args, "--csv")
+    let jsonPath = option(&args, "--json")
+    guard args.count == 1 else { throw Usage(description: "usage: strata-bench report RESULTS.jsonl [--csv F] [--json F]") }
+    let lines = try String(contentsOfFile: args[0], encoding: .utf8).split(separator: "\n")
+    let results = try lines.map { try JSONValue.parse(String($0)) }
+    func s(_ r: JSONValue, _ k: String) -> String { r[k]?.stringValue ?? r[k].map(\.jsonText) ?? "" }
+    struct Row { var workload, engine, setup, kernel: String; var sps, epoch, rss: Double; var ratio, speedup: Double? }
+    var rows: [Row] = []
+    for r in results {
+        let sps = samplesPerSecond(r)
+        let rssList = r["peak_rss_mb"]?.arrayValue?.compactMap(\.doubleValue) ?? [r["peak_rss_mb"]?.doubleValue ?? .nan]
+        let engine = s(r, "engine")
+        let setup = engine != "keras" ? "\(s(r, "ranks"))r x \(s(r, "threads"))t" : "\(s(r, "backend")) \(s(r, "threads"))t"
+        rows.append(Row(workload: s(r, "workload"), engine: engine, setup: setup, kernel: s(r, "kernel"), sps: sps,
+                        epoch: (r["samples"]?.doubleValue ?? 0) / sps, rss: rssList.max() ?? .nan, ratio: nil, speedup: nil))
+    }
+    // Ratio: each Strata row (and "before" row of --baseline) against the best Keras row of its workload.
+    var bestPeer: [String: Double] = [:]
+    for r in rows where r.engine == "keras" { bestPeer[r.workload] = max(bestPeer[r.workload] ?? 0, r.sps) }
+    for i in rows.indices where rows[i].engine != "keras" {
+        if let b = bestPeer[rows[i].workload], b > 0 { rows[i].ratio = rows[i].sps / b }
+    }
+    // Speed-up: each Strata row against the "before" row (--baseline) of the same workload, setup and kernel.
+    for i in rows.indices where rows[i].engine == "strata" {
+        if let b = rows.first(where: { $0.engine == "before" && $0.workload == rows[i].workload && $0.setup == rows[i].setup
+                                       && $0.kernel == rows[i].kernel }) { rows[i].speedup = rows[i].sps / b.sps }
+    }
+    func pad(_ t: String, _ w: Int, left: Bool = false) -> String {
+        t.count >= w ? t : (left ? String(repeating: " ", count: w - t.count) + t : t + String(repeating: " ", count: w - t.count))
+    }
+    let header = [pad("workload", 14), pad("engine", 7), pad("setup", 10), pad("kernel", 10), pad("samples/s", 11, left: true),
+                  pad("s/epoch", 9, left: true), pad("peak RSS MB", 12, left: true), pad("vs best peer", 13, left: true), pad("vs before", 10, left: true)]
+    print(header.joined(separator: " "))
+    var csv = "workload,engine,setup,kernel,samples_per_s,s_per_epoch,peak_rss_mb,ratio_vs_best_peer,speedup_vs_before\n"
+    var json: [JSONValue] = []
+    for r in rows {
+        let ratio = r.ratio.map { String(format: "%.2fx", $0) } ?? ""
+        print([pad(r.workload, 14), pad(r.engine, 7), pad(r.setup, 10), pad(r.kernel, 10),
+               pad(String(format: "%.0f", r.sps), 11, left: true), pad(String(format: "%.3f", r.epoch), 9, left: true),
+               pad(String(format: "%.0f", r.rss), 12, left: true), pad(ratio, 13, left: true),
+               pad(r.speedup.map { String(format: "%.2fx", $0) } ?? "", 10, left: true)].joined(separator: " "))
+        csv += "\(r.workload),\(r.engine),\(r.setup),\(r.kernel),\(String(format: "%.1f", r.sps)),\(String(format: "%.4f", r.epoch)),"
+            + "\(String(format: "%.1f", r.rss)),\(r.ratio.map { String(format: "%.3f", $0) } ?? ""),"
+            + "\(r.speedup.map { String(format: "%.3f", $0) } ?? "")\n"
+        json.append(.object(["workload": .string(r.workload), "engine": .string(r.engine), "setup": .string(r.setup),
+                             "kernel": .string(r.kernel), "samples_per_s": .number(r.sps), "s_per_epoch": .number(r.epoch),
+                             "peak_rss_mb": .number(r.rss), "ratio_vs_best_peer": r.ratio.map { .number($0) } ?? .null,
+                             "speedup_vs_before": r.speedup.map { .number($0) } ?? .null]))
+    }
+    for r in results {
+        guard let p = r["profile"], let layers = p["layers"]?.arrayValue else { continue }
+        let total = p["seconds"]?.doubleValue ?? 0
+        print("\nprofile \(s(r, "workload")) \(s(r, "ranks"))r x \(s(r, "threads"))t \(s(r, "kernel")): "
+              + "\(String(format: "%.3f", total)) s over \(s(p, "steps")) steps after the first epoch (rank 0)")
+        var inLayers = 0.0
+        for l in layers {
+            let f = l["forward_s"]?.doubleValue ?? 0, b = l["backward_s"]?.doubleValue ?? 0
+            inLayers += f + b
+            print("  " + pad(s(l, "name"), 22) + String(format: " forward %8.4f s  backward %8.4f s  (%4.1f%%)", f, b,
+                                                        100 * (f + b) / max(total, 1e-12)))
+        }
+        print("  " + pad("rest (loss, optimizer, all-reduce, data, validation)", 22)
+              + String(format: " %8.4f s (%4.1f%%)", total - inLayers, 100 * (total - inLayers) / max(total, 1e-12)))
+    }
+    if let csvPath { try csv.write(toFile: csvPath, atomically: true, encoding: .utf8) }
+    if let jsonPath {
+        try JSONValue.object(["rows": .array(json), "results": .array(results)]).jsonText
+            .write(toFile: jsonPath, atomically: true, encoding: .utf8)
+    }
+}
+
+/// Best-of-5 GFLOP/s of `c = a(m x k) b(k x n)` (or its transposed forms for the backward products).
+func gemmRate(_ m: Int, _ k: Int, _ n: Int, transA: Bool = false, transB: Bool = false) -> Double {
+    let a = Tensor(zeros: [m * k], repeating: 0.5), b = Tensor(zeros: [k * n], repeating: 0.25), c = Tensor(zeros: [m * n])
+    var best = Double.infinity
+    for _ in 0..<5 {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        BLAS.gemm(a, rowsA: transA ? k : m, colsA: transA ? m : k, transA: transA,
+                  b, rowsB: transB ? n : k, colsB: transB ? k : n, transB: transB, into: c)
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+    }
+    return 2 * Double(m) * Double(k) * Double(n) / best / 1e9
+}
+
+func gemm() {
+    print("sgemm GFLOP/s, OpenBLAS kernel \(BLAS.coreName), \(BLAS.threads) thread(s)")
+    print(String(format: "  %-34@ %8.1f", "1024 x 1024 x 1024" as NSString, gemmRate(1024, 1024, 1024)))
+    // (name, im2col rows per chunk (4 Mi scalars budget, capped by the batch), patch, filters)
+    let shapes: [(String, Int, Int, Int)] = [
+        ("mnist_cnn conv2d_1 (26x26x32 -> 64)", min(128 * 576, (1 << 22) / 288), 288, 64),
+        ("vgg_like conv2d_1 (98x98x32 -> 32)", min(32 * 96 * 96, (1 << 22) / 288), 288, 32),
+        ("vgg_like conv2d_3 (47x47x64 -> 64)", min(32 * 45 * 45, (1 << 22) / 576), 576, 64),
+        ("conv1d_seq conv1d_1 (98x64 -> 64)", 16 * 96, 192, 64),
+        ("conv1d_seq conv1d_3 (30x128 -> 128)", 16 * 28, 384, 128),
+    ]
+    for (name, m, k, n) in shapes {
+        let f = gemmRate(m, k, n), dk = gemmRate(k, m, n, transA: true), dx = gemmRate(m, n, k, transB: true)
+        print(String(format: "  %-34@ forward %6.1f  dK %6.1f  dcols %6.1f   (%d x %d x %d)", name as NSString, f, dk, dx, m, k, n))
+    }
+}
+
+let argv = Array(CommandLine.arguments.dropFirst())
+do {
+    switch argv.first {
+    case "prepare": try prepare(Array(argv.dropFirst()))
+    case "train": try train(Array(argv.dropFirst()))
+    case "report": try report(Array(argv.dropFirst()))
+    case "gemm": gemm()
+    default: throw Usage(description: "usage: strata-bench prepare|train|gemm|report ... (see launch/bench --help)")
+    }
+} catch {
+    let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+    FileHandle.standardError.write(Data("strata-bench: error: \(text)\n".utf8))
+    exit(1)
+}
