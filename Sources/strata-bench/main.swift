@@ -215,7 +215,8 @@ func report(_ args: [String]) throws {
         guard let p = r["profile"], let layers = p["layers"]?.arrayValue else { continue }
         let total = p["seconds"]?.doubleValue ?? 0
         print("\nprofile \(s(r, "workload")) \(s(r, "ranks"))r x \(s(r, "threads"))t \(s(r, "kernel")): "
-              + "\(String(format: "%.3f", total)) s over \(s(p, "steps")) steps after the first epoch (rank 0)")
+              + "\(String(format: "%.3f", total)) s after the first epoch, \(s(p, "steps")) forward passes "
+              + "(training and validation batches; rank 0)")
         var inLayers = 0.0
         for l in layers {
             let f = l["forward_s"]?.doubleValue ?? 0, b = l["backward_s"]?.doubleValue ?? 0
@@ -223,7 +224,7 @@ func report(_ args: [String]) throws {
             print("  " + pad(s(l, "name"), 22) + String(format: " forward %8.4f s  backward %8.4f s  (%4.1f%%)", f, b,
                                                         100 * (f + b) / max(total, 1e-12)))
         }
-        print("  " + pad("rest (loss, optimizer, all-reduce, data, validation)", 22)
+        print("  " + pad("rest (loss, metrics, optimizer, all-reduce, data, callbacks)", 22)
               + String(format: " %8.4f s (%4.1f%%)", total - inLayers, 100 * (total - inLayers) / max(total, 1e-12)))
     }
     if let csvPath { try csv.write(toFile: csvPath, atomically: true, encoding: .utf8) }
