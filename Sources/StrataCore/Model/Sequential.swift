@@ -222,6 +222,7 @@ public final class Sequential {
         var g = dy
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
             context.layerIndex = i
+            context.needsInputGradient = i > 0
             if i == layers.count - 1 && fromLogits, let l = layers[i] as? LogitsProducing {
                 g = l.backward(fromLogits: g, context: context)
             } else {
