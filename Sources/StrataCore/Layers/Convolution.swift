@@ -104,7 +104,8 @@ final class Convolution {
         let positions = batch * geometry.outputPositions
         let patch = geometry.patchSize
         let z = workspace.buffer(0, [batch] + outputShape)
-        let y = activation == .linear ? z : workspace.buffer(1, z.shape)
+        // relu runs in place: its gradient only asks whether the output is positive, so Z need not be kept.
+        let y = activation == .linear || activation == .relu ? z : workspace.buffer(1, z.shape)
         let z2 = z.reshaped([positions, filters]), y2 = y.reshaped([positions, filters])
         let k = context.parameters.value(kernel!)
         let b = bias.map { context.parameters.value($0) }
