@@ -64,7 +64,7 @@ public enum ActivationFunction: String, CaseIterable, Sendable {
         let n = x.count, px = x.pointer, py = y.pointer, pg = dy.pointer, pd = dx.pointer
         switch self {
         case .linear: if pg != pd { pd.update(from: pg, count: n) }
-        case .relu: for i in 0..<n { pd[i] = px[i] > 0 ? pg[i] : 0 }
+        case .relu: for i in 0..<n { let g = pg[i]; pd[i] = px[i] > 0 ? g : 0 }  // unconditional load: vectorises
         case .sigmoid: for i in 0..<n { let s = py[i]; pd[i] = pg[i] * s * (1 - s) }
         case .tanh: for i in 0..<n { let t = py[i]; pd[i] = pg[i] * (1 - t * t) }
         case .hardSigmoid: for i in 0..<n { let v = px[i]; pd[i] = (v > -3 && v < 3) ? pg[i] / 6 : 0 }
