@@ -31,6 +31,25 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
+    func testWithoutInputGradientTheWeightGradientsAreUnchanged() throws {
+        // The model's first layer gets needsInputGradient = false: dx is skipped (empty), dK and db stay bit-equal.
+        for budget in [40, 1 << 20] {
+            let layer = Conv2D(3, kernelSize: (3, 2), padding: .same, activation: .relu)
+            layer.packingBudget = budget
+            let h = try LayerHarness(layer, inputShape: [5, 4, 2])
+            let x = normalTensor([2, 5, 4, 2], seed: 1), r = normalTensor([2] + h.outputShape, seed: 2)
+            let dx = h.gradients(x, r: r)
+            let full = h.parameters.gradients.copy()
+            h.parameters.gradients.fill(0)
+            _ = h.forward(x)
+            var context = h.context
+            context.needsInputGradient = false
+            XCTAssertEqual(layer.backward(r, context: context).count, 0, "budget \(budget)")
+            XCTAssertEqual(h.parameters.gradients.scalars, full.scalars, "budget \(budget)")
+            XCTAssertEqual(dx.count, x.count)
+        }
+    }
+
     func testGlorotUniformUsesKerasConvolutionFans() throws {
         // fan_in = 3*3*4, fan_out = 3*3*16: limit = sqrt(6 / (36 + 144)).
         let h = try LayerHarness(Conv2D(16, kernelSize: (3, 3)), inputShape: [8, 8, 4])

@@ -20,6 +20,20 @@ final class DenseTests: XCTestCase {
         let r = try GradientCheck.check(layer: d, inputShape: [3, 4], batch: 2)
         XCTAssertEqual(r.errors.map(\.name), ["input", "kernel"])
     }
+
+    func testWithoutInputGradientTheWeightGradientsAreUnchanged() throws {
+        let layer = Dense(3, activation: .tanh)
+        let h = try LayerHarness(layer, inputShape: [4])
+        let x = normalTensor([2, 4], seed: 1), r = normalTensor([2, 3], seed: 2)
+        XCTAssertEqual(h.gradients(x, r: r).count, x.count)
+        let full = h.parameters.gradients.copy()
+        h.parameters.gradients.fill(0)
+        _ = h.forward(x)
+        var context = h.context
+        context.needsInputGradient = false
+        XCTAssertEqual(layer.backward(r, context: context).count, 0)
+        XCTAssertEqual(h.parameters.gradients.scalars, full.scalars)
+    }
 }
 
 extension DenseTests {

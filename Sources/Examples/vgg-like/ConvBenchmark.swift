@@ -5,11 +5,17 @@ import Strata
 /// reaches (2 * positions * patch * filters flops per GEMM, three GEMMs, packing and activation included) and
 /// the rate of plain sgemm calls on exactly the shapes the layer issues, in the same run.
 enum ConvBenchmark {
+    /// The fastest of `repeats` timed runs after a warm-up: the minimum is the least disturbed by other
+    /// processes on a shared machine.
     static func seconds(_ repeats: Int, _ body: () -> Void) -> Double {
         body()  // warm-up (allocations, caches)
-        let t = Date()
-        for _ in 0..<repeats { body() }
-        return Date().timeIntervalSince(t) / Double(repeats)
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            let t = Date()
+            body()
+            best = min(best, Date().timeIntervalSince(t))
+        }
+        return best
     }
 
     static func run(model: Sequential, batch: Int) {

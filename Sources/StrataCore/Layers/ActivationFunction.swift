@@ -64,12 +64,7 @@ public enum ActivationFunction: String, CaseIterable, Sendable {
         let n = x.count, px = x.pointer, py = y.pointer, pg = dy.pointer, pd = dx.pointer
         switch self {
         case .linear: if pg != pd { pd.update(from: pg, count: n) }
-        case .relu:
-            // `x > 0 ? dy : +0` as a bit mask, which vectorises (the select compiled to a branch per element,
-            // mispredicted about half the time on ReLU inputs); the same bits as the select.
-            let gb = UnsafeMutableRawPointer(pg).assumingMemoryBound(to: UInt32.self)
-            let db = UnsafeMutableRawPointer(pd).assumingMemoryBound(to: UInt32.self)
-            for i in 0..<n { db[i] = gb[i] & (px[i] > 0 ? ~0 : 0) }
+        case .relu: for i in 0..<n { let g = pg[i]; pd[i] = px[i] > 0 ? g : 0 }  // unconditional load: vectorises
         case .sigmoid: for i in 0..<n { let s = py[i]; pd[i] = pg[i] * s * (1 - s) }
         case .tanh: for i in 0..<n { let t = py[i]; pd[i] = pg[i] * (1 - t * t) }
         case .hardSigmoid: for i in 0..<n { let v = px[i]; pd[i] = (v > -3 && v < 3) ? pg[i] / 6 : 0 }

@@ -97,63 +97,71 @@ final class Convolution {
         max(1, min(positions, packingBudget / max(1, geometry.patchSize)))
     }
 
-    /// Forward pass on a batch `x`.
+    /// Forward pass on a batch `x`. Per chunk, while its rows are in cache: pack, seed `Z` with the bias, GEMM with
+    /// `beta = 1` (no separate zeroing or bias pass), then the activation.
     func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         let batch = x.shape.first ?? 0
         let positions = batch * geometry.outputPositions
         let patch = geometry.patchSize
         let z = workspace.buffer(0, [batch] + outputShape)
-        let z2 = z.reshaped([positions, filters])
+        // relu runs in place: its gradient only asks whether the output is positive, so Z need not be kept.
+        let y = activation == .linear || activation == .relu ? z : workspace.buffer(1, z.shape)
+        let z2 = z.reshaped([positions, filters]), y2 = y.reshaped([positions, filters])
         let k = context.parameters.value(kernel!)
+        let b = bias.map { context.parameters.value($0) }
         let chunk = chunkRows(positions)
         let cols = workspace.buffer(4, [chunk, patch])
         var r0 = 0
         while r0 < positions {
             let m = min(chunk, positions - r0)
+            let zc = z2.rows(r0..<(r0 + m))
             Im2Col.pack(x, geometry, firstRow: r0, rows: m, into: cols)
-            BLAS.gemm(cols, rowsA: m, colsA: patch, k, rowsB: patch, colsB: filters, into: z2.rows(r0..<(r0 + m)))
+            if let b { Kernels.fillRows(zc, with: b, rows: m, cols: filters) }
+            BLAS.gemm(cols, rowsA: m, colsA: patch, k, rowsB: patch, colsB: filters, into: zc, beta: b == nil ? 0 : 1)
+            if activation != .linear { activation.apply(zc, into: y2.rows(r0..<(r0 + m))) }
             r0 += m
         }
         packedWholeBatch = chunk >= positions
-        if let bias { Kernels.addRowVector(z2, context.parameters.value(bias), rows: positions, cols: filters) }
         lastInput = x
         lastZ = z
-        if activation == .linear { lastY = z; return z }
-        let y = workspace.buffer(1, z.shape)
-        activation.apply(z, into: y)
         lastY = y
         return y
     }
 
-    /// Backward pass: adds the kernel and bias gradients and returns `dx`.
+    /// Backward pass: adds the kernel and bias gradients and returns `dx` (empty when the context says nobody needs
+    /// it: the first layer then skips the patch-gradient GEMM and col2im). Per chunk, while its rows are in cache:
+    /// activation gradient, bias sums, kernel-gradient GEMM (`beta = 1`), patch-gradient GEMM, col2im.
     func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         let x = lastInput!
-        var dz = dy
-        if activation != .linear {
-            dz = workspace.buffer(2, dy.shape)
-            activation.gradient(x: lastZ!, y: lastY!, dy: dy, into: dz)
-        }
         let batch = x.shape.first ?? 0
         let positions = batch * geometry.outputPositions
         let patch = geometry.patchSize
-        let dz2 = dz.reshaped([positions, filters])
+        let dy2 = dy.reshaped([positions, filters])
+        let dz2 = activation == .linear ? dy2 : workspace.buffer(2, [positions, filters])
+        let z2 = lastZ!.reshaped([positions, filters]), y2 = lastY!.reshaped([positions, filters])
         let p = context.parameters
         let k = p.value(kernel!)
         let dk = p.gradient(kernel!)
-        if let bias { Kernels.accumulateColumnSums(dz2, rows: positions, cols: filters, into: p.gradient(bias)) }
-        let dx = workspace.buffer(3, x.shape)
-        dx.fill(0)
+        let db = bias.map { p.gradient($0) }
+        let needsDx = context.needsInputGradient
+        let dx = workspace.buffer(3, needsDx ? x.shape : [0])
+        if needsDx { dx.fill(0) }
         let chunk = chunkRows(positions)
         let cols = workspace.buffer(4, [chunk, patch])
-        let dcols = workspace.buffer(5, [chunk, patch])
+        let dcols = needsDx ? workspace.buffer(5, [chunk, patch]) : cols
         var r0 = 0
         while r0 < positions {
             let m = min(chunk, positions - r0)
-            let dzc = dz2.rows(r0..<(r0 + m))
+            let rows = r0..<(r0 + m)
+            let dzc = dz2.rows(rows)
+            if activation != .linear { activation.gradient(x: z2.rows(rows), y: y2.rows(rows), dy: dy2.rows(rows), into: dzc) }
+            if let db { Kernels.accumulateColumnSums(dzc, rows: m, cols: filters, into: db) }
             if !(packedWholeBatch && chunk >= positions) { Im2Col.pack(x, geometry, firstRow: r0, rows: m, into: cols) }
             BLAS.gemm(cols, rowsA: m, colsA: patch, transA: true, dzc, rowsB: m, colsB: filters, into: dk, beta: 1)
-            BLAS.gemm(dzc, rowsA: m, colsA: filters, k, rowsB: patch, colsB: filters, transB: true, into: dcols)
-            Im2Col.unpackAdd(dcols, geometry, firstRow: r0, rows: m, into: dx)
+            if needsDx {
+                BLAS.gemm(dzc, rowsA: m, colsA: filters, k, rowsB: patch, colsB: filters, transB: true, into: dcols)
+                Im2Col.unpackAdd(dcols, geometry, firstRow: r0, rows: m, into: dx)
+            }
             r0 += m
         }
         return dx

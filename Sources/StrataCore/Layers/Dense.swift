@@ -90,6 +90,8 @@ public final class Dense: LogitsProducing {
         BLAS.gemm(x, rowsA: rows, colsA: inputDim, transA: true, dz, rowsB: rows, colsB: units,
                   into: p.gradient(kernel!), beta: 1)
         if let bias { Kernels.accumulateColumnSums(dz, rows: rows, cols: units, into: p.gradient(bias)) }
+        // The first layer's input gradient is unused: skip its GEMM and return an empty tensor.
+        guard context.needsInputGradient else { return workspace.buffer(3, [0]) }
         let dx = workspace.buffer(3, x.shape)
         BLAS.gemm(dz, rowsA: rows, colsA: units, p.value(kernel!), rowsB: inputDim, colsB: units, transB: true, into: dx)
         return dx

@@ -59,15 +59,19 @@ public struct LayerContext {
     public var seed: UInt64
     /// This layer's position in the model (so two Dropout layers draw different masks).
     public var layerIndex: Int
+    /// Whether `backward` must return `dx`. The model sets it false for its first layer, whose input gradient nobody
+    /// reads; a layer may then skip computing `dx` (the returned tensor is empty and must not be read).
+    public var needsInputGradient: Bool
 
     public init(training: Bool, parameters: Parameters, step: Int = 0, firstRow: Int = 0, seed: UInt64 = 0,
-                layerIndex: Int = 0) {
+                layerIndex: Int = 0, needsInputGradient: Bool = true) {
         self.training = training
         self.parameters = parameters
         self.step = step
         self.firstRow = firstRow
         self.seed = seed
         self.layerIndex = layerIndex
+        self.needsInputGradient = needsInputGradient
     }
 }
 

@@ -236,6 +236,7 @@ public final class Sequential {
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
             context.layerIndex = i
             let start = layerTimer == nil ? 0 : LayerTimer.now()
+            context.needsInputGradient = i > 0
             if i == layers.count - 1 && fromLogits, let l = layers[i] as? LogitsProducing {
                 g = l.backward(fromLogits: g, context: context)
             } else {

@@ -60,6 +60,13 @@ public enum Kernels {
         }
     }
 
+    /// `y[i, j] = row[j]` over `rows` rows of `cols`: seeds a GEMM output with the bias (then `beta = 1`), which
+    /// replaces both OpenBLAS's zeroing pass over `C` and a separate bias pass.
+    public static func fillRows(_ y: Tensor, with row: Tensor, rows: Int, cols: Int) {
+        let py = y.pointer, pr = row.pointer
+        for i in 0..<rows { (py + i &* cols).update(from: pr, count: cols) }
+    }
+
     /// `out[j] += sum_i x[i, j]` (bias gradients).
     public static func accumulateColumnSums(_ x: Tensor, rows: Int, cols: Int, into out: Tensor) {
         let px = x.pointer, po = out.pointer
