@@ -133,7 +133,8 @@ public struct LayerConfig {
 
 public enum LayerRegistry {
     /// Every layer type that configs may name.
-    public static let types: [ConfigurableLayer.Type] = [
+    /// (Immutable, so safe to share across threads; metatype arrays are not Sendable to the compiler.)
+    nonisolated(unsafe) public static let types: [ConfigurableLayer.Type] = [
         Dense.self, Activation.self, Dropout.self, Flatten.self,
         Conv2D.self, Conv1D.self, MaxPooling2D.self, MaxPooling1D.self, AveragePooling2D.self, AveragePooling1D.self,
         GlobalAveragePooling1D.self, GlobalMaxPooling1D.self, GlobalAveragePooling2D.self, GlobalMaxPooling2D.self, Reshape.self,
