@@ -31,10 +31,7 @@ public final class GRU: RecurrentLayer {
     /// Always true: Keras 3's default convention, the reset gate applied after the recurrent product.
     public let resetAfter = true
 
-    public private(set) var weightHandles: [ParameterHandle] = []
-    private var kernel: ParameterHandle?
-    private var recurrentKernel: ParameterHandle?
-    private var bias: ParameterHandle?
+    public var weightHandles: [ParameterHandle] { core.weightHandles }
 
     public init(_ units: Int, activation: ActivationFunction = .tanh, recurrentActivation: ActivationFunction = .sigmoid,
                 useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform,
@@ -63,20 +60,12 @@ public final class GRU: RecurrentLayer {
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         if let inputError { throw inputError }
         let out = try core.build(name: name, inputShape: inputShape)
-        let k = weights.add("kernel", shape: [core.inputDim, 3 * units], initializer: kernelInitializer)
-        let r = weights.add("recurrent_kernel", shape: [units, 3 * units], initializer: recurrentInitializer)
-        kernel = k
-        recurrentKernel = r
-        weightHandles = [k, r]
-        if useBias {
-            let b = weights.add("bias", shape: [2, 3 * units], initializer: biasInitializer)
-            bias = b
-            weightHandles.append(b)
-        }
+        core.addWeights(width: 3 * units, biasShape: useBias ? [2, 3 * units] : nil, kernelInitializer: kernelInitializer,
+                        recurrentInitializer: recurrentInitializer, biasInitializer: biasInitializer, to: &weights)
         return out
     }
 
-    private func biasRow(_ p: Parameters, _ row: Int) -> Tensor { p.value(bias!).rows(row..<(row + 1)) }
+    private func biasRow(_ p: Parameters, _ row: Int) -> Tensor { p.value(core.bias!).rows(row..<(row + 1)) }
 
     // Workspace slots: input part / gates (T, N, 3u), recurrent part (T, N, 3u), hidden (T+1, N, u),
     // masked hidden (T, N, u), d input part (T, N, 3u), d recurrent part (T, N, 3u), dh (N, u), dh recurrent
@@ -84,9 +73,9 @@ public final class GRU: RecurrentLayer {
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         let p = context.parameters
         let xs = core.prepare(x, context: context)
-        let n = core.rows, steps = core.steps, u = units, block = n * u
+        let n = core.rows, steps = core.steps, u = units
         let gx = core.work.buffer(0, [steps, n, 3 * u])
-        BLAS.gemm(xs, rowsA: steps * n, colsA: core.inputDim, p.value(kernel!), rowsB: core.inputDim, colsB: 3 * u, into: gx)
+        BLAS.gemm(xs, rowsA: steps * n, colsA: core.inputDim, p.value(core.kernel!), rowsB: core.inputDim, colsB: 3 * u, into: gx)
         let gr = core.work.buffer(1, [steps, n, 3 * u])
         if useBias {
             Kernels.addRowVector(gx, biasRow(p, 0), rows: steps * n, cols: 3 * u)
@@ -95,16 +84,10 @@ public final class GRU: RecurrentLayer {
         }
         let h = core.work.buffer(2, [steps + 1, n, u])
         core.loadState(0, into: h)
-        let hm = core.recurrentMask.map { _ in core.work.buffer(3, [steps, n, u]) }
-        let r = p.value(recurrentKernel!)
+        let hm = core.maskedHidden(slot: 3)
+        let r = p.value(core.recurrentKernel!)
         for t in 0..<steps {
-            let hPrev: Tensor
-            if let hm, let mask = core.recurrentMask {
-                Kernels.multiply(h, offset: t * block, mask, into: hm, offset: t * block, count: block)
-                hPrev = hm.rows(t..<(t + 1))
-            } else {
-                hPrev = h.rows(t..<(t + 1))
-            }
+            let hPrev = core.previousHidden(h, masked: hm, step: t)
             BLAS.gemm(hPrev, rowsA: n, colsA: u, r, rowsB: u, colsB: 3 * u, into: gr.rows(t..<(t + 1)), beta: useBias ? 1 : 0)
             Kernels.gruStep(t: t, rows: n, units: u, x: gx, r: gr, h: h, activation: activation,
                             recurrentActivation: recurrentActivation)
@@ -115,7 +98,7 @@ public final class GRU: RecurrentLayer {
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         let p = context.parameters
-        let n = core.rows, steps = core.steps, u = units, inDim = core.inputDim
+        let n = core.rows, steps = core.steps, u = units
         let gates = core.work.buffer(0, [steps, n, 3 * u])
         let gr = core.work.buffer(1, [steps, n, 3 * u])
         let h = core.work.buffer(2, [steps + 1, n, u])
@@ -125,7 +108,7 @@ public final class GRU: RecurrentLayer {
         let dhr = core.work.buffer(7, [n, u])
         dh.fill(0)
         let dyTime = core.timeMajorOutputGradient(dy)
-        let r = p.value(recurrentKernel!)
+        let r = p.value(core.recurrentKernel!)
         for t in stride(from: steps - 1, through: 0, by: -1) {
             core.addOutputGradient(step: t, dy: dy, timeMajor: dyTime, into: dh)
             Kernels.gruStepBackward(t: t, rows: n, units: u, gates: gates, r: gr, h: h, dh: dh, dx: dgx, dr: dgr,
@@ -142,20 +125,13 @@ public final class GRU: RecurrentLayer {
                 }
             }
         }
-        let xs = core.input!
-        BLAS.gemm(xs, rowsA: steps * n, colsA: inDim, transA: true, dgx, rowsB: steps * n, colsB: 3 * u,
-                  into: p.gradient(kernel!), beta: 1)
-        let hPrev = core.recurrentMask == nil ? h : core.work.buffer(3, [steps, n, u])
-        BLAS.gemm(hPrev, rowsA: steps * n, colsA: u, transA: true, dgr, rowsB: steps * n, colsB: 3 * u,
-                  into: p.gradient(recurrentKernel!), beta: 1)
-        if let bias {
+        if let bias = core.bias {
             let g = p.gradient(bias)
             Kernels.accumulateColumnSums(dgx, rows: steps * n, cols: 3 * u, into: g.rows(0..<1))
             Kernels.accumulateColumnSums(dgr, rows: steps * n, cols: 3 * u, into: g.rows(1..<2))
         }
-        let dxs = core.work.buffer(8, [steps, n, inDim])
-        BLAS.gemm(dgx, rowsA: steps * n, colsA: 3 * u, p.value(kernel!), rowsB: inDim, colsB: 3 * u, transB: true, into: dxs)
-        return core.inputGradient(timeMajor: dxs)
+        // kernel += xs^T dgx, recurrent_kernel += h_{t-1}^T dgr, dx = dgx kernel^T.
+        return core.kernelGradients(dInput: dgx, dRecurrent: dgr, width: 3 * u, hidden: h, maskedSlot: 3, dxSlot: 8, parameters: p)
     }
 
     public var states: [Tensor] { core.states }

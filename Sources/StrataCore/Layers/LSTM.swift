@@ -30,10 +30,7 @@ public final class LSTM: RecurrentLayer {
     public var dropout: Float { core.dropout }
     public var recurrentDropout: Float { core.recurrentDropout }
 
-    public private(set) var weightHandles: [ParameterHandle] = []
-    private var kernel: ParameterHandle?
-    private var recurrentKernel: ParameterHandle?
-    private var bias: ParameterHandle?
+    public var weightHandles: [ParameterHandle] { core.weightHandles }
 
     public init(_ units: Int, activation: ActivationFunction = .tanh, recurrentActivation: ActivationFunction = .sigmoid,
                 useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform,
@@ -63,18 +60,10 @@ public final class LSTM: RecurrentLayer {
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         if let inputError { throw inputError }
         let out = try core.build(name: name, inputShape: inputShape)
-        let k = weights.add("kernel", shape: [core.inputDim, 4 * units], initializer: kernelInitializer)
-        let r = weights.add("recurrent_kernel", shape: [units, 4 * units], initializer: recurrentInitializer)
-        kernel = k
-        recurrentKernel = r
-        weightHandles = [k, r]
-        if useBias {
-            // unit_forget_bias: the bias initializer fills everything, then the forget block [u, 2u) is ones.
-            let initializer: Initializer = unitForgetBias && biasInitializer == .zeros ? .unitForgetBias(units: units) : biasInitializer
-            let b = weights.add("bias", shape: [4 * units], initializer: initializer)
-            bias = b
-            weightHandles.append(b)
-        }
+        // unit_forget_bias: the bias initializer fills everything, then the forget block [u, 2u) is ones.
+        let initializer: Initializer = unitForgetBias && biasInitializer == .zeros ? .unitForgetBias(units: units) : biasInitializer
+        core.addWeights(width: 4 * units, biasShape: useBias ? [4 * units] : nil, kernelInitializer: kernelInitializer,
+                        recurrentInitializer: recurrentInitializer, biasInitializer: initializer, to: &weights)
         return out
     }
 
@@ -83,26 +72,20 @@ public final class LSTM: RecurrentLayer {
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         let p = context.parameters
         let xs = core.prepare(x, context: context)
-        let n = core.rows, steps = core.steps, u = units, block = n * u
+        let n = core.rows, steps = core.steps, u = units
         let z = core.work.buffer(0, [steps, n, 4 * u])
-        BLAS.gemm(xs, rowsA: steps * n, colsA: core.inputDim, p.value(kernel!), rowsB: core.inputDim, colsB: 4 * u, into: z)
-        if let bias { Kernels.addRowVector(z, p.value(bias), rows: steps * n, cols: 4 * u) }
+        BLAS.gemm(xs, rowsA: steps * n, colsA: core.inputDim, p.value(core.kernel!), rowsB: core.inputDim, colsB: 4 * u, into: z)
+        if let bias = core.bias { Kernels.addRowVector(z, p.value(bias), rows: steps * n, cols: 4 * u) }
         let h = core.work.buffer(1, [steps + 1, n, u])
         let c = core.work.buffer(2, [steps + 1, n, u])
         let ac = core.work.buffer(3, [steps, n, u])
         core.loadState(0, into: h)
         core.loadState(1, into: c)
-        let hm = core.recurrentMask.map { _ in core.work.buffer(4, [steps, n, u]) }
-        let r = p.value(recurrentKernel!)
+        let hm = core.maskedHidden(slot: 4)
+        let r = p.value(core.recurrentKernel!)
         for t in 0..<steps {
             // z_t += h_{t-1} recurrent_kernel (h masked by recurrent dropout)
-            let hPrev: Tensor
-            if let hm, let mask = core.recurrentMask {
-                Kernels.multiply(h, offset: t * block, mask, into: hm, offset: t * block, count: block)
-                hPrev = hm.rows(t..<(t + 1))
-            } else {
-                hPrev = h.rows(t..<(t + 1))
-            }
+            let hPrev = core.previousHidden(h, masked: hm, step: t)
             BLAS.gemm(hPrev, rowsA: n, colsA: u, r, rowsB: u, colsB: 4 * u, into: z.rows(t..<(t + 1)), beta: 1)
             Kernels.lstmStep(t: t, rows: n, units: u, z: z, c: c, h: h, ac: ac,
                              activation: activation, recurrentActivation: recurrentActivation)
@@ -114,7 +97,7 @@ public final class LSTM: RecurrentLayer {
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         let p = context.parameters
-        let n = core.rows, steps = core.steps, u = units, inDim = core.inputDim
+        let n = core.rows, steps = core.steps, u = units
         let gates = core.work.buffer(0, [steps, n, 4 * u])
         let h = core.work.buffer(1, [steps + 1, n, u])
         let c = core.work.buffer(2, [steps + 1, n, u])
@@ -125,7 +108,7 @@ public final class LSTM: RecurrentLayer {
         dh.fill(0)
         dc.fill(0)
         let dyTime = core.timeMajorOutputGradient(dy)
-        let r = p.value(recurrentKernel!)
+        let r = p.value(core.recurrentKernel!)
         for t in stride(from: steps - 1, through: 0, by: -1) {
             core.addOutputGradient(step: t, dy: dy, timeMajor: dyTime, into: dh)
             Kernels.lstmStepBackward(t: t, rows: n, units: u, gates: gates, c: c, ac: ac, dh: dh, dc: dc, dz: dz,
@@ -137,16 +120,8 @@ public final class LSTM: RecurrentLayer {
             }
         }
         // Weight gradients over all steps at once: kernel += xs^T dz, recurrent_kernel += h_{t-1}^T dz.
-        let xs = core.input!
-        BLAS.gemm(xs, rowsA: steps * n, colsA: inDim, transA: true, dz, rowsB: steps * n, colsB: 4 * u,
-                  into: p.gradient(kernel!), beta: 1)
-        let hPrev = core.recurrentMask == nil ? h : core.work.buffer(4, [steps, n, u])
-        BLAS.gemm(hPrev, rowsA: steps * n, colsA: u, transA: true, dz, rowsB: steps * n, colsB: 4 * u,
-                  into: p.gradient(recurrentKernel!), beta: 1)
-        if let bias { Kernels.accumulateColumnSums(dz, rows: steps * n, cols: 4 * u, into: p.gradient(bias)) }
-        let dxs = core.work.buffer(8, [steps, n, inDim])
-        BLAS.gemm(dz, rowsA: steps * n, colsA: 4 * u, p.value(kernel!), rowsB: inDim, colsB: 4 * u, transB: true, into: dxs)
-        return core.inputGradient(timeMajor: dxs)
+        if let bias = core.bias { Kernels.accumulateColumnSums(dz, rows: steps * n, cols: 4 * u, into: p.gradient(bias)) }
+        return core.kernelGradients(dInput: dz, dRecurrent: dz, width: 4 * u, hidden: h, maskedSlot: 4, dxSlot: 8, parameters: p)
     }
 
     public var states: [Tensor] { core.states }

@@ -39,6 +39,11 @@ final class RecurrentCore {
     private(set) var recurrentMask: Tensor?
     /// The time-major (and masked) input of the last forward pass `(T, N, inputDim)`.
     private(set) var input: Tensor?
+    /// The weights every recurrent layer has, in Keras's order: `kernel`, `recurrent_kernel`, `bias` (with `use_bias`).
+    private(set) var kernel: ParameterHandle?
+    private(set) var recurrentKernel: ParameterHandle?
+    private(set) var bias: ParameterHandle?
+    private(set) var weightHandles: [ParameterHandle] = []
 
     // Workspace slots used here; layers use slots below 100.
     private static let inputSlot = 100, inputMaskSlot = 101, recurrentMaskSlot = 102, outputSlot = 103,
@@ -105,6 +110,22 @@ final class RecurrentCore {
         return returnSequences ? [steps, units] : [units]
     }
 
+    /// Adds `kernel (in, width)`, `recurrent_kernel (u, width)` and, when `biasShape` is given (`use_bias`),
+    /// `bias`; `width` is `gates * u`. Call after `build(name:inputShape:)`, which sets `inputDim`.
+    func addWeights(width: Int, biasShape: [Int]?, kernelInitializer: Initializer, recurrentInitializer: Initializer,
+                    biasInitializer: Initializer, to weights: inout WeightAllocator) {
+        let k = weights.add("kernel", shape: [inputDim, width], initializer: kernelInitializer)
+        let r = weights.add("recurrent_kernel", shape: [units, width], initializer: recurrentInitializer)
+        kernel = k
+        recurrentKernel = r
+        weightHandles = [k, r]
+        if let biasShape {
+            let b = weights.add("bias", shape: biasShape, initializer: biasInitializer)
+            bias = b
+            weightHandles.append(b)
+        }
+    }
+
     /// The time-major input `(T, N, in)` (time reversed for `go_backwards`, times the input dropout mask in
     /// training); also draws this batch's dropout masks.
     func prepare(_ x: Tensor, context: LayerContext) -> Tensor {
@@ -151,6 +172,21 @@ final class RecurrentCore {
         }
     }
 
+    /// With recurrent dropout, the buffer `(T, N, u)` in workspace slot `slot` that keeps the masked `h_{t-1}`
+    /// of every step; nil without (no buffer is touched).
+    func maskedHidden(slot: Int) -> Tensor? {
+        recurrentMask.map { _ in work.buffer(slot, [steps, rows, units]) }
+    }
+
+    /// `h_{t-1}` as the recurrent product reads it: block `t` of `h` `(T+1, N, u)`, or, with recurrent
+    /// dropout, that block times the mask, written into block `t` of `masked` `(T, N, u)` (kept for backward).
+    func previousHidden(_ h: Tensor, masked: Tensor?, step t: Int) -> Tensor {
+        guard let masked, let mask = recurrentMask else { return h.rows(t..<(t + 1)) }
+        let block = rows * units
+        Kernels.multiply(h, offset: t * block, mask, into: masked, offset: t * block, count: block)
+        return masked.rows(t..<(t + 1))
+    }
+
     /// A stateful layer keeps state `k`'s final value (block `step` of the time-major `from`).
     func saveState(_ k: Int, from t: Tensor, step: Int) {
         guard stateful else { return }
@@ -188,6 +224,25 @@ final class RecurrentCore {
         } else if t == steps - 1 {
             Kernels.add(dy, offset: 0, into: dh, offset: 0, count: n)
         }
+    }
+
+    /// After the backward sweep, over all steps at once (`width` = `gates * u`):
+    ///
+    ///     kernel += xs^T dInput,   recurrent_kernel += h_{t-1}^T dRecurrent,   dxs = dInput kernel^T
+    ///
+    /// `h_{t-1}` is `hidden` `(T+1, N, u)` read from block 0, or the masked copy in workspace slot `maskedSlot`
+    /// with recurrent dropout. Returns the input gradient `(N, T, in)`; slot `dxSlot` holds the time-major `dxs`.
+    func kernelGradients(dInput: Tensor, dRecurrent: Tensor, width: Int, hidden h: Tensor, maskedSlot: Int,
+                         dxSlot: Int, parameters p: Parameters) -> Tensor {
+        let m = steps * rows
+        BLAS.gemm(input!, rowsA: m, colsA: inputDim, transA: true, dInput, rowsB: m, colsB: width,
+                  into: p.gradient(kernel!), beta: 1)
+        let hPrev = maskedHidden(slot: maskedSlot) ?? h
+        BLAS.gemm(hPrev, rowsA: m, colsA: units, transA: true, dRecurrent, rowsB: m, colsB: width,
+                  into: p.gradient(recurrentKernel!), beta: 1)
+        let dxs = work.buffer(dxSlot, [steps, rows, inputDim])
+        BLAS.gemm(dInput, rowsA: m, colsA: width, p.value(kernel!), rowsB: inputDim, colsB: width, transB: true, into: dxs)
+        return inputGradient(timeMajor: dxs)
     }
 
     /// The input gradient `(N, T, in)` from the time-major `dxs` (undoing `go_backwards` and the input mask).

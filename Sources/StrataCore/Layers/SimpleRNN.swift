@@ -24,10 +24,7 @@ public final class SimpleRNN: RecurrentLayer {
     public var dropout: Float { core.dropout }
     public var recurrentDropout: Float { core.recurrentDropout }
 
-    public private(set) var weightHandles: [ParameterHandle] = []
-    private var kernel: ParameterHandle?
-    private var recurrentKernel: ParameterHandle?
-    private var bias: ParameterHandle?
+    public var weightHandles: [ParameterHandle] { core.weightHandles }
 
     public init(_ units: Int, activation: ActivationFunction = .tanh, useBias: Bool = true,
                 kernelInitializer: Initializer = .glorotUniform, recurrentInitializer: Initializer = .orthogonal(gain: 1),
@@ -53,16 +50,8 @@ public final class SimpleRNN: RecurrentLayer {
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         if let inputError { throw inputError }
         let out = try core.build(name: name, inputShape: inputShape)
-        let k = weights.add("kernel", shape: [core.inputDim, units], initializer: kernelInitializer)
-        let r = weights.add("recurrent_kernel", shape: [units, units], initializer: recurrentInitializer)
-        kernel = k
-        recurrentKernel = r
-        weightHandles = [k, r]
-        if useBias {
-            let b = weights.add("bias", shape: [units], initializer: biasInitializer)
-            bias = b
-            weightHandles.append(b)
-        }
+        core.addWeights(width: units, biasShape: useBias ? [units] : nil, kernelInitializer: kernelInitializer,
+                        recurrentInitializer: recurrentInitializer, biasInitializer: biasInitializer, to: &weights)
         return out
     }
 
@@ -71,22 +60,16 @@ public final class SimpleRNN: RecurrentLayer {
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         let p = context.parameters
         let xs = core.prepare(x, context: context)
-        let n = core.rows, steps = core.steps, u = units, block = n * u
+        let n = core.rows, steps = core.steps, u = units
         let z = core.work.buffer(0, [steps, n, u])
-        BLAS.gemm(xs, rowsA: steps * n, colsA: core.inputDim, p.value(kernel!), rowsB: core.inputDim, colsB: u, into: z)
-        if let bias { Kernels.addRowVector(z, p.value(bias), rows: steps * n, cols: u) }
+        BLAS.gemm(xs, rowsA: steps * n, colsA: core.inputDim, p.value(core.kernel!), rowsB: core.inputDim, colsB: u, into: z)
+        if let bias = core.bias { Kernels.addRowVector(z, p.value(bias), rows: steps * n, cols: u) }
         let h = core.work.buffer(1, [steps + 1, n, u])
         core.loadState(0, into: h)
-        let hm = core.recurrentMask.map { _ in core.work.buffer(2, [steps, n, u]) }
-        let r = p.value(recurrentKernel!)
+        let hm = core.maskedHidden(slot: 2)
+        let r = p.value(core.recurrentKernel!)
         for t in 0..<steps {
-            let hPrev: Tensor
-            if let hm, let mask = core.recurrentMask {
-                Kernels.multiply(h, offset: t * block, mask, into: hm, offset: t * block, count: block)
-                hPrev = hm.rows(t..<(t + 1))
-            } else {
-                hPrev = h.rows(t..<(t + 1))
-            }
+            let hPrev = core.previousHidden(h, masked: hm, step: t)
             BLAS.gemm(hPrev, rowsA: n, colsA: u, r, rowsB: u, colsB: u, into: z.rows(t..<(t + 1)), beta: 1)
             Kernels.simpleRNNStep(t: t, rows: n, units: u, z: z, h: h, activation: activation)
         }
@@ -96,13 +79,13 @@ public final class SimpleRNN: RecurrentLayer {
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         let p = context.parameters
-        let n = core.rows, steps = core.steps, u = units, inDim = core.inputDim
+        let n = core.rows, steps = core.steps, u = units
         let h = core.work.buffer(1, [steps + 1, n, u])
         let dz = core.work.buffer(3, [steps, n, u])
         let dh = core.work.buffer(4, [n, u])
         dh.fill(0)
         let dyTime = core.timeMajorOutputGradient(dy)
-        let r = p.value(recurrentKernel!)
+        let r = p.value(core.recurrentKernel!)
         for t in stride(from: steps - 1, through: 0, by: -1) {
             core.addOutputGradient(step: t, dy: dy, timeMajor: dyTime, into: dh)
             Kernels.simpleRNNStepBackward(t: t, rows: n, units: u, h: h, dh: dh, dz: dz, activation: activation)
@@ -113,16 +96,9 @@ public final class SimpleRNN: RecurrentLayer {
                 dh.fill(0)
             }
         }
-        let xs = core.input!
-        BLAS.gemm(xs, rowsA: steps * n, colsA: inDim, transA: true, dz, rowsB: steps * n, colsB: u,
-                  into: p.gradient(kernel!), beta: 1)
-        let hPrev = core.recurrentMask == nil ? h : core.work.buffer(2, [steps, n, u])
-        BLAS.gemm(hPrev, rowsA: steps * n, colsA: u, transA: true, dz, rowsB: steps * n, colsB: u,
-                  into: p.gradient(recurrentKernel!), beta: 1)
-        if let bias { Kernels.accumulateColumnSums(dz, rows: steps * n, cols: u, into: p.gradient(bias)) }
-        let dxs = core.work.buffer(5, [steps, n, inDim])
-        BLAS.gemm(dz, rowsA: steps * n, colsA: u, p.value(kernel!), rowsB: inDim, colsB: u, transB: true, into: dxs)
-        return core.inputGradient(timeMajor: dxs)
+        // kernel += xs^T dz, recurrent_kernel += h_{t-1}^T dz, dx = dz kernel^T.
+        if let bias = core.bias { Kernels.accumulateColumnSums(dz, rows: steps * n, cols: u, into: p.gradient(bias)) }
+        return core.kernelGradients(dInput: dz, dRecurrent: dz, width: u, hidden: h, maskedSlot: 2, dxSlot: 5, parameters: p)
     }
 
     public var states: [Tensor] { core.states }
