@@ -19,8 +19,8 @@ public final class GRU: RecurrentLayer {
     public let kernelInitializer: Initializer
     public let recurrentInitializer: Initializer
     public let biasInitializer: Initializer
-    public let inputSpec: InputSpec?
-    public let inputError: StrataError?
+    public var inputSpec: InputSpec? { core.inputSpec }
+    public var inputError: StrataError? { core.inputError }
     private let core: RecurrentCore
 
     public var returnSequences: Bool { core.returnSequences }
@@ -48,17 +48,15 @@ public final class GRU: RecurrentLayer {
         self.recurrentInitializer = recurrentInitializer
         self.biasInitializer = biasInitializer
         self.name = name
-        core = RecurrentCore(kind: "GRU", units: units, stateCount: 1, returnSequences: returnSequences,
+        core = RecurrentCore(kind: "GRU", name: name, units: units, stateCount: 1, returnSequences: returnSequences,
                              goBackwards: goBackwards, stateful: stateful, dropout: dropout,
                              recurrentDropout: recurrentDropout, activation: activation,
-                             recurrentActivation: recurrentActivation)
-        (inputSpec, inputError) = RecurrentCore.inputSpec(layer: name.isEmpty ? "GRU" : name, inputShape: inputShape,
-                                                          inputDim: inputDim, inputLength: inputLength,
-                                                          batchSize: batchSize, batchInputShape: batchInputShape)
+                             recurrentActivation: recurrentActivation,
+                             inputShape: inputShape, inputDim: inputDim, inputLength: inputLength, batchSize: batchSize,
+                             batchInputShape: batchInputShape)
     }
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
-        if let inputError { throw inputError }
         let out = try core.build(name: name, inputShape: inputShape)
         core.addWeights(width: 3 * units, biasShape: useBias ? [2, 3 * units] : nil, kernelInitializer: kernelInitializer,
                         recurrentInitializer: recurrentInitializer, biasInitializer: biasInitializer, to: &weights)

@@ -20,8 +20,8 @@ public final class LSTM: RecurrentLayer {
     public let kernelInitializer: Initializer
     public let recurrentInitializer: Initializer
     public let biasInitializer: Initializer
-    public let inputSpec: InputSpec?
-    public let inputError: StrataError?
+    public var inputSpec: InputSpec? { core.inputSpec }
+    public var inputError: StrataError? { core.inputError }
     private let core: RecurrentCore
 
     public var returnSequences: Bool { core.returnSequences }
@@ -48,17 +48,15 @@ public final class LSTM: RecurrentLayer {
         self.recurrentInitializer = recurrentInitializer
         self.biasInitializer = biasInitializer
         self.name = name
-        core = RecurrentCore(kind: "LSTM", units: units, stateCount: 2, returnSequences: returnSequences,
+        core = RecurrentCore(kind: "LSTM", name: name, units: units, stateCount: 2, returnSequences: returnSequences,
                              goBackwards: goBackwards, stateful: stateful, dropout: dropout,
                              recurrentDropout: recurrentDropout, activation: activation,
-                             recurrentActivation: recurrentActivation)
-        (inputSpec, inputError) = RecurrentCore.inputSpec(layer: name.isEmpty ? "LSTM" : name, inputShape: inputShape,
-                                                          inputDim: inputDim, inputLength: inputLength,
-                                                          batchSize: batchSize, batchInputShape: batchInputShape)
+                             recurrentActivation: recurrentActivation,
+                             inputShape: inputShape, inputDim: inputDim, inputLength: inputLength, batchSize: batchSize,
+                             batchInputShape: batchInputShape)
     }
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
-        if let inputError { throw inputError }
         let out = try core.build(name: name, inputShape: inputShape)
         // unit_forget_bias: the bias initializer fills everything, then the forget block [u, 2u) is ones.
         let initializer: Initializer = unitForgetBias && biasInitializer == .zeros ? .unitForgetBias(units: units) : biasInitializer

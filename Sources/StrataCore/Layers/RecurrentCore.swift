@@ -26,6 +26,9 @@ final class RecurrentCore {
     let recurrentDropout: Float
     let activation: ActivationFunction
     let recurrentActivation: ActivationFunction
+    /// The layer's input arguments resolved once at construction; `inputError` is thrown by `build`.
+    let inputSpec: InputSpec?
+    let inputError: StrataError?
 
     private(set) var steps = 0
     private(set) var inputDim = 0
@@ -49,8 +52,10 @@ final class RecurrentCore {
     private static let inputSlot = 100, inputMaskSlot = 101, recurrentMaskSlot = 102, outputSlot = 103,
                        outputGradSlot = 104, inputGradSlot = 105
 
-    init(kind: String, units: Int, stateCount: Int, returnSequences: Bool, goBackwards: Bool, stateful: Bool,
-         dropout: Float, recurrentDropout: Float, activation: ActivationFunction, recurrentActivation: ActivationFunction) {
+    /// `name` (empty: `kind`) names the layer in input-argument errors.
+    init(kind: String, name: String, units: Int, stateCount: Int, returnSequences: Bool, goBackwards: Bool, stateful: Bool,
+         dropout: Float, recurrentDropout: Float, activation: ActivationFunction, recurrentActivation: ActivationFunction,
+         inputShape: [Int]?, inputDim: Int?, inputLength: Int?, batchSize: Int?, batchInputShape: [Int]?) {
         self.kind = kind
         self.units = units
         self.stateCount = stateCount
@@ -62,11 +67,14 @@ final class RecurrentCore {
         self.recurrentDropout = min(1, max(0, recurrentDropout))
         self.activation = activation
         self.recurrentActivation = recurrentActivation
+        (inputSpec, inputError) = Self.inputSpec(layer: name.isEmpty ? kind : name, inputShape: inputShape,
+                                                 inputDim: inputDim, inputLength: inputLength, batchSize: batchSize,
+                                                 batchInputShape: batchInputShape)
     }
 
     /// Keras's input arguments for a recurrent first layer; `inputDim` + `inputLength` (Keras 2) mean
     /// `inputShape: [inputLength, inputDim]`.
-    static func inputSpec(layer: String, inputShape: [Int]?, inputDim: Int?, inputLength: Int?, batchSize: Int?,
+    private static func inputSpec(layer: String, inputShape: [Int]?, inputDim: Int?, inputLength: Int?, batchSize: Int?,
                           batchInputShape: [Int]?) -> (InputSpec?, StrataError?) {
         var shape = inputShape
         if let d = inputDim {
@@ -89,8 +97,9 @@ final class RecurrentCore {
         }
     }
 
-    /// Checks the layer's settings and its `(timesteps, features)` input; returns the output shape.
+    /// Checks the layer's input arguments, settings and its `(timesteps, features)` input; returns the output shape.
     func build(name: String, inputShape: [Int]) throws -> [Int] {
+        if let inputError { throw inputError }
         guard units > 0 else {
             throw StrataError.invalidModel(layer: name, "units must be positive, got \(units)", hint: "use \(kind)(n) with n >= 1")
         }

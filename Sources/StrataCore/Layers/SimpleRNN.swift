@@ -14,8 +14,8 @@ public final class SimpleRNN: RecurrentLayer {
     public let kernelInitializer: Initializer
     public let recurrentInitializer: Initializer
     public let biasInitializer: Initializer
-    public let inputSpec: InputSpec?
-    public let inputError: StrataError?
+    public var inputSpec: InputSpec? { core.inputSpec }
+    public var inputError: StrataError? { core.inputError }
     private let core: RecurrentCore
 
     public var returnSequences: Bool { core.returnSequences }
@@ -39,16 +39,14 @@ public final class SimpleRNN: RecurrentLayer {
         self.recurrentInitializer = recurrentInitializer
         self.biasInitializer = biasInitializer
         self.name = name
-        core = RecurrentCore(kind: "SimpleRNN", units: units, stateCount: 1, returnSequences: returnSequences,
+        core = RecurrentCore(kind: "SimpleRNN", name: name, units: units, stateCount: 1, returnSequences: returnSequences,
                              goBackwards: goBackwards, stateful: stateful, dropout: dropout,
-                             recurrentDropout: recurrentDropout, activation: activation, recurrentActivation: .sigmoid)
-        (inputSpec, inputError) = RecurrentCore.inputSpec(layer: name.isEmpty ? "SimpleRNN" : name, inputShape: inputShape,
-                                                          inputDim: inputDim, inputLength: inputLength,
-                                                          batchSize: batchSize, batchInputShape: batchInputShape)
+                             recurrentDropout: recurrentDropout, activation: activation, recurrentActivation: .sigmoid,
+                             inputShape: inputShape, inputDim: inputDim, inputLength: inputLength, batchSize: batchSize,
+                             batchInputShape: batchInputShape)
     }
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
-        if let inputError { throw inputError }
         let out = try core.build(name: name, inputShape: inputShape)
         core.addWeights(width: units, biasShape: useBias ? [units] : nil, kernelInitializer: kernelInitializer,
                         recurrentInitializer: recurrentInitializer, biasInitializer: biasInitializer, to: &weights)
