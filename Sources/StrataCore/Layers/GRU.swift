@@ -51,14 +51,14 @@ public final class GRU: RecurrentLayer {
         core = RecurrentCore(kind: "GRU", name: name, units: units, stateCount: 1, returnSequences: returnSequences,
                              goBackwards: goBackwards, stateful: stateful, dropout: dropout,
                              recurrentDropout: recurrentDropout, activation: activation,
-                             recurrentActivation: recurrentActivation,
+                             recurrentActivation: recurrentActivation, useBias: useBias,
                              inputShape: inputShape, inputDim: inputDim, inputLength: inputLength, batchSize: batchSize,
                              batchInputShape: batchInputShape)
     }
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         let out = try core.build(name: name, inputShape: inputShape)
-        core.addWeights(width: 3 * units, biasShape: useBias ? [2, 3 * units] : nil, kernelInitializer: kernelInitializer,
+        core.addWeights(width: 3 * units, biasShape: [2, 3 * units], kernelInitializer: kernelInitializer,
                         recurrentInitializer: recurrentInitializer, biasInitializer: biasInitializer, to: &weights)
         return out
     }
@@ -138,8 +138,6 @@ public final class GRU: RecurrentLayer {
 
     public var config: [String: JSONValue] {
         var c = core.configEntries
-        c["recurrent_activation"] = .string(recurrentActivation.kerasName)
-        c["use_bias"] = .bool(useBias)
         c["reset_after"] = .bool(true)
         return c
     }
@@ -153,7 +151,7 @@ extension GRU: ConfigurableLayer {
             throw StrataError.invalidModel(layer: c.layerName, "reset_after=False (the Keras 2 GRU layout) is not supported",
                                            hint: "use reset_after=True, the Keras 3 default")
         }
-        self.init(r.units, activation: r.activation, recurrentActivation: try RecurrentConfig.recurrentActivation(c),
+        self.init(r.units, activation: r.activation, recurrentActivation: r.recurrentActivation,
                   useBias: r.useBias, kernelInitializer: r.kernelInitializer, recurrentInitializer: r.recurrentInitializer,
                   biasInitializer: r.biasInitializer, dropout: r.dropout, recurrentDropout: r.recurrentDropout,
                   returnSequences: r.returnSequences, goBackwards: r.goBackwards, stateful: r.stateful,

@@ -51,7 +51,7 @@ public final class LSTM: RecurrentLayer {
         core = RecurrentCore(kind: "LSTM", name: name, units: units, stateCount: 2, returnSequences: returnSequences,
                              goBackwards: goBackwards, stateful: stateful, dropout: dropout,
                              recurrentDropout: recurrentDropout, activation: activation,
-                             recurrentActivation: recurrentActivation,
+                             recurrentActivation: recurrentActivation, useBias: useBias,
                              inputShape: inputShape, inputDim: inputDim, inputLength: inputLength, batchSize: batchSize,
                              batchInputShape: batchInputShape)
     }
@@ -60,7 +60,7 @@ public final class LSTM: RecurrentLayer {
         let out = try core.build(name: name, inputShape: inputShape)
         // unit_forget_bias: the bias initializer fills everything, then the forget block [u, 2u) is ones.
         let initializer: Initializer = unitForgetBias && biasInitializer == .zeros ? .unitForgetBias(units: units) : biasInitializer
-        core.addWeights(width: 4 * units, biasShape: useBias ? [4 * units] : nil, kernelInitializer: kernelInitializer,
+        core.addWeights(width: 4 * units, biasShape: [4 * units], kernelInitializer: kernelInitializer,
                         recurrentInitializer: recurrentInitializer, biasInitializer: initializer, to: &weights)
         return out
     }
@@ -128,8 +128,6 @@ public final class LSTM: RecurrentLayer {
 
     public var config: [String: JSONValue] {
         var c = core.configEntries
-        c["recurrent_activation"] = .string(recurrentActivation.kerasName)
-        c["use_bias"] = .bool(useBias)
         c["unit_forget_bias"] = .bool(unitForgetBias)
         return c
     }
@@ -139,7 +137,7 @@ extension LSTM: ConfigurableLayer {
     public static let kerasClassName = "LSTM"
     public convenience init(config c: LayerConfig) throws {
         let r = try RecurrentConfig(c, extraKeys: ["recurrent_activation", "unit_forget_bias"])
-        self.init(r.units, activation: r.activation, recurrentActivation: try RecurrentConfig.recurrentActivation(c),
+        self.init(r.units, activation: r.activation, recurrentActivation: r.recurrentActivation,
                   useBias: r.useBias, kernelInitializer: r.kernelInitializer, recurrentInitializer: r.recurrentInitializer,
                   biasInitializer: r.biasInitializer, unitForgetBias: try c.bool("unit_forget_bias") ?? true,
                   dropout: r.dropout, recurrentDropout: r.recurrentDropout, returnSequences: r.returnSequences,

@@ -25,7 +25,9 @@ final class RecurrentCore {
     let dropout: Float
     let recurrentDropout: Float
     let activation: ActivationFunction
-    let recurrentActivation: ActivationFunction
+    /// Nil for SimpleRNN, which has none (and no `recurrent_activation` config key).
+    let recurrentActivation: ActivationFunction?
+    let useBias: Bool
     /// The layer's input arguments resolved once at construction; `inputError` is thrown by `build`.
     let inputSpec: InputSpec?
     let inputError: StrataError?
@@ -54,8 +56,8 @@ final class RecurrentCore {
 
     /// `name` (empty: `kind`) names the layer in input-argument errors.
     init(kind: String, name: String, units: Int, stateCount: Int, returnSequences: Bool, goBackwards: Bool, stateful: Bool,
-         dropout: Float, recurrentDropout: Float, activation: ActivationFunction, recurrentActivation: ActivationFunction,
-         inputShape: [Int]?, inputDim: Int?, inputLength: Int?, batchSize: Int?, batchInputShape: [Int]?) {
+         dropout: Float, recurrentDropout: Float, activation: ActivationFunction, recurrentActivation: ActivationFunction?,
+         useBias: Bool, inputShape: [Int]?, inputDim: Int?, inputLength: Int?, batchSize: Int?, batchInputShape: [Int]?) {
         self.kind = kind
         self.units = units
         self.stateCount = stateCount
@@ -67,6 +69,7 @@ final class RecurrentCore {
         self.recurrentDropout = min(1, max(0, recurrentDropout))
         self.activation = activation
         self.recurrentActivation = recurrentActivation
+        self.useBias = useBias
         (inputSpec, inputError) = Self.inputSpec(layer: name.isEmpty ? kind : name, inputShape: inputShape,
                                                  inputDim: inputDim, inputLength: inputLength, batchSize: batchSize,
                                                  batchInputShape: batchInputShape)
@@ -109,8 +112,8 @@ final class RecurrentCore {
                                             ? "put an Embedding before it, or give inputShape: [timesteps, features]"
                                             : "a recurrent layer reads 3-D batches (batch, timesteps, features)")
         }
-        for (key, f) in [("activation", activation), ("recurrent_activation", recurrentActivation)]
-            where !Kernels.recurrentActivations.contains(f) {
+        let checked: [(String, ActivationFunction?)] = [("activation", activation), ("recurrent_activation", recurrentActivation)]
+        for case let (key, f?) in checked where !Kernels.recurrentActivations.contains(f) {
             throw StrataError.invalidModel(layer: name, "\(key) '\(f.kerasName)' is not supported in \(kind)",
                                            hint: "use one of tanh, sigmoid, hard_sigmoid, relu, linear")
         }
@@ -119,16 +122,16 @@ final class RecurrentCore {
         return returnSequences ? [steps, units] : [units]
     }
 
-    /// Adds `kernel (in, width)`, `recurrent_kernel (u, width)` and, when `biasShape` is given (`use_bias`),
-    /// `bias`; `width` is `gates * u`. Call after `build(name:inputShape:)`, which sets `inputDim`.
-    func addWeights(width: Int, biasShape: [Int]?, kernelInitializer: Initializer, recurrentInitializer: Initializer,
+    /// Adds `kernel (in, width)`, `recurrent_kernel (u, width)` and, with `use_bias`, `bias (biasShape)`;
+    /// `width` is `gates * u`. Call after `build(name:inputShape:)`, which sets `inputDim`.
+    func addWeights(width: Int, biasShape: [Int], kernelInitializer: Initializer, recurrentInitializer: Initializer,
                     biasInitializer: Initializer, to weights: inout WeightAllocator) {
         let k = weights.add("kernel", shape: [inputDim, width], initializer: kernelInitializer)
         let r = weights.add("recurrent_kernel", shape: [units, width], initializer: recurrentInitializer)
         kernel = k
         recurrentKernel = r
         weightHandles = [k, r]
-        if let biasShape {
+        if useBias {
             let b = weights.add("bias", shape: biasShape, initializer: biasInitializer)
             bias = b
             weightHandles.append(b)
@@ -284,11 +287,14 @@ final class RecurrentCore {
         carried = new.map { $0.copy() }
     }
 
+    /// The config keys LSTM, GRU and SimpleRNN share (plus `recurrent_activation` where the layer has one).
     var configEntries: [String: JSONValue] {
-        ["units": JSONValue(units), "activation": .string(activation.kerasName),
+        var c: [String: JSONValue] = ["units": JSONValue(units), "activation": .string(activation.kerasName), "use_bias": .bool(useBias),
          "return_sequences": .bool(returnSequences), "return_state": .bool(false), "go_backwards": .bool(goBackwards),
          "stateful": .bool(stateful), "unroll": .bool(false), "dropout": JSONValue(dropout),
          "recurrent_dropout": JSONValue(recurrentDropout)]
+        if let recurrentActivation { c["recurrent_activation"] = .string(recurrentActivation.kerasName) }
+        return c
     }
 }
 
@@ -306,6 +312,8 @@ struct RecurrentConfig {
     let kernelInitializer: Initializer
     let recurrentInitializer: Initializer
     let biasInitializer: Initializer
+    /// `recurrent_activation` (default sigmoid); the key is rejected by `checkKeys` unless the layer has it.
+    let recurrentActivation: ActivationFunction
     let dropout: Float
     let recurrentDropout: Float
     let returnSequences: Bool
@@ -330,6 +338,7 @@ struct RecurrentConfig {
         kernelInitializer = try c.initializer("kernel_initializer", default: .glorotUniform)
         recurrentInitializer = try c.initializer("recurrent_initializer", default: .orthogonal(gain: 1))
         biasInitializer = try c.initializer("bias_initializer", default: .zeros)
+        recurrentActivation = c.values["recurrent_activation"] == nil ? .sigmoid : try c.activation("recurrent_activation")
         dropout = Float(try c.double("dropout") ?? 0)
         recurrentDropout = Float(try c.double("recurrent_dropout") ?? 0)
         returnSequences = try c.bool("return_sequences") ?? false
@@ -337,10 +346,5 @@ struct RecurrentConfig {
         stateful = try c.bool("stateful") ?? false
         io = try c.inputArguments()
         inputLength = try c.int("input_length")
-    }
-
-    /// `recurrent_activation` (default sigmoid).
-    static func recurrentActivation(_ c: LayerConfig) throws -> ActivationFunction {
-        c.values["recurrent_activation"] == nil ? .sigmoid : try c.activation("recurrent_activation")
     }
 }

@@ -41,14 +41,14 @@ public final class SimpleRNN: RecurrentLayer {
         self.name = name
         core = RecurrentCore(kind: "SimpleRNN", name: name, units: units, stateCount: 1, returnSequences: returnSequences,
                              goBackwards: goBackwards, stateful: stateful, dropout: dropout,
-                             recurrentDropout: recurrentDropout, activation: activation, recurrentActivation: .sigmoid,
+                             recurrentDropout: recurrentDropout, activation: activation, recurrentActivation: nil, useBias: useBias,
                              inputShape: inputShape, inputDim: inputDim, inputLength: inputLength, batchSize: batchSize,
                              batchInputShape: batchInputShape)
     }
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         let out = try core.build(name: name, inputShape: inputShape)
-        core.addWeights(width: units, biasShape: useBias ? [units] : nil, kernelInitializer: kernelInitializer,
+        core.addWeights(width: units, biasShape: [units], kernelInitializer: kernelInitializer,
                         recurrentInitializer: recurrentInitializer, biasInitializer: biasInitializer, to: &weights)
         return out
     }
@@ -104,9 +104,7 @@ public final class SimpleRNN: RecurrentLayer {
     public func setStates(_ states: [Tensor]) throws { try core.setStates(states, layer: name) }
 
     public var config: [String: JSONValue] {
-        var c = core.configEntries
-        c["use_bias"] = .bool(useBias)
-        return c
+        core.configEntries
     }
 }
 
