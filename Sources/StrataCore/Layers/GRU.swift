@@ -70,10 +70,8 @@ public final class GRU: RecurrentLayer {
     // (N, u), dx time-major (T, N, in).
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         let p = context.parameters
-        let xs = core.prepare(x, context: context)
+        let gx = core.inputProjection(x, context: context, width: 3 * units, slot: 0)
         let n = core.rows, steps = core.steps, u = units
-        let gx = core.work.buffer(0, [steps, n, 3 * u])
-        BLAS.gemm(xs, rowsA: steps * n, colsA: core.inputDim, p.value(core.kernel!), rowsB: core.inputDim, colsB: 3 * u, into: gx)
         let gr = core.work.buffer(1, [steps, n, 3 * u])
         if useBias {
             Kernels.addRowVector(gx, biasRow(p, 0), rows: steps * n, cols: 3 * u)
@@ -85,8 +83,7 @@ public final class GRU: RecurrentLayer {
         let hm = core.maskedHidden(slot: 3)
         let r = p.value(core.recurrentKernel!)
         for t in 0..<steps {
-            let hPrev = core.previousHidden(h, masked: hm, step: t)
-            BLAS.gemm(hPrev, rowsA: n, colsA: u, r, rowsB: u, colsB: 3 * u, into: gr.rows(t..<(t + 1)), beta: useBias ? 1 : 0)
+            core.addRecurrentProduct(hidden: h, masked: hm, step: t, recurrentKernel: r, width: 3 * u, into: gr, beta: useBias ? 1 : 0)
             Kernels.gruStep(t: t, rows: n, units: u, x: gx, r: gr, h: h, activation: activation,
                             recurrentActivation: recurrentActivation)
         }

@@ -69,10 +69,8 @@ public final class LSTM: RecurrentLayer {
     // masked hidden (T, N, u), dz (T, N, 4u), dh (N, u), dc (N, u), dx time-major (T, N, in).
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         let p = context.parameters
-        let xs = core.prepare(x, context: context)
+        let z = core.inputProjection(x, context: context, width: 4 * units, slot: 0)
         let n = core.rows, steps = core.steps, u = units
-        let z = core.work.buffer(0, [steps, n, 4 * u])
-        BLAS.gemm(xs, rowsA: steps * n, colsA: core.inputDim, p.value(core.kernel!), rowsB: core.inputDim, colsB: 4 * u, into: z)
         if let bias = core.bias { Kernels.addRowVector(z, p.value(bias), rows: steps * n, cols: 4 * u) }
         let h = core.work.buffer(1, [steps + 1, n, u])
         let c = core.work.buffer(2, [steps + 1, n, u])
@@ -83,8 +81,7 @@ public final class LSTM: RecurrentLayer {
         let r = p.value(core.recurrentKernel!)
         for t in 0..<steps {
             // z_t += h_{t-1} recurrent_kernel (h masked by recurrent dropout)
-            let hPrev = core.previousHidden(h, masked: hm, step: t)
-            BLAS.gemm(hPrev, rowsA: n, colsA: u, r, rowsB: u, colsB: 4 * u, into: z.rows(t..<(t + 1)), beta: 1)
+            core.addRecurrentProduct(hidden: h, masked: hm, step: t, recurrentKernel: r, width: 4 * u, into: z)
             Kernels.lstmStep(t: t, rows: n, units: u, z: z, c: c, h: h, ac: ac,
                              activation: activation, recurrentActivation: recurrentActivation)
         }

@@ -138,6 +138,15 @@ final class RecurrentCore {
         }
     }
 
+    /// `x_t kernel` of every step in one GEMM: `(T, N, width)` in workspace slot `slot`, from `prepare(x)`.
+    func inputProjection(_ x: Tensor, context: LayerContext, width: Int, slot: Int) -> Tensor {
+        let xs = prepare(x, context: context)
+        let z = work.buffer(slot, [steps, rows, width])
+        BLAS.gemm(xs, rowsA: steps * rows, colsA: inputDim, context.parameters.value(kernel!), rowsB: inputDim, colsB: width,
+                  into: z)
+        return z
+    }
+
     /// The time-major input `(T, N, in)` (time reversed for `go_backwards`, times the input dropout mask in
     /// training); also draws this batch's dropout masks.
     func prepare(_ x: Tensor, context: LayerContext) -> Tensor {
@@ -190,13 +199,18 @@ final class RecurrentCore {
         recurrentMask.map { _ in work.buffer(slot, [steps, rows, units]) }
     }
 
-    /// `h_{t-1}` as the recurrent product reads it: block `t` of `h` `(T+1, N, u)`, or, with recurrent
-    /// dropout, that block times the mask, written into block `t` of `masked` `(T, N, u)` (kept for backward).
-    func previousHidden(_ h: Tensor, masked: Tensor?, step t: Int) -> Tensor {
-        guard let masked, let mask = recurrentMask else { return h.rows(t..<(t + 1)) }
-        let block = rows * units
-        Kernels.multiply(h, offset: t * block, mask, into: masked, offset: t * block, count: block)
-        return masked.rows(t..<(t + 1))
+    /// Block `t` of `z` `(T, N, width)`: `z_t = h_{t-1} recurrent_kernel + beta z_t`. `h_{t-1}` is block `t` of
+    /// `h` `(T+1, N, u)`, or, with recurrent dropout, that block times the mask, written into block `t` of
+    /// `masked` `(T, N, u)` (kept for the recurrent_kernel gradient).
+    func addRecurrentProduct(hidden h: Tensor, masked: Tensor?, step t: Int, recurrentKernel r: Tensor, width: Int,
+                             into z: Tensor, beta: Float = 1) {
+        var hPrev = h.rows(t..<(t + 1))
+        if let masked, let mask = recurrentMask {
+            let block = rows * units
+            Kernels.multiply(h, offset: t * block, mask, into: masked, offset: t * block, count: block)
+            hPrev = masked.rows(t..<(t + 1))
+        }
+        BLAS.gemm(hPrev, rowsA: rows, colsA: units, r, rowsB: units, colsB: width, into: z.rows(t..<(t + 1)), beta: beta)
     }
 
     /// A stateful layer keeps state `k`'s final value (block `step` of the time-major `from`).

@@ -57,18 +57,15 @@ public final class SimpleRNN: RecurrentLayer {
     // dx time-major (T, N, in).
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         let p = context.parameters
-        let xs = core.prepare(x, context: context)
+        let z = core.inputProjection(x, context: context, width: units, slot: 0)
         let n = core.rows, steps = core.steps, u = units
-        let z = core.work.buffer(0, [steps, n, u])
-        BLAS.gemm(xs, rowsA: steps * n, colsA: core.inputDim, p.value(core.kernel!), rowsB: core.inputDim, colsB: u, into: z)
         if let bias = core.bias { Kernels.addRowVector(z, p.value(bias), rows: steps * n, cols: u) }
         let h = core.work.buffer(1, [steps + 1, n, u])
         core.loadState(0, into: h)
         let hm = core.maskedHidden(slot: 2)
         let r = p.value(core.recurrentKernel!)
         for t in 0..<steps {
-            let hPrev = core.previousHidden(h, masked: hm, step: t)
-            BLAS.gemm(hPrev, rowsA: n, colsA: u, r, rowsB: u, colsB: u, into: z.rows(t..<(t + 1)), beta: 1)
+            core.addRecurrentProduct(hidden: h, masked: hm, step: t, recurrentKernel: r, width: u, into: z)
             Kernels.simpleRNNStep(t: t, rows: n, units: u, z: z, h: h, activation: activation)
         }
         core.saveState(0, from: h, step: steps)
