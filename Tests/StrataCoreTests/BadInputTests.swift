@@ -88,4 +88,11 @@ final class BadInputTests: XCTestCase {
         let uncompiled = Sequential([Dense(1, inputDim: 2)])
         expect(try uncompiled.fit(x, Tensor(zeros: [3, 1]), verbose: 0), ["not compiled"])
     }
+
+    /// A custom metric that returns a scalar per batch (Keras's `K.mean(y_pred)`) instead of one value per sample.
+    func testCustomMetricWithWrongCount() {
+        let perBatch = MetricSpec.custom("mean_pred") { _, yPred in Tensor([yPred.mean(axis: -1).mean(axis: 0)[flat: 0]]) }
+        expect(try model(metrics: [perBatch]).fit(x, y, batchSize: 3, verbose: 0),
+               ["custom metric 'mean_pred' returned 1 values", "for 3 samples", "one value per sample"])
+    }
 }

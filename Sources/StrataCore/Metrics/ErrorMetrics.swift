@@ -33,10 +33,13 @@ public final class CustomMetric: Metric {
     public let name: String
     let fn: (Tensor, Tensor) -> Tensor
     public init(name: String, _ fn: @escaping (Tensor, Tensor) -> Tensor) { self.name = name; self.fn = fn }
-    public func values(yTrue: Tensor, yPred: Tensor, into values: Tensor) {
+    public func values(yTrue: Tensor, yPred: Tensor, into values: Tensor) throws {
         let out = fn(yTrue, yPred)
-        precondition(out.count == values.count,
-                     "custom metric '\(name)' returned \(out.count) values for \(values.count) samples: return one value per sample")
+        guard out.count == values.count else {
+            throw StrataError.invalidArgument(
+                "custom metric '\(name)' returned \(out.count) values (shape \(out.shape)) for \(values.count) samples",
+                hint: "return one value per sample, e.g. yPred.mean(axis: -1)")
+        }
         Kernels.copy(out, into: values)
     }
 }

@@ -3,8 +3,9 @@
 public protocol Metric: AnyObject {
     /// The name in logs and History (as passed: `"accuracy"` or `"acc"`).
     var name: String { get }
-    /// Writes one value per sample (`yPred.count / lastDim` values) into `values`.
-    func values(yTrue: Tensor, yPred: Tensor, into values: Tensor)
+    /// Writes one value per sample (`yPred.count / lastDim` values) into `values`; throws when a user's metric
+    /// returns the wrong number of values.
+    func values(yTrue: Tensor, yPred: Tensor, into values: Tensor) throws
 }
 
 /// How a user names a metric in `compile`: a Keras string id, or a custom closure.

@@ -271,7 +271,7 @@ extension Sequential {
             let extras = p.extraSlots
             extras[flat: 0] = Float(Kernels.sum(values))
             for (j, m) in metrics.enumerated() {
-                m.values(yTrue: y, yPred: yPred, into: values)
+                try m.values(yTrue: y, yPred: yPred, into: values)
                 extras[flat: 1 + j] = Float(Kernels.sum(values))
             }
         }
@@ -314,7 +314,7 @@ extension Sequential {
             _ = loss!.compute(yTrue: y, yPred: yPred, logits: outputLogits(), scale: 0, values: values, gradient: grad)
             sums[0] += Kernels.sum(values)
             for (j, m) in metrics.enumerated() {
-                m.values(yTrue: y, yPred: yPred, into: values)
+                try m.values(yTrue: y, yPred: yPred, into: values)
                 sums[1 + j] += Kernels.sum(values)
             }
         }
