@@ -115,6 +115,8 @@ func train(_ args: [String]) throws {
     let timer = profile ? LayerTimer() : nil
     let clock = EpochTimer(timer: timer)
     model.layerTimer = timer
+    let mpi = comm as? MPICommunicator
+    let calls0 = mpi?.allReduceCalls ?? 0, seconds0 = mpi?.allReduceSeconds ?? 0
     _ = try model.fit(train, batchSize: config.batchSize, epochs: epochs, verbose: 0, callbacks: [clock],
                       validationData: validation, shuffle: config.shuffle, communicator: comm)
     var usage = rusage()
@@ -122,6 +124,7 @@ func train(_ args: [String]) throws {
     var rss = Array(repeating: 0.0, count: comm.size)
     rss[comm.rank] = Double(usage.ru_maxrss) / 1024  // Linux reports KiB
     try comm.allReduceSum(&rss)
+    let allReduce = try allReduceFigures(mpi, calls0: calls0, seconds0: seconds0, floats: model.parameters?.gradientBuffer.count ?? 0)
     guard comm.rank == 0 else { return }
     var out: [String: JSONValue] = [
         "engine": .string("strata"),
@@ -135,6 +138,7 @@ func train(_ args: [String]) throws {
         "peak_rss_mb": .array(rss.map { .number(($0 * 10).rounded() / 10) }),
         "parameters": .number(Double(model.countParams())),
     ]
+    if let allReduce { out["allreduce"] = allReduce }
     if let timer {
         let layers: [JSONValue] = model.layers.indices.map { i in
             .object(["name": .string(model.layers[i].name),
@@ -145,6 +149,25 @@ func train(_ args: [String]) throws {
                                   "seconds": .number(clock.seconds.dropFirst().reduce(0, +))])
     }
     print("BENCH " + JSONValue.object(out).jsonText)
+}
+
+/// The gradient all-reduce as training saw it (mean seconds per call during `fit`, waiting for the slower rank
+/// included) next to a plain all-reduce of the same floats, each call started together after a barrier (the median
+/// of 30): the issue's "all-reduce per step within 1.1x of a plain MPI_Allreduce of the same bytes".
+func allReduceFigures(_ mpi: MPICommunicator?, calls0: Int, seconds0: Double, floats: Int) throws -> JSONValue? {
+    guard let mpi, mpi.size > 1, floats > 0 else { return nil }
+    let calls = mpi.allReduceCalls - calls0
+    let perStep = (mpi.allReduceSeconds - seconds0) / Double(max(calls, 1))
+    let buffer = Tensor(zeros: [floats])
+    var plain: [Double] = []
+    for _ in 0..<30 {
+        try mpi.barrier()
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try mpi.allReduceSum(buffer)
+        plain.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+    }
+    return .object(["floats": .number(Double(floats)), "calls": .number(Double(calls)),
+                    "step_us": .number((perStep * 1e7).rounded() / 10), "plain_us": .number((median(plain) * 1e7).rounded() / 10)])
 }
 
 func median(_ v: [Double]) -> Double {
@@ -210,6 +233,27 @@ func report(_ args: [String]) throws {
                              "kernel": .string(r.kernel), "samples_per_s": .number(r.sps), "s_per_epoch": .number(r.epoch),
                              "peak_rss_mb": .number(r.rss), "ratio_vs_best_peer": r.ratio.map { .number($0) } ?? .null,
                              "speedup_vs_before": r.speedup.map { .number($0) } ?? .null]))
+    }
+    // Scaling: 2 ranks x 1 thread against 1 rank x 1 thread, same workload and kernel (issue 8 asks >= 1.8x).
+    let scaling = rows.filter { $0.engine == "strata" && $0.setup == "2r x 1t" }.compactMap { two -> String? in
+        guard let one = rows.first(where: { $0.engine == "strata" && $0.setup == "1r x 1t" && $0.workload == two.workload
+                                            && $0.kernel == two.kernel }), one.sps > 0 else { return nil }
+        return "  " + pad(two.workload, 14) + " " + pad(two.kernel, 10) + String(format: " %.2fx", two.sps / one.sps)
+    }
+    if !scaling.isEmpty {
+        print("\n2 ranks x 1 thread vs 1 rank x 1 thread (samples/s):")
+        scaling.forEach { print($0) }
+    }
+    let reduces = results.filter { $0["allreduce"] != nil }
+    if !reduces.isEmpty {
+        print("\nall-reduce per training step (mean over fit's calls, waiting for the slower rank included) vs a plain")
+        print("MPI_Allreduce of the same floats started together after a barrier (median of 30), same process:")
+        for r in reduces {
+            let a = r["allreduce"]!, step = a["step_us"]?.doubleValue ?? .nan, plain = a["plain_us"]?.doubleValue ?? .nan
+            print("  " + pad(s(r, "workload"), 14) + " " + pad("\(s(r, "ranks"))r x \(s(r, "threads"))t \(s(r, "kernel"))", 18)
+                  + String(format: " %10.0f floats  %9.1f us/step  plain %9.1f us  ratio %.2f",
+                           a["floats"]?.doubleValue ?? 0, step, plain, step / plain))
+        }
     }
     for r in results {
         guard let p = r["profile"], let layers = p["layers"]?.arrayValue else { continue }
