@@ -1,2 +1,3 @@
 #include <cblas.h>
 #include "update_kernels.h"
+#include "conv_kernels.h"

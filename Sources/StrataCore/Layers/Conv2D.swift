@@ -26,6 +26,13 @@ public final class Conv2D: Layer {
         set { engine.packingBudget = max(1, newValue) }
     }
 
+    /// Widest vector lanes of the direct stride-1 kernels (16 AVX-512, 8 AVX2; 0 = im2col + GEMM only): the CPU's
+    /// widest by default, capped at it; tests set it to compare the paths.
+    public var kernelLanes: Int {
+        get { engine.kernelLanes }
+        set { engine.kernelLanes = min(max(0, newValue), ConvKernels.cpuLanes) }
+    }
+
     public init(_ filters: Int, kernelSize: (Int, Int), strides: (Int, Int) = (1, 1), padding: Padding = .valid,
                 dilationRate: (Int, Int) = (1, 1), activation: ActivationFunction = .linear, useBias: Bool = true,
                 kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
