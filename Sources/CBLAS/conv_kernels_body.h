@@ -54,25 +54,26 @@ STRATA_INLINE void STRATA_FN(strata_conv_tile)(const int R, const int NV, const 
 }
 
 /// One output row's positions for NV filter vectors, in tiles of as many positions as the accumulators allow; the
-/// last tile is moved back to end at the row's end (it recomputes a few positions with the same values).
+/// rest goes to one smaller tile (R/2 or 4 positions) that ends at the row's end, recomputing a few positions with
+/// the same values when it overlaps the tiles before it.
 STRATA_INLINE void STRATA_FN(strata_conv_row)(const int NV, const float *const *rows, const long *kys, long count,
                                               long J, long c, const float *k, long f, const float *bias, float *y,
                                               long ow, int relu) {
-    const int R = STRATA_CONV_ACC / NV;
-    if (ow >= R) {
-        for (long ox = 0;; ox += R) {
-            if (ox + R > ow) ox = ow - R;
-            STRATA_FN(strata_conv_tile)(R, NV, rows, kys, count, ox * c, J, c, k, f, bias, y + ox * f, relu);
-            if (ox + R >= ow) break;
-        }
-    } else if (ow >= 4) {
-        for (long ox = 0;; ox += 4) {
-            if (ox + 4 > ow) ox = ow - 4;
-            STRATA_FN(strata_conv_tile)(4, NV, rows, kys, count, ox * c, J, c, k, f, bias, y + ox * f, relu);
-            if (ox + 4 >= ow) break;
-        }
+    const int R = STRATA_CONV_ACC / NV, HALF = R / 2 > 4 ? R / 2 : 4;
+    long ox = 0;
+    for (; ox + R <= ow; ox += R)
+        STRATA_FN(strata_conv_tile)(R, NV, rows, kys, count, ox * c, J, c, k, f, bias, y + ox * f, relu);
+    long rest = ow - ox;
+    if (rest == 0) return;
+    if (ow >= 4 && rest <= 4) {
+        STRATA_FN(strata_conv_tile)(4, NV, rows, kys, count, (ow - 4) * c, J, c, k, f, bias, y + (ow - 4) * f, relu);
+    } else if (ow >= HALF && rest <= HALF) {
+        STRATA_FN(strata_conv_tile)(HALF, NV, rows, kys, count, (ow - HALF) * c, J, c, k, f, bias, y + (ow - HALF) * f,
+                                    relu);
+    } else if (ow >= R) {
+        STRATA_FN(strata_conv_tile)(R, NV, rows, kys, count, (ow - R) * c, J, c, k, f, bias, y + (ow - R) * f, relu);
     } else {
-        for (long ox = 0; ox < ow; ox++)
+        for (; ox < ow; ox++)
             STRATA_FN(strata_conv_tile)(1, NV, rows, kys, count, ox * c, J, c, k, f, bias, y + ox * f, relu);
     }
 }
