@@ -9,6 +9,8 @@
 
 typedef float strata_f32x16 __attribute__((ext_vector_type(16)));
 typedef float strata_f32x8 __attribute__((ext_vector_type(8)));
+typedef int strata_i32x16 __attribute__((ext_vector_type(16)));
+typedef int strata_i32x8 __attribute__((ext_vector_type(8)));
 
 /// The input rows under output row (s, oy): one pointer per kernel row that lies inside the input (its index in kys),
 /// each to the ow + kw - 1 positions the windows read; rows with width padding are copied with zero margins into
@@ -40,6 +42,7 @@ static inline long strata_conv_rows(const float *x, long s, long h, long w, long
 #define STRATA_CONV_SUFFIX _avx512
 #define STRATA_CONV_TARGET "avx512f,fma"
 #define STRATA_CONV_VEC strata_f32x16
+#define STRATA_CONV_IVEC strata_i32x16
 #define STRATA_CONV_LANES 16
 #define STRATA_CONV_MAXVEC 4   /* filter vectors per tile */
 #define STRATA_CONV_ACC 24     /* accumulator registers per tile (of 32) */
@@ -48,6 +51,7 @@ static inline long strata_conv_rows(const float *x, long s, long h, long w, long
 #define STRATA_CONV_SUFFIX _avx2
 #define STRATA_CONV_TARGET "avx2,fma"
 #define STRATA_CONV_VEC strata_f32x8
+#define STRATA_CONV_IVEC strata_i32x8
 #define STRATA_CONV_LANES 8
 #define STRATA_CONV_MAXVEC 2
 #define STRATA_CONV_ACC 12     /* of 16 */
@@ -72,15 +76,19 @@ static inline void strata_conv_forward(long lanes, const float *x, long n, long 
         strata_conv_forward_avx2(x, n, h, w, c, padTop, padLeft, k, kh, kw, filters, bias, y, oh, ow, relu, scratch);
 }
 
-/// dk[ky, kx, ch, :] += sum_{s, oy, ox} x[s, oy + ky - padTop, ox + kx - padLeft, ch] dz[s, oy, ox, :] (same
-/// geometry and scratch as the forward).
+/// dk[ky, kx, ch, :] += sum_{s, oy, ox} x[s, oy + ky - padTop, ox + kx - padLeft, ch] dz[s, oy, ox, :] and (when db is
+/// given) db += sum dz, where dz = dy, or with reluY (the relu output) dz = dy where reluY > 0 else 0, written to dz.
+/// Same geometry and scratch as the forward.
 static inline void strata_conv_kernel_gradient(long lanes, const float *x, long n, long h, long w, long c, long padTop,
-                                               long padLeft, const float *dz, long kh, long kw, long filters, float *dk,
-                                               long oh, long ow, float *scratch) {
+                                               long padLeft, const float *dy, const float *reluY, float *dz, long kh,
+                                               long kw, long filters, float *dk, float *db, long oh, long ow,
+                                               float *scratch) {
     if (lanes == 16)
-        strata_conv_kernel_gradient_avx512(x, n, h, w, c, padTop, padLeft, dz, kh, kw, filters, dk, oh, ow, scratch);
+        strata_conv_kernel_gradient_avx512(x, n, h, w, c, padTop, padLeft, dy, reluY, dz, kh, kw, filters, dk, db, oh,
+                                           ow, scratch);
     else
-        strata_conv_kernel_gradient_avx2(x, n, h, w, c, padTop, padLeft, dz, kh, kw, filters, dk, oh, ow, scratch);
+        strata_conv_kernel_gradient_avx2(x, n, h, w, c, padTop, padLeft, dy, reluY, dz, kh, kw, filters, dk, db, oh,
+                                         ow, scratch);
 }
 
 #endif

@@ -144,17 +144,40 @@ STRATA_INLINE void STRATA_FN(strata_conv_dk_row)(const int NV, const float *xr, 
     for (; j0 < J; j0++) STRATA_FN(strata_conv_dk_tile)(1, NV, xr, dz, dk, j0, c, f, ow);
 }
 
+/// One output row's dz (dy where the relu output y is positive when reluY is given, else dy itself, f a multiple of
+/// the lanes) and its bias-gradient sums (into db when given): done per row so the row is in cache for dk.
+STRATA_INLINE const float *STRATA_FN(strata_conv_dz_row)(const float *dy, const float *reluY, float *dz, float *db,
+                                                         long ow, long f) {
+    const float *d = dy;
+    if (reluY) {
+        for (long i = 0; i < ow * f; i += STRATA_L) {
+            STRATA_V y = STRATA_FN(strata_conv_load)(reluY + i), g = STRATA_FN(strata_conv_load)(dy + i);
+            STRATA_CONV_IVEC keep = y > 0;
+            STRATA_FN(strata_conv_store)(dz + i, (STRATA_V)((STRATA_CONV_IVEC)g & keep));
+        }
+        d = dz;
+    }
+    if (db)
+        for (long g = 0; g < f; g += STRATA_L) {
+            STRATA_V sum = 0;
+            for (long ox = 0; ox < ow; ox++) sum += STRATA_FN(strata_conv_load)(d + ox * f + g);
+            STRATA_FN(strata_conv_store)(db + g, STRATA_FN(strata_conv_load)(db + g) + sum);
+        }
+    return d;
+}
+
 static inline __attribute__((target(STRATA_CONV_TARGET)))
 void STRATA_FN(strata_conv_kernel_gradient)(const float *x, long n, long h, long w, long c, long padTop, long padLeft,
-                                            const float *dz, long kh, long kw, long f, float *dk, long oh, long ow,
-                                            float *scratch) {
+                                            const float *dy, const float *reluY, float *dz, long kh, long kw, long f,
+                                            float *dk, float *db, long oh, long ow, float *scratch) {
     const float *rows[kh];
     long kys[kh];
     long J = kw * c;
     for (long s = 0; s < n; s++)
         for (long oy = 0; oy < oh; oy++) {
+            long at = (s * oh + oy) * ow * f;
+            const float *dzr = STRATA_FN(strata_conv_dz_row)(dy + at, reluY ? reluY + at : 0, dz + at, db, ow, f);
             long count = strata_conv_rows(x, s, h, w, c, padTop, padLeft, oy, kh, kw, ow, scratch, rows, kys);
-            const float *dzr = dz + (s * oh + oy) * ow * f;
             for (long t = 0; t < count; t++)
                 for (long g = 0; g < f;) {
                     long nv = (f - g) / STRATA_L;
@@ -177,6 +200,7 @@ void STRATA_FN(strata_conv_kernel_gradient)(const float *x, long n, long h, long
 #undef STRATA_CONV_SUFFIX
 #undef STRATA_CONV_TARGET
 #undef STRATA_CONV_VEC
+#undef STRATA_CONV_IVEC
 #undef STRATA_CONV_LANES
 #undef STRATA_CONV_MAXVEC
 #undef STRATA_CONV_ACC

@@ -1,11 +1,8 @@
 // Max pooling over windows that lie inside the input (no padding), compiled for AVX-512F and for AVX2 and chosen
-// with the convolution kernels' lanes (strata_conv_vector_width; conv_kernels.h comes first and defines the float
-// vector types); 0 lanes: the caller keeps its Swift loop.
+// with the convolution kernels' lanes (strata_conv_vector_width; conv_kernels.h comes first and defines the vector
+// types); 0 lanes: the caller keeps its Swift loop.
 #ifndef STRATA_POOL_KERNELS_H
 #define STRATA_POOL_KERNELS_H
-
-typedef int strata_i32x16 __attribute__((ext_vector_type(16)));
-typedef int strata_i32x8 __attribute__((ext_vector_type(8)));
 
 #define STRATA_POOL_SUFFIX _avx512
 #define STRATA_POOL_TARGET "avx512f"

@@ -150,9 +150,10 @@ final class Convolution {
     }
 
     /// Backward pass: adds the kernel and bias gradients and returns `dx` (empty when the context says nobody needs
-    /// it: the first layer then skips the input gradient). Direct kernels: activation gradient and bias sums over the
-    /// batch, kernel gradient, input gradient. GEMM path, per chunk while its rows are in cache: activation gradient,
-    /// bias sums, kernel-gradient GEMM (`beta = 1`), patch-gradient GEMM, col2im.
+    /// it: the first layer then skips the input gradient). Direct kernels: the kernel gradient (taking the relu
+    /// gradient and bias sums row by row while each row is in cache), then the input gradient. GEMM path, per chunk
+    /// while its rows are in cache: activation gradient, bias sums, kernel-gradient GEMM (`beta = 1`),
+    /// patch-gradient GEMM, col2im.
     func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         let x = lastInput!
         let batch = x.shape.first ?? 0
@@ -171,9 +172,10 @@ final class Convolution {
         let gemmDx = needsDx && dxLanes == 0
         let scratch = workspace.buffer(6, [lanes + dxLanes > 0 ? ConvKernels.scratchCount(geometry, filters: filters) : 0])
         if lanes > 0 {
-            if activation != .linear { activation.gradient(x: z2, y: y2, dy: dy2, into: dz2) }
-            if let db { Kernels.accumulateColumnSums(dz2, rows: positions, cols: filters, into: db) }
-            ConvKernels.kernelGradient(x, geometry, dz: dz2, filters: filters, into: dk, lanes: lanes, scratch: scratch)
+            let relu = activation == .relu
+            if activation != .linear && !relu { activation.gradient(x: z2, y: y2, dy: dy2, into: dz2) }
+            ConvKernels.kernelGradient(x, geometry, dy: relu ? dy2 : dz2, reluY: relu ? y2 : nil, dz: dz2,
+                                       filters: filters, into: dk, bias: db, lanes: lanes, scratch: scratch)
         }
         if lanes == 0 || gemmDx {
             if gemmDx { dx.fill(0) }

@@ -32,14 +32,16 @@ enum ConvKernels {
                             relu ? 1 : 0, scratch.pointer)
     }
 
-    /// `dk += sum over positions of patch(x) outer dz` (the kernel gradient), accumulated into `dk`.
-    static func kernelGradient(_ x: Tensor, _ g: WindowGeometry, dz: Tensor, filters: Int, into dk: Tensor, lanes: Int,
-                               scratch: Tensor) {
+    /// `dk += sum over positions of patch(x) outer dz` and `db += sum of dz` (when given), accumulated, with
+    /// `dz = dy`, or for a relu layer (`reluY` its output) `dz = dy where reluY > 0 else 0`, written to `dz`: the
+    /// activation gradient and bias sums run row by row while the row is in cache.
+    static func kernelGradient(_ x: Tensor, _ g: WindowGeometry, dy: Tensor, reluY: Tensor?, dz: Tensor, filters: Int,
+                               into dk: Tensor, bias db: Tensor?, lanes: Int, scratch: Tensor) {
         let h = g.height, w = g.width
         let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
         strata_conv_kernel_gradient(lanes, x.pointer, batch, h.input, w.input, g.channels, h.padBefore, w.padBefore,
-                                    dz.pointer, h.window, w.window, filters, dk.pointer, h.output, w.output,
-                                    scratch.pointer)
+                                    dy.pointer, reluY?.pointer, dz.pointer, h.window, w.window, filters, dk.pointer,
+                                    db?.pointer, h.output, w.output, scratch.pointer)
     }
 
     /// The input gradient, written over `dx`: the stride-1 backward pass is itself a stride-1 convolution of `dz`
