@@ -39,6 +39,7 @@ static inline long strata_conv_rows(const float *x, long s, long h, long w, long
     return count;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
 #define STRATA_CONV_SUFFIX _avx512
 #define STRATA_CONV_TARGET "avx512f,fma"
 #define STRATA_CONV_VEC strata_f32x16
@@ -64,6 +65,15 @@ static inline long strata_conv_vector_width(void) {
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 8;
     return 0;
 }
+
+#else
+// Other architectures: no direct kernels (the callers keep im2col + GEMM); the entry points below are never reached.
+static inline long strata_conv_vector_width(void) { return 0; }
+#define strata_conv_forward_avx512(...) __builtin_trap()
+#define strata_conv_forward_avx2(...) __builtin_trap()
+#define strata_conv_kernel_gradient_avx512(...) __builtin_trap()
+#define strata_conv_kernel_gradient_avx2(...) __builtin_trap()
+#endif
 
 /// y[s, oy, ox, :] = (relu?)(bias + sum_{ky, kx, ch} x[s, oy + ky - padTop, ox + kx - padLeft, ch] k[ky, kx, ch, :]),
 /// zeros outside x; `filters` a multiple of `lanes`; `scratch` holds kh * (ow + kw - 1) * c floats.

@@ -4,6 +4,7 @@
 #ifndef STRATA_POOL_KERNELS_H
 #define STRATA_POOL_KERNELS_H
 
+#if defined(__x86_64__) || defined(__i386__)
 #define STRATA_POOL_SUFFIX _avx512
 #define STRATA_POOL_TARGET "avx512f"
 #define STRATA_POOL_VEC strata_f32x16
@@ -19,6 +20,12 @@
 #define STRATA_POOL_LANES 8
 #define STRATA_POOL_IOTA ((strata_i32x8){0, 1, 2, 3, 4, 5, 6, 7})
 #include "pool_kernels_body.h"
+#else  // other architectures: lanes are 0, the callers keep their Swift loops and never reach these
+#define strata_max_pool_forward_avx512(...) __builtin_trap()
+#define strata_max_pool_forward_avx2(...) __builtin_trap()
+#define strata_max_pool_backward_avx512(...) __builtin_trap()
+#define strata_max_pool_backward_avx2(...) __builtin_trap()
+#endif
 
 /// y[s, oy, ox, j] = max over the kh x kw window at (oy * sh, ox * sw) of x[s, ., ., j]; argmax[...] = the flat
 /// index in x of the first maximum in scan order (strict >, as TensorFlow's MaxPoolGrad routes the gradient).
