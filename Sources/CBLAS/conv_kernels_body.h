@@ -134,14 +134,28 @@ STRATA_INLINE void STRATA_FN(strata_conv_dk_tile)(const int JB, const int NV, co
         for (int v = 0; v < NV; v++) STRATA_FN(strata_conv_store)(dk + (j0 + jb) * f + v * STRATA_L, acc[jb][v]);
 }
 
-/// One input row's contribution to one kernel row `dk` (J = kw * c rows of f), for NV filter vectors.
+/// One input row's contribution to one kernel row `dk` (J = kw * c rows of f), for NV filter vectors: full tiles,
+/// then one tile of exactly the rows left (the first layer's J = 3 or 9 is a single tile, one pass over dz).
 STRATA_INLINE void STRATA_FN(strata_conv_dk_row)(const int NV, const float *xr, const float *dz, float *dk, long J,
                                                  long c, long f, long ow) {
     const int JB = STRATA_CONV_ACC / NV;
     long j0 = 0;
     for (; J - j0 >= JB; j0 += JB) STRATA_FN(strata_conv_dk_tile)(JB, NV, xr, dz, dk, j0, c, f, ow);
-    for (; J - j0 >= 4; j0 += 4) STRATA_FN(strata_conv_dk_tile)(4, NV, xr, dz, dk, j0, c, f, ow);
-    for (; j0 < J; j0++) STRATA_FN(strata_conv_dk_tile)(1, NV, xr, dz, dk, j0, c, f, ow);
+    switch (J - j0) {
+#define STRATA_DK_REST(m) \
+    case m: \
+        if (m < JB) STRATA_FN(strata_conv_dk_tile)(m < JB ? m : 1, NV, xr, dz, dk, j0, c, f, ow); \
+        break;
+    STRATA_DK_REST(1) STRATA_DK_REST(2) STRATA_DK_REST(3) STRATA_DK_REST(4) STRATA_DK_REST(5) STRATA_DK_REST(6)
+    STRATA_DK_REST(7) STRATA_DK_REST(8) STRATA_DK_REST(9) STRATA_DK_REST(10) STRATA_DK_REST(11)
+#if STRATA_CONV_ACC > 12
+    STRATA_DK_REST(12) STRATA_DK_REST(13) STRATA_DK_REST(14) STRATA_DK_REST(15) STRATA_DK_REST(16)
+    STRATA_DK_REST(17) STRATA_DK_REST(18) STRATA_DK_REST(19) STRATA_DK_REST(20) STRATA_DK_REST(21)
+    STRATA_DK_REST(22) STRATA_DK_REST(23)
+#endif
+#undef STRATA_DK_REST
+    default: break;
+    }
 }
 
 /// One output row's dz (dy where the relu output y is positive when reluY is given, else dy itself, f a multiple of
