@@ -10,7 +10,9 @@ enum ConvKernels {
 
     /// The widest supported lanes, at most `limit`, that divide `channels` (0 when none: the caller uses GEMM).
     static func lanes(for channels: Int, limit: Int) -> Int {
-        for l in [16, 8] where l <= min(limit, cpuLanes) && channels % l == 0 { return l }
+        let cap = min(limit, cpuLanes)
+        if cap >= 16 && channels % 16 == 0 { return 16 }
+        if cap >= 8 && channels % 8 == 0 { return 8 }
         return 0
     }
 
