@@ -17,6 +17,8 @@ final class ConvKernelsTests: XCTestCase {
         ({ Conv1D(16, kernelSize: 3, padding: .causal, activation: .relu) }, [20, 16]),
         ({ Conv1D(32, kernelSize: 5, padding: .same, activation: .sigmoid) }, [17, 8]),
         ({ Conv1D(128, kernelSize: 1) }, [3, 16]),
+        ({ Conv1D(16, kernelSize: 7, padding: .same, activation: .relu) }, [4, 8]),  // window wider than the input
+        ({ Conv2D(16, kernelSize: (3, 1), padding: .same) }, [5, 1, 16]),            // one column
     ]
 
     var lanes: [Int] { [16, 8].filter { $0 <= ConvKernels.cpuLanes } }
