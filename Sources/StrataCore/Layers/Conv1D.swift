@@ -1,7 +1,7 @@
 /// Keras `Conv1D(filters, kernel_size)`: channels-last 1-D cross-correlation over `(steps, channels)`,
 /// `y[n, t, f] = activation(bias[f] + sum_{k,c} x[n, t*s - p + k*d, c] * kernel[k, c, f])`, zeros outside.
 /// Kernel `(k, in, filters)`, bias `(filters,)`; padding `valid`, `same` (TensorFlow's split) or `causal`
-/// (`d (k - 1)` zeros on the left). The same im2col + GEMM as `Conv2D`, with height 1
+/// (`d (k - 1)` zeros on the left). The same computation as `Conv2D`, with height 1
 /// (keras/src/layers/convolutional/conv1d.py).
 public final class Conv1D: Layer {
     public let className = "Conv1D"
@@ -24,6 +24,13 @@ public final class Conv1D: Layer {
     public var packingBudget: Int {
         get { engine.packingBudget }
         set { engine.packingBudget = max(1, newValue) }
+    }
+
+    /// Widest vector lanes of the direct stride-1 kernels (16 AVX-512, 8 AVX2; 0 = im2col + GEMM only): the CPU's
+    /// widest by default, capped at it; tests set it to compare the paths.
+    public var kernelLanes: Int {
+        get { engine.kernelLanes }
+        set { engine.kernelLanes = min(max(0, newValue), ConvKernels.cpuLanes) }
     }
 
     public init(_ filters: Int, kernelSize: Int, strides: Int = 1, padding: Padding = .valid, dilationRate: Int = 1,

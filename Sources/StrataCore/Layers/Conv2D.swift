@@ -2,7 +2,8 @@
 /// `y[n, oy, ox, f] = activation(bias[f] + sum_{ky,kx,c} x[n, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw, c] * kernel[ky, kx, c, f])`,
 /// zeros outside the input. Kernel `(kh, kw, in, filters)`, bias `(filters,)`, glorot_uniform with Keras's fan
 /// rule (`fan_in = kh*kw*in`, `fan_out = kh*kw*filters`). Padding per `Padding` (TensorFlow's split).
-/// Computed as im2col + GEMM (`Convolution`); keras/src/layers/convolutional/base_conv.py.
+/// Computed by `Convolution` (direct kernels at stride 1, else im2col + GEMM);
+/// keras/src/layers/convolutional/base_conv.py.
 public final class Conv2D: Layer {
     public let className = "Conv2D"
     public var name: String
@@ -24,6 +25,13 @@ public final class Conv2D: Layer {
     public var packingBudget: Int {
         get { engine.packingBudget }
         set { engine.packingBudget = max(1, newValue) }
+    }
+
+    /// Widest vector lanes of the direct stride-1 kernels (16 AVX-512, 8 AVX2; 0 = im2col + GEMM only): the CPU's
+    /// widest by default, capped at it; tests set it to compare the paths.
+    public var kernelLanes: Int {
+        get { engine.kernelLanes }
+        set { engine.kernelLanes = min(max(0, newValue), ConvKernels.cpuLanes) }
     }
 
     public init(_ filters: Int, kernelSize: (Int, Int), strides: (Int, Int) = (1, 1), padding: Padding = .valid,

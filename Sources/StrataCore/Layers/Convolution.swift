@@ -7,6 +7,9 @@
 /// chunk, spanning many samples when they are small); when the whole batch fits in one chunk, backward reuses
 /// the forward's packing. Every buffer comes from a `Workspace`, so steady-state steps allocate nothing.
 ///
+/// Stride-1 undilated convolutions whose channel counts fit the CPU's vector width run the direct kernels of
+/// `ConvKernels` instead (no packing; the input gradient as a convolution of `dZ` with the flipped kernel).
+///
 /// `build` holds the checks and weight layout the two layers share (Keras's rules, messages naming the layer's
 /// class): a 1-D layer passes sizes as `(1, k)` and gets kernel `(k, in, filters)`; a 2-D one `(kh, kw, in, filters)`.
 final class Convolution {
@@ -22,6 +25,8 @@ final class Convolution {
     /// Upper bound on the scalars of one im2col chunk: 1 Mi scalars (4 MiB), which measured faster than 4 Mi on the
     /// guide's VGG-like model (packed rows stay in cache between packing and GEMM) and bounds memory per layer.
     var packingBudget: Int
+    /// Widest vector lanes the direct kernels may use (16, 8, or 0 for im2col + GEMM only); the CPU's by default.
+    var kernelLanes = ConvKernels.cpuLanes
 
     private var workspace = Workspace()
     private var lastInput: Tensor?
@@ -97,6 +102,13 @@ final class Convolution {
         max(1, min(positions, packingBudget / max(1, geometry.patchSize)))
     }
 
+    /// Lanes of the direct kernels for a convolution producing `channels` channels; 0 when it runs as GEMMs.
+    private func directLanes(_ channels: Int) -> Int {
+        let h = geometry.height, w = geometry.width
+        guard h.stride == 1, w.stride == 1, h.dilation == 1, w.dilation == 1 else { return 0 }
+        return ConvKernels.lanes(for: channels, limit: kernelLanes)
+    }
+
     /// Forward pass on a batch `x`. Per chunk, while its rows are in cache: pack, seed `Z` with the bias, GEMM with
     /// `beta = 1` (no separate zeroing or bias pass), then the activation.
     func forward(_ x: Tensor, context: LayerContext) -> Tensor {
@@ -109,6 +121,18 @@ final class Convolution {
         let z2 = z.reshaped([positions, filters]), y2 = y.reshaped([positions, filters])
         let k = context.parameters.value(kernel!)
         let b = bias.map { context.parameters.value($0) }
+        lastInput = x
+        lastZ = z
+        lastY = y
+        let lanes = directLanes(filters)
+        if lanes > 0 {
+            let scratch = workspace.buffer(6, [ConvKernels.scratchCount(geometry, filters: filters)])
+            ConvKernels.forward(x, geometry, kernel: k, filters: filters, bias: b, into: z, relu: activation == .relu,
+                                lanes: lanes, scratch: scratch)
+            if activation != .linear && activation != .relu { activation.apply(z2, into: y2) }
+            packedWholeBatch = false
+            return y
+        }
         let chunk = chunkRows(positions)
         let cols = workspace.buffer(4, [chunk, patch])
         var r0 = 0
@@ -122,15 +146,14 @@ final class Convolution {
             r0 += m
         }
         packedWholeBatch = chunk >= positions
-        lastInput = x
-        lastZ = z
-        lastY = y
         return y
     }
 
     /// Backward pass: adds the kernel and bias gradients and returns `dx` (empty when the context says nobody needs
-    /// it: the first layer then skips the patch-gradient GEMM and col2im). Per chunk, while its rows are in cache:
-    /// activation gradient, bias sums, kernel-gradient GEMM (`beta = 1`), patch-gradient GEMM, col2im.
+    /// it: the first layer then skips the input gradient). Direct kernels: the kernel gradient (taking the relu
+    /// gradient and bias sums row by row while each row is in cache), then the input gradient. GEMM path, per chunk
+    /// while its rows are in cache: activation gradient, bias sums, kernel-gradient GEMM (`beta = 1`),
+    /// patch-gradient GEMM, col2im.
     func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         let x = lastInput!
         let batch = x.shape.first ?? 0
@@ -145,24 +168,42 @@ final class Convolution {
         let db = bias.map { p.gradient($0) }
         let needsDx = context.needsInputGradient
         let dx = workspace.buffer(3, needsDx ? x.shape : [0])
-        if needsDx { dx.fill(0) }
-        let chunk = chunkRows(positions)
-        let cols = workspace.buffer(4, [chunk, patch])
-        let dcols = needsDx ? workspace.buffer(5, [chunk, patch]) : cols
-        var r0 = 0
-        while r0 < positions {
-            let m = min(chunk, positions - r0)
-            let rows = r0..<(r0 + m)
-            let dzc = dz2.rows(rows)
-            if activation != .linear { activation.gradient(x: z2.rows(rows), y: y2.rows(rows), dy: dy2.rows(rows), into: dzc) }
-            if let db { Kernels.accumulateColumnSums(dzc, rows: m, cols: filters, into: db) }
-            if !(packedWholeBatch && chunk >= positions) { Im2Col.pack(x, geometry, firstRow: r0, rows: m, into: cols) }
-            BLAS.gemm(cols, rowsA: m, colsA: patch, transA: true, dzc, rowsB: m, colsB: filters, into: dk, beta: 1)
-            if needsDx {
-                BLAS.gemm(dzc, rowsA: m, colsA: filters, k, rowsB: patch, colsB: filters, transB: true, into: dcols)
-                Im2Col.unpackAdd(dcols, geometry, firstRow: r0, rows: m, into: dx)
+        let lanes = directLanes(filters), dxLanes = needsDx ? directLanes(geometry.channels) : 0
+        let gemmDx = needsDx && dxLanes == 0
+        let scratch = workspace.buffer(6, [lanes + dxLanes > 0 ? ConvKernels.scratchCount(geometry, filters: filters) : 0])
+        if lanes > 0 {
+            let relu = activation == .relu
+            if activation != .linear && !relu { activation.gradient(x: z2, y: y2, dy: dy2, into: dz2) }
+            ConvKernels.kernelGradient(x, geometry, dy: relu ? dy2 : dz2, reluY: relu ? y2 : nil, dz: dz2,
+                                       filters: filters, into: dk, bias: db, lanes: lanes, scratch: scratch)
+        }
+        if lanes == 0 || gemmDx {
+            if gemmDx { dx.fill(0) }
+            let chunk = chunkRows(positions)
+            let cols = workspace.buffer(4, [lanes == 0 ? chunk : 0, patch])
+            let dcols = gemmDx ? workspace.buffer(5, [chunk, patch]) : cols
+            var r0 = 0
+            while r0 < positions {
+                let m = min(chunk, positions - r0)
+                let rows = r0..<(r0 + m)
+                let dzc = dz2.rows(rows)
+                if lanes == 0 {
+                    if activation != .linear { activation.gradient(x: z2.rows(rows), y: y2.rows(rows), dy: dy2.rows(rows), into: dzc) }
+                    if let db { Kernels.accumulateColumnSums(dzc, rows: m, cols: filters, into: db) }
+                    if !(packedWholeBatch && chunk >= positions) { Im2Col.pack(x, geometry, firstRow: r0, rows: m, into: cols) }
+                    BLAS.gemm(cols, rowsA: m, colsA: patch, transA: true, dzc, rowsB: m, colsB: filters, into: dk, beta: 1)
+                }
+                if gemmDx {
+                    BLAS.gemm(dzc, rowsA: m, colsA: filters, k, rowsB: patch, colsB: filters, transB: true, into: dcols)
+                    Im2Col.unpackAdd(dcols, geometry, firstRow: r0, rows: m, into: dx)
+                }
+                r0 += m
             }
-            r0 += m
+        }
+        if dxLanes > 0 {
+            let flipped = workspace.buffer(7, [patch * filters])
+            ConvKernels.inputGradient(dz2, geometry, kernel: k, filters: filters, flipped: flipped, into: dx,
+                                      lanes: dxLanes, scratch: scratch)
         }
         return dx
     }

@@ -68,7 +68,7 @@ final class WindowPooling {
     func backward(_ dy: Tensor) -> Tensor {
         let dx = workspace.buffer(1, inputShape)
         switch kind {
-        case .max: PoolingKernels.maxBackward(dy, argmax: argmax, into: dx)
+        case .max: PoolingKernels.maxBackward(dy, geometry, argmax: argmax, into: dx)
         case .average: PoolingKernels.averageBackward(dy, geometry, into: dx)
         }
         return dx

@@ -1,3 +1,5 @@
+import CBLAS
+
 /// Window and global pooling loops over channels-last batches (the pointer code behind the pooling layers).
 /// Windows follow `WindowGeometry`; positions in the padding are skipped, never read as zeros.
 public enum PoolingKernels {
@@ -8,6 +10,17 @@ public enum PoolingKernels {
         let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
         precondition(x.count < Int(Int32.max), "max pooling indexes batches below 2^31 scalars, got \(x.shape)")
         if argmax.count < y.count { argmax = [Int32](repeating: 0, count: y.count) }
+        let h = g.height, w = g.width
+        if ConvKernels.cpuLanes > 0 && h.padBefore == 0 && w.padBefore == 0 && h.output > 0 && w.output > 0
+            && (h.output - 1) * h.stride + h.span <= h.input && (w.output - 1) * w.stride + w.span <= w.input
+            && h.dilation == 1 && w.dilation == 1 {
+            // Every window inside the input: the same loop in C for AVX2/AVX-512, where its select vectorises.
+            argmax.withUnsafeMutableBufferPointer { buf in
+                strata_max_pool_forward(ConvKernels.cpuLanes, px, batch, h.input, w.input, c, h.window, w.window,
+                                        h.stride, w.stride, py, buf.baseAddress!, h.output, w.output)
+            }
+            return
+        }
         argmax.withUnsafeMutableBufferPointer { buf in
             let pa = buf.baseAddress!
             forEachWindow(g, batch: batch) { out, sample, ys, xs in
@@ -35,8 +48,20 @@ public enum PoolingKernels {
         }
     }
 
-    /// Max pooling backward: `dx[argmax[i]] += dy[i]` (`dx` zeroed here).
-    public static func maxBackward(_ dy: Tensor, argmax: [Int32], into dx: Tensor) {
+    /// Max pooling backward: `dx[argmax[i]] += dy[i]` (`dx` zeroed here). When the windows tile the input exactly
+    /// (the usual 2x2 pool of an even size), one pass writes every position instead of zeroing then scattering.
+    public static func maxBackward(_ dy: Tensor, _ g: WindowGeometry, argmax: [Int32], into dx: Tensor) {
+        let h = g.height, w = g.width
+        if ConvKernels.cpuLanes > 0 && h.padBefore == 0 && w.padBefore == 0 && h.stride == h.window
+            && w.stride == w.window && h.output * h.window == h.input && w.output * w.window == w.input
+            && h.dilation == 1 && w.dilation == 1 {
+            let batch = g.inputSize == 0 ? 0 : dx.count / g.inputSize
+            argmax.withUnsafeBufferPointer { pa in
+                strata_max_pool_backward(ConvKernels.cpuLanes, dy.pointer, pa.baseAddress!, batch, h.input, w.input,
+                                         g.channels, h.window, w.window, dx.pointer, h.output, w.output)
+            }
+            return
+        }
         dx.fill(0)
         let pg = dy.pointer, pd = dx.pointer
         argmax.withUnsafeBufferPointer { pa in

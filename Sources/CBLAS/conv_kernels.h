@@ -1,0 +1,104 @@
+// Direct (implicit-im2col) convolution kernels for stride-1, undilated, channels-last convolutions: register tiles
+// of output positions x 16-float (AVX-512) or 8-float (AVX2 + FMA) filter vectors read the input rows in place,
+// so there is no packed copy of the patches and no GEMM packing. A 1-D convolution is a 2-D one of height 1.
+// conv_kernels_body.h is included once per instruction set; strata_conv_vector_width() says which one the CPU
+// runs (0: neither, the caller keeps its im2col + GEMM path). Sums run in a fixed order: results are identical run
+// to run on one machine (they differ from the GEMM path by float rounding only).
+#ifndef STRATA_CONV_KERNELS_H
+#define STRATA_CONV_KERNELS_H
+
+typedef float strata_f32x16 __attribute__((ext_vector_type(16)));
+typedef float strata_f32x8 __attribute__((ext_vector_type(8)));
+typedef int strata_i32x16 __attribute__((ext_vector_type(16)));
+typedef int strata_i32x8 __attribute__((ext_vector_type(8)));
+
+/// The input rows under output row (s, oy): one pointer per kernel row that lies inside the input (its index in kys),
+/// each to the ow + kw - 1 positions the windows read; rows with width padding are copied with zero margins into
+/// scratch (kh * (ow + kw - 1) * c floats). Returns how many.
+static inline long strata_conv_rows(const float *x, long s, long h, long w, long c, long padTop, long padLeft, long oy,
+                                    long kh, long kw, long ow, float *scratch, const float **rows, long *kys) {
+    long span = ow + kw - 1, count = 0;
+    int inside = padLeft == 0 && span <= w;
+    for (long ky = 0; ky < kh; ky++) {
+        long iy = oy + ky - padTop;
+        if (iy < 0 || iy >= h) continue;
+        const float *src = x + (s * h + iy) * w * c;
+        if (inside) {
+            rows[count] = src;
+        } else {
+            float *dst = scratch + ky * span * c;
+            long lo = padLeft < span ? padLeft : span;          /* positions before the input */
+            long end = w + padLeft < span ? w + padLeft : span; /* first position after it */
+            __builtin_memset(dst, 0, lo * c * sizeof(float));
+            if (end > lo) __builtin_memcpy(dst + lo * c, src + (lo - padLeft) * c, (end - lo) * c * sizeof(float));
+            if (span > end) __builtin_memset(dst + (end > lo ? end : lo) * c, 0, (span - (end > lo ? end : lo)) * c * sizeof(float));
+            rows[count] = dst;
+        }
+        kys[count++] = ky;
+    }
+    return count;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#define STRATA_CONV_SUFFIX _avx512
+#define STRATA_CONV_TARGET "avx512f,fma"
+#define STRATA_CONV_VEC strata_f32x16
+#define STRATA_CONV_IVEC strata_i32x16
+#define STRATA_CONV_LANES 16
+#define STRATA_CONV_MAXVEC 4   /* filter vectors per tile */
+#define STRATA_CONV_ACC 24     /* accumulator registers per tile (of 32) */
+#include "conv_kernels_body.h"
+
+#define STRATA_CONV_SUFFIX _avx2
+#define STRATA_CONV_TARGET "avx2,fma"
+#define STRATA_CONV_VEC strata_f32x8
+#define STRATA_CONV_IVEC strata_i32x8
+#define STRATA_CONV_LANES 8
+#define STRATA_CONV_MAXVEC 2
+#define STRATA_CONV_ACC 12     /* of 16 */
+#include "conv_kernels_body.h"
+
+/// Lanes of the widest kernel this CPU runs: 16 (AVX-512F), 8 (AVX2 and FMA) or 0 (neither).
+static inline long strata_conv_vector_width(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return 16;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 8;
+    return 0;
+}
+
+#else
+// Other architectures: no direct kernels (the callers keep im2col + GEMM); the entry points below are never reached.
+static inline long strata_conv_vector_width(void) { return 0; }
+#define strata_conv_forward_avx512(...) __builtin_trap()
+#define strata_conv_forward_avx2(...) __builtin_trap()
+#define strata_conv_kernel_gradient_avx512(...) __builtin_trap()
+#define strata_conv_kernel_gradient_avx2(...) __builtin_trap()
+#endif
+
+/// y[s, oy, ox, :] = (relu?)(bias + sum_{ky, kx, ch} x[s, oy + ky - padTop, ox + kx - padLeft, ch] k[ky, kx, ch, :]),
+/// zeros outside x; `filters` a multiple of `lanes`; `scratch` holds kh * (ow + kw - 1) * c floats.
+static inline void strata_conv_forward(long lanes, const float *x, long n, long h, long w, long c, long padTop,
+                                       long padLeft, const float *k, long kh, long kw, long filters, const float *bias,
+                                       float *y, long oh, long ow, int relu, float *scratch) {
+    if (lanes == 16)
+        strata_conv_forward_avx512(x, n, h, w, c, padTop, padLeft, k, kh, kw, filters, bias, y, oh, ow, relu, scratch);
+    else
+        strata_conv_forward_avx2(x, n, h, w, c, padTop, padLeft, k, kh, kw, filters, bias, y, oh, ow, relu, scratch);
+}
+
+/// dk[ky, kx, ch, :] += sum_{s, oy, ox} x[s, oy + ky - padTop, ox + kx - padLeft, ch] dz[s, oy, ox, :] and (when db is
+/// given) db += sum dz, where dz = dy, or with reluY (the relu output) dz = dy where reluY > 0 else 0, written to dz.
+/// Same geometry and scratch as the forward.
+static inline void strata_conv_kernel_gradient(long lanes, const float *x, long n, long h, long w, long c, long padTop,
+                                               long padLeft, const float *dy, const float *reluY, float *dz, long kh,
+                                               long kw, long filters, float *dk, float *db, long oh, long ow,
+                                               float *scratch) {
+    if (lanes == 16)
+        strata_conv_kernel_gradient_avx512(x, n, h, w, c, padTop, padLeft, dy, reluY, dz, kh, kw, filters, dk, db, oh,
+                                           ow, scratch);
+    else
+        strata_conv_kernel_gradient_avx2(x, n, h, w, c, padTop, padLeft, dy, reluY, dz, kh, kw, filters, dk, db, oh,
+                                         ow, scratch);
+}
+
+#endif

@@ -1,0 +1,85 @@
+import XCTest
+@testable import StrataCore
+
+/// The direct stride-1 kernels (`ConvKernels`) against the im2col + GEMM path (`kernelLanes = 0`, itself checked
+/// against Keras's fixtures), at every vector width this CPU runs, on shapes the fixtures do not reach: channel
+/// counts that fit the vectors, C = 1 and 3, odd sizes, rows shorter than a tile, bias off, each padding.
+final class ConvKernelsTests: XCTestCase {
+    /// (layer factory, sample shape); batch 3 throughout.
+    let cases: [(() -> Layer, [Int])] = [
+        ({ Conv2D(32, kernelSize: (3, 3), activation: .relu) }, [9, 30, 3]),        // C = 3: dx by GEMM
+        ({ Conv2D(32, kernelSize: (3, 3), activation: .relu) }, [8, 7, 1]),         // C = 1, rows shorter than a tile
+        ({ Conv2D(16, kernelSize: (3, 3), padding: .same, activation: .tanh) }, [7, 6, 16]),
+        ({ Conv2D(64, kernelSize: (3, 3), padding: .same, activation: .relu) }, [5, 29, 32]),
+        ({ Conv2D(48, kernelSize: (2, 3), padding: .same, useBias: false) }, [5, 13, 8]),  // even kernel, 3 vectors
+        ({ Conv2D(8, kernelSize: (3, 3)) }, [4, 5, 16]),                             // 8 filters: the 8-lane kernel
+        ({ Conv2D(12, kernelSize: (3, 3), padding: .same) }, [6, 6, 16]),            // forward by GEMM, dx direct
+        ({ Conv1D(16, kernelSize: 3, padding: .causal, activation: .relu) }, [20, 16]),
+        ({ Conv1D(32, kernelSize: 5, padding: .same, activation: .sigmoid) }, [17, 8]),
+        ({ Conv1D(128, kernelSize: 1) }, [3, 16]),
+        ({ Conv1D(16, kernelSize: 7, padding: .same, activation: .relu) }, [4, 8]),  // window wider than the input
+        ({ Conv2D(16, kernelSize: (3, 1), padding: .same) }, [5, 1, 16]),            // one column
+    ]
+
+    var lanes: [Int] { [16, 8].filter { $0 <= ConvKernels.cpuLanes } }
+
+    func setLanes(_ layer: Layer, _ lanes: Int) {
+        if let c = layer as? Conv2D { c.kernelLanes = lanes } else { (layer as! Conv1D).kernelLanes = lanes }
+    }
+
+    /// Output, input gradient and weight gradients of `sum(y * r)` for the layer at `lanes`.
+    func run(_ make: () -> Layer, _ shape: [Int], lanes: Int) throws -> [Tensor] {
+        let layer = make()
+        setLanes(layer, lanes)
+        let h = try LayerHarness(layer, inputShape: shape)
+        let x = normalTensor([3] + shape, seed: 5)
+        let r = normalTensor([3] + h.outputShape, seed: 6)
+        let y = h.forward(x).copy()
+        let dx = h.gradients(x, r: r)
+        return [y, dx, h.parameters.gradients.copy()]
+    }
+
+    func testDirectKernelsMatchTheGEMMPath() throws {
+        try XCTSkipIf(lanes.isEmpty, "this CPU has neither AVX-512F nor AVX2 + FMA: only the GEMM path runs")
+        for (i, (make, shape)) in cases.enumerated() {
+            let reference = try run(make, shape, lanes: 0)
+            for l in lanes {
+                let direct = try run(make, shape, lanes: l)
+                for (name, a, b) in zip3(["y", "dx", "weight gradients"], direct, reference) {
+                    let scale = (0..<b.count).map { abs(b[flat: $0]) }.max() ?? 0
+                    let worst = compare(a, b).maxError
+                    XCTAssertLessThanOrEqual(worst, 1e-6 + 2e-6 * scale, "case \(i) \(shape) lanes \(l): \(name)")
+                }
+            }
+        }
+    }
+
+    func testDirectKernelsAreDeterministic() throws {
+        for l in lanes {
+            let (make, shape) = cases[3]
+            let a = try run(make, shape, lanes: l), b = try run(make, shape, lanes: l)
+            for (u, v) in zip(a, b) { XCTAssertEqual(u.scalars, v.scalars, "lanes \(l)") }
+        }
+    }
+
+    func testDirectKernelFiniteDifferenceGradients() throws {
+        for l in lanes {
+            let layer = Conv2D(16, kernelSize: (2, 3), padding: .same, activation: .tanh)
+            layer.kernelLanes = l
+            let h = try LayerHarness(layer, inputShape: [3, 4, 8])
+            let x = normalTensor([2, 3, 4, 8], seed: 3), r = normalTensor([2] + h.outputShape, seed: 4)
+            XCTAssertLessThan(h.finiteDifferenceError(x, r: r), 2e-3, "lanes \(l)")
+        }
+    }
+
+    func testLanesAreCappedByTheCPU() {
+        let layer = Conv2D(16, kernelSize: (3, 3))
+        XCTAssertEqual(layer.kernelLanes, ConvKernels.cpuLanes)
+        layer.kernelLanes = 64
+        XCTAssertEqual(layer.kernelLanes, ConvKernels.cpuLanes)
+    }
+}
+
+private func zip3<A, B, C>(_ a: [A], _ b: [B], _ c: [C]) -> [(A, B, C)] {
+    zip(a, zip(b, c)).map { ($0, $1.0, $1.1) }
+}
