@@ -97,6 +97,12 @@ final class Convolution {
         max(1, min(positions, packingBudget / max(1, geometry.patchSize)))
     }
 
+    /// The im2col buffer: the layer's own when it holds the whole batch (backward reuses that packing), else the
+    /// model's shared chunk, which only lives during one call.
+    private func packing(_ shape: [Int], wholeBatch: Bool, context: LayerContext) -> Tensor {
+        wholeBatch ? workspace.buffer(4, shape) : context.scratch(shape, sharedSlot: 0, workspace: &workspace, slot: 4)
+    }
+
     /// Forward pass on a batch `x`. Per chunk, while its rows are in cache: pack, seed `Z` with the bias, GEMM with
     /// `beta = 1` (no separate zeroing or bias pass), then the activation.
     func forward(_ x: Tensor, context: LayerContext) -> Tensor {
@@ -110,7 +116,7 @@ final class Convolution {
         let k = context.parameters.value(kernel!)
         let b = bias.map { context.parameters.value($0) }
         let chunk = chunkRows(positions)
-        let cols = workspace.buffer(4, [chunk, patch])
+        let cols = packing([chunk, patch], wholeBatch: chunk >= positions, context: context)
         var r0 = 0
         while r0 < positions {
             let m = min(chunk, positions - r0)
@@ -137,18 +143,18 @@ final class Convolution {
         let positions = batch * geometry.outputPositions
         let patch = geometry.patchSize
         let dy2 = dy.reshaped([positions, filters])
-        let dz2 = activation == .linear ? dy2 : workspace.buffer(2, [positions, filters])
+        let dz2 = activation == .linear ? dy2 : context.elementwiseGradient(of: dy2, workspace: &workspace, slot: 2)
         let z2 = lastZ!.reshaped([positions, filters]), y2 = lastY!.reshaped([positions, filters])
         let p = context.parameters
         let k = p.value(kernel!)
         let dk = p.gradient(kernel!)
         let db = bias.map { p.gradient($0) }
         let needsDx = context.needsInputGradient
-        let dx = workspace.buffer(3, needsDx ? x.shape : [0])
+        let dx = needsDx ? context.inputGradient(x.shape, dy: dy, workspace: &workspace, slot: 3) : workspace.buffer(3, [0])
         if needsDx { dx.fill(0) }
         let chunk = chunkRows(positions)
-        let cols = workspace.buffer(4, [chunk, patch])
-        let dcols = needsDx ? workspace.buffer(5, [chunk, patch]) : cols
+        let cols = packing([chunk, patch], wholeBatch: packedWholeBatch && chunk >= positions, context: context)
+        let dcols = needsDx ? context.scratch([chunk, patch], sharedSlot: 1, workspace: &workspace, slot: 5) : cols
         var r0 = 0
         while r0 < positions {
             let m = min(chunk, positions - r0)

@@ -29,7 +29,7 @@ public final class MaxPooling2D: Layer {
 
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x) }
 
-    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy) }
+    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy, context: context) }
 
     public var config: [String: JSONValue] {
         WindowPooling.config(poolSize: [poolSize.0, poolSize.1], strides: [strides.0, strides.1], padding: padding)
