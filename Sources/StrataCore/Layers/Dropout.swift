@@ -9,7 +9,9 @@ public final class Dropout: Layer {
     public let rate: Float
     public let inputSpec: InputSpec?
     private var workspace = Workspace()
-    private var mask: Tensor?
+    /// The last training forward pass's mask key; backward regenerates the mask from it rather than keeping a
+    /// mask tensor as large as the input.
+    private var mask: Mask?
 
     public init(_ rate: Float, inputShape: [Int]? = nil, name: String = "") {
         self.rate = rate
@@ -28,36 +30,17 @@ public final class Dropout: Layer {
 
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         guard context.training && rate > 0 else { mask = nil; return x }
-        let m = workspace.buffer(0, x.shape)
-        let rowSize = x.rowSize
-        let rows = x.shape.first ?? 0
-        let rng = CounterRandom(seed: context.seed, stream: 0x4452_4F50 &+ UInt64(context.layerIndex))  // "DROP"
-            .derived(UInt64(context.step))
-        let keepScale: Float = rate < 1 ? 1 / (1 - rate) : 0
-        let pm = m.pointer
-        // Element e of the batch (global flat index (firstRow + r) * rowSize + j, mod 2^32) is kept iff its
-        // 24-bit uniform u24 >= rate * 2^24 (u24 / 2^24 >= rate, 24-bit precision). u = h(h(e ^ k1) + k2) with h
-        // a 32-bit integer hash (lowbias32) and (k1, k2) the 64-bit key of (seed, layer, step): a pure function
-        // of the global element index, so 1 rank and N ranks build identical masks, and 32-bit lanes let the
-        // loop vectorise (a 64-bit mix per element made the mask ~45% of a small MLP's step).
-        let threshold = UInt32((Double(rate) * 16_777_216).rounded(.up))
-        let k1 = UInt32(truncatingIfNeeded: rng.key), k2 = UInt32(truncatingIfNeeded: rng.key >> 32)
-        let e0 = UInt32(truncatingIfNeeded: UInt64(context.firstRow) &* UInt64(rowSize))
-        let n = rows &* rowSize
-        for i in 0..<n {
-            let u = Dropout.hash(Dropout.hash((e0 &+ UInt32(truncatingIfNeeded: i)) ^ k1) &+ k2)
-            pm[i] = u >> 8 >= threshold ? keepScale : 0
-        }
+        let m = Mask(rate: rate, context: context, rowSize: x.rowSize)
         mask = m
         let y = workspace.buffer(1, x.shape)
-        Kernels.multiply(x, m, into: y)
+        m.apply(x, into: y)
         return y
     }
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         guard let mask else { return dy }
-        let dx = workspace.buffer(2, dy.shape)
-        Kernels.multiply(dy, mask, into: dx)
+        let dx = context.elementwiseGradient(of: dy, workspace: &workspace, slot: 2)
+        mask.apply(dy, into: dx)
         return dx
     }
 
@@ -73,5 +56,36 @@ public final class Dropout: Layer {
         x = x &* 0x846C_A68B
         x ^= x >> 16
         return x
+    }
+
+    /// The mask of one training step: a pure function of (seed, layer, step, global element index).
+    ///
+    /// Element e of the batch (global flat index (firstRow + r) * rowSize + j, mod 2^32) is kept iff its 24-bit
+    /// uniform u24 >= rate * 2^24 (u24 / 2^24 >= rate, 24-bit precision). u = h(h(e ^ k1) + k2) with h a 32-bit
+    /// integer hash (lowbias32) and (k1, k2) the 64-bit key of (seed, layer, step): so 1 rank and N ranks build
+    /// identical masks, and 32-bit lanes let the loop vectorise (a 64-bit mix per element made the mask ~45% of a
+    /// small MLP's step).
+    struct Mask {
+        let k1: UInt32, k2: UInt32, e0: UInt32, threshold: UInt32
+        let keepScale: Float
+
+        init(rate: Float, context: LayerContext, rowSize: Int) {
+            let rng = CounterRandom(seed: context.seed, stream: 0x4452_4F50 &+ UInt64(context.layerIndex))  // "DROP"
+                .derived(UInt64(context.step))
+            k1 = UInt32(truncatingIfNeeded: rng.key)
+            k2 = UInt32(truncatingIfNeeded: rng.key >> 32)
+            e0 = UInt32(truncatingIfNeeded: UInt64(context.firstRow) &* UInt64(rowSize))
+            threshold = UInt32((Double(rate) * 16_777_216).rounded(.up))
+            keepScale = rate < 1 ? 1 / (1 - rate) : 0
+        }
+
+        /// `y = x * mask` (kept values scaled by `1/(1-rate)`); `y` may be `x`.
+        func apply(_ x: Tensor, into y: Tensor) {
+            let px = x.pointer, py = y.pointer
+            for i in 0..<x.count {
+                let u = Dropout.hash(Dropout.hash((e0 &+ UInt32(truncatingIfNeeded: i)) ^ k1) &+ k2)
+                py[i] = px[i] * (u >> 8 >= threshold ? keepScale : 0)
+            }
+        }
     }
 }
