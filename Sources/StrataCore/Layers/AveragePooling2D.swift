@@ -29,6 +29,9 @@ public final class AveragePooling2D: Layer {
 
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x) }
 
+    /// Backward needs only the window positions (max) or the geometry (average), not the pooled values.
+    public var backwardReadsOutput: Bool { false }
+
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy, context: context) }
 
     public var config: [String: JSONValue] {

@@ -3,6 +3,8 @@
 /// The mask of element `j` of sample `s` at optimizer step `t` is a pure function of (seed, layer, t, s, j),
 /// where `s` is the sample's GLOBAL position in the batch, so 1 rank and N ranks draw identical masks. Kept iff
 /// `u >= rate` for a 24-bit uniform `u` from a 32-bit counter-based hash (vectorisable).
+/// No mask is stored (backward regenerates it), and when the model allows it (`mayOverwriteInput`, e.g. after
+/// pooling) the output is written over the input.
 public final class Dropout: Layer {
     public let className = "Dropout"
     public var name: String
@@ -32,7 +34,7 @@ public final class Dropout: Layer {
         guard context.training && rate > 0 else { mask = nil; return x }
         let m = Mask(rate: rate, context: context, rowSize: x.rowSize)
         mask = m
-        let y = workspace.buffer(1, x.shape)
+        let y = context.mayOverwriteInput ? x : workspace.buffer(1, x.shape)
         m.apply(x, into: y)
         return y
     }

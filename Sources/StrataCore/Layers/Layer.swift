@@ -62,6 +62,9 @@ public struct LayerContext {
     /// Whether `backward` must return `dx`. The model sets it false for its first layer, whose input gradient nobody
     /// reads; a layer may then skip computing `dx` (the returned tensor is empty and must not be read).
     public var needsInputGradient: Bool
+    /// Whether `forward` may write its output over its input `x`: the model sets it in training when it owns `x`
+    /// and nothing reads `x` after this call (the layer that made it does not need it in `backward`).
+    public var mayOverwriteInput = false
     /// Buffers the model lends its layers (nil when a layer is called on its own). When set, the model owns the
     /// `dy` given to `backward` and reads it no more: the layer may overwrite it.
     public var shared: SharedBuffers?
@@ -123,12 +126,16 @@ public protocol Layer: AnyObject {
     var states: [Tensor] { get }
     /// Resets carried state (stateful RNNs); nothing for most layers.
     func resetStates()
+    /// Whether `backward` reads the output of the last `forward` (a relu's or sigmoid's, kept for its gradient).
+    /// When false the model may let the next layer write over that output. True by default.
+    var backwardReadsOutput: Bool { get }
 }
 
 extension Layer {
     public var inputError: StrataError? { nil }
     public var states: [Tensor] { [] }
     public func resetStates() {}
+    public var backwardReadsOutput: Bool { true }
     /// Default Keras name stem: `Dense` -> `dense`, `MaxPooling2D` -> `max_pooling2d`.
     public var nameStem: String {
         var out = ""

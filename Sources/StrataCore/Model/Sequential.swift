@@ -212,8 +212,12 @@ public final class Sequential {
         var context = LayerContext(training: training, parameters: parameters!, step: step, firstRow: firstRow, seed: seed,
                                    shared: sharedBuffers)
         var h = x
+        // The layer whose output `h` shares storage with (nil: the caller's `x`); views (Flatten) keep it.
+        var producer: Int?
         for (i, l) in layers.enumerated() {
             context.layerIndex = i
+            context.mayOverwriteInput = training && producer.map { !layers[$0].backwardReadsOutput } ?? false
+            let input = h
             if let timer = layerTimer {
                 let start = LayerTimer.now()
                 h = l.forward(h, context: context)
@@ -221,6 +225,7 @@ public final class Sequential {
             } else {
                 h = l.forward(h, context: context)
             }
+            if h.storage !== input.storage { producer = i }
         }
         return h
     }
