@@ -33,17 +33,17 @@ public enum ActivationFunction: String, CaseIterable, Sendable {
         let n = x.count, px = x.pointer, py = y.pointer
         switch self {
         case .linear: if px != py { py.update(from: px, count: n) }
-        case .relu: for i in 0..<n { py[i] = max(px[i], 0) }
-        case .sigmoid: for i in 0..<n { py[i] = Kernels.sigmoid(px[i]) }
-        case .tanh: for i in 0..<n { py[i] = Kernels.tanh(px[i]) }
-        case .hardSigmoid: for i in 0..<n { py[i] = min(max(px[i] / 6 + 0.5, 0), 1) }
-        case .hardSigmoidLegacy: for i in 0..<n { py[i] = min(max(0.2 * px[i] + 0.5, 0), 1) }
-        case .elu: for i in 0..<n { let v = px[i]; py[i] = v > 0 ? v : Kernels.exp(v) - 1 }
+        case .relu: Self.map(n, px, py) { max($0, 0) }
+        case .sigmoid: Self.map(n, px, py) { Kernels.sigmoid($0) }
+        case .tanh: Self.map(n, px, py) { Kernels.tanh($0) }
+        case .hardSigmoid: Self.map(n, px, py) { min(max($0 / 6 + 0.5, 0), 1) }
+        case .hardSigmoidLegacy: Self.map(n, px, py) { min(max(0.2 * $0 + 0.5, 0), 1) }
+        case .elu: Self.map(n, px, py) { v in v > 0 ? v : Kernels.exp(v) - 1 }
         case .selu:
             let s = Self.seluScale, a = Self.seluAlpha
-            for i in 0..<n { let v = px[i]; py[i] = v > 0 ? s * v : s * a * (Kernels.exp(v) - 1) }
-        case .softplus: for i in 0..<n { py[i] = Kernels.softplus(px[i]) }
-        case .softsign: for i in 0..<n { let v = px[i]; py[i] = v / (1 + abs(v)) }
+            Self.map(n, px, py) { v in v > 0 ? s * v : s * a * (Kernels.exp(v) - 1) }
+        case .softplus: Self.map(n, px, py) { Kernels.softplus($0) }
+        case .softsign: Self.map(n, px, py) { v in v / (1 + abs(v)) }
         case .softmax:
             let cols = x.shape.last ?? 1
             let rows = cols == 0 ? 0 : n / cols
@@ -85,6 +85,18 @@ public enum ActivationFunction: String, CaseIterable, Sendable {
                 for j in 0..<cols { dot += gr[j] * yr[j] }
                 for j in 0..<cols { dr[j] = yr[j] * (gr[j] - dot) }
             }
+        }
+    }
+
+    /// `py[i] = f(px[i])` for `i < n`, where `py` may be `px` (an activation applied in place): one pointer then,
+    /// for the reason `map(_:_:_:_:_:_:)` gives.
+    @inline(__always)
+    static func map(_ n: Int, _ px: UnsafeMutablePointer<Float>, _ py: UnsafeMutablePointer<Float>,
+                    _ f: (Float) -> Float) {
+        if px == py {
+            for i in 0..<n { py[i] = f(py[i]) }
+        } else {
+            for i in 0..<n { py[i] = f(px[i]) }
         }
     }
 
