@@ -12,6 +12,8 @@
 //   exit-early               rank 1 calls exit(1) before fit while rank 0 waits in fit's first collective
 //   different-model          rank 1 builds a wider hidden layer: must fail before the first step
 //   watchdog <seconds>       rank 1 stalls at step 1 for 60 s; the others' watchdog (timeout <seconds>) ends the job
+//   allreduce <count>        sums a tensor of <count> floats (several all-reduce pieces when large) and checks every
+//                            element against its closed form; rank 0 prints ALLREDUCE OK or the first mismatch
 //   bench <samples> <epochs> the Keras guide's MLP: samples/s, all-reduce time per step vs plain MPI_Allreduce
 import Foundation
 import Strata
@@ -76,7 +78,7 @@ func report(_ path: String, rank: Int, model: Sequential, figures: [String: [Dou
 func main() throws -> Int32 {
     let args = CommandLine.arguments
     guard args.count >= 2 else {
-        FileHandle.standardError.write(Data("usage: strata-mpi-check smoke|equality|throw-at-step|sigkill-self|different-model|watchdog|bench ...\n".utf8))
+        FileHandle.standardError.write(Data("usage: strata-mpi-check smoke|equality|throw-at-step|sigkill-self|different-model|watchdog|allreduce|bench ...\n".utf8))
         return 2
     }
     let mode = args[1]
@@ -146,6 +148,15 @@ func main() throws -> Int32 {
             if comm.rank == 0 { FileHandle.standardError.write(Data("error: \(error.localizedDescription)\n".utf8)) }
             return 3
         }
+    case "allreduce":
+        // Rank r holds (r + 1) * (i mod 1000): the sum is p(p+1)/2 * (i mod 1000), exact in Float.
+        let t = Tensor(zeros: [Int(arg) ?? 0])
+        for i in 0..<t.count { t[flat: i] = Float(comm.rank + 1) * Float(i % 1000) }
+        try comm.allReduceSum(t)
+        let ranks = Float(comm.size * (comm.size + 1) / 2)
+        let bad = (0..<t.count).first { t[flat: $0] != ranks * Float($0 % 1000) }
+        if comm.rank == 0 { print(bad.map { "ALLREDUCE MISMATCH at \($0): \(t[flat: $0])" } ?? "ALLREDUCE OK \(t.count)") }
+        return bad == nil ? 0 : 1
     case "bench":
         return try bench(comm, samples: Int(arg) ?? 20000, epochs: args.count > 3 ? Int(args[3]) ?? 2 : 2,
                          batch: args.count > 4 ? Int(args[4]) ?? 128 : 128)

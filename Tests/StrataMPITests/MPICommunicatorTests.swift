@@ -98,6 +98,15 @@ final class MPICommunicatorTests: XCTestCase {
         XCTAssertLessThan(r.endedAt - faultTime(r.output), 5)
     }
 
+    /// A gradient-sized tensor is summed in several all-reduce pieces (the last one short) on 3 ranks: every element
+    /// equals its closed-form sum.
+    func testAllReduceOfALargeTensorInPieces() throws {
+        let count = 2 * MPICommunicator.allReducePiece + 5
+        let r = try MPIJob.mpirun(3, ["allreduce", "\(count)"], timeout: 60)
+        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertTrue(r.output.contains("ALLREDUCE OK \(count)"), r.output)
+    }
+
     /// Rank 1 builds a different model: one clear error naming rank 1 and the difference, before the first step.
     func testDifferentModelIsRejectedBeforeTheFirstStep() throws {
         let r = try MPIJob.mpirun(2, ["different-model"], timeout: 30)

@@ -45,7 +45,7 @@ public final class Activation: LogitsProducing {
     }
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
-        let dx = workspace.buffer(1, dy.shape)
+        let dx = context.elementwiseGradient(of: dy, workspace: &workspace, slot: 1)
         function.gradient(x: lastX!, y: lastY!, dy: dy, into: dx)
         return dx
     }

@@ -33,17 +33,17 @@ public enum ActivationFunction: String, CaseIterable, Sendable {
         let n = x.count, px = x.pointer, py = y.pointer
         switch self {
         case .linear: if px != py { py.update(from: px, count: n) }
-        case .relu: for i in 0..<n { py[i] = max(px[i], 0) }
-        case .sigmoid: for i in 0..<n { py[i] = Kernels.sigmoid(px[i]) }
-        case .tanh: for i in 0..<n { py[i] = Kernels.tanh(px[i]) }
-        case .hardSigmoid: for i in 0..<n { py[i] = min(max(px[i] / 6 + 0.5, 0), 1) }
-        case .hardSigmoidLegacy: for i in 0..<n { py[i] = min(max(0.2 * px[i] + 0.5, 0), 1) }
-        case .elu: for i in 0..<n { let v = px[i]; py[i] = v > 0 ? v : Kernels.exp(v) - 1 }
+        case .relu: Self.map(n, px, py) { max($0, 0) }
+        case .sigmoid: Self.map(n, px, py) { Kernels.sigmoid($0) }
+        case .tanh: Self.map(n, px, py) { Kernels.tanh($0) }
+        case .hardSigmoid: Self.map(n, px, py) { min(max($0 / 6 + 0.5, 0), 1) }
+        case .hardSigmoidLegacy: Self.map(n, px, py) { min(max(0.2 * $0 + 0.5, 0), 1) }
+        case .elu: Self.map(n, px, py) { v in v > 0 ? v : Kernels.exp(v) - 1 }
         case .selu:
             let s = Self.seluScale, a = Self.seluAlpha
-            for i in 0..<n { let v = px[i]; py[i] = v > 0 ? s * v : s * a * (Kernels.exp(v) - 1) }
-        case .softplus: for i in 0..<n { py[i] = Kernels.softplus(px[i]) }
-        case .softsign: for i in 0..<n { let v = px[i]; py[i] = v / (1 + abs(v)) }
+            Self.map(n, px, py) { v in v > 0 ? s * v : s * a * (Kernels.exp(v) - 1) }
+        case .softplus: Self.map(n, px, py) { Kernels.softplus($0) }
+        case .softsign: Self.map(n, px, py) { v in v / (1 + abs(v)) }
         case .softmax:
             let cols = x.shape.last ?? 1
             let rows = cols == 0 ? 0 : n / cols
@@ -62,19 +62,20 @@ public enum ActivationFunction: String, CaseIterable, Sendable {
     /// `dx = dy * f'(x)`, given the input `x` and output `y` of `apply`. `dx` may alias `dy`.
     public func gradient(x: Tensor, y: Tensor, dy: Tensor, into dx: Tensor) {
         let n = x.count, px = x.pointer, py = y.pointer, pg = dy.pointer, pd = dx.pointer
+        // Each case is f(x, y, dy) per element (`Self.map`).
         switch self {
         case .linear: if pg != pd { pd.update(from: pg, count: n) }
-        case .relu: for i in 0..<n { let g = pg[i]; pd[i] = px[i] > 0 ? g : 0 }  // unconditional load: vectorises
-        case .sigmoid: for i in 0..<n { let s = py[i]; pd[i] = pg[i] * s * (1 - s) }
-        case .tanh: for i in 0..<n { let t = py[i]; pd[i] = pg[i] * (1 - t * t) }
-        case .hardSigmoid: for i in 0..<n { let v = px[i]; pd[i] = (v > -3 && v < 3) ? pg[i] / 6 : 0 }
-        case .hardSigmoidLegacy: for i in 0..<n { let v = px[i]; pd[i] = (v > -2.5 && v < 2.5) ? pg[i] * 0.2 : 0 }
-        case .elu: for i in 0..<n { pd[i] = px[i] > 0 ? pg[i] : pg[i] * (py[i] + 1) }
+        case .relu: Self.map(n, px, py, pg, pd) { x, _, g in x > 0 ? g : 0 }  // unconditional load: vectorises
+        case .sigmoid: Self.map(n, px, py, pg, pd) { _, s, g in g * s * (1 - s) }
+        case .tanh: Self.map(n, px, py, pg, pd) { _, t, g in g * (1 - t * t) }
+        case .hardSigmoid: Self.map(n, px, py, pg, pd) { v, _, g in (v > -3 && v < 3) ? g / 6 : 0 }
+        case .hardSigmoidLegacy: Self.map(n, px, py, pg, pd) { v, _, g in (v > -2.5 && v < 2.5) ? g * 0.2 : 0 }
+        case .elu: Self.map(n, px, py, pg, pd) { x, y, g in x > 0 ? g : g * (y + 1) }
         case .selu:
             let s = Self.seluScale, a = Self.seluAlpha
-            for i in 0..<n { pd[i] = px[i] > 0 ? pg[i] * s : pg[i] * (py[i] + s * a) }
-        case .softplus: for i in 0..<n { pd[i] = pg[i] * Kernels.sigmoid(px[i]) }
-        case .softsign: for i in 0..<n { let d = 1 + abs(px[i]); pd[i] = pg[i] / (d * d) }
+            Self.map(n, px, py, pg, pd) { x, y, g in x > 0 ? g * s : g * (y + s * a) }
+        case .softplus: Self.map(n, px, py, pg, pd) { x, _, g in g * Kernels.sigmoid(x) }
+        case .softsign: Self.map(n, px, py, pg, pd) { x, _, g in let d = 1 + abs(x); return g / (d * d) }
         case .softmax:
             let cols = x.shape.last ?? 1
             let rows = cols == 0 ? 0 : n / cols
@@ -84,6 +85,32 @@ public enum ActivationFunction: String, CaseIterable, Sendable {
                 for j in 0..<cols { dot += gr[j] * yr[j] }
                 for j in 0..<cols { dr[j] = yr[j] * (gr[j] - dot) }
             }
+        }
+    }
+
+    /// `py[i] = f(px[i])` for `i < n`, where `py` may be `px` (an activation applied in place): one pointer then,
+    /// for the reason `map(_:_:_:_:_:_:)` gives.
+    @inline(__always)
+    static func map(_ n: Int, _ px: UnsafeMutablePointer<Float>, _ py: UnsafeMutablePointer<Float>,
+                    _ f: (Float) -> Float) {
+        if px == py {
+            for i in 0..<n { py[i] = f(py[i]) }
+        } else {
+            for i in 0..<n { py[i] = f(px[i]) }
+        }
+    }
+
+    /// `pd[i] = f(px[i], py[i], pg[i])` for `i < n`, where `pd` may be `pg` (a gradient written over `dy`): that case
+    /// reads and writes through one pointer, because LLVM's overlap check sends a loop whose output aliases an
+    /// input to its scalar version (5x slower).
+    @inline(__always)
+    static func map(_ n: Int, _ px: UnsafeMutablePointer<Float>, _ py: UnsafeMutablePointer<Float>,
+                    _ pg: UnsafeMutablePointer<Float>, _ pd: UnsafeMutablePointer<Float>,
+                    _ f: (Float, Float, Float) -> Float) {
+        if pg == pd {
+            for i in 0..<n { pd[i] = f(px[i], py[i], pd[i]) }
+        } else {
+            for i in 0..<n { pd[i] = f(px[i], py[i], pg[i]) }
         }
     }
 }

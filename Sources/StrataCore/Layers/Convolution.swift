@@ -109,6 +109,12 @@ final class Convolution {
         return ConvKernels.lanes(for: channels, limit: kernelLanes)
     }
 
+    /// The im2col buffer: the layer's own when it holds the whole batch (backward reuses that packing), else the
+    /// model's shared chunk, which only lives during one call.
+    private func packing(_ shape: [Int], wholeBatch: Bool, context: LayerContext) -> Tensor {
+        wholeBatch ? workspace.buffer(4, shape) : context.scratch(shape, sharedSlot: 0, workspace: &workspace, slot: 4)
+    }
+
     /// Forward pass on a batch `x`. Per chunk, while its rows are in cache: pack, seed `Z` with the bias, GEMM with
     /// `beta = 1` (no separate zeroing or bias pass), then the activation.
     func forward(_ x: Tensor, context: LayerContext) -> Tensor {
@@ -134,7 +140,7 @@ final class Convolution {
             return y
         }
         let chunk = chunkRows(positions)
-        let cols = workspace.buffer(4, [chunk, patch])
+        let cols = packing([chunk, patch], wholeBatch: chunk >= positions, context: context)
         var r0 = 0
         while r0 < positions {
             let m = min(chunk, positions - r0)
@@ -160,14 +166,14 @@ final class Convolution {
         let positions = batch * geometry.outputPositions
         let patch = geometry.patchSize
         let dy2 = dy.reshaped([positions, filters])
-        let dz2 = activation == .linear ? dy2 : workspace.buffer(2, [positions, filters])
+        let dz2 = activation == .linear ? dy2 : context.elementwiseGradient(of: dy2, workspace: &workspace, slot: 2)
         let z2 = lastZ!.reshaped([positions, filters]), y2 = lastY!.reshaped([positions, filters])
         let p = context.parameters
         let k = p.value(kernel!)
         let dk = p.gradient(kernel!)
         let db = bias.map { p.gradient($0) }
         let needsDx = context.needsInputGradient
-        let dx = workspace.buffer(3, needsDx ? x.shape : [0])
+        let dx = needsDx ? context.inputGradient(x.shape, dy: dy, workspace: &workspace, slot: 3) : workspace.buffer(3, [0])
         let lanes = directLanes(filters), dxLanes = needsDx ? directLanes(geometry.channels) : 0
         let gemmDx = needsDx && dxLanes == 0
         let scratch = workspace.buffer(6, [lanes + dxLanes > 0 ? ConvKernels.scratchCount(geometry, filters: filters) : 0])
@@ -180,8 +186,8 @@ final class Convolution {
         if lanes == 0 || gemmDx {
             if gemmDx { dx.fill(0) }
             let chunk = chunkRows(positions)
-            let cols = workspace.buffer(4, [lanes == 0 ? chunk : 0, patch])
-            let dcols = gemmDx ? workspace.buffer(5, [chunk, patch]) : cols
+            let cols = lanes == 0 ? packing([chunk, patch], wholeBatch: packedWholeBatch && chunk >= positions, context: context) : nil
+            let dcols = gemmDx ? context.scratch([chunk, patch], sharedSlot: 1, workspace: &workspace, slot: 5) : nil
             var r0 = 0
             while r0 < positions {
                 let m = min(chunk, positions - r0)
@@ -190,12 +196,12 @@ final class Convolution {
                 if lanes == 0 {
                     if activation != .linear { activation.gradient(x: z2.rows(rows), y: y2.rows(rows), dy: dy2.rows(rows), into: dzc) }
                     if let db { Kernels.accumulateColumnSums(dzc, rows: m, cols: filters, into: db) }
-                    if !(packedWholeBatch && chunk >= positions) { Im2Col.pack(x, geometry, firstRow: r0, rows: m, into: cols) }
-                    BLAS.gemm(cols, rowsA: m, colsA: patch, transA: true, dzc, rowsB: m, colsB: filters, into: dk, beta: 1)
+                    if !(packedWholeBatch && chunk >= positions) { Im2Col.pack(x, geometry, firstRow: r0, rows: m, into: cols!) }
+                    BLAS.gemm(cols!, rowsA: m, colsA: patch, transA: true, dzc, rowsB: m, colsB: filters, into: dk, beta: 1)
                 }
                 if gemmDx {
-                    BLAS.gemm(dzc, rowsA: m, colsA: filters, k, rowsB: patch, colsB: filters, transB: true, into: dcols)
-                    Im2Col.unpackAdd(dcols, geometry, firstRow: r0, rows: m, into: dx)
+                    BLAS.gemm(dzc, rowsA: m, colsA: filters, k, rowsB: patch, colsB: filters, transB: true, into: dcols!)
+                    Im2Col.unpackAdd(dcols!, geometry, firstRow: r0, rows: m, into: dx)
                 }
                 r0 += m
             }

@@ -78,7 +78,7 @@ public final class Dense: LogitsProducing {
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         if activation == .linear { return backward(fromLogits: dy, context: context) }
-        let dz = workspace.buffer(2, dy.shape)
+        let dz = context.elementwiseGradient(of: dy, workspace: &workspace, slot: 2)
         activation.gradient(x: lastZ!, y: lastY!, dy: dy, into: dz)
         return backward(fromLogits: dz, context: context)
     }
@@ -92,7 +92,7 @@ public final class Dense: LogitsProducing {
         if let bias { Kernels.accumulateColumnSums(dz, rows: rows, cols: units, into: p.gradient(bias)) }
         // The first layer's input gradient is unused: skip its GEMM and return an empty tensor.
         guard context.needsInputGradient else { return workspace.buffer(3, [0]) }
-        let dx = workspace.buffer(3, x.shape)
+        let dx = context.inputGradient(x.shape, dy: dz, workspace: &workspace, slot: 3)
         BLAS.gemm(dz, rowsA: rows, colsA: units, p.value(kernel!), rowsB: inputDim, colsB: units, transB: true, into: dx)
         return dx
     }

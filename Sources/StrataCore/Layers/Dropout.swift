@@ -3,13 +3,18 @@
 /// The mask of element `j` of sample `s` at optimizer step `t` is a pure function of (seed, layer, t, s, j),
 /// where `s` is the sample's GLOBAL position in the batch, so 1 rank and N ranks draw identical masks. Kept iff
 /// `u >= rate` for a 24-bit uniform `u` from a 32-bit counter-based hash (vectorisable).
+/// The mask is kept as one byte per element (a Float mask was as large as the input; regenerating it in backward
+/// made a small MLP's step 16% slower), and when the model allows it (`mayOverwriteInput`, e.g. after pooling)
+/// the output is written over the input.
 public final class Dropout: Layer {
     public let className = "Dropout"
     public var name: String
     public let rate: Float
     public let inputSpec: InputSpec?
     private var workspace = Workspace()
-    private var mask: Tensor?
+    /// The last training forward pass's mask (nil when it passed `x` through) and its keep flags.
+    private var mask: Mask?
+    private var kept: [UInt8] = []
 
     public init(_ rate: Float, inputShape: [Int]? = nil, name: String = "") {
         self.rate = rate
@@ -28,36 +33,18 @@ public final class Dropout: Layer {
 
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         guard context.training && rate > 0 else { mask = nil; return x }
-        let m = workspace.buffer(0, x.shape)
-        let rowSize = x.rowSize
-        let rows = x.shape.first ?? 0
-        let rng = CounterRandom(seed: context.seed, stream: 0x4452_4F50 &+ UInt64(context.layerIndex))  // "DROP"
-            .derived(UInt64(context.step))
-        let keepScale: Float = rate < 1 ? 1 / (1 - rate) : 0
-        let pm = m.pointer
-        // Element e of the batch (global flat index (firstRow + r) * rowSize + j, mod 2^32) is kept iff its
-        // 24-bit uniform u24 >= rate * 2^24 (u24 / 2^24 >= rate, 24-bit precision). u = h(h(e ^ k1) + k2) with h
-        // a 32-bit integer hash (lowbias32) and (k1, k2) the 64-bit key of (seed, layer, step): a pure function
-        // of the global element index, so 1 rank and N ranks build identical masks, and 32-bit lanes let the
-        // loop vectorise (a 64-bit mix per element made the mask ~45% of a small MLP's step).
-        let threshold = UInt32((Double(rate) * 16_777_216).rounded(.up))
-        let k1 = UInt32(truncatingIfNeeded: rng.key), k2 = UInt32(truncatingIfNeeded: rng.key >> 32)
-        let e0 = UInt32(truncatingIfNeeded: UInt64(context.firstRow) &* UInt64(rowSize))
-        let n = rows &* rowSize
-        for i in 0..<n {
-            let u = Dropout.hash(Dropout.hash((e0 &+ UInt32(truncatingIfNeeded: i)) ^ k1) &+ k2)
-            pm[i] = u >> 8 >= threshold ? keepScale : 0
-        }
+        let m = Mask(rate: rate, context: context, rowSize: x.rowSize)
         mask = m
-        let y = workspace.buffer(1, x.shape)
-        Kernels.multiply(x, m, into: y)
+        let y = context.mayOverwriteInput ? x : workspace.buffer(1, x.shape)
+        if kept.count < x.count { kept = [UInt8](repeating: 0, count: x.count) }
+        kept.withUnsafeMutableBufferPointer { m.apply(x, into: y, recording: $0.baseAddress!) }
         return y
     }
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         guard let mask else { return dy }
-        let dx = workspace.buffer(2, dy.shape)
-        Kernels.multiply(dy, mask, into: dx)
+        let dx = context.elementwiseGradient(of: dy, workspace: &workspace, slot: 2)
+        kept.withUnsafeBufferPointer { mask.apply(dy, into: dx, recorded: $0.baseAddress!) }
         return dx
     }
 
@@ -73,5 +60,54 @@ public final class Dropout: Layer {
         x = x &* 0x846C_A68B
         x ^= x >> 16
         return x
+    }
+
+    /// The mask of one training step: a pure function of (seed, layer, step, global element index).
+    ///
+    /// Element e of the batch (global flat index (firstRow + r) * rowSize + j, mod 2^32) is kept iff its 24-bit
+    /// uniform u24 >= rate * 2^24 (u24 / 2^24 >= rate, 24-bit precision). u = h(h(e ^ k1) + k2) with h a 32-bit
+    /// integer hash (lowbias32) and (k1, k2) the 64-bit key of (seed, layer, step): so 1 rank and N ranks build
+    /// identical masks, and 32-bit lanes let the loop vectorise (a 64-bit mix per element made the mask ~45% of a
+    /// small MLP's step).
+    struct Mask {
+        let k1: UInt32, k2: UInt32, e0: UInt32, threshold: UInt32
+        let keepScale: Float
+
+        init(rate: Float, context: LayerContext, rowSize: Int) {
+            let rng = CounterRandom(seed: context.seed, stream: 0x4452_4F50 &+ UInt64(context.layerIndex))  // "DROP"
+                .derived(UInt64(context.step))
+            k1 = UInt32(truncatingIfNeeded: rng.key)
+            k2 = UInt32(truncatingIfNeeded: rng.key >> 32)
+            e0 = UInt32(truncatingIfNeeded: UInt64(context.firstRow) &* UInt64(rowSize))
+            threshold = UInt32((Double(rate) * 16_777_216).rounded(.up))
+            keepScale = rate < 1 ? 1 / (1 - rate) : 0
+        }
+
+        /// `y = x * mask` (kept values scaled by `1/(1-rate)`), with each element's keep flag written to `kept`.
+        /// `y` may be `x`: then one pointer is read and written, so the loop still vectorises (LLVM sends aliased
+        /// input and output pointers to the scalar loop, 5x slower).
+        func apply(_ x: Tensor, into y: Tensor, recording kept: UnsafeMutablePointer<UInt8>) {
+            let px = x.pointer, py = y.pointer
+            if px == py {
+                for i in 0..<x.count { let k = isKept(i); kept[i] = k ? 1 : 0; py[i] = py[i] * (k ? keepScale : 0) }
+            } else {
+                for i in 0..<x.count { let k = isKept(i); kept[i] = k ? 1 : 0; py[i] = px[i] * (k ? keepScale : 0) }
+            }
+        }
+
+        /// `dx = dy * mask` from the flags `apply` recorded; `dx` may be `dy`.
+        func apply(_ dy: Tensor, into dx: Tensor, recorded kept: UnsafePointer<UInt8>) {
+            let pg = dy.pointer, pd = dx.pointer
+            if pg == pd {
+                for i in 0..<dy.count { pd[i] = pd[i] * (kept[i] != 0 ? keepScale : 0) }
+            } else {
+                for i in 0..<dy.count { pd[i] = pg[i] * (kept[i] != 0 ? keepScale : 0) }
+            }
+        }
+
+        @inline(__always)
+        private func isKept(_ i: Int) -> Bool {
+            Dropout.hash(Dropout.hash((e0 &+ UInt32(truncatingIfNeeded: i)) ^ k1) &+ k2) >> 8 >= threshold
+        }
     }
 }

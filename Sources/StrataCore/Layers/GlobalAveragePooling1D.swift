@@ -22,7 +22,7 @@ public final class GlobalAveragePooling1D: Layer {
 
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x) }
 
-    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy) }
+    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy, context: context) }
 
     public var config: [String: JSONValue] { engine.config }
 }

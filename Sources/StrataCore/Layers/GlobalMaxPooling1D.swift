@@ -23,7 +23,7 @@ public final class GlobalMaxPooling1D: Layer {
 
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x) }
 
-    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy) }
+    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy, context: context) }
 
     public var config: [String: JSONValue] { engine.config }
 }

@@ -45,10 +45,10 @@ final class GlobalPooling {
         return y
     }
 
-    func backward(_ dy: Tensor) -> Tensor {
+    func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         let x = lastX!
         let batch = x.shape.first ?? 0
-        let dx = workspace.buffer(1, x.shape)
+        let dx = context.inputGradient(x.shape, dy: dy, workspace: &workspace, slot: 1)
         switch kind {
         case .average:
             PoolingKernels.globalAverageBackward(dy, batch: batch, positions: positions, channels: channels, into: dx)

@@ -65,8 +65,8 @@ final class WindowPooling {
         return y
     }
 
-    func backward(_ dy: Tensor) -> Tensor {
-        let dx = workspace.buffer(1, inputShape)
+    func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
+        let dx = context.inputGradient(inputShape, dy: dy, workspace: &workspace, slot: 1)
         switch kind {
         case .max: PoolingKernels.maxBackward(dy, geometry, argmax: argmax, into: dx)
         case .average: PoolingKernels.averageBackward(dy, geometry, into: dx)

@@ -38,6 +38,8 @@ public final class Sequential {
     public internal(set) var communicator: Communicator = SingleProcess()
     /// Reused step buffers (input, target, per-sample values, output gradient).
     var trainWork = Workspace()
+    /// Input gradients and per-call scratch lent to the layers (one set per model, not per layer).
+    let sharedBuffers = SharedBuffers()
     /// Per-layer forward/backward timing, off (nil) unless a profiler attaches one.
     public var layerTimer: LayerTimer?
     /// Row-sparse gradient zeroing and updates for `Embedding` weights on one process (identical results;
@@ -207,10 +209,15 @@ public final class Sequential {
     // MARK: forward / backward
 
     func forward(_ x: Tensor, training: Bool, step: Int, firstRow: Int, needsInputGradient: Bool = false) -> Tensor {
-        var context = LayerContext(training: training, parameters: parameters!, step: step, firstRow: firstRow, seed: seed)
+        var context = LayerContext(training: training, parameters: parameters!, step: step, firstRow: firstRow, seed: seed,
+                                   shared: sharedBuffers)
         var h = x
+        // The layer whose output `h` shares storage with (nil: the caller's `x`); views (Flatten) keep it.
+        var producer: Int?
         for (i, l) in layers.enumerated() {
             context.layerIndex = i
+            context.mayOverwriteInput = training && producer.map { !layers[$0].backwardReadsOutput } ?? false
+            let input = h
             if let timer = layerTimer {
                 let start = LayerTimer.now()
                 h = l.forward(h, context: context)
@@ -218,6 +225,7 @@ public final class Sequential {
             } else {
                 h = l.forward(h, context: context)
             }
+            if h.storage !== input.storage { producer = i }
         }
         return h
     }
@@ -231,7 +239,8 @@ public final class Sequential {
     }
 
     func backward(_ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int) {
-        var context = LayerContext(training: true, parameters: parameters!, step: step, firstRow: firstRow, seed: seed)
+        var context = LayerContext(training: true, parameters: parameters!, step: step, firstRow: firstRow, seed: seed,
+                                   shared: sharedBuffers)
         var g = dy
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
             context.layerIndex = i

@@ -1,0 +1,75 @@
+import XCTest
+import TestSupport
+@testable import StrataCore
+
+/// The buffers a model lends its layers: input gradients alternate between two storages, and a model's backward
+/// pass through them (gradients written in place into `dy`, shared im2col chunks) still gives the true gradient.
+final class SharedBuffersTests: XCTestCase {
+    /// Each input gradient avoids the storage of the `dy` it was given, so two storages serve a whole chain, and a
+    /// storage grows when a larger layer input needs it.
+    func testInputGradientsAlternateBetweenTwoStorages() {
+        let shared = SharedBuffers()
+        let loss = Tensor(zeros: [2, 3])
+        let a = shared.inputGradient([2, 5], avoiding: loss)
+        let b = shared.inputGradient([2, 7], avoiding: a)
+        let c = shared.inputGradient([2, 4], avoiding: b.reshaped([14]))
+        let d = shared.inputGradient([2, 9], avoiding: c)
+        XCTAssertFalse(a.storage === b.storage)
+        XCTAssertTrue(c.storage === a.storage)
+        XCTAssertFalse(d.storage === c.storage)  // b's storage was too small: replaced by a larger one
+        XCTAssertGreaterThanOrEqual(d.storage.capacity, 18)
+        XCTAssertTrue(shared.inputGradient([2, 8], avoiding: c).storage === d.storage)
+        XCTAssertTrue(shared.scratch(0, [3, 3]).storage === shared.scratch(0, [2, 4]).storage)
+        XCTAssertFalse(shared.scratch(0, [3, 3]).storage === shared.scratch(1, [3, 3]).storage)
+    }
+
+    /// The model's backward pass (every layer's `dx` in the two shared storages, activation and dropout gradients
+    /// written over `dy`, the im2col chunks shared by both convolutions) against central differences of
+    /// `sum(c * model(x))` for every weight, with dropout active; a second pass over the now-used buffers gives
+    /// the same gradients bit for bit.
+    func testModelGradientsThroughSharedBuffersMatchFiniteDifferences() throws {
+        let conv1 = Conv2D(3, kernelSize: (2, 2), activation: .tanh, inputShape: [6, 6, 2])
+        let conv2 = Conv2D(4, kernelSize: (2, 2), padding: .same, activation: .sigmoid)
+        conv1.packingBudget = 40  // several chunks per batch: the shared im2col scratch, repacked in backward
+        conv2.packingBudget = 60
+        let model = Sequential([conv1, conv2, AveragePooling2D(poolSize: (2, 2)), Dropout(0.3), Flatten(),
+                                Dense(6, activation: .tanh), Activation(.sigmoid), Dropout(0.25),
+                                Dense(3, activation: .elu)], seed: 5)
+        try model.build()
+        let p = model.parameters!
+        p.values.assign(GradientCheck.random([p.count], seed: 11, low: -0.5, high: 0.5))
+        let x = GradientCheck.random([3, 6, 6, 2], seed: 12)
+        let c = GradientCheck.random([3, 3], seed: 13)
+
+        func objective() -> Double {
+            let y = model.forward(x, training: true, step: 4, firstRow: 0)
+            var s = 0.0
+            for i in 0..<y.count { s += Double(y[flat: i]) * Double(c[flat: i]) }
+            return s
+        }
+        func analytic() -> [Float] {
+            p.gradients.fill(0)
+            _ = objective()
+            model.backward(c.copy(), fromLogits: false, step: 4, firstRow: 0)  // the model may overwrite its dy
+            return p.gradients.scalars
+        }
+        let dw = analytic()
+        XCTAssertEqual(analytic(), dw, "a second pass over the used shared buffers")
+
+        var worst = 0.0, largest = 0.0
+        for i in 0..<p.count {
+            let v = p.values[flat: i]
+            let h: Float = 1e-2 * max(abs(v), 1)
+            p.values[flat: i] = v + h
+            let up = objective()
+            p.values[flat: i] = v - h
+            let down = objective()
+            p.values[flat: i] = v
+            let numeric = (up - down) / (Double(v + h) - Double(v - h))
+            worst = max(worst, abs(numeric - Double(dw[i])))
+            largest = max(largest, abs(numeric))
+        }
+        XCTAssertGreaterThan(largest, 1e-3)
+        XCTAssertLessThan(worst / largest, 1e-2, "model gradient differs from finite differences")
+    }
+}
