@@ -25,6 +25,9 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     /// Calls of the tensor all-reduce (the per-step gradient sum) and the seconds spent in them, for benchmarks.
     public private(set) var allReduceCalls = 0
     public private(set) var allReduceSeconds = 0.0
+    /// While not nil, the monotonic-clock nanoseconds at which each tensor all-reduce started and ended: benchmarks
+    /// gather them from every rank of a node to tell waiting for the last rank from the collective itself.
+    public var allReduceLog: [(start: UInt64, end: UInt64)]?
 
     private let world: MPI_Comm
     private let watchdog: Watchdog
@@ -194,8 +197,10 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
                 MPI_Allreduce(cmpi_in_place(), buffer.pointer + offset, n, cmpi_float(), cmpi_sum(), world)
             }
         }
+        let end = DispatchTime.now().uptimeNanoseconds
         allReduceCalls += 1
-        allReduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        allReduceSeconds += Double(end - start) / 1e9
+        allReduceLog?.append((start, end))
     }
 
     /// One bare `MPI_Allreduce` over the whole buffer (no pieces, no watchdog, not counted): the reference the

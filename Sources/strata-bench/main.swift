@@ -117,6 +117,7 @@ func train(_ args: [String]) throws {
     model.layerTimer = timer
     let mpi = comm as? MPICommunicator
     let calls0 = mpi?.allReduceCalls ?? 0, seconds0 = mpi?.allReduceSeconds ?? 0
+    mpi?.allReduceLog = []
     _ = try model.fit(train, batchSize: config.batchSize, epochs: epochs, verbose: 0, callbacks: [clock],
                       validationData: validation, shuffle: config.shuffle, communicator: comm)
     var usage = rusage()
@@ -151,23 +152,72 @@ func train(_ args: [String]) throws {
     print("BENCH " + JSONValue.object(out).jsonText)
 }
 
-/// The gradient all-reduce as training saw it (mean seconds per call during `fit`, waiting for the slower rank
-/// included) next to one bare MPI_Allreduce of the same floats, each started together after a barrier (the median
-/// of 30): the issue's "all-reduce per step within 1.1x of a plain MPI_Allreduce of the same bytes".
+/// The gradient all-reduce as training saw it next to one bare MPI_Allreduce of the same floats (30 calls, each
+/// after a barrier): the issue's "all-reduce per step within 1.1x of a plain MPI_Allreduce of the same bytes".
+/// Both are timed from the last rank's arrival to the last rank's return (the ranks of one node share the monotonic
+/// clock), medians over the calls; `step_wait_us` is the mean time a rank spent in the call, waiting for the
+/// slower rank included.
 func allReduceFigures(_ mpi: MPICommunicator?, calls0: Int, seconds0: Double, floats: Int) throws -> JSONValue? {
     guard let mpi, mpi.size > 1, floats > 0 else { return nil }
     let calls = mpi.allReduceCalls - calls0
     let perStep = (mpi.allReduceSeconds - seconds0) / Double(max(calls, 1))
+    let training = try collectiveSeconds(mpi, mpi.allReduceLog ?? [])
+    mpi.allReduceLog = nil
     let buffer = Tensor(zeros: [floats])
-    var plain: [Double] = []
+    var plain: [(start: UInt64, end: UInt64)] = []
     for _ in 0..<30 {
         try mpi.barrier()
         let t0 = DispatchTime.now().uptimeNanoseconds
         try mpi.plainAllReduceSum(buffer)
-        plain.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+        plain.append((t0, DispatchTime.now().uptimeNanoseconds))
     }
-    return .object(["floats": .number(Double(floats)), "calls": .number(Double(calls)),
-                    "step_us": .number((perStep * 1e7).rounded() / 10), "plain_us": .number((median(plain) * 1e7).rounded() / 10)])
+    let reference = try collectiveSeconds(mpi, plain)
+    // The same through allReduceSum (4 MiB pieces, watchdog), outside training: what the pieces themselves cost.
+    var pieces: [(start: UInt64, end: UInt64)] = []
+    for _ in 0..<30 {
+        try mpi.barrier()
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try mpi.allReduceSum(buffer)
+        pieces.append((t0, DispatchTime.now().uptimeNanoseconds))
+    }
+    let pieced = try collectiveSeconds(mpi, pieces)
+    // Bare again, but with the caches filled by other data first (64 MB written before each call), as after a
+    // backward pass: the reference for a gradient that training left mostly out of cache.
+    let evict = Tensor(zeros: [16 << 20])
+    var cold: [(start: UInt64, end: UInt64)] = []
+    for i in 0..<30 {
+        evict.fill(Float(i))
+        try mpi.barrier()
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try mpi.plainAllReduceSum(buffer)
+        cold.append((t0, DispatchTime.now().uptimeNanoseconds))
+    }
+    let coldReference = try collectiveSeconds(mpi, cold)
+    let us = { (s: Double) -> JSONValue in .number((s * 1e7).rounded() / 10) }
+    return .object(["floats": .number(Double(floats)), "calls": .number(Double(calls)), "step_wait_us": us(perStep),
+                    "step_us": us(median(training)), "plain_us": us(median(reference)),
+                    "pieces_us": us(median(pieced)),
+                    "cold_us": us(median(coldReference))])
+}
+
+/// Per call: the latest return minus the latest start over the ranks, in seconds (empty when the ranks logged
+/// different numbers of calls).
+func collectiveSeconds(_ mpi: MPICommunicator, _ log: [(start: UInt64, end: UInt64)]) throws -> [Double] {
+    let n = log.count, p = mpi.size
+    var counts = [Double(n)]
+    try mpi.allReduceSum(&counts)
+    guard counts[0] == Double(n * p), n > 0 else { return [] }
+    var starts = [Double](repeating: 0, count: n * p), ends = starts
+    for (k, e) in log.enumerated() {
+        starts[mpi.rank * n + k] = Double(e.start)
+        ends[mpi.rank * n + k] = Double(e.end)
+    }
+    try mpi.allReduceSum(&starts)
+    try mpi.allReduceSum(&ends)
+    return (0..<n).map { k in
+        let lastStart = (0..<p).map { starts[$0 * n + k] }.max()!, lastEnd = (0..<p).map { ends[$0 * n + k] }.max()!
+        return (lastEnd - lastStart) * 1e-9
+    }
 }
 
 func median(_ v: [Double]) -> Double {
@@ -246,13 +296,18 @@ func report(_ args: [String]) throws {
     }
     let reduces = results.filter { $0["allreduce"] != nil }
     if !reduces.isEmpty {
-        print("\nall-reduce per training step (mean over fit's calls, waiting for the slower rank included) vs a plain")
-        print("MPI_Allreduce of the same floats started together after a barrier (median of 30), same process:")
+        print("\nall-reduce per training step vs one bare MPI_Allreduce of the same floats after a barrier, same process;")
+        print("both from the last rank's arrival to the last rank's return (median); the bare call also with caches")
+        print("filled by other data first (as after backward); \"in pieces\": allReduceSum's 4 MiB pieces outside")
+        print("training; \"in call\": a rank's mean time in the step's all-reduce, waiting for the slower rank included:")
         for r in reduces {
             let a = r["allreduce"]!, step = a["step_us"]?.doubleValue ?? .nan, plain = a["plain_us"]?.doubleValue ?? .nan
             print("  " + pad(s(r, "workload"), 14) + " " + pad("\(s(r, "ranks"))r x \(s(r, "threads"))t \(s(r, "kernel"))", 18)
-                  + String(format: " %10.0f floats  %9.1f us/step  plain %9.1f us  ratio %.2f",
-                           a["floats"]?.doubleValue ?? 0, step, plain, step / plain))
+                  + String(format: " %9.0f floats  step %8.1f us  plain %8.1f us (%.2fx)  cold caches %8.1f us (%.2fx)"
+                                   + "  in pieces %8.1f us  in call %8.1f us",
+                           a["floats"]?.doubleValue ?? 0, step, plain, step / plain, a["cold_us"]?.doubleValue ?? .nan,
+                           step / (a["cold_us"]?.doubleValue ?? .nan), a["pieces_us"]?.doubleValue ?? .nan,
+                           a["step_wait_us"]?.doubleValue ?? .nan))
         }
     }
     for r in results {
