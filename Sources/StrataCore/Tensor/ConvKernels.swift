@@ -39,7 +39,7 @@ enum ConvKernels {
 
     /// Calls `body(part, samples)` for the `parts` contiguous sample ranges of `batch`, concurrently when more than one.
     /// The parts write disjoint memory (their samples, their scratch and partials), hence the unchecked `body`.
-    private static func split(batch: Int, parts: Int, _ body: (Int, Range<Int>) -> Void) {
+    static func split(batch: Int, parts: Int, _ body: (Int, Range<Int>) -> Void) {
         if parts <= 1 { return body(0, 0..<batch) }
         withoutActuallyEscaping(body) { body in
             nonisolated(unsafe) let body = body
