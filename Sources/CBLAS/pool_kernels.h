@@ -29,22 +29,23 @@
 
 /// y[s, oy, ox, j] = max over the kh x kw window at (oy * sh, ox * sw) of x[s, ., ., j]; argmax[...] = the flat
 /// index in x of the first maximum in scan order (strict >, as TensorFlow's MaxPoolGrad routes the gradient).
-static inline void strata_max_pool_forward(long lanes, const float *x, long n, long h, long w, long c, long kh, long kw,
-                                           long sh, long sw, float *y, int *argmax, long oh, long ow) {
+/// Samples first..<n only (a thread's share; indices stay those of the whole batch).
+static inline void strata_max_pool_forward(long lanes, const float *x, long first, long n, long h, long w, long c,
+                                           long kh, long kw, long sh, long sw, float *y, int *argmax, long oh, long ow) {
     if (lanes == 16)
-        strata_max_pool_forward_avx512(x, n, h, w, c, kh, kw, sh, sw, y, argmax, oh, ow);
+        strata_max_pool_forward_avx512(x, first, n, h, w, c, kh, kw, sh, sw, y, argmax, oh, ow);
     else
-        strata_max_pool_forward_avx2(x, n, h, w, c, kh, kw, sh, sw, y, argmax, oh, ow);
+        strata_max_pool_forward_avx2(x, first, n, h, w, c, kh, kw, sh, sw, y, argmax, oh, ow);
 }
 
 /// The gradient of strata_max_pool_forward when the windows tile the input exactly (strides = pool size, h = oh * kh,
-/// w = ow * kw): each input position is written once, dy at its window's argmax and 0 elsewhere.
-static inline void strata_max_pool_backward(long lanes, const float *dy, const int *argmax, long n, long h, long w,
-                                            long c, long kh, long kw, float *dx, long oh, long ow) {
+/// w = ow * kw): each input position is written once, dy at its window's argmax and 0 elsewhere. Samples first..<n.
+static inline void strata_max_pool_backward(long lanes, const float *dy, const int *argmax, long first, long n, long h,
+                                            long w, long c, long kh, long kw, float *dx, long oh, long ow) {
     if (lanes == 16)
-        strata_max_pool_backward_avx512(dy, argmax, n, h, w, c, kh, kw, dx, oh, ow);
+        strata_max_pool_backward_avx512(dy, argmax, first, n, h, w, c, kh, kw, dx, oh, ow);
     else
-        strata_max_pool_backward_avx2(dy, argmax, n, h, w, c, kh, kw, dx, oh, ow);
+        strata_max_pool_backward_avx2(dy, argmax, first, n, h, w, c, kh, kw, dx, oh, ow);
 }
 
 #endif

@@ -10,10 +10,10 @@
 #define STRATA_PL STRATA_POOL_LANES
 
 static inline __attribute__((target(STRATA_POOL_TARGET)))
-void STRATA_POOL_FN(strata_max_pool_forward)(const float *x, long n, long h, long w, long c, long kh, long kw,
-                                             long sh, long sw, float *y, int *argmax, long oh, long ow) {
+void STRATA_POOL_FN(strata_max_pool_forward)(const float *x, long first, long n, long h, long w, long c, long kh,
+                                             long kw, long sh, long sw, float *y, int *argmax, long oh, long ow) {
     long cv = c - c % STRATA_PL;
-    for (long s = 0; s < n; s++)
+    for (long s = first; s < n; s++)
         for (long oy = 0; oy < oh; oy++)
             for (long ox = 0; ox < ow; ox++) {
                 long base = ((s * h + oy * sh) * w + ox * sw) * c, out = ((s * oh + oy) * ow + ox) * c;
@@ -46,10 +46,10 @@ void STRATA_POOL_FN(strata_max_pool_forward)(const float *x, long n, long h, lon
 }
 
 static inline __attribute__((target(STRATA_POOL_TARGET)))
-void STRATA_POOL_FN(strata_max_pool_backward)(const float *dy, const int *argmax, long n, long h, long w, long c,
-                                              long kh, long kw, float *dx, long oh, long ow) {
+void STRATA_POOL_FN(strata_max_pool_backward)(const float *dy, const int *argmax, long first, long n, long h, long w,
+                                              long c, long kh, long kw, float *dx, long oh, long ow) {
     long cv = c - c % STRATA_PL;
-    for (long s = 0; s < n; s++)
+    for (long s = first; s < n; s++)
         for (long oy = 0; oy < oh; oy++)
             for (long ox = 0; ox < ow; ox++) {
                 long base = ((s * h + oy * kh) * w + ox * kw) * c, out = ((s * oh + oy) * ow + ox) * c;

@@ -28,12 +28,12 @@ final class ConvKernelsTests: XCTestCase {
     }
 
     /// Output, input gradient and weight gradients of `sum(y * r)` for the layer at `lanes`.
-    func run(_ make: () -> Layer, _ shape: [Int], lanes: Int) throws -> [Tensor] {
+    func run(_ make: () -> Layer, _ shape: [Int], lanes: Int, batch: Int = 3) throws -> [Tensor] {
         let layer = make()
         setLanes(layer, lanes)
         let h = try LayerHarness(layer, inputShape: shape)
-        let x = normalTensor([3] + shape, seed: 5)
-        let r = normalTensor([3] + h.outputShape, seed: 6)
+        let x = normalTensor([batch] + shape, seed: 5)
+        let r = normalTensor([batch] + h.outputShape, seed: 6)
         let y = h.forward(x).copy()
         let dx = h.gradients(x, r: r)
         return [y, dx, h.parameters.gradients.copy()]
@@ -69,6 +69,37 @@ final class ConvKernelsTests: XCTestCase {
             let h = try LayerHarness(layer, inputShape: [3, 4, 8])
             let x = normalTensor([2, 3, 4, 8], seed: 3), r = normalTensor([2] + h.outputShape, seed: 4)
             XCTAssertLessThan(h.finiteDifferenceError(x, r: r), 2e-3, "lanes \(l)")
+        }
+    }
+
+    /// With `BLAS.threads` = 2 or 3 the kernels split the batch over threads (the kernel gradient summed per thread,
+    /// then in thread order): the same results as one thread within float tolerance (the weight gradients relative to
+    /// their largest entry, as their sums run in another order), bit-identical run to run, for
+    /// batches that do not divide evenly and batches smaller than the thread count.
+    func testThreadedKernelsMatchOneThread() throws {
+        try XCTSkipIf(lanes.isEmpty, "this CPU has neither AVX-512F nor AVX2 + FMA: only the GEMM path runs")
+        let saved = BLAS.threads
+        defer { BLAS.threads = saved }
+        for i in [3, 4, 7, 2, 6] {
+            let (make, shape) = cases[i]
+            for batch in [1, 2, 5, 7] {
+                BLAS.threads = 1
+                let one = try run(make, shape, lanes: lanes[0], batch: batch)
+                for t in [2, 3] {
+                    BLAS.threads = t
+                    XCTAssertEqual(BLAS.threads, t, "OpenBLAS refused \(t) threads")
+                    let a = try run(make, shape, lanes: lanes[0], batch: batch)
+                    let b = try run(make, shape, lanes: lanes[0], batch: batch)
+                    for (name, (u, v, w)) in zip(["y", "dx", "weight gradients"], zip3(a, b, one)) {
+                        XCTAssertEqual(u.scalars, v.scalars, "case \(i) batch \(batch) threads \(t): \(name) run to run")
+                        // y and dx elementwise; the weight gradients are sums over the batch in another order, so
+                        // relative to their largest entry (a sample missed or counted twice is off by far more).
+                        let scale = name == "weight gradients" ? (0..<w.count).map { abs(w[flat: $0]) }.max() ?? 0 : 0
+                        let (worst, ok) = compare(u, w, atol: 1e-6 + 1e-5 * scale)
+                        XCTAssertTrue(ok, "case \(i) batch \(batch) threads \(t): \(name) off by \(worst) from one thread")
+                    }
+                }
+            }
         }
     }
 

@@ -40,41 +40,47 @@ final class PoolingTests: XCTestCase {
     func testMaxPoolingAgainstABruteForceReference() throws {
         // Windows inside the input (the vectorised loop), exact tilings (the one-pass backward), a leftover row and
         // column, and ties (values rounded to a few levels, as after relu): the first maximum in scan order gets dy.
+        // With 2 and 3 BLAS threads the vectorised loops split the batch (indices stay the whole batch's).
         let cases: [(Layer, [Int], (Int, Int), (Int, Int))] = [
             (MaxPooling2D(poolSize: (2, 2)), [6, 8, 16], (2, 2), (2, 2)),
             (MaxPooling2D(poolSize: (2, 2)), [7, 9, 5], (2, 2), (2, 2)),
             (MaxPooling2D(poolSize: (3, 2), strides: (1, 2)), [5, 6, 3], (3, 2), (1, 2)),
             (MaxPooling1D(poolSize: 3), [12, 32], (1, 3), (1, 3)),
         ]
-        for (i, (layer, shape, pool, strides)) in cases.enumerated() {
-            let h = try LayerHarness(layer, inputShape: shape)
-            let x = normalTensor([2] + shape, seed: UInt64(60 + i))
-            for j in 0..<x.count where j % 3 == 0 { x[flat: j] = max(0, (x[flat: j] * 2).rounded()) }
-            let dy = normalTensor([2] + h.outputShape, seed: UInt64(600 + i))
-            let y = h.forward(x).copy()
-            let dx = layer.backward(dy, context: h.context).copy()
-            let (ih, iw, c) = shape.count == 3 ? (shape[0], shape[1], shape[2]) : (1, shape[0], shape[1])
-            let (oh, ow) = h.outputShape.count == 3 ? (h.outputShape[0], h.outputShape[1]) : (1, h.outputShape[0])
-            let expectedDx = Tensor(zeros: x.shape)
-            for n in 0..<2 {
-                for oy in 0..<oh {
-                    for ox in 0..<ow {
-                        for ch in 0..<c {
-                            var best = -Float.infinity, at = -1
-                            for ky in 0..<pool.0 {
-                                for kx in 0..<pool.1 {
-                                    let k = ((n * ih + oy * strides.0 + ky) * iw + ox * strides.1 + kx) * c + ch
-                                    if x[flat: k] > best { best = x[flat: k]; at = k }
+        let saved = BLAS.threads
+        defer { BLAS.threads = saved }
+        for (threads, batch) in [(1, 2), (2, 5), (3, 2), (3, 7)] {
+            BLAS.threads = threads
+            for (i, (layer, shape, pool, strides)) in cases.enumerated() {
+                let h = try LayerHarness(layer, inputShape: shape)
+                let x = normalTensor([batch] + shape, seed: UInt64(60 + i))
+                for j in 0..<x.count where j % 3 == 0 { x[flat: j] = max(0, (x[flat: j] * 2).rounded()) }
+                let dy = normalTensor([batch] + h.outputShape, seed: UInt64(600 + i))
+                let y = h.forward(x).copy()
+                let dx = layer.backward(dy, context: h.context).copy()
+                let (ih, iw, c) = shape.count == 3 ? (shape[0], shape[1], shape[2]) : (1, shape[0], shape[1])
+                let (oh, ow) = h.outputShape.count == 3 ? (h.outputShape[0], h.outputShape[1]) : (1, h.outputShape[0])
+                let expectedDx = Tensor(zeros: x.shape)
+                for n in 0..<batch {
+                    for oy in 0..<oh {
+                        for ox in 0..<ow {
+                            for ch in 0..<c {
+                                var best = -Float.infinity, at = -1
+                                for ky in 0..<pool.0 {
+                                    for kx in 0..<pool.1 {
+                                        let k = ((n * ih + oy * strides.0 + ky) * iw + ox * strides.1 + kx) * c + ch
+                                        if x[flat: k] > best { best = x[flat: k]; at = k }
+                                    }
                                 }
+                                let o = ((n * oh + oy) * ow + ox) * c + ch
+                                XCTAssertEqual(y[flat: o], best, "case \(i) output \(o)")
+                                expectedDx[flat: at] += dy[flat: o]
                             }
-                            let o = ((n * oh + oy) * ow + ox) * c + ch
-                            XCTAssertEqual(y[flat: o], best, "case \(i) output \(o)")
-                            expectedDx[flat: at] += dy[flat: o]
                         }
                     }
                 }
+                XCTAssertEqual(dx.scalars, expectedDx.scalars, "case \(i): \(layer.className) \(shape), \(threads) threads")
             }
-            XCTAssertEqual(dx.scalars, expectedDx.scalars, "case \(i): \(layer.className) \(shape)")
         }
     }
 

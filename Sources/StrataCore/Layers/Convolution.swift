@@ -8,7 +8,8 @@
 /// the forward's packing. Every buffer comes from a `Workspace`, so steady-state steps allocate nothing.
 ///
 /// Stride-1 undilated convolutions whose channel counts fit the CPU's vector width run the direct kernels of
-/// `ConvKernels` instead (no packing; the input gradient as a convolution of `dZ` with the flipped kernel).
+/// `ConvKernels` instead (no packing; the input gradient as a convolution of `dZ` with the flipped kernel), split
+/// over `BLAS.threads` sample ranges, as the GEMMs they replace were threaded by OpenBLAS.
 ///
 /// `build` holds the checks and weight layout the two layers share (Keras's rules, messages naming the layer's
 /// class): a 1-D layer passes sizes as `(1, k)` and gets kernel `(k, in, filters)`; a 2-D one `(kh, kw, in, filters)`.
@@ -132,9 +133,10 @@ final class Convolution {
         lastY = y
         let lanes = directLanes(filters)
         if lanes > 0 {
-            let scratch = workspace.buffer(6, [ConvKernels.scratchCount(geometry, filters: filters)])
+            let parts = ConvKernels.parts(batch: batch, threads: BLAS.threads)
+            let scratch = workspace.buffer(6, [parts * ConvKernels.scratchCount(geometry, filters: filters)])
             ConvKernels.forward(x, geometry, kernel: k, filters: filters, bias: b, into: z, relu: activation == .relu,
-                                lanes: lanes, scratch: scratch)
+                                lanes: lanes, scratch: scratch, parts: parts)
             if activation != .linear && activation != .relu { activation.apply(z2, into: y2) }
             packedWholeBatch = false
             return y
@@ -176,12 +178,15 @@ final class Convolution {
         let dx = needsDx ? context.inputGradient(x.shape, dy: dy, workspace: &workspace, slot: 3) : workspace.buffer(3, [0])
         let lanes = directLanes(filters), dxLanes = needsDx ? directLanes(geometry.channels) : 0
         let gemmDx = needsDx && dxLanes == 0
-        let scratch = workspace.buffer(6, [lanes + dxLanes > 0 ? ConvKernels.scratchCount(geometry, filters: filters) : 0])
+        let parts = ConvKernels.parts(batch: batch, threads: BLAS.threads)
+        let scratch = workspace.buffer(6, [lanes + dxLanes > 0 ? parts * ConvKernels.scratchCount(geometry, filters: filters) : 0])
         if lanes > 0 {
             let relu = activation == .relu
             if activation != .linear && !relu { activation.gradient(x: z2, y: y2, dy: dy2, into: dz2) }
+            let partials = workspace.buffer(8, [ConvKernels.partialsCount(kernel: dk.count, bias: db?.count ?? 0, parts: parts)])
             ConvKernels.kernelGradient(x, geometry, dy: relu ? dy2 : dz2, reluY: relu ? y2 : nil, dz: dz2,
-                                       filters: filters, into: dk, bias: db, lanes: lanes, scratch: scratch)
+                                       filters: filters, into: dk, bias: db, lanes: lanes, scratch: scratch,
+                                       partials: partials, parts: parts)
         }
         if lanes == 0 || gemmDx {
             if gemmDx { dx.fill(0) }
@@ -209,7 +214,7 @@ final class Convolution {
         if dxLanes > 0 {
             let flipped = workspace.buffer(7, [patch * filters])
             ConvKernels.inputGradient(dz2, geometry, kernel: k, filters: filters, flipped: flipped, into: dx,
-                                      lanes: dxLanes, scratch: scratch)
+                                      lanes: dxLanes, scratch: scratch, parts: parts)
         }
         return dx
     }

@@ -55,11 +55,14 @@ final class WindowPooling {
          "data_format": "channels_last"]
     }
 
+    /// Threads for a batch of `batch` samples: the process's OpenBLAS threads, as for the convolutions.
+    private func parts(_ batch: Int) -> Int { ConvKernels.parts(batch: batch, threads: BLAS.threads) }
+
     func forward(_ x: Tensor) -> Tensor {
         inputShape = x.shape
         let y = workspace.buffer(0, [x.shape.first ?? 0] + outputShape)
         switch kind {
-        case .max: PoolingKernels.maxForward(x, geometry, into: y, argmax: &argmax)
+        case .max: PoolingKernels.maxForward(x, geometry, into: y, argmax: &argmax, parts: parts(x.shape.first ?? 0))
         case .average: PoolingKernels.averageForward(x, geometry, into: y)
         }
         return y
@@ -68,7 +71,7 @@ final class WindowPooling {
     func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         let dx = context.inputGradient(inputShape, dy: dy, workspace: &workspace, slot: 1)
         switch kind {
-        case .max: PoolingKernels.maxBackward(dy, geometry, argmax: argmax, into: dx)
+        case .max: PoolingKernels.maxBackward(dy, geometry, argmax: argmax, into: dx, parts: parts(dx.shape.first ?? 0))
         case .average: PoolingKernels.averageBackward(dy, geometry, into: dx)
         }
         return dx

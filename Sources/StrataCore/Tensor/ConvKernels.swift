@@ -1,9 +1,15 @@
 import CBLAS
+import Dispatch
 
 /// Direct convolution kernels (Sources/CBLAS/conv_kernels.h) for stride-1, undilated convolutions: register tiles
 /// that read the channels-last input in place, with no im2col copy and no GEMM packing (on the guide's convnets
 /// im2col, col2im and OpenBLAS's packing were a third of a training step). `Convolution` uses them when the CPU has
 /// AVX-512F or AVX2 + FMA and the channel counts fit the vector width, and im2col + GEMM otherwise.
+///
+/// With `parts > 1` (the process's OpenBLAS thread count, which the GEMM path used to get) a batch is split into
+/// that many contiguous sample ranges (`Batches.shard`), one per thread, each with its own `scratchCount` of
+/// `scratch`; the kernel gradient sums each range into its own partial, added in part order (deterministic for a
+/// given thread count). With one part the kernels run once on the whole batch in the calling thread.
 enum ConvKernels {
     /// Lanes of the widest kernels this CPU runs: 16 (AVX-512F), 8 (AVX2 + FMA) or 0 (none).
     static let cpuLanes = Int(strata_conv_vector_width())
@@ -24,33 +30,77 @@ enum ConvKernels {
         return h.window * max(forward, inputGradient)
     }
 
+    /// Sample ranges to split a batch of `batch` into for `threads` threads: one per thread, at most one per sample.
+    static func parts(batch: Int, threads: Int) -> Int { max(1, min(threads, batch)) }
+
+    /// Floats of partial kernel (and bias) gradients `kernelGradient` needs for `parts` parts (part 0 adds into the
+    /// real ones).
+    static func partialsCount(kernel: Int, bias: Int, parts: Int) -> Int { (parts - 1) * (kernel + bias) }
+
+    /// Calls `body(part, samples)` for the `parts` contiguous sample ranges of `batch`, concurrently when more than one.
+    /// The parts write disjoint memory (their samples, their scratch and partials), hence the unchecked `body`.
+    static func split(batch: Int, parts: Int, _ body: (Int, Range<Int>) -> Void) {
+        if parts <= 1 { return body(0, 0..<batch) }
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: parts) { i in body(i, Batches.shard(batch, rank: i, size: parts)) }
+        }
+    }
+
     /// `y = bias + conv(x, kernel)` (then relu when asked), written over `y` (`(batch, oh, ow, filters)`).
     static func forward(_ x: Tensor, _ g: WindowGeometry, kernel: Tensor, filters: Int, bias: Tensor?, into y: Tensor,
-                        relu: Bool, lanes: Int, scratch: Tensor) {
+                        relu: Bool, lanes: Int, scratch: Tensor, parts: Int = 1) {
         let h = g.height, w = g.width
         let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
-        strata_conv_forward(lanes, x.pointer, batch, h.input, w.input, g.channels, h.padBefore, w.padBefore,
-                            kernel.pointer, h.window, w.window, filters, bias?.pointer, y.pointer, h.output, w.output,
-                            relu ? 1 : 0, scratch.pointer)
+        let px = x.pointer, pk = kernel.pointer, pb = bias?.pointer, py = y.pointer, ps = scratch.pointer
+        let xSize = g.inputSize, ySize = g.outputPositions &* filters, sSize = scratchCount(g, filters: filters)
+        split(batch: batch, parts: parts) { i, s in
+            strata_conv_forward(lanes, px + s.lowerBound &* xSize, s.count, h.input, w.input, g.channels, h.padBefore,
+                                w.padBefore, pk, h.window, w.window, filters, pb, py + s.lowerBound &* ySize, h.output,
+                                w.output, relu ? 1 : 0, ps + i &* sSize)
+        }
     }
 
     /// `dk += sum over positions of patch(x) outer dz` and `db += sum of dz` (when given), accumulated, with
     /// `dz = dy`, or for a relu layer (`reluY` its output) `dz = dy where reluY > 0 else 0`, written to `dz`: the
     /// activation gradient and bias sums run row by row while the row is in cache.
+    /// Parts after the first accumulate into their slices of `partials` (`partialsCount` floats).
     static func kernelGradient(_ x: Tensor, _ g: WindowGeometry, dy: Tensor, reluY: Tensor?, dz: Tensor, filters: Int,
-                               into dk: Tensor, bias db: Tensor?, lanes: Int, scratch: Tensor) {
+                               into dk: Tensor, bias db: Tensor?, lanes: Int, scratch: Tensor, partials: Tensor? = nil,
+                               parts: Int = 1) {
         let h = g.height, w = g.width
         let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
-        strata_conv_kernel_gradient(lanes, x.pointer, batch, h.input, w.input, g.channels, h.padBefore, w.padBefore,
-                                    dy.pointer, reluY?.pointer, dz.pointer, h.window, w.window, filters, dk.pointer,
-                                    db?.pointer, h.output, w.output, scratch.pointer)
+        let px = x.pointer, pdy = dy.pointer, pr = reluY?.pointer, pdz = dz.pointer, ps = scratch.pointer
+        let xSize = g.inputSize, ySize = g.outputPositions &* filters, sSize = scratchCount(g, filters: filters)
+        let kCount = dk.count, bCount = db?.count ?? 0, pCount = kCount &+ bCount
+        let pp = parts > 1 ? partials!.pointer : nil
+        split(batch: batch, parts: parts) { i, s in
+            var pk = dk.pointer, pb = db?.pointer
+            if i > 0 {
+                let own = pp! + (i &- 1) &* pCount
+                own.update(repeating: 0, count: pCount)
+                pk = own
+                pb = db == nil ? nil : own + kCount
+            }
+            let o = s.lowerBound &* ySize
+            strata_conv_kernel_gradient(lanes, px + s.lowerBound &* xSize, s.count, h.input, w.input, g.channels,
+                                        h.padBefore, w.padBefore, pdy + o, pr.map { $0 + o }, pdz + o, h.window,
+                                        w.window, filters, pk, pb, h.output, w.output, ps + i &* sSize)
+        }
+        guard let pp, parts > 1 else { return }
+        let pk = dk.pointer, pb = db?.pointer
+        for i in 0..<(parts - 1) {
+            let own = pp + i &* pCount
+            for j in 0..<kCount { pk[j] += own[j] }
+            if let pb { for j in 0..<bCount { pb[j] += own[kCount &+ j] } }
+        }
     }
 
     /// The input gradient, written over `dx`: the stride-1 backward pass is itself a stride-1 convolution of `dz`
     /// (padded by `window - 1 - padBefore` before) with the kernel flipped in space and transposed in channels,
     /// `flipped[kh-1-ky, kw-1-kx, f, c] = kernel[ky, kx, c, f]` (`flipped` receives it).
     static func inputGradient(_ dz: Tensor, _ g: WindowGeometry, kernel: Tensor, filters: Int, flipped: Tensor,
-                              into dx: Tensor, lanes: Int, scratch: Tensor) {
+                              into dx: Tensor, lanes: Int, scratch: Tensor, parts: Int = 1) {
         let h = g.height, w = g.width, c = g.channels
         let pk = kernel.pointer, pf = flipped.pointer
         for ky in 0..<h.window {
@@ -63,8 +113,12 @@ enum ConvKernels {
             }
         }
         let batch = g.inputSize == 0 ? 0 : dx.count / g.inputSize
-        strata_conv_forward(lanes, dz.pointer, batch, h.output, w.output, filters, h.window - 1 - h.padBefore,
-                            w.window - 1 - w.padBefore, pf, h.window, w.window, c, nil, dx.pointer, h.input, w.input,
-                            0, scratch.pointer)
+        let pdz = dz.pointer, pdx = dx.pointer, ps = scratch.pointer
+        let xSize = g.inputSize, ySize = g.outputPositions &* filters, sSize = scratchCount(g, filters: filters)
+        split(batch: batch, parts: parts) { i, s in
+            strata_conv_forward(lanes, pdz + s.lowerBound &* ySize, s.count, h.output, w.output, filters,
+                                h.window - 1 - h.padBefore, w.window - 1 - w.padBefore, pf, h.window, w.window, c, nil,
+                                pdx + s.lowerBound &* xSize, h.input, w.input, 0, ps + i &* sSize)
+        }
     }
 }

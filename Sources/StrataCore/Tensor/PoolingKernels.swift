@@ -5,7 +5,9 @@ import CBLAS
 public enum PoolingKernels {
     /// Max pooling: `y[n, oy, ox, c] = max` over the window's input positions; `argmax` receives the flat batch
     /// index of the first maximum in scan order (where TensorFlow's MaxPoolGrad sends the gradient).
-    public static func maxForward(_ x: Tensor, _ g: WindowGeometry, into y: Tensor, argmax: inout [Int32]) {
+    /// The vectorised path splits the batch into `parts` sample ranges, one per thread (`ConvKernels.split`).
+    public static func maxForward(_ x: Tensor, _ g: WindowGeometry, into y: Tensor, argmax: inout [Int32],
+                                  parts: Int = 1) {
         let c = g.channels, px = x.pointer, py = y.pointer
         let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
         precondition(x.count < Int(Int32.max), "max pooling indexes batches below 2^31 scalars, got \(x.shape)")
@@ -16,8 +18,11 @@ public enum PoolingKernels {
             && h.dilation == 1 && w.dilation == 1 {
             // Every window inside the input: the same loop in C for AVX2/AVX-512, where its select vectorises.
             argmax.withUnsafeMutableBufferPointer { buf in
-                strata_max_pool_forward(ConvKernels.cpuLanes, px, batch, h.input, w.input, c, h.window, w.window,
-                                        h.stride, w.stride, py, buf.baseAddress!, h.output, w.output)
+                let pa = buf.baseAddress!
+                ConvKernels.split(batch: batch, parts: parts) { _, s in
+                    strata_max_pool_forward(ConvKernels.cpuLanes, px, s.lowerBound, s.upperBound, h.input, w.input, c,
+                                            h.window, w.window, h.stride, w.stride, py, pa, h.output, w.output)
+                }
             }
             return
         }
@@ -50,15 +55,19 @@ public enum PoolingKernels {
 
     /// Max pooling backward: `dx[argmax[i]] += dy[i]` (`dx` zeroed here). When the windows tile the input exactly
     /// (the usual 2x2 pool of an even size), one pass writes every position instead of zeroing then scattering.
-    public static func maxBackward(_ dy: Tensor, _ g: WindowGeometry, argmax: [Int32], into dx: Tensor) {
+    public static func maxBackward(_ dy: Tensor, _ g: WindowGeometry, argmax: [Int32], into dx: Tensor, parts: Int = 1) {
         let h = g.height, w = g.width
         if ConvKernels.cpuLanes > 0 && h.padBefore == 0 && w.padBefore == 0 && h.stride == h.window
             && w.stride == w.window && h.output * h.window == h.input && w.output * w.window == w.input
             && h.dilation == 1 && w.dilation == 1 {
             let batch = g.inputSize == 0 ? 0 : dx.count / g.inputSize
-            argmax.withUnsafeBufferPointer { pa in
-                strata_max_pool_backward(ConvKernels.cpuLanes, dy.pointer, pa.baseAddress!, batch, h.input, w.input,
-                                         g.channels, h.window, w.window, dx.pointer, h.output, w.output)
+            let pg = dy.pointer, pd = dx.pointer
+            argmax.withUnsafeBufferPointer { buf in
+                let pa = buf.baseAddress!
+                ConvKernels.split(batch: batch, parts: parts) { _, s in
+                    strata_max_pool_backward(ConvKernels.cpuLanes, pg, pa, s.lowerBound, s.upperBound, h.input,
+                                             w.input, g.channels, h.window, w.window, pd, h.output, w.output)
+                }
             }
             return
         }
