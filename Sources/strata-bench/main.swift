@@ -164,35 +164,25 @@ func allReduceFigures(_ mpi: MPICommunicator?, calls0: Int, seconds0: Double, fl
     let training = try collectiveSeconds(mpi, mpi.allReduceLog ?? [])
     mpi.allReduceLog = nil
     let buffer = Tensor(zeros: [floats])
-    var plain: [(start: UInt64, end: UInt64)] = []
-    for _ in 0..<30 {
-        try mpi.barrier()
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try mpi.plainAllReduceSum(buffer)
-        plain.append((t0, DispatchTime.now().uptimeNanoseconds))
+    /// 30 calls, each after `prepare` and a barrier, timed across the ranks.
+    func timed(prepare: (Int) -> Void = { _ in }, _ call: () throws -> Void) throws -> [Double] {
+        var log: [(start: UInt64, end: UInt64)] = []
+        for i in 0..<30 {
+            prepare(i)
+            try mpi.barrier()
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try call()
+            log.append((t0, DispatchTime.now().uptimeNanoseconds))
+        }
+        return try collectiveSeconds(mpi, log)
     }
-    let reference = try collectiveSeconds(mpi, plain)
+    let reference = try timed { try mpi.plainAllReduceSum(buffer) }
     // The same through allReduceSum (4 MiB pieces, watchdog), outside training: what the pieces themselves cost.
-    var pieces: [(start: UInt64, end: UInt64)] = []
-    for _ in 0..<30 {
-        try mpi.barrier()
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try mpi.allReduceSum(buffer)
-        pieces.append((t0, DispatchTime.now().uptimeNanoseconds))
-    }
-    let pieced = try collectiveSeconds(mpi, pieces)
+    let pieced = try timed { try mpi.allReduceSum(buffer) }
     // Bare again, but with the caches filled by other data first (64 MB written before each call), as after a
     // backward pass: the reference for a gradient that training left mostly out of cache.
     let evict = Tensor(zeros: [16 << 20])
-    var cold: [(start: UInt64, end: UInt64)] = []
-    for i in 0..<30 {
-        evict.fill(Float(i))
-        try mpi.barrier()
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try mpi.plainAllReduceSum(buffer)
-        cold.append((t0, DispatchTime.now().uptimeNanoseconds))
-    }
-    let coldReference = try collectiveSeconds(mpi, cold)
+    let coldReference = try timed(prepare: { evict.fill(Float($0)) }) { try mpi.plainAllReduceSum(buffer) }
     let us = { (s: Double) -> JSONValue in .number((s * 1e7).rounded() / 10) }
     return .object(["floats": .number(Double(floats)), "calls": .number(Double(calls)), "step_wait_us": us(perStep),
                     "step_us": us(median(training)), "plain_us": us(median(reference)),
