@@ -203,12 +203,14 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         allReduceLog?.append((start, end))
     }
 
-    /// One bare `MPI_Allreduce` over the whole buffer (no pieces, no watchdog, not counted): the reference the
-    /// benchmarks hold `allReduceSum(_:)` against ("within 1.1x of a plain MPI_Allreduce of the same bytes").
+    /// One `MPI_Allreduce` over the whole buffer (no pieces, not counted; watched like every collective, so a stalled
+    /// peer still ends the job): the reference the benchmarks hold `allReduceSum(_:)` against ("within 1.1x of a
+    /// plain MPI_Allreduce of the same bytes").
     public func plainAllReduceSum(_ buffer: Tensor) throws {
         try chunks(buffer.count) { offset, n in
-            try MPICommunicator.check(MPI_Allreduce(cmpi_in_place(), buffer.pointer + offset, n, cmpi_float(), cmpi_sum(),
-                                                    world), "MPI_Allreduce", rank: rank)
+            try collective("MPI_Allreduce") {
+                MPI_Allreduce(cmpi_in_place(), buffer.pointer + offset, n, cmpi_float(), cmpi_sum(), world)
+            }
         }
     }
 

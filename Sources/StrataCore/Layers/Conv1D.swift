@@ -23,14 +23,14 @@ public final class Conv1D: Layer {
     /// Upper bound on the scalars of one im2col chunk (memory versus GEMM size); tests lower it to force chunking.
     public var packingBudget: Int {
         get { engine.packingBudget }
-        set { engine.packingBudget = max(1, newValue) }
+        set { engine.packingBudget = newValue }
     }
 
     /// Widest vector lanes of the direct stride-1 kernels (16 AVX-512, 8 AVX2; 0 = im2col + GEMM only): the CPU's
     /// widest by default, capped at it; tests set it to compare the paths.
     public var kernelLanes: Int {
         get { engine.kernelLanes }
-        set { engine.kernelLanes = min(max(0, newValue), ConvKernels.cpuLanes) }
+        set { engine.kernelLanes = newValue }
     }
 
     public init(_ filters: Int, kernelSize: Int, strides: Int = 1, padding: Padding = .valid, dilationRate: Int = 1,

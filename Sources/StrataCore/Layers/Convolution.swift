@@ -25,9 +25,9 @@ final class Convolution {
     private(set) var outputShape: [Int] = []
     /// Upper bound on the scalars of one im2col chunk: 1 Mi scalars (4 MiB), which measured faster than 4 Mi on the
     /// guide's VGG-like model (packed rows stay in cache between packing and GEMM) and bounds memory per layer.
-    var packingBudget: Int
+    var packingBudget: Int { didSet { packingBudget = max(1, packingBudget) } }
     /// Widest vector lanes the direct kernels may use (16, 8, or 0 for im2col + GEMM only); the CPU's by default.
-    var kernelLanes = ConvKernels.cpuLanes
+    var kernelLanes = ConvKernels.cpuLanes { didSet { kernelLanes = min(max(0, kernelLanes), ConvKernels.cpuLanes) } }
 
     private var workspace = Workspace()
     private var lastInput: Tensor?
