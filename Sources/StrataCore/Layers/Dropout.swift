@@ -37,14 +37,14 @@ public final class Dropout: Layer {
         mask = m
         let y = context.mayOverwriteInput ? x : workspace.buffer(1, x.shape)
         if kept.count < x.count { kept = [UInt8](repeating: 0, count: x.count) }
-        kept.withUnsafeMutableBufferPointer { m.apply(x, into: y, recording: $0.baseAddress!) }
+        Kernels.dropout(x, into: y, mask: m, recording: &kept)
         return y
     }
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         guard let mask else { return dy }
         let dx = context.elementwiseGradient(of: dy, workspace: &workspace, slot: 2)
-        kept.withUnsafeBufferPointer { mask.apply(dy, into: dx, recorded: $0.baseAddress!) }
+        Kernels.dropoutGradient(dy, into: dx, mask: mask, recorded: kept)
         return dx
     }
 
@@ -83,30 +83,9 @@ public final class Dropout: Layer {
             keepScale = rate < 1 ? 1 / (1 - rate) : 0
         }
 
-        /// `y = x * mask` (kept values scaled by `1/(1-rate)`), with each element's keep flag written to `kept`.
-        /// `y` may be `x`: then one pointer is read and written, so the loop still vectorises (LLVM sends aliased
-        /// input and output pointers to the scalar loop, 5x slower).
-        func apply(_ x: Tensor, into y: Tensor, recording kept: UnsafeMutablePointer<UInt8>) {
-            let px = x.pointer, py = y.pointer
-            if px == py {
-                for i in 0..<x.count { let k = isKept(i); kept[i] = k ? 1 : 0; py[i] = py[i] * (k ? keepScale : 0) }
-            } else {
-                for i in 0..<x.count { let k = isKept(i); kept[i] = k ? 1 : 0; py[i] = px[i] * (k ? keepScale : 0) }
-            }
-        }
-
-        /// `dx = dy * mask` from the flags `apply` recorded; `dx` may be `dy`.
-        func apply(_ dy: Tensor, into dx: Tensor, recorded kept: UnsafePointer<UInt8>) {
-            let pg = dy.pointer, pd = dx.pointer
-            if pg == pd {
-                for i in 0..<dy.count { pd[i] = pd[i] * (kept[i] != 0 ? keepScale : 0) }
-            } else {
-                for i in 0..<dy.count { pd[i] = pg[i] * (kept[i] != 0 ? keepScale : 0) }
-            }
-        }
-
+        /// Whether element `i` of this rank's batch is kept (`Kernels.dropout` applies the mask).
         @inline(__always)
-        private func isKept(_ i: Int) -> Bool {
+        func isKept(_ i: Int) -> Bool {
             Dropout.hash(Dropout.hash((e0 &+ UInt32(truncatingIfNeeded: i)) ^ k1) &+ k2) >> 8 >= threshold
         }
     }

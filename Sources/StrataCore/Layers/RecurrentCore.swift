@@ -189,7 +189,7 @@ final class RecurrentCore {
             }
             Kernels.copy(carried[k], offset: 0, into: t, offset: 0, count: n)
         } else {
-            t.pointer.update(repeating: 0, count: n)
+            t.rows(0..<1).fill(0)
         }
     }
 

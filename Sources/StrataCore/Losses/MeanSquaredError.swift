@@ -6,7 +6,7 @@ public final class MeanSquaredError: Loss {
 
     public func compute(yTrue: Tensor, yPred: Tensor, logits: (Tensor, ActivationFunction)?, scale: Float,
                         values: Tensor, gradient: Tensor) -> Bool {
-        LastAxisMean.compute(yTrue: yTrue, yPred: yPred, scale: scale, values: values, gradient: gradient) { d, step in
+        LossKernels.lastAxisMean(yTrue: yTrue, yPred: yPred, scale: scale, values: values, gradient: gradient) { d, step in
             (d * d, 2 * step * d)
         }
         return false

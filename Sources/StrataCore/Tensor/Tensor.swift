@@ -4,7 +4,8 @@
 /// reuse their buffers across steps with no copy-on-write allocation in the hot path, and kernels may read and
 /// write the same storage in place.
 public final class TensorStorage: @unchecked Sendable {
-    public let base: UnsafeMutablePointer<Float>
+    /// The allocation: package-level, so raw pointers stay in the kernel, BLAS and I/O files of this package.
+    package let base: UnsafeMutablePointer<Float>
     public let capacity: Int
     public init(count: Int, repeating value: Float = 0) {
         capacity = count
@@ -70,8 +71,9 @@ public struct Tensor: CustomStringConvertible {
         Array(UnsafeBufferPointer(start: pointer, count: count))
     }
 
-    /// Address of the first scalar of this view (for the kernel and BLAS files).
-    public var pointer: UnsafeMutablePointer<Float> { storage.base + offset }
+    /// Address of the first scalar of this view: package-level, for the kernel files (`Kernels`, `UpdateKernels`,
+    /// `LossKernels`...), BLAS.swift and the HDF5 readers; layers, losses and optimizers call those instead.
+    package var pointer: UnsafeMutablePointer<Float> { storage.base + offset }
 
     /// Flat element access.
     public subscript(flat i: Int) -> Float {
