@@ -11,7 +11,8 @@ public final class Dropout: Layer {
     public var name: String
     public let rate: Float
     public let inputSpec: InputSpec?
-    private var workspace = Workspace()
+    enum Slot { case output, inputGradient }
+    private var workspace = Workspace<Slot>()
     /// The last training forward pass's mask (nil when it passed `x` through) and its keep flags.
     private var mask: Mask?
     private var kept: [UInt8] = []
@@ -35,7 +36,7 @@ public final class Dropout: Layer {
         guard context.training && rate > 0 else { mask = nil; return x }
         let m = Mask(rate: rate, context: context, rowSize: x.rowSize)
         mask = m
-        let y = context.mayOverwriteInput ? x : workspace.buffer(1, x.shape)
+        let y = context.output(over: x, workspace: &workspace, slot: .output)
         if kept.count < x.count { kept = [UInt8](repeating: 0, count: x.count) }
         Kernels.dropout(x, into: y, mask: m, recording: &kept)
         return y
@@ -43,7 +44,7 @@ public final class Dropout: Layer {
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         guard let mask else { return dy }
-        let dx = context.elementwiseGradient(of: dy, workspace: &workspace, slot: 2)
+        let dx = context.elementwiseGradient(of: dy, workspace: &workspace, slot: .inputGradient)
         Kernels.dropoutGradient(dy, into: dx, mask: mask, recorded: kept)
         return dx
     }

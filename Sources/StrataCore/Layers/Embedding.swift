@@ -16,7 +16,8 @@ public final class Embedding: Layer, InputChecking {
 
     public private(set) var weightHandles: [ParameterHandle] = []
     private var embeddings: ParameterHandle?
-    private var workspace = Workspace()
+    enum Slot { case output, inputGradient }
+    private var workspace = Workspace<Slot>()
     private var lastIds: Tensor?
     public private(set) var touchedRows: [Int] = []
     private var rowSeen: [Bool] = []
@@ -71,7 +72,7 @@ public final class Embedding: Layer, InputChecking {
     }
 
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
-        let y = workspace.buffer(0, x.shape + [outputDim])
+        let y = workspace.buffer(.output, x.shape + [outputDim])
         Kernels.gatherEmbeddings(context.parameters.value(embeddings!), ids: x, width: outputDim, into: y)
         lastIds = x
         return y
@@ -90,7 +91,7 @@ public final class Embedding: Layer, InputChecking {
         }
         touchedRows.sort()
         for r in touchedRows { rowSeen[r] = false }
-        let dx = workspace.buffer(1, ids.shape)
+        let dx = workspace.buffer(.inputGradient, ids.shape)
         dx.fill(0)
         return dx
     }

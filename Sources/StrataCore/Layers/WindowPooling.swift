@@ -12,7 +12,8 @@ final class WindowPooling {
     var geometry = WindowGeometry(height: .unit(), width: .unit(), channels: 1)
     /// The per-sample output shape set by `build` (channels last).
     private(set) var outputShape: [Int] = []
-    private var workspace = Workspace()
+    enum Slot { case output, inputGradient }
+    private var workspace = Workspace<Slot>()
     private var argmax: [Int32] = []
     private var inputShape: [Int] = []
 
@@ -60,7 +61,7 @@ final class WindowPooling {
 
     func forward(_ x: Tensor) -> Tensor {
         inputShape = x.shape
-        let y = workspace.buffer(0, [x.shape.first ?? 0] + outputShape)
+        let y = workspace.buffer(.output, [x.shape.first ?? 0] + outputShape)
         switch kind {
         case .max: PoolingKernels.maxForward(x, geometry, into: y, argmax: &argmax, parts: parts(x.shape.first ?? 0))
         case .average: PoolingKernels.averageForward(x, geometry, into: y)
@@ -69,7 +70,7 @@ final class WindowPooling {
     }
 
     func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
-        let dx = context.inputGradient(inputShape, dy: dy, workspace: &workspace, slot: 1)
+        let dx = context.inputGradient(inputShape, dy: dy, workspace: &workspace, slot: .inputGradient)
         switch kind {
         case .max: PoolingKernels.maxBackward(dy, geometry, argmax: argmax, into: dx, parts: parts(dx.shape.first ?? 0))
         case .average: PoolingKernels.averageBackward(dy, geometry, into: dx)

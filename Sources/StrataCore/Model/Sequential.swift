@@ -37,7 +37,7 @@ public final class Sequential {
     /// The communicator of the current `fit`/`evaluate`/`predict` (`SingleProcess` otherwise).
     public internal(set) var communicator: Communicator = SingleProcess()
     /// Reused step buffers (input, target, per-sample values, output gradient).
-    var trainWork = Workspace()
+    var trainWork = Workspace<BatchSlot>()
     /// Input gradients and per-call scratch lent to the layers (one set per model, not per layer).
     let sharedBuffers = SharedBuffers()
     /// Per-layer forward/backward timing, off (nil) unless a profiler attaches one.
@@ -216,7 +216,7 @@ public final class Sequential {
         var producer: Int?
         for (i, l) in layers.enumerated() {
             context.layerIndex = i
-            context.mayOverwriteInput = training && producer.map { !layers[$0].backwardReadsOutput } ?? false
+            context.mayOverwriteInput = SharedBuffers.mayOverwrite(outputOf: producer.map { layers[$0] }, training: training)
             let input = h
             if let timer = layerTimer {
                 let start = LayerTimer.now()

@@ -129,22 +129,3 @@ public struct Tensor: CustomStringConvertible {
 
     public var description: String { "Tensor(shape: \(shape), scalars: \(scalars))" }
 }
-
-/// A reusable output buffer: returns the same tensor while the requested shape is unchanged, so the hot path
-/// allocates only when the batch shape changes (e.g. the short last batch).
-public struct Workspace {
-    private var tensors: [Int: Tensor] = [:]
-    public init() {}
-    public mutating func buffer(_ slot: Int, _ shape: [Int]) -> Tensor {
-        if let t = tensors[slot], t.shape == shape { return t }
-        let needed = shape.reduce(1, *)
-        if let t = tensors[slot], t.storage.capacity >= needed {
-            let v = Tensor(shape: shape, storage: t.storage, offset: 0)
-            tensors[slot] = v
-            return v
-        }
-        let t = Tensor(zeros: shape)
-        tensors[slot] = t
-        return t
-    }
-}

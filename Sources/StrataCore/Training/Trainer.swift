@@ -217,12 +217,12 @@ extension Sequential {
         do {
             let out = Tensor(zeros: [data.count] + outputShape!)
             let batches = Batches(sampleCount: data.count, batchSize: batch, shuffle: false, seed: seed, epoch: 0)
-            var xWork = Workspace()
+            var xWork = Workspace<BatchSlot>()
             for k in 0..<batches.count {
                 let global = batches.batch(k)
                 let mine = Batches.shard(global.count, rank: comm.rank, size: comm.size)
                 if mine.isEmpty { continue }
-                let x = xWork.buffer(0, [mine.count] + data.xShape)
+                let x = xWork.buffer(.input, [mine.count] + data.xShape)
                 let rows = global[(global.startIndex + mine.lowerBound)..<(global.startIndex + mine.upperBound)]
                 try data.read(rows, x: x, y: nil)
                 try checkInputs(x, rows: rows, data: data)
@@ -257,14 +257,14 @@ extension Sequential {
         let perSample = (outputShape!.reduce(1, *)) / max(outputShape!.last ?? 1, 1)
         let scale = 1 / Float(n * perSample)
         if !rows.isEmpty {
-            let x = trainWork.buffer(0, [rows.count] + data.xShape)
-            let y = trainWork.buffer(1, [rows.count] + data.yShape!)
+            let x = trainWork.buffer(.input, [rows.count] + data.xShape)
+            let y = trainWork.buffer(.target, [rows.count] + data.yShape!)
             try data.read(rows, x: x, y: y)
             try checkInputs(x, rows: rows, data: data)
             try checkTargets(y, rows: rows, data: data)
             let yPred = forward(x, training: true, step: optState.iterations, firstRow: mine.lowerBound)
-            let values = trainWork.buffer(2, [rows.count * perSample])
-            let dPred = trainWork.buffer(3, yPred.shape)
+            let values = trainWork.buffer(.lossValues, [rows.count * perSample])
+            let dPred = trainWork.buffer(.outputGradient, yPred.shape)
             let fromLogits = loss!.compute(yTrue: y, yPred: yPred, logits: outputLogits(), scale: scale,
                                            values: values, gradient: dPred)
             backward(dPred, fromLogits: fromLogits, step: optState.iterations, firstRow: mine.lowerBound)
@@ -296,21 +296,21 @@ extension Sequential {
         var sums = [Double](repeating: 0, count: metrics.count + 2)
         let perSample = (outputShape!.reduce(1, *)) / max(outputShape!.last ?? 1, 1)
         let batches = Batches(sampleCount: data.count, batchSize: batchSize, shuffle: false, seed: seed, epoch: 0)
-        var work = Workspace()
+        var work = Workspace<BatchSlot>()
         for k in 0..<batches.count {
             let global = batches.batch(k)
             let mine = Batches.shard(global.count, rank: comm.rank, size: comm.size)
             sums[metrics.count + 1] += Double(global.count * perSample)
             if mine.isEmpty { continue }
             let rows = global[(global.startIndex + mine.lowerBound)..<(global.startIndex + mine.upperBound)]
-            let x = work.buffer(0, [rows.count] + data.xShape)
-            let y = work.buffer(1, [rows.count] + data.yShape!)
+            let x = work.buffer(.input, [rows.count] + data.xShape)
+            let y = work.buffer(.target, [rows.count] + data.yShape!)
             try data.read(rows, x: x, y: y)
             try checkInputs(x, rows: rows, data: data)
             try checkTargets(y, rows: rows, data: data)
             let yPred = forward(x, training: false, step: 0, firstRow: mine.lowerBound)
-            let values = work.buffer(2, [rows.count * perSample])
-            let grad = work.buffer(3, yPred.shape)
+            let values = work.buffer(.lossValues, [rows.count * perSample])
+            let grad = work.buffer(.outputGradient, yPred.shape)
             _ = loss!.compute(yTrue: y, yPred: yPred, logits: outputLogits(), scale: 0, values: values, gradient: grad)
             sums[0] += Kernels.sum(values)
             for (j, m) in metrics.enumerated() {
