@@ -55,3 +55,11 @@ public final class Activation: LogitsProducing {
 
     public var config: [String: JSONValue] { ["activation": .string(function.kerasName)] }
 }
+
+extension Activation: ConfigurableLayer {
+    public static let kerasClassName = "Activation"
+    public convenience init(config c: LayerConfig) throws {
+        try c.checkArguments(["activation"])
+        self.init(try c.activation(), inputShape: try c.inputArguments().inputShape)
+    }
+}

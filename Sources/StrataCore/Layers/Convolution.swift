@@ -98,6 +98,34 @@ final class Convolution {
         return handles
     }
 
+    /// The config values of Conv1D and Conv2D after the shared argument check; `size` reads a 1-D or 2-D size
+    /// (`LayerConfig.single` or `.pair`), described by `sizeText` in errors.
+    struct ConfigValues<Size> {
+        let filters: Int, kernelSize: Size, strides: Size?, padding: Padding, dilationRate: Size?
+        let activation: ActivationFunction, useBias: Bool, kernelInitializer: Initializer, biasInitializer: Initializer
+        let inputShape: [Int]?, batchSize: Int?, batchInputShape: [Int]?
+
+        init(_ c: LayerConfig, size: (String) throws -> Size?, sizeText: String) throws {
+            try c.checkArguments(["filters", "kernel_size", "strides", "padding", "dilation_rate", "activation", "use_bias",
+                                  "kernel_initializer", "bias_initializer"],
+                                 unsupported: [LayerConfig.channelsLast, UnsupportedArgument("groups", accepting: [1], hint: "use groups = 1")]
+                                    + LayerConfig.noRegularizers(["kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                                                                  "kernel_constraint", "bias_constraint"]))
+            let io = try c.inputArguments()
+            (inputShape, batchSize, batchInputShape) = (io.inputShape, io.batchSize, io.batchInputShape)
+            guard let k = try size("kernel_size") else { throw c.fail("kernel_size", "\(sizeText) (it is required)") }
+            kernelSize = k
+            filters = try c.requiredInt("filters")
+            strides = try size("strides")
+            padding = try c.padding()
+            dilationRate = try size("dilation_rate")
+            activation = try c.activation()
+            useBias = try c.bool("use_bias") ?? true
+            kernelInitializer = try c.initializer("kernel_initializer", default: .glorotUniform)
+            biasInitializer = try c.initializer("bias_initializer", default: .zeros)
+        }
+    }
+
     /// Keras's `get_config()` of a convolution layer; sizes as Keras lists (one entry per spatial axis).
     static func config(filters: Int, kernelSize: [Int], strides: [Int], padding: Padding, dilationRate: [Int],
                        activation: ActivationFunction, useBias: Bool) -> [String: JSONValue] {

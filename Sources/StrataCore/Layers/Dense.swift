@@ -104,3 +104,20 @@ public final class Dense: LogitsProducing {
         ["units": JSONValue(units), "activation": .string(activation.kerasName), "use_bias": .bool(useBias)]
     }
 }
+
+extension Dense: ConfigurableLayer {
+    public static let kerasClassName = "Dense"
+    public convenience init(config c: LayerConfig) throws {
+        try c.checkArguments(["units", "activation", "use_bias", "kernel_initializer", "bias_initializer"],
+                             unsupported: LayerConfig.noRegularizers(["kernel_regularizer", "bias_regularizer",
+                                 "activity_regularizer", "kernel_constraint", "bias_constraint"]) + [
+                                 UnsupportedArgument("lora_rank", hint: "Strata trains the full kernel: remove lora_rank"),
+                                 UnsupportedArgument("lora_alpha", hint: "Strata trains the full kernel: remove lora_alpha"),
+                                 UnsupportedArgument("quantization_config", hint: "Strata computes in float32: remove it")])
+        let io = try c.inputArguments()
+        self.init(try c.requiredInt("units"), activation: try c.activation(), useBias: try c.bool("use_bias") ?? true,
+                  kernelInitializer: try c.initializer("kernel_initializer", default: .glorotUniform),
+                  biasInitializer: try c.initializer("bias_initializer", default: .zeros),
+                  inputShape: io.inputShape, inputDim: io.inputDim, batchSize: io.batchSize, batchInputShape: io.batchInputShape)
+    }
+}

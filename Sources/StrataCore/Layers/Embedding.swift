@@ -108,13 +108,15 @@ extension Embedding: RowSparseGradient {
 extension Embedding: ConfigurableLayer {
     public static let kerasClassName = "Embedding"
     public convenience init(config c: LayerConfig) throws {
-        try c.checkKeys(["input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer",
-                         "activity_regularizer", "embeddings_constraint", "mask_zero", "lora_rank", "lora_alpha",
-                         "quantization_config", "sparse"])
-        if try c.bool("mask_zero") == true {
-            throw StrataError.invalidModel(layer: c.layerName, "mask_zero=True is not supported",
-                                           hint: "remove mask_zero (pad with id 0 and let the model learn it)")
-        }
+        // `sparse` only chooses how Keras stores the gradient (Strata's is row-sparse already).
+        try c.checkArguments(["input_dim", "output_dim", "embeddings_initializer", "sparse"],
+                             unsupported: LayerConfig.noRegularizers(["embeddings_regularizer", "activity_regularizer",
+                                                                      "embeddings_constraint"]) + [
+            UnsupportedArgument("mask_zero", accepting: [false],
+                                hint: "remove mask_zero (pad with id 0 and let the model learn it)"),
+            UnsupportedArgument("lora_rank", hint: "Strata trains the full embeddings: remove lora_rank"),
+            UnsupportedArgument("lora_alpha", hint: "Strata trains the full embeddings: remove lora_alpha"),
+            UnsupportedArgument("quantization_config", hint: "Strata computes in float32: remove it")])
         let io = try c.inputArguments()
         self.init(try c.requiredInt("input_dim"), outputDim: try c.requiredInt("output_dim"),
                   embeddingsInitializer: try c.initializer("embeddings_initializer", default: .uniform(-0.05, 0.05)),

@@ -142,11 +142,9 @@ public final class GRU: RecurrentLayer {
 extension GRU: ConfigurableLayer {
     public static let kerasClassName = "GRU"
     public convenience init(config c: LayerConfig) throws {
-        let r = try RecurrentConfig(c, extraKeys: ["recurrent_activation", "reset_after"])
-        if try c.bool("reset_after") == false {
-            throw StrataError.invalidModel(layer: c.layerName, "reset_after=False (the Keras 2 GRU layout) is not supported",
-                                           hint: "use reset_after=True, the Keras 3 default")
-        }
+        let r = try RecurrentConfig(c, extraKeys: ["recurrent_activation"], unsupported: [
+            UnsupportedArgument("reset_after", accepting: [true],
+                                hint: "reset_after=False is the Keras 2 GRU layout; use reset_after=True, the Keras 3 default")])
         self.init(r.units, activation: r.activation, recurrentActivation: r.recurrentActivation,
                   useBias: r.useBias, kernelInitializer: r.kernelInitializer, recurrentInitializer: r.recurrentInitializer,
                   biasInitializer: r.biasInitializer, dropout: r.dropout, recurrentDropout: r.recurrentDropout,

@@ -61,6 +61,12 @@ final class GlobalPooling {
         return dx
     }
 
+    /// `keepdims` from a global pooling layer's config, after the shared argument check (channels_last only).
+    static func keepdims(_ c: LayerConfig) throws -> Bool {
+        try c.checkArguments(["keepdims"], unsupported: [LayerConfig.channelsLast])
+        return try c.bool("keepdims") ?? false
+    }
+
     /// Keras's `get_config()` of a global pooling layer.
     var config: [String: JSONValue] { ["data_format": "channels_last", "keepdims": .bool(keepdims)] }
 }

@@ -327,19 +327,26 @@ enum RecurrentSlot: Hashable {
 
 /// The Keras config keys every recurrent layer accepts, and their parsing.
 struct RecurrentConfig {
+    /// Keys read here, and keys that only choose how Keras runs the same computation (`unroll`, `implementation`,
+    /// `use_cudnn`; `seed` draws Keras's own dropout masks, Strata's come from the run seed; masks are never given,
+    /// so `zero_output_for_mask` has nothing to act on).
     static let keys: Set<String> = ["units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer",
-                                    "bias_initializer", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-                                    "activity_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint",
-                                    "dropout", "recurrent_dropout", "seed", "return_sequences", "return_state",
-                                    "go_backwards", "stateful", "unroll", "implementation", "use_cudnn", "time_major",
+                                    "bias_initializer", "dropout", "recurrent_dropout", "seed", "return_sequences",
+                                    "go_backwards", "stateful", "unroll", "implementation", "use_cudnn",
                                     "zero_output_for_mask"]
+    static let unsupported = LayerConfig.noRegularizers(["kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+                                                         "activity_regularizer", "kernel_constraint",
+                                                         "recurrent_constraint", "bias_constraint"]) + [
+        UnsupportedArgument("return_state", accepting: [false],
+                            hint: "remove return_state (a layer of a Sequential model has one output)"),
+        UnsupportedArgument("time_major", accepting: [false], hint: "feed (batch, timesteps, features) and drop time_major")]
     let units: Int
     let activation: ActivationFunction
     let useBias: Bool
     let kernelInitializer: Initializer
     let recurrentInitializer: Initializer
     let biasInitializer: Initializer
-    /// `recurrent_activation` (default sigmoid); the key is rejected by `checkKeys` unless the layer has it.
+    /// `recurrent_activation` (default sigmoid); the key is rejected by `checkArguments` unless the layer has it.
     let recurrentActivation: ActivationFunction
     let dropout: Float
     let recurrentDropout: Float
@@ -349,16 +356,9 @@ struct RecurrentConfig {
     let io: (inputShape: [Int]?, inputDim: Int?, batchSize: Int?, batchInputShape: [Int]?)
     let inputLength: Int?
 
-    init(_ c: LayerConfig, extraKeys: Set<String>) throws {
-        try c.checkKeys(Self.keys.union(extraKeys))
-        if try c.bool("return_state") == true {
-            throw StrataError.invalidModel(layer: c.layerName, "return_state is not available in a Sequential model",
-                                           hint: "remove return_state (a Sequential layer has one output)")
-        }
-        if try c.bool("time_major") == true {
-            throw StrataError.invalidModel(layer: c.layerName, "time_major inputs are not supported",
-                                           hint: "feed (batch, timesteps, features) and drop time_major")
-        }
+    /// Runs the shared argument check with the layer's own keys and unsupported arguments, then reads the values.
+    init(_ c: LayerConfig, extraKeys: Set<String>, unsupported extraUnsupported: [UnsupportedArgument] = []) throws {
+        try c.checkArguments(Self.keys.union(extraKeys), unsupported: Self.unsupported + extraUnsupported)
         units = try c.requiredInt("units")
         activation = c.values["activation"] == nil ? .tanh : try c.activation()
         useBias = try c.bool("use_bias") ?? true

@@ -50,6 +50,14 @@ final class WindowPooling {
         return outputShape
     }
 
+    /// The config values of the four layers after the shared argument check (channels_last only); `size` reads a
+    /// 1-D or 2-D size (`LayerConfig.single` or `.pair`), `pool` defaults to `defaultPool`.
+    static func configValues<Size>(_ c: LayerConfig, size: (String) throws -> Size?, defaultPool: Size) throws
+        -> (pool: Size, strides: Size?, padding: Padding, inputShape: [Int]?) {
+        try c.checkArguments(["pool_size", "strides", "padding"], unsupported: [LayerConfig.channelsLast])
+        return (try size("pool_size") ?? defaultPool, try size("strides"), try c.padding(), try c.inputArguments().inputShape)
+    }
+
     /// Keras's `get_config()` of a window pooling layer; sizes as Keras lists (one entry per spatial axis).
     static func config(poolSize: [Int], strides: [Int], padding: Padding) -> [String: JSONValue] {
         ["pool_size": JSONValue(poolSize), "strides": JSONValue(strides), "padding": .string(padding.rawValue),
