@@ -52,6 +52,23 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual((try Optimizers.named("adam") as! Adam).epsilon, 1e-7)
     }
 
+    /// Arguments left out of `make` take the initialiser's defaults bit for bit (the table writes no default itself).
+    func testMadeWithoutArgumentsEqualsTheDefaultInstance() throws {
+        XCTAssertEqual(Optimizers.names, ["SGD", "RMSprop", "Adagrad", "Adam", "Adadelta", "Adamax", "Nadam"])
+        for name in Optimizers.names {
+            let made = try Optimizers.make(name, arguments: [:]), standard = try Optimizers.named(name)
+            XCTAssertTrue(type(of: made) == type(of: standard), name)
+            let fields = zip(Mirror(reflecting: made).children, Mirror(reflecting: standard).children)
+            for (a, b) in fields {
+                if let x = a.value as? Float, let y = b.value as? Float {
+                    XCTAssertEqual(x.bitPattern, y.bitPattern, "\(name).\(a.label ?? "?")")
+                } else if let x = a.value as? Bool, let y = b.value as? Bool {
+                    XCTAssertEqual(x, y, "\(name).\(a.label ?? "?")")
+                }
+            }
+        }
+    }
+
     func testUnknownOptimizerAndArgument() {
         XCTAssertThrowsError(try Optimizers.named("adamw2")) { e in
             XCTAssertTrue("\(e.localizedDescription)".contains("unknown optimizer 'adamw2'"))
