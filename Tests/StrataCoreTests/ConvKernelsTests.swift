@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import StrataCore
 
 /// The direct stride-1 kernels (`ConvKernels`) against the im2col + GEMM path (`kernelLanes = 0`, itself checked
@@ -47,7 +48,7 @@ final class ConvKernelsTests: XCTestCase {
                 let direct = try run(make, shape, lanes: l)
                 for (name, a, b) in zip3(["y", "dx", "weight gradients"], direct, reference) {
                     let scale = (0..<b.count).map { abs(b[flat: $0]) }.max() ?? 0
-                    let worst = compare(a, b).maxError
+                    let worst = Parity.compare(a, b).maxError
                     XCTAssertLessThanOrEqual(worst, 1e-6 + 2e-6 * scale, "case \(i) \(shape) lanes \(l): \(name)")
                 }
             }
@@ -95,7 +96,7 @@ final class ConvKernelsTests: XCTestCase {
                         // y and dx elementwise; the weight gradients are sums over the batch in another order, so
                         // relative to their largest entry (a sample missed or counted twice is off by far more).
                         let scale = name == "weight gradients" ? (0..<w.count).map { abs(w[flat: $0]) }.max() ?? 0 : 0
-                        let (worst, ok) = compare(u, w, atol: 1e-6 + 1e-5 * scale)
+                        let c = Parity.compare(u, w, absolute: 1e-6 + 1e-5 * scale), worst = c.maxError, ok = c.ok
                         XCTAssertTrue(ok, "case \(i) batch \(batch) threads \(t): \(name) off by \(worst) from one thread")
                     }
                 }

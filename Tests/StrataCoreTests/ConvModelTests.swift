@@ -26,7 +26,7 @@ final class ConvModelTests: XCTestCase {
         try model.setWeights(start)
         let x = try Fixtures.npy(set, "x"), y = try Fixtures.npy(set, "y")
         let pred = try model.predict(x, batchSize: 4)
-        let p = compare(pred, try Fixtures.npy(set, "pred"))
+        let p = Parity.compare(pred, try Fixtures.npy(set, "pred"))
         XCTAssertTrue(p.ok, "\(set): predictions differ from Keras by up to \(p.maxError)")
         model.compile(optimizer: SGD(learningRate: 0.1, momentum: 0.9), loss: loss)
         try model.fit(x, y, batchSize: 4, epochs: 3, verbose: 0, shuffle: false)

@@ -44,16 +44,8 @@ final class LayerHarness {
         var worst = 0.0
         func check(_ t: Tensor, _ analytic: Tensor) {
             let scale = max(1e-3, (0..<analytic.count).map { Double(abs(analytic[flat: $0])) }.max() ?? 0)
-            for i in 0..<t.count {
-                let v = t[flat: i]
-                t[flat: i] = v + eps
-                let up = objective(x, r: r)
-                t[flat: i] = v - eps
-                let down = objective(x, r: r)
-                t[flat: i] = v
-                let numeric = (up - down) / (2 * Double(eps))
-                worst = max(worst, abs(numeric - Double(analytic[flat: i])) / scale)
-            }
+            let numeric = GradientCheck.numericGradient(t, at: 0..<t.count, step: { _ in eps }) { objective(x, r: r) }
+            for i in 0..<t.count { worst = max(worst, abs(numeric[i] - Double(analytic[flat: i])) / scale) }
         }
         check(x, dx)
         if parameters.count > 0 { check(parameters.values, dw) }
@@ -67,19 +59,6 @@ func normalTensor(_ shape: [Int], seed: UInt64) -> Tensor {
     let t = Tensor(zeros: shape)
     for i in 0..<t.count { t[flat: i] = rng.normal(UInt64(i)) }
     return t
-}
-
-/// Largest `|a - b|` and whether every element meets `|a - b| <= atol + rtol * |b|`.
-func compare(_ a: Tensor, _ b: Tensor, atol: Float = 1e-6, rtol: Float = 1e-5) -> (maxError: Float, ok: Bool) {
-    precondition(a.count == b.count, "compare \(a.shape) with \(b.shape)")
-    var worst: Float = 0
-    var ok = true
-    for i in 0..<a.count {
-        let d = abs(a[flat: i] - b[flat: i])
-        worst = max(worst, d)
-        if !(d <= atol + rtol * abs(b[flat: i])) { ok = false }
-    }
-    return (worst, ok)
 }
 
 /// Runs Keras fixture set `conv_<name>` through the layer its manifest describes (built by `LayerRegistry` from
@@ -104,16 +83,17 @@ func checkKerasFixture(_ name: String, tweak: (Layer) -> Void = { _ in },
     let yKeras = try Fixtures.npy(set, "y")
     let y = h.forward(x)
     XCTAssertEqual(y.shape, yKeras.shape, "\(name): output shape", file: file, line: line)
-    let fwd = compare(y, yKeras)
+    let fwd = Parity.compare(y, yKeras)
     XCTAssertTrue(fwd.ok, "\(name): forward differs from Keras by up to \(fwd.maxError)", file: file, line: line)
     let r = try Fixtures.npy(set, "r")
     let dx = h.gradients(x, r: r)
     let dxKeras = try Fixtures.npy(set, "dx")
-    var bwdError = compare(dx, dxKeras, atol: 1e-5, rtol: 1e-4).maxError
-    XCTAssertTrue(compare(dx, dxKeras, atol: 1e-5, rtol: 1e-4).ok, "\(name): dx differs from Keras by up to \(bwdError)", file: file, line: line)
+    let dxComparison = Parity.compare(dx, dxKeras, absolute: 1e-5, relative: 1e-4)
+    var bwdError = dxComparison.maxError
+    XCTAssertTrue(dxComparison.ok, "\(name): dx differs from Keras by up to \(bwdError)", file: file, line: line)
     for handle in layer.weightHandles {
         XCTAssertTrue(arrays.contains("d" + handle.name), "\(name): fixture lacks d\(handle.name)", file: file, line: line)
-        let g = compare(h.parameters.gradient(handle), try Fixtures.npy(set, "d" + handle.name), atol: 1e-5, rtol: 1e-4)
+        let g = Parity.compare(h.parameters.gradient(handle), try Fixtures.npy(set, "d" + handle.name), absolute: 1e-5, relative: 1e-4)
         bwdError = max(bwdError, g.maxError)
         XCTAssertTrue(g.ok, "\(name): d\(handle.name) differs from Keras by up to \(g.maxError)", file: file, line: line)
     }

@@ -45,27 +45,11 @@ final class RecurrentHarness {
     }
 }
 
-/// Largest `|a - b| / (atol + rtol |b|)`; at most 1 means every element is within tolerance.
-func toleranceRatio(_ a: Tensor, _ b: Tensor, atol: Float, rtol: Float) -> Float {
-    precondition(a.count == b.count, "sizes \(a.shape) vs \(b.shape)")
-    var worst: Float = 0
-    for i in 0..<a.count { worst = max(worst, abs(a[flat: i] - b[flat: i]) / (atol + rtol * abs(b[flat: i]))) }
-    return worst
-}
-
-func maxAbsDiff(_ a: Tensor, _ b: Tensor) -> Float {
-    precondition(a.count == b.count, "sizes \(a.shape) vs \(b.shape)")
-    var m: Float = 0
-    for i in 0..<a.count { m = max(m, abs(a[flat: i] - b[flat: i])) }
-    return m
-}
+func maxAbsDiff(_ a: Tensor, _ b: Tensor) -> Float { Parity.compare(a, b).maxError }
 
 func assertClose(_ a: Tensor, _ b: Tensor, atol: Float = 1e-5, rtol: Float = 1e-4, _ what: String,
                  file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a.count, b.count, "\(what): sizes \(a.shape) vs \(b.shape)", file: file, line: line)
-    guard a.count == b.count else { return }
-    let r = toleranceRatio(a, b, atol: atol, rtol: rtol)
-    XCTAssertLessThanOrEqual(r, 1, "\(what): max |diff| \(maxAbsDiff(a, b)) beyond \(atol) + \(rtol)|ref|", file: file, line: line)
+    Parity.assertClose(a, b, absolute: atol, relative: rtol, what, file: file, line: line)
 }
 
 /// Checks a Keras fixture set made by gen_rnn.py `cell_set`: forward outputs and gradients for
@@ -109,15 +93,10 @@ func checkFiniteDifferences(_ h: RecurrentHarness, x: Tensor, w: Tensor, trainin
     let dx = h.backward(w, training: training)
     let eps: Float = 1e-2
     func check(_ target: Tensor, _ analytic: Tensor, _ what: String) {
-        let stride = max(1, target.count / positions)
-        for k in Swift.stride(from: 0, to: target.count, by: stride) {
-            let old = target[flat: k]
-            target[flat: k] = old + eps
-            let up = h.loss(x, w, training: training)
-            target[flat: k] = old - eps
-            let down = h.loss(x, w, training: training)
-            target[flat: k] = old
-            let numeric = Float((up - down) / Double(2 * eps))
+        let at = Array(Swift.stride(from: 0, to: target.count, by: max(1, target.count / positions)))
+        let differences = GradientCheck.numericGradient(target, at: at, step: { _ in eps }) { h.loss(x, w, training: training) }
+        for (k, d) in zip(at, differences) {
+            let numeric = Float(d)
             XCTAssertEqual(analytic[flat: k], numeric, accuracy: 2e-3 + 2e-2 * abs(numeric),
                            "\(what)[\(k)]: analytic \(analytic[flat: k]) vs finite difference \(numeric)", file: file, line: line)
         }

@@ -199,7 +199,7 @@ final class CheckpointTests: XCTestCase {
 
     /// Keras itself (when available) opens our file and predicts the same numbers (1e-5); skipped otherwise.
     func testKerasLoadsOurFile() throws {
-        guard let python = TestFiles.kerasPython else {
+        guard let python = KerasPython.withKerasAndH5py else {
             throw XCTSkip("no Python with keras (set STRATA_KERAS_PYTHON, or create /tmp/kerasvenv): Keras-side check skipped")
         }
         let (m, x, _) = try trainedModel(optimizer: SGD(learningRate: 0.05, momentum: 0.9, nesterov: true))

@@ -9,13 +9,7 @@ final class KerasInteropTests: XCTestCase {
 
     func assertClose(_ a: Tensor, _ b: Tensor, _ what: String) -> Float {
         XCTAssertEqual(a.shape, b.shape, what)
-        var worst: Float = 0
-        for i in 0..<min(a.count, b.count) {
-            let d = abs(a[flat: i] - b[flat: i])
-            worst = max(worst, d)
-            XCTAssertLessThanOrEqual(d, 1e-6 + 1e-5 * abs(b[flat: i]), "\(what) element \(i)")
-        }
-        return worst
+        return Parity.assertClose(a, b, absolute: 1e-6, relative: 1e-5, what)
     }
 
     func testLoadsKeras3File() throws {

@@ -1,7 +1,8 @@
 import Foundation
 import Strata
+import TestSupport
 
-/// Scratch files for the HDF5 tests and the test-process helpers (the check executable, Python with Keras).
+/// Scratch files for the HDF5 tests and the test-process helpers (the check executable).
 enum TestFiles {
     /// A fresh temporary directory.
     static func directory() throws -> String {
@@ -16,17 +17,7 @@ enum TestFiles {
         return Tensor(shape: [rows, cols], scalars: (0..<(rows * cols)).map { r.uniform(UInt64($0)) * 2 - 1 })
     }
 
-    /// The build products directory (on Linux the .xctest is a plain executable there).
-    static var products: URL {
-        #if os(macOS)
-        for b in Bundle.allBundles where b.bundlePath.hasSuffix(".xctest") { return b.bundleURL.deletingLastPathComponent() }
-        return Bundle.main.bundleURL
-        #else
-        return Bundle.main.bundleURL
-        #endif
-    }
-
-    static var checkExecutable: String { products.appendingPathComponent("strata-hdf5-check").path }
+    static var checkExecutable: String { BuildProducts.executable("strata-hdf5-check") }
 
     /// Runs `executable` with `arguments`; returns (status, output). A timeout terminates it.
     @discardableResult
@@ -46,16 +37,5 @@ enum TestFiles {
         p.waitUntilExit()
         timer.cancel()
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
-    /// Python with keras + h5py: $STRATA_KERAS_PYTHON, else /tmp/kerasvenv/bin/python; nil if neither works.
-    static var kerasPython: String? {
-        var candidates: [String] = []
-        if let p = ProcessInfo.processInfo.environment["STRATA_KERAS_PYTHON"], !p.isEmpty { candidates.append(p) }
-        candidates.append("/tmp/kerasvenv/bin/python")
-        for c in candidates where FileManager.default.isExecutableFile(atPath: c) {
-            if let (status, _) = try? run(c, ["-c", "import keras, h5py"], timeout: 120), status == 0 { return c }
-        }
-        return nil
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// Runs `strata-mpi-check` under mpirun (or launch/run, or alone) from a test, with its own timeout.
 ///
@@ -15,17 +16,7 @@ struct MPIJob {
         let timedOut: Bool
     }
 
-    /// The build products directory (holds strata-mpi-check): the .xctest runs from there on Linux.
-    static var products: URL {
-        #if os(macOS)
-        for b in Bundle.allBundles where b.bundlePath.hasSuffix(".xctest") { return b.bundleURL.deletingLastPathComponent() }
-        return Bundle.main.bundleURL
-        #else
-        return Bundle.main.bundleURL
-        #endif
-    }
-
-    static var driver: String { products.appendingPathComponent("strata-mpi-check").path }
+    static var driver: String { BuildProducts.executable("strata-mpi-check") }
 
     /// The package's launch/ directory, found from this file's path.
     static var launchDirectory: URL {

@@ -18,6 +18,23 @@ public enum GradientCheck {
         }
     }
 
+    /// The tests' one finite-difference loop: central differences of `objective` with respect to the elements
+    /// `indices` of `values`, each moved to `v + h` and `v - h` (`h = step(v)`) and restored, divided by the step
+    /// actually taken in Float. Layer, loss and recurrent checks all differentiate through it.
+    public static func numericGradient(_ values: Tensor, at indices: some Sequence<Int>, step: (Float) -> Float,
+                                       objective: () -> Double) -> [Double] {
+        indices.map { i in
+            let v = values[flat: i]
+            let h = step(v)
+            values[flat: i] = v + h
+            let up = objective()
+            values[flat: i] = v - h
+            let down = objective()
+            values[flat: i] = v
+            return (up - down) / (Double(v + h) - Double(v - h))
+        }
+    }
+
     /// Deterministic values in `[low, high)` (so a failing check reproduces).
     public static func random(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1) -> Tensor {
         let rng = CounterRandom(seed: seed, stream: 0x4752_4144)  // "GRAD"
@@ -68,19 +85,7 @@ public enum GradientCheck {
 
         var report = Report()
         func compare(_ name: String, values: Tensor, analytic: Tensor) {
-            var numeric = [Double](repeating: 0, count: values.count)
-            for i in 0..<values.count {
-                let v = values[flat: i]
-                let h = step * max(abs(v), 1)
-                values[flat: i] = v + h
-                let up = objective()
-                values[flat: i] = v - h
-                let down = objective()
-                values[flat: i] = v
-                // The step actually taken in Float.
-                let taken = Double(v + h) - Double(v - h)
-                numeric[i] = (up - down) / taken
-            }
+            let numeric = numericGradient(values, at: 0..<values.count, step: { step * max(abs($0), 1) }, objective: objective)
             let scale = max(numeric.map(abs).max() ?? 0, 1e-6)
             var worst: Double = 0
             for i in 0..<values.count { worst = max(worst, abs(Double(analytic[flat: i]) - numeric[i]) / scale) }
@@ -138,17 +143,7 @@ public enum GradientCheck {
             analytic = dz
         }
         let scratch = Tensor(zeros: z.shape)
-        var numeric = [Double](repeating: 0, count: z.count)
-        for i in 0..<z.count {
-            let v = z[flat: i]
-            let h = step * max(abs(v), 1)
-            z[flat: i] = v + h
-            let up = evaluate(scratch).0
-            z[flat: i] = v - h
-            let down = evaluate(scratch).0
-            z[flat: i] = v
-            numeric[i] = (up - down) / (Double(v + h) - Double(v - h))
-        }
+        let numeric = numericGradient(z, at: 0..<z.count, step: { step * max(abs($0), 1) }) { evaluate(scratch).0 }
         let size = max(numeric.map(abs).max() ?? 0, 1e-6)
         var worst: Double = 0
         for i in 0..<z.count { worst = max(worst, abs(Double(analytic[flat: i]) - numeric[i]) / size) }

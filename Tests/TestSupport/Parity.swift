@@ -1,8 +1,50 @@
 import StrataCore
 import XCTest
 
-/// DESIGN.md's parity tolerances against Keras fixtures.
+/// DESIGN.md's parity tolerances against Keras fixtures, and the one elementwise tolerance comparer of the tests.
 public enum Parity {
+    /// How far `a` is from the reference `b`: the largest `|a - b|`, and the largest `|a - b| / (absolute +
+    /// relative |b|)` (at most 1 when every element is within tolerance; NaN counts as infinitely far).
+    public struct Comparison {
+        public let maxError: Float
+        public let worstRatio: Double
+        /// The element where `worstRatio` was found.
+        public let worstIndex: Int
+        /// Every element within `|a - b| <= absolute + relative |b|`.
+        public var ok: Bool { worstRatio <= 1 }
+    }
+
+    /// Compares `a` with the reference `b` elementwise (same count).
+    public static func compare(_ a: Tensor, _ b: Tensor, absolute: Float = 1e-6, relative: Float = 1e-5) -> Comparison {
+        precondition(a.count == b.count, "compare \(a.shape) with \(b.shape)")
+        var maxError: Float = 0, worst: Double = 0, at = 0
+        for i in 0..<a.count {
+            let d = abs(a[flat: i] - b[flat: i])
+            maxError = d.isNaN ? .nan : max(maxError, d)
+            let bound = Double(absolute) + Double(relative) * Double(abs(b[flat: i]))
+            let r = d == 0 ? 0 : Double(d) / bound   // exact matches pass a zero tolerance
+            if !(r <= worst) { worst = r.isNaN ? .infinity : r; at = i }
+        }
+        return Comparison(maxError: maxError, worstRatio: worst, worstIndex: at)
+    }
+
+    /// Asserts `a` is within `absolute + relative |b|` of the reference `b` everywhere; returns the largest `|a - b|`.
+    @discardableResult
+    public static func assertClose(_ a: Tensor, _ b: Tensor, absolute: Float, relative: Float, _ what: String,
+                                   file: StaticString = #filePath, line: UInt = #line) -> Float {
+        guard a.count == b.count else {
+            XCTFail("\(what): shape \(a.shape) vs \(b.shape)", file: file, line: line)
+            return .infinity
+        }
+        let c = compare(a, b, absolute: absolute, relative: relative)
+        if !c.ok {
+            XCTFail("\(what): element \(c.worstIndex) is \(a[flat: c.worstIndex]), reference \(b[flat: c.worstIndex]) "
+                    + "(max |diff| \(c.maxError), \(c.worstRatio)x the tolerance \(absolute) + \(relative)|ref|)",
+                    file: file, line: line)
+        }
+        return c.maxError
+    }
+
     /// Forward outputs: every element within `|a - b| <= 1e-6 + 1e-5 |b|`. Returns the largest `|a - b| / (1e-6 + 1e-5 |b|)`
     /// (<= 1 passes), and records a failure naming `what` otherwise.
     @discardableResult
@@ -12,17 +54,12 @@ public enum Parity {
             XCTFail("\(what): shape \(a.shape) vs Keras \(b.shape)", file: file, line: line)
             return .infinity
         }
-        var worst: Double = 0
-        var at = 0
-        for i in 0..<a.count {
-            let bound = Double(absolute) + Double(relative) * Double(abs(b[flat: i]))
-            let r = Double(abs(a[flat: i] - b[flat: i])) / bound
-            if !(r <= worst) { worst = r; at = i }   // NaN counts as worst
+        let c = compare(a, b, absolute: absolute, relative: relative)
+        if !c.ok {
+            XCTFail("\(what): element \(c.worstIndex) is \(a[flat: c.worstIndex]), Keras \(b[flat: c.worstIndex]) (\(c.worstRatio)x the tolerance)",
+                    file: file, line: line)
         }
-        if !(worst <= 1) {
-            XCTFail("\(what): element \(at) is \(a[flat: at]), Keras \(b[flat: at]) (\(worst)x the tolerance)", file: file, line: line)
-        }
-        return worst
+        return c.worstRatio
     }
 
     /// Weights after k steps: `max|w - w_keras| / max|w_keras - w_start|` over all weights together must be <= `tolerance`
