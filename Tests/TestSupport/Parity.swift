@@ -32,17 +32,8 @@ public enum Parity {
     @discardableResult
     public static func assertClose(_ a: Tensor, _ b: Tensor, absolute: Float, relative: Float, _ what: String,
                                    file: StaticString = #filePath, line: UInt = #line) -> Float {
-        guard a.count == b.count else {
-            XCTFail("\(what): shape \(a.shape) vs \(b.shape)", file: file, line: line)
-            return .infinity
-        }
-        let c = compare(a, b, absolute: absolute, relative: relative)
-        if !c.ok {
-            XCTFail("\(what): element \(c.worstIndex) is \(a[flat: c.worstIndex]), reference \(b[flat: c.worstIndex]) "
-                    + "(max |diff| \(c.maxError), \(c.worstRatio)x the tolerance \(absolute) + \(relative)|ref|)",
-                    file: file, line: line)
-        }
-        return c.maxError
+        check(a, b, absolute: absolute, relative: relative, what, reference: "reference", file: file, line: line)?.maxError
+            ?? .infinity
     }
 
     /// Forward outputs: every element within `|a - b| <= 1e-6 + 1e-5 |b|`. Returns the largest `|a - b| / (1e-6 + 1e-5 |b|)`
@@ -50,16 +41,24 @@ public enum Parity {
     @discardableResult
     public static func assertForward(_ a: Tensor, _ b: Tensor, _ what: String, absolute: Float = 1e-6, relative: Float = 1e-5,
                                      file: StaticString = #filePath, line: UInt = #line) -> Double {
+        check(a, b, absolute: absolute, relative: relative, what, reference: "Keras", file: file, line: line)?.worstRatio
+            ?? .infinity
+    }
+
+    /// `compare`, recording a failure naming `what` and the worst element; nil when the counts differ.
+    private static func check(_ a: Tensor, _ b: Tensor, absolute: Float, relative: Float, _ what: String, reference: String,
+                              file: StaticString, line: UInt) -> Comparison? {
         guard a.count == b.count else {
-            XCTFail("\(what): shape \(a.shape) vs Keras \(b.shape)", file: file, line: line)
-            return .infinity
+            XCTFail("\(what): shape \(a.shape) vs \(reference) \(b.shape)", file: file, line: line)
+            return nil
         }
         let c = compare(a, b, absolute: absolute, relative: relative)
         if !c.ok {
-            XCTFail("\(what): element \(c.worstIndex) is \(a[flat: c.worstIndex]), Keras \(b[flat: c.worstIndex]) (\(c.worstRatio)x the tolerance)",
+            XCTFail("\(what): element \(c.worstIndex) is \(a[flat: c.worstIndex]), \(reference) \(b[flat: c.worstIndex]) "
+                    + "(max |diff| \(c.maxError), \(c.worstRatio)x the tolerance \(absolute) + \(relative)|\(reference)|)",
                     file: file, line: line)
         }
-        return c.worstRatio
+        return c
     }
 
     /// Weights after k steps: `max|w - w_keras| / max|w_keras - w_start|` over all weights together must be <= `tolerance`
