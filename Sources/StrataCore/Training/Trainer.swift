@@ -368,7 +368,7 @@ extension Sequential {
                 }
             } else if yShape.reduce(1, *) != out.reduce(1, *) || yShape.last != out.last {
                 let what = "\(role) targets have shape \(yShape), the model's output is \(out)"
-                if out.last == 1 || yShape.last == 1 {
+                if out.last == 1 {
                     throw StrataError.invalidData(what, hint: "match the last layer's units to the targets")
                 }
                 throw StrataError.fixable(what, remedy: .oneHotTargets(classes: out.last ?? 0))
