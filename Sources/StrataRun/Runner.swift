@@ -60,7 +60,7 @@ public final class Runner {
     /// The dataset for `role` (train, validation, test) with the config's transforms, or nil when absent.
     public func dataset(_ role: String, openFile: (DataConfig.FileSource) throws -> Dataset) throws -> Dataset? {
         let raw: Dataset
-        if let s = config.data.syntheticDataset(role) { raw = s } else if let f = config.data.sources[role] {
+        if let s = try config.data.syntheticDataset(role) { raw = s } else if let f = config.data.sources[role] {
             raw = try openFile(f)
         } else { return nil }
         let t = config.data

@@ -174,8 +174,8 @@ func run(_ args: [String]) throws {
         var (x, y) = makeData(rows: rows, features: features, classes: classes, stream: 1)
         var (xt, yt) = makeData(rows: max(rows / 4, 1), features: features, classes: classes, stream: 2)
         if let t = option(args, "--timesteps").flatMap({ Int($0) }), t > 0, features % t == 0 {
-            x = x.reshaped([x.shape[0], t, features / t])
-            xt = xt.reshaped([xt.shape[0], t, features / t])
+            x = try x.reshaped([x.shape[0], t, features / t])
+            xt = try xt.reshaped([xt.shape[0], t, features / t])
         }
         let f = try HDF5.File.create(path)
         if let chunk = option(args, "--chunk").flatMap({ Int($0) }) {

@@ -13,7 +13,7 @@ final class ModelCheckpointTests: XCTestCase {
     /// `keep: 2` leaves the two newest files plus ckpt-latest.h5, which is the newest one.
     func testKeepRotationAndLatest() throws {
         let dir = try TestFiles.directory()
-        let x = TestFiles.tensor(20, 3)
+        let x = try TestFiles.tensor(20, 3)
         let m = Sequential([Dense(2, activation: .softmax, inputShape: [3])], seed: 2)
         m.compile(optimizer: "adam", loss: "categorical_crossentropy")
         let c = ModelCheckpoint(dir + "/ckpt-{epoch:02d}.h5", keep: 2)
@@ -29,8 +29,8 @@ final class ModelCheckpointTests: XCTestCase {
     /// touches files the pattern cannot have written).
     func testKeepCountsFilesOfEarlierRuns() throws {
         let dir = try TestFiles.directory()
-        let x = TestFiles.tensor(20, 3)
-        let y = toCategorical((0..<20).map { $0 % 2 }, numClasses: 2)
+        let x = try TestFiles.tensor(20, 3)
+        let y = try toCategorical((0..<20).map { $0 % 2 }, numClasses: 2)
         for other in ["notes.h5", "ckpt-final.h5", "ckpt-1x.h5"] { try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/" + other)) }
         func run(epochs: Int, resume: Bool) throws {
             let m = Sequential([Dense(2, activation: .softmax, inputShape: [3])], seed: 2)
@@ -57,8 +57,8 @@ final class ModelCheckpointTests: XCTestCase {
     /// best weights (which the checkpoint holds).
     func testEarlyStoppedRunStaysStopped() throws {
         let dir = try TestFiles.directory()
-        let x = TestFiles.tensor(30, 4)
-        let y = toCategorical((0..<30).map { x[$0, 0] > 0 ? 1 : 0 }, numClasses: 2)
+        let x = try TestFiles.tensor(30, 4)
+        let y = try toCategorical((0..<30).map { x[$0, 0] > 0 ? 1 : 0 }, numClasses: 2)
         func model() -> Sequential {
             let m = Sequential([Dense(5, activation: .tanh, inputShape: [4]), Dense(2, activation: .softmax)], seed: 3)
             m.compile(optimizer: SGD(learningRate: 0.1), loss: "categorical_crossentropy")

@@ -25,7 +25,7 @@ final class OptimizerRoundTripTests: XCTestCase {
         let variants = try Self.variants()
         XCTAssertEqual(variants.count, 14)
         let data = RandomData(seed: 3)
-        let x = data.uniform([20, 4]), y = toCategorical(data.integers(3, count: 20), numClasses: 3)
+        let x = data.uniform([20, 4]), y = try toCategorical(data.integers(3, count: 20), numClasses: 3)
         let dir = try TestFiles.directory()
         for (set, name, arguments) in variants {
             // The reference: 4 epochs without stopping.

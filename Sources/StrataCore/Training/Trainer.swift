@@ -68,8 +68,10 @@ extension Sequential {
             try prepare(for: train, role: "training data", requireTargets: true)
             if let validation { try prepare(for: validation, role: "validation data", requireTargets: true) }
             try checkStatefulBatching(batch: batch, shuffle: shuffle, samples: train.count, rank: comm.rank, size: comm.size)
+            try checkBatchLimits(batch: batch, samples: train.count, ranks: comm.size)
             if let validation {
                 try checkStatefulBatching(batch: batch, shuffle: false, samples: validation.count, rank: comm.rank, size: comm.size)
+                try checkBatchLimits(batch: batch, samples: validation.count, ranks: comm.size)
             }
         }
         let drawn = seed == nil && resume == nil && seedDrawn
@@ -190,6 +192,7 @@ extension Sequential {
             guard batch > 0 else { throw StrataError.invalidArgument("batchSize must be positive, got \(batch)", hint: "") }
             try prepare(for: data, role: "evaluation data", requireTargets: true)
             try checkStatefulBatching(batch: batch, shuffle: false, samples: data.count, rank: comm.rank, size: comm.size)
+            try checkBatchLimits(batch: batch, samples: data.count, ranks: comm.size)
         }
         try synchronizeStart(comm, seed: nil, datasets: [data], batch: batch)
         do {
@@ -223,6 +226,7 @@ extension Sequential {
             guard batch > 0 else { throw StrataError.invalidArgument("batchSize must be positive, got \(batch)", hint: "") }
             try prepare(for: data, role: "prediction input", requireTargets: false)
             try checkStatefulBatching(batch: batch, shuffle: false, samples: data.count, rank: comm.rank, size: comm.size)
+            try checkBatchLimits(batch: batch, samples: data.count, ranks: comm.size)
         }
         try synchronizeStart(comm, seed: nil, datasets: [data], batch: batch)
         do {
