@@ -16,7 +16,8 @@ public enum CheckpointReport {
                 let v = try group.dataset(n).readAll()
                 parameters += v.count
                 let s = v.scalars
-                weightLines.append("  \(layer)/\(n.split(separator: "/").last.map(String.init) ?? n) \(v.shape) min \(String(format: "%.4g", s.min() ?? 0)) max \(String(format: "%.4g", s.max() ?? 0))")
+                let short = (n.split(separator: "/").last.map(String.init) ?? n).split(separator: ":").first.map(String.init) ?? n
+                weightLines.append("  \(layer)/\(short) \(v.shape) min \(String(format: "%.4g", s.min() ?? 0)) max \(String(format: "%.4g", s.max() ?? 0))")
             }
         }
         if let text = try f.string("model_config") {
