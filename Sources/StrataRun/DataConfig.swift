@@ -165,7 +165,7 @@ public struct TransformedDataset: Dataset {
             rawY = y.oneHot == nil ? try yOut.reshaped([indices.count] + ys) : Tensor(zeros: [indices.count] + ys)
         }
         try base.read(indices, x: rawX, y: rawY)
-        if let s = x.rescale { BLAS.scal(xOut.pointer, xOut.count, s) }
+        if let s = x.rescale { BLAS.scal(xOut, s) }
         if let classes = y.oneHot, let yOut, let rawY {
             yOut.fill(0)
             for (r, sample) in indices.enumerated() {

@@ -57,17 +57,11 @@ final class SharedBuffersTests: XCTestCase {
         XCTAssertEqual(analytic(), dw, "a second pass over the used shared buffers")
 
         var worst = 0.0, largest = 0.0
+        let numeric = GradientCheck.numericGradient(p.values, at: 0..<p.count, step: { 1e-2 * max(abs($0), 1) },
+                                                    objective: objective)
         for i in 0..<p.count {
-            let v = p.values[flat: i]
-            let h: Float = 1e-2 * max(abs(v), 1)
-            p.values[flat: i] = v + h
-            let up = objective()
-            p.values[flat: i] = v - h
-            let down = objective()
-            p.values[flat: i] = v
-            let numeric = (up - down) / (Double(v + h) - Double(v - h))
-            worst = max(worst, abs(numeric - Double(dw[i])))
-            largest = max(largest, abs(numeric))
+            worst = max(worst, abs(numeric[i] - Double(dw[i])))
+            largest = max(largest, abs(numeric[i]))
         }
         XCTAssertGreaterThan(largest, 1e-3)
         XCTAssertLessThan(worst / largest, 1e-2, "model gradient differs from finite differences")

@@ -31,6 +31,9 @@ public enum BLAS {
         if n > 0 { cblas_sscal(Int32(n), alpha, x, 1) }
     }
 
+    /// Multiplies every scalar of `x` by `alpha`.
+    public static func scal(_ x: Tensor, _ alpha: Float) { scal(x.pointer, x.count, alpha) }
+
     /// `y += alpha * x` over `n` scalars.
     public static func axpy(_ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         if n > 0 { cblas_saxpy(Int32(n), alpha, x, 1, y, 1) }
