@@ -88,14 +88,16 @@ extension HDF5 {
                 guard off != haddr_t.max else { _ = HDF5.errorStack(); return [] }
                 return [Int(off)..<(Int(off) + Int(H5Dget_storage_size(id)))]
             }
+            let space = try check(H5Dget_space(id), "H5Dget_space")
+            defer { H5Sclose(space) }
             var n: hsize_t = 0
-            try check(H5Dget_num_chunks(id, ch5_s_all(), &n), "H5Dget_num_chunks")
+            try check(H5Dget_num_chunks(id, space, &n), "H5Dget_num_chunks")
             var offsets = [hsize_t](repeating: 0, count: max(shape.count, 1))
             return try (0..<n).map { i in
                 var mask: UInt32 = 0
                 var addr: haddr_t = 0
                 var size: hsize_t = 0
-                try check(H5Dget_chunk_info(id, ch5_s_all(), i, &offsets, &mask, &addr, &size), "H5Dget_chunk_info")
+                try check(H5Dget_chunk_info(id, space, i, &offsets, &mask, &addr, &size), "H5Dget_chunk_info")
                 return Int(addr)..<(Int(addr) + Int(size))
             }
         }
