@@ -75,14 +75,27 @@ public enum CheckpointDigest {
 
     // MARK: verifying
 
-    /// Opens `path` and verifies it (`verify(_: HDF5.File)`); a file HDF5 cannot open (truncated, damaged
+    /// Reads `path` and verifies it (`verify(_: HDF5.File)`) from those bytes (never through a handle this process
+    /// may hold open, whose caches would show the file as it was); a file HDF5 cannot open (truncated, damaged
     /// structure) is the same kind of error, naming the file.
     public static func verify(path: String) throws -> Verification {
-        let f: HDF5.File
-        do { f = try HDF5.File.open(path) } catch let StrataError.file(p, what, _) {
+        try verify(try open(image: try read(path), name: path))
+    }
+
+    /// The bytes of `path`, or an error naming it.
+    static func read(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StrataError.file(path: path, FileManager.default.fileExists(atPath: path) ? "the file is not readable" : "no such file",
+                                   hint: "check the path and its permissions")
+        }
+        return [UInt8](data)
+    }
+
+    /// `image` opened as an HDF5 file; failing to open is reported as damage.
+    static func open(image: [UInt8], name: String) throws -> HDF5.File {
+        do { return try HDF5.File.open(image: image, name: name) } catch let StrataError.file(p, what, _) {
             throw damaged(p, ["the file cannot be opened, so it is truncated or its HDF5 structure is damaged (\(what))"])
         }
-        return try verify(f)
     }
 
     /// Recomputes every checksum of `f` and throws ONE error naming the file and every region that failed: an

@@ -50,15 +50,8 @@ public enum CheckpointSelection {
 
     /// Reads `path` and checks it is an intact Strata checkpoint: (the bytes, the verification summary).
     static func readVerified(_ path: String) throws -> ([UInt8], String) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw StrataError.file(path: path, FileManager.default.fileExists(atPath: path) ? "the file is not readable" : "no such file",
-                                   hint: "check the path and its permissions")
-        }
-        let image = [UInt8](data)
-        let f: HDF5.File
-        do { f = try HDF5.File.open(image: image, name: path) } catch let StrataError.file(p, what, _) {
-            throw CheckpointDigest.damaged(p, ["the file cannot be opened, so it is truncated or its HDF5 structure is damaged (\(what))"])
-        }
+        let image = try CheckpointDigest.read(path)
+        let f = try CheckpointDigest.open(image: image, name: path)
         let v = try CheckpointDigest.verify(f)
         guard try Checkpoint.hasTrainingState(f) else {
             throw StrataError.file(path: path, "no training state: this .h5 holds a model but not a Strata checkpoint",

@@ -151,6 +151,31 @@ final class CheckpointIntegrityTests: XCTestCase {
         }
     }
 
+    /// Two ranks through mpirun, checkpoints on "rank 0's disk" only (rank 1 is given a directory that does not
+    /// exist): the newest checkpoint damaged, rank 0 skips it, says why, and both ranks resume from the bytes of
+    /// ckpt-01.h5 rank 0 read, ending bit-identical to an uninterrupted 2-rank run.
+    func testTwoRanksFollowRankZeroPastADamagedCheckpoint() throws {
+        let exe = TestFiles.checkExecutable
+        guard let env = TestFiles.mpiEnvironment() else { throw XCTSkip("no mpirun on PATH or \(exe) not built") }
+        let dir = try TestFiles.directory()
+        let data = dir + "/data.h5", run = dir + "/run", reference = dir + "/reference"
+        XCTAssertEqual(try TestFiles.run(exe, ["make-data", data, "--rows", "96"]).0, 0)
+        let common = ["--batch", "16", "--freq", "epoch", "--keep", "5", "--mpi"]
+        let (s1, o1) = try TestFiles.run("/usr/bin/env", ["mpirun", "-np", "2", exe, "train", data, run, "--epochs", "2"] + common,
+                                         environment: env, timeout: 120)
+        XCTAssertEqual(s1, 0, o1)
+        try flip(run + "/ckpt-02.h5", at: try datasetOffset(run + "/ckpt-02.h5", "model_weights/dense/dense/kernel:0"))
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: run + "/ckpt-01.h5")
+        let (s2, o2) = try TestFiles.run("/usr/bin/env", ["mpirun", "-np", "2", exe, "train", data, run, "--epochs", "3", "--resume",
+                                                          "--files-on-rank0-only", "--also-reference", reference] + common,
+                                         environment: env, timeout: 120)
+        XCTAssertEqual(s2, 0, o2)
+        XCTAssertTrue(o2.contains("strata: skipped \(run)/ckpt-02.h5") && o2.contains("Fletcher32"), o2)
+        XCTAssertEqual(o2.components(separatedBy: "strata: skipped").count, 2, "only rank 0 reports: \(o2)")
+        let resumed = try Data(contentsOf: URL(fileURLWithPath: run + "/final.bin"))
+        XCTAssertEqual(resumed, try Data(contentsOf: URL(fileURLWithPath: reference + "/final.bin")))
+    }
+
     /// SHA-256 against FIPS 180-2's examples, fed whole and in uneven pieces.
     func testSHA256MatchesTheStandardsVectors() {
         XCTAssertEqual(SHA256.hex(of: [UInt8]()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
