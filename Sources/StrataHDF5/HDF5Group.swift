@@ -146,10 +146,14 @@ extension HDF5 {
             let what = child(name)
             let dcpl = try check(H5Pcreate(ch5_p_dataset_create()), "H5Pcreate", what)
             defer { H5Pclose(dcpl) }
-            // Checksummed: chunks of about 1 MB (rows of the first axis) so a damaged region is found chunk by chunk;
-            // an empty or scalar dataset holds no data to checksum (the file's recorded digest covers it).
-            let rows = chunkRows ?? (checksummed && !shape.isEmpty && shape.allSatisfy({ $0 > 0 })
-                ? max(1, (1 << 20) / max(1, H5Tget_size(type) * shape.dropFirst().reduce(1, *))) : nil)
+            // Checksummed: the rows split evenly into chunks of at most about 1 MB (HDF5 allocates the last chunk
+            // whole, so no chunk is mostly padding); an empty or scalar dataset holds no data to checksum (the
+            // file's recorded digest covers it).
+            var rows = chunkRows
+            if rows == nil, checksummed, !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) {
+                let chunks = (H5Tget_size(type) * shape.reduce(1, *) + (1 << 20) - 1) >> 20
+                rows = (shape[0] + chunks - 1) / max(chunks, 1)
+            }
             if let rows, !shape.isEmpty {
                 var chunk = [hsize_t(max(1, min(rows, shape[0])))] + shape.dropFirst().map { hsize_t(max($0, 1)) }
                 try check(H5Pset_chunk(dcpl, Int32(chunk.count), &chunk), "H5Pset_chunk", what)
