@@ -3,12 +3,14 @@ import StrataCore
 
 /// The checksums a Strata checkpoint carries so that a damaged file is found before it is trained on.
 ///
-/// HDF5's Fletcher32 filter covers every dataset's chunks and the HDF5 1.8 format checksums the file's metadata,
-/// both checked by HDF5 itself (and by h5py/Keras) on every read; neither covers the bytes of variable-length
-/// string attributes (`model_config`, `training_config`, the optimizer config, seeds and fingerprints of the
-/// training state), which HDF5 keeps in an unchecked heap. So the writer also records, in the root attribute
-/// `strata_digest`, a SHA-256 of every attribute, dataset and group (canonical bytes: type, shape, values), and
-/// of that list itself; `verify` recomputes them and names each region that differs. Keras ignores the attribute.
+/// Every non-empty dataset is stored in chunks guarded by HDF5's Fletcher32 filter, and the HDF5 1.8 format
+/// checksums the file's metadata (object headers, B-trees): HDF5 checks both on every read, in Strata, h5py and
+/// Keras alike. Neither covers the bytes of variable-length string attributes (`model_config`,
+/// `training_config`, the optimizer config, seed and fingerprints of the training state), which HDF5 keeps in an
+/// unchecked heap. So the writer also records, in the root attribute `strata_digest`, a SHA-256 of every
+/// attribute (its values), every dataset (its type, shape and filter; its values too where no Fletcher32 guards
+/// them) and every group, and of that list itself; `verify` recomputes them, reads every chunk (so each
+/// Fletcher32 is checked) and names each region that fails. Keras ignores the attribute.
 public enum CheckpointDigest {
     public static let attribute = "strata_digest"
     static let header = "strata-digest 1 sha256"
@@ -26,7 +28,7 @@ public enum CheckpointDigest {
         public var isVerified: Bool { unverifiedReason == nil }
         public var summary: String {
             if let unverifiedReason { return "not verified: \(unverifiedReason)" }
-            return "\(objects) objects match their SHA-256, \(fletcher32Datasets) datasets' Fletcher32 checksums hold"
+            return "\(objects) objects match their recorded SHA-256, every chunk of \(fletcher32Datasets) datasets its Fletcher32"
         }
     }
 
@@ -35,7 +37,7 @@ public enum CheckpointDigest {
     /// Records the digest of everything now in `f` (call last, before closing).
     static func record(in f: HDF5.File) throws {
         var lines: [String] = []
-        try walk(f) { key, bytes in lines.append(SHA256.hex(of: try bytes()) + " " + key) }
+        try walk(f, readingGuarded: false) { key, bytes in lines.append(SHA256.hex(of: try bytes()) + " " + key) }
         try f.setString(attribute, manifest(lines))
     }
 
@@ -48,7 +50,7 @@ public enum CheckpointDigest {
 
     /// Visits every object of `f` except the digest attribute: groups (`/path/`), datasets (`/path`) and
     /// attributes (`/path@name`), with a function giving its canonical bytes.
-    static func walk(_ f: HDF5.File, _ visit: (String, () throws -> [UInt8]) throws -> Void) throws {
+    static func walk(_ f: HDF5.File, readingGuarded: Bool, _ visit: (String, () throws -> [UInt8]) throws -> Void) throws {
         func attributes(_ o: HDF5.Object) throws {
             for name in try o.attributeNames() where !(o.path == "/" && name == attribute) {
                 try visit("\(o.path)@\(name)") { try o.attributeBytes(name) }
@@ -62,11 +64,15 @@ public enum CheckpointDigest {
                 case .group?: try group(try g.group(name))
                 case .dataset?:
                     let d = try g.dataset(name)
-                    try visit(d.path) { try d.canonicalBytes() }
+                    try visit(d.path) { try d.digestBytes(readingGuarded: readingGuarded) }
                     try attributes(d)
                 default:
                     let p = g.path == "/" ? "/" + name : g.path + "/" + name
-                    try visit(p) { throw StrataError.file(path: g.file, "'\(p)' is neither a group nor a dataset (a dangling link?)", hint: "") }
+                    let failure = g.openFailure(name)
+                    try visit(p) {
+                        throw StrataError.file(path: g.file, failure.map { "HDF5 cannot open it: \($0)" }
+                                               ?? "'\(p)' is neither a group nor a dataset", hint: "")
+                    }
                 }
             }
         }
@@ -126,7 +132,7 @@ public enum CheckpointDigest {
         var seen = Set<String>()
         var fletcher = 0
         do {
-            try walk(f) { key, bytes in
+            try walk(f, readingGuarded: true) { key, bytes in
                 seen.insert(key)
                 do {
                     let hex = SHA256.hex(of: try bytes())

@@ -20,8 +20,8 @@ public enum CheckpointSelection {
         public let skipped: [Skipped]
         /// The file as rank 0 read it; every rank opens this image.
         public let image: [UInt8]
-        /// Rank 0's verification result (e.g. "not verified: no checksums recorded ..." for an older file).
-        public let verification: String
+        /// Rank 0's verification (unverified for a file older Strata wrote); nil on the other ranks.
+        public let verification: CheckpointDigest.Verification?
 
         /// The chosen checkpoint, opened from the image.
         public func open() throws -> HDF5.File { try HDF5.File.open(image: image, name: path) }
@@ -49,7 +49,7 @@ public enum CheckpointSelection {
     }
 
     /// Reads `path` and checks it is an intact Strata checkpoint: (the bytes, the verification summary).
-    static func readVerified(_ path: String) throws -> ([UInt8], String) {
+    static func readVerified(_ path: String) throws -> ([UInt8], CheckpointDigest.Verification) {
         let image = try CheckpointDigest.read(path)
         let f = try CheckpointDigest.open(image: image, name: path)
         let v = try CheckpointDigest.verify(f)
@@ -57,7 +57,7 @@ public enum CheckpointSelection {
             throw StrataError.file(path: path, "no training state: this .h5 holds a model but not a Strata checkpoint",
                                    hint: "resume from a file written by ModelCheckpoint")
         }
-        return (image, v.summary)
+        return (image, v)
     }
 
     /// Rank 0's choice for `location`: a file is read and verified (its failure is the error); a directory gives
@@ -110,12 +110,15 @@ public enum CheckpointSelection {
         try comm.broadcast(&image, root: 0)
         if let mine {
             for s in mine.skipped { print("strata: skipped \(s.path): \(s.reason)") }
+            if let v = mine.verification, let reason = v.unverifiedReason {
+                print("strata: note: \(mine.path): \(reason); resuming without verification")
+            }
             if announce && isDirectory(location) {
                 print("Resuming from \(mine.path)" + (mine.skipped.isEmpty ? "" : " (the newest checkpoint that verifies)"))
             }
             return mine
         }
-        return Choice(path: parts[1], skipped: [], image: image, verification: "verified by rank 0")
+        return Choice(path: parts[1], skipped: [], image: image, verification: nil)
     }
 
     /// `strata inspect --verify`: each checkpoint of `location` (a file, or every candidate of a directory,

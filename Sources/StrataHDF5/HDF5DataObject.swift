@@ -61,9 +61,11 @@ extension HDF5 {
             return found
         }
 
-        /// The values in this machine's native type as canonical bytes (for checksums), after a header with the
-        /// type class, element size and shape. Reading verifies the chunks' Fletcher32 checksums, if any.
-        public func canonicalBytes() throws -> [UInt8] {
+        /// Canonical bytes for a checksum: type class, element size, shape and whether Fletcher32 guards the chunks,
+        /// then the values in this machine's native type — unless Fletcher32 guards them, since HDF5 then checks
+        /// each chunk on every read. `readingGuarded` reads guarded values anyway (and drops them), so that every
+        /// chunk's Fletcher32 checksum is checked now.
+        public func digestBytes(readingGuarded: Bool) throws -> [UInt8] {
             let type = try check(H5Dget_type(id), "H5Dget_type")
             defer { H5Tclose(type) }
             let native = try check(H5Tget_native_type(type, H5T_DIR_ASCEND), "H5Tget_native_type")
@@ -72,12 +74,13 @@ extension HDF5 {
                 throw StrataError.file(path: file, "dataset '\(path)' has variable-length values Strata does not checksum", hint: "")
             }
             let size = H5Tget_size(native)
-            var bytes = [UInt8](repeating: 0, count: size * count)
-            if !bytes.isEmpty {
-                try check(H5Dread(id, native, ch5_s_all(), ch5_s_all(), ch5_p_default(), &bytes), "H5Dread",
-                          hint: "the file was damaged after it was written")
-            }
-            return Array("c\(H5Tget_class(type).rawValue)x\(size)\(shape):".utf8) + bytes
+            let guarded = hasFletcher32
+            let header = Array("c\(H5Tget_class(type).rawValue)x\(size)\(shape)f\(guarded ? 1 : 0):".utf8)
+            guard count > 0, !guarded || readingGuarded else { return header }
+            var values = [UInt8](repeating: 0, count: size * count)
+            try check(H5Dread(id, native, ch5_s_all(), ch5_s_all(), ch5_p_default(), &values), "H5Dread",
+                      hint: "the file was damaged after it was written")
+            return guarded ? header : header + values
         }
 
         /// Where the dataset's stored bytes are in the file (one range if contiguous, one per chunk if chunked;

@@ -47,6 +47,14 @@ extension HDF5 {
             }
         }
 
+        /// Why HDF5 cannot open the child `name` (e.g. a metadata checksum failing), or nil if it can.
+        public func openFailure(_ name: String) -> String? {
+            let o = H5Oopen(id, name, ch5_p_default())
+            if o >= 0 { H5Oclose(o); return nil }
+            let stack = HDF5.errorStack()
+            return (stack.first ?? "HDF5 H5Oopen failed") + (stack.count > 1 ? " (\(stack.last!))" : "")
+        }
+
         /// The subgroup `name` (which must exist).
         public func group(_ name: String) throws -> Group {
             guard contains(name) else {

@@ -28,6 +28,13 @@ extension HDF5 {
 
         func child(_ name: String) -> String { path == "/" ? "/" + name : path + "/" + name }
 
+        /// The file address of the object's header (its metadata), for tools and tests that look at the raw file.
+        public func headerAddress() throws -> Int {
+            var info = H5O_info_t()
+            try check(H5Oget_info2(id, &info, UInt32(H5O_INFO_BASIC)), "H5Oget_info2")
+            return Int(info.addr)
+        }
+
         // MARK: attributes
 
         public func hasAttribute(_ name: String) -> Bool { H5Aexists(id, name) > 0 }

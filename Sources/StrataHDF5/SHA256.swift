@@ -37,9 +37,10 @@ struct SHA256 {
                 pending.removeAll(keepingCapacity: true)
             }
         }
-        while i + 64 <= data.count {
-            compress(data, at: i)
-            i += 64
+        let blocks = (data.count - i) / 64
+        if blocks > 0 {
+            compress(data, at: i, blocks: blocks)
+            i += 64 * blocks
         }
         if i < data.count { pending += data[i...] }
     }
@@ -68,23 +69,29 @@ struct SHA256 {
         return hex(s.finalize())
     }
 
-    private mutating func compress(_ p: UnsafeRawBufferPointer, at offset: Int) {
+    /// The compression function over whole 64-byte blocks at `offset` (on raw pointers: it is the hot loop).
+    private mutating func compress(_ p: UnsafeRawBufferPointer, at offset: Int, blocks: Int = 1) {
         @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
-        for t in 0..<16 {
-            let o = offset + 4 * t
-            w[t] = UInt32(p[o]) << 24 | UInt32(p[o + 1]) << 16 | UInt32(p[o + 2]) << 8 | UInt32(p[o + 3])
+        var h0 = h[0], h1 = h[1], h2 = h[2], h3 = h[3], h4 = h[4], h5 = h[5], h6 = h[6], h7 = h[7]
+        SHA256.k.withUnsafeBufferPointer { k in
+            w.withUnsafeMutableBufferPointer { w in
+                for block in 0..<blocks {
+                    let base = p.baseAddress! + offset + 64 * block
+                    for t in 0..<16 { w[t] = base.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self).bigEndian }
+                    for t in 16..<64 {
+                        let a = w[t - 15], b = w[t - 2]
+                        w[t] = w[t - 16] &+ (rotr(a, 7) ^ rotr(a, 18) ^ (a >> 3)) &+ w[t - 7] &+ (rotr(b, 17) ^ rotr(b, 19) ^ (b >> 10))
+                    }
+                    var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, hh = h7
+                    for t in 0..<64 {
+                        let t1 = hh &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ k[t] &+ w[t]
+                        let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
+                        hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
+                    }
+                    h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d; h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= hh
+                }
+            }
         }
-        for t in 16..<64 {
-            let s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)
-            let s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10)
-            w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
-        }
-        var a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7]
-        for t in 0..<64 {
-            let t1 = hh &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ SHA256.k[t] &+ w[t]
-            let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
-            hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
-        }
-        h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
+        h = [h0, h1, h2, h3, h4, h5, h6, h7]
     }
 }

@@ -30,7 +30,14 @@ final class CheckpointIntegrityTests: XCTestCase {
         let d = try HDF5.File.open(file).dataset(name)
         let ranges = try d.storageRanges()
         XCTAssertTrue(d.hasFletcher32, name)
-        let values = try d.canonicalBytes().suffix(d.count * d.elementSize)   // native little-endian = file order
+        // The values as stored (little-endian float32, or int64 for the counters).
+        let values: Data
+        if d.kind == .integer {
+            values = try d.readInt64s().withUnsafeBytes { Data($0) }
+        } else {
+            let t = try d.readAll()
+            values = withExtendedLifetime(t) { Data(bytes: t.pointer, count: 4 * t.count) }
+        }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
         XCTAssertEqual(Array(bytes[ranges[0].lowerBound..<(ranges[0].lowerBound + min(values.count, ranges[0].count - 4))]),
                        Array(values.prefix(ranges[0].count - 4)), "the chunk of \(name) holds its values")
@@ -63,8 +70,8 @@ final class CheckpointIntegrityTests: XCTestCase {
         try h.close()
     }
 
-    /// One byte flipped in a weight, an optimizer slot, the training state (a dataset and an attribute) and the
-    /// model config, and the file truncated at several points: each found by `verify`, by loading, and skipped by
+    /// One byte flipped in a weight, an optimizer slot, the training state (a dataset and an attribute), the model
+    /// config, the recorded digest and a weight's HDF5 object header, and the file truncated at several points: each found by `verify`, by loading, and skipped by
     /// resuming from the run directory, which ends bit-identical to resuming from ckpt-01.h5 directly.
     func testEveryRegionDamageIsFoundAndResumeFallsBackToTheNewestIntact() throws {
         let run = try trainedRun()
@@ -82,6 +89,11 @@ final class CheckpointIntegrityTests: XCTestCase {
              "the training state (attribute 'optimizer_config'"),
             ("model config", { try self.flip($0, at: try self.attributeOffset($0, "/", "model_config")) },
              "the model config (root attribute model_config) does not match"),
+            ("recorded digest", { try self.flip($0, at: try self.attributeOffset($0, "/", CheckpointDigest.attribute)) },
+             "the recorded checksums (root attribute strata_digest) are themselves damaged"),
+            ("a weight's object header (HDF5 metadata)", {
+                try self.flip($0, at: try HDF5.File.open($0).dataset("model_weights/dense_1/dense_1/kernel:0").headerAddress() + 30)
+            }, "weight 'dense_1/kernel:0' of layer 'dense_1' (dataset /model_weights/dense_1/dense_1/kernel:0) cannot be read: HDF5 cannot open it"),
         ] + [100, size / 3, 2 * size / 3, size - 1].map { n in
             ("truncated to \(n) bytes", { try self.truncate($0, to: n) }, "truncated")
         }
@@ -118,7 +130,7 @@ final class CheckpointIntegrityTests: XCTestCase {
         let v = try CheckpointDigest.verify(path: run + "/ckpt-02.h5")
         XCTAssertTrue(v.isVerified)
         var datasets = 0
-        try CheckpointDigest.walk(try HDF5.File.open(run + "/ckpt-02.h5")) { key, _ in
+        try CheckpointDigest.walk(try HDF5.File.open(run + "/ckpt-02.h5"), readingGuarded: false) { key, _ in
             if !key.hasSuffix("/") && !key.contains("@") {
                 datasets += 1
                 let d = try HDF5.File.open(run + "/ckpt-02.h5").dataset(key)
