@@ -6,8 +6,13 @@ import Strata
 /// Checkpoints that prove they are intact: every region's damage is found and named, and resuming from a run
 /// directory continues from the newest checkpoint that verifies, bit-identical to resuming from it directly.
 final class CheckpointIntegrityTests: XCTestCase {
-    let x = TestFiles.tensor(40, 4)
-    var y: Tensor { toCategorical((0..<40).map { x[$0, 0] > 0 ? 1 : (x[$0, 1] > 0 ? 2 : 0) }, numClasses: 3) }
+    var x = Tensor(zeros: [1])
+    var y = Tensor(zeros: [1])
+
+    override func setUpWithError() throws {
+        x = try TestFiles.tensor(40, 4)
+        y = try toCategorical((0..<40).map { x[$0, 0] > 0 ? 1 : (x[$0, 1] > 0 ? 2 : 0) }, numClasses: 3)
+    }
 
     func model() -> Sequential {
         let m = Sequential([Dense(6, activation: .relu, inputShape: [4]), Dropout(0.2), Dense(3, activation: .softmax)], seed: 11)

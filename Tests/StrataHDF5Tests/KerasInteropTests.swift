@@ -69,8 +69,8 @@ final class KerasInteropTests: XCTestCase {
         guard let python = TestFiles.kerasPython else {
             throw XCTSkip("no Python with keras (set STRATA_KERAS_PYTHON): Keras-side check skipped")
         }
-        let x = TestFiles.tensor(12, 4)
-        let y = toCategorical((0..<12).map { x[$0, 0] > 0 ? 1 : 0 }, numClasses: 2)
+        let x = try TestFiles.tensor(12, 4)
+        let y = try toCategorical((0..<12).map { x[$0, 0] > 0 ? 1 : 0 }, numClasses: 2)
         let m = Sequential([Dense(5, activation: .tanh, inputShape: [4]), Dense(2, activation: .softmax)], seed: 3)
         m.compile(optimizer: Adam(learningRate: 0.01), loss: "categorical_crossentropy")
         let dir = try TestFiles.directory()
