@@ -172,7 +172,8 @@ final class ClusterTests: XCTestCase {
 
     /// The toolchain folder this process's Swift runtime comes from (…/usr/lib/swift/linux/libswiftCore.so).
     private func swiftToolchainRoot() throws -> String {
-        let maps = try String(contentsOfFile: "/proc/self/maps", encoding: .utf8)
+        // /proc files report size 0: read to the end rather than by size.
+        let maps = String(decoding: FileHandle(forReadingAtPath: "/proc/self/maps")?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
         guard let path = maps.split(separator: "\n").compactMap({ $0.split(separator: " ").last.map(String.init) })
             .first(where: { $0.hasSuffix("/libswiftCore.so") }),
               let range = path.range(of: "/usr/lib/swift/") else {
