@@ -88,11 +88,9 @@ final class ClusterTests: XCTestCase {
     func testPartitionedJobEndsAfterTheGracePeriod() throws {
         let cluster = try EmulatedCluster("part", nodes: 2)
         defer { cluster.down() }
-        let index = try String(contentsOfFile: "/run/strata-cluster/\(cluster.name)/index", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
         // Node 2's end of its link on the bridge goes down once rank 1 has stalled.
         let r = try cluster.launchRun(["-n", "2", "--grace", "3", "--", MPIJob.driver, "watchdog"],
-                                      extra: ["STRATA_MPI_TIMEOUT": "3"], onFault: "ip link set sc\(index)n2 down", timeout: 60)
+                                      extra: ["STRATA_MPI_TIMEOUT": "3"], onFault: "ip link set \(cluster.links[1]) down", timeout: 60)
         XCTAssertFalse(r.timedOut, r.output)
         XCTAssertEqual(r.status, 124, "the watchdog's status:\n\(r.output)")
         XCTAssertTrue(r.output.contains("strata: rank 0 of 2: MPI_Allreduce has waited"), r.output)

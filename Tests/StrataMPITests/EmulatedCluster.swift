@@ -9,6 +9,8 @@ struct EmulatedCluster {
     let hostfile: String
     /// The nodes' hostnames, in hostfile order.
     let hosts: [String]
+    /// Each node's end of its link on the bridge (`ip link set LINK down` cuts the node off), in node order.
+    let links: [String]
     /// The settings mpirun needs for this cluster (rsh agent, interfaces), from its env file.
     let settings: [String: String]
 
@@ -32,11 +34,13 @@ struct EmulatedCluster {
             guard let eq = line.firstIndex(of: "="), !line.hasPrefix("launch/cluster") else { continue }
             fields[String(line[..<eq])] = String(line[line.index(after: eq)...])
         }
-        guard let hostfile = fields["hostfile"], let env = fields["env"], let nodeList = fields["nodes"] else {
-            throw Failure(text: "launch/cluster up printed no hostfile/env/nodes:\n\(r.output)")
+        guard let hostfile = fields["hostfile"], let env = fields["env"], let nodeList = fields["nodes"],
+              let linkList = fields["links"] else {
+            throw Failure(text: "launch/cluster up printed no hostfile/env/nodes/links:\n\(r.output)")
         }
         self.hostfile = hostfile
         hosts = nodeList.split(separator: ",").map { String($0.split(separator: "=")[0]) }
+        links = linkList.split(separator: ",").map(String.init)
         var settings: [String: String] = [:]
         for line in try String(contentsOfFile: env, encoding: .utf8).split(separator: "\n") where line.hasPrefix("export ") {
             let assignment = line.dropFirst("export ".count)
