@@ -3,33 +3,17 @@
 /// From probabilities: `p = clip(p / sum(p), eps, 1 - eps)` (eps = 1e-7). After a softmax (TensorFlow backend)
 /// it is computed from the logits `z` without clipping: `sum(y) * logsumexp(z) - sum(y * z)`, gradient
 /// `softmax(z) * sum(y) - y`. Targets need not be one-hot.
-public final class CategoricalCrossentropy: Loss {
+public final class CategoricalCrossentropy: LogitsLoss {
     public let name = "categorical_crossentropy"
     public let sparseTargets = false
     public init() {}
 
-    public func compute(yTrue: Tensor, yPred: Tensor, logits: (Tensor, ActivationFunction)?, scale: Float,
-                        values: Tensor, gradient: Tensor) -> Bool {
+    public func consumesLogits(of activation: ActivationFunction) -> Bool { activation == .softmax }
+
+    public func compute(yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor) {
         let cols = yPred.shape.last ?? 1
         let rows = cols == 0 ? 0 : yPred.count / cols
         let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer
-        if let (z, act) = logits, act == .softmax {
-            let pz = z.pointer, pp = yPred.pointer
-            for r in 0..<rows {
-                let zr = pz + r &* cols, yr = py + r &* cols, gr = pg + r &* cols, pr = pp + r &* cols
-                var m = -Float.infinity
-                for j in 0..<cols { m = max(m, zr[j]) }
-                var s: Double = 0
-                for j in 0..<cols { s += Double(Kernels.exp(zr[j] - m)) }
-                let lse = Double(m) + _math_log(s)
-                var ysum: Double = 0, yz: Double = 0
-                for j in 0..<cols { ysum += Double(yr[j]); yz += Double(yr[j]) * Double(zr[j]) }
-                pv[r] = Float(ysum * lse - yz)
-                let ys = Float(ysum)
-                for j in 0..<cols { gr[j] = scale * (pr[j] * ys - yr[j]) }
-            }
-            return true
-        }
         let pp = yPred.pointer
         let eps = Losses.epsilon
         for r in 0..<rows {
@@ -49,6 +33,25 @@ public final class CategoricalCrossentropy: Loss {
             pv[r] = Float(loss)
             for j in 0..<cols { gr[j] = scale * (gr[j] - dot) / s }
         }
-        return false
+    }
+
+    public func compute(yTrue: Tensor, logits z: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor) {
+        let cols = yPred.shape.last ?? 1
+        let rows = cols == 0 ? 0 : yPred.count / cols
+        let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer
+        let pz = z.pointer, pp = yPred.pointer
+        for r in 0..<rows {
+            let zr = pz + r &* cols, yr = py + r &* cols, gr = pg + r &* cols, pr = pp + r &* cols
+            var m = -Float.infinity
+            for j in 0..<cols { m = max(m, zr[j]) }
+            var s: Double = 0
+            for j in 0..<cols { s += Double(Kernels.exp(zr[j] - m)) }
+            let lse = Double(m) + _math_log(s)
+            var ysum: Double = 0, yz: Double = 0
+            for j in 0..<cols { ysum += Double(yr[j]); yz += Double(yr[j]) * Double(zr[j]) }
+            pv[r] = Float(ysum * lse - yz)
+            let ys = Float(ysum)
+            for j in 0..<cols { gr[j] = scale * (pr[j] * ys - yr[j]) }
+        }
     }
 }

@@ -1,31 +1,17 @@
 /// Keras `sparse_categorical_crossentropy`: targets are integer class ids (shape `(N,)` or `(N, 1)`, stored as
 /// Float), loss `-log(p[label])` with `p` normalised and clipped to `[eps, 1 - eps]`, or from the logits after a
 /// softmax (TensorFlow backend): `logsumexp(z) - z[label]`, gradient `softmax(z) - onehot(label)`.
-public final class SparseCategoricalCrossentropy: Loss {
+public final class SparseCategoricalCrossentropy: LogitsLoss {
     public let name = "sparse_categorical_crossentropy"
     public let sparseTargets = true
     public init() {}
 
-    public func compute(yTrue: Tensor, yPred: Tensor, logits: (Tensor, ActivationFunction)?, scale: Float,
-                        values: Tensor, gradient: Tensor) -> Bool {
+    public func consumesLogits(of activation: ActivationFunction) -> Bool { activation == .softmax }
+
+    public func compute(yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor) {
         let cols = yPred.shape.last ?? 1
         let rows = cols == 0 ? 0 : yPred.count / cols
         let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pp = yPred.pointer
-        if let (z, act) = logits, act == .softmax {
-            let pz = z.pointer
-            for r in 0..<rows {
-                let zr = pz + r &* cols, gr = pg + r &* cols, pr = pp + r &* cols
-                let label = Int(py[r])
-                var m = -Float.infinity
-                for j in 0..<cols { m = max(m, zr[j]) }
-                var s: Double = 0
-                for j in 0..<cols { s += Double(Kernels.exp(zr[j] - m)) }
-                pv[r] = Float(Double(m) + _math_log(s) - Double(zr[label]))
-                for j in 0..<cols { gr[j] = scale * pr[j] }
-                gr[label] -= scale
-            }
-            return true
-        }
         let eps = Losses.epsilon
         for r in 0..<rows {
             let pr = pp + r &* cols, gr = pg + r &* cols
@@ -40,6 +26,23 @@ public final class SparseCategoricalCrossentropy: Loss {
             for j in 0..<cols { gr[j] = scale * (-g * q) / s }
             gr[label] += scale * g / s
         }
-        return false
+    }
+
+    public func compute(yTrue: Tensor, logits z: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor) {
+        let cols = yPred.shape.last ?? 1
+        let rows = cols == 0 ? 0 : yPred.count / cols
+        let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pp = yPred.pointer
+        let pz = z.pointer
+        for r in 0..<rows {
+            let zr = pz + r &* cols, gr = pg + r &* cols, pr = pp + r &* cols
+            let label = Int(py[r])
+            var m = -Float.infinity
+            for j in 0..<cols { m = max(m, zr[j]) }
+            var s: Double = 0
+            for j in 0..<cols { s += Double(Kernels.exp(zr[j] - m)) }
+            pv[r] = Float(Double(m) + _math_log(s) - Double(zr[label]))
+            for j in 0..<cols { gr[j] = scale * pr[j] }
+            gr[label] -= scale
+        }
     }
 }
