@@ -85,6 +85,10 @@ extension Sequential {
         try Trainer.check(data, role: role, targets: data.yShape != nil, model: self)
     }
 
+    /// Scalars of `fit`'s step buffer, what each step all-reduces: the gradients, then the loss sum, one sum per
+    /// metric and the stop flag.
+    package var stepBufferCount: Int { countParams() + metrics.count + 2 }
+
     func checkRows(_ x: Tensor, _ y: Tensor) throws {
         guard x.shape.first == y.shape.first else {
             throw StrataError.invalidData("x has \(x.shape.first ?? 0) samples but y has \(y.shape.first ?? 0)",

@@ -45,7 +45,7 @@ final class Trainer {
     /// Keras's `fit` loop from `context.state` (a fresh start, or a checkpoint's position) to `epochs`.
     func fit(epochs: Int, verbose: Int) throws -> History {
         let state = context.state, callbacks = context.callbacks.map(\.callback)
-        let step = StepBuffer(model, sums: metrics.count + 2, comm: comm)
+        let step = StepBuffer(model, comm: comm)
         state.worldSize = comm.size
         state.threads = context.threads
         state.seed = model.seed
@@ -123,10 +123,10 @@ final class Trainer {
         let sums: Tensor
         let rowSparse: RowSparseStep?
 
-        init(_ model: Sequential, sums n: Int, comm: Communicator) {
+        init(_ model: Sequential, comm: Communicator) {
             let p = model.parameters!
-            buffer = Tensor(zeros: [p.count + n])
-            sums = buffer.rows(p.count..<(p.count + n))
+            buffer = Tensor(zeros: [model.stepBufferCount])
+            sums = buffer.rows(p.count..<buffer.count)
             p.useGradients(in: buffer)
             rowSparse = model.rowSparseUpdates && comm.size == 1 ? RowSparseStep(layers: model.layers, optimizer: model.optimizer) : nil
         }
