@@ -15,7 +15,9 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
-        .target(name: "StrataCore", dependencies: ["CBLAS"]),
+        // Strata's own C kernels (convolution, pooling, optimizer updates); CBLAS stays a pure OpenBLAS shim.
+        .target(name: "CStrataKernels"),
+        .target(name: "StrataCore", dependencies: ["CBLAS", "CStrataKernels"]),
         .target(name: "StrataMPI", dependencies: ["CMPI", "StrataCore"]),
         .target(name: "StrataHDF5", dependencies: ["CHDF5", "StrataCore"]),
         .target(name: "Strata", dependencies: ["StrataCore", "StrataMPI", "StrataHDF5"]),

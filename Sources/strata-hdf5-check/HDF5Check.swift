@@ -231,12 +231,13 @@ func benchRead(_ a: BenchRead) throws {
     let streamed = try HDF5Dataset(path: path, x: "x_train", y: "y_train", mode: .streaming(bufferBytes: buffer))
     for shuffle in [false, true] {
         let batches = Batches(sampleCount: streamed.count, batchSize: batch, shuffle: shuffle, seed: 1, epoch: 0)
-        var work = Workspace()
+        var work = Workspace<BatchSlot>()
         var rows = 0
         t0 = Date()
         for k in 0..<batches.count {
             let idx = batches.shard(k, rank: 0, size: ranks).samples
-            try streamed.read(idx, x: work.buffer(0, [idx.count] + streamed.xShape), y: work.buffer(1, [idx.count] + streamed.yShape!))
+            try streamed.read(idx, x: work.buffer(.input, [idx.count] + streamed.xShape),
+                              y: work.buffer(.target, [idx.count] + streamed.yShape!))
             rows += idx.count
         }
         let s = Date().timeIntervalSince(t0)

@@ -35,3 +35,11 @@ public final class AveragePooling1D: Layer {
 
     public var config: [String: JSONValue] { WindowPooling.config(poolSize: [poolSize], strides: [strides], padding: padding) }
 }
+
+extension AveragePooling1D: ConfigurableLayer {
+    public static let kerasClassName = "AveragePooling1D"
+    public convenience init(config c: LayerConfig) throws {
+        let v = try WindowPooling.configValues(c, size: c.single, defaultPool: 2)
+        self.init(poolSize: v.pool, strides: v.strides, padding: v.padding, inputShape: v.inputShape)
+    }
+}

@@ -38,3 +38,11 @@ public final class AveragePooling2D: Layer {
         WindowPooling.config(poolSize: [poolSize.0, poolSize.1], strides: [strides.0, strides.1], padding: padding)
     }
 }
+
+extension AveragePooling2D: ConfigurableLayer {
+    public static let kerasClassName = "AveragePooling2D"
+    public convenience init(config c: LayerConfig) throws {
+        let v = try WindowPooling.configValues(c, size: c.pair, defaultPool: (2, 2))
+        self.init(poolSize: v.pool, strides: v.strides, padding: v.padding, inputShape: v.inputShape)
+    }
+}

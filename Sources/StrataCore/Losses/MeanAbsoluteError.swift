@@ -5,7 +5,7 @@ public final class MeanAbsoluteError: Loss {
     public init() {}
 
     public func compute(yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor) {
-        LastAxisMean.compute(yTrue: yTrue, yPred: yPred, scale: scale, values: values, gradient: gradient) { d, step in
+        LossKernels.lastAxisMean(yTrue: yTrue, yPred: yPred, scale: scale, values: values, gradient: gradient) { d, step in
             (abs(d), d > 0 ? step : (d < 0 ? -step : 0))
         }
     }

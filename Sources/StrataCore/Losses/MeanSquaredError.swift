@@ -5,7 +5,7 @@ public final class MeanSquaredError: Loss {
     public init() {}
 
     public func compute(yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor) {
-        LastAxisMean.compute(yTrue: yTrue, yPred: yPred, scale: scale, values: values, gradient: gradient) { d, step in
+        LossKernels.lastAxisMean(yTrue: yTrue, yPred: yPred, scale: scale, values: values, gradient: gradient) { d, step in
             (d * d, 2 * step * d)
         }
     }

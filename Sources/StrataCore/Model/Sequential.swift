@@ -219,7 +219,7 @@ public final class Sequential {
         var producer: Int?
         for (i, l) in layers.enumerated() {
             context.layerIndex = i
-            context.mayOverwriteInput = training && producer.map { !layers[$0].backwardReadsOutput } ?? false
+            context.mayOverwriteInput = SharedBuffers.mayOverwrite(outputOf: producer.map { layers[$0] }, training: training)
             let input = h
             if let timer = layerTimer {
                 let start = LayerTimer.now()

@@ -20,8 +20,7 @@ final class Trainer {
     /// The last layer and the loss when the loss is computed from the logits (asked once).
     private let fused: (layer: LogitsProducing, loss: LogitsLoss)?
     /// Step buffers, reused from step to step.
-    private var work = Workspace()
-    private enum Slot: Int { case x, y, values, outputGradient }
+    private var work = Workspace<BatchSlot>()
     /// Per-sample values per row of output (one unless the output keeps a time axis).
     private let perSample: Int
 
@@ -169,14 +168,14 @@ final class Trainer {
     private func forwardAndLoss(_ shard: Batches.Shard, of data: Dataset, training: Bool, step: Int, scale: Float) throws
         -> (y: Tensor, yPred: Tensor, values: Tensor, gradient: Tensor) {
         let rows = shard.samples
-        let x = work.buffer(Slot.x.rawValue, [rows.count] + data.xShape)
-        let y = work.buffer(Slot.y.rawValue, [rows.count] + data.yShape!)
+        let x = work.buffer(.input, [rows.count] + data.xShape)
+        let y = work.buffer(.target, [rows.count] + data.yShape!)
         try data.read(rows, x: x, y: y)
         try model.checkInputs(x, rows: rows, data: data)
         try Trainer.checkTargets(y, rows: rows, data: data, model: model)
         let yPred = model.forward(x, training: training, step: step, firstRow: shard.firstRow)
-        let values = work.buffer(Slot.values.rawValue, [rows.count * perSample])
-        let gradient = work.buffer(Slot.outputGradient.rawValue, yPred.shape)
+        let values = work.buffer(.lossValues, [rows.count * perSample])
+        let gradient = work.buffer(.outputGradient, yPred.shape)
         if let fused {
             fused.loss.compute(yTrue: y, logits: fused.layer.logits, yPred: yPred, scale: scale, values: values, gradient: gradient)
         } else {
@@ -235,7 +234,7 @@ final class Trainer {
             for k in 0..<batches.count {
                 let shard = batches.shard(k, rank: comm.rank, size: comm.size)
                 if shard.isEmpty { continue }
-                let x = work.buffer(Slot.x.rawValue, [shard.samples.count] + data.xShape)
+                let x = work.buffer(.input, [shard.samples.count] + data.xShape)
                 try data.read(shard.samples, x: x, y: nil)
                 try model.checkInputs(x, rows: shard.samples, data: data)
                 let y = model.forward(x, training: false, step: 0, firstRow: shard.firstRow)
