@@ -74,11 +74,13 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"].contains { environment[$0] != nil }
     }
 
-    /// Sets OpenBLAS threads for this rank (overrides the default policy).
+    /// Sets OpenBLAS threads for this rank (overrides the default policy); each run applies it when it starts.
     public func setBLASThreads(_ n: Int) {
         blasThreads = BLASThreadPolicy(coresPerNode: coresPerNode, ranksPerNode: ranksPerNode, environment: [:], requested: n)
-        BLAS.threads = blasThreads.threads
     }
+
+    /// The thread policy's count: `fit`, `evaluate` and `predict` set OpenBLAS to it and pass it to the layers.
+    public var threadsPerRank: Int { blasThreads.threads }
 
     /// One per process: `MPI_Init_thread` may run only once.
     private static let shared = Result<MPICommunicator, Error> { try MPICommunicator() }
@@ -120,7 +122,6 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         exitComm = dup
         coresPerNode = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         blasThreads = BLASThreadPolicy(coresPerNode: coresPerNode, ranksPerNode: ranksPerNode, environment: env)
-        BLAS.threads = blasThreads.threads
         // Lines from different ranks must not interleave mid-line, and must not be lost if a rank is killed.
         cmpi_stdout_line_buffered()
         var timeout = MPICommunicator.defaultTimeout

@@ -31,6 +31,7 @@ final class Trainer {
         let state = resume ?? TrainingState(seed: model.seed)
         context = TrainingContext(model: model, communicator: comm, state: state, threads: comm.threadsPerRank,
                                   callbacks: callbacks)
+        // OpenBLAS's own GEMM threads follow the run's count (the one place a run sets it; layers get it passed).
         if BLAS.threads != context.threads { BLAS.threads = context.threads }
         loss = plan.hasTargets ? model.loss : nil
         metrics = plan.hasTargets ? model.metrics : []
@@ -140,7 +141,8 @@ final class Trainer {
         if !shard.isEmpty {
             let (y, yPred, values, gradient) = try forwardAndLoss(shard, of: plan.data, training: true, step: optState.iterations,
                                                                   scale: 1 / Float(n))
-            model.backward(gradient, fromLogits: fused != nil, step: optState.iterations, firstRow: shard.firstRow)
+            model.backward(gradient, fromLogits: fused != nil, step: optState.iterations, firstRow: shard.firstRow,
+                           threads: context.threads)
             step.sums[flat: 0] = Float(Kernels.sum(values))
             for (j, m) in metrics.enumerated() {
                 try m.values(yTrue: y, yPred: yPred, into: values)
@@ -173,7 +175,7 @@ final class Trainer {
         try data.read(rows, x: x, y: y)
         try model.checkInputs(x, rows: rows, data: data)
         try Trainer.checkTargets(y, rows: rows, data: data, model: model)
-        let yPred = model.forward(x, training: training, step: step, firstRow: shard.firstRow)
+        let yPred = model.forward(x, training: training, step: step, firstRow: shard.firstRow, threads: context.threads)
         let values = work.buffer(.lossValues, [rows.count * perSample])
         let gradient = work.buffer(.outputGradient, yPred.shape)
         if let fused {
@@ -237,7 +239,7 @@ final class Trainer {
                 let x = work.buffer(.input, [shard.samples.count] + data.xShape)
                 try data.read(shard.samples, x: x, y: nil)
                 try model.checkInputs(x, rows: shard.samples, data: data)
-                let y = model.forward(x, training: false, step: 0, firstRow: shard.firstRow)
+                let y = model.forward(x, training: false, step: 0, firstRow: shard.firstRow, threads: context.threads)
                 Kernels.copy(y, into: out.rows(shard.samples.indices))   // unshuffled: positions are sample rows
             }
             try comm.allReduceSum(out)
