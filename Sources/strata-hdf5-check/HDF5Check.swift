@@ -12,6 +12,9 @@
 //       inside the first checkpoint write, --kill-in-write-after K inside the first one after step K.
 //       --also-reference then trains the same run uninterrupted into <dir2>. Writes the final weights' raw bytes
 //       to <dir>/final.bin and prints peak RSS.
+//   strata-hdf5-check make-model <data.h5> <model.h5> [--model mlp|lstm] [--batch B]
+//       saves train's model, uncompiled and with other initial weights, as a Keras model file; `train --model-file
+//       <model.h5>` then loads it (keeping its weights) and fits with run seed 7.
 //   strata-hdf5-check bench-read <data.h5> [--ranks P] [--batch B] [--buffer BYTES]
 //       read throughput: whole-dataset read vs one epoch of rank 0's shuffled shard, streamed.
 import ArgumentParser
@@ -22,7 +25,7 @@ import Strata
 struct HDF5Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strata-hdf5-check", abstract: "The process the HDF5 tests launch (see the commands above).",
-        subcommands: [MakeData.self, TrainCheck.self, BenchRead.self])
+        subcommands: [MakeData.self, MakeModel.self, TrainCheck.self, BenchRead.self])
 
     /// Runs `body`, turning errors into one clear line and exit code 1.
     static func guarded(_ body: () throws -> Void) throws {
@@ -45,6 +48,26 @@ struct MakeData: ParsableCommand {
     func run() throws { try HDF5Check.guarded { try makeDataFile(self) } }
 }
 
+struct MakeModel: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "make-model")
+    @Argument var data: String
+    @Argument var path: String
+    @Option var model = "mlp"
+    @Option var batch = 32
+    func run() throws {
+        try HDF5Check.guarded {
+            // The model `train` fits, with weights drawn from another seed and saved uncompiled (as Keras saves a
+            // model file: no Strata training state), for --model-file.
+            let data = try HDF5Dataset(path: self.data, x: "x_train", y: "y_train")
+            let m = makeModel(lstm: model == "lstm", batch: batch, xShape: data.xShape, classes: data.yShape![0])
+            m.reseed(1234)
+            try m.build()
+            try m.save(path)
+            print("wrote \(path)")
+        }
+    }
+}
+
 struct TrainCheck: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "train")
     @Argument var data: String
@@ -59,6 +82,7 @@ struct TrainCheck: ParsableCommand {
     @Flag var killInWrite = false
     @Option var killInWriteAfter: Int?
     @Option var model = "mlp"
+    @Option var modelFile: String?
     @Flag var mpi = false
     @Option var alsoReference: String?
     func run() throws {
@@ -125,6 +149,17 @@ final class Delay: Callback {
     }
 }
 
+/// Prints whether a fresh run starts from the model file's weights (a loaded model keeps them, whatever the seed).
+final class StartsFromFile: Callback {
+    let path: String
+    init(_ path: String) { self.path = path }
+    func onTrainBegin(context: TrainingContext) throws {
+        guard !context.state.resumed, context.communicator.rank == 0 else { return }
+        let file = try Sequential.load(path, compile: false).getWeights().map(\.scalars)
+        print("starts from the model file's weights: \(context.model.getWeights().map(\.scalars) == file)")
+    }
+}
+
 /// SIGKILLs this process while one of its checkpoint temp files exists (i.e. in the middle of a write), once
 /// `afterStep` optimizer steps are done: the kill-and-resume tests' worst case.
 final class KillInWrite: Callback {
@@ -150,6 +185,21 @@ final class KillInWrite: Callback {
     }
 }
 
+/// The small MLP with dropout, or (`lstm`) the stateful LSTM + Dropout, that `train` fits (initialisation seed 7).
+func makeModel(lstm: Bool, batch: Int, xShape: [Int], classes: Int) -> Sequential {
+    lstm
+        ? Sequential([
+            LSTM(8, recurrentDropout: 0.2, stateful: true, batchInputShape: [batch] + xShape),
+            Dropout(0.3),
+            Dense(classes, activation: .softmax),
+        ], seed: 7)
+        : Sequential([
+            Dense(32, activation: .relu, inputShape: xShape),
+            Dropout(0.3),
+            Dense(classes, activation: .softmax),
+        ], seed: 7)
+}
+
 /// One training run of `train` (see the usage above).
 func train(_ args: TrainCheck, comm: Communicator) throws {
     let (dataPath, dir, epochs, batch, resume) = (args.data, args.dir, args.epochs, args.batch, args.resume)
@@ -162,22 +212,16 @@ func train(_ args: TrainCheck, comm: Communicator) throws {
         : modeText.hasPrefix("stream:") ? .streaming(bufferBytes: Int(modeText.dropFirst(7)) ?? (1 << 20)) : .automatic
     let train = try HDF5Dataset(path: dataPath, x: "x_train", y: "y_train", mode: mode)
     let test = try HDF5Dataset(path: dataPath, x: "x_test", y: "y_test", mode: mode)
-    let classes = train.yShape![0]
     let lstm = args.model == "lstm"
-    let model = lstm
-        ? Sequential([
-            LSTM(8, recurrentDropout: 0.2, stateful: true, batchInputShape: [batch] + train.xShape),
-            Dropout(0.3),
-            Dense(classes, activation: .softmax),
-        ], seed: 7)
-        : Sequential([
-            Dense(32, activation: .relu, inputShape: train.xShape),
-            Dropout(0.3),
-            Dense(classes, activation: .softmax),
-        ], seed: 7)
+    // --model-file: the model (and its weights) from a Keras .h5; the run seed 7 still governs shuffles and dropout.
+    let modelFile = args.modelFile
+    let model = try modelFile.map { try Sequential.load($0) }
+        ?? makeModel(lstm: lstm, batch: batch, xShape: train.xShape, classes: train.yShape![0])
     model.compile(optimizer: Adam(learningRate: 0.01), loss: "categorical_crossentropy", metrics: ["accuracy"])
+    let seed: UInt64? = modelFile == nil ? nil : 7
     let ckpt = ModelCheckpoint(dir + "/ckpt-{epoch:02d}.h5", saveFreq: freq, keep: args.keep)
     var callbacks: [Callback] = [ckpt, Delay(ms: args.delayMs), EarlyStopping(monitor: "loss", patience: 50)]
+    if let modelFile { callbacks.append(StartsFromFile(modelFile)) }
     if args.killInWrite || args.killInWriteAfter != nil {
         callbacks.append(KillInWrite(afterStep: args.killInWriteAfter ?? 0, dir: dir))
     }
@@ -186,10 +230,10 @@ func train(_ args: TrainCheck, comm: Communicator) throws {
     if resume && FileManager.default.fileExists(atPath: ckpt.latestPath) {
         if comm.rank == 0 { print("resuming from \(ckpt.latestPath)") }
         history = try model.fit(train, batchSize: batch, epochs: epochs, verbose: 0, callbacks: callbacks,
-                                validationData: test, shuffle: !lstm, communicator: comm, resumeFrom: ckpt.latestPath)
+                                validationData: test, shuffle: !lstm, seed: seed, communicator: comm, resumeFrom: ckpt.latestPath)
     } else {
         history = try model.fit(train, batchSize: batch, epochs: epochs, verbose: 0, callbacks: callbacks,
-                                validationData: test, shuffle: !lstm, communicator: comm)
+                                validationData: test, shuffle: !lstm, seed: seed, communicator: comm)
     }
     let seconds = Date().timeIntervalSince(start)
     let states = try model.gatherStates(comm)   // every rank takes part; rank 0 saves the global states
@@ -206,8 +250,8 @@ func makeDataFile(_ a: MakeData) throws {
     var (x, y) = makeData(rows: a.rows, features: a.features, classes: a.classes, stream: 1)
     var (xt, yt) = makeData(rows: max(a.rows / 4, 1), features: a.features, classes: a.classes, stream: 2)
     if let t = a.timesteps, t > 0, a.features % t == 0 {
-        x = x.reshaped([x.shape[0], t, a.features / t])
-        xt = xt.reshaped([xt.shape[0], t, a.features / t])
+        x = try x.reshaped([x.shape[0], t, a.features / t])
+        xt = try xt.reshaped([xt.shape[0], t, a.features / t])
     }
     let f = try HDF5.File.create(a.path)
     if let chunk = a.chunk {

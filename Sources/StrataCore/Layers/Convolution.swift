@@ -162,7 +162,7 @@ final class Convolution {
         let z = workspace.buffer(.preActivation, [batch] + outputShape)
         // relu runs in place: its gradient only asks whether the output is positive, so Z need not be kept.
         let y = activation == .linear || activation == .relu ? z : workspace.buffer(.output, z.shape)
-        let z2 = z.reshaped([positions, filters]), y2 = y.reshaped([positions, filters])
+        let z2 = z.view([positions, filters]), y2 = y.view([positions, filters])
         let k = context.parameters.value(kernel!)
         let b = bias.map { context.parameters.value($0) }
         lastInput = x
@@ -204,10 +204,10 @@ final class Convolution {
         let batch = x.shape.first ?? 0
         let positions = batch * geometry.outputPositions
         let patch = geometry.patchSize
-        let dy2 = dy.reshaped([positions, filters])
+        let dy2 = dy.view([positions, filters])
         let dz2 = activation == .linear
             ? dy2 : context.elementwiseGradient(of: dy2, workspace: &workspace, slot: .activationGradient)
-        let z2 = lastZ!.reshaped([positions, filters]), y2 = lastY!.reshaped([positions, filters])
+        let z2 = lastZ!.view([positions, filters]), y2 = lastY!.view([positions, filters])
         let p = context.parameters
         let k = p.value(kernel!)
         let dk = p.gradient(kernel!)

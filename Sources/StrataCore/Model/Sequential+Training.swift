@@ -35,7 +35,8 @@ extension Sequential {
         let comm = try Trainer.resolveCommunicator(communicator)
         let plan = try Trainer.preflight(self, comm, data: data, role: "training data", targets: true, batchSize: batchSize,
                                          validationSplit: validationSplit, validationData: validationData, shuffle: shuffle,
-                                         epochs: epochs, initialEpoch: initialEpoch, seed: seed)
+                                         epochs: epochs, initialEpoch: initialEpoch, seed: seed, resume: resume,
+                                         training: true, verbose: verbose)
         var run = ""
         try comm.agreeOnErrors {   // a read error on one rank is an error on every rank, never a hang
             run = try Trainer.runFingerprint(self, plan)
@@ -44,7 +45,7 @@ extension Sequential {
                                         hint: "resume with the same training and validation data, batchSize, shuffle, loss and metrics, or start a new run")
             }
         }
-        let state = resume ?? TrainingState(seed: seed ?? self.seed)
+        let state = resume ?? TrainingState(seed: runSeed, initSeed: self.seed)
         if resume != nil { state.resumed = true } else { state.epoch = initialEpoch }
         state.runFingerprint = run
         return try Trainer(self, comm, plan, callbacks: callbacks, resume: state).fit(epochs: epochs, verbose: verbose)

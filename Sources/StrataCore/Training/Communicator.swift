@@ -78,7 +78,8 @@ extension Communicator {
         guard let bad = flags.firstIndex(where: { $0 != 0 }) else { return }
         // Every rank, the failing one included, joins the broadcast of its message (else the others hang in it).
         let text = try broadcast(failure.map { ($0 as? LocalizedError)?.errorDescription ?? "\($0)" } ?? "", root: bad)
-        if let failure, bad == rank { throw failure }
+        // A rank that failed the same way throws its own error (front ends may reword it, e.g. the CLI's flags).
+        if let failure, bad == rank || (failure as? LocalizedError)?.errorDescription == text { throw failure }
         throw StrataError.distributed(rank: bad, text)
     }
 

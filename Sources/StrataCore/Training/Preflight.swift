@@ -13,13 +13,15 @@ struct RunPlan {
 
 /// The one pre-flight of `fit`, `evaluate` and `predict`, and the checks it is made of.
 extension Trainer {
-    /// On every rank: the batch size (given, the model's fixed one, or 32), the validation split, the data's
+    /// `training` (fit): the run seed is fit's `seed`, else the checkpoint's, else the model's; evaluate and predict
+    /// keep the last run's. On every rank: the batch size (given, the model's fixed one, or 32), the validation split, the data's
     /// shapes and values against the model (building it for the data when needed), the stateful batching rules.
     /// Any rank's failure is the same error on every rank. Then every rank checks that all run the same model,
     /// settings and data, and starts from rank 0's seed, weights and optimizer state.
     static func preflight(_ model: Sequential, _ comm: Communicator, data: Dataset, role: String, targets: Bool,
                           batchSize: Int?, validationSplit: Double = 0, validationData: Dataset? = nil,
-                          shuffle: Bool = false, epochs: Int = 0, initialEpoch: Int = 0, seed: UInt64? = nil) throws -> RunPlan {
+                          shuffle: Bool = false, epochs: Int = 0, initialEpoch: Int = 0, seed: UInt64? = nil,
+                          resume: TrainingState? = nil, training: Bool = false, verbose: Int = 0) throws -> RunPlan {
         var train = data
         var validation = validationData
         if validationSplit != 0 {
@@ -33,7 +35,13 @@ extension Trainer {
             }
         }
         let batch = batchSize ?? model.fixedBatchSize ?? 32
+        // A model without an initialisation seed or weights yet (built below) draws its weights from fit's seed.
+        if let seed, !model.isBuilt, !model.hasSeed { model.adoptSeeds(initialization: seed) }
         try comm.agreeOnErrors {
+            if let seed, let resume, seed != resume.seed {
+                throw StrataError.usage("the checkpoint continues a run with seed \(resume.seed), this run asks for seed \(seed)",
+                                        hint: "resume with the checkpoint's seed, or start a new run")
+            }
             guard batch > 0 else {
                 throw StrataError.invalidArgument("batchSize must be positive, got \(batch)", hint: "e.g. batchSize: 32")
             }
@@ -43,11 +51,18 @@ extension Trainer {
             try check(train, role: role, targets: targets, model: model)
             if let validation { try check(validation, role: "validation data", targets: true, model: model) }
             try checkStatefulBatching(model, batch: batch, shuffle: shuffle, samples: train.count, comm: comm)
+            try model.checkBatchLimits(batch: batch, samples: train.count, ranks: comm.size)
             if let validation {
                 try checkStatefulBatching(model, batch: batch, shuffle: false, samples: validation.count, comm: comm)
+                try model.checkBatchLimits(batch: batch, samples: validation.count, ranks: comm.size)
             }
         }
-        try synchronizeStart(model, comm, seed: seed, datasets: [train] + (validation.map { [$0] } ?? []), batch: batch)
+        let drawn = training && seed == nil && resume == nil && model.seedDrawn
+        try synchronizeStart(model, comm, seed: seed ?? resume?.seed, training: training,
+                             datasets: [train] + (validation.map { [$0] } ?? []), batch: batch)
+        if drawn && comm.rank == 0 && verbose > 0 {
+            print("strata: no seed given; this run's seed is \(model.runSeed) (pass seed: \(model.runSeed) to repeat it)")
+        }
         return RunPlan(data: train, validation: validation, batch: batch, shuffle: shuffle, hasTargets: targets)
     }
 
@@ -74,10 +89,11 @@ extension Trainer {
                                                   hint: "pass class ids, or use categorical_crossentropy with one-hot targets")
                 }
             } else if yShape.reduce(1, *) != out.reduce(1, *) || yShape.last != out.last {
-                throw StrataError.invalidData("\(role) targets have shape \(yShape), the model's output is \(out)",
-                                              hint: out.last == 1 || yShape.last == 1
-                                                ? "match the last layer's units to the targets"
-                                                : "use toCategorical(labels, numClasses: \(out.last ?? 0)) for class labels, or match the last layer's units to the targets")
+                let what = "\(role) targets have shape \(yShape), the model's output is \(out)"
+                if out.last == 1 {
+                    throw StrataError.invalidData(what, hint: "match the last layer's units to the targets")
+                }
+                throw StrataError.fixable(what, remedy: .oneHotTargets(classes: out.last ?? 0))
             }
         }
         try data.validateValues()
@@ -111,11 +127,12 @@ extension Trainer {
             throw StrataError.usage("a stateful layer needs a fixed batch size", hint: "give the first layer batchInputShape: [batch, ...] or batchSize:")
         }
         if batch != fixed {
-            throw StrataError.invalidArgument("batchSize \(batch) differs from the model's fixed batch size \(fixed)", hint: "use batchSize: \(fixed)")
+            throw StrataError.fixable("the batch size \(batch) differs from the model's fixed batch size \(fixed)",
+                                      remedy: .argument("batchSize", value: "\(fixed)"))
         }
         if shuffle {
-            throw StrataError.invalidArgument("stateful layers carry state from sample i of one batch to sample i of the next; shuffling breaks that",
-                                              hint: "pass shuffle: false")
+            throw StrataError.fixable("stateful layers carry state from sample i of one batch to sample i of the next; shuffling breaks that",
+                                      remedy: .argument("shuffle", value: "false"))
         }
         if samples % fixed != 0 {
             throw StrataError.invalidData("\(samples) samples do not divide into batches of \(fixed)",
@@ -128,9 +145,10 @@ extension Trainer {
         try model.shardStates(rank: comm.rank, size: comm.size)
     }
 
-    /// Broadcasts rank 0's seed and weights and optimizer state, and checks that all ranks run the same thing.
-    static func synchronizeStart(_ model: Sequential, _ comm: Communicator, seed fitSeed: UInt64?, datasets: [Dataset],
-                                 batch: Int) throws {
+    /// Broadcasts rank 0's seeds, weights and optimizer state, and checks that all ranks run the same thing.
+    /// `fitSeed` (or, `training`, else the initialisation seed) becomes the run seed; the weights are not touched.
+    static func synchronizeStart(_ model: Sequential, _ comm: Communicator, seed fitSeed: UInt64?, training: Bool,
+                                 datasets: [Dataset], batch: Int) throws {
         let p = model.parameters!
         let explicitSeed = fitSeed ?? model.requestedSeed
         // `extras`: the step sums behind the gradients (loss, metrics, stop flag), as in every earlier release.
@@ -140,11 +158,10 @@ extension Trainer {
             + datasets.map { "\($0.count)x\($0.xShape)->\($0.yShape ?? [])" }.joined(separator: ",")
         // Throws the same error on every rank by itself (not inside agreeOnErrors, which would re-attribute it).
         try comm.verifyAgreement(fingerprint, what: "model, compile settings, seed, data or batch size")
-        if let fitSeed, fitSeed != model.seed { model.reseed(fitSeed) }
-        var s = [Double(model.seed >> 32), Double(model.seed & 0xFFFF_FFFF)]
+        let run = fitSeed ?? (training ? model.seed : model.runSeed)
+        var s = [model.seed, run].flatMap { [Double($0 >> 32), Double($0 & 0xFFFF_FFFF)] }
         try comm.broadcast(&s, root: 0)
-        let rootSeed = UInt64(s[0]) << 32 | UInt64(s[1])
-        if rootSeed != model.seed { model.seed = rootSeed }
+        model.adoptSeeds(initialization: UInt64(s[0]) << 32 | UInt64(s[1]), run: UInt64(s[2]) << 32 | UInt64(s[3]))
         try comm.broadcast(p.values, root: 0)
         if let st = model.optimizerState {
             for slot in st.slots { try comm.broadcast(slot, root: 0) }

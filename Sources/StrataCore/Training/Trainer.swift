@@ -28,7 +28,7 @@ final class Trainer {
         self.model = model
         self.comm = comm
         self.plan = plan
-        let state = resume ?? TrainingState(seed: model.seed)
+        let state = resume ?? TrainingState(seed: model.runSeed, initSeed: model.seed)
         context = TrainingContext(model: model, communicator: comm, state: state, threads: comm.threadsPerRank,
                                   callbacks: callbacks)
         // OpenBLAS's own GEMM threads follow the run's count (the one place a run sets it; layers get it passed).
@@ -48,7 +48,8 @@ final class Trainer {
         let step = StepBuffer(model, comm: comm)
         state.worldSize = comm.size
         state.threads = context.threads
-        state.seed = model.seed
+        state.seed = model.runSeed
+        state.initSeed = model.seed
         context.restoreCallbackStates(state.callbacks)
         model.activeRun = context
         defer {
@@ -71,7 +72,7 @@ final class Trainer {
                 let epoch = state.epoch
                 if state.batchInEpoch == 0 { for cb in callbacks { try cb.onEpochBegin(epoch, context: context) } }
                 if printing > 0 && epochs > 1 && (state.batchInEpoch == 0 || state.resumed) { print("Epoch \(epoch + 1)/\(epochs)") }
-                let batches = Batches(sampleCount: train.count, batchSize: batch, shuffle: plan.shuffle, seed: model.seed, epoch: epoch)
+                let batches = Batches(sampleCount: train.count, batchSize: batch, shuffle: plan.shuffle, seed: model.runSeed, epoch: epoch)
                 let bar = ProgressBar(target: batches.count, verbose: printing)
                 if state.partialSums.count != metrics.count + 2 { state.partialSums = [Double](repeating: 0, count: metrics.count + 2) }
                 // A run resumed after the epoch's last batch still reports that epoch's training figures.
@@ -191,7 +192,7 @@ final class Trainer {
     /// Loss and metric sums over `data` (each sample once, sharded), summed over ranks: `[loss, metrics..., count]`.
     func evaluateSums(_ data: Dataset) throws -> [Double] {
         var sums = [Double](repeating: 0, count: metrics.count + 2)
-        let batches = Batches(sampleCount: data.count, batchSize: plan.batch, shuffle: false, seed: model.seed, epoch: 0)
+        let batches = Batches(sampleCount: data.count, batchSize: plan.batch, shuffle: false, seed: model.runSeed, epoch: 0)
         for k in 0..<batches.count {
             let shard = batches.shard(k, rank: comm.rank, size: comm.size)
             sums[metrics.count + 1] += Double(shard.global * perSample)
@@ -232,7 +233,7 @@ final class Trainer {
         do {
             let data = plan.data
             let out = Tensor(zeros: [data.count] + model.outputShape!)
-            let batches = Batches(sampleCount: data.count, batchSize: plan.batch, shuffle: false, seed: model.seed, epoch: 0)
+            let batches = Batches(sampleCount: data.count, batchSize: plan.batch, shuffle: false, seed: model.runSeed, epoch: 0)
             for k in 0..<batches.count {
                 let shard = batches.shard(k, rank: comm.rank, size: comm.size)
                 if shard.isEmpty { continue }
