@@ -12,6 +12,8 @@
 //       sgemm GFLOP/s (BLAS.gemm, this process's OpenBLAS kernel and threads) for a 1024^3 product and for the
 //       forward and backward GEMM shapes of the workloads' convolutions (im2col rows x patch x filters), so the
 //       convolutions' rate can be compared with the sgemm ceiling.
+//   checkpoint-io CONFIG... [--repeats N]
+//       checkpoint write/read/verify seconds with and without checksums (CheckpointIO.swift).
 //   report RESULTS.jsonl [--csv FILE] [--json FILE]
 //       prints the table of a run's results (one JSON object per line) and writes it as CSV / JSON.
 import ArgumentParser
@@ -23,7 +25,7 @@ import StrataRun
 struct StrataBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strata-bench", abstract: "The Strata side of launch/bench (see launch/bench --help).",
-        subcommands: [Prepare.self, Train.self, Gemm.self, Report.self])
+        subcommands: [Prepare.self, Train.self, Gemm.self, CheckpointIOCommand.self, Report.self])
 
     /// Runs `body`, turning errors into one clear line and exit code 1.
     static func guarded(_ body: () throws -> Void) throws {
@@ -60,6 +62,14 @@ struct Train: ParsableCommand {
 struct Gemm: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "sgemm GFLOP/s for the workloads' GEMM shapes.")
     func run() { gemm() }
+}
+
+struct CheckpointIOCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "checkpoint-io",
+                                                    abstract: "Checkpoint write/read/verify seconds with and without checksums.")
+    @Argument var configs: [String]
+    @Option var repeats = 5
+    func run() throws { try StrataBench.guarded { try checkpointIO(configs, repeats: repeats) } }
 }
 
 struct Report: ParsableCommand {
