@@ -27,7 +27,7 @@ public final class AveragePooling2D: Layer {
                          padding: padding)
     }
 
-    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x) }
+    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x, context: context) }
 
     /// Backward needs only the window positions (max) or the geometry (average), not the pooled values.
     public var backwardReadsOutput: Bool { false }

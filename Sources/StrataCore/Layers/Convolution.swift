@@ -9,7 +9,7 @@
 ///
 /// Stride-1 undilated convolutions whose channel counts fit the CPU's vector width run the direct kernels of
 /// `ConvKernels` instead (no packing; the input gradient as a convolution of `dZ` with the flipped kernel), split
-/// over `BLAS.threads` sample ranges, as the GEMMs they replace were threaded by OpenBLAS.
+/// over `LayerContext.threads` sample ranges, as the GEMMs they replace were threaded by OpenBLAS.
 ///
 /// `build` holds the checks and weight layout the two layers share (Keras's rules, messages naming the layer's
 /// class): a 1-D layer passes sizes as `(1, k)` and gets kernel `(k, in, filters)`; a 2-D one `(kh, kw, in, filters)`.
@@ -170,7 +170,7 @@ final class Convolution {
         lastY = y
         let lanes = directLanes(filters)
         if lanes > 0 {
-            let parts = ConvKernels.parts(batch: batch, threads: BLAS.threads)
+            let parts = ConvKernels.parts(batch: batch, threads: context.threads)
             let scratch = workspace.buffer(.kernelScratch, [parts * ConvKernels.scratchCount(geometry, filters: filters)])
             ConvKernels.forward(x, geometry, kernel: k, filters: filters, bias: b, into: z, relu: activation == .relu,
                                 lanes: lanes, scratch: scratch, parts: parts)
@@ -217,7 +217,7 @@ final class Convolution {
             : workspace.buffer(.inputGradient, [0])
         let lanes = directLanes(filters), dxLanes = needsDx ? directLanes(geometry.channels) : 0
         let gemmDx = needsDx && dxLanes == 0
-        let parts = ConvKernels.parts(batch: batch, threads: BLAS.threads)
+        let parts = ConvKernels.parts(batch: batch, threads: context.threads)
         let scratchCount = lanes + dxLanes > 0 ? parts * ConvKernels.scratchCount(geometry, filters: filters) : 0
         let scratch = workspace.buffer(.kernelScratch, [scratchCount])
         if lanes > 0 {

@@ -68,9 +68,13 @@ public struct LayerContext {
     /// Buffers the model lends its layers (nil when a layer is called on its own): the aliasing rules and the
     /// methods that apply them are in `SharedBuffers.swift`.
     public var shared: SharedBuffers?
+    /// Threads a layer's own kernels may split a batch over (convolution, pooling): the run's OpenBLAS threads per
+    /// rank (`Communicator.threadsPerRank`), passed by the model; a context made by hand takes the process's.
+    public var threads: Int
 
     public init(training: Bool, parameters: Parameters, step: Int = 0, firstRow: Int = 0, seed: UInt64 = 0,
-                layerIndex: Int = 0, needsInputGradient: Bool = true, shared: SharedBuffers? = nil) {
+                layerIndex: Int = 0, needsInputGradient: Bool = true, shared: SharedBuffers? = nil,
+                threads: Int? = nil) {
         self.training = training
         self.parameters = parameters
         self.step = step
@@ -79,6 +83,7 @@ public struct LayerContext {
         self.layerIndex = layerIndex
         self.needsInputGradient = needsInputGradient
         self.shared = shared
+        self.threads = threads ?? BLAS.threads
     }
 }
 

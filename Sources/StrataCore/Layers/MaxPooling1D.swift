@@ -26,7 +26,7 @@ public final class MaxPooling1D: Layer {
                          padding: padding)
     }
 
-    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x) }
+    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x, context: context) }
 
     /// Backward needs only the window positions (max) or the geometry (average), not the pooled values.
     public var backwardReadsOutput: Bool { false }

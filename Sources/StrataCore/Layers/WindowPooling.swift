@@ -64,14 +64,14 @@ final class WindowPooling {
          "data_format": "channels_last"]
     }
 
-    /// Threads for a batch of `batch` samples: the process's OpenBLAS threads, as for the convolutions.
-    private func parts(_ batch: Int) -> Int { ConvKernels.parts(batch: batch, threads: BLAS.threads) }
+    /// Threads for a batch of `batch` samples: the run's (`LayerContext.threads`), as for the convolutions.
+    private func parts(_ batch: Int, _ context: LayerContext) -> Int { ConvKernels.parts(batch: batch, threads: context.threads) }
 
-    func forward(_ x: Tensor) -> Tensor {
+    func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         inputShape = x.shape
         let y = workspace.buffer(.output, [x.shape.first ?? 0] + outputShape)
         switch kind {
-        case .max: PoolingKernels.maxForward(x, geometry, into: y, argmax: &argmax, parts: parts(x.shape.first ?? 0))
+        case .max: PoolingKernels.maxForward(x, geometry, into: y, argmax: &argmax, parts: parts(x.shape.first ?? 0, context))
         case .average: PoolingKernels.averageForward(x, geometry, into: y)
         }
         return y
@@ -80,7 +80,7 @@ final class WindowPooling {
     func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         let dx = context.inputGradient(inputShape, dy: dy, workspace: &workspace, slot: .inputGradient)
         switch kind {
-        case .max: PoolingKernels.maxBackward(dy, geometry, argmax: argmax, into: dx, parts: parts(dx.shape.first ?? 0))
+        case .max: PoolingKernels.maxBackward(dy, geometry, argmax: argmax, into: dx, parts: parts(dx.shape.first ?? 0, context))
         case .average: PoolingKernels.averageBackward(dy, geometry, into: dx)
         }
         return dx
