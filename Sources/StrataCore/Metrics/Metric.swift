@@ -12,7 +12,7 @@ public protocol Metric: AnyObject {
 public struct MetricSpec: ExpressibleByStringLiteral, @unchecked Sendable {
     public enum Kind {
         case named(String)
-        case custom(String, (Tensor, Tensor) -> Tensor)
+        case custom(String, (Tensor, Tensor) throws -> Tensor)
         /// A Keras id or class name with Keras-named arguments (`AUC`, `["curve": "PR"]`).
         case configured(String, [String: JSONValue])
         /// A metric object (`Precision(thresholds: 0.3)`, `AUC(curve: .pr)`).
@@ -24,7 +24,7 @@ public struct MetricSpec: ExpressibleByStringLiteral, @unchecked Sendable {
 
     /// A custom metric: `fn(yTrue, yPred)` returns one value per sample (shape `(N,)`), like Keras's
     /// metric functions reduced over their last axis (e.g. the guide's `mean_pred`).
-    public static func custom(_ name: String, _ fn: @escaping (_ yTrue: Tensor, _ yPred: Tensor) -> Tensor) -> MetricSpec {
+    public static func custom(_ name: String, _ fn: @escaping (_ yTrue: Tensor, _ yPred: Tensor) throws -> Tensor) -> MetricSpec {
         MetricSpec(kind: .custom(name, fn))
     }
     init(kind: Kind) { self.kind = kind }
