@@ -27,6 +27,8 @@ public final class Sequential {
     public private(set) var inputShape: [Int]?
     /// Output shape of each layer without the batch axis.
     public private(set) var layerOutputShapes: [[Int]] = []
+    /// The layout of the loss and metric sums (set with the metrics when training or evaluation starts).
+    var figures = FigureSums(metrics: [], outputShape: [])
     /// The fixed global batch size, when the first layer gave one (`batchSize` / `batchInputShape`).
     public private(set) var fixedBatchSize: Int?
     /// Weight handles of each layer (Keras's order).
@@ -192,7 +194,9 @@ public final class Sequential {
             throw StrataError.usage("the model is not compiled", hint: "call model.compile(optimizer:loss:metrics:) before fit or evaluate")
         }
         metrics = try metricSpecs.map { try $0.resolve(outputShape: outputShape ?? [], targetShape: targetShape, loss: loss) }
-        if let p = parameters, p.extras != 2 + metrics.count { p.setExtras(2 + metrics.count) }
+        figures = FigureSums(metrics: metrics, outputShape: outputShape ?? [])
+        // The step buffer's tail: the figures' sums, then the stop flag.
+        if let p = parameters, p.extras != figures.count + 1 { p.setExtras(figures.count + 1) }
         let names = ["loss"] + metrics.map(\.name)
         if Set(names).count != names.count {
             throw StrataError.invalidArgument("metric names repeat: \(names)", hint: "give each metric a distinct name")

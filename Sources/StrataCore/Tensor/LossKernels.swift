@@ -129,3 +129,18 @@ enum LossKernels {
         }
     }
 }
+
+extension LossKernels {
+    /// Multiplies each sample's block of `gradient` (`gradient.count / rows` scalars) by its weight: the gradient of
+    /// `sum(w_i l_i) / n` from that of `sum(l_i) / n`.
+    static func scaleSamples(_ gradient: Tensor, by weights: Tensor) {
+        let rows = weights.count
+        guard rows > 0 else { return }
+        let block = gradient.count / rows
+        let pg = gradient.pointer, pw = weights.pointer
+        for r in 0..<rows {
+            let w = pw[r]
+            for j in 0..<block { pg[r &* block &+ j] *= w }
+        }
+    }
+}

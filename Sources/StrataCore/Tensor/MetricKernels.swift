@@ -132,3 +132,14 @@ enum MetricKernels {
         }
     }
 }
+
+extension MetricKernels {
+    /// `sum_i values[i] * weights[i / group]` (in Double), or the plain sum when `weights` is nil.
+    static func weightedSum(_ values: Tensor, weights: Tensor?, group: Int) -> Double {
+        guard let weights else { return Kernels.sum(values) }
+        let pv = values.pointer, pw = weights.pointer
+        var s: Double = 0
+        for i in 0..<values.count { s += Double(pv[i]) * Double(pw[i / group]) }
+        return s
+    }
+}

@@ -7,18 +7,21 @@ import Foundation
 /// sums riding along, and the optimizer updates. The same seed gives the same weights on any rank count.
 extension Sequential {
     /// Keras `fit(x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
-    /// initial_epoch)`. `batchSize` is the GLOBAL batch (default 32). Pass `communicator:` (e.g.
-    /// `try MPICommunicator.automatic()`) to train data-parallel.
+    /// class_weight, sample_weight, initial_epoch)`. `batchSize` is the GLOBAL batch (default 32). Pass
+    /// `communicator:` (e.g. `try MPICommunicator.automatic()`) to train data-parallel. `validationSampleWeight` is
+    /// the third entry of Keras's `validation_data` tuple.
     @discardableResult
     public func fit(_ x: Tensor, _ y: Tensor, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
                     callbacks: [Callback] = [], validationSplit: Double = 0, validationData: (Tensor, Tensor)? = nil,
-                    shuffle: Bool = true, initialEpoch: Int = 0, seed: UInt64? = nil,
+                    validationSampleWeight: Tensor? = nil, shuffle: Bool = true, classWeight: [Int: Float]? = nil,
+                    sampleWeight: Tensor? = nil, initialEpoch: Int = 0, seed: UInt64? = nil,
                     communicator: Communicator? = nil) throws -> History {
         try checkRows(x, y)
         return try fit(TensorDataset(x: x, y: y), batchSize: batchSize, epochs: epochs, verbose: verbose,
                        callbacks: callbacks, validationSplit: validationSplit,
                        validationData: validationData.map { TensorDataset(x: $0.0, y: $0.1, label: "validation x") },
-                       shuffle: shuffle, initialEpoch: initialEpoch, seed: seed, communicator: communicator)
+                       validationSampleWeight: validationSampleWeight, shuffle: shuffle, classWeight: classWeight,
+                       sampleWeight: sampleWeight, initialEpoch: initialEpoch, seed: seed, communicator: communicator)
     }
 
     /// `fit` on Swift arrays (rows of features and rows of targets).
@@ -30,16 +33,22 @@ extension Sequential {
                 validationSplit: validationSplit, shuffle: shuffle, communicator: communicator)
     }
 
-    /// `fit` on any `Dataset` (in memory, or an HDF5 file read row by row).
+    /// `fit` on any `Dataset` (in memory, or an HDF5 file read row by row). `sampleWeight` (one weight per sample,
+    /// shape `(N,)` or `(N, 1)`) or `classWeight` (`[class: weight]`, Keras's `class_weight`) weigh each sample's
+    /// loss and metrics as Keras does; `validationSampleWeight` weighs the validation data's.
     @discardableResult
     public func fit(_ data: Dataset, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
                     callbacks: [Callback] = [], validationSplit: Double = 0, validationData: Dataset? = nil,
-                    shuffle: Bool = true, initialEpoch: Int = 0, seed: UInt64? = nil,
+                    validationSampleWeight: Tensor? = nil, shuffle: Bool = true, classWeight: [Int: Float]? = nil,
+                    sampleWeight: Tensor? = nil, initialEpoch: Int = 0, seed: UInt64? = nil,
                     communicator: Communicator? = nil, resume: TrainingState? = nil) throws -> History {
         let comm = try Sequential.resolveCommunicator(communicator)
         self.communicator = comm
         var train: Dataset = data
         var validation = validationData
+        let sampleWeight = try sampleWeight.map { try $0.reshaped([$0.count]) }
+        var trainWeights = sampleWeight.map { SampleWeights.perSample($0) } ?? classWeight.map { .byClass($0) }
+        var validationWeights = try validationSampleWeight.map { SampleWeights.perSample(try $0.reshaped([$0.count])) }
         if validationSplit != 0 {
             guard validationSplit > 0 && validationSplit < 1 else {
                 throw StrataError.invalidArgument("validationSplit must be in (0, 1), got \(validationSplit)", hint: "e.g. 0.2")
@@ -48,6 +57,11 @@ extension Sequential {
                 let cut = Int(Double(data.count) * (1 - validationSplit))
                 train = DatasetSlice(data, 0..<cut)
                 validation = DatasetSlice(data, cut..<data.count)
+                // Keras splits sample weights with the data; class weights apply to the training part only.
+                if let w = sampleWeight, w.count == data.count {
+                    trainWeights = .perSample(w.rows(0..<cut).copy())
+                    validationWeights = .perSample(w.rows(cut..<data.count).copy())
+                }
             }
         }
         let batch = batchSize ?? fixedBatchSize ?? 32
@@ -67,6 +81,18 @@ extension Sequential {
             }
             try prepare(for: train, role: "training data", requireTargets: true)
             if let validation { try prepare(for: validation, role: "validation data", requireTargets: true) }
+            if sampleWeight != nil && classWeight != nil {
+                throw StrataError.invalidArgument("fit got both classWeight and sampleWeight",
+                                                  hint: "pass one of them (Keras: you cannot class_weight and sample_weight at the same time)")
+            }
+            try trainWeights?.validate(for: train, role: "training data")
+            if let validationWeights {
+                guard let validation else {
+                    throw StrataError.invalidArgument("validationSampleWeight was given without validation data",
+                                                      hint: "pass validationData: too, or leave out validationSampleWeight")
+                }
+                try validationWeights.validate(for: validation, role: "validation data")
+            }
             try checkStatefulBatching(batch: batch, shuffle: shuffle, samples: train.count, rank: comm.rank, size: comm.size)
             try checkBatchLimits(batch: batch, samples: train.count, ranks: comm.size)
             if let validation {
@@ -126,7 +152,7 @@ extension Sequential {
                 }
                 let batches = Batches(sampleCount: train.count, batchSize: batch, shuffle: shuffle, seed: runSeed, epoch: epoch)
                 let bar = ProgressBar(target: batches.count, verbose: isPrintingRank ? verbose : 0)
-                if state.partialSums.count != metrics.count + 2 { state.partialSums = [Double](repeating: 0, count: metrics.count + 2) }
+                if state.partialSums.count != figures.count { state.partialSums = figures.upgrade(state.partialSums) }
                 // A run resumed after the epoch's last batch still reports that epoch's training figures.
                 var logs: [String: Double] = state.batchInEpoch > 0 ? epochLogs(state.partialSums) : [:]
                 while state.batchInEpoch < batches.count {
@@ -135,6 +161,7 @@ extension Sequential {
                     // A stop asked for by any rank's callbacks rides in this step's all-reduce; then every rank
                     // discards this step and stops after the same batch (no rank is left waiting).
                     guard try trainStep(batches.batch(k), data: train, comm: comm, sums: &state.partialSums,
+                                        sampleWeight: trainWeights,
                                         stopRequested: stopTraining) else {
                         stopTraining = true
                         break
@@ -147,7 +174,7 @@ extension Sequential {
                 }
                 stopTraining = try comm.any(stopTraining)
                 if let validation, !stopTraining || state.batchInEpoch == batches.count {
-                    let v = try evaluateSums(validation, batchSize: batch, comm: comm)
+                    let v = try evaluateSums(validation, batchSize: batch, comm: comm, sampleWeight: validationWeights)
                     for (key, value) in epochLogs(v) { logs["val_" + key] = value }
                 }
                 bar.update(state.batchInEpoch, logs: logs, finalize: true)
@@ -155,7 +182,7 @@ extension Sequential {
                 lastLogs = logs
                 state.epoch += 1
                 state.batchInEpoch = 0
-                state.partialSums = [Double](repeating: 0, count: metrics.count + 2)
+                state.partialSums = [Double](repeating: 0, count: figures.count)
                 state.callbackStates = callbacks.map(\.checkpointState)
                 for cb in callbacks { try cb.onEpochEnd(epoch, logs: logs, model: self) }
                 state.callbackStates = callbacks.map(\.checkpointState)
@@ -173,31 +200,35 @@ extension Sequential {
         return history
     }
 
-    /// Keras `evaluate(x, y, batch_size)`: `[loss, metric...]` over the whole set, exact (each sample once).
+    /// Keras `evaluate(x, y, batch_size, verbose, sample_weight)`: `[loss, metric...]` over the whole set, exact
+    /// (each sample once).
     @discardableResult
-    public func evaluate(_ x: Tensor, _ y: Tensor, batchSize: Int? = nil, verbose: Int = 1,
+    public func evaluate(_ x: Tensor, _ y: Tensor, batchSize: Int? = nil, verbose: Int = 1, sampleWeight: Tensor? = nil,
                          communicator: Communicator? = nil) throws -> [Double] {
         try checkRows(x, y)
-        return try evaluate(TensorDataset(x: x, y: y), batchSize: batchSize, verbose: verbose, communicator: communicator)
+        return try evaluate(TensorDataset(x: x, y: y), batchSize: batchSize, verbose: verbose, sampleWeight: sampleWeight,
+                            communicator: communicator)
     }
 
     /// `evaluate` on any `Dataset`.
     @discardableResult
-    public func evaluate(_ data: Dataset, batchSize: Int? = nil, verbose: Int = 1,
+    public func evaluate(_ data: Dataset, batchSize: Int? = nil, verbose: Int = 1, sampleWeight: Tensor? = nil,
                          communicator: Communicator? = nil) throws -> [Double] {
+        let weights = try sampleWeight.map { SampleWeights.perSample(try $0.reshaped([$0.count])) }
         let comm = try Sequential.resolveCommunicator(communicator)
         self.communicator = comm
         let batch = batchSize ?? fixedBatchSize ?? 32
         try agreeOnErrors(comm) {
             guard batch > 0 else { throw StrataError.invalidArgument("batchSize must be positive, got \(batch)", hint: "") }
             try prepare(for: data, role: "evaluation data", requireTargets: true)
+            try weights?.validate(for: data, role: "evaluation data")
             try checkStatefulBatching(batch: batch, shuffle: false, samples: data.count, rank: comm.rank, size: comm.size)
             try checkBatchLimits(batch: batch, samples: data.count, ranks: comm.size)
         }
         try synchronizeStart(comm, seed: nil, datasets: [data], batch: batch)
         do {
             let start = Date()
-            let sums = try evaluateSums(data, batchSize: batch, comm: comm)
+            let sums = try evaluateSums(data, batchSize: batch, comm: comm, sampleWeight: weights)
             let logs = epochLogs(sums)
             if isPrintingRank && verbose > 0 {
                 let steps = (data.count + batch - 1) / batch
@@ -262,13 +293,14 @@ extension Sequential {
     /// One optimizer step on global batch `global`; returns false, without updating, when any rank asked to stop
     /// (`stopRequested` rides in the gradient all-reduce's last extra slot).
     func trainStep(_ global: ArraySlice<Int>, data: Dataset, comm: Communicator, sums: inout [Double],
-                   stopRequested: Bool = false) throws -> Bool {
+                   sampleWeight: SampleWeights? = nil, stopRequested: Bool = false) throws -> Bool {
         let p = parameters!
         let opt = optimizer!, optState = optimizerState!
         let n = global.count
         let mine = Batches.shard(n, rank: comm.rank, size: comm.size)
         let rows = global[(global.startIndex + mine.lowerBound)..<(global.startIndex + mine.upperBound)]
         if let rowSparse { rowSparse.zeroGradients(p) } else { p.gradientBuffer.fill(0) }
+        p.extraSlots.fill(0)   // a rank without rows adds nothing
         let perSample = (outputShape!.reduce(1, *)) / max(outputShape!.last ?? 1, 1)
         let scale = 1 / Float(n * perSample)
         if !rows.isEmpty {
@@ -282,20 +314,21 @@ extension Sequential {
             let dPred = trainWork.buffer(3, yPred.shape)
             let fromLogits = loss!.compute(yTrue: y, yPred: yPred, logits: outputLogits(), scale: scale,
                                            values: values, gradient: dPred)
-            backward(dPred, fromLogits: fromLogits, step: optState.iterations, firstRow: mine.lowerBound)
-            let extras = p.extraSlots
-            extras[flat: 0] = Float(Kernels.sum(values))
-            for (j, m) in metrics.enumerated() {
-                try m.values(yTrue: y, yPred: yPred, into: values)
-                extras[flat: 1 + j] = Float(Kernels.sum(values))
+            let w = sampleWeight.map { weights -> Tensor in
+                let w = trainWork.buffer(4, [rows.count])
+                weights.weights(rows: rows, y: y, into: w)
+                LossKernels.scaleSamples(dPred, by: w)
+                return w
             }
+            backward(dPred, fromLogits: fromLogits, step: optState.iterations, firstRow: mine.lowerBound)
+            try figures.accumulate(yTrue: y, yPred: yPred, lossValues: values, weights: w, perSample: perSample,
+                                   scratch: trainWork.buffer(5, values.shape), into: p.extraSlots.rows(0..<figures.count))
         }
-        p.extraSlots[flat: metrics.count + 1] = stopRequested ? 1 : 0
+        p.extraSlots[flat: figures.count] = stopRequested ? 1 : 0
         try comm.allReduceSum(p.gradientBuffer)
         let extras = p.extraSlots
-        if extras[flat: metrics.count + 1] > 0 { return false }
-        for j in 0...metrics.count { sums[j] += Double(extras[flat: j]) }
-        sums[metrics.count + 1] += Double(n * perSample)
+        if extras[flat: figures.count] > 0 { return false }
+        figures.add(extras, to: &sums)
         if let rowSparse {
             rowSparse.update(opt, p, optState, lr: opt.effectiveLearningRate(iteration: optState.iterations))
         } else {
@@ -306,16 +339,16 @@ extension Sequential {
         return true
     }
 
-    /// Loss and metric sums over `data` (each sample once, sharded), summed over ranks: `[loss, metrics..., count]`.
-    func evaluateSums(_ data: Dataset, batchSize: Int, comm: Communicator) throws -> [Double] {
-        var sums = [Double](repeating: 0, count: metrics.count + 2)
+    /// Loss and metric sums over `data` (each sample once, sharded), summed over ranks (`FigureSums`' layout).
+    func evaluateSums(_ data: Dataset, batchSize: Int, comm: Communicator, sampleWeight: SampleWeights? = nil) throws -> [Double] {
+        var sums = [Double](repeating: 0, count: figures.count)
         let perSample = (outputShape!.reduce(1, *)) / max(outputShape!.last ?? 1, 1)
         let batches = Batches(sampleCount: data.count, batchSize: batchSize, shuffle: false, seed: seed, epoch: 0)
         var work = Workspace()
+        let tail = Tensor(zeros: [figures.count])
         for k in 0..<batches.count {
             let global = batches.batch(k)
             let mine = Batches.shard(global.count, rank: comm.rank, size: comm.size)
-            sums[metrics.count + 1] += Double(global.count * perSample)
             if mine.isEmpty { continue }
             let rows = global[(global.startIndex + mine.lowerBound)..<(global.startIndex + mine.upperBound)]
             let x = work.buffer(0, [rows.count] + data.xShape)
@@ -327,24 +360,20 @@ extension Sequential {
             let values = work.buffer(2, [rows.count * perSample])
             let grad = work.buffer(3, yPred.shape)
             _ = loss!.compute(yTrue: y, yPred: yPred, logits: outputLogits(), scale: 0, values: values, gradient: grad)
-            sums[0] += Kernels.sum(values)
-            for (j, m) in metrics.enumerated() {
-                try m.values(yTrue: y, yPred: yPred, into: values)
-                sums[1 + j] += Kernels.sum(values)
+            let w = sampleWeight.map { weights -> Tensor in
+                let w = work.buffer(4, [rows.count])
+                weights.weights(rows: rows, y: y, into: w)
+                return w
             }
+            try figures.accumulate(yTrue: y, yPred: yPred, lossValues: values, weights: w, perSample: perSample,
+                                   scratch: work.buffer(5, values.shape), into: tail)
+            figures.add(tail, to: &sums)
         }
-        var reduced = Array(sums[0...metrics.count])
-        try comm.allReduceSum(&reduced)
-        for j in 0...metrics.count { sums[j] = reduced[j] }
+        try comm.allReduceSum(&sums)
         return sums
     }
 
-    func epochLogs(_ sums: [Double]) -> [String: Double] {
-        let count = max(sums[metrics.count + 1], 1)
-        var logs = ["loss": sums[0] / count]
-        for (j, m) in metrics.enumerated() { logs[m.name] = sums[1 + j] / count }
-        return logs
-    }
+    func epochLogs(_ sums: [Double]) -> [String: Double] { figures.logs(sums) }
 
     /// Builds the model for the data's sample shape if needed, checks compile and the data's shapes and values.
     func prepare(for data: Dataset, role: String, requireTargets: Bool) throws {
