@@ -83,3 +83,87 @@ public enum Metrics {
         ["module": "keras.metrics", "class_name": .string(className), "config": .object(config), "registered_name": .null]
     }
 }
+
+/// A metric with Keras arguments: what `training_config` records (Keras's serialized instance) so Python Keras
+/// and Strata rebuild the same metric.
+public protocol ConfigurableMetric: Metric {
+    /// Keras's class name (`AUC`) and its config (`name` and the arguments, by Keras's names).
+    var kerasClassName: String { get }
+    var kerasConfig: [String: JSONValue] { get }
+}
+
+extension Metrics {
+    /// The entry Keras's `training_config["metrics"]` gets for `spec` resolved as `metric`: the id for a plain
+    /// string id, Keras's serialized instance for a metric with arguments.
+    static func kerasConfig(_ spec: MetricSpec, resolved metric: Metric?) -> JSONValue {
+        if case let .named(n) = spec.kind { return .string(n) }
+        guard let m = (metric ?? (try? spec.resolve(outputShape: [], targetShape: [], loss: MeanSquaredError()))) as? ConfigurableMetric else {
+            return .string(spec.name)
+        }
+        return ["module": "keras.metrics", "class_name": .string(m.kerasClassName), "config": .object(m.kerasConfig),
+                "registered_name": .null]
+    }
+
+    /// A metric spec from `training_config["metrics"]`'s entry when it is a serialized Keras metric Strata knows
+    /// (`{"class_name": "AUC", "config": {...}}`), else nil.
+    static func spec(kerasConfig c: JSONValue) -> MetricSpec? {
+        guard let cls = c["class_name"]?.stringValue, let config = c["config"]?.objectValue,
+              (try? make(cls, arguments: config)) != nil else { return nil }
+        return MetricSpec(cls, arguments: config)
+    }
+}
+
+extension ThresholdCountingMetric {
+    var thresholdConfig: [String: JSONValue] {
+        ["name": .string(name), "thresholds": thresholds.isFinite ? JSONValue(thresholds) : .null,
+         "top_k": topK.map { JSONValue($0) } ?? .null, "class_id": classId.map { JSONValue($0) } ?? .null]
+    }
+}
+
+extension Precision: ConfigurableMetric {
+    public var kerasClassName: String { "Precision" }
+    public var kerasConfig: [String: JSONValue] { thresholdConfig }
+}
+
+extension Recall: ConfigurableMetric {
+    public var kerasClassName: String { "Recall" }
+    public var kerasConfig: [String: JSONValue] { thresholdConfig }
+}
+
+extension AUC: ConfigurableMetric {
+    public var kerasClassName: String { "AUC" }
+    public var kerasConfig: [String: JSONValue] {
+        ["name": .string(name), "num_thresholds": JSONValue(numThresholds), "curve": .string(curve.rawValue),
+         "summation_method": .string(summationMethod.rawValue), "multi_label": .bool(multiLabel), "from_logits": .bool(fromLogits)]
+    }
+}
+
+extension F1Score: ConfigurableMetric {
+    public var kerasClassName: String { "F1Score" }
+    public var kerasConfig: [String: JSONValue] {
+        ["name": .string(name), "average": .string(average.rawValue), "threshold": threshold.map { JSONValue($0) } ?? .null]
+    }
+}
+
+extension MeanIoU: ConfigurableMetric {
+    public var kerasClassName: String { "MeanIoU" }
+    public var kerasConfig: [String: JSONValue] {
+        ["name": .string(name), "num_classes": JSONValue(numClasses), "ignore_class": ignoreClass.map { JSONValue($0) } ?? .null,
+         "sparse_y_true": .bool(sparseYTrue), "sparse_y_pred": .bool(sparseYPred)]
+    }
+}
+
+extension TopKCategoricalAccuracy: ConfigurableMetric {
+    public var kerasClassName: String { "TopKCategoricalAccuracy" }
+    public var kerasConfig: [String: JSONValue] { ["name": .string(name), "k": JSONValue(k)] }
+}
+
+extension SparseTopKCategoricalAccuracy: ConfigurableMetric {
+    public var kerasClassName: String { "SparseTopKCategoricalAccuracy" }
+    public var kerasConfig: [String: JSONValue] { ["name": .string(name), "k": JSONValue(k)] }
+}
+
+extension BinaryAccuracy: ConfigurableMetric {
+    public var kerasClassName: String { "BinaryAccuracy" }
+    public var kerasConfig: [String: JSONValue] { ["name": .string(name), "threshold": JSONValue(threshold)] }
+}
