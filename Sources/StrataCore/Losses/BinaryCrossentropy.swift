@@ -1,13 +1,31 @@
 /// Keras `binary_crossentropy`: `-[y log p + (1 - y) log(1 - p)]` with `p` clipped to `[eps, 1 - eps]`, averaged
 /// over the last axis. After a sigmoid (TensorFlow backend) from the logits without clipping:
 /// `max(z, 0) - z y + log(1 + e^-|z|)`, gradient `(sigmoid(z) - y) / d`.
-public final class BinaryCrossentropy: Loss {
+/// Keras 3 arguments: `fromLogits` (the model's output is `z`: the logits form above, gradient with respect to `z`)
+/// and `labelSmoothing` (`y (1 - s) + s / 2`) (keras/src/losses/losses.py `BinaryCrossentropy`).
+public final class BinaryCrossentropy: Loss, ConfigurableLoss {
     public let name = "binary_crossentropy"
     public let sparseTargets = false
-    public init() {}
+    public var fromLogits: Bool { options.fromLogits }
+    public var labelSmoothing: Float { options.labelSmoothing }
+    private let options: CrossentropyOptions
+    public init(fromLogits: Bool = false, labelSmoothing: Float = 0) {
+        options = CrossentropyOptions(fromLogits: fromLogits, labelSmoothing: labelSmoothing, activation: .sigmoid, binary: true)
+    }
+
+    public var kerasClassName: String { "BinaryCrossentropy" }
+    public var kerasName: String { name }
+    public var arguments: [String: JSONValue] { options.arguments }
 
     public func compute(yTrue: Tensor, yPred: Tensor, logits: (Tensor, ActivationFunction)?, scale: Float,
                         values: Tensor, gradient: Tensor) -> Bool {
+        options.compute(yTrue: yTrue, yPred: yPred, logits: logits) { y, p, l in
+            crossentropy(yTrue: y, yPred: p, logits: l, scale: scale, values: values, gradient: gradient)
+        }
+    }
+
+    private func crossentropy(yTrue: Tensor, yPred: Tensor, logits: (Tensor, ActivationFunction)?, scale: Float,
+                              values: Tensor, gradient: Tensor) -> Bool {
         let cols = yPred.shape.last ?? 1
         let rows = cols == 0 ? 0 : yPred.count / cols
         let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pp = yPred.pointer

@@ -3,13 +3,31 @@
 /// From probabilities: `p = clip(p / sum(p), eps, 1 - eps)` (eps = 1e-7). After a softmax (TensorFlow backend)
 /// it is computed from the logits `z` without clipping: `sum(y) * logsumexp(z) - sum(y * z)`, gradient
 /// `softmax(z) * sum(y) - y`. Targets need not be one-hot.
-public final class CategoricalCrossentropy: Loss {
+/// Keras 3 arguments: `fromLogits` (the model's output is `z`: the logits form above, gradient with respect to `z`)
+/// and `labelSmoothing` (`y (1 - s) + s / K`, K classes) (keras/src/losses/losses.py `CategoricalCrossentropy`).
+public final class CategoricalCrossentropy: Loss, ConfigurableLoss {
     public let name = "categorical_crossentropy"
     public let sparseTargets = false
-    public init() {}
+    public var fromLogits: Bool { options.fromLogits }
+    public var labelSmoothing: Float { options.labelSmoothing }
+    private let options: CrossentropyOptions
+    public init(fromLogits: Bool = false, labelSmoothing: Float = 0) {
+        options = CrossentropyOptions(fromLogits: fromLogits, labelSmoothing: labelSmoothing, activation: .softmax, binary: false)
+    }
+
+    public var kerasClassName: String { "CategoricalCrossentropy" }
+    public var kerasName: String { name }
+    public var arguments: [String: JSONValue] { options.arguments }
 
     public func compute(yTrue: Tensor, yPred: Tensor, logits: (Tensor, ActivationFunction)?, scale: Float,
                         values: Tensor, gradient: Tensor) -> Bool {
+        options.compute(yTrue: yTrue, yPred: yPred, logits: logits) { y, p, l in
+            crossentropy(yTrue: y, yPred: p, logits: l, scale: scale, values: values, gradient: gradient)
+        }
+    }
+
+    private func crossentropy(yTrue: Tensor, yPred: Tensor, logits: (Tensor, ActivationFunction)?, scale: Float,
+                              values: Tensor, gradient: Tensor) -> Bool {
         let cols = yPred.shape.last ?? 1
         let rows = cols == 0 ? 0 : yPred.count / cols
         let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer

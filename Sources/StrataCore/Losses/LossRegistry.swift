@@ -11,9 +11,17 @@ extension Losses {
         args.remaining["dtype"] = nil     // float32 (the only dtype) or null
         let loss: Loss
         switch id.lowercased().replacingOccurrences(of: "_", with: "") {
-        case "categoricalcrossentropy": loss = CategoricalCrossentropy()
-        case "sparsecategoricalcrossentropy": loss = SparseCategoricalCrossentropy()
-        case "binarycrossentropy": loss = BinaryCrossentropy()
+        case "categoricalcrossentropy":
+            loss = CategoricalCrossentropy(fromLogits: try args.bool("from_logits", false),
+                                           labelSmoothing: try args.float("label_smoothing", 0))
+        case "sparsecategoricalcrossentropy":
+            if let c = args.remaining.removeValue(forKey: "ignore_class"), c != .null {
+                throw StrataError.invalidArgument("loss \(id): 'ignore_class' is not supported", hint: "filter those samples out, or give them sample weight 0")
+            }
+            loss = SparseCategoricalCrossentropy(fromLogits: try args.bool("from_logits", false))
+        case "binarycrossentropy":
+            loss = BinaryCrossentropy(fromLogits: try args.bool("from_logits", false),
+                                      labelSmoothing: try args.float("label_smoothing", 0))
         case "mse", "meansquarederror": loss = MeanSquaredError()
         case "mae", "meanabsoluteerror": loss = MeanAbsoluteError()
         case "huber", "huberloss": loss = Huber(delta: try args.float("delta", 1))

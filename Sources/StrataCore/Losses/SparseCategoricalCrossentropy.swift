@@ -1,13 +1,30 @@
 /// Keras `sparse_categorical_crossentropy`: targets are integer class ids (shape `(N,)` or `(N, 1)`, stored as
 /// Float), loss `-log(p[label])` with `p` normalised and clipped to `[eps, 1 - eps]`, or from the logits after a
 /// softmax (TensorFlow backend): `logsumexp(z) - z[label]`, gradient `softmax(z) - onehot(label)`.
-public final class SparseCategoricalCrossentropy: Loss {
+/// Keras 3 argument: `fromLogits` (the model's output is `z`: the logits form above, gradient with respect to `z`);
+/// Keras's `ignore_class` is not supported (keras/src/losses/losses.py `SparseCategoricalCrossentropy`).
+public final class SparseCategoricalCrossentropy: Loss, ConfigurableLoss {
     public let name = "sparse_categorical_crossentropy"
     public let sparseTargets = true
-    public init() {}
+    public var fromLogits: Bool { options.fromLogits }
+    private let options: CrossentropyOptions
+    public init(fromLogits: Bool = false) {
+        options = CrossentropyOptions(fromLogits: fromLogits, labelSmoothing: 0, activation: .softmax, binary: false)
+    }
+
+    public var kerasClassName: String { "SparseCategoricalCrossentropy" }
+    public var kerasName: String { name }
+    public var arguments: [String: JSONValue] { options.arguments }
 
     public func compute(yTrue: Tensor, yPred: Tensor, logits: (Tensor, ActivationFunction)?, scale: Float,
                         values: Tensor, gradient: Tensor) -> Bool {
+        options.compute(yTrue: yTrue, yPred: yPred, logits: logits) { y, p, l in
+            crossentropy(yTrue: y, yPred: p, logits: l, scale: scale, values: values, gradient: gradient)
+        }
+    }
+
+    private func crossentropy(yTrue: Tensor, yPred: Tensor, logits: (Tensor, ActivationFunction)?, scale: Float,
+                              values: Tensor, gradient: Tensor) -> Bool {
         let cols = yPred.shape.last ?? 1
         let rows = cols == 0 ? 0 : yPred.count / cols
         let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pp = yPred.pointer
