@@ -18,6 +18,8 @@ public struct RunConfig {
     public var metrics: [String] = []
     /// Each metric's Keras arguments, in the order of `metrics` (`metrics: [accuracy, {AUC: {curve: PR}}]`).
     public var metricArguments: [[String: JSONValue]] = []
+    /// Keras's `weighted_metrics` (names and arguments), which take the sample / class weights.
+    public var weightedMetrics: [(name: String, arguments: [String: JSONValue])] = []
     /// Keras's `class_weight` (`fit.class_weight: {0: 1.0, 1: 5.0}`).
     public var classWeight: [Int: Float]?
     public var data = DataConfig()
@@ -131,7 +133,7 @@ public struct RunConfig {
     }
 
     mutating func parseCompile(_ c: ConfigNode) throws {
-        let m = try Self.map(c, "compile", file: file, allowed: ["optimizer", "loss", "metrics"])
+        let m = try Self.map(c, "compile", file: file, allowed: ["optimizer", "loss", "metrics", "weighted_metrics"])
         if let o = m["optimizer"] {
             if case .scalar = o { optimizer = (try Self.string(o, "compile.optimizer", file: file), [:]) } else {
                 let (n, args) = try Self.singleEntry(o, "optimizer", file: file)
@@ -148,18 +150,25 @@ public struct RunConfig {
             }
         }
         if let ms = m["metrics"] {
-            guard case let .list(items, _) = ms else {
-                throw ConfigError(file: file, line: ms.line, "compile.metrics must be a list", hint: "e.g. metrics: [accuracy]")
-            }
-            let entries = try items.map { try Self.singleEntry($0, "metric", file: file) }
+            let entries = try metricEntries(ms, "compile.metrics")
             metrics = entries.map(\.0)
             metricArguments = entries.map(\.1)
-            for (item, (name, args)) in zip(items, entries) where !["accuracy", "acc"].contains(name.lowercased()) {
-                do { _ = try Metrics.make(name, arguments: args) } catch let e as StrataError {
-                    throw ConfigError(file: file, line: item.line, e.errorDescription ?? "bad metric", hint: "")
-                }
+        }
+        if let ms = m["weighted_metrics"] { weightedMetrics = try metricEntries(ms, "compile.weighted_metrics") }
+    }
+
+    /// A list of metrics, each an id or `{Name: {args}}`, checked (an unknown metric or argument names its line).
+    func metricEntries(_ ms: ConfigNode, _ key: String) throws -> [(String, [String: JSONValue])] {
+        guard case let .list(items, _) = ms else {
+            throw ConfigError(file: file, line: ms.line, "\(key) must be a list", hint: "e.g. metrics: [accuracy]")
+        }
+        let entries = try items.map { try Self.singleEntry($0, "metric", file: file) }
+        for (item, (name, args)) in zip(items, entries) where !["accuracy", "acc"].contains(name.lowercased()) {
+            do { _ = try Metrics.make(name, arguments: args) } catch let e as StrataError {
+                throw ConfigError(file: file, line: item.line, e.errorDescription ?? "bad metric", hint: "")
             }
         }
+        return entries
     }
 
     // MARK: typed access with errors

@@ -50,7 +50,9 @@ public final class Runner {
         let opt = try Optimizers.make(config.optimizer.name, arguments: config.optimizer.arguments)
         let metrics = zip(config.metrics, config.metricArguments + Array(repeating: [:], count: max(0, config.metrics.count - config.metricArguments.count)))
             .map { name, args in args.isEmpty ? MetricSpec(name) : MetricSpec(name, arguments: args) }
-        model.compile(optimizer: opt, loss: try Losses.make(config.loss, arguments: config.lossArguments), metrics: metrics)
+        let weighted = config.weightedMetrics.map { $0.arguments.isEmpty ? MetricSpec($0.name) : MetricSpec($0.name, arguments: $0.arguments) }
+        model.compile(optimizer: opt, loss: try Losses.make(config.loss, arguments: config.lossArguments), metrics: metrics,
+                      weightedMetrics: weighted)
         return model
     }
 

@@ -168,12 +168,13 @@ def build(units_out, activation, input_dim=3):
 
 
 def train_set(name, units_out, activation, loss, metrics, y, yv, sample_weight=None, class_weight=None,
-              val_weight=None):
+              val_weight=None, weighted_metrics=None):
     x = f32(rng.uniform(-1, 1, (10, 3)))
     xv = f32(rng.uniform(-1, 1, (5, 3)))
     m = build(units_out, activation)
     w0 = [w.copy() for w in m.get_weights()]
-    m.compile(optimizer=keras.optimizers.SGD(learning_rate=0.3), loss=loss, metrics=metrics)
+    m.compile(optimizer=keras.optimizers.SGD(learning_rate=0.3), loss=loss, metrics=metrics,
+              weighted_metrics=weighted_metrics)
     vd = (xv, yv, val_weight) if val_weight is not None else (xv, yv)
     h = m.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0, sample_weight=sample_weight,
               class_weight=class_weight, validation_data=vd)
@@ -187,6 +188,8 @@ def train_set(name, units_out, activation, loss, metrics, y, yv, sample_weight=N
     arrays.update({f"end{i}": w for i, w in enumerate(m.get_weights())})
     write_set(name, arrays, units_out=units_out, activation=activation, loss=loss,
               metrics=[mm if isinstance(mm, str) else keras.saving.serialize_keras_object(mm) for mm in metrics],
+              weighted_metrics=[mm if isinstance(mm, str) else keras.saving.serialize_keras_object(mm)
+                                for mm in (weighted_metrics or [])],
               class_weight={str(c): v for c, v in (class_weight or {}).items()}, batch_size=4, epochs=2,
               learning_rate=0.3, weights=len(w0), history={key: [float(v) for v in vals] for key, vals in h.history.items()},
               evaluate={key: float(v) for key, v in ev.items()})
@@ -211,3 +214,8 @@ yr = f32(rng.normal(0, 1, (10, 2)))
 yrv = f32(rng.normal(0, 1, (5, 2)))
 train_set("lm_train_huber_weighted", 2, None, "huber", ["mae"], yr, yrv,
           sample_weight=f32(rng.uniform(0, 2, 10)), val_weight=f32(rng.uniform(0.5, 1.5, 5)))
+yw = f32(rng.integers(0, 2, (10, 1)))
+ywv = f32(rng.integers(0, 2, (5, 1)))
+train_set("lm_train_weighted_metrics", 1, "sigmoid", "binary_crossentropy", ["accuracy"], yw, ywv,
+          sample_weight=f32(rng.uniform(0.1, 3, 10)), val_weight=f32(rng.uniform(0.1, 3, 5)),
+          weighted_metrics=["accuracy", M.AUC(name="auc"), M.Precision(name="precision")])

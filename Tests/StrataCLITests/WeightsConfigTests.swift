@@ -33,6 +33,7 @@ final class WeightsConfigTests: XCTestCase {
               optimizer: {SGD: {learning_rate: 0.2}}
               loss: {Huber: {delta: 0.5}}
               metrics: [mae, {Precision: {thresholds: 0.4, name: p40}}]
+              weighted_metrics: [mae]
             data:
               train: {file: \(dir)/data.h5, x: x, y: y, sample_weight: w}
               validation: {file: \(dir)/data.h5, x: xv, y: yv, sample_weight: wv}
@@ -44,10 +45,10 @@ final class WeightsConfigTests: XCTestCase {
 
         let model = Sequential([Dense(2, inputDim: 3)], seed: 3)
         model.compile(optimizer: SGD(learningRate: 0.2), loss: Huber(delta: 0.5),
-                      metrics: ["mae", .metric(Precision(thresholds: 0.4, name: "p40"))])
+                      metrics: ["mae", .metric(Precision(thresholds: 0.4, name: "p40"))], weightedMetrics: ["mae"])
         let hs = try model.fit(x, y, batchSize: 4, epochs: 2, verbose: 0, validationData: (xv, yv), validationSampleWeight: wv,
                                shuffle: false, sampleWeight: w, seed: 3)
-        XCTAssertEqual(Set(h.history.keys), ["loss", "mae", "p40", "val_loss", "val_mae", "val_p40"])
+        XCTAssertEqual(Set(h.history.keys), ["loss", "mae", "p40", "weighted_mae", "val_loss", "val_mae", "val_p40", "val_weighted_mae"])
         for (key, values) in hs.history { XCTAssertEqual(h[key]!, values, key) }
     }
 

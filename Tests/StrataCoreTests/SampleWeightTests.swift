@@ -2,12 +2,12 @@ import StrataCore
 import TestSupport
 import XCTest
 
-/// `fit(sampleWeight:)`, `fit(classWeight:)` and weighted validation / `evaluate`, with the counting metrics in the
-/// same runs: against Keras (lm_train_*: two epochs of `model.fit`, batch 4 of 10 rows so the last batch is short,
+/// `fit(sampleWeight:)`, `fit(classWeight:)` and weighted validation / `evaluate`, with the counting metrics and
+/// `weightedMetrics` (Keras's `weighted_metrics`, `weighted_accuracy` beside `accuracy`) in the same runs: against Keras (lm_train_*: two epochs of `model.fit`, batch 4 of 10 rows so the last batch is short,
 /// shuffle off), and 1 vs 2 vs 3 ranks.
 final class SampleWeightTests: XCTestCase {
     static let sets = ["lm_train_sample_weight", "lm_train_class_weight", "lm_train_class_weight_onehot",
-                       "lm_train_huber_weighted"]
+                       "lm_train_huber_weighted", "lm_train_weighted_metrics"]
 
     /// The fixture's model and data: Dense(4, tanh) then Dense(units, activation), Keras's start weights, SGD 0.3.
     private func run(_ set: String, communicator: Communicator? = nil) throws -> (model: Sequential, history: History, evaluate: [Double]) {
@@ -15,11 +15,14 @@ final class SampleWeightTests: XCTestCase {
         let act = try m["activation"]!.stringValue.map { try ActivationFunction(kerasName: $0) } ?? .linear
         let model = Sequential([Dense(4, activation: .tanh, inputDim: 3), Dense(m["units_out"]!.intValue!, activation: act)])
         try model.setWeights((0..<m["weights"]!.intValue!).map { try Fixtures.npy(set, "start\($0)") })
-        let metrics: [MetricSpec] = m["metrics"]!.arrayValue!.map { spec in
-            if let s = spec.stringValue { return MetricSpec(s) }
-            return MetricSpec(spec["class_name"]!.stringValue!, arguments: spec["config"]!.objectValue!)
+        func specs(_ key: String) -> [MetricSpec] {
+            m[key]!.arrayValue!.map { spec in
+                if let s = spec.stringValue { return MetricSpec(s) }
+                return MetricSpec(spec["class_name"]!.stringValue!, arguments: spec["config"]!.objectValue!)
+            }
         }
-        model.compile(optimizer: SGD(learningRate: 0.3), loss: try Losses.make(m["loss"]!.stringValue!), metrics: metrics)
+        model.compile(optimizer: SGD(learningRate: 0.3), loss: try Losses.make(m["loss"]!.stringValue!), metrics: specs("metrics"),
+                      weightedMetrics: specs("weighted_metrics"))
         let classWeight = m["class_weight"]!.objectValue!.reduce(into: [Int: Float]()) { $0[Int($1.key)!] = Float($1.value.doubleValue!) }
         let has = { (name: String) in m["arrays"]![name] != nil }
         let weights = has("sample_weight") ? try Fixtures.npy(set, "sample_weight") : nil

@@ -14,14 +14,15 @@ final class TrainingConfigInteropTests: XCTestCase {
     func testRoundTripInStrata() throws {
         let model = Sequential([Dense(3, activation: .softmax, inputDim: 4)], seed: 1)
         model.compile(optimizer: "adam", loss: CategoricalFocalCrossentropy(gamma: 1.5),
-                      metrics: ["accuracy", .metric(AUC(curve: .pr, name: "pr")), MetricSpec("TopKCategoricalAccuracy", arguments: ["k": 2])])
+                      metrics: ["accuracy", .metric(AUC(curve: .pr, name: "pr")), MetricSpec("TopKCategoricalAccuracy", arguments: ["k": 2])],
+                      weightedMetrics: ["accuracy"])
         try model.build()
         try model.save(dir + "/m.h5")
         let back = try Sequential.load(dir + "/m.h5")
         let loss = try XCTUnwrap(back.loss as? CategoricalFocalCrossentropy)
         XCTAssertEqual(loss.gamma, 1.5)
         try back.fit(Tensor(zeros: [2, 4]), try toCategorical([0, 2], numClasses: 3), verbose: 0)
-        XCTAssertEqual(back.metrics.map(\.name), ["accuracy", "pr", "top_k_categorical_accuracy"])
+        XCTAssertEqual(back.metrics.map(\.name), ["accuracy", "pr", "top_k_categorical_accuracy", "weighted_accuracy"])
         XCTAssertEqual((back.metrics[1] as? AUC)?.curve, .pr)
         XCTAssertEqual((back.metrics[2] as? TopKCategoricalAccuracy)?.k, 2)
     }

@@ -46,21 +46,29 @@ public struct MetricSpec: ExpressibleByStringLiteral, @unchecked Sendable {
 
     /// Resolves the spec for a model whose output has `outputShape` (without batch) and targets `targetShape`,
     /// with `"accuracy"` chosen by shape exactly as Keras 3 does (compile_utils.py).
-    public func resolve(outputShape: [Int], targetShape: [Int], loss: Loss) throws -> Metric {
+    /// `name` renames the metric (Keras's `weighted_<name>` for a weighted metric whose name is taken).
+    public func resolve(outputShape: [Int], targetShape: [Int], loss: Loss, name given: String? = nil) throws -> Metric {
         switch kind {
-        case let .custom(n, fn): return CustomMetric(name: n, fn)
-        case let .configured(id, args): return try Metrics.make(id, arguments: args)
-        case let .instance(m): return m
+        case let .custom(n, fn): return CustomMetric(name: given ?? n, fn)
+        case let .configured(id, args):
+            return try Metrics.make(id, arguments: args.merging(given.map { ["name": .string($0)] } ?? [:]) { $1 })
+        case let .instance(m):
+            if let given, given != m.name {
+                throw StrataError.invalidArgument("weighted metric '\(m.name)' has the name of a metric",
+                                                  hint: "create it with another name, e.g. name: \"\(given)\"")
+            }
+            return m
         case let .named(n):
+            let name = given ?? n
             switch n.lowercased() {
             case "accuracy", "acc":
                 let isBinary = outputShape.last == 1
                 let isSparse = loss.sparseTargets || targetShape.count < outputShape.count
                     || (targetShape.last == 1 && (outputShape.last ?? 1) > 1)
-                if isBinary { return BinaryAccuracy(name: n) }
-                if isSparse { return SparseCategoricalAccuracy(name: n) }
-                return CategoricalAccuracy(name: n)
-            default: return try Metrics.make(n)
+                if isBinary { return BinaryAccuracy(name: name) }
+                if isSparse { return SparseCategoricalAccuracy(name: name) }
+                return CategoricalAccuracy(name: name)
+            default: return try Metrics.make(n, arguments: given.map { ["name": .string($0)] } ?? [:])
             }
         }
     }

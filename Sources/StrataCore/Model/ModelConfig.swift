@@ -98,10 +98,13 @@ public struct ModelConfig {
     /// Keras's `training_config` for a compiled model (`loss`, `metrics`, `optimizer_config`).
     public static func trainingConfig(of model: Sequential) -> JSONValue? {
         guard let opt = model.optimizer, let loss = model.loss else { return nil }
-        let resolved = model.metrics.count == model.metricSpecs.count ? model.metrics.map { Optional($0) }
-            : model.metricSpecs.map { _ in nil }
+        let specs = model.metricSpecs + model.weightedMetricSpecs
+        let resolved = model.metrics.count == specs.count ? model.metrics.map { Optional($0) } : specs.map { _ in nil }
+        let entries = zip(specs, resolved).map { Metrics.kerasConfig($0, resolved: $1) }
+        let weighted = Array(entries.dropFirst(model.metricSpecs.count))
         return ["loss": Losses.kerasConfig(of: loss),
-                "metrics": .array(zip(model.metricSpecs, resolved).map { Metrics.kerasConfig($0, resolved: $1) }),
+                "metrics": .array(Array(entries.prefix(model.metricSpecs.count))),
+                "weighted_metrics": weighted.isEmpty ? .null : .array(weighted),
                 "loss_weights": .null,
                 "optimizer_config": ["class_name": .string(opt.name), "config": .object(opt.config)]]
     }
@@ -121,12 +124,17 @@ public struct ModelConfig {
             else if let n = m["config"]?["name"]?.stringValue ?? m["class_name"]?.stringValue { metrics.append(MetricSpec(n)) }
         }
         t["metrics"].map(addMetric)
+        let plain = metrics
+        metrics = []
+        t["weighted_metrics"].map(addMetric)
+        let weighted = metrics
+        metrics = plain
         guard let oc = t["optimizer_config"], var cls = oc["class_name"]?.stringValue else {
             throw StrataError.invalidArgument("training_config has no optimizer_config", hint: "")
         }
         if cls.hasPrefix("Custom>") { cls = String(cls.dropFirst("Custom>".count)) }
         let args = (oc["config"]?.objectValue ?? [:]).filter { $0.value != .null }
         let opt = try Optimizers.make(cls, arguments: args)
-        model.compile(optimizer: opt, loss: loss, metrics: metrics)
+        model.compile(optimizer: opt, loss: loss, metrics: metrics, weightedMetrics: weighted)
     }
 }
