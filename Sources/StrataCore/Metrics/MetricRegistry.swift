@@ -11,6 +11,11 @@ public enum Metrics {
         args.remaining["dtype"] = nil
         let given = try args.string("name")
         func name(_ keras: String) -> String { given ?? (id.contains(where: \.isUppercase) ? keras : id) }
+        // Keras's spellings only: a class name (`F1Score`) or a snake_case id (`f1_score`), not `f1score`.
+        let isClassName = id.contains(where: \.isUppercase)
+        guard isClassName || snakeIds.contains(id) else {
+            throw StrataError.invalidArgument("unknown metric '\(id)'", hint: "use one of: " + knownMetrics)
+        }
         let metric: Metric
         switch id.lowercased().replacingOccurrences(of: "_", with: "") {
         case "binaryaccuracy":
@@ -72,6 +77,11 @@ public enum Metrics {
         try args.finish()
         return metric
     }
+
+    static let snakeIds: Set<String> = [
+        "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "mse", "mae", "mean_squared_error",
+        "mean_absolute_error", "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "precision", "recall",
+        "auc", "f1_score", "mean_io_u"]
 
     static let knownMetrics = "accuracy (acc), binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, "
         + "top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, mse, mae, precision, recall, auc, "
