@@ -6,7 +6,7 @@ import Foundation
 /// (keras/src/losses/losses.py `binary_focal_crossentropy`). `bce` is clipped to `[eps, 1 - eps]` from
 /// probabilities; with `fromLogits` the input is `z`, `p = sigmoid(z)` and `bce` is the unclipped logits form
 /// `max(z, 0) - z y + log(1 + e^-|z|)`, as Keras's TensorFlow backend computes it.
-public final class BinaryFocalCrossentropy: PlainLoss, ConfigurableLoss {
+public final class BinaryFocalCrossentropy: Loss, ConfigurableLoss {
     public let name = "binary_focal_crossentropy"
     public let sparseTargets = false
     public let applyClassBalancing: Bool

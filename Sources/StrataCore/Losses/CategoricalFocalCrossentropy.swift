@@ -2,7 +2,7 @@
 /// `y (1 - s) + s / K` and `q = clip(p / sum(p), eps, 1 - eps)`, `-sum(alpha (1 - q)^gamma y log q)` over the last
 /// axis (keras/src/losses/losses.py `categorical_focal_crossentropy`). With `fromLogits`, `p = softmax(yPred)`
 /// first (still clipped, as in Keras) and the gradient is with respect to the logits.
-public final class CategoricalFocalCrossentropy: PlainLoss, ConfigurableLoss {
+public final class CategoricalFocalCrossentropy: Loss, ConfigurableLoss {
     public let name = "categorical_focal_crossentropy"
     public let sparseTargets = false
     public let alpha: Float

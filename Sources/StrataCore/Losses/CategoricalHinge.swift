@@ -1,6 +1,6 @@
 /// Keras `CategoricalHinge` (`categorical_hinge`): `max(neg - pos + 1, 0)` per sample, `pos = sum(y p)`,
 /// `neg = max((1 - y) p)` over the last axis (keras/src/losses/losses.py `categorical_hinge`).
-public final class CategoricalHinge: PlainLoss, ConfigurableLoss {
+public final class CategoricalHinge: Loss, ConfigurableLoss {
     public let name = "categorical_hinge"
     public let sparseTargets = false
     public init() {}

@@ -2,7 +2,7 @@
 /// between -1 and 1 (0 when either vector is zero); `l2_normalize(x) = x * min(1 / ||x||, 1 / eps)`
 /// (keras/src/losses/losses.py `cosine_similarity`, keras/src/ops/nn.py `_normalize`). Keras's `axis` other than
 /// -1 is not supported.
-public final class CosineSimilarity: PlainLoss, ConfigurableLoss {
+public final class CosineSimilarity: Loss, ConfigurableLoss {
     public let name = "cosine_similarity"
     public let sparseTargets = false
     public init() {}

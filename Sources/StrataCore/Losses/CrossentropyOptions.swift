@@ -18,20 +18,20 @@ final class CrossentropyOptions {
 
     var arguments: [String: JSONValue] { crossentropyArguments(fromLogits: fromLogits, labelSmoothing: labelSmoothing) }
 
-    /// Runs `crossentropy(y, p, logits)` on the smoothed labels and, with `fromLogits`, on `activation(yPred)` with
-    /// `yPred` as the logits; returns whether the gradient is with respect to a layer's logits (never with `fromLogits`).
-    func compute(yTrue: Tensor, yPred: Tensor, logits: (Tensor, ActivationFunction)?,
-                 _ crossentropy: (Tensor, Tensor, (Tensor, ActivationFunction)?) -> Bool) -> Bool {
-        var y = yTrue
-        if labelSmoothing != 0 {
-            y = smoothed.buffer(like: yTrue)
-            let classes = binary ? 2 : Float(yTrue.shape.last ?? 1)
-            LossKernels.affine(yTrue, 1 - labelSmoothing, labelSmoothing / classes, into: y)
-        }
-        guard fromLogits else { return crossentropy(y, yPred, logits) }
+    /// The labels the crossentropy uses: `yTrue`, smoothed when `labelSmoothing` is set.
+    func labels(_ yTrue: Tensor) -> Tensor {
+        guard labelSmoothing != 0 else { return yTrue }
+        let y = smoothed.buffer(like: yTrue)
+        let classes = binary ? 2 : Float(yTrue.shape.last ?? 1)
+        LossKernels.affine(yTrue, 1 - labelSmoothing, labelSmoothing / classes, into: y)
+        return y
+    }
+
+    /// With `fromLogits`: `activation(yPred)`, the probabilities of the logits `yPred`; nil otherwise.
+    func probabilities(of yPred: Tensor) -> Tensor? {
+        guard fromLogits else { return nil }
         let p = probabilities.buffer(like: yPred)
         activation.apply(yPred, into: p)
-        _ = crossentropy(y, p, (yPred, activation))
-        return false
+        return p
     }
 }

@@ -1,7 +1,7 @@
 /// Keras `Hinge` (`hinge`): `mean(max(1 - y p, 0))` over the last axis; labels that are all 0 or 1 are first
 /// mapped to -1 and 1 (keras/src/losses/losses.py `hinge`, `convert_binary_labels_to_hinge`). Keras checks the
 /// whole batch; Strata checks each rank's rows, which is the same for 0/1 or -1/1 labels.
-public final class Hinge: PlainLoss, ConfigurableLoss {
+public final class Hinge: Loss, ConfigurableLoss {
     public let name = "hinge"
     public let sparseTargets = false
     public init() {}

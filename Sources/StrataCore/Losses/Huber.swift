@@ -1,7 +1,7 @@
 /// Keras `Huber` (`huber`): per element `e = yPred - yTrue`, `0.5 e^2` where `|e| <= delta`, else
 /// `delta |e| - 0.5 delta^2`, averaged over the last axis; gradient `e` or `delta sign(e)`
 /// (keras/src/losses/losses.py `huber`).
-public final class Huber: PlainLoss, ConfigurableLoss {
+public final class Huber: Loss, ConfigurableLoss {
     public let name = "huber"
     public let sparseTargets = false
     public let delta: Float

@@ -1,6 +1,6 @@
 /// Keras `KLDivergence` (`kl_divergence`, `kld`): `sum(y log(y / p))` over the last axis with `y` and `p` clipped
 /// to `[eps, 1]`; gradient `-y / p` where `p` was not clipped (keras/src/losses/losses.py `kl_divergence`).
-public final class KLDivergence: PlainLoss, ConfigurableLoss {
+public final class KLDivergence: Loss, ConfigurableLoss {
     public let name = "kl_divergence"
     public let sparseTargets = false
     public init() {}

@@ -1,6 +1,6 @@
 /// Keras `LogCosh` (`log_cosh`): `mean(log(cosh(e)))` over the last axis, `e = yPred - yTrue`, computed as
 /// `e + softplus(-2e) - log 2`; gradient `tanh(e)` (keras/src/losses/losses.py `log_cosh`).
-public final class LogCosh: PlainLoss, ConfigurableLoss {
+public final class LogCosh: Loss, ConfigurableLoss {
     public let name = "log_cosh"
     public let sparseTargets = false
     public init() {}

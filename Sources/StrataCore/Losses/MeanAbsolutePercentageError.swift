@@ -1,7 +1,7 @@
 /// Keras `MeanAbsolutePercentageError` (`mean_absolute_percentage_error`, `mape`):
 /// `100 mean(|y - p| / max(|y|, eps))` over the last axis (keras/src/losses/losses.py
 /// `mean_absolute_percentage_error`).
-public final class MeanAbsolutePercentageError: PlainLoss, ConfigurableLoss {
+public final class MeanAbsolutePercentageError: Loss, ConfigurableLoss {
     public let name = "mean_absolute_percentage_error"
     public let sparseTargets = false
     public init() {}

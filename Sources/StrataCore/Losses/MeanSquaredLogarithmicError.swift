@@ -1,7 +1,7 @@
 /// Keras `MeanSquaredLogarithmicError` (`mean_squared_logarithmic_error`, `msle`):
 /// `mean((log(max(p, eps) + 1) - log(max(y, eps) + 1))^2)` over the last axis (keras/src/losses/losses.py
 /// `mean_squared_logarithmic_error`).
-public final class MeanSquaredLogarithmicError: PlainLoss, ConfigurableLoss {
+public final class MeanSquaredLogarithmicError: Loss, ConfigurableLoss {
     public let name = "mean_squared_logarithmic_error"
     public let sparseTargets = false
     public init() {}

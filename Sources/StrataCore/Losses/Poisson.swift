@@ -1,6 +1,6 @@
 /// Keras `Poisson` (`poisson`): `mean(p - y log(p + eps))` over the last axis; gradient `1 - y / (p + eps)`
 /// (keras/src/losses/losses.py `poisson`).
-public final class Poisson: PlainLoss, ConfigurableLoss {
+public final class Poisson: Loss, ConfigurableLoss {
     public let name = "poisson"
     public let sparseTargets = false
     public init() {}

@@ -3,7 +3,7 @@
 /// softmax (TensorFlow backend): `logsumexp(z) - z[label]`, gradient `softmax(z) - onehot(label)`.
 /// Keras 3 argument: `fromLogits` (the model's output is `z`: the logits form above, gradient with respect to `z`);
 /// Keras's `ignore_class` is not supported (keras/src/losses/losses.py `SparseCategoricalCrossentropy`).
-public final class SparseCategoricalCrossentropy: Loss, ConfigurableLoss {
+public final class SparseCategoricalCrossentropy: LogitsLoss, ConfigurableLoss {
     public let name = "sparse_categorical_crossentropy"
     public let sparseTargets = true
     public var fromLogits: Bool { options.fromLogits }
@@ -16,47 +16,19 @@ public final class SparseCategoricalCrossentropy: Loss, ConfigurableLoss {
     public var kerasName: String { name }
     public var arguments: [String: JSONValue] { options.arguments }
 
-    public func compute(yTrue: Tensor, yPred: Tensor, logits: (Tensor, ActivationFunction)?, scale: Float,
-                        values: Tensor, gradient: Tensor) -> Bool {
-        options.compute(yTrue: yTrue, yPred: yPred, logits: logits) { y, p, l in
-            crossentropy(yTrue: y, yPred: p, logits: l, scale: scale, values: values, gradient: gradient)
+    /// Keras's TensorFlow backend uses the logits of a softmax output, unless the output already is logits (`fromLogits`).
+    public func consumesLogits(of activation: ActivationFunction) -> Bool { !fromLogits && activation == .softmax }
+
+    public func compute(yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor) {
+        let y = options.labels(yTrue)
+        if let p = options.probabilities(of: yPred) {   // yPred is z: the gradient is with respect to the model's output
+            LossKernels.sparseCategoricalCrossentropy(logits: yPred, yTrue: y, yPred: p, scale: scale, values: values, gradient: gradient)
+        } else {
+            LossKernels.sparseCategoricalCrossentropy(yTrue: y, yPred: yPred, scale: scale, values: values, gradient: gradient)
         }
     }
 
-    private func crossentropy(yTrue: Tensor, yPred: Tensor, logits: (Tensor, ActivationFunction)?, scale: Float,
-                              values: Tensor, gradient: Tensor) -> Bool {
-        let cols = yPred.shape.last ?? 1
-        let rows = cols == 0 ? 0 : yPred.count / cols
-        let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pp = yPred.pointer
-        if let (z, act) = logits, act == .softmax {
-            let pz = z.pointer
-            for r in 0..<rows {
-                let zr = pz + r &* cols, gr = pg + r &* cols, pr = pp + r &* cols
-                let label = Int(py[r])
-                var m = -Float.infinity
-                for j in 0..<cols { m = max(m, zr[j]) }
-                var s: Double = 0
-                for j in 0..<cols { s += Double(Kernels.exp(zr[j] - m)) }
-                pv[r] = Float(Double(m) + _math_log(s) - Double(zr[label]))
-                for j in 0..<cols { gr[j] = scale * pr[j] }
-                gr[label] -= scale
-            }
-            return true
-        }
-        let eps = Losses.epsilon
-        for r in 0..<rows {
-            let pr = pp + r &* cols, gr = pg + r &* cols
-            let label = Int(py[r])
-            var s: Float = 0
-            for j in 0..<cols { s += pr[j] }
-            let q = pr[label] / s
-            let qc = min(max(q, eps), 1 - eps)
-            pv[r] = Float(-_math_log(Double(qc)))
-            let g: Float = (q >= eps && q <= 1 - eps) ? -1 / qc : 0
-            // d/dp_j of -log(p_label / s) through the normalisation: (g (delta_j,label - q)) / s
-            for j in 0..<cols { gr[j] = scale * (-g * q) / s }
-            gr[label] += scale * g / s
-        }
-        return false
+    public func compute(yTrue: Tensor, logits z: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor) {
+        LossKernels.sparseCategoricalCrossentropy(logits: z, yTrue: options.labels(yTrue), yPred: yPred, scale: scale, values: values, gradient: gradient)
     }
 }
