@@ -11,7 +11,7 @@ public enum CheckpointReport {
             lines.append("position: \(state.epoch) epoch(s) complete, \(state.batchInEpoch) batch(es) into epoch \(state.epoch + 1)")
             lines.append("written by: \(state.worldSize) rank(s) x \(state.threads) OpenBLAS thread(s); seed \(state.seed)")
             if let opt = model.optimizer, let st = model.optimizerState {
-                lines.append("optimizer: \(opt.name) \(JSONValue.object(opt.config).jsonText), iterations \(st.iterations), learning rate \(opt.learningRate)")
+                lines.append("optimizer: \(opt.name) \(JSONValue.object(opt.kerasConfig).jsonText), iterations \(st.iterations), learning rate \(opt.learningRate)")
             }
             if state.stopped { lines.append("stopped: a callback ended this run (resuming trains no further)") }
             for name in state.rnnStates.keys.sorted() {

@@ -100,7 +100,7 @@ public struct ModelConfig {
         guard let opt = model.optimizer, let loss = model.loss else { return nil }
         return ["loss": .string(loss.name), "metrics": .array((model.compileSpec?.metrics ?? []).map { .string($0) }),
                 "loss_weights": .null,
-                "optimizer_config": ["class_name": .string(opt.name), "config": .object(opt.config)]]
+                "optimizer_config": ["class_name": .string(opt.name), "config": .object(opt.kerasConfig)]]
     }
 
     /// Compiles `model` from a `training_config` of any dialect (tf-keras metric wrappers, `Custom>` optimizer

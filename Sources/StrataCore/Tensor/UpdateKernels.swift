@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 /// Vectorised optimizer updates (Sources/CBLAS/update_kernels.h): the C side of `RMSprop` and `Adam`'s common
 /// cases, bit-identical to their Swift loops. Swift's `squareRoot()` keeps those loops scalar (a `sqrtf` call
@@ -15,5 +16,79 @@ enum UpdateKernels {
                      alpha: Float, epsilon: Float) {
         strata_adam_update(values.pointer, gradients.pointer, m.pointer, v.pointer, values.count, 1 - beta1, 1 - beta2,
                            alpha, epsilon)
+    }
+}
+
+// Keras 3's base-optimizer steps (clipping, decoupled weight decay, EMA) and the Lion and Ftrl updates, in the
+// operation order of keras/src/optimizers/*.py (float32, no fused multiply-add).
+extension UpdateKernels {
+    /// Lion: `p -= lr sign(b1 m + (1 - b1) g)`, then `m = b2 m + (1 - b2) g`.
+    static func lion(values: Tensor, gradients: Tensor, m: Tensor, beta1 b1: Float, beta2 b2: Float, lr: Float) {
+        let n = values.count, p = values.pointer, g = gradients.pointer, pm = m.pointer
+        for i in 0..<n {
+            let gi = g[i]
+            let c = pm[i] * b1 + gi * (1 - b1)
+            p[i] -= lr * (c > 0 ? 1 : c < 0 ? -1 : 0)
+            pm[i] = pm[i] * b2 + gi * (1 - b2)
+        }
+    }
+
+    /// Ftrl (`power = -learning_rate_power`, `shrinkage = 2 l2_shrinkage`, `l2` already `l2 + beta / (2 lr)`):
+    /// `n' = n + g^2; linear += g + shrinkage p - (n'^power - n^power) / lr p;
+    /// p = (clip(linear, -l1, l1) - linear) / (n'^power / lr + 2 l2); n = n'`.
+    static func ftrl(values: Tensor, gradients: Tensor, accumulator: Tensor, linear: Tensor, lr: Float, power: Float,
+                     l1: Float, l2: Float, shrinkage: Float) {
+        let n = values.count, p = values.pointer, g = gradients.pointer, acc = accumulator.pointer, lin = linear.pointer
+        for i in 0..<n {
+            let gi = g[i], pi = p[i]
+            let gradToUse = gi + shrinkage * pi
+            let newAcc = acc[i] + gi * gi
+            let newPow = powf(newAcc, power)
+            let l = lin[i] + (gradToUse - (newPow - powf(acc[i], power)) / lr * pi)
+            lin[i] = l
+            let quadratic = newPow / lr + 2 * l2
+            p[i] = (min(max(l, -l1), l1) - l) / quadratic
+            acc[i] = newAcc
+        }
+    }
+
+    /// Decoupled weight decay as Keras's `_apply_weight_decay`: `p = p - p * wd * lr`.
+    static func weightDecay(_ values: Tensor, decay wd: Float, lr: Float) {
+        let p = values.pointer
+        for i in 0..<values.count { p[i] -= p[i] * wd * lr }
+    }
+
+    /// `sum(x^2)` accumulated in Double (a gradient's squared L2 norm).
+    static func sumOfSquares(_ x: Tensor) -> Double {
+        let p = x.pointer
+        var s = 0.0
+        for i in 0..<x.count { s += Double(p[i]) * Double(p[i]) }
+        return s
+    }
+
+    /// Keras's `_clip_by_norm` (`tf.clip_by_norm`): `g = g * clipnorm / max(norm, clipnorm)`, norm 0 for a zero
+    /// gradient.
+    static func clipByNorm(_ gradient: Tensor, clipnorm c: Float) {
+        let norm = Float(sumOfSquares(gradient)).squareRoot()
+        let d = max(norm, c), g = gradient.pointer
+        for i in 0..<gradient.count { g[i] = g[i] * c / d }
+    }
+
+    /// `x *= r` (global-norm clipping's common factor).
+    static func scale(_ x: Tensor, by r: Float) {
+        let p = x.pointer
+        for i in 0..<x.count { p[i] = r * p[i] }
+    }
+
+    /// `g = clip(g, -v, v)`.
+    static func clipByValue(_ gradient: Tensor, _ v: Float) {
+        let g = gradient.pointer
+        for i in 0..<gradient.count { g[i] = min(max(g[i], -v), v) }
+    }
+
+    /// Keras's EMA of the weights: `average = momentum * average + (1 - momentum) * value`.
+    static func movingAverage(_ average: Tensor, of values: Tensor, momentum m: Float) {
+        let a = average.pointer, p = values.pointer
+        for i in 0..<values.count { a[i] = m * a[i] + (1 - m) * p[i] }
     }
 }

@@ -60,6 +60,7 @@ extension Sequential {
                 throw StrataError.invalidArgument("epochs (\(epochs)) and initialEpoch (\(initialEpoch)) must not be negative", hint: "")
             }
             try prepare(for: train, role: "training data", requireTargets: true)
+            try optimizer!.validate()
             if let validation { try prepare(for: validation, role: "validation data", requireTargets: true) }
             try checkStatefulBatching(batch: batch, shuffle: shuffle, samples: train.count, rank: comm.rank, size: comm.size)
             if let validation {
@@ -153,6 +154,7 @@ extension Sequential {
                     break epochLoop
                 }
             }
+            if epochs > 0 { optimizer!.finalizeVariableValues(parameters!, optimizerState!) }
             for cb in callbacks { try cb.onTrainEnd(model: self, logs: lastLogs) }
         } catch {
             try failAllRanks(comm, error)
@@ -281,13 +283,7 @@ extension Sequential {
         if extras[flat: metrics.count + 1] > 0 { return false }
         for j in 0...metrics.count { sums[j] += Double(extras[flat: j]) }
         sums[metrics.count + 1] += Double(n * perSample)
-        if let rowSparse {
-            rowSparse.update(opt, p, optState, lr: opt.effectiveLearningRate(iteration: optState.iterations))
-        } else {
-            opt.update(values: p.values, gradients: p.gradients, slots: optState.slots, scalars: &optState.scalars,
-                       iteration: optState.iterations, lr: opt.effectiveLearningRate(iteration: optState.iterations))
-        }
-        optState.iterations += 1
+        opt.apply(p, optState, rowSparse: rowSparse)  // clipping, weight decay, update, EMA on the global gradient
         return true
     }
 
