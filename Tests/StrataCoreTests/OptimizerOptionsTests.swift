@@ -115,7 +115,7 @@ final class OptimizerOptionsTests: XCTestCase {
     /// Keras refuses to set a scheduled learning rate from a callback; so does Strata, naming the callback.
     func testCallbacksCannotSetAScheduledRate() throws {
         let d = RandomData(seed: 3)
-        let x = d.uniform([8, 3]), y = toCategorical(d.integers(2, count: 8), numClasses: 2)
+        let x = d.uniform([8, 3]), y = try toCategorical(d.integers(2, count: 8), numClasses: 2)
         for cb in [LearningRateScheduler { _, lr in lr * 0.5 } as Callback,
                    ReduceLROnPlateau(monitor: "loss", factor: 0.5, patience: 0, minDelta: 100)] {
             let m = Sequential([Dense(2, activation: .softmax, inputDim: 3)], seed: 1)
@@ -133,7 +133,7 @@ final class OptimizerOptionsTests: XCTestCase {
     func testGlobalClipnormIsRankInvariant() throws {
         func train(_ opt: @escaping () -> Optimizer, _ comm: Communicator?) throws -> [Float] {
             let d = RandomData(seed: 8)
-            let x = d.uniform([23, 5]), y = toCategorical(d.integers(3, count: 23), numClasses: 3)
+            let x = d.uniform([23, 5]), y = try toCategorical(d.integers(3, count: 23), numClasses: 3)
             let m = Sequential([Dense(6, activation: .tanh, inputDim: 5), Dense(3, activation: .softmax)], seed: 4)
             m.compile(optimizer: opt(), loss: "categorical_crossentropy")
             try m.fit(x, y, batchSize: 5, epochs: 3, verbose: 0, communicator: comm)

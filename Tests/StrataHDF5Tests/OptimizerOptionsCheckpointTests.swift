@@ -22,8 +22,8 @@ final class OptimizerOptionsCheckpointTests: XCTestCase {
     ] }
 
     func testResumeMidScheduleIsBitIdentical() throws {
-        let x = TestFiles.tensor(45, 4)
-        let y = toCategorical((0..<45).map { x[$0, 0] > 0 ? 1 : 0 }, numClasses: 2)
+        let x = try TestFiles.tensor(45, 4)
+        let y = try toCategorical((0..<45).map { x[$0, 0] > 0 ? 1 : 0 }, numClasses: 2)
         for (name, make) in Self.optimizers {
             let dir = try TestFiles.directory()
             func model() -> Sequential {

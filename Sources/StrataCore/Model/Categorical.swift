@@ -1,20 +1,25 @@
 /// Keras `to_categorical(y, num_classes)`: one-hot rows for integer labels (fractions truncate, as `int64`
 /// conversion does). A trailing axis of size 1 is dropped; `numClasses` defaults to `max(y) + 1`.
-public func toCategorical(_ labels: [Int], numClasses: Int? = nil) -> Tensor {
+/// Throws, naming the first offending label, when a label is negative or not below `numClasses`.
+public func toCategorical(_ labels: [Int], numClasses: Int? = nil) throws -> Tensor {
     let c = numClasses ?? ((labels.max() ?? -1) + 1)
-    let out = Tensor(zeros: [labels.count, c])
-    for (i, l) in labels.enumerated() {
-        precondition(l >= 0 && l < c, "label \(l) at index \(i) is outside [0, \(c)): pass numClasses larger than every label")
-        out[flat: i * c + l] = 1
+    if let i = labels.firstIndex(where: { $0 < 0 || $0 >= c }) {
+        throw StrataError.invalidData("toCategorical: label \(labels[i]) at index \(i) is not a class id in [0, \(c))",
+                                      hint: labels[i] < 0 ? "labels are class ids 0, 1, 2, ..." : "pass numClasses larger than every label")
     }
+    let out = Tensor(zeros: [labels.count, c])
+    for (i, l) in labels.enumerated() { out[flat: i * c + l] = 1 }
     return out
 }
 
 /// `toCategorical` for a tensor of labels (`(N,)` or `(N, 1)`, or any shape: the classes become a new last axis).
-public func toCategorical(_ labels: Tensor, numClasses: Int? = nil) -> Tensor {
+public func toCategorical(_ labels: Tensor, numClasses: Int? = nil) throws -> Tensor {
     var shape = labels.shape
     if shape.count > 1 && shape.last == 1 { shape.removeLast() }
-    let ints = labels.scalars.map { Int($0) }
-    let flat = toCategorical(ints, numClasses: numClasses)
-    return flat.reshaped(shape + [flat.shape[1]])
+    let values = labels.scalars
+    if let i = values.firstIndex(where: { !$0.isFinite || abs($0) >= 1e9 }) {
+        throw StrataError.invalidData("toCategorical: label \(values[i]) at index \(i) is not a class id", hint: "labels are class ids 0, 1, 2, ...")
+    }
+    let flat = try toCategorical(values.map { Int($0) }, numClasses: numClasses)
+    return flat.view(shape + [flat.shape[1]])
 }

@@ -172,6 +172,12 @@ public enum Optimizers {
                                               hint: "use sgd, rmsprop, adagrad, adam, adamw, adadelta, adamax, nadam, lion or ftrl")
         }
         try opt.options.read(&a)
+        // Keras 3 ignores Keras 2's `decay`; Strata applies it where the optimizer existed in Keras 2, and takes
+        // a 0 (as checkpoints record it) everywhere.
+        if let d = try a.float("decay"), d != 0 {
+            throw StrataError.invalidArgument("optimizer \(id): Keras 2's 'decay' does not apply to \(opt.name)",
+                                              hint: "use learning_rate: {InverseTimeDecay: {initial_learning_rate: <lr>, decay_steps: 1, decay_rate: \(d)}}")
+        }
         a.ignore("name")
         try a.finish(valid: ["learning_rate", "name"] + known + OptimizerOptions.keys)
         try opt.validate()
