@@ -17,6 +17,8 @@ extension Optimizer {
         }
         if let rowSparse {
             rowSparse.update(self, p, state, lr: lr)
+            // A non-finite norm makes a whole weight's gradient NaN, untouched rows included: zero them all next step.
+            if options.globalClipnorm != nil || options.clipnorm != nil { rowSparse.invalidate() }
         } else {
             update(values: p.values, gradients: p.gradients, slots: Array(state.slots.prefix(slotNames.count)),
                    scalars: &state.scalars, iteration: t, lr: lr)
