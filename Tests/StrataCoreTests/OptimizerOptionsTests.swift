@@ -6,12 +6,10 @@ import XCTest
 /// clipnorm / clipvalue / global_clipnorm, EMA and the learning-rate schedules, six whole-batch fit steps from the
 /// same weights, built from Keras's own `get_config()` of each optimizer (schedules serialised as Keras does).
 final class OptimizerOptionsTests: XCTestCase {
-    static let unsupported: Set<String> = ["opt_adafactor", "opt_adafactor_fixed"]
-
     func testSixStepsMatchKeras() throws {
         let sets = try Fixtures.manifest("opt_index")["sets"]!.arrayValue!.map { $0.stringValue! }
         var report: [String] = []
-        for set in sets where !Self.unsupported.contains(set) {
+        for set in sets {
             let m = try Fixtures.manifest(set)
             let model = try KerasFixtureModel.make(set, inputShape: [m["input_dim"]!.intValue!], weightsPrefix: "start")
             let opt = try Optimizers.make(m["optimizer"]!.stringValue!, arguments: m["optimizer_args"]!.objectValue!)
@@ -109,7 +107,7 @@ final class OptimizerOptionsTests: XCTestCase {
         expect("sgd", ["learning_rate": ["StepDecay": ["x": 1]]], "unknown learning-rate schedule 'StepDecay'")
         expect("sgd", ["learning_rate": ["ExponentialDecay": ["initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5]],
                        "decay": 0.1], "decay", "schedule")
-        expect("adafactor", [:], "adafactor")
+        expect("adafactor", ["epsilon": 1e-7], "unknown argument 'epsilon'")
     }
 
     /// Keras refuses to set a scheduled learning rate from a callback; so does Strata, naming the callback.
@@ -144,6 +142,7 @@ final class OptimizerOptionsTests: XCTestCase {
             ("clipnorm", { Adam(learningRate: 0.05).with(clipnorm: 0.05) }),
             ("clipvalue+wd+schedule", { Lion(learningRate: CosineDecay(initialLearningRate: 0.01, decaySteps: 10), weightDecay: 0.1).with(clipvalue: 0.01) }),
             ("ema", { Ftrl(learningRate: 0.2).with(useEma: true, emaMomentum: 0.9, emaOverwriteFrequency: 4) }),
+            ("adafactor", { Adafactor(learningRate: 0.05) }),
         ]
         var report: [String] = []
         for (name, opt) in cases {

@@ -19,6 +19,7 @@ final class OptimizerOptionsCheckpointTests: XCTestCase {
         ("ftrl+piecewise", {
             Ftrl(learningRate: PiecewiseConstantDecay(boundaries: [4, 9], values: [0.3, 0.1, 0.03]), l1RegularizationStrength: 0.001)
         }),
+        ("adafactor+clipvalue", { Adafactor(learningRate: 0.05).with(clipvalue: 0.1) }),
     ] }
 
     func testResumeMidScheduleIsBitIdentical() throws {

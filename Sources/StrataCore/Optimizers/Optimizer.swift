@@ -167,9 +167,14 @@ public enum Optimizers {
                        l2RegularizationStrength: try a.float("l2_regularization_strength", 0),
                        l2ShrinkageRegularizationStrength: try a.float("l2_shrinkage_regularization_strength", 0),
                        beta: try a.float("beta", 0))
+        case "adafactor":
+            known = ["beta_2_decay", "epsilon_1", "epsilon_2", "clip_threshold", "relative_step"]
+            opt = Adafactor(learningRate: try lr(0.001), beta2Decay: try a.float("beta_2_decay", -0.8),
+                            epsilon1: try a.float("epsilon_1", 1e-30), epsilon2: try a.float("epsilon_2", 1e-3),
+                            clipThreshold: try a.float("clip_threshold", 1), relativeStep: try a.bool("relative_step", true))
         default:
             throw StrataError.invalidArgument("unknown optimizer '\(id)'",
-                                              hint: "use sgd, rmsprop, adagrad, adam, adamw, adadelta, adamax, nadam, lion or ftrl")
+                                              hint: "use sgd, rmsprop, adagrad, adam, adamw, adadelta, adamax, nadam, lion, ftrl or adafactor")
         }
         try opt.options.read(&a)
         // Keras 3 ignores Keras 2's `decay`; Strata applies it where the optimizer existed in Keras 2, and takes

@@ -19,6 +19,9 @@ extension Optimizer {
             rowSparse.update(self, p, state, lr: lr)
             // A non-finite norm makes a whole weight's gradient NaN, untouched rows included: zero them all next step.
             if options.globalClipnorm != nil || options.clipnorm != nil { rowSparse.invalidate() }
+        } else if let weightwise = self as? WeightwiseOptimizer {
+            weightwise.update(weights: trainable, values: p.values, gradients: p.gradients,
+                              slots: Array(state.slots.prefix(slotNames.count)), scalars: &state.scalars, iteration: t, lr: lr)
         } else {
             update(values: p.values, gradients: p.gradients, slots: Array(state.slots.prefix(slotNames.count)),
                    scalars: &state.scalars, iteration: t, lr: lr)

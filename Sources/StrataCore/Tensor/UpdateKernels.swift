@@ -92,3 +92,41 @@ extension UpdateKernels {
         for i in 0..<values.count { a[i] = m * a[i] + (1 - m) * p[i] }
     }
 }
+
+extension UpdateKernels {
+    /// Adafactor's step on one weight (`columns` 0: not factored; else rows of `columns` scalars with `r` one entry
+    /// per row and `c` one per column of each trailing matrix), as `Adafactor` documents; means in Double.
+    static func adafactor(value: Tensor, gradient: Tensor, velocity: Tensor, r: inout [Float], c: inout [Float], columns: Int,
+                          rho: Float, beta2t: Float, epsilon1 e1: Float, epsilon2 e2: Float, clipThreshold: Float) {
+        let n = value.count, p = value.pointer, g = gradient.pointer, v = velocity.pointer
+        let alpha = max(e2, Float(sumOfSquares(value) / Double(n)).squareRoot()) * rho
+        if columns > 0 {
+            let rowsPerMatrix = r.count / (c.count / columns)
+            var rowMean = [Double](repeating: 0, count: r.count), colMean = [Double](repeating: 0, count: c.count)
+            for row in 0..<r.count {
+                let matrix = row / rowsPerMatrix
+                for j in 0..<columns {
+                    let g2 = Double(g[row * columns + j] * g[row * columns + j] + e1)
+                    rowMean[row] += g2
+                    colMean[matrix * columns + j] += g2
+                }
+            }
+            for i in 0..<r.count { r[i] = beta2t * r[i] + (1 - beta2t) * Float(rowMean[i] / Double(columns)) }
+            for i in 0..<c.count { c[i] = beta2t * c[i] + (1 - beta2t) * Float(colMean[i] / Double(rowsPerMatrix)) }
+            for m in 0..<(c.count / columns) {
+                let rows = (m * rowsPerMatrix)..<((m + 1) * rowsPerMatrix)
+                let meanR = Float(rows.reduce(0.0) { $0 + Double(r[$1]) } / Double(rowsPerMatrix))
+                for row in rows {
+                    let rn = r[row] / meanR
+                    for j in 0..<columns { v[row * columns + j] = rn * c[m * columns + j] }
+                }
+            }
+        } else {
+            for i in 0..<n { v[i] = beta2t * v[i] + (1 - beta2t) * (g[i] * g[i] + e1) }
+        }
+        var u2 = 0.0
+        for i in 0..<n { let u = g[i] / v[i].squareRoot(); u2 += Double(u) * Double(u) }
+        let denominator = max(1, Float(u2 / Double(n)).squareRoot() / clipThreshold)
+        for i in 0..<n { p[i] -= alpha * (g[i] / v[i].squareRoot() / denominator) }
+    }
+}
