@@ -1,14 +1,37 @@
 /// Typed reading of Keras-style arguments (`learning_rate`, `decay_steps`...) for an optimizer or a learning-rate
 /// schedule: every key read is marked, and `finish()` makes any key left over one error naming it, so a misspelt or
-/// unsupported argument is never silently ignored.
+/// unsupported argument is never silently ignored. An argument left out takes its value from `defaults` (an
+/// optimizer's: the `get_config()` of the instance with Keras's defaults).
 public struct OptimizerArguments {
     /// What the arguments belong to, for messages ("optimizer adam", "schedule ExponentialDecay").
     public let owner: String
     public private(set) var values: [String: JSONValue]
+    public let defaults: [String: JSONValue]
 
-    public init(_ owner: String, _ values: [String: JSONValue]) {
+    public init(_ owner: String, _ values: [String: JSONValue], defaults: [String: JSONValue] = [:]) {
         self.owner = owner
         self.values = values
+        self.defaults = defaults
+    }
+
+    /// A number, or its default (an error when it has none).
+    public mutating func float(_ key: String) throws -> Float {
+        guard let f = try optionalFloat(key) ?? defaults[key]?.doubleValue.map(Float.init) else {
+            throw StrataError.invalidArgument("\(owner): '\(key)' is required", hint: "give \(key): <number>")
+        }
+        return f
+    }
+
+    /// A flag, or its default (false when it has none).
+    public mutating func bool(_ key: String) throws -> Bool { try bool(key, defaults[key]?.boolValue ?? false) }
+
+    /// The learning rate: a number, a schedule (`{ExponentialDecay: {...}}` or Keras's serialised form), or the
+    /// default.
+    public mutating func learningRate() throws -> any LearningRateConvertible {
+        guard let v = take("learning_rate") else { return try float("learning_rate") }
+        if v.objectValue != nil { return try LearningRateSchedules.make(v) }
+        guard let n = v.doubleValue else { throw fail("learning_rate", "a number or a schedule", v) }
+        return Float(n)
     }
 
     func fail(_ key: String, _ expected: String, _ got: JSONValue) -> StrataError {
@@ -21,14 +44,15 @@ public struct OptimizerArguments {
         return v
     }
 
-    public mutating func float(_ key: String) throws -> Float? {
+    /// A number, nil when absent or null.
+    public mutating func optionalFloat(_ key: String) throws -> Float? {
         guard let v = take(key) else { return nil }
         guard let d = v.doubleValue else { throw fail(key, "a number", v) }
         return Float(d)
     }
-    public mutating func float(_ key: String, _ fallback: Float) throws -> Float { try float(key) ?? fallback }
+    public mutating func float(_ key: String, _ fallback: Float) throws -> Float { try optionalFloat(key) ?? fallback }
     public mutating func requiredFloat(_ key: String) throws -> Float {
-        guard let f = try float(key) else {
+        guard let f = try optionalFloat(key) else {
             throw StrataError.invalidArgument("\(owner): '\(key)' is required", hint: "give \(key): <number>")
         }
         return f

@@ -34,10 +34,10 @@ public struct OptimizerOptions: Sendable {
     /// Reads the base arguments (the learning rate is read by the optimizer's own entry); Keras's
     /// `loss_scale_factor` and `gradient_accumulation_steps` are refused unless null.
     mutating func read(_ a: inout OptimizerArguments) throws {
-        if let wd = try a.float("weight_decay") { weightDecay = wd }
-        clipnorm = try a.float("clipnorm")
-        clipvalue = try a.float("clipvalue")
-        globalClipnorm = try a.float("global_clipnorm")
+        if let wd = try a.optionalFloat("weight_decay") { weightDecay = wd }
+        clipnorm = try a.optionalFloat("clipnorm")
+        clipvalue = try a.optionalFloat("clipvalue")
+        globalClipnorm = try a.optionalFloat("global_clipnorm")
         useEma = try a.bool("use_ema", false)
         emaMomentum = try a.float("ema_momentum", 0.99)
         emaOverwriteFrequency = try a.int("ema_overwrite_frequency")

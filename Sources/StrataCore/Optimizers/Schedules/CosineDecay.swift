@@ -24,7 +24,7 @@ public struct CosineDecay: LearningRateSchedule {
 
     init(arguments a: inout OptimizerArguments) throws {
         self.init(initialLearningRate: try a.requiredFloat("initial_learning_rate"), decaySteps: try a.requiredInt("decay_steps"),
-                  alpha: try a.float("alpha", 0), warmupTarget: try a.float("warmup_target"),
+                  alpha: try a.float("alpha", 0), warmupTarget: try a.optionalFloat("warmup_target"),
                   warmupSteps: try a.int("warmup_steps") ?? 0)
         try a.finish(valid: ["initial_learning_rate", "decay_steps", "alpha", "warmup_target", "warmup_steps", "name"])
         try validate()
