@@ -101,3 +101,18 @@ for key, make in sets.items():
               optimizer_args=config_of(opt), loss="categorical_crossentropy", steps=steps,
               step_losses=[float(v) for v in h.history["loss"]], weights=len(start))
 write_set("opt_index", {}, sets=[f"opt_{k}" for k in sets])
+
+# Adafactor on weights of rank 3 and 4 (conv kernels), whose second moments factor over the last two axes:
+# three apply_gradients steps on two variables at once.
+shapes = [(2, 3, 4), (3, 2, 2, 5), (4,)]
+w0 = [f32(rng.uniform(-1, 1, s)) for s in shapes]
+grads = [[f32(rng.normal(0, 1, s)) for s in shapes] for _ in range(3)]
+variables = [keras.Variable(w) for w in w0]
+opt = O.Adafactor(learning_rate=0.1)
+for step in grads:
+    opt.apply_gradients(zip(step, variables))
+arrays = {f"start{i}": w for i, w in enumerate(w0)}
+arrays.update({f"grad{k}_{i}": g for k, step in enumerate(grads) for i, g in enumerate(step)})
+arrays.update({f"end{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(variables)})
+write_set("opt_adafactor_rank34", arrays, shapes=[list(s) for s in shapes], steps=len(grads),
+          optimizer_args=config_of(opt))

@@ -160,4 +160,31 @@ final class OptimizerOptionsTests: XCTestCase {
         }
         print("RANKS options (max relative weight difference, 2 and 3 ranks vs 1): " + report.joined(separator: ", "))
     }
+
+    /// Adafactor factors the second moments of weights of rank 3 and 4 (conv kernels) over their last two axes:
+    /// three Keras `apply_gradients` steps on a (2, 3, 4), a (3, 2, 2, 5) and a (4,) weight (opt_adafactor_rank34).
+    func testAdafactorFactorsHigherRankWeightsAsKeras() throws {
+        let set = "opt_adafactor_rank34"
+        let m = try Fixtures.manifest(set)
+        let shapes = m["shapes"]!.arrayValue!.map { $0.arrayValue!.map { $0.intValue! } }
+        var allocator = WeightAllocator()
+        let handles = shapes.map { allocator.add("w", shape: $0, initializer: .zeros) }
+        let values = Tensor(zeros: [allocator.total]), gradients = Tensor(zeros: [allocator.total])
+        let opt = try Optimizers.make("Adafactor", arguments: m["optimizer_args"]!.objectValue!) as! Adafactor
+        let state = OptimizerState(optimizer: opt, parameterCount: allocator.total)
+        for (i, h) in handles.enumerated() {
+            Kernels.copy(try Fixtures.npy(set, "start\(i)"), into: values.rows(h.offset..<(h.offset + h.count)))
+        }
+        for k in 0..<m["steps"]!.intValue! {
+            for (i, h) in handles.enumerated() {
+                Kernels.copy(try Fixtures.npy(set, "grad\(k)_\(i)"), into: gradients.rows(h.offset..<(h.offset + h.count)))
+            }
+            opt.update(weights: handles, values: values, gradients: gradients, slots: state.slots, scalars: &state.scalars,
+                       iteration: k, lr: opt.effectiveLearningRate(iteration: k))
+        }
+        let ours = try handles.map { try Tensor(shape: $0.shape, scalars: Array(values.scalars[$0.offset..<($0.offset + $0.count)])) }
+        let ratio = Parity.assertUpdate(ours, keras: try (0..<3).map { try Fixtures.npy(set, "end\($0)") },
+                                        start: try (0..<3).map { try Fixtures.npy(set, "start\($0)") }, set)
+        print("PARITY \(set): \(String(format: "%.1e", ratio))")
+    }
 }
