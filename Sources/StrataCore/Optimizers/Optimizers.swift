@@ -2,8 +2,9 @@
 ///
 /// `table` lists each optimizer once: its Keras class name, how to make it with Keras's defaults (the Swift
 /// initialiser's default arguments, the one place they are written), and how to make it from Keras-style
-/// arguments. The arguments an optimizer accepts are the keys of its `get_config()` plus Keras 2's `decay`; an
-/// argument left out takes the default instance's value.
+/// arguments. The arguments an optimizer accepts are the keys of its `get_config()`, Keras 3's base-optimizer
+/// arguments (`OptimizerOptions`) and, where Keras 2 had it, `decay`; an argument left out takes the default
+/// instance's value. `learning_rate` may be a schedule.
 public enum Optimizers {
     struct Entry {
         /// Keras's class name (`RMSprop`); ids match it case-insensitively.
@@ -11,47 +12,60 @@ public enum Optimizers {
         /// The optimizer with Keras 3's defaults.
         let standard: () -> Optimizer
         /// The optimizer from checked arguments.
-        let configured: (Arguments) throws -> Optimizer
+        let configured: (inout OptimizerArguments) throws -> Optimizer
     }
 
     /// Every optimizer Strata implements.
     nonisolated(unsafe) static let table: [Entry] = [
         Entry(name: "SGD", standard: { SGD() }) { a in
-            SGD(learningRate: try a.float("learning_rate"), momentum: try a.float("momentum"),
-                nesterov: try a.bool("nesterov"), decay: try a.float("decay"))
+            SGD(learningRate: try a.learningRate(), momentum: try a.float("momentum"), nesterov: try a.bool("nesterov"),
+                decay: try a.float("decay"))
         },
         Entry(name: "RMSprop", standard: { RMSprop() }) { a in
-            RMSprop(learningRate: try a.float("learning_rate"), rho: try a.float("rho"), momentum: try a.float("momentum"),
+            RMSprop(learningRate: try a.learningRate(), rho: try a.float("rho"), momentum: try a.float("momentum"),
                     epsilon: try a.float("epsilon"), centered: try a.bool("centered"), decay: try a.float("decay"))
         },
         Entry(name: "Adagrad", standard: { Adagrad() }) { a in
-            Adagrad(learningRate: try a.float("learning_rate"),
-                    initialAccumulatorValue: try a.float("initial_accumulator_value"), epsilon: try a.float("epsilon"),
-                    decay: try a.float("decay"))
+            Adagrad(learningRate: try a.learningRate(), initialAccumulatorValue: try a.float("initial_accumulator_value"),
+                    epsilon: try a.float("epsilon"), decay: try a.float("decay"))
         },
         Entry(name: "Adam", standard: { Adam() }) { a in
-            Adam(learningRate: try a.float("learning_rate"), beta1: try a.float("beta_1"), beta2: try a.float("beta_2"),
+            Adam(learningRate: try a.learningRate(), beta1: try a.float("beta_1"), beta2: try a.float("beta_2"),
                  epsilon: try a.float("epsilon"), amsgrad: try a.bool("amsgrad"), decay: try a.float("decay"))
         },
+        Entry(name: "AdamW", standard: { AdamW() }) { a in
+            AdamW(learningRate: try a.learningRate(), weightDecay: try a.float("weight_decay"), beta1: try a.float("beta_1"),
+                  beta2: try a.float("beta_2"), epsilon: try a.float("epsilon"), amsgrad: try a.bool("amsgrad"))
+        },
         Entry(name: "Adadelta", standard: { Adadelta() }) { a in
-            Adadelta(learningRate: try a.float("learning_rate"), rho: try a.float("rho"), epsilon: try a.float("epsilon"),
+            Adadelta(learningRate: try a.learningRate(), rho: try a.float("rho"), epsilon: try a.float("epsilon"),
                      decay: try a.float("decay"))
         },
         Entry(name: "Adamax", standard: { Adamax() }) { a in
-            Adamax(learningRate: try a.float("learning_rate"), beta1: try a.float("beta_1"), beta2: try a.float("beta_2"),
+            Adamax(learningRate: try a.learningRate(), beta1: try a.float("beta_1"), beta2: try a.float("beta_2"),
                    epsilon: try a.float("epsilon"), decay: try a.float("decay"))
         },
         Entry(name: "Nadam", standard: { Nadam() }) { a in
-            Nadam(learningRate: try a.float("learning_rate"), beta1: try a.float("beta_1"), beta2: try a.float("beta_2"),
+            Nadam(learningRate: try a.learningRate(), beta1: try a.float("beta_1"), beta2: try a.float("beta_2"),
                   epsilon: try a.float("epsilon"), decay: try a.float("decay"))
         },
+        Entry(name: "Lion", standard: { Lion() }) { a in
+            Lion(learningRate: try a.learningRate(), beta1: try a.float("beta_1"), beta2: try a.float("beta_2"))
+        },
+        Entry(name: "Ftrl", standard: { Ftrl() }) { a in
+            Ftrl(learningRate: try a.learningRate(), learningRatePower: try a.float("learning_rate_power"),
+                 initialAccumulatorValue: try a.float("initial_accumulator_value"),
+                 l1RegularizationStrength: try a.float("l1_regularization_strength"),
+                 l2RegularizationStrength: try a.float("l2_regularization_strength"),
+                 l2ShrinkageRegularizationStrength: try a.float("l2_shrinkage_regularization_strength"),
+                 beta: try a.float("beta"))
+        },
+        Entry(name: "Adafactor", standard: { Adafactor() }) { a in
+            Adafactor(learningRate: try a.learningRate(), beta2Decay: try a.float("beta_2_decay"),
+                      epsilon1: try a.float("epsilon_1"), epsilon2: try a.float("epsilon_2"),
+                      clipThreshold: try a.float("clip_threshold"), relativeStep: try a.bool("relative_step"))
+        },
     ]
-
-    /// Keras arguments that do not change Strata's update (names, Keras-side execution settings) or that Keras 3
-    /// writes with their inactive defaults: accepted and ignored.
-    static let ignorable: Set<String> = ["name", "weight_decay", "clipnorm", "global_clipnorm", "clipvalue", "use_ema",
-                                         "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
-                                         "gradient_accumulation_steps", "is_legacy_optimizer", "jit_compile"]
 
     /// The Keras class names of the optimizers Strata implements.
     public static var names: [String] { table.map(\.name) }
@@ -59,21 +73,29 @@ public enum Optimizers {
     /// Makes an optimizer with Keras 3's defaults from a Keras name (`"adam"`, `"RMSprop"`...).
     public static func named(_ id: String) throws -> Optimizer { try entry(id).standard() }
 
-    /// Makes an optimizer from a Keras name and Keras-style arguments (`learning_rate` or `lr`, `momentum`...).
+    /// Makes an optimizer from a Keras name and Keras-style arguments (`learning_rate` or `lr`, `momentum`...,
+    /// the base arguments of `OptimizerOptions`); `learning_rate` may be a schedule (`{ExponentialDecay: {...}}` or
+    /// Keras's serialised `{"class_name": "ExponentialDecay", "config": {...}}`). Unknown arguments are an error.
     public static func make(_ id: String, arguments: [String: JSONValue]) throws -> Optimizer {
         let e = try entry(id)
-        var given = arguments
-        if let lr = given.removeValue(forKey: "lr") { given["learning_rate"] = lr }
-        var defaults = e.standard().config
+        let standard = e.standard()
+        var defaults = standard.config
         defaults["name"] = nil
-        defaults["decay"] = 0
-        let args = Arguments(id: id, given: given, defaults: defaults)
-        let optimizer = try e.configured(args)
-        for k in given.keys.sorted() where defaults[k] == nil && !ignorable.contains(k) {
-            throw StrataError.invalidArgument("optimizer \(id): unknown argument '\(k)'",
-                                              hint: "valid arguments: " + defaults.keys.sorted().joined(separator: ", "))
+        if standard is KerasTwoDecay { defaults["decay"] = 0 }
+        var a = OptimizerArguments("optimizer \(id)", arguments, defaults: defaults)
+        a.rename("lr", to: "learning_rate")
+        let opt = try e.configured(&a)
+        try opt.options.read(&a)
+        // Keras 3 ignores Keras 2's `decay`; Strata applies it where the optimizer existed in Keras 2, and takes
+        // a 0 (as checkpoints record it) everywhere.
+        if let d = try a.optionalFloat("decay"), d != 0 {
+            throw StrataError.invalidArgument("optimizer \(id): Keras 2's 'decay' does not apply to \(opt.name)",
+                                              hint: "use learning_rate: {InverseTimeDecay: {initial_learning_rate: <lr>, decay_steps: 1, decay_rate: \(d)}}")
         }
-        return optimizer
+        a.ignore("name")
+        try a.finish(valid: Array(defaults.keys) + ["name"] + OptimizerOptions.keys)
+        try opt.validate()
+        return opt
     }
 
     private static func entry(_ id: String) throws -> Entry {
@@ -83,30 +105,14 @@ public enum Optimizers {
         }
         return e
     }
-
-    /// Keras-style arguments with the optimizer's defaults behind them; wrong types are errors naming the argument.
-    struct Arguments {
-        let id: String
-        let given: [String: JSONValue]
-        let defaults: [String: JSONValue]
-
-        func float(_ key: String) throws -> Float {
-            let d = defaults[key]?.doubleValue ?? 0
-            guard let v = given[key] else { return Float(d) }
-            guard let n = v.doubleValue else {
-                throw StrataError.invalidArgument("optimizer \(id): '\(key)' must be a number, got \(v)",
-                                                  hint: "e.g. \(key): \(Float(d))")
-            }
-            return Float(n)
-        }
-
-        func bool(_ key: String) throws -> Bool {
-            let d = defaults[key]?.boolValue ?? false
-            guard let v = given[key] else { return d }
-            guard let b = v.boolValue else {
-                throw StrataError.invalidArgument("optimizer \(id): '\(key)' must be true or false, got \(v)", hint: "")
-            }
-            return b
-        }
-    }
 }
+
+/// The optimizers Keras 2 had, which take its `decay` (`lr / (1 + decay * iterations)`).
+protocol KerasTwoDecay {}
+extension SGD: KerasTwoDecay {}
+extension RMSprop: KerasTwoDecay {}
+extension Adagrad: KerasTwoDecay {}
+extension Adam: KerasTwoDecay {}
+extension Adadelta: KerasTwoDecay {}
+extension Adamax: KerasTwoDecay {}
+extension Nadam: KerasTwoDecay {}
