@@ -18,3 +18,11 @@ public func toCategorical(_ labels: Tensor, numClasses: Int? = nil) -> Tensor {
     let flat = toCategorical(ints, numClasses: numClasses)
     return flat.reshaped(shape + [flat.shape[1]])
 }
+
+/// `toCategorical` for labels in any ``TensorConvertible`` form (`[[Int]]` sequences, `[Float]`, `[[Float]]` of
+/// shape `(N, 1)`, ...); throws for ragged arrays. `[Int]` and `Tensor` labels take the two overloads above, which
+/// cannot fail to convert and so need no `try`.
+@_disfavoredOverload
+public func toCategorical(_ labels: some TensorConvertible, numClasses: Int? = nil) throws -> Tensor {
+    toCategorical(try labels.makeTensor(), numClasses: numClasses)
+}

@@ -7,27 +7,21 @@ import Foundation
 /// sums riding along, and the optimizer updates. The same seed gives the same weights on any rank count.
 extension Sequential {
     /// Keras `fit(x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
-    /// initial_epoch)`. `batchSize` is the GLOBAL batch (default 32). Pass `communicator:` (e.g.
+    /// initial_epoch)`. `x`, `y` and the `validationData` pair are any ``TensorConvertible`` (a `Tensor`, `[[Float]]`,
+    /// `[Int]`, ...: any mix). `batchSize` is the GLOBAL batch (default 32). Pass `communicator:` (e.g.
     /// `try MPICommunicator.automatic()`) to train data-parallel.
     @discardableResult
-    public func fit(_ x: Tensor, _ y: Tensor, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
-                    callbacks: [Callback] = [], validationSplit: Double = 0, validationData: (Tensor, Tensor)? = nil,
+    public func fit(_ x: some TensorConvertible, _ y: some TensorConvertible, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
+                    callbacks: [Callback] = [], validationSplit: Double = 0,
+                    validationData: (any TensorConvertible, any TensorConvertible)? = nil,
                     shuffle: Bool = true, initialEpoch: Int = 0, seed: UInt64? = nil,
                     communicator: Communicator? = nil) throws -> History {
+        let (x, y) = try (x.makeTensor(), y.makeTensor())
         try checkRows(x, y)
+        let validation = try validationData.map { TensorDataset(x: try $0.0.makeTensor(), y: try $0.1.makeTensor(), label: "validation x") }
         return try fit(TensorDataset(x: x, y: y), batchSize: batchSize, epochs: epochs, verbose: verbose,
-                       callbacks: callbacks, validationSplit: validationSplit,
-                       validationData: validationData.map { TensorDataset(x: $0.0, y: $0.1, label: "validation x") },
+                       callbacks: callbacks, validationSplit: validationSplit, validationData: validation,
                        shuffle: shuffle, initialEpoch: initialEpoch, seed: seed, communicator: communicator)
-    }
-
-    /// `fit` on Swift arrays (rows of features and rows of targets).
-    @discardableResult
-    public func fit(_ x: [[Float]], _ y: [[Float]], batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
-                    callbacks: [Callback] = [], validationSplit: Double = 0, shuffle: Bool = true,
-                    communicator: Communicator? = nil) throws -> History {
-        try fit(Tensor(x), Tensor(y), batchSize: batchSize, epochs: epochs, verbose: verbose, callbacks: callbacks,
-                validationSplit: validationSplit, shuffle: shuffle, communicator: communicator)
     }
 
     /// `fit` on any `Dataset` (in memory, or an HDF5 file read row by row).
@@ -160,10 +154,12 @@ extension Sequential {
         return history
     }
 
-    /// Keras `evaluate(x, y, batch_size)`: `[loss, metric...]` over the whole set, exact (each sample once).
+    /// Keras `evaluate(x, y, batch_size)`: `[loss, metric...]` over the whole set, exact (each sample once); `x`
+    /// and `y` are any ``TensorConvertible``. `returnDict: true` gives the same figures by name.
     @discardableResult
-    public func evaluate(_ x: Tensor, _ y: Tensor, batchSize: Int? = nil, verbose: Int = 1,
+    public func evaluate(_ x: some TensorConvertible, _ y: some TensorConvertible, batchSize: Int? = nil, verbose: Int = 1,
                          communicator: Communicator? = nil) throws -> [Double] {
+        let (x, y) = try (x.makeTensor(), y.makeTensor())
         try checkRows(x, y)
         return try evaluate(TensorDataset(x: x, y: y), batchSize: batchSize, verbose: verbose, communicator: communicator)
     }
@@ -198,9 +194,10 @@ extension Sequential {
         }
     }
 
-    /// Keras `predict(x, batch_size)`: the outputs of every sample in row order (on every rank).
-    public func predict(_ x: Tensor, batchSize: Int? = nil, communicator: Communicator? = nil) throws -> Tensor {
-        try predict(TensorDataset(x: x, y: nil), batchSize: batchSize, communicator: communicator)
+    /// Keras `predict(x, batch_size)`: the outputs of every sample in row order (on every rank); `x` is any
+    /// ``TensorConvertible``.
+    public func predict(_ x: some TensorConvertible, batchSize: Int? = nil, communicator: Communicator? = nil) throws -> Tensor {
+        try predict(TensorDataset(x: x.makeTensor(), y: nil), batchSize: batchSize, communicator: communicator)
     }
 
     /// `predict` on any `Dataset` (targets, if any, are ignored).
