@@ -4,7 +4,9 @@
 /// returns `[String: Double]` (`["loss": ..., "accuracy": ...]`); without it `evaluate` returns `[Double]` in
 /// ``Sequential/metricsNames`` order, as Keras's default does.
 extension Sequential {
-    /// Keras `metrics_names`: `["loss", "accuracy", ...]`, the order of `evaluate`'s `[Double]`.
+    /// Keras `metrics_names`: `["loss", "accuracy", ...]`, the order of `evaluate`'s `[Double]`. As in Keras 3 the
+    /// metrics resolve against the data (`"accuracy"` becomes binary, sparse or categorical), so before the model has
+    /// trained or evaluated this is `["loss"]`.
     public var metricsNames: [String] { ["loss"] + metrics.map(\.name) }
 
     /// Keras `evaluate(x, y, batch_size, verbose, return_dict=True)`: the loss and each metric by name.
