@@ -10,6 +10,7 @@ public protocol Metric: AnyObject {
 
 /// How a user names a metric in `compile`: a Keras string id, or a custom closure.
 public struct MetricSpec: ExpressibleByStringLiteral, @unchecked Sendable {
+    /// A Keras id (`"accuracy"`, `"mae"`, ...) or a named closure giving one value per sample.
     public enum Kind { case named(String), custom(String, (Tensor, Tensor) -> Tensor) }
     public let kind: Kind
     public init(stringLiteral value: String) { kind = .named(value) }

@@ -50,6 +50,7 @@ public final class Sequential {
     /// Only rank 0 prints.
     public var isPrintingRank: Bool { communicator.rank == 0 }
 
+    /// Keras `Sequential(layers, name)`; `seed` initialises the weights (and is the default run seed).
     public init(_ layers: [Layer] = [], name: String = "sequential", seed: UInt64? = nil) {
         self.name = name
         requestedSeed = seed
@@ -71,7 +72,9 @@ public final class Sequential {
         parameters = nil
     }
 
+    /// Keras `model.built`: whether the weights exist (the first layer knew its input shape).
     public var isBuilt: Bool { parameters != nil }
+    /// Keras `model.output_shape` without the batch axis (nil until built).
     public var outputShape: [Int]? { layerOutputShapes.last }
 
     /// Builds every layer from the first layer's input shape (or `inputShape`) and initialises the weights.
@@ -144,16 +147,19 @@ public final class Sequential {
         }
     }
 
+    /// `compile` by Keras ids: `compile(optimizer: "rmsprop", loss: "binary_crossentropy", metrics: ["accuracy"])`.
     public func compile(optimizer: String, loss: String, metrics: [MetricSpec] = []) {
         do {
             compile(optimizer: try Optimizers.named(optimizer), loss: try Losses.named(loss), metrics: metrics)
         } catch { recordCompileError(error, metrics) }
     }
 
+    /// `compile` with an optimizer instance and a loss id.
     public func compile(optimizer: Optimizer, loss: String, metrics: [MetricSpec] = []) {
         do { compile(optimizer: optimizer, loss: try Losses.named(loss), metrics: metrics) } catch { recordCompileError(error, metrics) }
     }
 
+    /// `compile` with an optimizer id and a loss instance.
     public func compile(optimizer: String, loss: Loss, metrics: [MetricSpec] = []) {
         do { compile(optimizer: try Optimizers.named(optimizer), loss: loss, metrics: metrics) } catch { recordCompileError(error, metrics) }
     }
