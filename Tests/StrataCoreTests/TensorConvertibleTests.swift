@@ -69,5 +69,9 @@ final class TensorConvertibleTests: XCTestCase {
         XCTAssertEqual(try toCategorical([1, 2, 0] as [Float]).scalars, expected, "numClasses defaults to max + 1")
         XCTAssertEqual(try toCategorical([[1, 2], [0, 1]] as [[Int]], numClasses: 3).shape, [2, 2, 3], "sequences of labels")
         XCTAssertThrowsError(try toCategorical([[1], [2, 0]] as [[Int]], numClasses: 3))
+        XCTAssertThrowsError(try toCategorical([[1], [3]] as [[Int]], numClasses: 3)) { error in
+            XCTAssertTrue(error.localizedDescription.contains("label 3.0 at flat index 1 is outside [0, 3)"), "\(error)")
+        }
+        XCTAssertThrowsError(try toCategorical([-1, 0] as [Float]))
     }
 }

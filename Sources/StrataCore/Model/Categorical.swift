@@ -20,9 +20,17 @@ public func toCategorical(_ labels: Tensor, numClasses: Int? = nil) -> Tensor {
 }
 
 /// `toCategorical` for labels in any ``TensorConvertible`` form (`[[Int]]` sequences, `[Float]`, `[[Float]]` of
-/// shape `(N, 1)`, ...); throws for ragged arrays. `[Int]` and `Tensor` labels take the two overloads above, which
-/// cannot fail to convert and so need no `try`.
+/// shape `(N, 1)`, ...); throws ``StrataError`` for ragged arrays and for labels outside `[0, numClasses)`. `[Int]` and
+/// `Tensor` labels take the two overloads above, which need no `try`.
 @_disfavoredOverload
 public func toCategorical(_ labels: some TensorConvertible, numClasses: Int? = nil) throws -> Tensor {
-    toCategorical(try labels.makeTensor(), numClasses: numClasses)
+    let tensor = try labels.makeTensor()
+    if let c = numClasses, let i = tensor.scalars.firstIndex(where: { Int($0) < 0 || Int($0) >= c }) {
+        throw StrataError.invalidData("label \(tensor[flat: i]) at flat index \(i) is outside [0, \(c))",
+                                      hint: "pass numClasses larger than every label, or fix the labels")
+    }
+    if let i = tensor.scalars.firstIndex(where: { Int($0) < 0 }) {
+        throw StrataError.invalidData("label \(tensor[flat: i]) at flat index \(i) is negative", hint: "class labels are 0, 1, 2, ...")
+    }
+    return toCategorical(tensor, numClasses: numClasses)
 }
