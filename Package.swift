@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "StrataMPI", dependencies: ["CMPI", "StrataCore"]),
         .target(name: "StrataHDF5", dependencies: ["CHDF5", "StrataCore"]),
         .target(name: "Strata", dependencies: ["StrataCore", "StrataMPI", "StrataHDF5"]),
-        .executableTarget(name: "strata-mpi-check", dependencies: ["Strata"]),
+        .executableTarget(name: "strata-mpi-check", dependencies: ["Strata", "StrataRun"]),
         .executableTarget(name: "mlp-softmax", dependencies: ["Strata"], path: "Sources/Examples/mlp-softmax"),
         .executableTarget(name: "mlp-binary", dependencies: ["Strata"], path: "Sources/Examples/mlp-binary"),
         .executableTarget(name: "vgg-like", dependencies: ["Strata"], path: "Sources/Examples/vgg-like"),

@@ -11,10 +11,11 @@ struct StrataCommand: ParsableCommand {
         discussion: "Started by mpirun/srun (e.g. through launch/run), every command runs data-parallel on all ranks.",
         subcommands: [Train.self, Evaluate.self, Predict.self, Summary.self, Inspect.self, Validate.self])
 
-    /// Runs `body`, turning errors into one clear line and exit code 1 (no stack traces).
-    static func guarded(_ body: () throws -> Void) throws {
+    /// Runs `body`, turning errors into one clear line in the command's words (`flags`: the Swift argument labels
+    /// this command takes as flags) and exit code 1 (no stack traces).
+    static func guarded(flags: Set<String> = [], _ body: () throws -> Void) throws {
         do { try body() } catch let e as ExitCode { throw e } catch {
-            let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+            let text = CommandWording(flags: flags).describe(error)
             FileHandle.standardError.write(Data("strata: error: \(text)\n".utf8))
             throw ExitCode(1)
         }
@@ -58,13 +59,15 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var options: ConfigOptions
     @Option(help: "The checkpoint (.h5) whose weights to evaluate (default: the run's newest).")
     var checkpoint: String?
+    @Option(help: "Batch size (default: the model's fixed batch size if it has one, else the config's fit.batch_size).")
+    var batchSize: Int?
 
     func run() throws {
-        try StrataCommand.guarded {
+        try StrataCommand.guarded(flags: ["batchSize"]) {
             let config = try options.load()
             let runner = Runner(config: config, communicator: try StrataCommand.communicator(single: options.singleProcess))
             let path = checkpoint ?? runner.latestCheckpoint
-            let score = try runner.evaluate(checkpoint: path, openFile: Files.open)
+            let score = try runner.evaluate(checkpoint: path, batchSize: batchSize, openFile: Files.open)
             if runner.communicator.rank == 0 {
                 print(score.keys.sorted().map { "\($0): \(String(format: "%.4f", score[$0]!))" }.joined(separator: " - "))
             }
@@ -82,28 +85,17 @@ struct Predict: ParsableCommand {
     var output: String
     @Option(help: "A config whose data.transforms.x to apply to the input (e.g. rescale and reshape).")
     var config: String?
-    @Option(help: "Batch size.")
-    var batchSize = 128
+    @Option(help: "Batch size (default: the model's fixed batch size if it has one, else 128).")
+    var batchSize: Int?
     @Flag(help: "Run as one process even when started by mpirun.")
     var singleProcess = false
 
     func run() throws {
-        try StrataCommand.guarded {
-            guard let colon = input.lastIndex(of: ":") else {
-                throw ValidationError("--input must be FILE.h5:DATASET, e.g. data.h5:x_test")
-            }
+        try StrataCommand.guarded(flags: ["batchSize"]) {
             let comm = try StrataCommand.communicator(single: singleProcess)
-            var data: Dataset = try HDF5Dataset(path: String(input[..<colon]), x: String(input[input.index(after: colon)...]))
-            if let config {
-                let c = try RunConfig.load(config)
-                data = try TransformedDataset(data, x: c.data.xTransforms, y: DataConfig.Transforms())
-            }
-            let model = try Sequential.load(checkpoint)
-            let out = try model.predict(data, batchSize: batchSize, communicator: comm)
-            if comm.rank == 0 {
-                try Predictions.write(out, to: output)
-                print("predictions \(out.shape) -> \(output):predictions")
-            }
+            let out = try Predictions.run(checkpoint: checkpoint, input: input, output: output, configPath: config,
+                                          batchSize: batchSize, communicator: comm)
+            if comm.rank == 0 { print("predictions \(out.shape) -> \(output):predictions") }
         }
     }
 }

@@ -84,7 +84,8 @@ public enum Checkpoint {
         let t = model.trainingState
         try g.setString("format_version", String(formatVersion))
         try g.setString("model_fingerprint", model.configFingerprint)
-        try g.setString("seed", String(t?.seed ?? model.seed))
+        try g.setString("seed", String(t?.seed ?? model.runSeed))  // the run seed (older files: the only seed)
+        try g.setString("init_seed", String(model.seed))
         try g.setString("optimizer", opt.name)
         var config = opt.config
         config["decay"] = JSONValue(opt.decay)
@@ -116,9 +117,12 @@ public enum Checkpoint {
     // MARK: reading
 
     /// The Keras model in `path` (Keras 3, tf-keras, Keras 2 or Strata): model from `model_config` (both
-    /// dialects), weights by position, compiled from `training_config` when Strata knows its loss and optimizer,
-    /// and the optimizer state from our group when present.
-    public static func readModel(_ path: String) throws -> Sequential {
+    /// dialects), weights by position. With `compile` (Keras's `load_model(compile=True)`) it is compiled as the
+    /// run was: loss and metrics from `training_config`, the optimizer with every argument (decay, momentum,
+    /// nesterov, centered, amsgrad, rho, epsilon...) from Strata's training state when the file has it, else from
+    /// `training_config`; then the optimizer's state is restored. A model loaded for `predict` needs no
+    /// compile, and then never depends on optimizer settings.
+    public static func readModel(_ path: String, compile: Bool = true) throws -> Sequential {
         let f = try HDF5.File.open(path)
         guard let text = try f.string("model_config") else {
             throw StrataError.file(path: path, "no model_config attribute: this is a weights-only file, not a saved model",
@@ -139,16 +143,63 @@ public enum Checkpoint {
                                    hint: "build the model in Swift with an input shape and call model.loadWeights(\"\(path)\")")
         }
         try loadWeights(into: model, from: f)
-        if let t = try f.string("training_config") {
-            do { try ModelConfig.compile(model, trainingConfig: try JSONValue.parse(t)) } catch {
+        let state = try hasTrainingState(f) ? try f.group(stateGroup) : nil
+        if let state { model.adoptSeeds(initialization: try seeds(state).initialization) }
+        if compile {
+            do { try compileAsSaved(model, f, state: state) } catch {
                 FileHandle.standardError.write(Data("strata: \(path): loaded uncompiled (\((error as? LocalizedError)?.errorDescription ?? "\(error)"))\n".utf8))
             }
         }
-        if model.optimizer != nil, try hasTrainingState(f) {
-            _ = try restoreOptimizer(model, try f.group(stateGroup))
+        if model.optimizer != nil, let state {
+            _ = try restoreOptimizer(model, state)
         }
         try model.scatterStates(try readStates(f), rank: 0, size: 1, source: path)
         return model
+    }
+
+    /// Compiles `model` as the file's run was compiled: loss and metrics from `training_config`, the optimizer from
+    /// our training state (every argument) when the file has one, else from `training_config`. No
+    /// `training_config`: left uncompiled.
+    static func compileAsSaved(_ model: Sequential, _ f: HDF5.File, state: HDF5.Group?) throws {
+        guard let t = try f.string("training_config") else { return }
+        var training = try JSONValue.parse(t)
+        if let state, let saved = try savedOptimizerConfig(state), case var .object(o) = training {
+            o["optimizer_config"] = saved
+            training = .object(o)
+        }
+        try ModelConfig.compile(model, trainingConfig: training)
+    }
+
+    /// The optimizer a checkpoint's run used, as Keras's `{"class_name", "config"}` with every argument Strata
+    /// records (Keras 2's `decay` included, which Keras 3's `training_config` cannot carry).
+    static func savedOptimizerConfig(_ g: HDF5.Group) throws -> JSONValue? {
+        guard let name = try g.string("optimizer"), let text = try g.string("optimizer_config") else { return nil }
+        return ["class_name": .string(name), "config": try JSONValue.parse(text)]
+    }
+
+    /// The run and initialisation seeds of a training-state group (files that record one seed used it for both).
+    static func seeds(_ g: HDF5.Group) throws -> (run: UInt64, initialization: UInt64) {
+        guard let text = try g.string("seed"), let run = UInt64(text) else {
+            throw StrataError.file(path: g.file, "the training state has no seed", hint: "the file is damaged")
+        }
+        return (run, try g.string("init_seed").flatMap { UInt64($0) } ?? run)
+    }
+
+    /// The groups of a Keras .h5 that hold weights, in the file's layer order (`layer_names`), with their
+    /// `weight_names`: what positional loading and `strata inspect` read.
+    public static func savedWeights(_ f: HDF5.File) throws -> [(layer: String, group: HDF5.Group, weights: [String])] {
+        let root: HDF5.Group = (!f.hasAttribute("layer_names") && f.contains("model_weights")) ? try f.group("model_weights") : f
+        guard let layerNames = try root.chunkedStrings("layer_names") else {
+            throw StrataError.file(path: f.file, "no layer_names attribute in \(root.path): not a Keras .h5 model or weights file",
+                                   hint: "pass a file written by model.save(...) (Keras or Strata)")
+        }
+        var saved: [(layer: String, group: HDF5.Group, weights: [String])] = []
+        for n in layerNames {
+            let g = try root.group(n)
+            let w = try g.chunkedStrings("weight_names") ?? []
+            if !w.isEmpty { saved.append((n, g, w)) }
+        }
+        return saved
     }
 
     /// Keras's positional weight loading (`load_weights_from_hdf5_group`): layers with weights in the file
@@ -156,25 +207,15 @@ public enum Checkpoint {
     public static func loadWeights(into model: Sequential, from f: HDF5.File) throws {
         if !model.isBuilt { try model.build() }
         let p = model.parameters!
-        let root: HDF5.Group = (!f.hasAttribute("layer_names") && f.contains("model_weights")) ? try f.group("model_weights") : f
-        guard let layerNames = try root.chunkedStrings("layer_names") else {
-            throw StrataError.file(path: f.file, "no layer_names attribute in \(root.path): not a Keras .h5 model or weights file",
-                                   hint: "pass a file written by model.save(...) (Keras or Strata)")
-        }
-        var saved: [(name: String, group: HDF5.Group, weights: [String])] = []
-        for n in layerNames {
-            let g = try root.group(n)
-            let w = try g.chunkedStrings("weight_names") ?? []
-            if !w.isEmpty { saved.append((n, g, w)) }
-        }
+        let saved = try savedWeights(f)
         let mine = zip(model.layers, model.layerWeights).filter { !$0.1.isEmpty }
         guard saved.count == mine.count else {
-            throw StrataError.file(path: f.file, "the file has weights for \(saved.count) layers (\(saved.map(\.name).joined(separator: ", "))), the model has \(mine.count) layers with weights (\(mine.map(\.0.name).joined(separator: ", ")))",
+            throw StrataError.file(path: f.file, "the file has weights for \(saved.count) layers (\(saved.map(\.layer).joined(separator: ", "))), the model has \(mine.count) layers with weights (\(mine.map(\.0.name).joined(separator: ", ")))",
                                    hint: "load it into the same architecture it was saved from")
         }
         for (s, (layer, handles)) in zip(saved, mine) {
             guard s.weights.count == handles.count else {
-                throw StrataError.file(path: f.file, "layer '\(s.name)' has \(s.weights.count) weights in the file, model layer '\(layer.name)' (\(layer.className)) has \(handles.count)",
+                throw StrataError.file(path: f.file, "layer '\(s.layer)' has \(s.weights.count) weights in the file, model layer '\(layer.name)' (\(layer.className)) has \(handles.count)",
                                        hint: "load it into the same architecture it was saved from")
             }
             for (wn, h) in zip(s.weights, handles) {
@@ -260,29 +301,39 @@ public enum Checkpoint {
     }
 
     /// Restores weights, optimizer state and the training position from a checkpoint into `model` (built and
-    /// compiled like the saved one): the `TrainingState` to pass to `fit(..., resume:)`.
+    /// compiled like the saved one; an uncompiled model is compiled as the run was): the `TrainingState` to pass
+    /// to `fit(..., resume:)`. The model takes the file's weights and seeds; nothing is re-initialised.
     public static func restore(_ model: Sequential, from path: String) throws -> TrainingState {
         let f = try HDF5.File.open(path)
-        guard try hasTrainingState(f) else {
+        guard let state = try readTrainingState(f) else {
             throw StrataError.file(path: path, "no training state: this .h5 holds a model but not a Strata checkpoint",
                                    hint: "resume from a file written by ModelCheckpoint")
         }
         let g = try f.group(stateGroup)
-        if model.optimizer == nil, let t = try f.string("training_config") {
-            try ModelConfig.compile(model, trainingConfig: try JSONValue.parse(t))
-        }
+        if model.optimizer == nil { try compileAsSaved(model, f, state: g) }
         guard model.optimizer != nil else {
             throw StrataError.usage("the model is not compiled", hint: "compile it as it was compiled for the saved run")
         }
-        guard let seedText = try g.string("seed"), let seed = UInt64(seedText) else {
-            throw StrataError.file(path: path, "the training state has no seed", hint: "the file is damaged")
-        }
         if !model.isBuilt { try model.build() }
         try checkSameModel(model, g)
-        model.reseed(seed)
+        model.adoptSeeds(initialization: state.initSeed)
         try loadWeights(into: model, from: f)
-        let counters = try restoreOptimizer(model, g)
-        let state = TrainingState(seed: seed)
+        _ = try restoreOptimizer(model, g)
+        return state
+    }
+
+    /// The training position a checkpoint holds (epoch and batch cursor, seeds, rank and thread count, partial
+    /// sums, callback state, History, global RNN states), read without a model: nil for a file without our
+    /// training state (a model saved by Keras, or by Strata uncompiled).
+    public static func readTrainingState(_ f: HDF5.File) throws -> TrainingState? {
+        guard try hasTrainingState(f) else { return nil }
+        let g = try f.group(stateGroup)
+        let (run, initialization) = try seeds(g)
+        let counters = try g.dataset("counters").readInt64s()
+        guard counters.count >= 6 else {
+            throw StrataError.file(path: f.file, "the training state's counters are incomplete (\(counters.count) of 6)", hint: "the file is damaged")
+        }
+        let state = TrainingState(seed: run, initSeed: initialization)
         state.epoch = Int(counters[0])
         state.batchInEpoch = Int(counters[1])
         state.worldSize = Int(counters[3])
@@ -307,5 +358,16 @@ public enum Checkpoint {
         for k in try hg.childNames() { state.history.history[k] = try hg.dataset(k).readDoubles() }
         state.rnnStates = try readStates(f)
         return state
+    }
+
+    /// The optimizer a checkpoint records, read without a model: Keras name, every argument, iterations done and
+    /// the current learning rate. Nil for a file without our training state.
+    public static func readOptimizer(_ f: HDF5.File) throws -> (name: String, config: [String: JSONValue], iterations: Int, learningRate: Float)? {
+        guard try hasTrainingState(f) else { return nil }
+        let g = try f.group(stateGroup)
+        guard let saved = try savedOptimizerConfig(g) else { return nil }
+        let counters = try g.dataset("counters").readInt64s()
+        return (saved["class_name"]?.stringValue ?? "?", saved["config"]?.objectValue ?? [:], counters.count > 2 ? Int(counters[2]) : 0,
+                try g.dataset("learning_rate").readAll()[flat: 0])
     }
 }

@@ -11,10 +11,12 @@ extension Sequential {
         try Checkpoint.write(self, to: path)
     }
 
-    /// Keras `keras.models.load_model("model.h5")` for a file written by Strata, Keras 3, tf-keras or Keras 2:
-    /// the model from `model_config`, the weights by position, compiled from `training_config` when possible.
-    public static func load(_ path: String) throws -> Sequential {
-        try Checkpoint.readModel(path)
+    /// Keras `keras.models.load_model("model.h5", compile=True)` for a file written by Strata, Keras 3, tf-keras
+    /// or Keras 2: the model from `model_config`, the weights by position and, with `compile`, compiled as the run
+    /// was (the optimizer with every argument, from Strata's training state or else `training_config`) with its
+    /// optimizer state restored, ready for `fit(resumeFrom:)`. `compile: false` reads weights only (for `predict`).
+    public static func load(_ path: String, compile: Bool = true) throws -> Sequential {
+        try Checkpoint.readModel(path, compile: compile)
     }
 
     /// Keras `model.load_weights("weights.h5")`: weights by position from a full-model or weights-only .h5.
@@ -29,11 +31,12 @@ extension Sequential {
     /// for bit. `epochs` is the total, as in Keras with `initial_epoch`. Each rank takes its rows of the saved
     /// global RNN states, so the run may resume on another rank count that divides the batch. A run a callback
     /// stopped (EarlyStopping) trains no further. Other data, batch size, shuffle, loss, metrics, optimizer
-    /// settings or model than the checkpoint's are one clear error.
+    /// settings, model or `seed` (the run seed; nil: the checkpoint's) than the checkpoint's are one clear error.
     @discardableResult
     public func fit(_ data: Dataset, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
                     callbacks: [Callback] = [], validationSplit: Double = 0, validationData: Dataset? = nil,
-                    shuffle: Bool = true, communicator: Communicator? = nil, resumeFrom: String) throws -> History {
+                    shuffle: Bool = true, seed: UInt64? = nil, communicator: Communicator? = nil,
+                    resumeFrom: String) throws -> History {
         if !isBuilt {
             try build(inputShape: layers.first?.inputSpec?.shape == nil ? data.xShape : nil)
         }
@@ -47,6 +50,6 @@ extension Sequential {
         }
         return try fit(data, batchSize: batchSize, epochs: epochs, verbose: verbose, callbacks: callbacks,
                        validationSplit: validationSplit, validationData: validationData, shuffle: shuffle,
-                       communicator: communicator, resume: state)
+                       seed: seed, communicator: communicator, resume: state)
     }
 }

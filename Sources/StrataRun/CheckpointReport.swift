@@ -1,17 +1,36 @@
 import Foundation
 import Strata
 
-/// `strata inspect`: what a checkpoint holds — where training was, on how many ranks, the optimizer, the history
-/// and the weights — read through the same loader that resumes from it.
+/// `strata inspect`: what a checkpoint holds — where training was, on how many ranks, the seeds, the optimizer with
+/// every argument, the history and the weights. It only reads the file: no model is built or compiled and nothing
+/// is checked against one, so any Keras or Strata .h5 can be inspected.
 public enum CheckpointReport {
     public static func text(_ path: String) throws -> String {
-        let model = try Sequential.load(path)
-        var lines = ["\(path)", "model: \(model.name), \(model.layers.count) layers, \(model.countParams()) parameters"]
-        if let state = try? Checkpoint.restore(model, from: path) {
+        let f = try HDF5.File.open(path)
+        let weights = try Checkpoint.savedWeights(f)
+        var lines = ["\(path)"]
+        var parameters = 0
+        var weightLines: [String] = []
+        for (layer, group, names) in weights {
+            for n in names {
+                let v = try group.dataset(n).readAll()
+                parameters += v.count
+                let s = v.scalars
+                let short = (n.split(separator: "/").last.map(String.init) ?? n).split(separator: ":").first.map(String.init) ?? n
+                weightLines.append("  \(layer)/\(short) \(v.shape) min \(String(format: "%.4g", s.min() ?? 0)) max \(String(format: "%.4g", s.max() ?? 0))")
+            }
+        }
+        if let text = try f.string("model_config") {
+            let config = try ModelConfig(json: try JSONValue.parse(text), kerasVersion: try f.string("keras_version"))
+            lines.append("model: \(config.name), \(config.layers.count) layers, \(parameters) parameters")
+        } else {
+            lines.append("weights only (no model_config): \(weights.count) layers with weights, \(parameters) parameters")
+        }
+        if let state = try Checkpoint.readTrainingState(f) {
             lines.append("position: \(state.epoch) epoch(s) complete, \(state.batchInEpoch) batch(es) into epoch \(state.epoch + 1)")
-            lines.append("written by: \(state.worldSize) rank(s) x \(state.threads) OpenBLAS thread(s); seed \(state.seed)")
-            if let opt = model.optimizer, let st = model.optimizerState {
-                lines.append("optimizer: \(opt.name) \(JSONValue.object(opt.config).jsonText), iterations \(st.iterations), learning rate \(opt.learningRate)")
+            lines.append("written by: \(state.worldSize) rank(s) x \(state.threads) OpenBLAS thread(s); run seed \(state.seed), initialisation seed \(state.initSeed)")
+            if let opt = try Checkpoint.readOptimizer(f) {
+                lines.append("optimizer: \(opt.name) \(JSONValue.object(opt.config).jsonText), iterations \(opt.iterations), learning rate \(opt.learningRate)")
             }
             if state.stopped { lines.append("stopped: a callback ended this run (resuming trains no further)") }
             for name in state.rnnStates.keys.sorted() {
@@ -33,15 +52,7 @@ public enum CheckpointReport {
             lines.append("no Strata training state (a model file, e.g. written by Keras): weights only")
         }
         lines.append("weights:")
-        if let p = model.parameters {
-            for (layer, handles) in zip(model.layers, model.layerWeights) {
-                for h in handles {
-                    let v = p.value(h).scalars
-                    let lo = v.min() ?? 0, hi = v.max() ?? 0
-                    lines.append("  \(layer.name)/\(h.name) \(h.shape) min \(String(format: "%.4g", lo)) max \(String(format: "%.4g", hi))")
-                }
-            }
-        }
+        lines += weightLines
         return lines.joined(separator: "\n")
     }
 }

@@ -118,7 +118,7 @@ public struct DataConfig {
     }
 
     /// The synthetic dataset for `role` (train, validation or test), or nil.
-    public func syntheticDataset(_ role: String) -> Dataset? {
+    public func syntheticDataset(_ role: String) throws -> Dataset? {
         guard let s = synthetic, let n = s.counts[role] else { return nil }
         let offset: UInt64 = role == "train" ? 0 : role == "validation" ? 1 : 2
         let gen = RandomData(seed: s.seed &* 3 &+ offset)
@@ -126,7 +126,7 @@ public struct DataConfig {
         if let k = s.xIntegers { x = gen.integerTensor(k, shape: [n] + s.xShape) } else { x = gen.uniform([n] + s.xShape) }
         let y: Tensor
         if let u = s.yUniform { y = gen.uniform([n] + u) } else if s.oneHot {
-            y = toCategorical(gen.integers(s.classes!, count: n), numClasses: s.classes!)
+            y = try toCategorical(gen.integers(s.classes!, count: n), numClasses: s.classes!)
         } else { y = gen.integerTensor(s.classes!, shape: [n, 1]) }
         return TensorDataset(x: x, y: y, label: "synthetic \(role) data")
     }
@@ -159,10 +159,10 @@ public struct TransformedDataset: Dataset {
     public var label: String { base.label }
 
     public func read(_ indices: ArraySlice<Int>, x xOut: Tensor, y yOut: Tensor?) throws {
-        let rawX = xOut.reshaped([indices.count] + base.xShape)
+        let rawX = try xOut.reshaped([indices.count] + base.xShape)
         var rawY: Tensor?
         if let yOut, let ys = base.yShape {
-            rawY = y.oneHot == nil ? yOut.reshaped([indices.count] + ys) : Tensor(zeros: [indices.count] + ys)
+            rawY = y.oneHot == nil ? try yOut.reshaped([indices.count] + ys) : Tensor(zeros: [indices.count] + ys)
         }
         try base.read(indices, x: rawX, y: rawY)
         if let s = x.rescale { BLAS.scal(xOut.pointer, xOut.count, s) }

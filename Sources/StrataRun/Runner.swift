@@ -60,7 +60,7 @@ public final class Runner {
     /// The dataset for `role` (train, validation, test) with the config's transforms, or nil when absent.
     public func dataset(_ role: String, openFile: (DataConfig.FileSource) throws -> Dataset) throws -> Dataset? {
         let raw: Dataset
-        if let s = config.data.syntheticDataset(role) { raw = s } else if let f = config.data.sources[role] {
+        if let s = try config.data.syntheticDataset(role) { raw = s } else if let f = config.data.sources[role] {
             raw = try openFile(f)
         } else { return nil }
         let t = config.data
@@ -165,11 +165,13 @@ extension Runner {
             if isRoot { print("Resuming from \(resume)") }
             history = try model.fit(train, batchSize: config.batchSize, epochs: config.epochs, verbose: config.verbose,
                                     callbacks: callbacks, validationData: validation, shuffle: config.shuffle,
-                                    communicator: communicator, resumeFrom: resume)
+                                    seed: config.seed, communicator: communicator, resumeFrom: resume)
         } else {
+            // The config's seed is the run seed wherever the model came from (a layer list's weights are drawn
+            // from it too; a model file keeps its weights).
             history = try model.fit(train, batchSize: config.batchSize, epochs: config.epochs, verbose: config.verbose,
                                     callbacks: callbacks, validationData: validation, shuffle: config.shuffle,
-                                    communicator: communicator)
+                                    seed: config.seed, communicator: communicator)
         }
         if let test = limited(try dataset("test", openFile: openFile)) {
             let score = try model.evaluate(test, batchSize: config.batchSize, verbose: 0, communicator: communicator)
@@ -186,8 +188,11 @@ extension Runner {
         return history
     }
 
-    /// Evaluates a checkpoint's weights on the config's test data (or validation data).
-    public func evaluate(checkpoint: String, openFile: (DataConfig.FileSource) throws -> Dataset) throws -> [String: Double] {
+    /// Evaluates a checkpoint's weights (weights only: optimizer settings never matter) on the config's test data
+    /// (or validation data). `batchSize` defaults to the model's fixed batch size when it has one, else the
+    /// config's `fit.batch_size`.
+    public func evaluate(checkpoint: String, batchSize: Int? = nil,
+                         openFile: (DataConfig.FileSource) throws -> Dataset) throws -> [String: Double] {
         let model = try makeModel()
         guard let data = try dataset("test", openFile: openFile) ?? dataset("validation", openFile: openFile) else {
             throw ConfigError(file: config.file, line: 0, "the config has no test or validation data to evaluate on",
@@ -195,7 +200,8 @@ extension Runner {
         }
         if !model.isBuilt { try model.build(inputShape: model.layers.first?.inputSpec?.shape == nil ? data.xShape : nil) }
         try model.loadWeights(checkpoint)
-        let score = try model.evaluate(data, batchSize: config.batchSize, verbose: 0, communicator: communicator)
+        let score = try model.evaluate(data, batchSize: batchSize ?? model.fixedBatchSize ?? config.batchSize, verbose: 0,
+                                       communicator: communicator)
         let names = ["loss"] + model.metrics.map(\.name)
         return Dictionary(uniqueKeysWithValues: zip(names, score))
     }

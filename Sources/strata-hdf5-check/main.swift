@@ -12,6 +12,9 @@
 //       inside the first checkpoint write, --kill-in-write-after K inside the first one after step K.
 //       --also-reference then trains the same run uninterrupted into <dir2>. Writes the final weights' raw bytes
 //       to <dir>/final.bin and prints peak RSS.
+//   strata-hdf5-check make-model <data.h5> <model.h5> [--model mlp|lstm] [--batch B]
+//       saves train's model, uncompiled and with other initial weights, as a Keras model file; `train --model-file
+//       <model.h5>` then loads it (keeping its weights) and fits with run seed 7.
 //   strata-hdf5-check bench-read <data.h5> [--ranks P] [--batch B] [--buffer BYTES]
 //       read throughput: whole-dataset read vs one epoch of rank 0's shuffled shard, streamed.
 import Foundation
@@ -62,6 +65,17 @@ final class Delay: Callback {
     }
 }
 
+/// Prints whether a fresh run starts from the model file's weights (a loaded model keeps them, whatever the seed).
+final class StartsFromFile: Callback {
+    let path: String
+    init(_ path: String) { self.path = path }
+    func onTrainBegin(model: Sequential) throws {
+        guard model.trainingState?.resumed != true, model.communicator.rank == 0 else { return }
+        let file = try Sequential.load(path, compile: false).getWeights().map(\.scalars)
+        print("starts from the model file's weights: \(model.getWeights().map(\.scalars) == file)")
+    }
+}
+
 /// SIGKILLs this process while one of its checkpoint temp files exists (i.e. in the middle of a write), once
 /// `afterStep` optimizer steps are done: the kill-and-resume tests' worst case.
 final class KillInWrite: Callback {
@@ -87,6 +101,21 @@ final class KillInWrite: Callback {
     }
 }
 
+/// The small MLP with dropout, or (`lstm`) the stateful LSTM + Dropout, that `train` fits (initialisation seed 7).
+func makeModel(lstm: Bool, batch: Int, xShape: [Int], classes: Int) -> Sequential {
+    lstm
+        ? Sequential([
+            LSTM(8, recurrentDropout: 0.2, stateful: true, batchInputShape: [batch] + xShape),
+            Dropout(0.3),
+            Dense(classes, activation: .softmax),
+        ], seed: 7)
+        : Sequential([
+            Dense(32, activation: .relu, inputShape: xShape),
+            Dropout(0.3),
+            Dense(classes, activation: .softmax),
+        ], seed: 7)
+}
+
 /// One training run of `train` (see the usage above).
 func train(_ dataPath: String, _ dir: String, _ args: [String], comm: Communicator, resume: Bool) throws {
     let epochs = intOption(args, "--epochs", 3), batch = intOption(args, "--batch", 32)
@@ -99,22 +128,16 @@ func train(_ dataPath: String, _ dir: String, _ args: [String], comm: Communicat
         : modeText.hasPrefix("stream:") ? .streaming(bufferBytes: Int(modeText.dropFirst(7)) ?? (1 << 20)) : .automatic
     let train = try HDF5Dataset(path: dataPath, x: "x_train", y: "y_train", mode: mode)
     let test = try HDF5Dataset(path: dataPath, x: "x_test", y: "y_test", mode: mode)
-    let classes = train.yShape![0]
     let lstm = option(args, "--model") == "lstm"
-    let model = lstm
-        ? Sequential([
-            LSTM(8, recurrentDropout: 0.2, stateful: true, batchInputShape: [batch] + train.xShape),
-            Dropout(0.3),
-            Dense(classes, activation: .softmax),
-        ], seed: 7)
-        : Sequential([
-            Dense(32, activation: .relu, inputShape: train.xShape),
-            Dropout(0.3),
-            Dense(classes, activation: .softmax),
-        ], seed: 7)
+    // --model-file: the model (and its weights) from a Keras .h5; the run seed 7 still governs shuffles and dropout.
+    let modelFile = option(args, "--model-file")
+    let model = try modelFile.map { try Sequential.load($0) }
+        ?? makeModel(lstm: lstm, batch: batch, xShape: train.xShape, classes: train.yShape![0])
     model.compile(optimizer: Adam(learningRate: 0.01), loss: "categorical_crossentropy", metrics: ["accuracy"])
+    let seed: UInt64? = modelFile == nil ? nil : 7
     let ckpt = ModelCheckpoint(dir + "/ckpt-{epoch:02d}.h5", saveFreq: freq, keep: intOption(args, "--keep", 2))
     var callbacks: [Callback] = [ckpt, Delay(ms: intOption(args, "--delay-ms", 0)), EarlyStopping(monitor: "loss", patience: 50)]
+    if let modelFile { callbacks.append(StartsFromFile(modelFile)) }
     if args.contains("--kill-in-write") || option(args, "--kill-in-write-after") != nil {
         callbacks.append(KillInWrite(afterStep: intOption(args, "--kill-in-write-after", 0), dir: dir))
     }
@@ -123,10 +146,10 @@ func train(_ dataPath: String, _ dir: String, _ args: [String], comm: Communicat
     if resume && FileManager.default.fileExists(atPath: ckpt.latestPath) {
         if comm.rank == 0 { print("resuming from \(ckpt.latestPath)") }
         history = try model.fit(train, batchSize: batch, epochs: epochs, verbose: 0, callbacks: callbacks,
-                                validationData: test, shuffle: !lstm, communicator: comm, resumeFrom: ckpt.latestPath)
+                                validationData: test, shuffle: !lstm, seed: seed, communicator: comm, resumeFrom: ckpt.latestPath)
     } else {
         history = try model.fit(train, batchSize: batch, epochs: epochs, verbose: 0, callbacks: callbacks,
-                                validationData: test, shuffle: !lstm, communicator: comm)
+                                validationData: test, shuffle: !lstm, seed: seed, communicator: comm)
     }
     let seconds = Date().timeIntervalSince(start)
     let states = try model.gatherStates(comm)   // every rank takes part; rank 0 saves the global states
@@ -151,8 +174,8 @@ func run(_ args: [String]) throws {
         var (x, y) = makeData(rows: rows, features: features, classes: classes, stream: 1)
         var (xt, yt) = makeData(rows: max(rows / 4, 1), features: features, classes: classes, stream: 2)
         if let t = option(args, "--timesteps").flatMap({ Int($0) }), t > 0, features % t == 0 {
-            x = x.reshaped([x.shape[0], t, features / t])
-            xt = xt.reshaped([xt.shape[0], t, features / t])
+            x = try x.reshaped([x.shape[0], t, features / t])
+            xt = try xt.reshaped([xt.shape[0], t, features / t])
         }
         let f = try HDF5.File.create(path)
         if let chunk = option(args, "--chunk").flatMap({ Int($0) }) {
@@ -166,6 +189,16 @@ func run(_ args: [String]) throws {
         try f.write("x_test", xt)
         try f.write("y_test", yt)
         print("wrote \(path): x_train \(x.shape), y_train \(y.shape)")
+    case "make-model":
+        // The model `train` fits, with weights drawn from another seed and saved uncompiled (as Keras saves a model
+        // file: no Strata training state), for --model-file.
+        let data = try HDF5Dataset(path: args[1], x: "x_train", y: "y_train")
+        let m = makeModel(lstm: option(args, "--model") == "lstm", batch: intOption(args, "--batch", 32), xShape: data.xShape,
+                          classes: data.yShape![0])
+        m.reseed(1234)
+        try m.build()
+        try m.save(args[2])
+        print("wrote \(args[2])")
     case "train":
         let comm: Communicator = args.contains("--mpi") ? try MPICommunicator.automatic() : SingleProcess()
         try train(args[1], args[2], args, comm: comm, resume: args.contains("--resume"))

@@ -12,11 +12,17 @@
 //   exit-early               rank 1 calls exit(1) before fit while rank 0 waits in fit's first collective
 //   different-model          rank 1 builds a wider hidden layer: must fail before the first step
 //   watchdog <seconds>       rank 1 stalls at step 1 for 60 s; the others' watchdog (timeout <seconds>) ends the job
+//   model-file-config <dir>  (alone) writes <dir>/model.h5, the Dense+Dropout model saved uncompiled with its own
+//                            weights (a Keras model file), and <dir>/run.yaml, a config training it (model: model.h5,
+//                            seed: 3, shuffle on, 23 rows in batches of 5, validation)
+//   config <yaml> <out> [key=value...]  trains a config through StrataRun's Runner (as `strata train`) with the
+//                            --set overrides; rank 0 writes <out>.rank0 with the final checkpoint's weights and history
 //   allreduce <count>        sums a tensor of <count> floats (several all-reduce pieces when large) and checks every
 //                            element against its closed form; rank 0 prints ALLREDUCE OK or the first mismatch
 //   bench <samples> <epochs> the Keras guide's MLP: samples/s, all-reduce time per step vs plain MPI_Allreduce
 import Foundation
 import Strata
+import StrataRun
 
 /// Injects a fault on one rank at one global step (counted over the whole fit).
 final class Fault: Callback {
@@ -45,24 +51,25 @@ final class FirstStep: Callback {
 }
 
 /// Three classes from a fixed linear rule, so the loss can go down.
-func data(_ n: Int, seed: UInt64, features: Int = 8) -> (Tensor, Tensor) {
+func data(_ n: Int, seed: UInt64, features: Int = 8) throws -> (Tensor, Tensor) {
     let x = RandomData(seed: seed).uniform([n, features])
     var labels: [Int] = []
     for i in 0..<n {
         let a = x[i, 0] + x[i, 1] - x[i, 2], b = x[i, 3] - x[i, 4] + 0.5 * x[i, 5]
         labels.append(a > 0.6 ? 0 : b > 0.2 ? 1 : 2)
     }
-    return (x, toCategorical(labels, numClasses: 3))
+    return (x, try toCategorical(labels, numClasses: 3))
 }
 
-func smallModel(hidden: Int = 16) -> Sequential {
+func smallModel(hidden: Int = 16, seed: UInt64 = 42, compiled: Bool = true) -> Sequential {
     let m = Sequential([
         Dense(hidden, activation: .relu, inputDim: 8),
         Dropout(0.3),
         Dense(16, activation: .relu),
         Dropout(0.2),
         Dense(3, activation: .softmax),
-    ], seed: 42)
+    ], seed: seed)
+    guard compiled else { return m }
     m.compile(optimizer: Adam(learningRate: 0.01), loss: "categorical_crossentropy", metrics: ["accuracy"])
     return m
 }
@@ -87,7 +94,7 @@ func main() throws -> Int32 {
     let comm = try MPICommunicator.automatic(timeout: timeout)
     switch mode {
     case "smoke":
-        let (x, y) = data(64, seed: 1)
+        let (x, y) = try data(64, seed: 1)
         let model = smallModel()
         let h = try model.fit(x, y, batchSize: 16, epochs: 5, verbose: 2, communicator: comm)
         // A loss that overflows: TerminateOnNaN must stop every rank at the same batch.
@@ -107,8 +114,8 @@ func main() throws -> Int32 {
             "nanStopSteps": [Double(bad.optimizerState!.iterations)], "nanEpochs": [Double(hb.epoch.count)],
         ])
     case "equality":
-        let (x, y) = data(23, seed: 1)
-        let (xv, yv) = data(7, seed: 2)
+        let (x, y) = try data(23, seed: 1)
+        let (xv, yv) = try data(7, seed: 2)
         let model = smallModel()
         let h1 = try model.fit(x, y, batchSize: 5, epochs: 4, verbose: 0, validationData: (xv, yv), communicator: comm)
         let h2 = try model.fit(x, y, batchSize: 2, epochs: 1, verbose: 0, communicator: comm)
@@ -118,13 +125,41 @@ func main() throws -> Int32 {
             "loss": h1["loss"]! + h2["loss"]!, "val_loss": h1["val_loss"]!, "evaluate": score,
             "predict": predicted.scalars.map(Double.init), "size": [Double(comm.size)],
         ])
+    case "model-file-config":
+        let m = smallModel(seed: 99, compiled: false)
+        try m.build()
+        try m.save(arg + "/model.h5")
+        let (x, y) = try data(23, seed: 1)
+        let (xv, yv) = try data(7, seed: 2)
+        let f = try HDF5.File.create(arg + "/data.h5")
+        for (name, t) in [("x", x), ("y", y), ("x_val", xv), ("y_val", yv)] { try f.write(name, t) }
+        try f.flush()
+        try """
+            seed: 3
+            model: model.h5
+            compile: {optimizer: {Adam: {learning_rate: 0.01}}, loss: categorical_crossentropy, metrics: [accuracy]}
+            data:
+              train: {file: \(arg)/data.h5, x: x, y: y}
+              validation: {file: \(arg)/data.h5, x: x_val, y: y_val}
+            fit: {epochs: 4, batch_size: 5, shuffle: true, verbose: 0}
+            run: {checkpoint_every: epoch}
+            """.write(toFile: arg + "/run.yaml", atomically: true, encoding: .utf8)
+    case "config":
+        let config = try RunConfig.load(arg, overrides: Array(args.dropFirst(4)))
+        let runner = Runner(config: config, communicator: comm)
+        let history = try runner.train(openFile: Files.open)
+        if comm.rank == 0 {
+            let model = try Sequential.load(runner.latestCheckpoint, compile: false)
+            try report(args[3], rank: 0, model: model, figures: ["loss": history["loss"]!, "val_loss": history["val_loss"]!,
+                                                               "size": [Double(comm.size)]])
+        }
     case "throw-all":
-        let (x, y) = data(64, seed: 1)
+        let (x, y) = try data(64, seed: 1)
         try smallModel().fit(x, y, batchSize: 8, epochs: 50, verbose: 0, callbacks: [Fault(.raise, rank: -1, step: 3)],
                              communicator: comm)
         print("UNEXPECTED: training finished")
     case "throw-at-step", "sigkill-self", "watchdog":
-        let (x, y) = data(64, seed: 1)
+        let (x, y) = try data(64, seed: 1)
         let kind: Fault.Kind = mode == "throw-at-step" ? .raise : mode == "sigkill-self" ? .sigkill : .stall
         let step = mode == "watchdog" ? 1 : Int(arg) ?? 3
         try smallModel().fit(x, y, batchSize: 8, epochs: 50, verbose: 0, callbacks: [Fault(kind, rank: 1, step: step)],
@@ -136,11 +171,11 @@ func main() throws -> Int32 {
             FileHandle.standardError.write(Data("FAULT rank=1 at=\(Date().timeIntervalSince1970)\n".utf8))
             exit(1)
         }
-        let (x, y) = data(64, seed: 1)
+        let (x, y) = try data(64, seed: 1)
         try smallModel().fit(x, y, batchSize: 8, epochs: 50, verbose: 0, communicator: comm)
         print("UNEXPECTED: training finished")
     case "different-model":
-        let (x, y) = data(64, seed: 1)
+        let (x, y) = try data(64, seed: 1)
         do {
             try smallModel(hidden: comm.rank == 1 ? 17 : 16).fit(x, y, batchSize: 8, epochs: 2, verbose: 1,
                                                                  callbacks: [FirstStep()], communicator: comm)
@@ -171,7 +206,7 @@ func main() throws -> Int32 {
 func bench(_ comm: Communicator, samples: Int, epochs: Int, batch: Int = 128) throws -> Int32 {
     let r = RandomData(seed: 1)
     let x = r.uniform([samples, 20])
-    let y = toCategorical(r.integers(10, count: samples), numClasses: 10)
+    let y = try toCategorical(r.integers(10, count: samples), numClasses: 10)
     let model = Sequential(seed: 42)
     model.add(Dense(64, activation: .relu, inputDim: 20))
     model.add(Dropout(0.5))

@@ -17,5 +17,7 @@ final class CheckpointReportTests: XCTestCase {
         XCTAssertTrue(text.contains("RNN states (global) of lstm: [4, 3], [4, 3]"), text)
         XCTAssertTrue(text.contains("position: 1 epoch(s) complete"), text)
         XCTAssertFalse(text.contains("stopped:"), text)
+        XCTAssertTrue(text.contains("lstm/kernel [2, 12]"), text)
+        XCTAssertTrue(text.contains("run seed \(m.runSeed), initialisation seed 3"), text)
     }
 }

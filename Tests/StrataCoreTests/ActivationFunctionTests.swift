@@ -21,7 +21,7 @@ final class ActivationFunctionTests: XCTestCase {
 
     /// f'(x) against central differences, through the Activation layer, with inputs clear of the kinks.
     func testGradients() throws {
-        let x = Tensor(shape: [2, 5], scalars: [-3.7, -2.1, -0.6, 0.4, 1.3, 2.2, -1.4, 0.9, 3.6, -0.3])
+        let x = try Tensor(shape: [2, 5], scalars: [-3.7, -2.1, -0.6, 0.4, 1.3, 2.2, -1.4, 0.9, 3.6, -0.3])
         for f in ActivationFunction.allCases {
             let r = try GradientCheck.check(layer: Activation(f), inputShape: [5], input: x, step: 1e-3)
             XCTAssertLessThan(r.maxError, 1e-2, "\(f)")

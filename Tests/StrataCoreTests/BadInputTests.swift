@@ -19,8 +19,13 @@ final class BadInputTests: XCTestCase {
         }
     }
 
-    private let x = Tensor([[0, 1], [1, 0], [1, 1]])
-    private let y = toCategorical([0, 2, 1], numClasses: 3)
+    private var x = Tensor(zeros: [0])
+    private var y = Tensor(zeros: [0])
+
+    override func setUpWithError() throws {
+        x = try Tensor([[0, 1], [1, 0], [1, 1]])
+        y = try toCategorical([0, 2, 1], numClasses: 3)
+    }
 
     func testRowCountsDiffer() {
         expect(try model().fit(x, y.rows(0..<2), verbose: 0), ["x has 3 samples but y has 2"])
@@ -91,8 +96,56 @@ final class BadInputTests: XCTestCase {
 
     /// A custom metric that returns a scalar per batch (Keras's `K.mean(y_pred)`) instead of one value per sample.
     func testCustomMetricWithWrongCount() {
-        let perBatch = MetricSpec.custom("mean_pred") { _, yPred in Tensor([yPred.mean(axis: -1).mean(axis: 0)[flat: 0]]) }
+        let perBatch = MetricSpec.custom("mean_pred") { _, yPred in Tensor([try yPred.mean(axis: -1).mean(axis: 0)[flat: 0]]) }
         expect(try model(metrics: [perBatch]).fit(x, y, batchSize: 3, verbose: 0),
                ["custom metric 'mean_pred' returned 1 values", "for 3 samples", "one value per sample"])
+    }
+    // MARK: data a user builds (each of these was a precondition that stopped the process)
+
+    /// Ragged rows, through `fit([[Float]], ...)` as the issue hit it, and through `Tensor([[Float]])`.
+    func testRaggedRowsNameTheRowAndLengths() {
+        expect(try model().fit([[0, 1], [1, 0, 2], [1, 1]], [[1, 0, 0], [0, 1, 0], [0, 0, 1]], verbose: 0),
+               ["row 1 has 3 values but row 0 has 2", "pad or trim row 1"])
+        expect(try Tensor([[1, 2, 3], [4, 5, 6], [7]]), ["row 2 has 1 values but row 0 has 3"])
+        XCTAssertEqual(try Tensor([[1, 2], [3, 4]]).shape, [2, 2])
+        XCTAssertEqual(try Tensor([[Float]]()).shape, [0, 0])
+    }
+
+    func testShapeThatDoesNotHoldTheScalars() {
+        expect(try Tensor(shape: [2, 2], scalars: [1, 2, 3]), ["holds 4 scalars, the data has 3"])
+        expect(try Tensor(shape: [-1, 3], scalars: [1, 2, 3]), ["negative dimension"])
+        expect(try Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6]).reshaped([4, 2]), ["reshaping [2, 3] to [4, 2]", "holds 8 scalars, the data has 6"])
+    }
+
+    func testToCategoricalLabelsOutOfRange() {
+        expect(try toCategorical([0, 3, 1], numClasses: 3), ["label 3 at index 1", "[0, 3)", "numClasses"])
+        expect(try toCategorical([0, -1]), ["label -1 at index 1"])
+        expect(try toCategorical(Tensor([0, .nan])), ["label nan at index 1"])
+        XCTAssertEqual(try toCategorical([2, 0]).scalars, [0, 0, 1, 1, 0, 0])   // numClasses = max + 1
+    }
+
+    func testMeanOfAnAxisTheTensorLacks() throws {
+        let t = try Tensor([[1, 2], [3, 5]])
+        expect(try t.mean(axis: 2), ["mean(axis: 2)", "shape [2, 2]"])
+        expect(try t.mean(axis: -3), ["mean(axis: -3)"])
+        XCTAssertEqual(try t.mean(axis: -1).scalars, [1.5, 4])
+        // A custom metric whose closure throws ends fit with that error.
+        let bad = MetricSpec.custom("bad") { _, yPred in try yPred.mean(axis: 5) }
+        expect(try model(metrics: [bad]).fit(x, y, verbose: 0), ["mean(axis: 5)"])
+    }
+
+    /// A batch whose max-pooling input exceeds 32-bit indexing is a clear error naming the batch size that fits,
+    /// before any row is read (a dataset that cannot be read proves it).
+    func testMaxPoolingBatchBeyond32BitIndexing() {
+        struct Unreadable: Dataset {
+            var count: Int { 70_000 }
+            var xShape: [Int] { [32_768, 1] }
+            var yShape: [Int]? { nil }
+            var label: String { "unreadable" }
+            func read(_ indices: ArraySlice<Int>, x: Tensor, y: Tensor?) throws { XCTFail("read before the pre-flight check") }
+            func validateValues() throws {}
+        }
+        let m = Sequential([MaxPooling1D(poolSize: 2, inputShape: [32_768, 1])])
+        expect(try m.predict(Unreadable(), batchSize: 70_000), ["would receive 70000 samples of 32768 values", "pass batchSize: 65535"])
     }
 }

@@ -82,7 +82,7 @@ final class CallbackTests: XCTestCase {
     /// stops after epoch 1 (epoch 0 is always an improvement), leaving two epochs of history.
     func testSchedulerAndEarlyStoppingInFit() throws {
         let model = try compiledModel(lr: 0.3)
-        let x = Tensor(shape: [4, 1], scalars: [0, 1, 2, 3]), y = Tensor(shape: [4, 1], scalars: [1, 3, 5, 7])
+        let x = try Tensor(shape: [4, 1], scalars: [0, 1, 2, 3]), y = try Tensor(shape: [4, 1], scalars: [1, 3, 5, 7])
         var seen: [Int] = []
         let scheduler = LearningRateScheduler { epoch, lr in seen.append(epoch); return 0 }
         let h = try model.fit(x, y, batchSize: 2, epochs: 10, verbose: 0, callbacks: [scheduler, EarlyStopping(monitor: "loss", patience: 1)],
@@ -108,7 +108,7 @@ final class CallbackTests: XCTestCase {
     /// TerminateOnNaN ends training after the first batch whose loss is not finite (here it overflows to inf).
     func testTerminateOnNaN() throws {
         let model = try compiledModel(lr: 1e30)
-        let x = Tensor(shape: [8, 1], scalars: [1, 2, 3, 4, 5, 6, 7, 8]), y = Tensor(zeros: [8, 1])
+        let x = try Tensor(shape: [8, 1], scalars: [1, 2, 3, 4, 5, 6, 7, 8]), y = Tensor(zeros: [8, 1])
         var batches = 0
         final class Counter: Callback { var n = 0; func onBatchEnd(_ b: Int, logs: [String: Double], model: Sequential) throws { n += 1 } }
         let counter = Counter()
@@ -126,7 +126,7 @@ final class CallbackTests: XCTestCase {
         let model = Sequential([Dense(2, activation: .softmax, inputDim: 2)], seed: 5)
         model.compile(optimizer: "sgd", loss: "categorical_crossentropy", metrics: ["accuracy"])
         let x = GradientCheck.random([10, 2], seed: 1)
-        let y = toCategorical([0, 1, 0, 1, 1, 0, 0, 1, 1, 0], numClasses: 2)
+        let y = try toCategorical([0, 1, 0, 1, 1, 0, 0, 1, 1, 0], numClasses: 2)
         let h = try model.fit(x, y, batchSize: 4, epochs: 2, verbose: 0, callbacks: [CSVLogger(path)], validationSplit: 0.2)
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 3)

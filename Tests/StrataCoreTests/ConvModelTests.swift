@@ -6,7 +6,7 @@ import TestSupport
 /// down) and their summaries have Keras's shapes and parameter counts.
 final class ConvModelTests: XCTestCase {
     /// Images whose class (0...3) is the quadrant of channel 0 that is brighter.
-    func quadrantImages(_ n: Int, side: Int, seed: UInt64) -> (Tensor, Tensor) {
+    func quadrantImages(_ n: Int, side: Int, seed: UInt64) throws -> (Tensor, Tensor) {
         let data = RandomData(seed: seed)
         let x = data.uniform([n, side, side, 3])
         let labels = data.integers(4, count: n)
@@ -14,7 +14,7 @@ final class ConvModelTests: XCTestCase {
         for (i, k) in labels.enumerated() {
             for r in 0..<half { for c in 0..<half { x[i, (k / 2) * half + r, (k % 2) * half + c, 0] += 1 } }
         }
-        return (x, toCategorical(labels, numClasses: 10))
+        return (x, try toCategorical(labels, numClasses: 10))
     }
 
     /// Keras fixture sets `conv_model_2d` / `conv_model_1d`: predictions with fixed weights, then the weights after
@@ -78,7 +78,7 @@ final class ConvModelTests: XCTestCase {
     }
 
     func testSmallVGGLikeTrains() throws {
-        let (x, y) = quadrantImages(64, side: 16, seed: 5)
+        let (x, y) = try quadrantImages(64, side: 16, seed: 5)
         let model = Sequential(seed: 42)
         model.add(Conv2D(4, kernelSize: (3, 3), activation: .relu, inputShape: [16, 16, 3]))
         model.add(Conv2D(4, kernelSize: (3, 3), activation: .relu))
@@ -113,7 +113,7 @@ final class ConvModelTests: XCTestCase {
         for (i, l) in labels.enumerated() {
             for t in 0..<steps { x[i, t, 0] += Float(l == 1 ? t : steps - t) / Float(steps) * 2 }
         }
-        let y = Tensor(shape: [n, 1], scalars: labels.map(Float.init))
+        let y = try Tensor(shape: [n, 1], scalars: labels.map(Float.init))
         let model = Sequential(seed: 42)
         model.add(Conv1D(8, kernelSize: 3, activation: .relu, inputShape: [steps, channels]))
         model.add(Conv1D(8, kernelSize: 3, activation: .relu))

@@ -7,7 +7,7 @@ import XCTest
 final class DistributedTrainerTests: XCTestCase {
     private func train(_ comm: Communicator?) throws -> ([Float], [Double]) {
         let d = RandomData(seed: 21)
-        let x = d.uniform([23, 5]), y = toCategorical(d.integers(3, count: 23), numClasses: 3)
+        let x = d.uniform([23, 5]), y = try toCategorical(d.integers(3, count: 23), numClasses: 3)
         let m = Sequential([Dense(6, activation: .relu, inputDim: 5), Dropout(0.3), Dense(3, activation: .softmax)], seed: 13)
         m.compile(optimizer: Adam(learningRate: 0.01), loss: "categorical_crossentropy", metrics: ["accuracy"])
         let h = try m.fit(x, y, batchSize: 5, epochs: 3, verbose: 0, validationSplit: 0.2, communicator: comm)
@@ -34,7 +34,7 @@ final class DistributedTrainerTests: XCTestCase {
     func testConvAndLSTMModelsMatchOneRank() throws {
         func conv(_ comm: Communicator?) throws -> [Float] {
             let d = RandomData(seed: 5)
-            let x = d.uniform([13, 6, 6, 2]), y = toCategorical(d.integers(3, count: 13), numClasses: 3)
+            let x = d.uniform([13, 6, 6, 2]), y = try toCategorical(d.integers(3, count: 13), numClasses: 3)
             let m = Sequential([Conv2D(4, kernelSize: (3, 3), activation: .relu, inputShape: [6, 6, 2]),
                                 MaxPooling2D(poolSize: (2, 2)), Dropout(0.25), Flatten(),
                                 Dense(3, activation: .softmax)], seed: 4)
@@ -89,7 +89,7 @@ final class DistributedTrainerTests: XCTestCase {
     /// More ranks than rows in a batch: a rank with no rows still joins every all-reduce.
     func testRankWithNoRows() throws {
         func run(_ comm: Communicator?) throws -> [Float] {
-            let x = Tensor([[0, 1], [1, 0], [1, 1]]), y = Tensor(shape: [3, 1], scalars: [1, 1, 0])
+            let x = try Tensor([[0, 1], [1, 0], [1, 1]]), y = try Tensor(shape: [3, 1], scalars: [1, 1, 0])
             let m = Sequential([Dense(3, activation: .tanh, inputDim: 2), Dense(1, activation: .sigmoid)], seed: 2)
             m.compile(optimizer: "sgd", loss: "binary_crossentropy")
             try m.fit(x, y, batchSize: 2, epochs: 2, verbose: 0, shuffle: false, communicator: comm)
@@ -105,7 +105,7 @@ final class DistributedTrainerTests: XCTestCase {
     /// An error on one rank (here: only rank 1's data has a NaN) is one error on every rank, naming the rank.
     func testErrorOnOneRankReachesAll() throws {
         let results = ThreadCommunicator.run(size: 2) { comm -> Int in
-            let x = Tensor([[0, 1], [1, 0], [1, 1], [0, 0]])
+            let x = try Tensor([[0, 1], [1, 0], [1, 1], [0, 0]])
             if comm.rank == 1 { x[2, 0] = .nan }
             let m = Sequential([Dense(1, inputDim: 2)], seed: 2)
             m.compile(optimizer: "sgd", loss: "mse")

@@ -6,7 +6,7 @@ final class FlattenTests: XCTestCase {
     /// C-order flattening (Keras channels_last): element (i, j, k) of a (2, 3, 4) sample lands at i*12 + j*4 + k.
     func testCOrder() throws {
         let m = Sequential([Flatten(inputShape: [2, 3, 4])], seed: 1)
-        let x = Tensor(shape: [1, 2, 3, 4], scalars: (0..<24).map(Float.init))
+        let x = try Tensor(shape: [1, 2, 3, 4], scalars: (0..<24).map(Float.init))
         let y = try m.predict(x)
         XCTAssertEqual(y.shape, [1, 24])
         XCTAssertEqual(y.scalars, (0..<24).map(Float.init))

@@ -8,7 +8,7 @@ final class HistoryTests: XCTestCase {
         let d = RandomData(seed: 5)
         let model = Sequential([Dense(3, activation: .softmax, inputDim: 4)], seed: 2)
         model.compile(optimizer: "sgd", loss: "categorical_crossentropy", metrics: ["accuracy"])
-        let x = d.uniform([12, 4]), y = toCategorical(d.integers(3, count: 12), numClasses: 3)
+        let x = d.uniform([12, 4]), y = try toCategorical(d.integers(3, count: 12), numClasses: 3)
         let history = try model.fit(x, y, batchSize: 4, epochs: 3, verbose: 0, validationSplit: 0.25)
         XCTAssertEqual(Set(history.history.keys), ["loss", "accuracy", "val_loss", "val_accuracy"])
         XCTAssertEqual(history.loss, history.history["loss"])

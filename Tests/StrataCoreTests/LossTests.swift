@@ -44,9 +44,9 @@ final class LossTests: XCTestCase {
         let p = Tensor(zeros: [4, 3])
         ActivationFunction.softmax.apply(z, into: p)
         let pb = GradientCheck.random([4, 3], seed: 4, low: 0.1, high: 0.9)
-        let onehot = Tensor([[0, 1, 0], [1, 0, 0], [0, 0, 1], [0.2, 0.3, 0.5]])
+        let onehot = try Tensor([[0, 1, 0], [1, 0, 0], [0, 0, 1], [0.2, 0.3, 0.5]])
         let labels = Tensor([1, 0, 2, 2])
-        let bits = Tensor([[0, 1, 1], [1, 0, 0], [1, 1, 0], [0, 0, 1]])
+        let bits = try Tensor([[0, 1, 1], [1, 0, 0], [1, 1, 0], [0, 0, 1]])
         let reg = GradientCheck.random([4, 3], seed: 5)
         XCTAssertTrue(GradientCheck.check(loss: CategoricalCrossentropy(), yTrue: onehot, input: z, activation: .softmax).usedLogits)
         XCTAssertTrue(GradientCheck.check(loss: SparseCategoricalCrossentropy(), yTrue: labels, input: z, activation: .softmax).usedLogits)
@@ -57,7 +57,7 @@ final class LossTests: XCTestCase {
         GradientCheck.check(loss: MeanSquaredError(), yTrue: reg, input: z)
         GradientCheck.check(loss: MeanAbsoluteError(), yTrue: reg, input: z)
         // Probabilities that sum to other than 1 (Keras normalises them first).
-        let scaled = Tensor(shape: [4, 3], scalars: p.scalars.map { $0 * 1.7 })
+        let scaled = try Tensor(shape: [4, 3], scalars: p.scalars.map { $0 * 1.7 })
         GradientCheck.check(loss: CategoricalCrossentropy(), yTrue: onehot, input: scaled)
         // The logits-free path through a softmax / sigmoid layer still differentiates correctly (chained by the check).
         GradientCheck.check(loss: MeanSquaredError(), yTrue: reg, input: z, activation: .softmax)

@@ -20,25 +20,25 @@ final class MetricTests: XCTestCase {
         XCTAssertEqual(try resolve("acc", out: [1], target: [1], loss: "mse").name, "acc")
     }
 
-    func testAccuracyValues() {
+    func testAccuracyValues() throws {
         let v = Tensor(zeros: [3])
-        BinaryAccuracy().values(yTrue: Tensor([[1, 0], [0, 0], [1, 1]]), yPred: Tensor([[0.7, 0.5], [0.2, 0.6], [0.51, 0.9]]), into: v)
+        BinaryAccuracy().values(yTrue: try Tensor([[1, 0], [0, 0], [1, 1]]), yPred: try Tensor([[0.7, 0.5], [0.2, 0.6], [0.51, 0.9]]), into: v)
         XCTAssertEqual(v.scalars, [1, 0.5, 1])     // 0.5 is not > 0.5
-        CategoricalAccuracy().values(yTrue: Tensor([[0, 1, 0], [1, 0, 0], [0, 0, 1]]),
-                                     yPred: Tensor([[0.2, 0.5, 0.3], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]]), into: v)
+        CategoricalAccuracy().values(yTrue: try Tensor([[0, 1, 0], [1, 0, 0], [0, 0, 1]]),
+                                     yPred: try Tensor([[0.2, 0.5, 0.3], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]]), into: v)
         XCTAssertEqual(v.scalars, [1, 0, 1])
-        SparseCategoricalAccuracy().values(yTrue: Tensor([1, 1, 2]), yPred: Tensor([[0.2, 0.5, 0.3], [0.4, 0.4, 0.2], [0.3, 0.3, 0.4]]), into: v)
+        SparseCategoricalAccuracy().values(yTrue: Tensor([1, 1, 2]), yPred: try Tensor([[0.2, 0.5, 0.3], [0.4, 0.4, 0.2], [0.3, 0.3, 0.4]]), into: v)
         XCTAssertEqual(v.scalars, [1, 0, 1])      // ties: the first maximum wins, as argmax
-        MeanSquaredErrorMetric().values(yTrue: Tensor([[1, 2]]), yPred: Tensor([[2, 4]]), into: v.rows(0..<1))
+        MeanSquaredErrorMetric().values(yTrue: try Tensor([[1, 2]]), yPred: try Tensor([[2, 4]]), into: v.rows(0..<1))
         XCTAssertEqual(v[0], 2.5)
-        MeanAbsoluteErrorMetric().values(yTrue: Tensor([[1, 2]]), yPred: Tensor([[2, 4]]), into: v.rows(0..<1))
+        MeanAbsoluteErrorMetric().values(yTrue: try Tensor([[1, 2]]), yPred: try Tensor([[2, 4]]), into: v.rows(0..<1))
         XCTAssertEqual(v[0], 1.5)
     }
 
     /// A custom metric (the guide's `mean_pred`: the mean prediction) reported by fit and evaluate, with the
     /// sample-weighted epoch mean; checked against the mean of predict's output.
     func testCustomMetric() throws {
-        let meanPred = MetricSpec.custom("mean_pred") { _, yPred in yPred.mean(axis: -1) }
+        let meanPred = MetricSpec.custom("mean_pred") { _, yPred in try yPred.mean(axis: -1) }
         let model = Sequential([Dense(1, activation: .sigmoid, inputDim: 3)], seed: 2)
         model.compile(optimizer: "rmsprop", loss: "binary_crossentropy", metrics: ["accuracy", meanPred])
         let d = RandomData(seed: 3)

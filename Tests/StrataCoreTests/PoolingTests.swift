@@ -86,7 +86,7 @@ final class PoolingTests: XCTestCase {
 
     func testGlobalMaxSplitsTiedGradientsAsTensorFlow() throws {
         let h = try LayerHarness(GlobalMaxPooling1D(), inputShape: [3, 1])
-        let dx = h.gradients(Tensor(shape: [1, 3, 1], scalars: [2, 5, 5]), r: Tensor(shape: [1, 1], scalars: [1]))
+        let dx = h.gradients(try Tensor(shape: [1, 3, 1], scalars: [2, 5, 5]), r: try Tensor(shape: [1, 1], scalars: [1]))
         XCTAssertEqual(dx.scalars, [0, 0.5, 0.5])
     }
 

@@ -35,9 +35,9 @@ final class RecurrentExamplesTests: XCTestCase {
         model.compile(optimizer: "rmsprop", loss: "categorical_crossentropy", metrics: ["accuracy"])
         let data = RandomData(seed: 1)
         let xTrain = data.uniform([64, timesteps, dataDim])
-        let yTrain = toCategorical(data.integers(numClasses, count: 64), numClasses: numClasses)
+        let yTrain = try toCategorical(data.integers(numClasses, count: 64), numClasses: numClasses)
         let xVal = data.uniform([16, timesteps, dataDim])
-        let yVal = toCategorical(data.integers(numClasses, count: 16), numClasses: numClasses)
+        let yVal = try toCategorical(data.integers(numClasses, count: 16), numClasses: numClasses)
         let history = try model.fit(xTrain, yTrain, batchSize: 16, epochs: 10, verbose: 0, validationData: (xVal, yVal))
         let loss = history.history["loss"]!
         XCTAssertLessThan(loss.last!, loss.first!, "loss \(loss)")
@@ -56,9 +56,9 @@ final class RecurrentExamplesTests: XCTestCase {
         model.compile(optimizer: "rmsprop", loss: "categorical_crossentropy", metrics: ["accuracy"])
         let data = RandomData(seed: 1)
         let xTrain = data.uniform([batchSize * 6, timesteps, dataDim])
-        let yTrain = toCategorical(data.integers(numClasses, count: batchSize * 6), numClasses: numClasses)
+        let yTrain = try toCategorical(data.integers(numClasses, count: batchSize * 6), numClasses: numClasses)
         let xVal = data.uniform([batchSize * 2, timesteps, dataDim])
-        let yVal = toCategorical(data.integers(numClasses, count: batchSize * 2), numClasses: numClasses)
+        let yVal = try toCategorical(data.integers(numClasses, count: batchSize * 2), numClasses: numClasses)
         let history = try model.fit(xTrain, yTrain, batchSize: batchSize, epochs: 8, verbose: 0,
                                     validationData: (xVal, yVal), shuffle: false)
         let loss = history.history["loss"]!

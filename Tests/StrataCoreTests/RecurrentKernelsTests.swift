@@ -19,14 +19,14 @@ final class RecurrentKernelsTests: XCTestCase {
         XCTAssertEqual(Kernels.sigmoidVectorizable(0), 0.5)
     }
 
-    func testTimeMajorRoundTripWithReverseAndMask() {
-        let x = Tensor(shape: [2, 3, 2], scalars: (0..<12).map(Float.init))
+    func testTimeMajorRoundTripWithReverseAndMask() throws {
+        let x = try Tensor(shape: [2, 3, 2], scalars: (0..<12).map(Float.init))
         let xs = Tensor(zeros: [3, 2, 2])
         Kernels.toTimeMajor(x, rows: 2, steps: 3, features: 2, reverse: true, mask: nil, into: xs)
         // step 0 of the reversed sequence is time 2: sample 0 -> [4, 5], sample 1 -> [10, 11]
         XCTAssertEqual(Array(xs.scalars.prefix(4)), [4, 5, 10, 11])
         let back = Tensor(zeros: [2, 3, 2])
-        let mask = Tensor(shape: [2, 2], scalars: [1, 2, 0, 1])
+        let mask = try Tensor(shape: [2, 2], scalars: [1, 2, 0, 1])
         Kernels.fromTimeMajor(xs, rows: 2, steps: 3, features: 2, reverse: true, mask: mask, into: back)
         XCTAssertEqual(back.scalars, [0, 2, 2, 6, 4, 10, 0, 7, 0, 9, 0, 11])
     }

@@ -53,7 +53,7 @@ final class SequentialTests: XCTestCase {
         try m.build()
         let w = m.getWeights()
         XCTAssertEqual(w.map(\.shape), [[2, 3], [3], [3, 1], [1]])
-        let x = Tensor([[0.5, -1], [2, 0.25]])
+        let x = try Tensor([[0.5, -1], [2, 0.25]])
         // y = tanh(x K0 + b0) K1 + b1, computed by hand from getWeights.
         let y = try m.predict(x)
         for r in 0..<2 {
@@ -65,7 +65,7 @@ final class SequentialTests: XCTestCase {
             }
             XCTAssertEqual(y[r, 0], out, accuracy: 1e-5)
         }
-        let changed = w.map { t in Tensor(shape: t.shape, scalars: t.scalars.map { $0 + 0.5 }) }
+        let changed = try w.map { t in try Tensor(shape: t.shape, scalars: t.scalars.map { $0 + 0.5 }) }
         try m.setWeights(changed)
         XCTAssertEqual(m.getWeights().map(\.scalars), changed.map(\.scalars))
         XCTAssertThrowsError(try m.setWeights(Array(changed.dropLast()))) { e in

@@ -27,23 +27,23 @@ final class TrainerTests: XCTestCase {
     func testEpochLossIsSampleWeighted() throws {
         let model = Sequential([Dense(1, useBias: false, kernelInitializer: .zeros, inputDim: 1)], seed: 1)
         model.compile(optimizer: SGD(learningRate: 0), loss: "mse")
-        let y = Tensor(shape: [3, 1], scalars: [Float(2).squareRoot(), Float(3).squareRoot(), 3])
+        let y = try Tensor(shape: [3, 1], scalars: [Float(2).squareRoot(), Float(3).squareRoot(), 3])
         let h = try model.fit(Tensor(shape: [3, 1], scalars: [1, 1, 1]), y, batchSize: 2, epochs: 1, verbose: 0, shuffle: false)
         XCTAssertEqual(h["loss"]![0], 14.0 / 3.0, accuracy: 1e-5)
         XCTAssertEqual(try model.evaluate(Tensor(shape: [3, 1], scalars: [1, 1, 1]), y, batchSize: 2, verbose: 0)[0], 14.0 / 3.0, accuracy: 1e-5)
     }
 
-    private func guideData(seed: UInt64, classes: Int, binary: Bool) -> (Tensor, Tensor) {
+    private func guideData(seed: UInt64, classes: Int, binary: Bool) throws -> (Tensor, Tensor) {
         let d = RandomData(seed: seed)
         let x = d.uniform([1000, 20])
-        let y = binary ? d.integerTensor(2, shape: [1000, 1]) : toCategorical(d.integers(classes, count: 1000), numClasses: classes)
+        let y = binary ? d.integerTensor(2, shape: [1000, 1]) : try toCategorical(d.integers(classes, count: 1000), numClasses: classes)
         return (x, y)
     }
 
     /// The guide's softmax MLP (SGD lr 0.01, decay 1e-6, momentum 0.9, nesterov) on its random data shapes:
     /// the training loss goes down (random labels: the net memorises).
     func testGuideSoftmaxMLPLossGoesDown() throws {
-        let (x, y) = guideData(seed: 1, classes: 10, binary: false)
+        let (x, y) = try guideData(seed: 1, classes: 10, binary: false)
         let model = Sequential(seed: 42)
         model.add(Dense(64, activation: .relu, inputDim: 20))
         model.add(Dropout(0.5))
@@ -62,7 +62,7 @@ final class TrainerTests: XCTestCase {
 
     /// The guide's binary MLP (rmsprop, binary_crossentropy): the training loss goes down.
     func testGuideBinaryMLPLossGoesDown() throws {
-        let (x, y) = guideData(seed: 2, classes: 2, binary: true)
+        let (x, y) = try guideData(seed: 2, classes: 2, binary: true)
         let model = Sequential(seed: 42)
         model.add(Dense(64, activation: .relu, inputDim: 20))
         model.add(Dropout(0.5))
@@ -79,7 +79,7 @@ final class TrainerTests: XCTestCase {
 
     /// XOR is not linearly separable: a hidden tanh layer learns it to 100% accuracy.
     func testXORReachesFullAccuracy() throws {
-        let x = Tensor([[0, 0], [0, 1], [1, 0], [1, 1]]), y = Tensor(shape: [4, 1], scalars: [0, 1, 1, 0])
+        let x = try Tensor([[0, 0], [0, 1], [1, 0], [1, 1]]), y = try Tensor(shape: [4, 1], scalars: [0, 1, 1, 0])
         let model = Sequential([Dense(8, activation: .tanh, inputDim: 2), Dense(1, activation: .sigmoid)], seed: 5)
         model.compile(optimizer: Adam(learningRate: 0.05), loss: "binary_crossentropy", metrics: ["accuracy"])
         try model.fit(x, y, batchSize: 4, epochs: 300, verbose: 0)
@@ -107,7 +107,7 @@ final class TrainerTests: XCTestCase {
     /// validation_split takes the LAST fraction before shuffling and reports val_ figures equal to evaluate's.
     func testValidationSplitUsesTheLastRows() throws {
         let d = RandomData(seed: 4)
-        let x = d.uniform([10, 3]), y = toCategorical(d.integers(2, count: 10), numClasses: 2)
+        let x = d.uniform([10, 3]), y = try toCategorical(d.integers(2, count: 10), numClasses: 2)
         let model = Sequential([Dense(2, activation: .softmax, inputDim: 3)], seed: 3)
         model.compile(optimizer: SGD(learningRate: 0), loss: "categorical_crossentropy", metrics: ["accuracy"])
         let h = try model.fit(x, y, batchSize: 3, epochs: 1, verbose: 0, validationSplit: 0.2)
@@ -122,7 +122,7 @@ final class TrainerTests: XCTestCase {
     func testSameSeedSameWeights() throws {
         func run() throws -> [[Float]] {
             let d = RandomData(seed: 8)
-            let x = d.uniform([20, 4]), y = toCategorical(d.integers(3, count: 20), numClasses: 3)
+            let x = d.uniform([20, 4]), y = try toCategorical(d.integers(3, count: 20), numClasses: 3)
             let m = Sequential([Dense(5, activation: .relu, inputDim: 4), Dropout(0.3), Dense(3, activation: .softmax)], seed: 11)
             m.compile(optimizer: "adam", loss: "categorical_crossentropy")
             try m.fit(x, y, batchSize: 6, epochs: 2, verbose: 0)

@@ -6,8 +6,8 @@ import TestSupport
 
 final class CheckpointTests: XCTestCase {
     func trainedModel(optimizer: Optimizer = Adam(learningRate: 0.02)) throws -> (Sequential, Tensor, Tensor) {
-        let x = TestFiles.tensor(40, 4)
-        let y = toCategorical((0..<40).map { x[$0, 0] > 0 ? 1 : (x[$0, 1] > 0 ? 2 : 0) }, numClasses: 3)
+        let x = try TestFiles.tensor(40, 4)
+        let y = try toCategorical((0..<40).map { x[$0, 0] > 0 ? 1 : (x[$0, 1] > 0 ? 2 : 0) }, numClasses: 3)
         let m = Sequential([Dense(6, activation: .relu, inputShape: [4]), Dropout(0.2), Dense(3, activation: .softmax)], seed: 11)
         m.compile(optimizer: optimizer, loss: "categorical_crossentropy", metrics: ["accuracy"])
         try m.fit(x, y, batchSize: 8, epochs: 2, verbose: 0)
@@ -86,8 +86,8 @@ final class CheckpointTests: XCTestCase {
     /// settings or another model is one clear error, on every rank and across rank counts (written by 1 process,
     /// resumed by 2 ranks; written by 2 ranks, resumed by 1).
     func testResumeWithOtherDataOrSettingsFails() throws {
-        let x = TestFiles.tensor(40, 4), otherX = TestFiles.tensor(40, 4, stream: 9)
-        let y = toCategorical((0..<40).map { x[$0, 0] > 0 ? 1 : 0 }, numClasses: 2)
+        let x = try TestFiles.tensor(40, 4), otherX = try TestFiles.tensor(40, 4, stream: 9)
+        let y = try toCategorical((0..<40).map { x[$0, 0] > 0 ? 1 : 0 }, numClasses: 2)
         func model(_ opt: Optimizer = Adam(learningRate: 0.01), hidden: Int = 5, loss: String = "categorical_crossentropy") -> Sequential {
             let m = Sequential([Dense(hidden, activation: .tanh, inputShape: [4]), Dense(2, activation: .softmax)], seed: 5)
             m.compile(optimizer: opt, loss: loss, metrics: ["accuracy"])
@@ -136,7 +136,7 @@ final class CheckpointTests: XCTestCase {
     /// resumes from a mid-epoch checkpoint bit-identical to the uninterrupted run, and loads for prediction.
     func testEveryLayerFamilyResumesBitIdentically() throws {
         let r = RandomData(seed: 8)
-        let labels = toCategorical((0..<12).map { $0 % 2 }, numClasses: 2)
+        let labels = try toCategorical((0..<12).map { $0 % 2 }, numClasses: 2)
         let cases: [(String, () -> Sequential, Tensor)] = [
             ("conv2d", {
                 Sequential([Conv2D(3, kernelSize: (3, 3), padding: .same, activation: .relu, inputShape: [6, 6, 1]),
@@ -176,8 +176,8 @@ final class CheckpointTests: XCTestCase {
     /// Resuming from a mid-epoch checkpoint ends bit-identical to the uninterrupted run (in process).
     func testResumeFromMidEpochIsBitIdentical() throws {
         let dir = try TestFiles.directory()
-        let x = TestFiles.tensor(45, 4)
-        let y = toCategorical((0..<45).map { x[$0, 0] > 0 ? 1 : 0 }, numClasses: 2)
+        let x = try TestFiles.tensor(45, 4)
+        let y = try toCategorical((0..<45).map { x[$0, 0] > 0 ? 1 : 0 }, numClasses: 2)
         func model() -> Sequential {
             let m = Sequential([Dense(5, activation: .tanh, inputShape: [4]), Dropout(0.3), Dense(2, activation: .softmax)], seed: 5)
             m.compile(optimizer: RMSprop(learningRate: 0.01), loss: "categorical_crossentropy", metrics: ["accuracy"])

@@ -8,7 +8,7 @@ final class HDF5DatasetTests: XCTestCase {
     /// same rows taken from a whole-dataset read.
     func testHyperslabReadEqualsWholeRead() throws {
         let dir = try TestFiles.directory()
-        let x = TestFiles.tensor(50, 7), y = TestFiles.tensor(50, 2, stream: 2)
+        let x = try TestFiles.tensor(50, 7), y = try TestFiles.tensor(50, 2, stream: 2)
         for layout in ["contiguous", "chunked", "gzip"] {
             let path = dir + "/\(layout).h5"
             do {
@@ -55,8 +55,8 @@ final class HDF5DatasetTests: XCTestCase {
     /// Training on the streamed file and on the in-memory file gives the same weights, bit for bit.
     func testStreamingAndInMemoryTrainIdentically() throws {
         let path = try TestFiles.directory() + "/train.h5"
-        let x = TestFiles.tensor(90, 5)
-        let y = Tensor(shape: [90, 1], scalars: (0..<90).map { x[$0, 0] + x[$0, 1] > 0 ? 1 : 0 })
+        let x = try TestFiles.tensor(90, 5)
+        let y = try Tensor(shape: [90, 1], scalars: (0..<90).map { x[$0, 0] + x[$0, 1] > 0 ? 1 : 0 })
         do { let f = try HDF5.File.create(path); try f.write("x", x, chunkRows: 16, gzip: 1); try f.write("y", y) }
         var results: [[Float]] = []
         for mode in [HDF5Dataset.Mode.inMemory, .streaming(bufferBytes: 24 * 10)] {
@@ -79,7 +79,7 @@ final class HDF5DatasetTests: XCTestCase {
     /// Streaming checks each row as it is read and names the row; in-memory checks before training.
     func testNaNRowIsNamed() throws {
         let path = try TestFiles.directory() + "/nan.h5"
-        let x = TestFiles.tensor(40, 3)
+        let x = try TestFiles.tensor(40, 3)
         x[23, 1] = .nan
         do { let f = try HDF5.File.create(path); try f.write("x", x); try f.write("y", TestFiles.tensor(40, 1)) }
         for mode in [HDF5Dataset.Mode.inMemory, .streaming(bufferBytes: 4 * 4 * 8)] {

@@ -13,7 +13,7 @@ final class ModelCheckpointTests: XCTestCase {
     /// `keep: 2` leaves the two newest files plus ckpt-latest.h5, which is the newest one.
     func testKeepRotationAndLatest() throws {
         let dir = try TestFiles.directory()
-        let x = TestFiles.tensor(20, 3)
+        let x = try TestFiles.tensor(20, 3)
         let m = Sequential([Dense(2, activation: .softmax, inputShape: [3])], seed: 2)
         m.compile(optimizer: "adam", loss: "categorical_crossentropy")
         let c = ModelCheckpoint(dir + "/ckpt-{epoch:02d}.h5", keep: 2)
@@ -29,8 +29,8 @@ final class ModelCheckpointTests: XCTestCase {
     /// touches files the pattern cannot have written).
     func testKeepCountsFilesOfEarlierRuns() throws {
         let dir = try TestFiles.directory()
-        let x = TestFiles.tensor(20, 3)
-        let y = toCategorical((0..<20).map { $0 % 2 }, numClasses: 2)
+        let x = try TestFiles.tensor(20, 3)
+        let y = try toCategorical((0..<20).map { $0 % 2 }, numClasses: 2)
         for other in ["notes.h5", "ckpt-final.h5", "ckpt-1x.h5"] { try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/" + other)) }
         func run(epochs: Int, resume: Bool) throws {
             let m = Sequential([Dense(2, activation: .softmax, inputShape: [3])], seed: 2)
@@ -57,8 +57,8 @@ final class ModelCheckpointTests: XCTestCase {
     /// best weights (which the checkpoint holds).
     func testEarlyStoppedRunStaysStopped() throws {
         let dir = try TestFiles.directory()
-        let x = TestFiles.tensor(30, 4)
-        let y = toCategorical((0..<30).map { x[$0, 0] > 0 ? 1 : 0 }, numClasses: 2)
+        let x = try TestFiles.tensor(30, 4)
+        let y = try toCategorical((0..<30).map { x[$0, 0] > 0 ? 1 : 0 }, numClasses: 2)
         func model() -> Sequential {
             let m = Sequential([Dense(5, activation: .tanh, inputShape: [4]), Dense(2, activation: .softmax)], seed: 3)
             m.compile(optimizer: SGD(learningRate: 0.1), loss: "categorical_crossentropy")
@@ -85,14 +85,29 @@ final class ModelCheckpointTests: XCTestCase {
     /// A training process SIGKILLed at random moments (often inside a checkpoint write), resumed each time,
     /// ends bit-identical to an uninterrupted run. (Single process; the 2-rank variant comes with StrataMPI.)
     func testKillAndResumeIsBitIdentical() throws {
+        try killAndResume(modelFile: false)
+    }
+
+    /// The same with the model given as a Keras model file (weights from the file, run seed from `fit(seed:)`):
+    /// shuffles and dropout masks continue exactly across the kills.
+    func testKillAndResumeWithAModelFileIsBitIdentical() throws {
+        try killAndResume(modelFile: true)
+    }
+
+    func killAndResume(modelFile: Bool) throws {
         let exe = TestFiles.checkExecutable
         guard FileManager.default.isExecutableFile(atPath: exe) else { throw XCTSkip("\(exe) not built") }
         let dir = try TestFiles.directory()
         let data = dir + "/data.h5"
         XCTAssertEqual(try TestFiles.run(exe, ["make-data", data, "--rows", "300", "--chunk", "64", "--gzip", "1"]).0, 0)
-        let common = ["--epochs", "3", "--batch", "32", "--mode", "stream:4096"]
+        var common = ["--epochs", "3", "--batch", "32", "--mode", "stream:4096"]
+        if modelFile {
+            XCTAssertEqual(try TestFiles.run(exe, ["make-model", data, dir + "/model.h5"]).0, 0)
+            common += ["--model-file", dir + "/model.h5"]
+        }
         let (s0, o0) = try TestFiles.run(exe, ["train", data, dir + "/full"] + common)
         XCTAssertEqual(s0, 0, o0)
+        if modelFile { XCTAssertTrue(o0.contains("starts from the model file's weights: true"), o0) }
         let reference = try Data(contentsOf: URL(fileURLWithPath: dir + "/full/final.bin"))
         var rng = SystemRandomNumberGenerator()
         var kills = 0, duringWrite = 0
@@ -128,6 +143,15 @@ final class ModelCheckpointTests: XCTestCase {
     /// the checkpoint write after a random step, then resumed on 2 ranks ends bit-identical to an uninterrupted
     /// 2-rank run (trained in the same mpirun job), and resumed on 1 process within float tolerance.
     func testKillAndResumeOnTwoRanksThroughMPIRun() throws {
+        try killAndResumeOnTwoRanks(modelFile: false)
+    }
+
+    /// The same with the stateful LSTM given as a Keras model file (its weights, run seed from `fit(seed:)`).
+    func testKillAndResumeOnTwoRanksWithAModelFile() throws {
+        try killAndResumeOnTwoRanks(modelFile: true)
+    }
+
+    func killAndResumeOnTwoRanks(modelFile: Bool) throws {
         let exe = TestFiles.checkExecutable
         guard FileManager.default.isExecutableFile(atPath: exe) else { throw XCTSkip("\(exe) not built") }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
@@ -140,7 +164,11 @@ final class ModelCheckpointTests: XCTestCase {
         let dir = try TestFiles.directory()
         let data = dir + "/seq.h5"
         XCTAssertEqual(try TestFiles.run(exe, ["make-data", data, "--rows", "256", "--timesteps", "4", "--chunk", "64"]).0, 0)
-        let common = ["--epochs", "3", "--batch", "16", "--model", "lstm", "--mode", "stream:4096", "--mpi"]
+        var common = ["--epochs", "3", "--batch", "16", "--model", "lstm", "--mode", "stream:4096", "--mpi"]
+        if modelFile {
+            XCTAssertEqual(try TestFiles.run(exe, ["make-model", data, dir + "/model.h5", "--model", "lstm", "--batch", "16"]).0, 0)
+            common += ["--model-file", dir + "/model.h5"]
+        }
         let step = Int.random(in: 2...44)   // 48 steps in all; the kill hits the write of checkpoint step + 1
         let run = dir + "/killed", one = dir + "/killed-1rank", reference = dir + "/reference"
         var t0 = Date()
@@ -157,6 +185,7 @@ final class ModelCheckpointTests: XCTestCase {
         let resumeSeconds = Date().timeIntervalSince(t0)
         XCTAssertEqual(s2, 0, o2)
         XCTAssertTrue(o2.contains("resuming from"), o2)
+        if modelFile { XCTAssertTrue(o2.contains("starts from the model file's weights: true"), "the uninterrupted reference\n" + o2) }
         let (s1, o1) = try TestFiles.run(exe, ["train", data, one, "--resume"] + common, environment: env)
         XCTAssertEqual(s1, 0, o1)
         func weights(_ d: String) throws -> [Float] {

@@ -11,9 +11,9 @@ enum TestFiles {
     }
 
     /// Deterministic `[rows, cols]` values.
-    static func tensor(_ rows: Int, _ cols: Int, stream: UInt64 = 1) -> Tensor {
+    static func tensor(_ rows: Int, _ cols: Int, stream: UInt64 = 1) throws -> Tensor {
         let r = CounterRandom(seed: 5, stream: stream)
-        return Tensor(shape: [rows, cols], scalars: (0..<(rows * cols)).map { r.uniform(UInt64($0)) * 2 - 1 })
+        return try Tensor(shape: [rows, cols], scalars: (0..<(rows * cols)).map { r.uniform(UInt64($0)) * 2 - 1 })
     }
 
     /// The build products directory (on Linux the .xctest is a plain executable there).

@@ -19,6 +19,7 @@ final class ExternalPackageTests: XCTestCase {
 
         let guide = package.appendingPathComponent(".build/debug/guide").path
         let out = package.appendingPathComponent("report").path
+        for n in 1...2 { try? FileManager.default.removeItem(atPath: out + "\(n).json") }  // never read a stale report
         let one = try MPIJob.launch([guide, out + "1.json"], timeout: 120)
         XCTAssertEqual(one.status, 0, one.output)
         let run = MPIJob.launchDirectory.appendingPathComponent("run").path
@@ -65,9 +66,12 @@ final class ExternalPackageTests: XCTestCase {
         let template = root.appendingPathComponent("Tests/ExternalPackage")
         let package = root.appendingPathComponent(".build/external-package")
         try fm.createDirectory(at: package.appendingPathComponent("Sources/guide"), withIntermediateDirectories: true)
-        for file in ["Package.swift", "Sources/guide/main.swift"] {
-            try writeIfChanged(try Data(contentsOf: template.appendingPathComponent(file)), to: package.appendingPathComponent(file))
-        }
+        try writeIfChanged(try Data(contentsOf: template.appendingPathComponent("Sources/guide/main.swift")),
+                           to: package.appendingPathComponent("Sources/guide/main.swift"))
+        // SwiftPM re-plans a build when a manifest changes but may miss files added to a path dependency: the
+        // manifest copy carries a digest of Strata's source file list, so a pulled new file re-plans the build.
+        let manifest = try String(contentsOf: template.appendingPathComponent("Package.swift"), encoding: .utf8)
+        try writeIfChanged(Data((manifest + "// Strata's source files: \(try sourceListDigest())\n").utf8), to: package.appendingPathComponent("Package.swift"))
         try writeIfChanged(Data(ReadmeExamples.source(try documents()).utf8), to: package.appendingPathComponent("Sources/guide/ReadmeExamples.swift"))
         let link = package.appendingPathComponent("strata")
         if (try? fm.destinationOfSymbolicLink(atPath: link.path)) != root.path {
@@ -85,6 +89,17 @@ final class ExternalPackageTests: XCTestCase {
             + articles.map { file in
                 (file.prefix(1).lowercased() + file.dropFirst().dropLast(3), try String(contentsOf: catalog.appendingPathComponent(file), encoding: .utf8))
             }
+    }
+
+    /// FNV-1a over the sorted paths of the checkout's Sources/ files.
+    static func sourceListDigest() throws -> String {
+        let sources = root.appendingPathComponent("Sources")
+        guard let walk = FileManager.default.enumerator(atPath: sources.path) else { return "none" }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for path in walk.allObjects.compactMap({ $0 as? String }).sorted() {
+            for byte in path.utf8 + [0] { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        }
+        return String(hash, radix: 16)
     }
 
     static func writeIfChanged(_ data: Data, to url: URL) throws {

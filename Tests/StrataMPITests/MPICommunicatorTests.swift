@@ -59,6 +59,39 @@ final class MPICommunicatorTests: XCTestCase {
         }
     }
 
+    /// The same through a config (`strata train`'s Runner) whose model is a Keras .h5 file, shuffle and Dropout
+    /// on: the config's seed governs shuffles and masks, so 1 process (twice: bit-identical), 2 ranks over TCP and 3
+    /// ranks end with the same weights, and a checkpoint written on 2 ranks resumes on 1 process to the same run.
+    /// Another seed gives other weights (the equality is not vacuous).
+    func testOneTwoThreeRanksGiveTheSameWeightsWithAModelFile() throws {
+        let dir = try MPIJob.scratch("modelfile")
+        let made = try MPIJob.alone(["model-file-config", dir.path])
+        XCTAssertEqual(made.status, 0, made.output)
+        let config = dir.appendingPathComponent("run.yaml").path
+        func train(_ ranks: Int, _ name: String, _ sets: [String] = []) throws -> RankReport {
+            let args = ["config", config, dir.appendingPathComponent(name).path, "run.dir=\(dir.path)/\(name)-run"] + sets
+            let r = ranks == 1 ? try MPIJob.alone(args) : try MPIJob.mpirun(ranks, args, mpiArgs: ranks == 2 ? ["--mca", "btl", "tcp,self"] : [])
+            XCTAssertEqual(r.status, 0, r.output)
+            return try RankReport(dir.appendingPathComponent(name).path + ".rank0")
+        }
+        let one = try train(1, "one"), again = try train(1, "again")
+        XCTAssertEqual(one.raw, again.raw, "same config, same seed: bit-identical on one process")
+        let w1 = one.weights
+        let scale = w1.map { abs($0) }.max()!
+        func assertClose(_ other: RankReport, _ what: String) {
+            let diff = zip(w1, other.weights).map { abs($0 - $1) }.max()! / scale
+            XCTAssertLessThanOrEqual(diff, 1e-5, "\(what) vs 1 process: max |dw| / max |w| = \(diff)")
+        }
+        assertClose(try train(2, "two"), "2 ranks")
+        assertClose(try train(3, "three"), "3 ranks")
+        // Half the run on 2 ranks, then resumed on 1 process from its checkpoint.
+        _ = try train(2, "half", ["fit.epochs=2"])
+        try FileManager.default.copyItem(atPath: dir.path + "/half-run", toPath: dir.path + "/resumed-run")
+        assertClose(try train(1, "resumed"), "2 ranks then resumed on 1")
+        let other = try train(1, "seed4", ["seed=4"]).weights
+        XCTAssertGreaterThan(zip(w1, other).map { abs($0 - $1) }.max()! / scale, 1e-3, "another seed, another run")
+    }
+
     /// Rank 1 throws at step 3: every rank ends promptly, non-zero, with one message naming rank 1.
     func testErrorOnOneRankEndsEveryRank() throws {
         let r = try MPIJob.mpirun(2, ["throw-at-step", "3"], timeout: 30)

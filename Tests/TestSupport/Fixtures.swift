@@ -58,6 +58,6 @@ public enum Fixtures {
                 }
             }
         }
-        return Tensor(shape: shape, scalars: out)
+        return try Tensor(shape: shape, scalars: out)
     }
 }

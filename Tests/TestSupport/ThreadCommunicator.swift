@@ -98,7 +98,7 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
     public func allGatherRows(_ local: Tensor) throws -> Tensor {
         let all = group.exchange(rank, local.scalars.map(Double.init))
         let rows = all.reduce(0) { $0 + $1.count } / max(local.rowSize, 1)
-        return Tensor(shape: [rows] + Array(local.shape.dropFirst()), scalars: all.flatMap { $0.map(Float.init) })
+        return try Tensor(shape: [rows] + Array(local.shape.dropFirst()), scalars: all.flatMap { $0.map(Float.init) })
     }
 
     public func barrier() throws { group.barrier() }

@@ -4,9 +4,9 @@ import Strata
 // Generate dummy data
 let x = RandomData(seed: 1)
 let xTrain = x.uniform([1000, 20])
-let yTrain = toCategorical(x.integers(10, count: 1000), numClasses: 10)
+let yTrain = try toCategorical(x.integers(10, count: 1000), numClasses: 10)
 let xTest = x.uniform([100, 20])
-let yTest = toCategorical(x.integers(10, count: 100), numClasses: 10)
+let yTest = try toCategorical(x.integers(10, count: 100), numClasses: 10)
 
 let model = Sequential(seed: 42)
 // Dense(64) is a fully-connected layer with 64 hidden units.

@@ -9,7 +9,7 @@ let binary = Sequential(seed: 42)
 binary.add(Dense(32, activation: .relu, inputDim: 100))
 binary.add(Dense(1, activation: .sigmoid))
 // For custom metrics: the mean of yPred over its last axis, one value per sample.
-let meanPred = MetricSpec.custom("mean_pred") { _, yPred in yPred.mean(axis: -1) }
+let meanPred = MetricSpec.custom("mean_pred") { _, yPred in try yPred.mean(axis: -1) }
 binary.compile(optimizer: "rmsprop", loss: "binary_crossentropy", metrics: ["accuracy", meanPred])
 let x = data.uniform([1000, 100])
 let labels = data.integerTensor(2, shape: [1000, 1])
@@ -23,5 +23,5 @@ categorical.add(Dense(10, activation: .softmax))
 categorical.compile(optimizer: "rmsprop", loss: "categorical_crossentropy", metrics: ["accuracy"])
 let classes = data.integers(10, count: 1000)
 // Convert labels to categorical one-hot encoding
-let oneHotLabels = toCategorical(classes, numClasses: 10)
+let oneHotLabels = try toCategorical(classes, numClasses: 10)
 try categorical.fit(x, oneHotLabels, batchSize: 32, epochs: 10)

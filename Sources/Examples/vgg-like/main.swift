@@ -7,9 +7,9 @@ import Strata
 // Generate dummy data
 let data = RandomData(seed: 3)
 let xTrain = data.uniform([100, 100, 100, 3])
-let yTrain = toCategorical(data.integers(10, count: 100), numClasses: 10)
+let yTrain = try toCategorical(data.integers(10, count: 100), numClasses: 10)
 let xTest = data.uniform([20, 100, 100, 3])
-let yTest = toCategorical(data.integers(10, count: 20), numClasses: 10)
+let yTest = try toCategorical(data.integers(10, count: 20), numClasses: 10)
 
 let model = Sequential(seed: 42)
 // input: 100x100 images with 3 channels -> [100, 100, 3] tensors.

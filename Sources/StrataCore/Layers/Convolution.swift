@@ -125,7 +125,7 @@ final class Convolution {
         let z = workspace.buffer(0, [batch] + outputShape)
         // relu runs in place: its gradient only asks whether the output is positive, so Z need not be kept.
         let y = activation == .linear || activation == .relu ? z : workspace.buffer(1, z.shape)
-        let z2 = z.reshaped([positions, filters]), y2 = y.reshaped([positions, filters])
+        let z2 = z.view([positions, filters]), y2 = y.view([positions, filters])
         let k = context.parameters.value(kernel!)
         let b = bias.map { context.parameters.value($0) }
         lastInput = x
@@ -167,9 +167,9 @@ final class Convolution {
         let batch = x.shape.first ?? 0
         let positions = batch * geometry.outputPositions
         let patch = geometry.patchSize
-        let dy2 = dy.reshaped([positions, filters])
+        let dy2 = dy.view([positions, filters])
         let dz2 = activation == .linear ? dy2 : context.elementwiseGradient(of: dy2, workspace: &workspace, slot: 2)
-        let z2 = lastZ!.reshaped([positions, filters]), y2 = lastY!.reshaped([positions, filters])
+        let z2 = lastZ!.view([positions, filters]), y2 = lastY!.view([positions, filters])
         let p = context.parameters
         let k = p.value(kernel!)
         let dk = p.gradient(kernel!)

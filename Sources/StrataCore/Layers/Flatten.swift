@@ -18,11 +18,11 @@ public final class Flatten: Layer {
     }
 
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
-        x.reshaped([x.shape.first ?? 0, x.rowSize])
+        x.view([x.shape.first ?? 0, x.rowSize])
     }
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
-        dy.reshaped([dy.shape.first ?? 0] + inputShape)
+        dy.view([dy.shape.first ?? 0] + inputShape)
     }
 
     public var config: [String: JSONValue] { [:] }

@@ -41,9 +41,9 @@ public final class Reshape: Layer {
         return out
     }
 
-    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { x.reshaped([x.shape.first ?? 0] + outputShape) }
+    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { x.view([x.shape.first ?? 0] + outputShape) }
 
-    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { dy.reshaped([dy.shape.first ?? 0] + inputShape) }
+    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { dy.view([dy.shape.first ?? 0] + inputShape) }
 
     public var config: [String: JSONValue] { ["target_shape": JSONValue(targetShape)] }
 }

@@ -31,10 +31,10 @@ private func rowMeans(_ yTrue: Tensor, _ yPred: Tensor, _ values: Tensor, _ f: (
 /// A user's metric closure returning one value per sample.
 public final class CustomMetric: Metric {
     public let name: String
-    let fn: (Tensor, Tensor) -> Tensor
-    public init(name: String, _ fn: @escaping (Tensor, Tensor) -> Tensor) { self.name = name; self.fn = fn }
+    let fn: (Tensor, Tensor) throws -> Tensor
+    public init(name: String, _ fn: @escaping (Tensor, Tensor) throws -> Tensor) { self.name = name; self.fn = fn }
     public func values(yTrue: Tensor, yPred: Tensor, into values: Tensor) throws {
-        let out = fn(yTrue, yPred)
+        let out = try fn(yTrue, yPred)
         guard out.count == values.count else {
             throw StrataError.invalidArgument(
                 "custom metric '\(name)' returned \(out.count) values (shape \(out.shape)) for \(values.count) samples",

@@ -11,14 +11,14 @@ public protocol Metric: AnyObject {
 /// How a user names a metric in `compile`: a Keras string id, or a custom closure.
 public struct MetricSpec: ExpressibleByStringLiteral, @unchecked Sendable {
     /// A Keras id (`"accuracy"`, `"mae"`, ...) or a named closure giving one value per sample.
-    public enum Kind { case named(String), custom(String, (Tensor, Tensor) -> Tensor) }
+    public enum Kind { case named(String), custom(String, (Tensor, Tensor) throws -> Tensor) }
     public let kind: Kind
     public init(stringLiteral value: String) { kind = .named(value) }
     public init(_ name: String) { kind = .named(name) }
 
     /// A custom metric: `fn(yTrue, yPred)` returns one value per sample (shape `(N,)`), like Keras's
     /// metric functions reduced over their last axis (e.g. the guide's `mean_pred`).
-    public static func custom(_ name: String, _ fn: @escaping (_ yTrue: Tensor, _ yPred: Tensor) -> Tensor) -> MetricSpec {
+    public static func custom(_ name: String, _ fn: @escaping (_ yTrue: Tensor, _ yPred: Tensor) throws -> Tensor) -> MetricSpec {
         MetricSpec(kind: .custom(name, fn))
     }
     init(kind: Kind) { self.kind = kind }

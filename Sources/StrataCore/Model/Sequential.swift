@@ -1,15 +1,26 @@
 /// Keras's `Sequential` model: a linear stack of layers, built from the first layer's input shape, trained with
 /// `compile` + `fit`, used with `evaluate` and `predict`.
 ///
-/// One seed per model (`Sequential(..., seed: 42)`): weights are initialised from it when the model is built,
-/// and `fit` draws shuffles and dropout masks from it. Without one a seed is drawn, printed and recorded.
+/// Two seeds, never conflated: the initialisation seed (`Sequential(..., seed: 42)`, `seed`) draws the weights when
+/// the model is built and has none yet; the run seed (`fit(seed:)`, else the model's `seed`) draws shuffles, dropout
+/// masks and noise (`runSeed`). A model loaded from a file keeps the file's weights whatever the run seed. Without
+/// a seed one is drawn (and recorded in checkpoints).
 public final class Sequential {
     public private(set) var layers: [Layer] = []
     public var name: String
-    /// The seed given by the user, if any.
+    /// The initialisation seed given by the user, if any.
     public let requestedSeed: UInt64?
-    /// The seed in use (the requested one, or one drawn when the model was built).
+    /// The initialisation seed: the requested one, the first `fit(seed:)`'s when the model had neither a seed nor
+    /// weights, or one drawn when the model was built (a checkpoint's recorded one once loaded from it).
     public internal(set) var seed: UInt64
+    /// Whether `seed` holds a seed yet (requested, adopted or drawn).
+    var hasSeed: Bool
+    /// Whether `seed` was drawn at random here (no seed given anywhere): `fit` then prints it.
+    var seedDrawn = false
+    /// The run seed of the current (or last) `fit`: shuffles, dropout masks and noise derive from it. Before any
+    /// `fit`, the initialisation seed.
+    public var runSeed: UInt64 { lastRunSeed ?? seed }
+    var lastRunSeed: UInt64?
 
     public private(set) var parameters: Parameters?
     /// Input shape without the batch axis, known once built.
@@ -55,6 +66,7 @@ public final class Sequential {
         self.name = name
         requestedSeed = seed
         self.seed = seed ?? 0
+        hasSeed = seed != nil
         for l in layers { add(l) }
     }
 
@@ -117,8 +129,10 @@ public final class Sequential {
         }
         layerOutputShapes = shapes
         layerWeights = perLayer
-        if requestedSeed == nil && seed == 0 {
+        if !hasSeed {
             seed = CounterRandom.freshSeed()
+            hasSeed = true
+            seedDrawn = true
         }
         let p = Parameters(handles: allocator.handles, count: allocator.total, extras: 2 + metricSpecs.count)
         p.initialize(seed: seed)
@@ -126,10 +140,18 @@ public final class Sequential {
         optimizerState = optimizer.map { OptimizerState(optimizer: $0, parameterCount: p.count) }
     }
 
-    /// Replaces the run's seed (rank 0's seed under MPI) and re-initialises the weights from it.
+    /// Replaces the initialisation seed and re-initialises the weights from it (their current values are lost).
     public func reseed(_ newSeed: UInt64) {
-        seed = newSeed
+        adoptSeeds(initialization: newSeed)
         parameters?.initialize(seed: newSeed)
+    }
+
+    /// Records the seeds a run uses (rank 0's under MPI, or a checkpoint's) without touching the weights.
+    public func adoptSeeds(initialization: UInt64, run: UInt64? = nil) {
+        seed = initialization
+        hasSeed = true
+        seedDrawn = false
+        if let run { lastRunSeed = run }
     }
 
     // MARK: compile
@@ -215,7 +237,7 @@ public final class Sequential {
     // MARK: forward / backward
 
     func forward(_ x: Tensor, training: Bool, step: Int, firstRow: Int, needsInputGradient: Bool = false) -> Tensor {
-        var context = LayerContext(training: training, parameters: parameters!, step: step, firstRow: firstRow, seed: seed,
+        var context = LayerContext(training: training, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
                                    shared: sharedBuffers)
         var h = x
         // The layer whose output `h` shares storage with (nil: the caller's `x`); views (Flatten) keep it.
@@ -245,7 +267,7 @@ public final class Sequential {
     }
 
     func backward(_ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int) {
-        var context = LayerContext(training: true, parameters: parameters!, step: step, firstRow: firstRow, seed: seed,
+        var context = LayerContext(training: true, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
                                    shared: sharedBuffers)
         var g = dy
         for i in stride(from: layers.count - 1, through: 0, by: -1) {

@@ -23,15 +23,18 @@ public final class RandomData {
 
     /// Integers in [0, high) as a Float tensor of `shape` (labels).
     public func integerTensor(_ high: Int, shape: [Int]) -> Tensor {
-        Tensor(shape: shape, scalars: integers(high, count: shape.reduce(1, *)).map(Float.init))
+        Tensor(exactly: shape, scalars: integers(high, count: shape.reduce(1, *)).map(Float.init))
     }
 }
 
 extension Tensor {
-    /// Mean over one axis (negative counts from the end), dropping it.
-    public func mean(axis: Int) -> Tensor {
+    /// Mean over one axis (negative counts from the end), dropping it; throws for an axis the tensor lacks.
+    public func mean(axis: Int) throws -> Tensor {
         let a = axis < 0 ? shape.count + axis : axis
-        precondition(a >= 0 && a < shape.count, "axis \(axis) out of range for shape \(shape)")
+        guard a >= 0 && a < shape.count else {
+            throw StrataError.invalidArgument("mean(axis: \(axis)) of a tensor of shape \(shape), which has axes 0..<\(shape.count)",
+                                              hint: "use an axis in \(-shape.count)..<\(shape.count) (-1 is the last)")
+        }
         let outer = shape[..<a].reduce(1, *), n = shape[a], inner = shape[(a + 1)...].reduce(1, *)
         var outShape = shape
         outShape.remove(at: a)

@@ -23,7 +23,9 @@ public final class TensorStorage: @unchecked Sendable {
 /// A row-major Float32 array: a shape, a storage and an offset into it.
 ///
 /// Copying a `Tensor` shares its storage; writes through any copy are seen by all (reference semantics).
-/// Use `copy()` for an independent tensor.
+/// Use `copy()` for an independent tensor. Making a tensor from user data (`Tensor(shape:scalars:)`, rows,
+/// `reshaped`) throws a clear error when the sizes disagree; element access and views (`[i, j]`, `[flat:]`,
+/// `rows`, `assign`, `init(shape:storage:offset:)`) trap on out-of-range arguments as `Array`'s subscript does.
 public struct Tensor: CustomStringConvertible {
     public let shape: [Int]
     public let storage: TensorStorage
@@ -48,22 +50,41 @@ public struct Tensor: CustomStringConvertible {
         self.init(shape: shape, storage: TensorStorage(count: shape.reduce(1, *), repeating: value))
     }
 
-    /// A new tensor holding `scalars` (row-major) with the given shape.
-    public init(shape: [Int], scalars: [Float]) {
-        precondition(shape.reduce(1, *) == scalars.count,
-                     "shape \(shape) needs \(shape.reduce(1, *)) scalars, got \(scalars.count)")
+    /// A new tensor holding `scalars` (row-major) with the given shape; throws when a dimension is negative or
+    /// the shape does not hold exactly `scalars.count` values.
+    public init(shape: [Int], scalars: [Float]) throws {
+        try Tensor.checkShape(shape, holds: scalars.count, what: "Tensor(shape: \(shape), scalars:)")
+        self.init(exactly: shape, scalars: scalars)
+    }
+
+    /// `shape` and `scalars` known to agree (our own code).
+    init(exactly shape: [Int], scalars: [Float]) {
         self.init(shape: shape, storage: TensorStorage(scalars))
     }
 
-    /// A 2-D tensor from rows (all rows must have the same length).
-    public init(_ rows: [[Float]]) {
+    /// A 2-D tensor from rows; throws, naming the row and the lengths, when the rows differ in length.
+    public init(_ rows: [[Float]]) throws {
         let cols = rows.first?.count ?? 0
-        precondition(rows.allSatisfy { $0.count == cols }, "ragged rows")
-        self.init(shape: [rows.count, cols], scalars: rows.flatMap { $0 })
+        if let bad = rows.firstIndex(where: { $0.count != cols }) {
+            throw StrataError.invalidData("row \(bad) has \(rows[bad].count) values but row 0 has \(cols): the rows of a 2-D array must have one length",
+                                          hint: "pad or trim row \(bad) (every row holds one sample's \(cols) features)")
+        }
+        self.init(exactly: [rows.count, cols], scalars: rows.flatMap { $0 })
+    }
+
+    /// Throws unless `shape` has no negative dimension and holds exactly `count` scalars.
+    static func checkShape(_ shape: [Int], holds count: Int, what: String) throws {
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw StrataError.invalidArgument("\(what): the shape has a negative dimension", hint: "dimensions are sizes, 0 or more")
+        }
+        guard shape.reduce(1, *) == count else {
+            throw StrataError.invalidArgument("\(what): the shape holds \(shape.reduce(1, *)) scalars, the data has \(count)",
+                                              hint: "give a shape whose dimensions multiply to \(count)")
+        }
     }
 
     /// A 1-D tensor.
-    public init(_ scalars: [Float]) { self.init(shape: [scalars.count], scalars: scalars) }
+    public init(_ scalars: [Float]) { self.init(exactly: [scalars.count], scalars: scalars) }
 
     /// The scalars in row-major order (a copy).
     public var scalars: [Float] {
@@ -106,14 +127,20 @@ public struct Tensor: CustomStringConvertible {
         return Tensor(shape: s, storage: storage, offset: offset + range.lowerBound * rowSize)
     }
 
-    /// The same scalars seen with another shape of equal count (a view).
-    public func reshaped(_ newShape: [Int]) -> Tensor {
-        precondition(newShape.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
+    /// The same scalars seen with another shape of equal count (a view); throws when the counts differ.
+    public func reshaped(_ newShape: [Int]) throws -> Tensor {
+        try Tensor.checkShape(newShape, holds: count, what: "reshaping \(shape) to \(newShape)")
+        return view(newShape)
+    }
+
+    /// `reshaped` for shapes our own code derived from this tensor's (equal count by construction).
+    func view(_ newShape: [Int]) -> Tensor {
+        precondition(newShape.reduce(1, *) == count, "cannot view \(shape) as \(newShape)")
         return Tensor(shape: newShape, storage: storage, offset: offset)
     }
 
     /// An independent copy.
-    public func copy() -> Tensor { Tensor(shape: shape, scalars: scalars) }
+    public func copy() -> Tensor { Tensor(exactly: shape, scalars: scalars) }
 
     /// Sets every scalar to `value`.
     public func fill(_ value: Float) { pointer.update(repeating: value, count: count) }

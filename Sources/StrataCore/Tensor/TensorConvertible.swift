@@ -7,7 +7,7 @@
 /// floats, as Strata stores every label and id. Any mix compiles: `fit(x: [[Float]], y: Tensor)`.
 ///
 /// Conversion throws ``StrataError/invalidData(_:hint:)`` for ragged arrays (rows of different lengths), naming the
-/// first row that differs.
+/// first row that differs and both lengths.
 public protocol TensorConvertible {
     /// The row-major Float32 tensor holding these values.
     func makeTensor() throws -> Tensor
@@ -21,9 +21,10 @@ extension Tensor: TensorConvertible {
 extension Array: TensorConvertible where Element: TensorConvertibleElement {
     /// Stacks the elements along a new first axis; all must have the same shape.
     public func makeTensor() throws -> Tensor {
+        if Element.self == [Float].self { return try Tensor(self as! [[Float]]) }  // the common case: Tensor's row check
         var scalars: [Float] = []
         let shape = try appendScalars(to: &scalars, path: "")
-        return Tensor(shape: shape, scalars: scalars)
+        return Tensor(exactly: shape, scalars: scalars)
     }
 }
 
@@ -60,19 +61,28 @@ extension Int: TensorConvertibleElement {
 extension Array: TensorConvertibleElement where Element: TensorConvertibleElement {
     /// A nested row: its elements must share one shape.
     public func appendScalars(to scalars: inout [Float], path: String) throws -> [Int] {
-        if let floats = self as? [Float] {  // the common innermost row, without a call per scalar
-            scalars.append(contentsOf: floats)
+        if Element.self == Float.self {  // the common innermost row, without a call per scalar
+            scalars.append(contentsOf: self as! [Float])
             return [count]
         }
         var inner: [Int]? = nil
         for (i, element) in enumerated() {
             let shape = try element.appendScalars(to: &scalars, path: path + "[\(i)]")
-            if let inner, inner != shape {
-                throw StrataError.invalidData("ragged array: element \(path)[\(i)] has shape \(shape), element \(path)[0] has shape \(inner)",
-                                              hint: "every sample needs the same shape: pad or trim the rows, or build a Tensor(shape:scalars:)")
-            }
+            if let inner, inner != shape { throw Self.ragged(path: path, row: i, shape: shape, first: inner) }
             inner = shape
         }
         return [count] + (inner ?? [])
+    }
+
+    /// Names the element whose shape differs from element 0's (`row 2` at the top, `row [1][3]` deeper), in the
+    /// words of `Tensor([[Float]])`'s error.
+    static func ragged(path: String, row i: Int, shape: [Int], first: [Int]) -> StrataError {
+        let name = { (k: Int) in path.isEmpty ? "\(k)" : "\(path)[\(k)]" }
+        if shape.count == 1 && first.count == 1 {
+            return .invalidData("row \(name(i)) has \(shape[0]) values but row \(name(0)) has \(first[0]): the rows of an array must have one length",
+                                hint: "pad or trim row \(name(i)) (every row holds one sample's \(first[0]) values)")
+        }
+        return .invalidData("element \(name(i)) has shape \(shape) but element \(name(0)) has shape \(first): every sample needs the same shape",
+                            hint: "pad or trim element \(name(i)), or build a Tensor(shape:scalars:)")
     }
 }

@@ -45,8 +45,14 @@ extension Sequential {
             }
         }
         let batch = batchSize ?? fixedBatchSize ?? 32
+        // A model without an initialisation seed or weights yet (built below) draws its weights from fit's seed.
+        if let seed, !isBuilt, !hasSeed { adoptSeeds(initialization: seed) }
         // Pre-flight checks on every rank; any rank's failure becomes the same error on every rank.
         try agreeOnErrors(comm) {
+            if let seed, let resume, seed != resume.seed {
+                throw StrataError.usage("the checkpoint continues a run with seed \(resume.seed), this run asks for seed \(seed)",
+                                        hint: "resume with the checkpoint's seed, or start a new run")
+            }
             guard batch > 0 else {
                 throw StrataError.invalidArgument("batchSize must be positive, got \(batch)", hint: "e.g. batchSize: 32")
             }
@@ -56,11 +62,16 @@ extension Sequential {
             try prepare(for: train, role: "training data", requireTargets: true)
             if let validation { try prepare(for: validation, role: "validation data", requireTargets: true) }
             try checkStatefulBatching(batch: batch, shuffle: shuffle, samples: train.count, rank: comm.rank, size: comm.size)
+            try checkBatchLimits(batch: batch, samples: train.count, ranks: comm.size)
             if let validation {
                 try checkStatefulBatching(batch: batch, shuffle: false, samples: validation.count, rank: comm.rank, size: comm.size)
+                try checkBatchLimits(batch: batch, samples: validation.count, ranks: comm.size)
             }
         }
-        try synchronizeStart(comm, seed: seed, datasets: [train] + (validation.map { [$0] } ?? []), batch: batch)
+        let drawn = seed == nil && resume == nil && seedDrawn
+        try synchronizeStart(comm, seed: seed ?? resume?.seed, training: true,
+                             datasets: [train] + (validation.map { [$0] } ?? []), batch: batch)
+        if drawn && isPrintingRank && verbose > 0 { print("strata: no seed given; this run's seed is \(runSeed) (pass seed: \(runSeed) to repeat it)") }
 
         var run = ""
         try agreeOnErrors(comm) {   // a read error on one rank is an error on every rank, never a hang
@@ -77,9 +88,11 @@ extension Sequential {
             for (cb, s) in zip(callbacks, state.callbackStates) { cb.checkpointState = s }
             for (cb, t) in zip(callbacks, state.callbackTensors) { cb.checkpointTensors = t }
         } else {
-            state = TrainingState(seed: self.seed)
+            state = TrainingState(seed: runSeed)
             state.epoch = initialEpoch
         }
+        state.seed = runSeed
+        state.initSeed = self.seed
         state.worldSize = comm.size
         state.threads = BLAS.threads
         state.runFingerprint = run
@@ -105,7 +118,7 @@ extension Sequential {
                 if isPrintingRank && verbose > 0 && epochs > 1 && (state.batchInEpoch == 0 || state.resumed) {
                     print("Epoch \(epoch + 1)/\(epochs)")
                 }
-                let batches = Batches(sampleCount: train.count, batchSize: batch, shuffle: shuffle, seed: self.seed, epoch: epoch)
+                let batches = Batches(sampleCount: train.count, batchSize: batch, shuffle: shuffle, seed: runSeed, epoch: epoch)
                 let bar = ProgressBar(target: batches.count, verbose: isPrintingRank ? verbose : 0)
                 if state.partialSums.count != metrics.count + 2 { state.partialSums = [Double](repeating: 0, count: metrics.count + 2) }
                 // A run resumed after the epoch's last batch still reports that epoch's training figures.
@@ -175,6 +188,7 @@ extension Sequential {
             guard batch > 0 else { throw StrataError.invalidArgument("batchSize must be positive, got \(batch)", hint: "") }
             try prepare(for: data, role: "evaluation data", requireTargets: true)
             try checkStatefulBatching(batch: batch, shuffle: false, samples: data.count, rank: comm.rank, size: comm.size)
+            try checkBatchLimits(batch: batch, samples: data.count, ranks: comm.size)
         }
         try synchronizeStart(comm, seed: nil, datasets: [data], batch: batch)
         do {
@@ -209,6 +223,7 @@ extension Sequential {
             guard batch > 0 else { throw StrataError.invalidArgument("batchSize must be positive, got \(batch)", hint: "") }
             try prepare(for: data, role: "prediction input", requireTargets: false)
             try checkStatefulBatching(batch: batch, shuffle: false, samples: data.count, rank: comm.rank, size: comm.size)
+            try checkBatchLimits(batch: batch, samples: data.count, ranks: comm.size)
         }
         try synchronizeStart(comm, seed: nil, datasets: [data], batch: batch)
         do {
@@ -353,10 +368,11 @@ extension Sequential {
                                                   hint: "pass class ids, or use categorical_crossentropy with one-hot targets")
                 }
             } else if yShape.reduce(1, *) != out.reduce(1, *) || yShape.last != out.last {
-                throw StrataError.invalidData("\(role) targets have shape \(yShape), the model's output is \(out)",
-                                              hint: out.last == 1 || yShape.last == 1
-                                                ? "match the last layer's units to the targets"
-                                                : "use toCategorical(labels, numClasses: \(out.last ?? 0)) for class labels, or match the last layer's units to the targets")
+                let what = "\(role) targets have shape \(yShape), the model's output is \(out)"
+                if out.last == 1 {
+                    throw StrataError.invalidData(what, hint: "match the last layer's units to the targets")
+                }
+                throw StrataError.fixable(what, remedy: .oneHotTargets(classes: out.last ?? 0))
             }
         }
         try data.validateValues()
@@ -397,11 +413,12 @@ extension Sequential {
             throw StrataError.usage("a stateful layer needs a fixed batch size", hint: "give the first layer batchInputShape: [batch, ...] or batchSize:")
         }
         if batch != fixed {
-            throw StrataError.invalidArgument("batchSize \(batch) differs from the model's fixed batch size \(fixed)", hint: "use batchSize: \(fixed)")
+            throw StrataError.fixable("the batch size \(batch) differs from the model's fixed batch size \(fixed)",
+                                      remedy: .argument("batchSize", value: "\(fixed)"))
         }
         if shuffle {
-            throw StrataError.invalidArgument("stateful layers carry state from sample i of one batch to sample i of the next; shuffling breaks that",
-                                              hint: "pass shuffle: false")
+            throw StrataError.fixable("stateful layers carry state from sample i of one batch to sample i of the next; shuffling breaks that",
+                                      remedy: .argument("shuffle", value: "false"))
         }
         if samples % fixed != 0 {
             throw StrataError.invalidData("\(samples) samples do not divide into batches of \(fixed)",
@@ -414,8 +431,10 @@ extension Sequential {
         try shardStates(rank: rank, size: size)
     }
 
-    /// Broadcasts rank 0's seed and weights and optimizer state, and checks that all ranks run the same thing.
-    func synchronizeStart(_ comm: Communicator, seed fitSeed: UInt64?, datasets: [Dataset], batch: Int) throws {
+    /// Broadcasts rank 0's seeds, weights and optimizer state, and checks that all ranks run the same thing.
+    /// `fitSeed` (or, `training`, else the initialisation seed) becomes the run seed; the weights are not touched.
+    func synchronizeStart(_ comm: Communicator, seed fitSeed: UInt64?, training: Bool = false, datasets: [Dataset],
+                          batch: Int) throws {
         let p = parameters!
         let explicitSeed = fitSeed ?? requestedSeed
         let fingerprint = "model=\(configFingerprint) params=\(p.count) extras=\(p.extras)"
@@ -424,12 +443,10 @@ extension Sequential {
             + datasets.map { "\($0.count)x\($0.xShape)->\($0.yShape ?? [])" }.joined(separator: ",")
         // Throws the same error on every rank by itself (not inside agreeOnErrors, which would re-attribute it).
         try comm.verifyAgreement(fingerprint, what: "model, compile settings, seed, data or batch size")
-        if let fitSeed, fitSeed != seed { reseed(fitSeed) }
-        var s = [Double(seed >> 32), Double(seed & 0xFFFF_FFFF)]
+        let run = fitSeed ?? (training ? seed : runSeed)
+        var s = [seed, run].flatMap { [Double($0 >> 32), Double($0 & 0xFFFF_FFFF)] }
         try comm.broadcast(&s, root: 0)
-        let rootSeed = UInt64(s[0]) << 32 | UInt64(s[1])
-        if rootSeed != seed { seed = rootSeed }
-        if let t = trainingState { t.seed = seed }
+        adoptSeeds(initialization: UInt64(s[0]) << 32 | UInt64(s[1]), run: UInt64(s[2]) << 32 | UInt64(s[3]))
         try comm.broadcast(p.values, root: 0)
         if let st = optimizerState {
             for slot in st.slots { try comm.broadcast(slot, root: 0) }
@@ -476,7 +493,8 @@ extension Sequential {
         guard let bad = flags.firstIndex(where: { $0 != 0 }) else { return }
         // Every rank, the failing one included, joins the broadcast of its message (else the others hang in it).
         let text = try comm.broadcast(failure.map { ($0 as? LocalizedError)?.errorDescription ?? "\($0)" } ?? "", root: bad)
-        if let failure, bad == comm.rank { throw failure }
+        // A rank that failed the same way throws its own error (front ends may reword it, e.g. the CLI's flags).
+        if let failure, bad == comm.rank || (failure as? LocalizedError)?.errorDescription == text { throw failure }
         throw StrataError.distributed(rank: bad, text)
     }
 

@@ -1,8 +1,11 @@
 /// Everything a checkpoint holds besides the weights and optimizer state: where training is, the partial sums
 /// of the current epoch, the history so far, callback counters. Restoring it continues at the exact batch.
 public final class TrainingState {
-    /// The run's seed (weights, shuffles and dropout masks derive from it).
+    /// The run seed: shuffles, dropout masks and noise derive from it.
     public var seed: UInt64
+    /// The initialisation seed the model's weights were first drawn from (the run seed in checkpoints written
+    /// before the two were recorded apart).
+    public var initSeed: UInt64
     /// The epoch being trained (0-based) and the number of its batches already applied.
     public var epoch: Int = 0
     public var batchInEpoch: Int = 0
@@ -28,5 +31,8 @@ public final class TrainingState {
     /// a checkpoint; `Sequential.scatterStates` gives each rank its slice.
     public var rnnStates: [String: [Tensor]] = [:]
 
-    public init(seed: UInt64) { self.seed = seed }
+    public init(seed: UInt64, initSeed: UInt64? = nil) {
+        self.seed = seed
+        self.initSeed = initSeed ?? seed
+    }
 }

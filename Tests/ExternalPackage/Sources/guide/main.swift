@@ -14,7 +14,7 @@ func makeData(rows: Int, offset: Int) -> (x: [[Float]], labels: [Int]) {
 }
 let (x, labels) = makeData(rows: 240, offset: 0)
 let (xVal, labelsVal) = makeData(rows: 60, offset: 1000)
-let y = toCategorical(labels, numClasses: 10)
+let y = try toCategorical(labels, numClasses: 10)
 
 let model = Sequential([
     Dense(64, activation: .relu, inputDim: 20),
