@@ -31,7 +31,7 @@ let package = Package(
         .executableTarget(name: "stateful-lstm", dependencies: ["Strata"], path: "Sources/Examples/stateful-lstm"),
         .target(name: "TestSupport", dependencies: ["StrataCore"], path: "Tests/TestSupport"),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "TestSupport"]),
-        .testTarget(name: "StrataMPITests", dependencies: ["StrataMPI", "strata-mpi-check"]),
+        .testTarget(name: "StrataMPITests", dependencies: ["StrataMPI", "strata-mpi-check", "StrataCLI"]),
         .executableTarget(name: "strata-hdf5-check", dependencies: ["Strata"]),
         .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata", "TestSupport", "strata-hdf5-check"]),
         .target(name: "StrataRun", dependencies: ["Strata", .product(name: "Yams", package: "Yams")]),

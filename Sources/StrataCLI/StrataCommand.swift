@@ -9,16 +9,30 @@ struct StrataCommand: ParsableCommand {
         commandName: "strata",
         abstract: "Train Keras Sequential models from YAML configs, on one process or many MPI ranks.",
         discussion: "Started by mpirun/srun (e.g. through launch/run), every command runs data-parallel on all ranks.",
-        subcommands: [Train.self, Evaluate.self, Predict.self, Summary.self, Inspect.self, Validate.self])
+        subcommands: [Train.self, Evaluate.self, Predict.self, Summary.self, Inspect.self, Validate.self, CheckNode.self])
 
     /// Runs `body`, turning errors into one clear line in the command's words (`flags`: the Swift argument labels
-    /// this command takes as flags) and exit code 1 (no stack traces).
+    /// this command takes as flags) and exit code 1 (no stack traces). Under MPI the line names this rank and its
+    /// host (a file missing on one node of a cluster says which node).
     static func guarded(flags: Set<String> = [], _ body: () throws -> Void) throws {
         do { try body() } catch let e as ExitCode { throw e } catch {
             let text = CommandWording(flags: flags).describe(error)
-            FileHandle.standardError.write(Data("strata: error: \(text)\n".utf8))
+            let environment = ProcessInfo.processInfo.environment
+            var whereText = ""
+            if MPICommunicator.launchedByMPI(environment) {
+                let rank = environment["OMPI_COMM_WORLD_RANK"] ?? environment["PMIX_RANK"] ?? environment["PMI_RANK"] ?? "?"
+                whereText = "rank \(rank) on \(hostName): "
+            }
+            FileHandle.standardError.write(Data("strata: error: \(whereText)\(text)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    /// This machine's name as its kernel knows it (the UTS namespace's), without a DNS lookup.
+    static var hostName: String {
+        let name = (try? String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return name.flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.hostName
     }
 
     /// MPI when started by mpirun/srun (unless `single`), one process otherwise.

@@ -99,7 +99,7 @@ final class MPICommunicatorTests: XCTestCase {
         XCTAssertNotEqual(r.status, 0, r.output)
         XCTAssertTrue(r.output.contains("strata: rank 1 of 2 failed: injected failure at step 3"), r.output)
         XCTAssertFalse(r.output.contains("UNEXPECTED"), r.output)
-        XCTAssertLessThan(r.endedAt - faultTime(r.output), 5, "the job ended within seconds of the failure")
+        XCTAssertLessThan(r.endedAt - MPIJob.faultTime(r.output), 5, "the job ended within seconds of the failure")
     }
 
     /// Every rank throws the same error at the same step: the job ends non-zero with the message printed once.
@@ -118,7 +118,7 @@ final class MPICommunicatorTests: XCTestCase {
         XCTAssertFalse(r.timedOut, r.output)
         XCTAssertNotEqual(r.status, 0, r.output)
         XCTAssertTrue(r.output.contains("rank 1") && r.output.contains("signal 9"), r.output)
-        XCTAssertLessThan(r.endedAt - faultTime(r.output), 5, "the job ended within seconds of the kill")
+        XCTAssertLessThan(r.endedAt - MPIJob.faultTime(r.output), 5, "the job ended within seconds of the kill")
     }
 
     /// Rank 1 exits with status 1 before fit (an error the program caught itself): the job ends at once, with
@@ -128,7 +128,7 @@ final class MPICommunicatorTests: XCTestCase {
         XCTAssertFalse(r.timedOut, r.output)
         XCTAssertEqual(r.status, 1, r.output)
         XCTAssertTrue(r.output.contains("strata: rank 1 of 2 exited with status 1; ending every rank"), r.output)
-        XCTAssertLessThan(r.endedAt - faultTime(r.output), 5)
+        XCTAssertLessThan(r.endedAt - MPIJob.faultTime(r.output), 5)
     }
 
     /// A gradient-sized tensor is summed in several all-reduce pieces (the last one short) on 3 ranks: every element
@@ -156,18 +156,8 @@ final class MPICommunicatorTests: XCTestCase {
         XCTAssertFalse(r.timedOut, r.output)
         XCTAssertEqual(r.status, Watchdog.exitCode, r.output)
         XCTAssertTrue(r.output.contains("strata: rank 0 of 2: MPI_Allreduce has waited"), r.output)
-        let after = r.endedAt - faultTime(r.output)
+        let after = r.endedAt - MPIJob.faultTime(r.output)
         XCTAssertGreaterThanOrEqual(after, 1, "not before the timeout")
         XCTAssertLessThan(after, 6, "soon after the timeout")
-    }
-
-    /// The time strata-mpi-check printed when it injected its fault.
-    private func faultTime(_ output: String) -> Double {
-        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("FAULT ") }),
-              let t = line.split(separator: "=").last.flatMap({ Double($0) }) else {
-            XCTFail("no FAULT line in:\n\(output)")
-            return .infinity
-        }
-        return t
     }
 }

@@ -56,8 +56,8 @@ struct MPIJob {
         try launch([driver] + args, timeout: timeout)
     }
 
-    /// Runs `/usr/bin/env command...`, killing it after `timeout` seconds.
-    static func launch(_ command: [String], timeout: Double) throws -> Result {
+    /// Runs `/usr/bin/env command...` in `environment`, killing it after `timeout` seconds.
+    static func launch(_ command: [String], timeout: Double, environment: [String: String] = MPIJob.environment) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = command
@@ -76,6 +76,16 @@ struct MPIJob {
         let timedOut = end.timeIntervalSince(start) >= timeout
         return Result(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self),
                       seconds: end.timeIntervalSince(start), endedAt: end.timeIntervalSince1970, timedOut: timedOut)
+    }
+
+    /// The time strata-mpi-check printed when it injected its fault (a test failure when it printed none).
+    static func faultTime(_ output: String) -> Double {
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("FAULT ") }),
+              let t = line.split(separator: "=").last.flatMap({ Double($0) }) else {
+            XCTFail("no FAULT line in:\n\(output)")
+            return .infinity
+        }
+        return t
     }
 
     /// A fresh temporary directory for one test's output files.
