@@ -127,9 +127,17 @@ struct Summary: ParsableCommand {
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show what a checkpoint holds: epoch, batch, world size, optimizer, history, weights.")
-    @Argument(help: "A checkpoint or Keras .h5 file.")
+    @Argument(help: "A checkpoint or Keras .h5 file (with --verify: a file or a run directory).")
     var checkpoint: String
+    @Flag(help: "Verify the checksums of the file, or of every checkpoint in the run directory; exit status 1 if any is damaged.")
+    var verify = false
     func run() throws {
+        if verify {
+            let (text, failed) = VerifyReport.run(checkpoint)
+            print(text)
+            if failed { throw ExitCode(1) }
+            return
+        }
         try StrataCommand.guarded { print(try CheckpointReport.text(checkpoint)) }
     }
 }

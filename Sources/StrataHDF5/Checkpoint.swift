@@ -21,8 +21,11 @@ public enum Checkpoint {
     /// Writes `model` (and its optimizer and training state when it has them) to `path` atomically: a temp file
     /// in the same directory, flushed and fsynced, then renamed over `path`. A reader never sees a partial file.
     /// `states`: the global RNN states (`Sequential.gatherStates`, which every rank must call); nil takes the
-    /// model's own when it runs on one process.
-    public static func write(_ model: Sequential, to path: String, states: [String: [Tensor]]? = nil) throws {
+    /// model's own when it runs on one process. `checksums` (keep it on; off only to measure what it costs):
+    /// Fletcher32 on every dataset, HDF5's metadata checksums and the recorded SHA-256 digest
+    /// (`CheckpointDigest`), which every reader verifies first.
+    public static func write(_ model: Sequential, to path: String, states: [String: [Tensor]]? = nil,
+                             checksums: Bool = true) throws {
         guard let p = model.parameters else {
             throw StrataError.usage("the model is not built, so it has no weights to save",
                                     hint: "build it (model.build(), or fit once) or give the first layer an input shape")
@@ -32,7 +35,7 @@ public enum Checkpoint {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let tmp = path + ".tmp.\(ProcessInfo.processInfo.processIdentifier)"
         do {
-            try writeContents(model, p, states: states, to: tmp)
+            try writeContents(model, p, states: states, to: tmp, checksums: checksums)
             let fh = try FileHandle(forUpdating: URL(fileURLWithPath: tmp))
             try fh.synchronize()
             try fh.close()
@@ -46,8 +49,8 @@ public enum Checkpoint {
     }
 
     private static func writeContents(_ model: Sequential, _ p: Parameters, states given: [String: [Tensor]]?,
-                                      to path: String) throws {
-        let f = try HDF5.File.create(path)
+                                      to path: String, checksums: Bool) throws {
+        let f = try HDF5.File.create(path, checksummed: checksums)
         try f.setString("keras_version", kerasVersion)
         try f.setString("backend", "tensorflow")
         try f.setString("model_config", ModelConfig.json(of: model).jsonText)
@@ -76,6 +79,7 @@ public enum Checkpoint {
                 for (i, t) in tensors.enumerated() { try g.write("rnn_states/\(name)/\(i)", t) }
             }
         }
+        if checksums { try CheckpointDigest.record(in: f) }
         try f.flush()
     }
 
@@ -124,6 +128,7 @@ public enum Checkpoint {
     /// compile, and then never depends on optimizer settings.
     public static func readModel(_ path: String, compile: Bool = true) throws -> Sequential {
         let f = try HDF5.File.open(path)
+        try CheckpointDigest.verifyForReading(f)
         guard let text = try f.string("model_config") else {
             throw StrataError.file(path: path, "no model_config attribute: this is a weights-only file, not a saved model",
                                    hint: "build the model in Swift and call model.loadWeights(\"\(path)\")")
@@ -304,7 +309,14 @@ public enum Checkpoint {
     /// compiled like the saved one; an uncompiled model is compiled as the run was): the `TrainingState` to pass
     /// to `fit(..., resume:)`. The model takes the file's weights and seeds; nothing is re-initialised.
     public static func restore(_ model: Sequential, from path: String) throws -> TrainingState {
-        let f = try HDF5.File.open(path)
+        try restore(model, file: try HDF5.File.open(path))
+    }
+
+    /// `restore` from an open file (e.g. the image rank 0 read and broadcast), verified first unless the caller
+    /// already verified these bytes.
+    public static func restore(_ model: Sequential, file f: HDF5.File, verify: Bool = true) throws -> TrainingState {
+        if verify { try CheckpointDigest.verifyForReading(f) }
+        let path = f.file
         guard let state = try readTrainingState(f) else {
             throw StrataError.file(path: path, "no training state: this .h5 holds a model but not a Strata checkpoint",
                                    hint: "resume from a file written by ModelCheckpoint")

@@ -36,6 +36,14 @@ public enum HDF5 {
         return messages.filter { !$0.isEmpty }.reversed()
     }
 
+    /// The dimensions of a dataspace (`[]` for a scalar).
+    static func extent(_ space: hid_t, file: String, object: String) throws -> [Int] {
+        let rank = Int(try check(H5Sget_simple_extent_ndims(space), "H5Sget_simple_extent_ndims", file: file, object: object))
+        var dims = [hsize_t](repeating: 0, count: rank)
+        try check(H5Sget_simple_extent_dims(space, &dims, nil), "H5Sget_simple_extent_dims", file: file, object: object)
+        return dims.map { Int($0) }
+    }
+
     /// True if `path` starts with the HDF5 signature (so "not HDF5" is told apart from "damaged HDF5").
     static func isHDF5(_ path: String) -> Bool {
         silence()

@@ -19,10 +19,7 @@ extension HDF5 {
         init(id: hid_t, file: String, path: String) throws {
             let space = try HDF5.check(H5Dget_space(id), "H5Dget_space", file: file, object: path)
             defer { H5Sclose(space) }
-            let rank = Int(try HDF5.check(H5Sget_simple_extent_ndims(space), "H5Sget_simple_extent_ndims", file: file, object: path))
-            var dims = [hsize_t](repeating: 0, count: rank)
-            try HDF5.check(H5Sget_simple_extent_dims(space, &dims, nil), "H5Sget_simple_extent_dims", file: file, object: path)
-            shape = dims.map { Int($0) }
+            shape = try HDF5.extent(space, file: file, object: path)
             let type = try HDF5.check(H5Dget_type(id), "H5Dget_type", file: file, object: path)
             defer { H5Tclose(type) }
             switch H5Tget_class(type) {
@@ -48,6 +45,64 @@ extension HDF5 {
             let off = H5Dget_offset(id)
             guard off != haddr_t.max else { _ = HDF5.errorStack(); return nil }
             return Int(off)
+        }
+
+        /// True if the data is stored with HDF5's Fletcher32 checksum filter (verified by every read).
+        public var hasFletcher32: Bool {
+            guard isChunked else { return false }
+            let dcpl = H5Dget_create_plist(id)
+            guard dcpl >= 0 else { _ = HDF5.errorStack(); return false }
+            defer { H5Pclose(dcpl) }
+            var flags: UInt32 = 0
+            var n = 0
+            var value: UInt32 = 0
+            let found = H5Pget_filter_by_id2(dcpl, H5Z_FILTER_FLETCHER32, &flags, &n, &value, 0, nil, nil) >= 0
+            if !found { _ = HDF5.errorStack() }
+            return found
+        }
+
+        /// Canonical bytes for a checksum: type class, element size, shape and whether Fletcher32 guards the chunks,
+        /// then the values in this machine's native type — unless Fletcher32 guards them, since HDF5 then checks
+        /// each chunk on every read. `readingGuarded` reads guarded values anyway (and drops them), so that every
+        /// chunk's Fletcher32 checksum is checked now.
+        public func digestBytes(readingGuarded: Bool) throws -> [UInt8] {
+            let type = try check(H5Dget_type(id), "H5Dget_type")
+            defer { H5Tclose(type) }
+            let native = try check(H5Tget_native_type(type, H5T_DIR_ASCEND), "H5Tget_native_type")
+            defer { H5Tclose(native) }
+            guard H5Tis_variable_str(native) <= 0, H5Tdetect_class(native, H5T_VLEN) <= 0 else {
+                throw StrataError.file(path: file, "dataset '\(path)' has variable-length values Strata does not checksum", hint: "")
+            }
+            let size = H5Tget_size(native)
+            let guarded = hasFletcher32
+            let header = Array("c\(H5Tget_class(type).rawValue)x\(size)\(shape)f\(guarded ? 1 : 0):".utf8)
+            guard count > 0, !guarded || readingGuarded else { return header }
+            var values = [UInt8](repeating: 0, count: size * count)
+            try check(H5Dread(id, native, ch5_s_all(), ch5_s_all(), ch5_p_default(), &values), "H5Dread",
+                      hint: "the file was damaged after it was written")
+            return guarded ? header : header + values
+        }
+
+        /// Where the dataset's stored bytes are in the file (one range if contiguous, one per chunk if chunked;
+        /// a chunk's range includes its Fletcher32 checksum): for tools and tests that look at the raw file.
+        public func storageRanges() throws -> [Range<Int>] {
+            if !isChunked {
+                let off = H5Dget_offset(id)
+                guard off != haddr_t.max else { _ = HDF5.errorStack(); return [] }
+                return [Int(off)..<(Int(off) + Int(H5Dget_storage_size(id)))]
+            }
+            let space = try check(H5Dget_space(id), "H5Dget_space")
+            defer { H5Sclose(space) }
+            var n: hsize_t = 0
+            try check(H5Dget_num_chunks(id, space, &n), "H5Dget_num_chunks")
+            var offsets = [hsize_t](repeating: 0, count: max(shape.count, 1))
+            return try (0..<n).map { i in
+                var mask: UInt32 = 0
+                var addr: haddr_t = 0
+                var size: hsize_t = 0
+                try check(H5Dget_chunk_info(id, space, i, &offsets, &mask, &addr, &size), "H5Dget_chunk_info")
+                return Int(addr)..<(Int(addr) + Int(size))
+            }
         }
 
         /// Every value, converted to Float32 by HDF5.

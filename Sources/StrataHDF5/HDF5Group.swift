@@ -4,7 +4,12 @@ import StrataCore
 extension HDF5 {
     /// An HDF5 group: named children (groups and datasets) and attributes.
     public class Group: Object {
-        init(id: hid_t, file: String, path: String) {
+        /// True if datasets written here (and in subgroups made or opened from here) are chunked with HDF5's
+        /// Fletcher32 checksum filter, which h5py and Keras verify transparently on every read.
+        public internal(set) var checksummed = false
+
+        init(id: hid_t, file: String, path: String, checksummed: Bool = false) {
+            self.checksummed = checksummed
             super.init(id: id, file: file, path: path, close: { H5Gclose($0) })
         }
         init(fileID: hid_t, file: String) {
@@ -30,13 +35,33 @@ extension HDF5 {
             return H5Iget_type(o)
         }
 
+        public enum ChildKind: Sendable { case group, dataset, other }
+
+        /// Whether the child `name` is a group, a dataset or something else (nil if absent or unreadable).
+        public func childKind(_ name: String) -> ChildKind? {
+            switch kind(name) {
+            case H5I_GROUP?: return .group
+            case H5I_DATASET?: return .dataset
+            case nil: return nil
+            default: return .other
+            }
+        }
+
+        /// Why HDF5 cannot open the child `name` (e.g. a metadata checksum failing), or nil if it can.
+        public func openFailure(_ name: String) -> String? {
+            let o = H5Oopen(id, name, ch5_p_default())
+            if o >= 0 { H5Oclose(o); return nil }
+            let stack = HDF5.errorStack()
+            return (stack.first ?? "HDF5 H5Oopen failed") + (stack.count > 1 ? " (\(stack.last!))" : "")
+        }
+
         /// The subgroup `name` (which must exist).
         public func group(_ name: String) throws -> Group {
             guard contains(name) else {
                 throw StrataError.file(path: file, "no group '\(child(name))'", hint: "check the group name (h5ls -r shows the file's contents)")
             }
             let g = try check(H5Gopen2(id, name, ch5_p_default()), "H5Gopen2", child(name))
-            return Group(id: g, file: file, path: child(name))
+            return Group(id: g, file: file, path: child(name), checksummed: checksummed)
         }
 
         /// Creates the subgroup `name` (and missing intermediate groups), or opens it if it exists.
@@ -46,7 +71,7 @@ extension HDF5 {
             defer { H5Pclose(lcpl) }
             try check(H5Pset_create_intermediate_group(lcpl, 1), "H5Pset_create_intermediate_group", child(name))
             let g = try check(H5Gcreate2(id, name, lcpl, ch5_p_default(), ch5_p_default()), "H5Gcreate2", child(name))
-            return Group(id: g, file: file, path: child(name))
+            return Group(id: g, file: file, path: child(name), checksummed: checksummed)
         }
 
         /// The dataset `name` (which must exist and be a dataset).
@@ -129,10 +154,19 @@ extension HDF5 {
             let what = child(name)
             let dcpl = try check(H5Pcreate(ch5_p_dataset_create()), "H5Pcreate", what)
             defer { H5Pclose(dcpl) }
-            if let chunkRows, !shape.isEmpty {
-                var chunk = [hsize_t(max(1, min(chunkRows, shape[0])))] + shape.dropFirst().map { hsize_t(max($0, 1)) }
+            // Checksummed: the rows split evenly into chunks of at most about 1 MB (HDF5 allocates the last chunk
+            // whole, so no chunk is mostly padding); an empty or scalar dataset holds no data to checksum (the
+            // file's recorded digest covers it).
+            var rows = chunkRows
+            if rows == nil, checksummed, !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) {
+                let chunks = (H5Tget_size(type) * shape.reduce(1, *) + (1 << 20) - 1) >> 20
+                rows = (shape[0] + chunks - 1) / max(chunks, 1)
+            }
+            if let rows, !shape.isEmpty {
+                var chunk = [hsize_t(max(1, min(rows, shape[0])))] + shape.dropFirst().map { hsize_t(max($0, 1)) }
                 try check(H5Pset_chunk(dcpl, Int32(chunk.count), &chunk), "H5Pset_chunk", what)
                 if let gzip { try check(H5Pset_deflate(dcpl, UInt32(gzip)), "H5Pset_deflate", what) }
+                if checksummed { try check(H5Pset_fletcher32(dcpl), "H5Pset_fletcher32", what) }
             }
             var dims = shape.map { hsize_t($0) }
             let space = shape.isEmpty ? try check(H5Screate(H5S_SCALAR), "H5Screate", what)

@@ -28,6 +28,13 @@ extension HDF5 {
 
         func child(_ name: String) -> String { path == "/" ? "/" + name : path + "/" + name }
 
+        /// The file address of the object's header (its metadata), for tools and tests that look at the raw file.
+        public func headerAddress() throws -> Int {
+            var info = H5O_info_t()
+            try check(H5Oget_info2(id, &info, UInt32(H5O_INFO_BASIC)), "H5Oget_info2")
+            return Int(info.addr)
+        }
+
         // MARK: attributes
 
         public func hasAttribute(_ name: String) -> Bool { H5Aexists(id, name) > 0 }
@@ -38,9 +45,8 @@ extension HDF5 {
             return try strings(name).first
         }
 
-        /// A string-list attribute: variable or fixed length, scalar or 1-D, ASCII or UTF-8; an empty numeric
-        /// array (Keras's empty `weight_names`) reads as `[]`.
-        public func strings(_ name: String) throws -> [String] {
+        /// Runs `body` with the open attribute `name`, its type and its dataspace (closed afterwards).
+        func withAttribute<T>(_ name: String, _ body: (hid_t, hid_t, hid_t, String) throws -> T) throws -> T {
             let what = "\(path)@\(name)"
             let a = try check(H5Aopen(id, name, ch5_p_default()), "H5Aopen", what)
             defer { H5Aclose(a) }
@@ -48,31 +54,74 @@ extension HDF5 {
             defer { H5Tclose(type) }
             let space = try check(H5Aget_space(a), "H5Aget_space", what)
             defer { H5Sclose(space) }
-            let n = Int(try check(H5Sget_simple_extent_npoints(space), "H5Sget_simple_extent_npoints", what))
-            guard H5Tget_class(type) == H5T_STRING else {
+            return try body(a, type, space, what)
+        }
+
+        /// A string-list attribute: variable or fixed length, scalar or 1-D, ASCII or UTF-8; an empty numeric
+        /// array (Keras's empty `weight_names`) reads as `[]`.
+        public func strings(_ name: String) throws -> [String] {
+            try withAttribute(name) { a, type, space, what in
+                let n = Int(try check(H5Sget_simple_extent_npoints(space), "H5Sget_simple_extent_npoints", what))
+                guard H5Tget_class(type) == H5T_STRING else {
+                    if n == 0 { return [] }
+                    throw StrataError.file(path: file, "attribute '\(what)' is not a string", hint: "the file was not written by Keras or Strata")
+                }
                 if n == 0 { return [] }
-                throw StrataError.file(path: file, "attribute '\(what)' is not a string", hint: "the file was not written by Keras or Strata")
-            }
-            if n == 0 { return [] }
-            if H5Tis_variable_str(type) > 0 {
-                let mem = try check(H5Tcopy(ch5_c_s1()), "H5Tcopy", what)
+                if H5Tis_variable_str(type) > 0 {
+                    let mem = try check(H5Tcopy(ch5_c_s1()), "H5Tcopy", what)
+                    defer { H5Tclose(mem) }
+                    try check(H5Tset_size(mem, ch5_t_variable()), "H5Tset_size", what)
+                    try check(H5Tset_cset(mem, H5Tget_cset(type)), "H5Tset_cset", what)
+                    var ptrs = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
+                    try check(H5Aread(a, mem, &ptrs), "H5Aread", what)
+                    defer { for p in ptrs { if let p { H5free_memory(p) } } }
+                    return ptrs.map { $0.map { String(cString: $0) } ?? "" }
+                }
+                let size = H5Tget_size(type)
+                var bytes = [UInt8](repeating: 0, count: size * n + 1)
+                let mem = try check(H5Tcopy(type), "H5Tcopy", what)
                 defer { H5Tclose(mem) }
-                try check(H5Tset_size(mem, ch5_t_variable()), "H5Tset_size", what)
-                try check(H5Tset_cset(mem, H5Tget_cset(type)), "H5Tset_cset", what)
-                var ptrs = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
-                try check(H5Aread(a, mem, &ptrs), "H5Aread", what)
-                defer { for p in ptrs { if let p { H5free_memory(p) } } }
-                return ptrs.map { $0.map { String(cString: $0) } ?? "" }
+                try check(H5Aread(a, mem, &bytes), "H5Aread", what)
+                return (0..<n).map { i in
+                    let raw = bytes[(i * size)..<((i + 1) * size)]
+                    let end = raw.firstIndex(of: 0) ?? raw.endIndex
+                    return String(decoding: raw[raw.startIndex..<end], as: UTF8.self).trimmingCharacters(in: [" "])
+                }
             }
-            let size = H5Tget_size(type)
-            var bytes = [UInt8](repeating: 0, count: size * n + 1)
-            let mem = try check(H5Tcopy(type), "H5Tcopy", what)
-            defer { H5Tclose(mem) }
-            try check(H5Aread(a, mem, &bytes), "H5Aread", what)
-            return (0..<n).map { i in
-                let raw = bytes[(i * size)..<((i + 1) * size)]
-                let end = raw.firstIndex(of: 0) ?? raw.endIndex
-                return String(decoding: raw[raw.startIndex..<end], as: UTF8.self).trimmingCharacters(in: [" "])
+        }
+
+        /// The names of the object's attributes, in HDF5's name order.
+        public func attributeNames() throws -> [String] {
+            var names: [String] = []
+            var index: hsize_t = 0
+            _ = try withUnsafeMutablePointer(to: &names) { p in
+                try check(H5Aiterate2(id, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, ctx in
+                    guard let name, let ctx else { return -1 }
+                    ctx.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
+                    return 0
+                }, p), "H5Aiterate2")
+            }
+            return names
+        }
+
+        /// The attribute's value as canonical bytes (for checksums): strings as their UTF-8 bytes each followed
+        /// by a 0 byte (whatever the HDF5 string type), other values in this machine's native type, after a
+        /// header with the type class, element size and shape.
+        public func attributeBytes(_ name: String) throws -> [UInt8] {
+            try withAttribute(name) { a, type, space, what in
+                let shape = try HDF5.extent(space, file: file, object: what)
+                if H5Tget_class(type) == H5T_STRING {
+                    return Array("s\(shape):".utf8) + (try strings(name)).flatMap { Array($0.utf8) + [0] }
+                }
+                let native = try check(H5Tget_native_type(type, H5T_DIR_ASCEND), "H5Tget_native_type", what)
+                defer { H5Tclose(native) }
+                guard H5Tis_variable_str(native) <= 0, H5Tdetect_class(native, H5T_VLEN) <= 0 else {
+                    throw StrataError.file(path: file, "attribute '\(what)' has variable-length values Strata does not checksum", hint: "")
+                }
+                let size = H5Tget_size(native)
+                var bytes = [UInt8](repeating: 0, count: size * shape.reduce(1, *))
+                if !bytes.isEmpty { try check(H5Aread(a, native, &bytes), "H5Aread", what) }
+                return Array("c\(H5Tget_class(type).rawValue)x\(size)\(shape):".utf8) + bytes
             }
         }
 

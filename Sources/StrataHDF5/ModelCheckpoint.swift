@@ -8,7 +8,8 @@ import StrataCore
 /// keys such as `{loss:.4f}`. Frequency: every epoch, every N optimizer steps, or every N seconds. `keep: N`
 /// deletes all but the N newest files of the pattern, counting those earlier runs left in the directory (so a
 /// resumed run still keeps N, not N more); `<stem>-latest.h5` beside them (for `ckpt-{epoch:02d}.h5`:
-/// `ckpt-latest.h5`) is always the newest complete checkpoint. Every rank first gathers the global states of
+/// `ckpt-latest.h5`) is a symbolic link to the newest complete checkpoint. Every file is checksummed
+/// (`CheckpointDigest`). Every rank first gathers the global states of
 /// stateful RNN layers (rank order = batch row order); then rank 0 alone writes, atomically (temp file in the same
 /// directory, flushed, renamed); the other ranks wait at a barrier, and a failed write is one error on every rank. An epoch's checkpoint is written once every callback has seen the epoch's end (at the next
 /// epoch's start or when training ends), so it holds their final state.
@@ -183,11 +184,17 @@ public final class ModelCheckpoint: Callback {
         try comm.barrier()
     }
 
-    /// Points `latestPath` at `path` atomically (hard link to a temp name, then rename; a copy if links fail).
+    /// Points `latestPath` at `path` atomically: a relative symbolic link (`ckpt-latest.h5 -> ckpt-02.h5`) made
+    /// under a temp name, then renamed over the old one; a copy where links are not supported. A link, not a
+    /// hard link: damaging the newest file shows under both names, never in an older checkpoint, and `resume:
+    /// auto` never reads the link (it verifies the checkpoints themselves, newest first).
     private func linkLatest(_ path: String) throws {
         let tmp = latestPath + ".tmp.\(ProcessInfo.processInfo.processIdentifier)"
         try? FileManager.default.removeItem(atPath: tmp)
-        if link(path, tmp) != 0 { try FileManager.default.copyItem(atPath: path, toPath: tmp) }
+        let sameDir = URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL
+            == URL(fileURLWithPath: latestPath).deletingLastPathComponent().standardizedFileURL
+        let target = sameDir ? URL(fileURLWithPath: path).lastPathComponent : Self.absolute(path)
+        if symlink(target, tmp) != 0 { try FileManager.default.copyItem(atPath: path, toPath: tmp) }
         if rename(tmp, latestPath) != 0 {
             throw StrataError.file(path: latestPath, "cannot rename into place (errno \(errno))", hint: "check the directory's permissions")
         }

@@ -21,7 +21,9 @@ extension Sequential {
 
     /// Keras `model.load_weights("weights.h5")`: weights by position from a full-model or weights-only .h5.
     public func loadWeights(_ path: String) throws {
-        try Checkpoint.loadWeights(into: self, from: try HDF5.File.open(path))
+        let f = try HDF5.File.open(path)
+        try CheckpointDigest.verifyForReading(f)
+        try Checkpoint.loadWeights(into: self, from: f)
     }
 
     /// `fit` that continues a run from a checkpoint written by `ModelCheckpoint` (or `save` during training):
@@ -32,6 +34,10 @@ extension Sequential {
     /// global RNN states, so the run may resume on another rank count that divides the batch. A run a callback
     /// stopped (EarlyStopping) trains no further. Other data, batch size, shuffle, loss, metrics, optimizer
     /// settings, model or `seed` (the run seed; nil: the checkpoint's) than the checkpoint's are one clear error.
+    ///
+    /// `resumeFrom` is a checkpoint file (which must verify) or a run directory, whose newest checkpoint that
+    /// verifies is taken (damaged ones are skipped and named). Rank 0 alone reads and verifies the file and
+    /// broadcasts it (`CheckpointSelection.load`), so the checkpoint need only be on rank 0's disk.
     @discardableResult
     public func fit(_ data: Dataset, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
                     callbacks: [Callback] = [], validationSplit: Double = 0, validationData: Dataset? = nil,
@@ -40,12 +46,15 @@ extension Sequential {
         if !isBuilt {
             try build(inputShape: layers.first?.inputSpec?.shape == nil ? data.xShape : nil)
         }
-        let state = try Checkpoint.restore(self, from: resumeFrom)
+        let comm = communicator ?? SingleProcess()
+        let choice = try CheckpointSelection.load(resumeFrom, communicator: comm, announce: verbose > 0)
+        let source = choice.path
+        let state = try Checkpoint.restore(self, file: try choice.open(), verify: false)   // rank 0 verified these bytes
         let ranks = communicator?.size ?? 1
         // Each rank takes its rows of the global RNN states (the checkpoint may come from another rank count).
-        try scatterStates(state.rnnStates, rank: communicator?.rank ?? 0, size: ranks, source: resumeFrom)
+        try scatterStates(state.rnnStates, rank: communicator?.rank ?? 0, size: ranks, source: source)
         if (state.worldSize != ranks || state.threads != BLAS.threads) && (communicator?.rank ?? 0) == 0 {
-            print("strata: \(resumeFrom) was written by a run on \(state.worldSize) rank(s) x \(state.threads) BLAS thread(s); "
+            print("strata: \(source) was written by a run on \(state.worldSize) rank(s) x \(state.threads) BLAS thread(s); "
                   + "resuming on \(ranks) x \(BLAS.threads): results agree to float summation tolerance, not bit for bit")
         }
         return try fit(data, batchSize: batchSize, epochs: epochs, verbose: verbose, callbacks: callbacks,

@@ -7,8 +7,9 @@ import Strata
 public enum CheckpointReport {
     public static func text(_ path: String) throws -> String {
         let f = try HDF5.File.open(path)
+        let verification = try CheckpointDigest.verify(f)   // a damaged file is an error naming what failed
         let weights = try Checkpoint.savedWeights(f)
-        var lines = ["\(path)"]
+        var lines = ["\(path)", "checksums: " + verification.summary]
         var parameters = 0
         var weightLines: [String] = []
         for (layer, group, names) in weights {

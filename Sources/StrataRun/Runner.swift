@@ -124,18 +124,24 @@ extension Runner {
     public var checkpointPattern: String { config.runDir + "/ckpt-{epoch:02d}.h5" }
     public var latestCheckpoint: String { ModelCheckpoint.latestPath(for: checkpointPattern) }
 
-    /// The checkpoint to resume from under the config's `run.resume` policy (auto: the newest one, if any).
+    /// What to resume from under the config's `run.resume` policy: auto gives the run directory when it holds
+    /// checkpoint files (`fit(resumeFrom:)` then takes the newest one that verifies), nil for a fresh start.
+    /// Rank 0 looks (checkpoints may be on its disk only) and every rank follows its answer.
     public func resumePath() throws -> String? {
-        switch config.resume {
-        case .never: return nil
-        case .auto: return FileManager.default.fileExists(atPath: latestCheckpoint) ? latestCheckpoint : nil
-        case let .path(p):
-            guard FileManager.default.fileExists(atPath: p) else {
-                throw ConfigError(file: config.file, line: config.root["run"]?["resume"]?.line ?? 0,
-                                  "run.resume names \(p), which does not exist", hint: "use auto, never, or an existing checkpoint")
+        var answer = ""
+        if isRoot {
+            switch config.resume {
+            case .never: answer = ""
+            case .auto: answer = CheckpointSelection.candidates(in: config.runDir).isEmpty ? "" : config.runDir
+            case let .path(p): answer = FileManager.default.fileExists(atPath: p) ? p : "\u{0}" + p
             }
-            return p
         }
+        answer = try communicator.broadcast(answer, root: 0)
+        if answer.hasPrefix("\u{0}") {
+            throw ConfigError(file: config.file, line: config.root["run"]?["resume"]?.line ?? 0,
+                              "run.resume names \(answer.dropFirst()), which does not exist", hint: "use auto, never, or an existing checkpoint or run directory")
+        }
+        return answer.isEmpty ? nil : answer
     }
 
     /// Trains as the config says (resuming from the newest checkpoint when there is one); prints Keras's
@@ -162,7 +168,7 @@ extension Runner {
         }
         let history: History
         if let resume = try resumePath() {
-            if isRoot { print("Resuming from \(resume)") }
+            if isRoot && config.resume != .auto { print("Resuming from \(resume)") }
             history = try model.fit(train, batchSize: config.batchSize, epochs: config.epochs, verbose: config.verbose,
                                     callbacks: callbacks, validationData: validation, shuffle: config.shuffle,
                                     seed: config.seed, communicator: communicator, resumeFrom: resume)

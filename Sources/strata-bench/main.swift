@@ -12,6 +12,8 @@
 //       sgemm GFLOP/s (BLAS.gemm, this process's OpenBLAS kernel and threads) for a 1024^3 product and for the
 //       forward and backward GEMM shapes of the workloads' convolutions (im2col rows x patch x filters), so the
 //       convolutions' rate can be compared with the sgemm ceiling.
+//   checkpoint-io CONFIG... [--repeats N]
+//       checkpoint write/read/verify seconds with and without checksums (CheckpointIO.swift).
 //   report RESULTS.jsonl [--csv FILE] [--json FILE]
 //       prints the table of a run's results (one JSON object per line) and writes it as CSV / JSON.
 import Foundation
@@ -360,6 +362,7 @@ do {
     case "train": try train(Array(argv.dropFirst()))
     case "report": try report(Array(argv.dropFirst()))
     case "gemm": gemm()
+    case "checkpoint-io": try checkpointIO(Array(argv.dropFirst()))
     default: throw Usage(description: "usage: strata-bench prepare|train|gemm|report ... (see launch/bench --help)")
     }
 } catch {

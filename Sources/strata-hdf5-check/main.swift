@@ -5,9 +5,11 @@
 //   strata-hdf5-check train <data.h5> <dir> [--epochs E] [--batch B] [--freq epoch|steps:N|seconds:S]
 //                     [--mode auto|memory|stream:BYTES] [--resume] [--delay-ms D] [--keep K] [--kill-in-write]
 //                     [--kill-in-write-after K] [--model mlp|lstm] [--mpi] [--also-reference <dir2>]
+//                     [--files-on-rank0-only]
 //       trains a small MLP with dropout and Adam (or, --model lstm, a stateful LSTM + Dropout, unshuffled) on
 //       x_train/y_train with validation on x_test/y_test, checkpointing to <dir>/ckpt-{epoch:02d}.h5 (+
-//       ckpt-latest.h5); --resume continues from ckpt-latest.h5 if it exists. --mpi trains on
+//       ckpt-latest.h5); --resume continues from the newest checkpoint of <dir> that verifies, if there is one
+//       (--files-on-rank0-only: the other ranks are given a path that does not exist and follow rank 0). --mpi trains on
 //       MPICommunicator.automatic() (rank 0 writes the files). --kill-in-write SIGKILLs the process (rank 0)
 //       inside the first checkpoint write, --kill-in-write-after K inside the first one after step K.
 //       --also-reference then trains the same run uninterrupted into <dir2>. Writes the final weights' raw bytes
@@ -143,10 +145,14 @@ func train(_ dataPath: String, _ dir: String, _ args: [String], comm: Communicat
     }
     let start = Date()
     let history: History
-    if resume && FileManager.default.fileExists(atPath: ckpt.latestPath) {
-        if comm.rank == 0 { print("resuming from \(ckpt.latestPath)") }
+    // Rank 0 alone looks at the directory (as on a node-local disk); with --files-on-rank0-only the other ranks
+    // are given a directory that does not exist, and follow rank 0's choice and bytes.
+    let anything = try comm.broadcast(comm.rank == 0 && !CheckpointSelection.candidates(in: dir).isEmpty ? "1" : "0", root: 0) == "1"
+    if resume && anything {
+        if comm.rank == 0 { print("resuming from \(dir)") }
+        let location = comm.rank == 0 || !args.contains("--files-on-rank0-only") ? dir : dir + "/not-on-this-node"
         history = try model.fit(train, batchSize: batch, epochs: epochs, verbose: 0, callbacks: callbacks,
-                                validationData: test, shuffle: !lstm, seed: seed, communicator: comm, resumeFrom: ckpt.latestPath)
+                                validationData: test, shuffle: !lstm, seed: seed, communicator: comm, resumeFrom: location)
     } else {
         history = try model.fit(train, batchSize: batch, epochs: epochs, verbose: 0, callbacks: callbacks,
                                 validationData: test, shuffle: !lstm, seed: seed, communicator: comm)

@@ -153,14 +153,7 @@ final class ModelCheckpointTests: XCTestCase {
 
     func killAndResumeOnTwoRanks(modelFile: Bool) throws {
         let exe = TestFiles.checkExecutable
-        guard FileManager.default.isExecutableFile(atPath: exe) else { throw XCTSkip("\(exe) not built") }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        guard path.split(separator: ":").contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/mpirun") }) else {
-            throw XCTSkip("no mpirun on PATH")
-        }
-        var env = ProcessInfo.processInfo.environment.filter { key, _ in !["OMPI_", "PMIX_", "OPAL_", "ORTE_"].contains { key.hasPrefix($0) } }
-        for (k, v) in ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1",
-                       "OMPI_MCA_odls_base_sigkill_timeout": "0", "OPENBLAS_NUM_THREADS": "1", "SWIFT_BACKTRACE": "enable=no"] { env[k] = v }
+        guard let env = TestFiles.mpiEnvironment() else { throw XCTSkip("no mpirun on PATH or \(exe) not built") }
         let dir = try TestFiles.directory()
         let data = dir + "/seq.h5"
         XCTAssertEqual(try TestFiles.run(exe, ["make-data", data, "--rows", "256", "--timesteps", "4", "--chunk", "64"]).0, 0)

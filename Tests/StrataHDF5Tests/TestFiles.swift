@@ -48,6 +48,20 @@ enum TestFiles {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// The environment for `mpirun -np N strata-hdf5-check ...` from a test (root allowed, oversubscribed, one
+    /// BLAS thread, no inherited launcher variables); nil when the executable or mpirun is missing.
+    static func mpiEnvironment() -> [String: String]? {
+        guard FileManager.default.isExecutableFile(atPath: checkExecutable) else { return nil }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        guard path.split(separator: ":").contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/mpirun") }) else {
+            return nil
+        }
+        var env = ProcessInfo.processInfo.environment.filter { key, _ in !["OMPI_", "PMIX_", "OPAL_", "ORTE_"].contains { key.hasPrefix($0) } }
+        for (k, v) in ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1",
+                       "OMPI_MCA_odls_base_sigkill_timeout": "0", "OPENBLAS_NUM_THREADS": "1", "SWIFT_BACKTRACE": "enable=no"] { env[k] = v }
+        return env
+    }
+
     /// Python with keras + h5py: $STRATA_KERAS_PYTHON, else /tmp/kerasvenv/bin/python; nil if neither works.
     static var kerasPython: String? {
         var candidates: [String] = []
