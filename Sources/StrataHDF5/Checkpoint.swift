@@ -20,12 +20,13 @@ public enum Checkpoint {
 
     /// Writes `model` (and its optimizer and training state when it has them) to `path` atomically: a temp file
     /// in the same directory, flushed and fsynced, then renamed over `path`. A reader never sees a partial file.
-    /// `states`: the global RNN states (`Sequential.gatherStates`, which every rank must call); nil takes the
-    /// model's own when it runs on one process. `checksums` (keep it on; off only to measure what it costs):
-    /// Fletcher32 on every dataset, HDF5's metadata checksums and the recorded SHA-256 digest
-    /// (`CheckpointDigest`), which every reader verifies first.
-    public static func write(_ model: Sequential, to path: String, states: [String: [Tensor]]? = nil,
-                             checksums: Bool = true) throws {
+    /// `context`: the run whose position, History and callback state the file records (ModelCheckpoint passes its
+    /// `fit`'s); nil records where the model's last `fit` ended. `states`: the global RNN states
+    /// (`Sequential.gatherStates`, which every rank must call); nil takes the model's own when it runs on one process.
+    /// `checksums` (keep it on; off only to measure what it costs): Fletcher32 on every dataset, HDF5's metadata
+    /// checksums and the recorded SHA-256 digest (`CheckpointDigest`), which every reader verifies first.
+    public static func write(_ model: Sequential, to path: String, context: TrainingContext? = nil,
+                             states: [String: [Tensor]]? = nil, checksums: Bool = true) throws {
         guard let p = model.parameters else {
             throw StrataError.usage("the model is not built, so it has no weights to save",
                                     hint: "build it (model.build(), or fit once) or give the first layer an input shape")
@@ -35,7 +36,7 @@ public enum Checkpoint {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let tmp = path + ".tmp.\(ProcessInfo.processInfo.processIdentifier)"
         do {
-            try writeContents(model, p, states: states, to: tmp, checksums: checksums)
+            try writeContents(model, p, run: context ?? model.activeRun, states: states, to: tmp, checksums: checksums)
             let fh = try FileHandle(forUpdating: URL(fileURLWithPath: tmp))
             try fh.synchronize()
             try fh.close()
@@ -48,8 +49,8 @@ public enum Checkpoint {
         }
     }
 
-    private static func writeContents(_ model: Sequential, _ p: Parameters, states given: [String: [Tensor]]?,
-                                      to path: String, checksums: Bool) throws {
+    private static func writeContents(_ model: Sequential, _ p: Parameters, run: TrainingContext?,
+                                      states given: [String: [Tensor]]?, to path: String, checksums: Bool) throws {
         let f = try HDF5.File.create(path, checksummed: checksums)
         try f.setString("keras_version", kerasVersion)
         try f.setString("backend", "tensorflow")
@@ -67,7 +68,7 @@ public enum Checkpoint {
         }
         try w.makeGroup("top_level_model_weights").setStrings("weight_names", [])
         if let opt = model.optimizer, let st = model.optimizerState {
-            try writeState(model, opt, st, p, into: try f.makeGroup(stateGroup))
+            try writeState(model, opt, st, p, run: run, into: try f.makeGroup(stateGroup))
         }
         let states = given ?? model.singleProcessStates
         if states == nil {
@@ -84,8 +85,8 @@ public enum Checkpoint {
     }
 
     private static func writeState(_ model: Sequential, _ opt: Optimizer, _ st: OptimizerState, _ p: Parameters,
-                                   into g: HDF5.Group) throws {
-        let t = model.trainingState
+                                   run: TrainingContext?, into g: HDF5.Group) throws {
+        let t = run?.state ?? model.finishedRun
         try g.setString("format_version", String(formatVersion))
         try g.setString("model_fingerprint", model.configFingerprint)
         try g.setString("seed", String(t?.seed ?? model.runSeed))  // the run seed (older files: the only seed)
@@ -103,12 +104,16 @@ public enum Checkpoint {
         try g.write("optimizer_scalars", doubles: st.scalars)
         for (name, slot) in zip(opt.slotNames, st.slots) { try g.write("optimizer_slots/\(name)", slot) }
         try g.write("partial_sums", doubles: t?.partialSums ?? [])
-        let states = t?.callbackStates ?? []
-        let keys = states.map { $0.keys.sorted() }
+        // Callback state by key (`callback_ids`), each entry's value names in `callback_keys`, values in
+        // `callback_values`, tensors in `callback_tensors/<position>/<name>`.
+        let callbacks = run?.callbackStates ?? t?.callbacks ?? [:]
+        let ids = callbacks.keys.sorted()
+        let keys = ids.map { callbacks[$0]!.values.keys.sorted() }
+        try g.setString("callback_ids", JSONValue.array(ids.map { .string($0) }).jsonText)
         try g.setString("callback_keys", JSONValue.array(keys.map { .array($0.map { .string($0) }) }).jsonText)
-        try g.write("callback_values", doubles: zip(states, keys).flatMap { s, k in k.map { s[$0]! } })
-        for (i, tensors) in (t?.callbackTensors ?? []).enumerated() {
-            for (k, v) in tensors { try g.write("callback_tensors/\(i)/\(k)", v) }
+        try g.write("callback_values", doubles: zip(ids, keys).flatMap { id, k in k.map { callbacks[id]!.values[$0]! } })
+        for (i, id) in ids.enumerated() {
+            for (k, v) in callbacks[id]!.tensors { try g.write("callback_tensors/\(i)/\(k)", v) }
         }
         try g.setString("stopped", t?.stopped == true ? "1" : "0")
         try g.setString("run_fingerprint", t?.runFingerprint ?? "")
@@ -353,15 +358,17 @@ public enum Checkpoint {
         state.partialSums = try g.dataset("partial_sums").readDoubles()
         let keys = (try JSONValue.parse(try g.string("callback_keys") ?? "[]")).arrayValue ?? []
         var values = try g.dataset("callback_values").readDoubles()[...]
-        state.callbackStates = keys.map { k in
-            var d: [String: Double] = [:]
-            for name in k.arrayValue ?? [] { d[name.stringValue ?? ""] = values.popFirst() ?? 0 }
-            return d
-        }
-        state.callbackTensors = try keys.indices.map { i in
-            guard g.contains("callback_tensors/\(i)") else { return [:] }
-            let cg = try g.group("callback_tensors/\(i)")
-            return try Dictionary(uniqueKeysWithValues: cg.childNames().map { ($0, try cg.dataset($0).readAll()) })
+        // Files written before callbacks had keys list them by position: `#0`, `#1`, ...
+        let ids = try g.string("callback_ids").map { try JSONValue.parse($0).arrayValue?.compactMap(\.stringValue) ?? [] }
+            ?? keys.indices.map(CallbackState.positionalKey)
+        for (i, k) in keys.enumerated() where i < ids.count {
+            var entry = CallbackState()
+            for name in k.arrayValue ?? [] { entry.values[name.stringValue ?? ""] = values.popFirst() ?? 0 }
+            if g.contains("callback_tensors/\(i)") {
+                let cg = try g.group("callback_tensors/\(i)")
+                entry.tensors = try Dictionary(uniqueKeysWithValues: cg.childNames().map { ($0, try cg.dataset($0).readAll()) })
+            }
+            state.callbacks[ids[i]] = entry
         }
         state.stopped = try g.string("stopped") == "1"
         state.runFingerprint = try g.string("run_fingerprint") ?? ""

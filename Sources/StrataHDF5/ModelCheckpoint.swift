@@ -52,10 +52,10 @@ public final class ModelCheckpoint: Callback {
         return url.deletingLastPathComponent().appendingPathComponent((stem.isEmpty ? "ckpt" : stem) + "-latest." + ext).path
     }
 
-    public func onTrainBegin(model: Sequential) throws {
+    public func onTrainBegin(context: TrainingContext) throws {
         lastSave = Date()
         pendingEpoch = nil
-        if model.communicator.rank == 0 {
+        if context.communicator.rank == 0 {
             removeStaleTempFiles()
             written = existingFiles()
         }
@@ -103,31 +103,31 @@ public final class ModelCheckpoint: Callback {
         }
     }
 
-    public func onEpochBegin(_ epoch: Int, model: Sequential) throws {
-        if let e = pendingEpoch { try save(model, epoch: e, batch: nil) }
+    public func onEpochBegin(_ epoch: Int, context: TrainingContext) throws {
+        if let e = pendingEpoch { try save(context, epoch: e, batch: nil) }
     }
 
-    public func onBatchEnd(_ batch: Int, logs: [String: Double], model: Sequential) throws {
+    public func onBatchEnd(_ batch: Int, logs: [String: Double], context: TrainingContext) throws {
         lastLogs = logs
         switch saveFreq {
         case .epoch: return
         case let .steps(n):
-            guard n > 0, let it = model.optimizerState?.iterations, it % n == 0 else { return }
+            guard n > 0, let it = context.model.optimizerState?.iterations, it % n == 0 else { return }
         case let .seconds(s):
             // Every rank must take the same decision: rank 0's clock decides.
             let due = Date().timeIntervalSince(lastSave) >= s
-            guard try model.communicator.broadcast(due ? "1" : "0", root: 0) == "1" else { return }
+            guard try context.communicator.broadcast(due ? "1" : "0", root: 0) == "1" else { return }
         }
-        try save(model, epoch: model.trainingState?.epoch ?? 0, batch: batch)
+        try save(context, epoch: context.state.epoch, batch: batch)
     }
 
-    public func onEpochEnd(_ epoch: Int, logs: [String: Double], model: Sequential) throws {
+    public func onEpochEnd(_ epoch: Int, logs: [String: Double], context: TrainingContext) throws {
         lastLogs = logs
         if saveFreq == .epoch { pendingEpoch = epoch }
     }
 
-    public func onTrainEnd(model: Sequential, logs: [String: Double]) throws {
-        if let e = pendingEpoch { try save(model, epoch: e, batch: nil) }
+    public func onTrainEnd(logs: [String: Double], context: TrainingContext) throws {
+        if let e = pendingEpoch { try save(context, epoch: e, batch: nil) }
     }
 
     /// The file name for `epoch` (0-based) and `batch`, Keras style.
@@ -153,10 +153,10 @@ public final class ModelCheckpoint: Callback {
         return out + rest
     }
 
-    private func save(_ model: Sequential, epoch: Int, batch: Int?) throws {
+    private func save(_ context: TrainingContext, epoch: Int, batch: Int?) throws {
         pendingEpoch = nil
         lastSave = Date()
-        let comm = model.communicator
+        let model = context.model, comm = context.communicator
         let path = format(epoch: epoch, batch: batch, logs: lastLogs)
         // Every rank takes part in gathering the global RNN states before rank 0 writes them.
         let states = try model.gatherStates(comm)
@@ -164,7 +164,7 @@ public final class ModelCheckpoint: Callback {
         if comm.rank == 0 {
             do {
                 if verbose > 0 { print("\nEpoch \(epoch + 1): saving model to \(path)") }
-                try Checkpoint.write(model, to: path, states: states)
+                try Checkpoint.write(model, to: path, context: context, states: states)
                 try linkLatest(path)
                 let full = Self.absolute(path)
                 written.removeAll { $0 == full }   // rewritten: now the newest

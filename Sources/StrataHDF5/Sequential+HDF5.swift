@@ -5,8 +5,10 @@ extension Sequential {
     /// Keras `model.save("model.h5")`: the legacy HDF5 layout Python Keras (3 and tf-keras) opens with
     /// `keras.models.load_model`, plus Strata's optimizer and training state in a group Keras ignores.
     /// Atomic (temp file, then rename). Stateful RNN layers' states are saved too, and `load` restores them.
-    /// Under MPI only rank 0 should call it (ModelCheckpoint does that); the global states then need every rank:
-    /// `let s = try model.gatherStates(comm)` on all ranks, then `Checkpoint.write(model, to: path, states: s)`.
+    /// Outside `fit` it records where the last `fit` ended (so the file resumes from there); during `fit`, the
+    /// running one's position. Under MPI only rank 0 should call it (ModelCheckpoint does that); the global states
+    /// then need every rank: `let s = try model.gatherStates(comm)` on all ranks, then
+    /// `Checkpoint.write(model, to: path, context: context, states: s)`.
     public func save(_ path: String) throws {
         try Checkpoint.write(self, to: path)
     }
@@ -43,19 +45,17 @@ extension Sequential {
                     callbacks: [Callback] = [], validationSplit: Double = 0, validationData: Dataset? = nil,
                     shuffle: Bool = true, seed: UInt64? = nil, communicator: Communicator? = nil,
                     resumeFrom: String) throws -> History {
-        if !isBuilt {
-            try build(inputShape: layers.first?.inputSpec?.shape == nil ? data.xShape : nil)
-        }
+        try buildIfNeeded(sampleShape: data.xShape)
         let comm = communicator ?? SingleProcess()
         let choice = try CheckpointSelection.load(resumeFrom, communicator: comm, announce: verbose > 0)
         let source = choice.path
         let state = try Checkpoint.restore(self, file: try choice.open(), verify: false)   // rank 0 verified these bytes
-        let ranks = communicator?.size ?? 1
+        let ranks = comm.size, threads = comm.threadsPerRank
         // Each rank takes its rows of the global RNN states (the checkpoint may come from another rank count).
-        try scatterStates(state.rnnStates, rank: communicator?.rank ?? 0, size: ranks, source: source)
-        if (state.worldSize != ranks || state.threads != BLAS.threads) && (communicator?.rank ?? 0) == 0 {
+        try scatterStates(state.rnnStates, rank: comm.rank, size: ranks, source: source)
+        if (state.worldSize != ranks || state.threads != threads) && comm.rank == 0 {
             print("strata: \(source) was written by a run on \(state.worldSize) rank(s) x \(state.threads) BLAS thread(s); "
-                  + "resuming on \(ranks) x \(BLAS.threads): results agree to float summation tolerance, not bit for bit")
+                  + "resuming on \(ranks) x \(threads): results agree to float summation tolerance, not bit for bit")
         }
         return try fit(data, batchSize: batchSize, epochs: epochs, verbose: verbose, callbacks: callbacks,
                        validationSplit: validationSplit, validationData: validationData, shuffle: shuffle,

@@ -22,12 +22,6 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     public let coresPerNode: Int
     /// The OpenBLAS thread count in force and where it came from.
     public private(set) var blasThreads: BLASThreadPolicy
-    /// Calls of the tensor all-reduce (the per-step gradient sum) and the seconds spent in them, for benchmarks.
-    public private(set) var allReduceCalls = 0
-    public private(set) var allReduceSeconds = 0.0
-    /// While not nil, the monotonic-clock nanoseconds at which each tensor all-reduce started and ended: benchmarks
-    /// gather them from every rank of a node to tell waiting for the last rank from the collective itself.
-    public var allReduceLog: [(start: UInt64, end: UInt64)]?
 
     private let world: MPI_Comm
     private let watchdog: Watchdog
@@ -80,11 +74,13 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"].contains { environment[$0] != nil }
     }
 
-    /// Sets OpenBLAS threads for this rank (overrides the default policy).
+    /// Sets OpenBLAS threads for this rank (overrides the default policy); each run applies it when it starts.
     public func setBLASThreads(_ n: Int) {
         blasThreads = BLASThreadPolicy(coresPerNode: coresPerNode, ranksPerNode: ranksPerNode, environment: [:], requested: n)
-        BLAS.threads = blasThreads.threads
     }
+
+    /// The thread policy's count: `fit`, `evaluate` and `predict` set OpenBLAS to it and pass it to the layers.
+    public var threadsPerRank: Int { blasThreads.threads }
 
     /// One per process: `MPI_Init_thread` may run only once.
     private static let shared = Result<MPICommunicator, Error> { try MPICommunicator() }
@@ -126,7 +122,6 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         exitComm = dup
         coresPerNode = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         blasThreads = BLASThreadPolicy(coresPerNode: coresPerNode, ranksPerNode: ranksPerNode, environment: env)
-        BLAS.threads = blasThreads.threads
         // Lines from different ranks must not interleave mid-line, and must not be lost if a rank is killed.
         cmpi_stdout_line_buffered()
         var timeout = MPICommunicator.defaultTimeout
@@ -191,23 +186,13 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     /// of about the message size (16 MB per rank for the VGG-like model's 32 MB gradient on 2 ranks), and 4 MiB
     /// pieces cap that at 2 MB for the same bandwidth.
     public func allReduceSum(_ buffer: Tensor) throws {
-        let start = DispatchTime.now().uptimeNanoseconds
-        try chunks(buffer.count, limit: MPICommunicator.allReducePiece) { offset, n in
-            try collective("MPI_Allreduce") {
-                MPI_Allreduce(cmpi_in_place(), buffer.pointer + offset, n, cmpi_float(), cmpi_sum(), world)
-            }
-        }
-        let end = DispatchTime.now().uptimeNanoseconds
-        allReduceCalls += 1
-        allReduceSeconds += Double(end - start) / 1e9
-        allReduceLog?.append((start, end))
+        try allReduceSum(buffer, piece: MPICommunicator.allReducePiece)
     }
 
-    /// One `MPI_Allreduce` over the whole buffer (no pieces, not counted; watched like every collective, so a stalled
-    /// peer still ends the job): the reference the benchmarks hold `allReduceSum(_:)` against ("within 1.1x of a
-    /// plain MPI_Allreduce of the same bytes").
-    public func plainAllReduceSum(_ buffer: Tensor) throws {
-        try chunks(buffer.count) { offset, n in
+    /// The tensor all-reduce in pieces of at most `piece` floats (`Int(Int32.max)`: one `MPI_Allreduce`, the bare
+    /// reference of AllReduceBenchmark). Watched like every collective, so a stalled peer still ends the job.
+    func allReduceSum(_ buffer: Tensor, piece: Int) throws {
+        try chunks(buffer.count, limit: piece) { offset, n in
             try collective("MPI_Allreduce") {
                 MPI_Allreduce(cmpi_in_place(), buffer.pointer + offset, n, cmpi_float(), cmpi_sum(), world)
             }

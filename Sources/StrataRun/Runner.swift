@@ -204,7 +204,7 @@ extension Runner {
             throw ConfigError(file: config.file, line: 0, "the config has no test or validation data to evaluate on",
                               hint: "add data.test: {file:, x:, y:}")
         }
-        if !model.isBuilt { try model.build(inputShape: model.layers.first?.inputSpec?.shape == nil ? data.xShape : nil) }
+        try model.buildIfNeeded(sampleShape: data.xShape)
         try model.loadWeights(checkpoint)
         let score = try model.evaluate(data, batchSize: batchSize ?? model.fixedBatchSize ?? config.batchSize, verbose: 0,
                                        communicator: communicator)
@@ -216,7 +216,7 @@ extension Runner {
     public func summaryText(openFile: (DataConfig.FileSource) throws -> Dataset) throws -> String {
         let model = try makeModel()
         if model.layers.first?.inputSpec?.shape == nil, let d = try dataset("train", openFile: openFile) {
-            try model.build(inputShape: d.xShape)
+            try model.buildIfNeeded(sampleShape: d.xShape)
         }
         return try model.summaryText()
     }
@@ -227,7 +227,7 @@ extension Runner {
         var report: [String] = []
         for role in ["train", "validation", "test"] {
             guard let d = try dataset(role, openFile: openFile) else { continue }
-            if !model.isBuilt { try model.build(inputShape: model.layers.first?.inputSpec?.shape == nil ? d.xShape : nil) }
+            try model.buildIfNeeded(sampleShape: d.xShape)
             try model.checkData(d, role: "\(role) data")
             report.append("\(role): \(d.count) samples of \(d.xShape) -> \(d.yShape ?? []) (\(d.label))")
         }

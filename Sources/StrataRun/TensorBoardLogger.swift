@@ -10,15 +10,15 @@ public final class TensorBoardLogger: Callback {
 
     public init(_ directory: String) { self.directory = directory }
 
-    public func onTrainBegin(model: Sequential) throws {
-        guard model.isPrintingRank else { return }
+    public func onTrainBegin(context: TrainingContext) throws {
+        guard context.isPrintingRank else { return }
         for sub in ["train", "validation"] {
             writers[sub] = try EventFileWriter(directory: directory + "/" + sub)
         }
     }
 
-    public func onEpochEnd(_ epoch: Int, logs: [String: Double], model: Sequential) throws {
-        guard model.isPrintingRank else { return }
+    public func onEpochEnd(_ epoch: Int, logs: [String: Double], context: TrainingContext) throws {
+        guard context.isPrintingRank else { return }
         for (k, v) in logs.sorted(by: { $0.key < $1.key }) {
             if k.hasPrefix("val_") {
                 writers["validation"]?.scalar("epoch_" + k.dropFirst(4), Float(v), step: epoch)
@@ -29,7 +29,7 @@ public final class TensorBoardLogger: Callback {
         writers.values.forEach { $0.flush() }
     }
 
-    public func onTrainEnd(model: Sequential, logs: [String: Double]) throws { writers.values.forEach { $0.flush() } }
+    public func onTrainEnd(logs: [String: Double], context: TrainingContext) throws { writers.values.forEach { $0.flush() } }
 }
 
 /// One `events.out.tfevents.*` file.

@@ -7,10 +7,7 @@ import StrataRun
 /// `Checkpoint.write` with checksums (Fletcher32 + HDF5 metadata checksums + the SHA-256 digest) and without, of
 /// `Checkpoint.restore` from each file (the checksummed one verified first), and of `CheckpointDigest.verify`
 /// alone; one `CKPT {json}` line per config (wall and CPU seconds).
-func checkpointIO(_ args: [String]) throws {
-    var args = args
-    let repeats = option(&args, "--repeats").flatMap(Int.init) ?? 5
-    guard !args.isEmpty else { throw Usage(description: "usage: strata-bench checkpoint-io CONFIG... [--repeats N]") }
+func checkpointIO(_ args: [String], repeats: Int) throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-ckpt-io-\(getpid())").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }

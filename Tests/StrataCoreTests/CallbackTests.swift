@@ -16,16 +16,17 @@ final class CallbackTests: XCTestCase {
     private func drive(_ cb: Callback, monitor: String, values: [Double]) throws
         -> (stopped: Int?, lrs: [Float], finalWeight: Float) {
         let model = try compiledModel()
-        try cb.onTrainBegin(model: model)
+        let context = TrainingContext(model: model)
+        try cb.onTrainBegin(context: context)
         var stopped: Int?
         var lrs: [Float] = []
         for (epoch, v) in values.enumerated() {
             model.parameters!.values.fill(Float(epoch))
-            try cb.onEpochEnd(epoch, logs: [monitor: v], model: model)
+            try cb.onEpochEnd(epoch, logs: [monitor: v], context: context)
             lrs.append(model.optimizer!.learningRate)
-            if model.stopTraining { stopped = epoch; break }
+            if context.stopTraining { stopped = epoch; break }
         }
-        try cb.onTrainEnd(model: model, logs: [:])
+        try cb.onTrainEnd(logs: [:], context: context)
         return (stopped, lrs, model.parameters!.values[flat: 0])
     }
 
@@ -73,7 +74,7 @@ final class CallbackTests: XCTestCase {
 
     func testReduceLROnPlateauRejectsFactorOne() throws {
         let model = try compiledModel()
-        XCTAssertThrowsError(try ReduceLROnPlateau(factor: 1).onTrainBegin(model: model)) { e in
+        XCTAssertThrowsError(try ReduceLROnPlateau(factor: 1).onTrainBegin(context: TrainingContext(model: model))) { e in
             XCTAssertTrue(e.localizedDescription.contains("factor"))
         }
     }

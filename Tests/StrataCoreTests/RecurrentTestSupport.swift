@@ -29,7 +29,7 @@ final class RecurrentHarness {
 
     /// Zeroes the gradients, runs backward and returns dx (the weight gradients are in `gradient(i)`).
     func backward(_ dy: Tensor, training: Bool = false, step: Int = 0, firstRow: Int = 0) -> Tensor {
-        parameters.gradientBuffer.fill(0)
+        parameters.gradients.fill(0)
         return layer.backward(dy, context: context(training: training, step: step, firstRow: firstRow)).copy()
     }
 

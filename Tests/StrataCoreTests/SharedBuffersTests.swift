@@ -19,8 +19,8 @@ final class SharedBuffersTests: XCTestCase {
         XCTAssertFalse(d.storage === c.storage)  // b's storage was too small: replaced by a larger one
         XCTAssertGreaterThanOrEqual(d.storage.capacity, 18)
         XCTAssertTrue(shared.inputGradient([2, 8], avoiding: c).storage === d.storage)
-        XCTAssertTrue(shared.scratch(0, [3, 3]).storage === shared.scratch(0, [2, 4]).storage)
-        XCTAssertFalse(shared.scratch(0, [3, 3]).storage === shared.scratch(1, [3, 3]).storage)
+        XCTAssertTrue(shared.scratch(.patches, [3, 3]).storage === shared.scratch(.patches, [2, 4]).storage)
+        XCTAssertFalse(shared.scratch(.patches, [3, 3]).storage === shared.scratch(.patchGradients, [3, 3]).storage)
     }
 
     /// The model's backward pass (every layer's `dx` in the two shared storages, activation and dropout gradients

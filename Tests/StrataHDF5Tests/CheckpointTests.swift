@@ -197,6 +197,31 @@ final class CheckpointTests: XCTestCase {
         }
     }
 
+    /// Callback state is saved by key, not list position: a run resumed with its callbacks listed in another order
+    /// (ReduceLROnPlateau's counters and best value, EarlyStopping's) ends bit-identical to the uninterrupted run.
+    /// By position, each callback would take the other's state (ReduceLROnPlateau would lower the rate at other epochs).
+    func testCallbackStateIsRestoredByKeyWhateverTheOrder() throws {
+        let dir = try TestFiles.directory()
+        let x = try TestFiles.tensor(30, 4)
+        let y = try toCategorical((0..<30).map { x[$0, 0] > 0 ? 1 : 0 }, numClasses: 2)
+        func model() -> Sequential {
+            let m = Sequential([Dense(5, activation: .tanh, inputShape: [4]), Dense(2, activation: .softmax)], seed: 5)
+            m.compile(optimizer: SGD(learningRate: 0.3), loss: "categorical_crossentropy")
+            return m
+        }
+        func plateau() -> ReduceLROnPlateau { ReduceLROnPlateau(monitor: "loss", factor: 0.5, patience: 2, minDelta: 1) }
+        func stopping() -> EarlyStopping { EarlyStopping(monitor: "loss", patience: 10) }
+        let full = model(), lrs = LearningRates()
+        try full.fit(TensorDataset(x: x, y: y), batchSize: 10, epochs: 6, verbose: 0,
+                     callbacks: [stopping(), plateau(), lrs, ModelCheckpoint(dir + "/ck-{epoch}.h5")])
+        XCTAssertLessThan(lrs.seen.last!, lrs.seen.first!, "the test needs ReduceLROnPlateau to act: \(lrs.seen)")
+        let resumed = model(), resumedLRs = LearningRates()
+        try resumed.fit(TensorDataset(x: x, y: y), batchSize: 10, epochs: 6, verbose: 0,
+                        callbacks: [plateau(), stopping(), resumedLRs], resumeFrom: dir + "/ck-2.h5")
+        XCTAssertEqual(resumedLRs.seen, Array(lrs.seen.suffix(resumedLRs.seen.count)))
+        XCTAssertEqual(resumed.parameters!.values.scalars, full.parameters!.values.scalars)
+    }
+
     /// Keras itself (when available) opens our file and predicts the same numbers (1e-5); skipped otherwise.
     func testKerasLoadsOurFile() throws {
         guard let python = TestFiles.kerasPython else {
@@ -221,4 +246,10 @@ final class CheckpointTests: XCTestCase {
             for i in 0..<ours.count { XCTAssertEqual(tf[flat: i], ours[flat: i], accuracy: 1e-6 + 1e-5 * abs(ours[flat: i])) }
         }
     }
+}
+
+/// The learning rate at each epoch's start.
+final class LearningRates: Callback {
+    var seen: [Float] = []
+    func onEpochBegin(_ epoch: Int, context: TrainingContext) throws { seen.append(context.model.optimizer!.learningRate) }
 }

@@ -82,6 +82,26 @@ final class ModelCheckpointTests: XCTestCase {
         }
     }
 
+    /// A checkpoint written before the Trainer existed (callback state by list position; Tests/Fixtures/
+    /// strata_checkpoint_v2/make.sh, by commit 63babba) resumes mid-epoch and ends bit-identical to the weights that
+    /// commit's own uninterrupted run ended with.
+    func testCheckpointWrittenBeforeTheTrainerResumes() throws {
+        let exe = TestFiles.checkExecutable
+        guard FileManager.default.isExecutableFile(atPath: exe) else { throw XCTSkip("\(exe) not built") }
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/strata_checkpoint_v2").path
+        let run = try TestFiles.directory()
+        try FileManager.default.copyItem(atPath: fixtures + "/ckpt-02.h5", toPath: run + "/ckpt-02.h5")
+        var env = ProcessInfo.processInfo.environment
+        env["OPENBLAS_NUM_THREADS"] = "1"
+        let (status, out) = try TestFiles.run(exe, ["train", fixtures + "/data.h5", run, "--epochs", "2", "--batch", "16",
+                                                    "--freq", "steps:4", "--keep", "10", "--resume"], environment: env)
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("resuming from"), out)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: run + "/final.bin")),
+                       try Data(contentsOf: URL(fileURLWithPath: fixtures + "/final.bin")))
+    }
+
     /// A training process SIGKILLed at random moments (often inside a checkpoint write), resumed each time,
     /// ends bit-identical to an uninterrupted run. (Single process; the 2-rank variant comes with StrataMPI.)
     func testKillAndResumeIsBitIdentical() throws {

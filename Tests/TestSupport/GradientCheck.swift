@@ -115,15 +115,17 @@ public enum GradientCheck {
         let grad = Tensor(zeros: z.shape)
 
         func evaluate(_ g: Tensor) -> (Double, Bool) {
-            let logits: (Tensor, ActivationFunction)?
+            var used = false
             if let activation {
                 activation.apply(z, into: pred)
-                logits = (z, activation)
+                if let l = loss as? LogitsLoss, l.consumesLogits(of: activation) {
+                    l.compute(yTrue: yTrue, logits: z, yPred: pred, scale: scale, values: values, gradient: g)
+                    used = true
+                }
             } else {
                 pred.assign(z)
-                logits = nil
             }
-            let used = loss.compute(yTrue: yTrue, yPred: pred, logits: logits, scale: scale, values: values, gradient: g)
+            if !used { loss.compute(yTrue: yTrue, yPred: pred, scale: scale, values: values, gradient: g) }
             var s: Double = 0
             for i in 0..<n { s += Double(values[flat: i]) }
             return (s * Double(scale), used)

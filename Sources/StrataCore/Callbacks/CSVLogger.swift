@@ -15,12 +15,12 @@ public final class CSVLogger: Callback {
         self.append = append
     }
 
-    public func onTrainBegin(model: Sequential) throws {
-        guard model.isPrintingRank else { return }
+    public func onTrainBegin(context: TrainingContext) throws {
+        guard context.isPrintingRank else { return }
         let fm = FileManager.default
         let url = URL(fileURLWithPath: filename)
         try? fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let continuing = append || model.trainingState?.resumed == true
+        let continuing = append || context.state.resumed
         if !continuing || !fm.fileExists(atPath: filename) {
             guard fm.createFile(atPath: filename, contents: nil) else {
                 throw StrataError.file(path: filename, "cannot create the CSV log", hint: "check the directory exists and is writable")
@@ -34,7 +34,7 @@ public final class CSVLogger: Callback {
         handle?.seekToEndOfFile()
     }
 
-    public func onEpochEnd(_ epoch: Int, logs: [String: Double], model: Sequential) throws {
+    public func onEpochEnd(_ epoch: Int, logs: [String: Double], context: TrainingContext) throws {
         guard let handle else { return }
         if keys == nil {
             keys = logs.keys.sorted()
@@ -45,7 +45,7 @@ public final class CSVLogger: Callback {
         try? handle.synchronize()
     }
 
-    public func onTrainEnd(model: Sequential, logs: [String: Double]) throws {
+    public func onTrainEnd(logs: [String: Double], context: TrainingContext) throws {
         try? handle?.close()
         handle = nil
     }

@@ -30,8 +30,8 @@ public final class EarlyStopping: Callback {
         self.startFromEpoch = startFromEpoch
     }
 
-    public func onTrainBegin(model: Sequential) throws {
-        if model.trainingState?.resumed != true {
+    public func onTrainBegin(context: TrainingContext) throws {
+        if !context.state.resumed {
             wait = 0
             stoppedEpoch = 0
             best = nil
@@ -48,7 +48,8 @@ public final class EarlyStopping: Callback {
     /// Keras 3 (keras/src/callbacks/early_stopping.py): `wait += 1`; an improvement on the best (the first
     /// value always is) records it and resets `wait` only if it also beats `baseline`; otherwise stop once
     /// `wait >= patience` (never at epoch 0).
-    public func onEpochEnd(_ epoch: Int, logs: [String: Double], model: Sequential) throws {
+    public func onEpochEnd(_ epoch: Int, logs: [String: Double], context: TrainingContext) throws {
+        let model = context.model
         guard let current = logs[monitor] else {
             throw StrataError.invalidArgument("EarlyStopping monitors '\(monitor)', which is not in the logs",
                                               hint: "available: " + logs.keys.sorted().joined(separator: ", "))
@@ -68,20 +69,20 @@ public final class EarlyStopping: Callback {
         }
         if wait >= patience && epoch > 0 {
             stoppedEpoch = epoch
-            model.stopTraining = true
+            context.stopTraining = true
         }
     }
 
     /// Restores the best epoch's weights (whether or not training stopped early), as Keras 3 does.
-    public func onTrainEnd(model: Sequential, logs: [String: Double]) throws {
-        if stoppedEpoch > 0 && verbose > 0 && model.isPrintingRank {
+    public func onTrainEnd(logs: [String: Double], context: TrainingContext) throws {
+        if stoppedEpoch > 0 && verbose > 0 && context.isPrintingRank {
             print("Epoch \(stoppedEpoch + 1): early stopping")
         }
         if restoreBestWeights, let w = bestWeights {
-            if verbose > 0 && model.isPrintingRank {
+            if verbose > 0 && context.isPrintingRank {
                 print("Restoring model weights from the end of the best epoch: \(bestEpoch + 1).")
             }
-            model.parameters?.values.assign(w)
+            context.model.parameters?.values.assign(w)
         }
     }
 

@@ -9,15 +9,15 @@ public final class LearningRateScheduler: Callback {
         self.verbose = verbose
     }
 
-    public func onEpochBegin(_ epoch: Int, model: Sequential) throws {
-        guard let opt = model.optimizer else { return }
+    public func onEpochBegin(_ epoch: Int, context: TrainingContext) throws {
+        guard let opt = context.model.optimizer else { return }
         let lr = schedule(epoch, opt.learningRate)
         guard lr.isFinite else {
             throw StrataError.invalidArgument("LearningRateScheduler returned \(lr) for epoch \(epoch)",
                                               hint: "the schedule must return a finite learning rate")
         }
         opt.learningRate = lr
-        if verbose > 0 && model.isPrintingRank {
+        if verbose > 0 && context.isPrintingRank {
             print("\nEpoch \(epoch + 1): LearningRateScheduler setting learning rate to \(lr).")
         }
     }

@@ -27,24 +27,24 @@ public final class ReduceLROnPlateau: Callback {
         best = mode.initialBest(monitor: monitor)
     }
 
-    public func onTrainBegin(model: Sequential) throws {
+    public func onTrainBegin(context: TrainingContext) throws {
         guard factor < 1 else {
             throw StrataError.invalidArgument("ReduceLROnPlateau does not support a factor >= 1 (got \(factor))",
                                               hint: "use a factor below 1, e.g. factor: 0.1")
         }
-        if model.trainingState?.resumed != true {
+        if !context.state.resumed {
             wait = 0
             cooldownCounter = 0
             best = mode.initialBest(monitor: monitor)
         }
     }
 
-    public func onEpochEnd(_ epoch: Int, logs: [String: Double], model: Sequential) throws {
+    public func onEpochEnd(_ epoch: Int, logs: [String: Double], context: TrainingContext) throws {
         guard let current = logs[monitor] else {
             throw StrataError.invalidArgument("ReduceLROnPlateau monitors '\(monitor)', which is not in the logs",
                                               hint: "available: " + logs.keys.sorted().joined(separator: ", "))
         }
-        guard let opt = model.optimizer else { return }
+        guard let opt = context.model.optimizer else { return }
         if cooldownCounter > 0 {
             cooldownCounter -= 1
             wait = 0
@@ -59,7 +59,7 @@ public final class ReduceLROnPlateau: Callback {
                 if old > minLR {
                     let new = max(old * factor, minLR)
                     opt.learningRate = new
-                    if verbose > 0 && model.isPrintingRank {
+                    if verbose > 0 && context.isPrintingRank {
                         print("\nEpoch \(epoch + 1): ReduceLROnPlateau reducing learning rate to \(new).")
                     }
                     cooldownCounter = cooldown

@@ -3,5 +3,5 @@
 /// never resets automatically; without this callback states carry across epochs (and through validation).
 public final class ResetStatesCallback: Callback {
     public init() {}
-    public func onEpochBegin(_ epoch: Int, model: Sequential) throws { model.resetStates() }
+    public func onEpochBegin(_ epoch: Int, context: TrainingContext) throws { context.model.resetStates() }
 }

@@ -2,10 +2,10 @@
 /// so every rank stops at the same batch.
 public final class TerminateOnNaN: Callback {
     public init() {}
-    public func onBatchEnd(_ batch: Int, logs: [String: Double], model: Sequential) throws {
+    public func onBatchEnd(_ batch: Int, logs: [String: Double], context: TrainingContext) throws {
         if let loss = logs["loss"], !loss.isFinite {
-            if model.isPrintingRank { print("Batch \(batch): Invalid loss, terminating training") }
-            model.stopTraining = true
+            if context.isPrintingRank { print("Batch \(batch): Invalid loss, terminating training") }
+            context.stopTraining = true
         }
     }
 }

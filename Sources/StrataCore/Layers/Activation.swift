@@ -4,7 +4,8 @@ public final class Activation: LogitsProducing {
     public var name: String
     public let inputSpec: InputSpec?
     private let parsed: Result<ActivationFunction, StrataError>
-    private var workspace = Workspace()
+    enum Slot { case output, inputGradient }
+    private var workspace = Workspace<Slot>()
     private var lastX: Tensor?
     private var lastY: Tensor?
 
@@ -38,14 +39,14 @@ public final class Activation: LogitsProducing {
 
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         lastX = x
-        let y = workspace.buffer(0, x.shape)
+        let y = workspace.buffer(.output, x.shape)
         function.apply(x, into: y)
         lastY = y
         return y
     }
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
-        let dx = context.elementwiseGradient(of: dy, workspace: &workspace, slot: 1)
+        let dx = context.elementwiseGradient(of: dy, workspace: &workspace, slot: .inputGradient)
         function.gradient(x: lastX!, y: lastY!, dy: dy, into: dx)
         return dx
     }
@@ -53,4 +54,12 @@ public final class Activation: LogitsProducing {
     public func backward(fromLogits dz: Tensor, context: LayerContext) -> Tensor { dz }
 
     public var config: [String: JSONValue] { ["activation": .string(function.kerasName)] }
+}
+
+extension Activation: ConfigurableLayer {
+    public static let kerasClassName = "Activation"
+    public convenience init(config c: LayerConfig) throws {
+        try c.checkArguments(["activation"])
+        self.init(try c.activation(), inputShape: try c.inputArguments().inputShape)
+    }
 }

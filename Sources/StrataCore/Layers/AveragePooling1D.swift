@@ -26,7 +26,7 @@ public final class AveragePooling1D: Layer {
                          padding: padding)
     }
 
-    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x) }
+    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x, context: context) }
 
     /// Backward needs only the window positions (max) or the geometry (average), not the pooled values.
     public var backwardReadsOutput: Bool { false }
@@ -34,4 +34,12 @@ public final class AveragePooling1D: Layer {
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy, context: context) }
 
     public var config: [String: JSONValue] { WindowPooling.config(poolSize: [poolSize], strides: [strides], padding: padding) }
+}
+
+extension AveragePooling1D: ConfigurableLayer {
+    public static let kerasClassName = "AveragePooling1D"
+    public convenience init(config c: LayerConfig) throws {
+        let v = try WindowPooling.configValues(c, size: c.single, defaultPool: 2)
+        self.init(poolSize: v.pool, strides: v.strides, padding: v.padding, inputShape: v.inputShape)
+    }
 }

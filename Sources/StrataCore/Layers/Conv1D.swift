@@ -73,3 +73,14 @@ public final class Conv1D: Layer {
                            dilationRate: [dilationRate], activation: activation, useBias: useBias)
     }
 }
+
+extension Conv1D: ConfigurableLayer {
+    public static let kerasClassName = "Conv1D"
+    public convenience init(config c: LayerConfig) throws {
+        let v = try Convolution.ConfigValues(c, size: c.single, sizeText: "an integer")
+        self.init(v.filters, kernelSize: v.kernelSize, strides: v.strides ?? 1, padding: v.padding,
+                  dilationRate: v.dilationRate ?? 1, activation: v.activation, useBias: v.useBias,
+                  kernelInitializer: v.kernelInitializer, biasInitializer: v.biasInitializer, inputShape: v.inputShape,
+                  batchSize: v.batchSize, batchInputShape: v.batchInputShape)
+    }
+}

@@ -75,3 +75,14 @@ public final class Conv2D: Layer {
                            useBias: useBias)
     }
 }
+
+extension Conv2D: ConfigurableLayer {
+    public static let kerasClassName = "Conv2D"
+    public convenience init(config c: LayerConfig) throws {
+        let v = try Convolution.ConfigValues(c, size: c.pair, sizeText: "two integers")
+        self.init(v.filters, kernelSize: v.kernelSize, strides: v.strides ?? (1, 1), padding: v.padding,
+                  dilationRate: v.dilationRate ?? (1, 1), activation: v.activation, useBias: v.useBias,
+                  kernelInitializer: v.kernelInitializer, biasInitializer: v.biasInitializer, inputShape: v.inputShape,
+                  batchSize: v.batchSize, batchInputShape: v.batchInputShape)
+    }
+}

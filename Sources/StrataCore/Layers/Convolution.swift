@@ -9,7 +9,7 @@
 ///
 /// Stride-1 undilated convolutions whose channel counts fit the CPU's vector width run the direct kernels of
 /// `ConvKernels` instead (no packing; the input gradient as a convolution of `dZ` with the flipped kernel), split
-/// over `BLAS.threads` sample ranges, as the GEMMs they replace were threaded by OpenBLAS.
+/// over `LayerContext.threads` sample ranges, as the GEMMs they replace were threaded by OpenBLAS.
 ///
 /// `build` holds the checks and weight layout the two layers share (Keras's rules, messages naming the layer's
 /// class): a 1-D layer passes sizes as `(1, k)` and gets kernel `(k, in, filters)`; a 2-D one `(kh, kw, in, filters)`.
@@ -29,7 +29,15 @@ final class Convolution {
     /// Widest vector lanes the direct kernels may use (16, 8, or 0 for im2col + GEMM only); the CPU's by default.
     var kernelLanes = ConvKernels.cpuLanes { didSet { kernelLanes = min(max(0, kernelLanes), ConvKernels.cpuLanes) } }
 
-    private var workspace = Workspace()
+    /// Workspace slots: `z` and the activation's output `y` (the same buffer for linear and relu), the activation
+    /// gradient and `dx` (when the layer runs alone), the im2col `patches` (whole batch, or the fallback for the
+    /// shared chunk) and their gradient, the direct kernels' per-thread `kernelScratch`, the `flippedKernel` of
+    /// their input gradient and the per-thread `partialGradients`.
+    enum Slot {
+        case preActivation, output, activationGradient, inputGradient, patches, patchGradients, kernelScratch,
+             flippedKernel, partialGradients
+    }
+    private var workspace = Workspace<Slot>()
     private var lastInput: Tensor?
     private var lastZ: Tensor?
     private var lastY: Tensor?
@@ -90,6 +98,34 @@ final class Convolution {
         return handles
     }
 
+    /// The config values of Conv1D and Conv2D after the shared argument check; `size` reads a 1-D or 2-D size
+    /// (`LayerConfig.single` or `.pair`), described by `sizeText` in errors.
+    struct ConfigValues<Size> {
+        let filters: Int, kernelSize: Size, strides: Size?, padding: Padding, dilationRate: Size?
+        let activation: ActivationFunction, useBias: Bool, kernelInitializer: Initializer, biasInitializer: Initializer
+        let inputShape: [Int]?, batchSize: Int?, batchInputShape: [Int]?
+
+        init(_ c: LayerConfig, size: (String) throws -> Size?, sizeText: String) throws {
+            try c.checkArguments(["filters", "kernel_size", "strides", "padding", "dilation_rate", "activation", "use_bias",
+                                  "kernel_initializer", "bias_initializer"],
+                                 unsupported: [LayerConfig.channelsLast, UnsupportedArgument("groups", accepting: [1], hint: "use groups = 1")]
+                                    + LayerConfig.noRegularizers(["kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                                                                  "kernel_constraint", "bias_constraint"]))
+            let io = try c.inputArguments()
+            (inputShape, batchSize, batchInputShape) = (io.inputShape, io.batchSize, io.batchInputShape)
+            guard let k = try size("kernel_size") else { throw c.fail("kernel_size", "\(sizeText) (it is required)") }
+            kernelSize = k
+            filters = try c.requiredInt("filters")
+            strides = try size("strides")
+            padding = try c.padding()
+            dilationRate = try size("dilation_rate")
+            activation = try c.activation()
+            useBias = try c.bool("use_bias") ?? true
+            kernelInitializer = try c.initializer("kernel_initializer", default: .glorotUniform)
+            biasInitializer = try c.initializer("bias_initializer", default: .zeros)
+        }
+    }
+
     /// Keras's `get_config()` of a convolution layer; sizes as Keras lists (one entry per spatial axis).
     static func config(filters: Int, kernelSize: [Int], strides: [Int], padding: Padding, dilationRate: [Int],
                        activation: ActivationFunction, useBias: Bool) -> [String: JSONValue] {
@@ -113,7 +149,8 @@ final class Convolution {
     /// The im2col buffer: the layer's own when it holds the whole batch (backward reuses that packing), else the
     /// model's shared chunk, which only lives during one call.
     private func packing(_ shape: [Int], wholeBatch: Bool, context: LayerContext) -> Tensor {
-        wholeBatch ? workspace.buffer(4, shape) : context.scratch(shape, sharedSlot: 0, workspace: &workspace, slot: 4)
+        wholeBatch ? workspace.buffer(.patches, shape)
+            : context.scratch(shape, sharedSlot: .patches, workspace: &workspace, slot: .patches)
     }
 
     /// Forward pass on a batch `x`. Per chunk, while its rows are in cache: pack, seed `Z` with the bias, GEMM with
@@ -122,9 +159,9 @@ final class Convolution {
         let batch = x.shape.first ?? 0
         let positions = batch * geometry.outputPositions
         let patch = geometry.patchSize
-        let z = workspace.buffer(0, [batch] + outputShape)
+        let z = workspace.buffer(.preActivation, [batch] + outputShape)
         // relu runs in place: its gradient only asks whether the output is positive, so Z need not be kept.
-        let y = activation == .linear || activation == .relu ? z : workspace.buffer(1, z.shape)
+        let y = activation == .linear || activation == .relu ? z : workspace.buffer(.output, z.shape)
         let z2 = z.view([positions, filters]), y2 = y.view([positions, filters])
         let k = context.parameters.value(kernel!)
         let b = bias.map { context.parameters.value($0) }
@@ -133,8 +170,8 @@ final class Convolution {
         lastY = y
         let lanes = directLanes(filters)
         if lanes > 0 {
-            let parts = ConvKernels.parts(batch: batch, threads: BLAS.threads)
-            let scratch = workspace.buffer(6, [parts * ConvKernels.scratchCount(geometry, filters: filters)])
+            let parts = ConvKernels.parts(batch: batch, threads: context.threads)
+            let scratch = workspace.buffer(.kernelScratch, [parts * ConvKernels.scratchCount(geometry, filters: filters)])
             ConvKernels.forward(x, geometry, kernel: k, filters: filters, bias: b, into: z, relu: activation == .relu,
                                 lanes: lanes, scratch: scratch, parts: parts)
             if activation != .linear && activation != .relu { activation.apply(z2, into: y2) }
@@ -168,22 +205,26 @@ final class Convolution {
         let positions = batch * geometry.outputPositions
         let patch = geometry.patchSize
         let dy2 = dy.view([positions, filters])
-        let dz2 = activation == .linear ? dy2 : context.elementwiseGradient(of: dy2, workspace: &workspace, slot: 2)
+        let dz2 = activation == .linear
+            ? dy2 : context.elementwiseGradient(of: dy2, workspace: &workspace, slot: .activationGradient)
         let z2 = lastZ!.view([positions, filters]), y2 = lastY!.view([positions, filters])
         let p = context.parameters
         let k = p.value(kernel!)
         let dk = p.gradient(kernel!)
         let db = bias.map { p.gradient($0) }
         let needsDx = context.needsInputGradient
-        let dx = needsDx ? context.inputGradient(x.shape, dy: dy, workspace: &workspace, slot: 3) : workspace.buffer(3, [0])
+        let dx = needsDx ? context.inputGradient(x.shape, dy: dy, workspace: &workspace, slot: .inputGradient)
+            : workspace.buffer(.inputGradient, [0])
         let lanes = directLanes(filters), dxLanes = needsDx ? directLanes(geometry.channels) : 0
         let gemmDx = needsDx && dxLanes == 0
-        let parts = ConvKernels.parts(batch: batch, threads: BLAS.threads)
-        let scratch = workspace.buffer(6, [lanes + dxLanes > 0 ? parts * ConvKernels.scratchCount(geometry, filters: filters) : 0])
+        let parts = ConvKernels.parts(batch: batch, threads: context.threads)
+        let scratchCount = lanes + dxLanes > 0 ? parts * ConvKernels.scratchCount(geometry, filters: filters) : 0
+        let scratch = workspace.buffer(.kernelScratch, [scratchCount])
         if lanes > 0 {
             let relu = activation == .relu
             if activation != .linear && !relu { activation.gradient(x: z2, y: y2, dy: dy2, into: dz2) }
-            let partials = workspace.buffer(8, [ConvKernels.partialsCount(kernel: dk.count, bias: db?.count ?? 0, parts: parts)])
+            let partialsCount = ConvKernels.partialsCount(kernel: dk.count, bias: db?.count ?? 0, parts: parts)
+            let partials = workspace.buffer(.partialGradients, [partialsCount])
             ConvKernels.kernelGradient(x, geometry, dy: relu ? dy2 : dz2, reluY: relu ? y2 : nil, dz: dz2,
                                        filters: filters, into: dk, bias: db, lanes: lanes, scratch: scratch,
                                        partials: partials, parts: parts)
@@ -192,7 +233,8 @@ final class Convolution {
             if gemmDx { dx.fill(0) }
             let chunk = chunkRows(positions)
             let cols = lanes == 0 ? packing([chunk, patch], wholeBatch: packedWholeBatch && chunk >= positions, context: context) : nil
-            let dcols = gemmDx ? context.scratch([chunk, patch], sharedSlot: 1, workspace: &workspace, slot: 5) : nil
+            let dcols = gemmDx ? context.scratch([chunk, patch], sharedSlot: .patchGradients, workspace: &workspace,
+                                                 slot: .patchGradients) : nil
             var r0 = 0
             while r0 < positions {
                 let m = min(chunk, positions - r0)
@@ -212,7 +254,7 @@ final class Convolution {
             }
         }
         if dxLanes > 0 {
-            let flipped = workspace.buffer(7, [patch * filters])
+            let flipped = workspace.buffer(.flippedKernel, [patch * filters])
             ConvKernels.inputGradient(dz2, geometry, kernel: k, filters: filters, flipped: flipped, into: dx,
                                       lanes: dxLanes, scratch: scratch, parts: parts)
         }

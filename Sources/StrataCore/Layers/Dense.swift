@@ -15,7 +15,10 @@ public final class Dense: LogitsProducing {
     private var kernel: ParameterHandle?
     private var bias: ParameterHandle?
     private var inputDim = 0
-    private var workspace = Workspace()
+    /// Workspace slots: the pre-activation `z`, the activation's output, the activation gradient `dz` (when the
+    /// layer runs alone) and `dx` (ditto, or the empty one of a first layer).
+    enum Slot { case preActivation, output, activationGradient, inputGradient }
+    private var workspace = Workspace<Slot>()
     private var lastInput: Tensor?
     private var lastZ: Tensor?
     private var lastY: Tensor?
@@ -64,13 +67,13 @@ public final class Dense: LogitsProducing {
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         let rows = x.count / inputDim
         let outShape = Array(x.shape.dropLast()) + [units]
-        let z = workspace.buffer(0, outShape)
+        let z = workspace.buffer(.preActivation, outShape)
         BLAS.gemm(x, rowsA: rows, colsA: inputDim, context.parameters.value(kernel!), rowsB: inputDim, colsB: units, into: z)
         if let bias { Kernels.addRowVector(z, context.parameters.value(bias), rows: rows, cols: units) }
         lastInput = x
         lastZ = z
         if activation == .linear { lastY = z; return z }
-        let y = workspace.buffer(1, outShape)
+        let y = workspace.buffer(.output, outShape)
         activation.apply(z, into: y)
         lastY = y
         return y
@@ -78,7 +81,7 @@ public final class Dense: LogitsProducing {
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         if activation == .linear { return backward(fromLogits: dy, context: context) }
-        let dz = context.elementwiseGradient(of: dy, workspace: &workspace, slot: 2)
+        let dz = context.elementwiseGradient(of: dy, workspace: &workspace, slot: .activationGradient)
         activation.gradient(x: lastZ!, y: lastY!, dy: dy, into: dz)
         return backward(fromLogits: dz, context: context)
     }
@@ -91,13 +94,30 @@ public final class Dense: LogitsProducing {
                   into: p.gradient(kernel!), beta: 1)
         if let bias { Kernels.accumulateColumnSums(dz, rows: rows, cols: units, into: p.gradient(bias)) }
         // The first layer's input gradient is unused: skip its GEMM and return an empty tensor.
-        guard context.needsInputGradient else { return workspace.buffer(3, [0]) }
-        let dx = context.inputGradient(x.shape, dy: dz, workspace: &workspace, slot: 3)
+        guard context.needsInputGradient else { return workspace.buffer(.inputGradient, [0]) }
+        let dx = context.inputGradient(x.shape, dy: dz, workspace: &workspace, slot: .inputGradient)
         BLAS.gemm(dz, rowsA: rows, colsA: units, p.value(kernel!), rowsB: inputDim, colsB: units, transB: true, into: dx)
         return dx
     }
 
     public var config: [String: JSONValue] {
         ["units": JSONValue(units), "activation": .string(activation.kerasName), "use_bias": .bool(useBias)]
+    }
+}
+
+extension Dense: ConfigurableLayer {
+    public static let kerasClassName = "Dense"
+    public convenience init(config c: LayerConfig) throws {
+        try c.checkArguments(["units", "activation", "use_bias", "kernel_initializer", "bias_initializer"],
+                             unsupported: LayerConfig.noRegularizers(["kernel_regularizer", "bias_regularizer",
+                                 "activity_regularizer", "kernel_constraint", "bias_constraint"]) + [
+                                 UnsupportedArgument("lora_rank", hint: "Strata trains the full kernel: remove lora_rank"),
+                                 UnsupportedArgument("lora_alpha", hint: "Strata trains the full kernel: remove lora_alpha"),
+                                 UnsupportedArgument("quantization_config", hint: "Strata computes in float32: remove it")])
+        let io = try c.inputArguments()
+        self.init(try c.requiredInt("units"), activation: try c.activation(), useBias: try c.bool("use_bias") ?? true,
+                  kernelInitializer: try c.initializer("kernel_initializer", default: .glorotUniform),
+                  biasInitializer: try c.initializer("bias_initializer", default: .zeros),
+                  inputShape: io.inputShape, inputDim: io.inputDim, batchSize: io.batchSize, batchInputShape: io.batchInputShape)
     }
 }

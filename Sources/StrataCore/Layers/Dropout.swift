@@ -11,7 +11,8 @@ public final class Dropout: Layer {
     public var name: String
     public let rate: Float
     public let inputSpec: InputSpec?
-    private var workspace = Workspace()
+    enum Slot { case output, inputGradient }
+    private var workspace = Workspace<Slot>()
     /// The last training forward pass's mask (nil when it passed `x` through) and its keep flags.
     private var mask: Mask?
     private var kept: [UInt8] = []
@@ -35,16 +36,16 @@ public final class Dropout: Layer {
         guard context.training && rate > 0 else { mask = nil; return x }
         let m = Mask(rate: rate, context: context, rowSize: x.rowSize)
         mask = m
-        let y = context.mayOverwriteInput ? x : workspace.buffer(1, x.shape)
+        let y = context.output(over: x, workspace: &workspace, slot: .output)
         if kept.count < x.count { kept = [UInt8](repeating: 0, count: x.count) }
-        kept.withUnsafeMutableBufferPointer { m.apply(x, into: y, recording: $0.baseAddress!) }
+        Kernels.dropout(x, into: y, mask: m, recording: &kept)
         return y
     }
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         guard let mask else { return dy }
-        let dx = context.elementwiseGradient(of: dy, workspace: &workspace, slot: 2)
-        kept.withUnsafeBufferPointer { mask.apply(dy, into: dx, recorded: $0.baseAddress!) }
+        let dx = context.elementwiseGradient(of: dy, workspace: &workspace, slot: .inputGradient)
+        Kernels.dropoutGradient(dy, into: dx, mask: mask, recorded: kept)
         return dx
     }
 
@@ -83,31 +84,21 @@ public final class Dropout: Layer {
             keepScale = rate < 1 ? 1 / (1 - rate) : 0
         }
 
-        /// `y = x * mask` (kept values scaled by `1/(1-rate)`), with each element's keep flag written to `kept`.
-        /// `y` may be `x`: then one pointer is read and written, so the loop still vectorises (LLVM sends aliased
-        /// input and output pointers to the scalar loop, 5x slower).
-        func apply(_ x: Tensor, into y: Tensor, recording kept: UnsafeMutablePointer<UInt8>) {
-            let px = x.pointer, py = y.pointer
-            if px == py {
-                for i in 0..<x.count { let k = isKept(i); kept[i] = k ? 1 : 0; py[i] = py[i] * (k ? keepScale : 0) }
-            } else {
-                for i in 0..<x.count { let k = isKept(i); kept[i] = k ? 1 : 0; py[i] = px[i] * (k ? keepScale : 0) }
-            }
-        }
-
-        /// `dx = dy * mask` from the flags `apply` recorded; `dx` may be `dy`.
-        func apply(_ dy: Tensor, into dx: Tensor, recorded kept: UnsafePointer<UInt8>) {
-            let pg = dy.pointer, pd = dx.pointer
-            if pg == pd {
-                for i in 0..<dy.count { pd[i] = pd[i] * (kept[i] != 0 ? keepScale : 0) }
-            } else {
-                for i in 0..<dy.count { pd[i] = pg[i] * (kept[i] != 0 ? keepScale : 0) }
-            }
-        }
-
+        /// Whether element `i` of this rank's batch is kept (`Kernels.dropout` applies the mask).
         @inline(__always)
-        private func isKept(_ i: Int) -> Bool {
+        func isKept(_ i: Int) -> Bool {
             Dropout.hash(Dropout.hash((e0 &+ UInt32(truncatingIfNeeded: i)) ^ k1) &+ k2) >> 8 >= threshold
         }
+    }
+}
+
+extension Dropout: ConfigurableLayer {
+    public static let kerasClassName = "Dropout"
+    public convenience init(config c: LayerConfig) throws {
+        // Keras's `seed` draws Keras's own masks; Strata's masks come from the run seed, so it is accepted and unused.
+        try c.checkArguments(["rate", "seed"], unsupported: [
+            UnsupportedArgument("noise_shape", hint: "Strata draws one mask value per element: remove noise_shape")])
+        guard let r = try c.double("rate") else { throw c.fail("rate", "a number in [0, 1) (it is required)") }
+        self.init(Float(r), inputShape: try c.inputArguments().inputShape)
     }
 }

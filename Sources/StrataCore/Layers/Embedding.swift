@@ -16,7 +16,8 @@ public final class Embedding: Layer, InputChecking {
 
     public private(set) var weightHandles: [ParameterHandle] = []
     private var embeddings: ParameterHandle?
-    private var workspace = Workspace()
+    enum Slot { case output, inputGradient }
+    private var workspace = Workspace<Slot>()
     private var lastIds: Tensor?
     public private(set) var touchedRows: [Int] = []
     private var rowSeen: [Bool] = []
@@ -71,7 +72,7 @@ public final class Embedding: Layer, InputChecking {
     }
 
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
-        let y = workspace.buffer(0, x.shape + [outputDim])
+        let y = workspace.buffer(.output, x.shape + [outputDim])
         Kernels.gatherEmbeddings(context.parameters.value(embeddings!), ids: x, width: outputDim, into: y)
         lastIds = x
         return y
@@ -90,7 +91,7 @@ public final class Embedding: Layer, InputChecking {
         }
         touchedRows.sort()
         for r in touchedRows { rowSeen[r] = false }
-        let dx = workspace.buffer(1, ids.shape)
+        let dx = workspace.buffer(.inputGradient, ids.shape)
         dx.fill(0)
         return dx
     }
@@ -107,13 +108,15 @@ extension Embedding: RowSparseGradient {
 extension Embedding: ConfigurableLayer {
     public static let kerasClassName = "Embedding"
     public convenience init(config c: LayerConfig) throws {
-        try c.checkKeys(["input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer",
-                         "activity_regularizer", "embeddings_constraint", "mask_zero", "lora_rank", "lora_alpha",
-                         "quantization_config", "sparse"])
-        if try c.bool("mask_zero") == true {
-            throw StrataError.invalidModel(layer: c.layerName, "mask_zero=True is not supported",
-                                           hint: "remove mask_zero (pad with id 0 and let the model learn it)")
-        }
+        // `sparse` only chooses how Keras stores the gradient (Strata's is row-sparse already).
+        try c.checkArguments(["input_dim", "output_dim", "embeddings_initializer", "sparse"],
+                             unsupported: LayerConfig.noRegularizers(["embeddings_regularizer", "activity_regularizer",
+                                                                      "embeddings_constraint"]) + [
+            UnsupportedArgument("mask_zero", accepting: [false],
+                                hint: "remove mask_zero (pad with id 0 and let the model learn it)"),
+            UnsupportedArgument("lora_rank", hint: "Strata trains the full embeddings: remove lora_rank"),
+            UnsupportedArgument("lora_alpha", hint: "Strata trains the full embeddings: remove lora_alpha"),
+            UnsupportedArgument("quantization_config", hint: "Strata computes in float32: remove it")])
         let io = try c.inputArguments()
         self.init(try c.requiredInt("input_dim"), outputDim: try c.requiredInt("output_dim"),
                   embeddingsInitializer: try c.initializer("embeddings_initializer", default: .uniform(-0.05, 0.05)),

@@ -27,3 +27,11 @@ public final class Flatten: Layer {
 
     public var config: [String: JSONValue] { [:] }
 }
+
+extension Flatten: ConfigurableLayer {
+    public static let kerasClassName = "Flatten"
+    public convenience init(config c: LayerConfig) throws {
+        try c.checkArguments([], unsupported: [LayerConfig.channelsLast])
+        self.init(inputShape: try c.inputArguments().inputShape)
+    }
+}

@@ -65,22 +65,21 @@ public final class GRU: RecurrentLayer {
 
     private func biasRow(_ p: Parameters, _ row: Int) -> Tensor { p.value(core.bias!).rows(row..<(row + 1)) }
 
-    // Workspace slots: input part / gates (T, N, 3u), recurrent part (T, N, 3u), hidden (T+1, N, u),
-    // masked hidden (T, N, u), d input part (T, N, 3u), d recurrent part (T, N, 3u), dh (N, u), dh recurrent
-    // (N, u), dx time-major (T, N, in).
+    // Workspace (`RecurrentSlot`): gates (the input part, T, N, 3u), recurrentPart (T, N, 3u), hidden (T+1, N, u),
+    // gateGradients and recurrentPartGradients (T, N, 3u), hiddenGradient and recurrentHiddenGradient (N, u).
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         let p = context.parameters
-        let gx = core.inputProjection(x, context: context, width: 3 * units, slot: 0)
+        let gx = core.inputProjection(x, context: context, width: 3 * units)
         let n = core.rows, steps = core.steps, u = units
-        let gr = core.work.buffer(1, [steps, n, 3 * u])
+        let gr = core.work.buffer(.recurrentPart, [steps, n, 3 * u])
         if useBias {
             Kernels.addRowVector(gx, biasRow(p, 0), rows: steps * n, cols: 3 * u)
             gr.fill(0)
             Kernels.addRowVector(gr, biasRow(p, 1), rows: steps * n, cols: 3 * u)
         }
-        let h = core.work.buffer(2, [steps + 1, n, u])
+        let h = core.work.buffer(.hidden, [steps + 1, n, u])
         core.loadState(0, into: h)
-        let hm = core.maskedHidden(slot: 3)
+        let hm = core.maskedHidden()
         let r = p.value(core.recurrentKernel!)
         for t in 0..<steps {
             core.addRecurrentProduct(hidden: h, masked: hm, step: t, recurrentKernel: r, width: 3 * u, into: gr, beta: useBias ? 1 : 0)
@@ -94,13 +93,13 @@ public final class GRU: RecurrentLayer {
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         let p = context.parameters
         let n = core.rows, steps = core.steps, u = units
-        let gates = core.work.buffer(0, [steps, n, 3 * u])
-        let gr = core.work.buffer(1, [steps, n, 3 * u])
-        let h = core.work.buffer(2, [steps + 1, n, u])
-        let dgx = core.work.buffer(4, [steps, n, 3 * u])
-        let dgr = core.work.buffer(5, [steps, n, 3 * u])
-        let dh = core.work.buffer(6, [n, u])
-        let dhr = core.work.buffer(7, [n, u])
+        let gates = core.work.buffer(.gates, [steps, n, 3 * u])
+        let gr = core.work.buffer(.recurrentPart, [steps, n, 3 * u])
+        let h = core.work.buffer(.hidden, [steps + 1, n, u])
+        let dgx = core.work.buffer(.gateGradients, [steps, n, 3 * u])
+        let dgr = core.work.buffer(.recurrentPartGradients, [steps, n, 3 * u])
+        let dh = core.work.buffer(.hiddenGradient, [n, u])
+        let dhr = core.work.buffer(.recurrentHiddenGradient, [n, u])
         dh.fill(0)
         let dyTime = core.timeMajorOutputGradient(dy)
         let r = p.value(core.recurrentKernel!)
@@ -126,7 +125,7 @@ public final class GRU: RecurrentLayer {
             Kernels.accumulateColumnSums(dgr, rows: steps * n, cols: 3 * u, into: g.rows(1..<2))
         }
         // kernel += xs^T dgx, recurrent_kernel += h_{t-1}^T dgr, dx = dgx kernel^T.
-        return core.kernelGradients(dInput: dgx, dRecurrent: dgr, width: 3 * u, hidden: h, maskedSlot: 3, dxSlot: 8, parameters: p)
+        return core.kernelGradients(dInput: dgx, dRecurrent: dgr, width: 3 * u, hidden: h, parameters: p)
     }
 
     public var states: [Tensor] { core.states }
@@ -143,11 +142,9 @@ public final class GRU: RecurrentLayer {
 extension GRU: ConfigurableLayer {
     public static let kerasClassName = "GRU"
     public convenience init(config c: LayerConfig) throws {
-        let r = try RecurrentConfig(c, extraKeys: ["recurrent_activation", "reset_after"])
-        if try c.bool("reset_after") == false {
-            throw StrataError.invalidModel(layer: c.layerName, "reset_after=False (the Keras 2 GRU layout) is not supported",
-                                           hint: "use reset_after=True, the Keras 3 default")
-        }
+        let r = try RecurrentConfig(c, extraKeys: ["recurrent_activation"], unsupported: [
+            UnsupportedArgument("reset_after", accepting: [true],
+                                hint: "reset_after=False is the Keras 2 GRU layout; use reset_after=True, the Keras 3 default")])
         self.init(r.units, activation: r.activation, recurrentActivation: r.recurrentActivation,
                   useBias: r.useBias, kernelInitializer: r.kernelInitializer, recurrentInitializer: r.recurrentInitializer,
                   biasInitializer: r.biasInitializer, dropout: r.dropout, recurrentDropout: r.recurrentDropout,

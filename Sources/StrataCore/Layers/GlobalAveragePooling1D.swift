@@ -26,3 +26,10 @@ public final class GlobalAveragePooling1D: Layer {
 
     public var config: [String: JSONValue] { engine.config }
 }
+
+extension GlobalAveragePooling1D: ConfigurableLayer {
+    public static let kerasClassName = "GlobalAveragePooling1D"
+    public convenience init(config c: LayerConfig) throws {
+        self.init(keepdims: try GlobalPooling.keepdims(c), inputShape: try c.inputArguments().inputShape)
+    }
+}

@@ -26,3 +26,10 @@ public final class GlobalAveragePooling2D: Layer {
 
     public var config: [String: JSONValue] { engine.config }
 }
+
+extension GlobalAveragePooling2D: ConfigurableLayer {
+    public static let kerasClassName = "GlobalAveragePooling2D"
+    public convenience init(config c: LayerConfig) throws {
+        self.init(keepdims: try GlobalPooling.keepdims(c), inputShape: try c.inputArguments().inputShape)
+    }
+}

@@ -27,3 +27,10 @@ public final class GlobalMaxPooling1D: Layer {
 
     public var config: [String: JSONValue] { engine.config }
 }
+
+extension GlobalMaxPooling1D: ConfigurableLayer {
+    public static let kerasClassName = "GlobalMaxPooling1D"
+    public convenience init(config c: LayerConfig) throws {
+        self.init(keepdims: try GlobalPooling.keepdims(c), inputShape: try c.inputArguments().inputShape)
+    }
+}

@@ -27,3 +27,10 @@ public final class GlobalMaxPooling2D: Layer {
 
     public var config: [String: JSONValue] { engine.config }
 }
+
+extension GlobalMaxPooling2D: ConfigurableLayer {
+    public static let kerasClassName = "GlobalMaxPooling2D"
+    public convenience init(config c: LayerConfig) throws {
+        self.init(keepdims: try GlobalPooling.keepdims(c), inputShape: try c.inputArguments().inputShape)
+    }
+}

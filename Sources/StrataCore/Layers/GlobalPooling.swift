@@ -9,7 +9,9 @@ final class GlobalPooling {
     let keepdims: Bool
     /// The per-sample output shape set by `build`.
     private(set) var outputShape: [Int] = []
-    private var workspace = Workspace()
+    /// Workspace slots; `tieCounts` holds global max pooling's maxima per channel (its gradient splits among ties).
+    enum Slot { case output, inputGradient, tieCounts }
+    private var workspace = Workspace<Slot>()
     private var lastX: Tensor?
     private var lastY: Tensor?
     private var positions = 0
@@ -35,7 +37,7 @@ final class GlobalPooling {
 
     func forward(_ x: Tensor) -> Tensor {
         let batch = x.shape.first ?? 0
-        let y = workspace.buffer(0, [batch] + outputShape)
+        let y = workspace.buffer(.output, [batch] + outputShape)
         switch kind {
         case .average: PoolingKernels.globalAverageForward(x, batch: batch, positions: positions, channels: channels, into: y)
         case .max: PoolingKernels.globalMaxForward(x, batch: batch, positions: positions, channels: channels, into: y)
@@ -48,15 +50,21 @@ final class GlobalPooling {
     func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         let x = lastX!
         let batch = x.shape.first ?? 0
-        let dx = context.inputGradient(x.shape, dy: dy, workspace: &workspace, slot: 1)
+        let dx = context.inputGradient(x.shape, dy: dy, workspace: &workspace, slot: .inputGradient)
         switch kind {
         case .average:
             PoolingKernels.globalAverageBackward(dy, batch: batch, positions: positions, channels: channels, into: dx)
         case .max:
             PoolingKernels.globalMaxBackward(dy, x: x, y: lastY!, batch: batch, positions: positions, channels: channels,
-                                             into: dx, counts: workspace.buffer(2, [channels]))
+                                             into: dx, counts: workspace.buffer(.tieCounts, [channels]))
         }
         return dx
+    }
+
+    /// `keepdims` from a global pooling layer's config, after the shared argument check (channels_last only).
+    static func keepdims(_ c: LayerConfig) throws -> Bool {
+        try c.checkArguments(["keepdims"], unsupported: [LayerConfig.channelsLast])
+        return try c.bool("keepdims") ?? false
     }
 
     /// Keras's `get_config()` of a global pooling layer.

@@ -65,19 +65,19 @@ public final class LSTM: RecurrentLayer {
         return out
     }
 
-    // Workspace slots: gates (T, N, 4u), hidden (T+1, N, u), cells (T+1, N, u), act(c) (T, N, u),
-    // masked hidden (T, N, u), dz (T, N, 4u), dh (N, u), dc (N, u), dx time-major (T, N, in).
+    // Workspace (`RecurrentSlot`): gates (T, N, 4u), hidden (T+1, N, u), cells (T+1, N, u), activatedCells
+    // (T, N, u), gateGradients (T, N, 4u), hiddenGradient and cellGradient (N, u).
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         let p = context.parameters
-        let z = core.inputProjection(x, context: context, width: 4 * units, slot: 0)
+        let z = core.inputProjection(x, context: context, width: 4 * units)
         let n = core.rows, steps = core.steps, u = units
         if let bias = core.bias { Kernels.addRowVector(z, p.value(bias), rows: steps * n, cols: 4 * u) }
-        let h = core.work.buffer(1, [steps + 1, n, u])
-        let c = core.work.buffer(2, [steps + 1, n, u])
-        let ac = core.work.buffer(3, [steps, n, u])
+        let h = core.work.buffer(.hidden, [steps + 1, n, u])
+        let c = core.work.buffer(.cells, [steps + 1, n, u])
+        let ac = core.work.buffer(.activatedCells, [steps, n, u])
         core.loadState(0, into: h)
         core.loadState(1, into: c)
-        let hm = core.maskedHidden(slot: 4)
+        let hm = core.maskedHidden()
         let r = p.value(core.recurrentKernel!)
         for t in 0..<steps {
             // z_t += h_{t-1} recurrent_kernel (h masked by recurrent dropout)
@@ -93,13 +93,13 @@ public final class LSTM: RecurrentLayer {
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         let p = context.parameters
         let n = core.rows, steps = core.steps, u = units
-        let gates = core.work.buffer(0, [steps, n, 4 * u])
-        let h = core.work.buffer(1, [steps + 1, n, u])
-        let c = core.work.buffer(2, [steps + 1, n, u])
-        let ac = core.work.buffer(3, [steps, n, u])
-        let dz = core.work.buffer(5, [steps, n, 4 * u])
-        let dh = core.work.buffer(6, [n, u])
-        let dc = core.work.buffer(7, [n, u])
+        let gates = core.work.buffer(.gates, [steps, n, 4 * u])
+        let h = core.work.buffer(.hidden, [steps + 1, n, u])
+        let c = core.work.buffer(.cells, [steps + 1, n, u])
+        let ac = core.work.buffer(.activatedCells, [steps, n, u])
+        let dz = core.work.buffer(.gateGradients, [steps, n, 4 * u])
+        let dh = core.work.buffer(.hiddenGradient, [n, u])
+        let dc = core.work.buffer(.cellGradient, [n, u])
         dh.fill(0)
         dc.fill(0)
         let dyTime = core.timeMajorOutputGradient(dy)
@@ -116,7 +116,7 @@ public final class LSTM: RecurrentLayer {
         }
         // Weight gradients over all steps at once: kernel += xs^T dz, recurrent_kernel += h_{t-1}^T dz.
         if let bias = core.bias { Kernels.accumulateColumnSums(dz, rows: steps * n, cols: 4 * u, into: p.gradient(bias)) }
-        return core.kernelGradients(dInput: dz, dRecurrent: dz, width: 4 * u, hidden: h, maskedSlot: 4, dxSlot: 8, parameters: p)
+        return core.kernelGradients(dInput: dz, dRecurrent: dz, width: 4 * u, hidden: h, parameters: p)
     }
 
     public var states: [Tensor] { core.states }

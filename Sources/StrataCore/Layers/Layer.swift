@@ -62,15 +62,19 @@ public struct LayerContext {
     /// Whether `backward` must return `dx`. The model sets it false for its first layer, whose input gradient nobody
     /// reads; a layer may then skip computing `dx` (the returned tensor is empty and must not be read).
     public var needsInputGradient: Bool
-    /// Whether `forward` may write its output over its input `x`: the model sets it in training when it owns `x`
-    /// and nothing reads `x` after this call (the layer that made it does not need it in `backward`).
+    /// Whether `forward` may write its output over its input `x` (aliasing rule 3 in `SharedBuffers`): the model
+    /// sets it in training when it owns `x` and nothing reads `x` after this call.
     public var mayOverwriteInput = false
-    /// Buffers the model lends its layers (nil when a layer is called on its own). When set, the model owns the
-    /// `dy` given to `backward` and reads it no more: the layer may overwrite it.
+    /// Buffers the model lends its layers (nil when a layer is called on its own): the aliasing rules and the
+    /// methods that apply them are in `SharedBuffers.swift`.
     public var shared: SharedBuffers?
+    /// Threads a layer's own kernels may split a batch over (convolution, pooling): the run's OpenBLAS threads per
+    /// rank (`Communicator.threadsPerRank`), passed by the model; a context made by hand takes the process's.
+    public var threads: Int
 
     public init(training: Bool, parameters: Parameters, step: Int = 0, firstRow: Int = 0, seed: UInt64 = 0,
-                layerIndex: Int = 0, needsInputGradient: Bool = true, shared: SharedBuffers? = nil) {
+                layerIndex: Int = 0, needsInputGradient: Bool = true, shared: SharedBuffers? = nil,
+                threads: Int? = nil) {
         self.training = training
         self.parameters = parameters
         self.step = step
@@ -79,24 +83,7 @@ public struct LayerContext {
         self.layerIndex = layerIndex
         self.needsInputGradient = needsInputGradient
         self.shared = shared
-    }
-
-    /// The buffer for `backward`'s input gradient of `shape`, given the `dy` the layer received: the model's shared
-    /// one (never `dy`'s storage), else `workspace`'s `slot`.
-    public func inputGradient(_ shape: [Int], dy: Tensor, workspace: inout Workspace, slot: Int) -> Tensor {
-        shared?.inputGradient(shape, avoiding: dy) ?? workspace.buffer(slot, shape)
-    }
-
-    /// Where to write a gradient computed elementwise from `dy` (an activation's, dropout's): `dy` itself when the
-    /// model lends its buffers (it owns `dy` and reads it no more), else `workspace`'s `slot`.
-    public func elementwiseGradient(of dy: Tensor, workspace: inout Workspace, slot: Int) -> Tensor {
-        shared == nil ? workspace.buffer(slot, dy.shape) : dy
-    }
-
-    /// Scratch of `shape` used only during this call: the model's shared `sharedSlot` (the next layer reuses it),
-    /// else `workspace`'s `slot`.
-    public func scratch(_ shape: [Int], sharedSlot: Int, workspace: inout Workspace, slot: Int) -> Tensor {
-        shared?.scratch(sharedSlot, shape) ?? workspace.buffer(slot, shape)
+        self.threads = threads ?? BLAS.threads
     }
 }
 
@@ -127,7 +114,8 @@ public protocol Layer: AnyObject {
     /// Resets carried state (stateful RNNs); nothing for most layers.
     func resetStates()
     /// Whether `backward` reads the output of the last `forward` (a relu's or sigmoid's, kept for its gradient).
-    /// When false the model may let the next layer write over that output. True by default.
+    /// When false the model may let the next layer write over that output (aliasing rule 3 in `SharedBuffers`).
+    /// True by default.
     var backwardReadsOutput: Bool { get }
 }
 

@@ -27,7 +27,7 @@ public final class MaxPooling2D: Layer {
                          padding: padding)
     }
 
-    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x) }
+    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x, context: context) }
 
     /// Backward needs only the window positions (max) or the geometry (average), not the pooled values.
     public var backwardReadsOutput: Bool { false }
@@ -36,5 +36,13 @@ public final class MaxPooling2D: Layer {
 
     public var config: [String: JSONValue] {
         WindowPooling.config(poolSize: [poolSize.0, poolSize.1], strides: [strides.0, strides.1], padding: padding)
+    }
+}
+
+extension MaxPooling2D: ConfigurableLayer {
+    public static let kerasClassName = "MaxPooling2D"
+    public convenience init(config c: LayerConfig) throws {
+        let v = try WindowPooling.configValues(c, size: c.pair, defaultPool: (2, 2))
+        self.init(poolSize: v.pool, strides: v.strides, padding: v.padding, inputShape: v.inputShape)
     }
 }

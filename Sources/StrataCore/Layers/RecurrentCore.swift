@@ -36,7 +36,7 @@ final class RecurrentCore {
     private(set) var inputDim = 0
     /// Rows of the last forward pass.
     private(set) var rows = 0
-    var work = Workspace()
+    var work = Workspace<RecurrentSlot>()
     /// The carried states of a stateful layer (empty until the first batch).
     private(set) var carried: [Tensor] = []
     /// Dropout masks of the last training forward pass: `(N, inputDim)` and `(N, units)`.
@@ -50,9 +50,6 @@ final class RecurrentCore {
     private(set) var bias: ParameterHandle?
     private(set) var weightHandles: [ParameterHandle] = []
 
-    // Workspace slots used here; layers use slots below 100.
-    private static let inputSlot = 100, inputMaskSlot = 101, recurrentMaskSlot = 102, outputSlot = 103,
-                       outputGradSlot = 104, inputGradSlot = 105
 
     /// `name` (empty: `kind`) names the layer in input-argument errors.
     init(kind: String, name: String, units: Int, stateCount: Int, returnSequences: Bool, goBackwards: Bool, stateful: Bool,
@@ -138,10 +135,10 @@ final class RecurrentCore {
         }
     }
 
-    /// `x_t kernel` of every step in one GEMM: `(T, N, width)` in workspace slot `slot`, from `prepare(x)`.
-    func inputProjection(_ x: Tensor, context: LayerContext, width: Int, slot: Int) -> Tensor {
+    /// `x_t kernel` of every step in one GEMM: `(T, N, width)` in slot `.gates`, from `prepare(x)`.
+    func inputProjection(_ x: Tensor, context: LayerContext, width: Int) -> Tensor {
         let xs = prepare(x, context: context)
-        let z = work.buffer(slot, [steps, rows, width])
+        let z = work.buffer(.gates, [steps, rows, width])
         BLAS.gemm(xs, rowsA: steps * rows, colsA: inputDim, context.parameters.value(kernel!), rowsB: inputDim, colsB: width,
                   into: z)
         return z
@@ -156,17 +153,17 @@ final class RecurrentCore {
         inputMask = nil
         recurrentMask = nil
         if context.training && dropout > 0 {
-            let m = work.buffer(Self.inputMaskSlot, [n, inputDim])
+            let m = work.buffer(.inputMask, [n, inputDim])
             Kernels.dropoutMask(m, rows: n, width: inputDim, rate: dropout, rng: maskStream(context, 0x524E_4E44), firstRow: context.firstRow)
             inputMask = m
         }
         if context.training && recurrentDropout > 0 {
-            let m = work.buffer(Self.recurrentMaskSlot, [n, units])
+            let m = work.buffer(.recurrentMask, [n, units])
             Kernels.dropoutMask(m, rows: n, width: units, rate: recurrentDropout, rng: maskStream(context, 0x524E_4E52),
                                 firstRow: context.firstRow)
             recurrentMask = m
         }
-        let xs = work.buffer(Self.inputSlot, [steps, n, inputDim])
+        let xs = work.buffer(.input, [steps, n, inputDim])
         Kernels.toTimeMajor(x, rows: n, steps: steps, features: inputDim, reverse: goBackwards, mask: inputMask, into: xs)
         input = xs
         return xs
@@ -189,14 +186,14 @@ final class RecurrentCore {
             }
             Kernels.copy(carried[k], offset: 0, into: t, offset: 0, count: n)
         } else {
-            t.pointer.update(repeating: 0, count: n)
+            t.rows(0..<1).fill(0)
         }
     }
 
-    /// With recurrent dropout, the buffer `(T, N, u)` in workspace slot `slot` that keeps the masked `h_{t-1}`
-    /// of every step; nil without (no buffer is touched).
-    func maskedHidden(slot: Int) -> Tensor? {
-        recurrentMask.map { _ in work.buffer(slot, [steps, rows, units]) }
+    /// With recurrent dropout, the buffer `(T, N, u)` (slot `.maskedHidden`) that keeps the masked `h_{t-1}` of
+    /// every step; nil without (no buffer is touched).
+    func maskedHidden() -> Tensor? {
+        recurrentMask.map { _ in work.buffer(.maskedHidden, [steps, rows, units]) }
     }
 
     /// Block `t` of `z` `(T, N, width)`: `z_t = h_{t-1} recurrent_kernel + beta z_t`. `h_{t-1}` is block `t` of
@@ -224,11 +221,11 @@ final class RecurrentCore {
     /// sequence `(N, T, u)` in processing order (reversed for `go_backwards`, as Keras returns it), or the last `h`.
     func output(hidden h: Tensor) -> Tensor {
         if returnSequences {
-            let y = work.buffer(Self.outputSlot, [rows, steps, units])
+            let y = work.buffer(.output, [rows, steps, units])
             Kernels.fromTimeMajor(h, firstStep: 1, rows: rows, steps: steps, features: units, reverse: false, mask: nil, into: y)
             return y
         }
-        let y = work.buffer(Self.outputSlot, [rows, units])
+        let y = work.buffer(.output, [rows, units])
         Kernels.copy(h, offset: steps * rows * units, into: y, offset: 0, count: rows * units)
         return y
     }
@@ -237,7 +234,7 @@ final class RecurrentCore {
     /// receives `dy`, `(N, u)`).
     func timeMajorOutputGradient(_ dy: Tensor) -> Tensor? {
         guard returnSequences else { return nil }
-        let d = work.buffer(Self.outputGradSlot, [steps, rows, units])
+        let d = work.buffer(.timeMajorOutputGradient, [steps, rows, units])
         Kernels.toTimeMajor(dy, rows: rows, steps: steps, features: units, reverse: false, mask: nil, into: d)
         return d
     }
@@ -256,24 +253,24 @@ final class RecurrentCore {
     ///
     ///     kernel += xs^T dInput,   recurrent_kernel += h_{t-1}^T dRecurrent,   dxs = dInput kernel^T
     ///
-    /// `h_{t-1}` is `hidden` `(T+1, N, u)` read from block 0, or the masked copy in workspace slot `maskedSlot`
-    /// with recurrent dropout. Returns the input gradient `(N, T, in)`; slot `dxSlot` holds the time-major `dxs`.
-    func kernelGradients(dInput: Tensor, dRecurrent: Tensor, width: Int, hidden h: Tensor, maskedSlot: Int,
-                         dxSlot: Int, parameters p: Parameters) -> Tensor {
+    /// `h_{t-1}` is `hidden` `(T+1, N, u)` read from block 0, or the masked copy (`maskedHidden()`) with recurrent
+    /// dropout. Returns the input gradient `(N, T, in)`; slot `.timeMajorInputGradient` holds the time-major `dxs`.
+    func kernelGradients(dInput: Tensor, dRecurrent: Tensor, width: Int, hidden h: Tensor,
+                         parameters p: Parameters) -> Tensor {
         let m = steps * rows
         BLAS.gemm(input!, rowsA: m, colsA: inputDim, transA: true, dInput, rowsB: m, colsB: width,
                   into: p.gradient(kernel!), beta: 1)
-        let hPrev = maskedHidden(slot: maskedSlot) ?? h
+        let hPrev = maskedHidden() ?? h
         BLAS.gemm(hPrev, rowsA: m, colsA: units, transA: true, dRecurrent, rowsB: m, colsB: width,
                   into: p.gradient(recurrentKernel!), beta: 1)
-        let dxs = work.buffer(dxSlot, [steps, rows, inputDim])
+        let dxs = work.buffer(.timeMajorInputGradient, [steps, rows, inputDim])
         BLAS.gemm(dInput, rowsA: m, colsA: width, p.value(kernel!), rowsB: inputDim, colsB: width, transB: true, into: dxs)
         return inputGradient(timeMajor: dxs)
     }
 
     /// The input gradient `(N, T, in)` from the time-major `dxs` (undoing `go_backwards` and the input mask).
     func inputGradient(timeMajor dxs: Tensor) -> Tensor {
-        let dx = work.buffer(Self.inputGradSlot, [rows, steps, inputDim])
+        let dx = work.buffer(.inputGradient, [rows, steps, inputDim])
         Kernels.fromTimeMajor(dxs, rows: rows, steps: steps, features: inputDim, reverse: goBackwards, mask: inputMask, into: dx)
         return dx
     }
@@ -312,21 +309,44 @@ final class RecurrentCore {
     }
 }
 
+/// The workspace slots of a recurrent layer (its `RecurrentCore`'s `work`), time-major `(T, N, ...)`. `gates` holds
+/// every step's pre-activations `x_t kernel (+ h_{t-1} recurrent_kernel)` (LSTM 4u wide, GRU's input part 3u,
+/// SimpleRNN u); GRU keeps its recurrent part apart (`recurrentPart`, reset gate applied after the product).
+enum RecurrentSlot: Hashable {
+    /// Filled by `RecurrentCore`: the time-major (masked) input, the dropout masks, the output, the time-major output
+    /// gradient, the masked `h_{t-1}`, and the input gradient time-major and batch-major.
+    case input, inputMask, recurrentMask, output, timeMajorOutputGradient, maskedHidden, timeMajorInputGradient,
+         inputGradient
+    /// Filled by the layers: forward `gates`, GRU's `recurrentPart`, `hidden (T+1, N, u)`, LSTM's `cells (T+1, N, u)`
+    /// and `activatedCells` (`a(c_t)`).
+    case gates, recurrentPart, hidden, cells, activatedCells
+    /// Backward: gradients of `gates` and `recurrentPart`, and the per-step `(N, u)` carries `dh`, LSTM's `dc`, GRU's
+    /// `dh` through the recurrent part.
+    case gateGradients, recurrentPartGradients, hiddenGradient, cellGradient, recurrentHiddenGradient
+}
+
 /// The Keras config keys every recurrent layer accepts, and their parsing.
 struct RecurrentConfig {
+    /// Keys read here, and keys that only choose how Keras runs the same computation (`unroll`, `implementation`,
+    /// `use_cudnn`; `seed` draws Keras's own dropout masks, Strata's come from the run seed; masks are never given,
+    /// so `zero_output_for_mask` has nothing to act on).
     static let keys: Set<String> = ["units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer",
-                                    "bias_initializer", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-                                    "activity_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint",
-                                    "dropout", "recurrent_dropout", "seed", "return_sequences", "return_state",
-                                    "go_backwards", "stateful", "unroll", "implementation", "use_cudnn", "time_major",
+                                    "bias_initializer", "dropout", "recurrent_dropout", "seed", "return_sequences",
+                                    "go_backwards", "stateful", "unroll", "implementation", "use_cudnn",
                                     "zero_output_for_mask"]
+    static let unsupported = LayerConfig.noRegularizers(["kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+                                                         "activity_regularizer", "kernel_constraint",
+                                                         "recurrent_constraint", "bias_constraint"]) + [
+        UnsupportedArgument("return_state", accepting: [false],
+                            hint: "remove return_state (a layer of a Sequential model has one output)"),
+        UnsupportedArgument("time_major", accepting: [false], hint: "feed (batch, timesteps, features) and drop time_major")]
     let units: Int
     let activation: ActivationFunction
     let useBias: Bool
     let kernelInitializer: Initializer
     let recurrentInitializer: Initializer
     let biasInitializer: Initializer
-    /// `recurrent_activation` (default sigmoid); the key is rejected by `checkKeys` unless the layer has it.
+    /// `recurrent_activation` (default sigmoid); the key is rejected by `checkArguments` unless the layer has it.
     let recurrentActivation: ActivationFunction
     let dropout: Float
     let recurrentDropout: Float
@@ -336,16 +356,9 @@ struct RecurrentConfig {
     let io: (inputShape: [Int]?, inputDim: Int?, batchSize: Int?, batchInputShape: [Int]?)
     let inputLength: Int?
 
-    init(_ c: LayerConfig, extraKeys: Set<String>) throws {
-        try c.checkKeys(Self.keys.union(extraKeys))
-        if try c.bool("return_state") == true {
-            throw StrataError.invalidModel(layer: c.layerName, "return_state is not available in a Sequential model",
-                                           hint: "remove return_state (a Sequential layer has one output)")
-        }
-        if try c.bool("time_major") == true {
-            throw StrataError.invalidModel(layer: c.layerName, "time_major inputs are not supported",
-                                           hint: "feed (batch, timesteps, features) and drop time_major")
-        }
+    /// Runs the shared argument check with the layer's own keys and unsupported arguments, then reads the values.
+    init(_ c: LayerConfig, extraKeys: Set<String>, unsupported extraUnsupported: [UnsupportedArgument] = []) throws {
+        try c.checkArguments(Self.keys.union(extraKeys), unsupported: Self.unsupported + extraUnsupported)
         units = try c.requiredInt("units")
         activation = c.values["activation"] == nil ? .tanh : try c.activation()
         useBias = try c.bool("use_bias") ?? true

@@ -47,3 +47,12 @@ public final class Reshape: Layer {
 
     public var config: [String: JSONValue] { ["target_shape": JSONValue(targetShape)] }
 }
+
+extension Reshape: ConfigurableLayer {
+    public static let kerasClassName = "Reshape"
+    public convenience init(config c: LayerConfig) throws {
+        try c.checkArguments(["target_shape"])
+        guard let t = try c.ints("target_shape") else { throw c.fail("target_shape", "a list of integers (it is required)") }
+        self.init(t, inputShape: try c.inputArguments().inputShape)
+    }
+}

@@ -53,16 +53,16 @@ public final class SimpleRNN: RecurrentLayer {
         return out
     }
 
-    // Workspace slots: z (T, N, u), hidden (T+1, N, u), masked hidden (T, N, u), dz (T, N, u), dh (N, u),
-    // dx time-major (T, N, in).
+    // Workspace (`RecurrentSlot`): gates (z, T, N, u), hidden (T+1, N, u), gateGradients (dz, T, N, u),
+    // hiddenGradient (N, u).
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         let p = context.parameters
-        let z = core.inputProjection(x, context: context, width: units, slot: 0)
+        let z = core.inputProjection(x, context: context, width: units)
         let n = core.rows, steps = core.steps, u = units
         if let bias = core.bias { Kernels.addRowVector(z, p.value(bias), rows: steps * n, cols: u) }
-        let h = core.work.buffer(1, [steps + 1, n, u])
+        let h = core.work.buffer(.hidden, [steps + 1, n, u])
         core.loadState(0, into: h)
-        let hm = core.maskedHidden(slot: 2)
+        let hm = core.maskedHidden()
         let r = p.value(core.recurrentKernel!)
         for t in 0..<steps {
             core.addRecurrentProduct(hidden: h, masked: hm, step: t, recurrentKernel: r, width: u, into: z)
@@ -75,9 +75,9 @@ public final class SimpleRNN: RecurrentLayer {
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         let p = context.parameters
         let n = core.rows, steps = core.steps, u = units
-        let h = core.work.buffer(1, [steps + 1, n, u])
-        let dz = core.work.buffer(3, [steps, n, u])
-        let dh = core.work.buffer(4, [n, u])
+        let h = core.work.buffer(.hidden, [steps + 1, n, u])
+        let dz = core.work.buffer(.gateGradients, [steps, n, u])
+        let dh = core.work.buffer(.hiddenGradient, [n, u])
         dh.fill(0)
         let dyTime = core.timeMajorOutputGradient(dy)
         let r = p.value(core.recurrentKernel!)
@@ -93,7 +93,7 @@ public final class SimpleRNN: RecurrentLayer {
         }
         // kernel += xs^T dz, recurrent_kernel += h_{t-1}^T dz, dx = dz kernel^T.
         if let bias = core.bias { Kernels.accumulateColumnSums(dz, rows: steps * n, cols: u, into: p.gradient(bias)) }
-        return core.kernelGradients(dInput: dz, dRecurrent: dz, width: u, hidden: h, maskedSlot: 2, dxSlot: 5, parameters: p)
+        return core.kernelGradients(dInput: dz, dRecurrent: dz, width: u, hidden: h, parameters: p)
     }
 
     public var states: [Tensor] { core.states }

@@ -12,7 +12,8 @@ final class WindowPooling {
     var geometry = WindowGeometry(height: .unit(), width: .unit(), channels: 1)
     /// The per-sample output shape set by `build` (channels last).
     private(set) var outputShape: [Int] = []
-    private var workspace = Workspace()
+    enum Slot { case output, inputGradient }
+    private var workspace = Workspace<Slot>()
     private var argmax: [Int32] = []
     private var inputShape: [Int] = []
 
@@ -49,29 +50,37 @@ final class WindowPooling {
         return outputShape
     }
 
+    /// The config values of the four layers after the shared argument check (channels_last only); `size` reads a
+    /// 1-D or 2-D size (`LayerConfig.single` or `.pair`), `pool` defaults to `defaultPool`.
+    static func configValues<Size>(_ c: LayerConfig, size: (String) throws -> Size?, defaultPool: Size) throws
+        -> (pool: Size, strides: Size?, padding: Padding, inputShape: [Int]?) {
+        try c.checkArguments(["pool_size", "strides", "padding"], unsupported: [LayerConfig.channelsLast])
+        return (try size("pool_size") ?? defaultPool, try size("strides"), try c.padding(), try c.inputArguments().inputShape)
+    }
+
     /// Keras's `get_config()` of a window pooling layer; sizes as Keras lists (one entry per spatial axis).
     static func config(poolSize: [Int], strides: [Int], padding: Padding) -> [String: JSONValue] {
         ["pool_size": JSONValue(poolSize), "strides": JSONValue(strides), "padding": .string(padding.rawValue),
          "data_format": "channels_last"]
     }
 
-    /// Threads for a batch of `batch` samples: the process's OpenBLAS threads, as for the convolutions.
-    private func parts(_ batch: Int) -> Int { ConvKernels.parts(batch: batch, threads: BLAS.threads) }
+    /// Threads for a batch of `batch` samples: the run's (`LayerContext.threads`), as for the convolutions.
+    private func parts(_ batch: Int, _ context: LayerContext) -> Int { ConvKernels.parts(batch: batch, threads: context.threads) }
 
-    func forward(_ x: Tensor) -> Tensor {
+    func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         inputShape = x.shape
-        let y = workspace.buffer(0, [x.shape.first ?? 0] + outputShape)
+        let y = workspace.buffer(.output, [x.shape.first ?? 0] + outputShape)
         switch kind {
-        case .max: PoolingKernels.maxForward(x, geometry, into: y, argmax: &argmax, parts: parts(x.shape.first ?? 0))
+        case .max: PoolingKernels.maxForward(x, geometry, into: y, argmax: &argmax, parts: parts(x.shape.first ?? 0, context))
         case .average: PoolingKernels.averageForward(x, geometry, into: y)
         }
         return y
     }
 
     func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
-        let dx = context.inputGradient(inputShape, dy: dy, workspace: &workspace, slot: 1)
+        let dx = context.inputGradient(inputShape, dy: dy, workspace: &workspace, slot: .inputGradient)
         switch kind {
-        case .max: PoolingKernels.maxBackward(dy, geometry, argmax: argmax, into: dx, parts: parts(dx.shape.first ?? 0))
+        case .max: PoolingKernels.maxBackward(dy, geometry, argmax: argmax, into: dx, parts: parts(dx.shape.first ?? 0, context))
         case .average: PoolingKernels.averageBackward(dy, geometry, into: dx)
         }
         return dx

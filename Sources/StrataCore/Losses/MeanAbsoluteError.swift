@@ -4,11 +4,9 @@ public final class MeanAbsoluteError: Loss {
     public let sparseTargets = false
     public init() {}
 
-    public func compute(yTrue: Tensor, yPred: Tensor, logits: (Tensor, ActivationFunction)?, scale: Float,
-                        values: Tensor, gradient: Tensor) -> Bool {
-        LastAxisMean.compute(yTrue: yTrue, yPred: yPred, scale: scale, values: values, gradient: gradient) { d, step in
+    public func compute(yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor) {
+        LossKernels.lastAxisMean(yTrue: yTrue, yPred: yPred, scale: scale, values: values, gradient: gradient) { d, step in
             (abs(d), d > 0 ? step : (d < 0 ? -step : 0))
         }
-        return false
     }
 }

@@ -3,7 +3,7 @@ public final class MeanSquaredErrorMetric: Metric {
     public let name: String
     public init(name: String = "mse") { self.name = name }
     public func values(yTrue: Tensor, yPred: Tensor, into values: Tensor) {
-        rowMeans(yTrue, yPred, values) { d in d * d }
+        MetricKernels.rowMeans(yTrue, yPred, values) { d in d * d }
     }
 }
 
@@ -12,19 +12,7 @@ public final class MeanAbsoluteErrorMetric: Metric {
     public let name: String
     public init(name: String = "mae") { self.name = name }
     public func values(yTrue: Tensor, yPred: Tensor, into values: Tensor) {
-        rowMeans(yTrue, yPred, values) { d in abs(d) }
-    }
-}
-
-@inline(__always)
-private func rowMeans(_ yTrue: Tensor, _ yPred: Tensor, _ values: Tensor, _ f: (Float) -> Float) {
-    let cols = yPred.shape.last ?? 1
-    let rows = cols == 0 ? 0 : yPred.count / cols
-    let pp = yPred.pointer, py = yTrue.pointer, pv = values.pointer
-    for r in 0..<rows {
-        var s: Float = 0
-        for j in 0..<cols { let i = r &* cols &+ j; s += f(pp[i] - py[i]) }
-        pv[r] = s / Float(cols)
+        MetricKernels.rowMeans(yTrue, yPred, values) { d in abs(d) }
     }
 }
 

@@ -30,33 +30,32 @@ public struct WeightAllocator {
 
 /// Every number of the model in ONE flat buffer, with a gradient twin of the same layout.
 ///
-/// Why one buffer: one all-reduce per step, one optimizer loop, one checkpoint loop. The gradient buffer has
-/// `extras` more scalars at its end, where the per-step loss and metric sums ride along in the same all-reduce.
+/// Why one buffer: one all-reduce per step, one optimizer loop, one checkpoint loop. During `fit` the gradients
+/// are the front of the trainer's step buffer, whose tail carries the step's loss and metric sums, so the same
+/// all-reduce sums them (`useGradients(in:)`).
 public final class Parameters {
     public let handles: [ParameterHandle]
     public let values: Tensor
-    /// Gradients (`count` scalars) followed by the `extras` slots.
-    public private(set) var gradientBuffer: Tensor
+    /// The gradients (`count` scalars; a view of the trainer's step buffer during `fit`).
+    public private(set) var gradients: Tensor
     public let count: Int
-    public private(set) var extras: Int
 
-    public init(handles: [ParameterHandle], count: Int, extras: Int = 0) {
+    public init(handles: [ParameterHandle], count: Int) {
         self.handles = handles
         self.count = count
-        self.extras = extras
         values = Tensor(zeros: [count])
-        gradientBuffer = Tensor(zeros: [count + extras])
+        gradients = Tensor(zeros: [count])
     }
 
-    func replaceGradientBuffer(_ t: Tensor, extras n: Int) {
-        gradientBuffer = t
-        extras = n
-    }
+    /// The gradients (the name before the step sums moved to the trainer).
+    @available(*, deprecated, renamed: "gradients")
+    public var gradientBuffer: Tensor { gradients }
 
-    /// The gradients only (without the extras).
-    public var gradients: Tensor { gradientBuffer.rows(0..<count) }
-    /// The extra slots after the gradients.
-    public var extraSlots: Tensor { gradientBuffer.rows(count..<(count + extras)) }
+    /// Makes the first `count` scalars of `buffer` the gradients (the trainer's step buffer: gradients, then sums).
+    func useGradients(in buffer: Tensor) {
+        precondition(buffer.count >= count, "step buffer of \(buffer.count) for \(count) gradients")
+        gradients = buffer.rows(0..<count)
+    }
 
     /// The value of one weight, as a view with its shape.
     public func value(_ h: ParameterHandle) -> Tensor {
@@ -65,7 +64,7 @@ public final class Parameters {
 
     /// The gradient of one weight, as a view with its shape.
     public func gradient(_ h: ParameterHandle) -> Tensor {
-        Tensor(shape: h.shape, storage: gradientBuffer.storage, offset: gradientBuffer.offset + h.offset)
+        Tensor(shape: h.shape, storage: gradients.storage, offset: gradients.offset + h.offset)
     }
 
     /// Initialises every weight from `seed` (each from its own counter stream, keyed by its index).

@@ -15,11 +15,12 @@ extension Sequential {
     }
 
     /// The states of a model run by one process: its local states are the global ones. Nil when this model
-    /// last trained on several ranks (its states are one rank's slice; `gatherStates` on every rank is needed).
+    /// last ran on several ranks (its states then cover one rank's rows of the fixed batch, not all of them;
+    /// `gatherStates` on every rank is needed).
     public var singleProcessStates: [String: [Tensor]]? {
         let stateful = layers.filter { ($0 as? StatefulLayer)?.stateful == true && !$0.states.isEmpty }
         if stateful.isEmpty { return [:] }
-        guard communicator.size == 1 else { return nil }
+        if let fixed = fixedBatchSize, stateful.contains(where: { $0.states[0].shape.first != fixed }) { return nil }
         return Dictionary(uniqueKeysWithValues: stateful.map { ($0.name, $0.states) })
     }
 
@@ -62,4 +63,9 @@ extension Sequential {
             try layer.setStates(layer.states.map { $0.rows((rank * per)..<((rank + 1) * per)).copy() })
         }
     }
+}
+
+/// A layer that carries state across batches when configured as stateful (RNNs).
+public protocol StatefulLayer: Layer {
+    var stateful: Bool { get }
 }

@@ -1,6 +1,10 @@
 /// Keras's `Sequential` model: a linear stack of layers, built from the first layer's input shape, trained with
 /// `compile` + `fit`, used with `evaluate` and `predict`.
 ///
+/// The model holds the layers, the parameters, what `compile` was given, and the forward and backward passes.
+/// The run (communicator, position, step buffers, callbacks) belongs to the `Trainer` that each `fit`, `evaluate`
+/// and `predict` makes (Sequential+Training.swift, Training/Trainer.swift).
+///
 /// Two seeds, never conflated: the initialisation seed (`Sequential(..., seed: 42)`, `seed`) draws the weights when
 /// the model is built and has none yet; the run seed (`fit(seed:)`, else the model's `seed`) draws shuffles, dropout
 /// masks and noise (`runSeed`). A model loaded from a file keeps the file's weights whatever the run seed. Without
@@ -41,14 +45,6 @@ public final class Sequential {
     /// What `compile` was given, for configs and checkpoints (`training_config`).
     public internal(set) var compileSpec: (optimizer: String, loss: String, metrics: [String])?
 
-    /// Set by callbacks to end `fit` gracefully after the current batch or epoch.
-    public var stopTraining = false
-    /// The training position (epoch, batch, partial sums, history): checkpoints save and restore it.
-    public var trainingState: TrainingState?
-    /// The communicator of the current `fit`/`evaluate`/`predict` (`SingleProcess` otherwise).
-    public internal(set) var communicator: Communicator = SingleProcess()
-    /// Reused step buffers (input, target, per-sample values, output gradient).
-    var trainWork = Workspace()
     /// Input gradients and per-call scratch lent to the layers (one set per model, not per layer).
     let sharedBuffers = SharedBuffers()
     /// Per-layer forward/backward timing, off (nil) unless a profiler attaches one.
@@ -56,10 +52,11 @@ public final class Sequential {
     /// Row-sparse gradient zeroing and updates for `Embedding` weights on one process (identical results;
     /// `false` forces the dense step, e.g. to compare them).
     public var rowSparseUpdates = true
-    /// The row-sparse step of the current `fit`, when the model and optimizer qualify.
-    var rowSparse: RowSparseStep?
-    /// Only rank 0 prints.
-    public var isPrintingRank: Bool { communicator.rank == 0 }
+    /// The run in progress (only for the deprecated `communicator` / `stopTraining` accessors).
+    package weak var activeRun: TrainingContext?
+    /// Where the last `fit` ended (epoch, history, callback state): what `save` records outside training, so a
+    /// model saved after `fit` resumes where its training ended.
+    package var finishedRun: TrainingState?
 
     /// Keras `Sequential(layers, name)`; `seed` initialises the weights (and is the default run seed).
     public init(_ layers: [Layer] = [], name: String = "sequential", seed: UInt64? = nil) {
@@ -88,6 +85,13 @@ public final class Sequential {
     public var isBuilt: Bool { parameters != nil }
     /// Keras `model.output_shape` without the batch axis (nil until built).
     public var outputShape: [Int]? { layerOutputShapes.last }
+
+    /// Builds the model for data whose samples have shape `sampleShape`, unless it is built: the first layer's own
+    /// input shape wins when it has one (then a different `sampleShape` is an error naming both).
+    public func buildIfNeeded(sampleShape: [Int]) throws {
+        if isBuilt { return }
+        try build(inputShape: layers.first?.inputSpec?.shape == nil ? sampleShape : nil)
+    }
 
     /// Builds every layer from the first layer's input shape (or `inputShape`) and initialises the weights.
     public func build(inputShape given: [Int]? = nil) throws {
@@ -134,7 +138,7 @@ public final class Sequential {
             hasSeed = true
             seedDrawn = true
         }
-        let p = Parameters(handles: allocator.handles, count: allocator.total, extras: 2 + metricSpecs.count)
+        let p = Parameters(handles: allocator.handles, count: allocator.total)
         p.initialize(seed: seed)
         parameters = p
         optimizerState = optimizer.map { OptimizerState(optimizer: $0, parameterCount: p.count) }
@@ -198,7 +202,6 @@ public final class Sequential {
             throw StrataError.usage("the model is not compiled", hint: "call model.compile(optimizer:loss:metrics:) before fit or evaluate")
         }
         metrics = try metricSpecs.map { try $0.resolve(outputShape: outputShape ?? [], targetShape: targetShape, loss: loss) }
-        if let p = parameters, p.extras != 2 + metrics.count { p.setExtras(2 + metrics.count) }
         let names = ["loss"] + metrics.map(\.name)
         if Set(names).count != names.count {
             throw StrataError.invalidArgument("metric names repeat: \(names)", hint: "give each metric a distinct name")
@@ -236,15 +239,15 @@ public final class Sequential {
 
     // MARK: forward / backward
 
-    func forward(_ x: Tensor, training: Bool, step: Int, firstRow: Int, needsInputGradient: Bool = false) -> Tensor {
+    func forward(_ x: Tensor, training: Bool, step: Int, firstRow: Int, threads: Int? = nil) -> Tensor {
         var context = LayerContext(training: training, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
-                                   shared: sharedBuffers)
+                                   shared: sharedBuffers, threads: threads)
         var h = x
         // The layer whose output `h` shares storage with (nil: the caller's `x`); views (Flatten) keep it.
         var producer: Int?
         for (i, l) in layers.enumerated() {
             context.layerIndex = i
-            context.mayOverwriteInput = training && producer.map { !layers[$0].backwardReadsOutput } ?? false
+            context.mayOverwriteInput = SharedBuffers.mayOverwrite(outputOf: producer.map { layers[$0] }, training: training)
             let input = h
             if let timer = layerTimer {
                 let start = LayerTimer.now()
@@ -258,17 +261,18 @@ public final class Sequential {
         return h
     }
 
-    /// The logits of the last layer when the loss should use them (softmax/sigmoid output + crossentropy).
-    func outputLogits() -> (Tensor, ActivationFunction)? {
-        guard let last = layers.last as? LogitsProducing else { return nil }
-        let act = last.outputActivation
-        guard act == .softmax || act == .sigmoid else { return nil }
-        return (last.logits, act)
+    /// The last layer and the loss, when the loss is computed from that layer's logits (softmax/sigmoid output +
+    /// crossentropy, as Keras's TensorFlow backend does): asked once per run; backward then starts at the logits.
+    func logitsOutput(for loss: Loss) -> (layer: LogitsProducing, loss: LogitsLoss)? {
+        guard let last = layers.last as? LogitsProducing, let l = loss as? LogitsLoss,
+              l.consumesLogits(of: last.outputActivation) else { return nil }
+        return (last, l)
     }
 
-    func backward(_ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int) {
+    /// Backward from `dy`, the gradient with respect to the output (or to the last layer's logits, `fromLogits`).
+    func backward(_ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int, threads: Int? = nil) {
         var context = LayerContext(training: true, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
-                                   shared: sharedBuffers)
+                                   shared: sharedBuffers, threads: threads)
         var g = dy
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
             context.layerIndex = i
@@ -282,11 +286,10 @@ public final class Sequential {
             layerTimer?.addBackward(i, since: start)
         }
     }
-}
 
-extension Parameters {
-    /// Re-sizes the extra slots after the gradients (one per reported figure).
-    func setExtras(_ n: Int) {
-        replaceGradientBuffer(Tensor(zeros: [count + n]), extras: n)
+    /// A deterministic description of the architecture (for cross-rank agreement checks and checkpoints).
+    public var configFingerprint: String {
+        layers.map { "\($0.className)(\(JSONValue.object($0.config).jsonText))" }.joined(separator: ";")
+            + " input=\(inputShape ?? [])"
     }
 }

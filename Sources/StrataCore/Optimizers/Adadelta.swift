@@ -18,15 +18,8 @@ public final class Adadelta: Optimizer {
     public var slotNames: [String] { ["accumulated_grad", "accumulated_delta_var"] }
 
     public func update(values: Tensor, gradients: Tensor, slots: [Tensor], scalars: inout [Double], iteration: Int, lr: Float) {
-        let n = values.count, p = values.pointer, g = gradients.pointer, a = slots[0].pointer, d = slots[1].pointer
-        let r = rho, eps = epsilon
-        for i in 0..<n {
-            let gi = g[i]
-            a[i] = r * a[i] + (1 - r) * gi * gi
-            let delta = -(d[i] + eps).squareRoot() / (a[i] + eps).squareRoot() * gi
-            d[i] = r * d[i] + (1 - r) * delta * delta
-            p[i] += lr * delta
-        }
+        UpdateKernels.adadelta(values: values, gradients: gradients, accumulatedGrad: slots[0], accumulatedDelta: slots[1],
+                               rho: rho, lr: lr, epsilon: epsilon)
     }
 
     public var config: [String: JSONValue] {

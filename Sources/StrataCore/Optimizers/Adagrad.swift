@@ -18,12 +18,7 @@ public final class Adagrad: Optimizer {
     public func slotInitialValue(_ i: Int) -> Float { initialAccumulatorValue }
 
     public func update(values: Tensor, gradients: Tensor, slots: [Tensor], scalars: inout [Double], iteration: Int, lr: Float) {
-        let n = values.count, p = values.pointer, g = gradients.pointer, a = slots[0].pointer, eps = epsilon
-        for i in 0..<n {
-            let gi = g[i]
-            a[i] += gi * gi
-            p[i] -= lr * gi / (a[i] + eps).squareRoot()
-        }
+        UpdateKernels.adagrad(values: values, gradients: gradients, accumulator: slots[0], lr: lr, epsilon: epsilon)
     }
 
     public var config: [String: JSONValue] {

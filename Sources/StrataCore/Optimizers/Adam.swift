@@ -27,21 +27,12 @@ public final class Adam: Optimizer {
     public func update(values: Tensor, gradients: Tensor, slots: [Tensor], scalars: inout [Double], iteration: Int, lr: Float) {
         let t = Float(iteration + 1)
         let alpha = lr * (1 - powf(beta2, t)).squareRoot() / (1 - powf(beta1, t))
-        let n = values.count, p = values.pointer, g = gradients.pointer, m = slots[0].pointer, v = slots[1].pointer
-        let vh = amsgrad ? slots[2].pointer : nil
-        let b1 = beta1, b2 = beta2, eps = epsilon
-        if vh == nil {  // without amsgrad: the vectorised kernel, identical results
-            UpdateKernels.adam(values: values, gradients: gradients, m: slots[0], v: slots[1], beta1: b1, beta2: b2,
-                               alpha: alpha, epsilon: eps)
-            return
-        }
-        for i in 0..<n {
-            let gi = g[i]
-            m[i] += (gi - m[i]) * (1 - b1)
-            v[i] += (gi * gi - v[i]) * (1 - b2)
-            var vi = v[i]
-            if let vh { vi = max(vh[i], vi); vh[i] = vi }
-            p[i] -= alpha * m[i] / (vi.squareRoot() + eps)
+        if amsgrad {
+            UpdateKernels.amsgrad(values: values, gradients: gradients, m: slots[0], v: slots[1], vHat: slots[2],
+                                  beta1: beta1, beta2: beta2, alpha: alpha, epsilon: epsilon)
+        } else {
+            UpdateKernels.adam(values: values, gradients: gradients, m: slots[0], v: slots[1], beta1: beta1, beta2: beta2,
+                               alpha: alpha, epsilon: epsilon)
         }
     }
 

@@ -22,14 +22,8 @@ public final class Adamax: Optimizer {
 
     public func update(values: Tensor, gradients: Tensor, slots: [Tensor], scalars: inout [Double], iteration: Int, lr: Float) {
         let correction = 1 - powf(beta1, Float(iteration + 1))
-        let n = values.count, p = values.pointer, g = gradients.pointer, m = slots[0].pointer, u = slots[1].pointer
-        let b1 = beta1, b2 = beta2, eps = epsilon
-        for i in 0..<n {
-            let gi = g[i]
-            m[i] += (gi - m[i]) * (1 - b1)
-            u[i] = max(b2 * u[i], abs(gi))
-            p[i] -= lr * m[i] / (correction * (u[i] + eps))
-        }
+        UpdateKernels.adamax(values: values, gradients: gradients, m: slots[0], u: slots[1], beta1: beta1, beta2: beta2,
+                             lr: lr, correction: correction, epsilon: epsilon)
     }
 
     public var config: [String: JSONValue] {

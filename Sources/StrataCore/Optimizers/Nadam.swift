@@ -32,16 +32,9 @@ public final class Nadam: Optimizer {
         scalars[0] = Double(product)
         let productNext = product * ut1
         let b2Power = powf(beta2, t)
-        let n = values.count, p = values.pointer, g = gradients.pointer, m = slots[0].pointer, v = slots[1].pointer
-        let b1 = beta1, b2 = beta2, eps = epsilon
-        for i in 0..<n {
-            let gi = g[i]
-            m[i] += (gi - m[i]) * (1 - b1)
-            v[i] += (gi * gi - v[i]) * (1 - b2)
-            let mHat = ut1 * m[i] / (1 - productNext) + (1 - ut) * gi / (1 - product)
-            let vHat = v[i] / (1 - b2Power)
-            p[i] -= lr * mHat / (vHat.squareRoot() + eps)
-        }
+        UpdateKernels.nadam(values: values, gradients: gradients, m: slots[0], v: slots[1], beta1: beta1, beta2: beta2,
+                            lr: lr, ut: ut, ut1: ut1, product: product, productNext: productNext, b2Power: b2Power,
+                            epsilon: epsilon)
     }
 
     public var config: [String: JSONValue] {

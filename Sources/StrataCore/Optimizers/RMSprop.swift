@@ -30,33 +30,14 @@ public final class RMSprop: Optimizer {
     }
 
     public func update(values: Tensor, gradients: Tensor, slots: [Tensor], scalars: inout [Double], iteration: Int, lr: Float) {
-        let n = values.count, p = values.pointer, g = gradients.pointer, a = slots[0].pointer
-        let r = rho, eps = epsilon
-        let mom = momentum > 0 ? slots[1].pointer : nil
-        let mg = centered ? slots[momentum > 0 ? 2 : 1].pointer : nil
+        let mom = momentum > 0 ? slots[1] : nil
+        let mg = centered ? slots[momentum > 0 ? 2 : 1] : nil
         if mom == nil && mg == nil {  // Keras's default: the vectorised kernel, identical results
-            UpdateKernels.rmsprop(values: values, gradients: gradients, accumulator: slots[0], rho: r, lr: lr, epsilon: eps)
-            return
+            return UpdateKernels.rmsprop(values: values, gradients: gradients, accumulator: slots[0], rho: rho, lr: lr,
+                                         epsilon: epsilon)
         }
-        for i in 0..<n {
-            let gi = g[i]
-            let ai = r * a[i] + (1 - r) * gi * gi
-            a[i] = ai
-            var denom = ai + eps
-            if let mg {
-                let m = r * mg[i] + (1 - r) * gi
-                mg[i] = m
-                denom = ai - m * m + eps
-            }
-            let inc = lr * gi / denom.squareRoot()
-            if let mom {
-                let v = momentum * mom[i] + inc
-                mom[i] = v
-                p[i] -= v
-            } else {
-                p[i] -= inc
-            }
-        }
+        UpdateKernels.rmsprop(values: values, gradients: gradients, accumulator: slots[0], momentum: mom,
+                              averageGradient: mg, rho: rho, momentum: momentum, lr: lr, epsilon: epsilon)
     }
 
     public var config: [String: JSONValue] {
@@ -71,7 +52,6 @@ extension RMSprop: ZeroGradientUpdating {
 
     /// `a = rho a + (1 - rho) 0^2` is exactly `rho a`; `p -= lr 0 / sqrt(a + eps)` leaves `p` as it is.
     public func applyZeroGradient(slots: [Tensor]) {
-        let a = slots[0].pointer, r = rho
-        for i in 0..<slots[0].count { a[i] = r * a[i] }
+        UpdateKernels.scale(slots[0], by: rho)
     }
 }

@@ -23,17 +23,9 @@ public final class SGD: Optimizer {
     public var slotNames: [String] { momentum != 0 ? ["momentum"] : [] }
 
     public func update(values: Tensor, gradients: Tensor, slots: [Tensor], scalars: inout [Double], iteration: Int, lr: Float) {
-        let n = values.count, p = values.pointer, g = gradients.pointer
-        if momentum == 0 {
-            for i in 0..<n { p[i] -= lr * g[i] }
-            return
-        }
-        let m = slots[0].pointer, mu = momentum
-        if nesterov {
-            for i in 0..<n { let mi = mu * m[i] - lr * g[i]; m[i] = mi; p[i] += mu * mi - lr * g[i] }
-        } else {
-            for i in 0..<n { let mi = mu * m[i] - lr * g[i]; m[i] = mi; p[i] += mi }
-        }
+        if momentum == 0 { return UpdateKernels.sgd(values: values, gradients: gradients, lr: lr) }
+        UpdateKernels.sgd(values: values, gradients: gradients, momentum: slots[0], lr: lr, momentum: momentum,
+                          nesterov: nesterov)
     }
 
     public var config: [String: JSONValue] {

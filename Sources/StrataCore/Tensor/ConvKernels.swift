@@ -1,7 +1,7 @@
-import CBLAS
+import CStrataKernels
 import Dispatch
 
-/// Direct convolution kernels (Sources/CBLAS/conv_kernels.h) for stride-1, undilated convolutions: register tiles
+/// Direct convolution kernels (Sources/CStrataKernels/include/conv_kernels.h) for stride-1, undilated convolutions: register tiles
 /// that read the channels-last input in place, with no im2col copy and no GEMM packing (on the guide's convnets
 /// im2col, col2im and OpenBLAS's packing were a third of a training step). `Convolution` uses them when the CPU has
 /// AVX-512F or AVX2 + FMA and the channel counts fit the vector width, and im2col + GEMM otherwise.

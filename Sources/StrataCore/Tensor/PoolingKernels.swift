@@ -1,4 +1,4 @@
-import CBLAS
+import CStrataKernels
 
 /// Window and global pooling loops over channels-last batches (the pointer code behind the pooling layers).
 /// Windows follow `WindowGeometry`; positions in the padding are skipped, never read as zeros.

@@ -4,7 +4,8 @@
 /// reuse their buffers across steps with no copy-on-write allocation in the hot path, and kernels may read and
 /// write the same storage in place.
 public final class TensorStorage: @unchecked Sendable {
-    public let base: UnsafeMutablePointer<Float>
+    /// The allocation: package-level, so raw pointers stay in the kernel, BLAS and I/O files of this package.
+    package let base: UnsafeMutablePointer<Float>
     public let capacity: Int
     public init(count: Int, repeating value: Float = 0) {
         capacity = count
@@ -91,8 +92,9 @@ public struct Tensor: CustomStringConvertible {
         Array(UnsafeBufferPointer(start: pointer, count: count))
     }
 
-    /// Address of the first scalar of this view (for the kernel and BLAS files).
-    public var pointer: UnsafeMutablePointer<Float> { storage.base + offset }
+    /// Address of the first scalar of this view: package-level, for the kernel files (`Kernels`, `UpdateKernels`,
+    /// `LossKernels`...), BLAS.swift and the HDF5 readers; layers, losses and optimizers call those instead.
+    package var pointer: UnsafeMutablePointer<Float> { storage.base + offset }
 
     /// Flat element access.
     public subscript(flat i: Int) -> Float {
@@ -153,23 +155,4 @@ public struct Tensor: CustomStringConvertible {
     }
 
     public var description: String { "Tensor(shape: \(shape), scalars: \(scalars))" }
-}
-
-/// A reusable output buffer: returns the same tensor while the requested shape is unchanged, so the hot path
-/// allocates only when the batch shape changes (e.g. the short last batch).
-public struct Workspace {
-    private var tensors: [Int: Tensor] = [:]
-    public init() {}
-    public mutating func buffer(_ slot: Int, _ shape: [Int]) -> Tensor {
-        if let t = tensors[slot], t.shape == shape { return t }
-        let needed = shape.reduce(1, *)
-        if let t = tensors[slot], t.storage.capacity >= needed {
-            let v = Tensor(shape: shape, storage: t.storage, offset: 0)
-            tensors[slot] = v
-            return v
-        }
-        let t = Tensor(zeros: shape)
-        tensors[slot] = t
-        return t
-    }
 }

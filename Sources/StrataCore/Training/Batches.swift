@@ -25,4 +25,24 @@ public struct Batches {
     public static func shard(_ n: Int, rank: Int, size: Int) -> Range<Int> {
         (rank * n / size)..<((rank + 1) * n / size)
     }
+
+    /// This rank's part of global batch `k`: its sample indices and where they sit in the global batch.
+    public func shard(_ k: Int, rank: Int, size: Int) -> Shard {
+        let global = batch(k)
+        let mine = Batches.shard(global.count, rank: rank, size: size)
+        return Shard(global: global.count, positions: mine,
+                     samples: global[(global.startIndex + mine.lowerBound)..<(global.startIndex + mine.upperBound)])
+    }
+
+    /// One rank's rows of one global batch.
+    public struct Shard {
+        /// Rows in the global batch (every rank's).
+        public let global: Int
+        /// This rank's rows as positions within the global batch (`firstRow` keys dropout masks per sample).
+        public let positions: Range<Int>
+        /// This rank's sample indices (what it reads).
+        public let samples: ArraySlice<Int>
+        public var firstRow: Int { positions.lowerBound }
+        public var isEmpty: Bool { samples.isEmpty }
+    }
 }

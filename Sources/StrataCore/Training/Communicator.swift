@@ -20,9 +20,15 @@ public protocol Communicator: AnyObject {
     func barrier() throws
     /// Ends every rank at once with `message` (MPI_Abort under MPI; exit on one process).
     func abort(_ message: String, code: Int32) -> Never
+    /// OpenBLAS threads each rank should use (MPICommunicator: cores per node / ranks per node, or the override).
+    /// A run applies it when it starts and passes it to the layers (`LayerContext.threads`).
+    var threadsPerRank: Int { get }
 }
 
 extension Communicator {
+    /// One process: the threads OpenBLAS is set to (its default, `OPENBLAS_NUM_THREADS`, or `BLAS.threads = n`).
+    public var threadsPerRank: Int { BLAS.threads }
+
     /// Rank `root`'s string on every rank.
     public func broadcast(_ text: String, root: Int = 0) throws -> String {
         var bytes = Array(text.utf8)
@@ -60,6 +66,29 @@ extension Communicator {
         var v = [flag ? 1.0 : 0.0]
         try allReduceSum(&v)
         return v[0] > 0
+    }
+
+    /// Runs `body` on every rank; if it fails on any rank, every rank throws the same error (naming the rank).
+    func agreeOnErrors(_ body: () throws -> Void) throws {
+        var failure: Error?
+        do { try body() } catch { failure = error }
+        var flags = [Double](repeating: 0, count: size)
+        if failure != nil { flags[rank] = 1 }
+        try allReduceSum(&flags)
+        guard let bad = flags.firstIndex(where: { $0 != 0 }) else { return }
+        // Every rank, the failing one included, joins the broadcast of its message (else the others hang in it).
+        let text = try broadcast(failure.map { ($0 as? LocalizedError)?.errorDescription ?? "\($0)" } ?? "", root: bad)
+        // A rank that failed the same way throws its own error (front ends may reword it, e.g. the CLI's flags).
+        if let failure, bad == rank || (failure as? LocalizedError)?.errorDescription == text { throw failure }
+        throw StrataError.distributed(rank: bad, text)
+    }
+
+    /// An error during a run on one rank: on one process it is thrown to the caller; under several ranks it ends
+    /// every rank at once with one message naming this rank (never a hang waiting in a collective).
+    func failAllRanks(_ error: Error) throws -> Never {
+        if size == 1 { throw error }
+        let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+        abort("strata: rank \(rank) of \(size) failed: \(text)", code: 1)
     }
 }
 

@@ -23,9 +23,9 @@ final class RowSparseStep {
     /// Forget which rows hold gradient (another code path wrote the buffer).
     func invalidate() { dirty = nil }
 
-    /// Zeroes the gradient buffer as `fill(0)` would leave it, touching only what may be non-zero.
-    func zeroGradients(_ p: Parameters) {
-        let buffer = p.gradientBuffer
+    /// Zeroes the step buffer (gradients, then the step's sums) as `fill(0)` would leave it, touching only what may
+    /// be non-zero.
+    func zeroGradients(_ buffer: Tensor) {
         guard let dirty else { buffer.fill(0); return }
         var start = 0
         for (k, r) in regions.enumerated() {

@@ -13,11 +13,10 @@ public final class TrainingState {
     public var partialSums: [Double] = []
     /// History so far.
     public var history = History()
-    /// Callback state by callback index.
-    public var callbackStates: [[String: Double]] = []
-    /// Callback tensors by callback index (EarlyStopping's best weights).
-    public var callbackTensors: [[String: Tensor]] = []
-    /// What the run trains on, independent of the rank count (`Sequential.runFingerprint`): a resumed run must
+    /// Callback state by callback key (`Callback.checkpointKey`; `#0`, `#1`... by position in checkpoints written
+    /// before keys existed), as read from a checkpoint or left by the last `fit`.
+    public var callbacks: [String: CallbackState] = [:]
+    /// What the run trains on, independent of the rank count (`Trainer.runFingerprint`): a resumed run must
     /// match it. Empty in checkpoints written before it existed (then not checked).
     public var runFingerprint = ""
     /// True once a callback stopped training (EarlyStopping, TerminateOnNaN): resuming trains no further.

@@ -12,6 +12,10 @@ typedef float strata_f32x8 __attribute__((ext_vector_type(8)));
 typedef int strata_i32x16 __attribute__((ext_vector_type(16)));
 typedef int strata_i32x8 __attribute__((ext_vector_type(8)));
 
+/// Lanes of the widest kernel this CPU runs: 16 (AVX-512F), 8 (AVX2 and FMA) or 0 (neither, or not x86):
+/// decided at run time (cpu_features.c), so one binary runs the best kernels each machine has.
+long strata_conv_vector_width(void);
+
 /// The input rows under output row (s, oy): one pointer per kernel row that lies inside the input (its index in kys),
 /// each to the ow + kw - 1 positions the windows read; rows with width padding are copied with zero margins into
 /// scratch (kh * (ow + kw - 1) * c floats). Returns how many.
@@ -58,17 +62,9 @@ static inline long strata_conv_rows(const float *x, long s, long h, long w, long
 #define STRATA_CONV_ACC 12     /* of 16 */
 #include "conv_kernels_body.h"
 
-/// Lanes of the widest kernel this CPU runs: 16 (AVX-512F), 8 (AVX2 and FMA) or 0 (neither).
-static inline long strata_conv_vector_width(void) {
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return 16;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 8;
-    return 0;
-}
-
 #else
-// Other architectures: no direct kernels (the callers keep im2col + GEMM); the entry points below are never reached.
-static inline long strata_conv_vector_width(void) { return 0; }
+// Other architectures: no direct kernels (the callers keep im2col + GEMM; strata_conv_vector_width() is 0 there),
+// the entry points below are never reached.
 #define strata_conv_forward_avx512(...) __builtin_trap()
 #define strata_conv_forward_avx2(...) __builtin_trap()
 #define strata_conv_kernel_gradient_avx512(...) __builtin_trap()

@@ -20,9 +20,36 @@
 //   allreduce <count>        sums a tensor of <count> floats (several all-reduce pieces when large) and checks every
 //                            element against its closed form; rank 0 prints ALLREDUCE OK or the first mismatch
 //   bench <samples> <epochs> the Keras guide's MLP: samples/s, all-reduce time per step vs plain MPI_Allreduce
+import ArgumentParser
 import Foundation
 import Strata
 import StrataRun
+
+@main
+struct MPICheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "strata-mpi-check", abstract: "The program StrataMPITests runs under mpirun (see the modes above).")
+
+    enum Mode: String, ExpressibleByArgument, CaseIterable {
+        case smoke, equality, throwAtStep = "throw-at-step", throwAll = "throw-all", sigkillSelf = "sigkill-self"
+        case exitEarly = "exit-early", differentModel = "different-model", watchdog, modelFileConfig = "model-file-config"
+        case config, allreduce, bench
+    }
+
+    @Argument(help: "The check to run.") var mode: Mode
+    @Argument(help: "The mode's arguments (an output path, a step, a count, ...).") var arguments: [String] = []
+
+    func run() throws {
+        let code: Int32
+        do {
+            code = try check(mode, arguments)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error.localizedDescription)\n".utf8))
+            throw ExitCode(1)
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+}
 
 /// Injects a fault on one rank at one global step (counted over the whole fit).
 final class Fault: Callback {
@@ -31,9 +58,9 @@ final class Fault: Callback {
     var seen = 0
     init(_ kind: Kind, rank: Int, step: Int) { self.kind = kind; self.rank = rank; self.step = step }
 
-    func onBatchBegin(_ batch: Int, model: Sequential) throws {
+    func onBatchBegin(_ batch: Int, context: TrainingContext) throws {
         defer { seen += 1 }
-        guard (rank < 0 || model.communicator.rank == rank) && seen == step else { return }
+        guard (rank < 0 || context.communicator.rank == rank) && seen == step else { return }
         if rank >= 0 { FileHandle.standardError.write(Data("FAULT rank=\(rank) at=\(Date().timeIntervalSince1970)\n".utf8)) }
         switch kind {
         case .raise: throw StrataError.invalidData("injected failure at step \(step)", hint: "this is a test")
@@ -45,8 +72,8 @@ final class Fault: Callback {
 
 /// Prints `FIRST STEP` when rank 0 starts its first step (the different-model test checks it never does).
 final class FirstStep: Callback {
-    func onBatchBegin(_ batch: Int, model: Sequential) throws {
-        if batch == 0 && model.isPrintingRank { print("FIRST STEP") }
+    func onBatchBegin(_ batch: Int, context: TrainingContext) throws {
+        if batch == 0 && context.isPrintingRank { print("FIRST STEP") }
     }
 }
 
@@ -82,18 +109,12 @@ func report(_ path: String, rank: Int, model: Sequential, figures: [String: [Dou
     try bytes.write(to: URL(fileURLWithPath: "\(path).rank\(rank)"))
 }
 
-func main() throws -> Int32 {
-    let args = CommandLine.arguments
-    guard args.count >= 2 else {
-        FileHandle.standardError.write(Data("usage: strata-mpi-check smoke|equality|throw-at-step|sigkill-self|different-model|watchdog|allreduce|bench ...\n".utf8))
-        return 2
-    }
-    let mode = args[1]
-    let arg = args.count > 2 ? args[2] : ""
-    let timeout = mode == "watchdog" ? Double(arg) : nil
+func check(_ mode: MPICheck.Mode, _ args: [String]) throws -> Int32 {
+    let arg = args.first ?? ""
+    let timeout = mode == .watchdog ? Double(arg) : nil
     let comm = try MPICommunicator.automatic(timeout: timeout)
     switch mode {
-    case "smoke":
+    case .smoke:
         let (x, y) = try data(64, seed: 1)
         let model = smallModel()
         let h = try model.fit(x, y, batchSize: 16, epochs: 5, verbose: 2, communicator: comm)
@@ -113,7 +134,7 @@ func main() throws -> Int32 {
             "loss": h["loss"]!, "accuracy": h["accuracy"]!,
             "nanStopSteps": [Double(bad.optimizerState!.iterations)], "nanEpochs": [Double(hb.epoch.count)],
         ])
-    case "equality":
+    case .equality:
         let (x, y) = try data(23, seed: 1)
         let (xv, yv) = try data(7, seed: 2)
         let model = smallModel()
@@ -125,7 +146,7 @@ func main() throws -> Int32 {
             "loss": h1["loss"]! + h2["loss"]!, "val_loss": h1["val_loss"]!, "evaluate": score,
             "predict": predicted.scalars.map(Double.init), "size": [Double(comm.size)],
         ])
-    case "model-file-config":
+    case .modelFileConfig:
         let m = smallModel(seed: 99, compiled: false)
         try m.build()
         try m.save(arg + "/model.h5")
@@ -144,28 +165,28 @@ func main() throws -> Int32 {
             fit: {epochs: 4, batch_size: 5, shuffle: true, verbose: 0}
             run: {checkpoint_every: epoch}
             """.write(toFile: arg + "/run.yaml", atomically: true, encoding: .utf8)
-    case "config":
-        let config = try RunConfig.load(arg, overrides: Array(args.dropFirst(4)))
+    case .config:
+        let config = try RunConfig.load(arg, overrides: Array(args.dropFirst(2)))
         let runner = Runner(config: config, communicator: comm)
         let history = try runner.train(openFile: Files.open)
         if comm.rank == 0 {
             let model = try Sequential.load(runner.latestCheckpoint, compile: false)
-            try report(args[3], rank: 0, model: model, figures: ["loss": history["loss"]!, "val_loss": history["val_loss"]!,
+            try report(args[1], rank: 0, model: model, figures: ["loss": history["loss"]!, "val_loss": history["val_loss"]!,
                                                                "size": [Double(comm.size)]])
         }
-    case "throw-all":
+    case .throwAll:
         let (x, y) = try data(64, seed: 1)
         try smallModel().fit(x, y, batchSize: 8, epochs: 50, verbose: 0, callbacks: [Fault(.raise, rank: -1, step: 3)],
                              communicator: comm)
         print("UNEXPECTED: training finished")
-    case "throw-at-step", "sigkill-self", "watchdog":
+    case .throwAtStep, .sigkillSelf, .watchdog:
         let (x, y) = try data(64, seed: 1)
-        let kind: Fault.Kind = mode == "throw-at-step" ? .raise : mode == "sigkill-self" ? .sigkill : .stall
-        let step = mode == "watchdog" ? 1 : Int(arg) ?? 3
+        let kind: Fault.Kind = mode == .throwAtStep ? .raise : mode == .sigkillSelf ? .sigkill : .stall
+        let step = mode == .watchdog ? 1 : Int(arg) ?? 3
         try smallModel().fit(x, y, batchSize: 8, epochs: 50, verbose: 0, callbacks: [Fault(kind, rank: 1, step: step)],
                              communicator: comm)
         print("UNEXPECTED: training finished")
-    case "exit-early":
+    case .exitEarly:
         // Rank 1 gives up before training (e.g. a file it cannot read) and exits 1; rank 0 is already waiting.
         if comm.rank == 1 {
             FileHandle.standardError.write(Data("FAULT rank=1 at=\(Date().timeIntervalSince1970)\n".utf8))
@@ -174,7 +195,7 @@ func main() throws -> Int32 {
         let (x, y) = try data(64, seed: 1)
         try smallModel().fit(x, y, batchSize: 8, epochs: 50, verbose: 0, communicator: comm)
         print("UNEXPECTED: training finished")
-    case "different-model":
+    case .differentModel:
         let (x, y) = try data(64, seed: 1)
         do {
             try smallModel(hidden: comm.rank == 1 ? 17 : 16).fit(x, y, batchSize: 8, epochs: 2, verbose: 1,
@@ -183,7 +204,7 @@ func main() throws -> Int32 {
             if comm.rank == 0 { FileHandle.standardError.write(Data("error: \(error.localizedDescription)\n".utf8)) }
             return 3
         }
-    case "allreduce":
+    case .allreduce:
         // Rank r holds (r + 1) * (i mod 1000): the sum is p(p+1)/2 * (i mod 1000), exact in Float.
         let t = Tensor(zeros: [Int(arg) ?? 0])
         for i in 0..<t.count { t[flat: i] = Float(comm.rank + 1) * Float(i % 1000) }
@@ -192,12 +213,9 @@ func main() throws -> Int32 {
         let bad = (0..<t.count).first { t[flat: $0] != ranks * Float($0 % 1000) }
         if comm.rank == 0 { print(bad.map { "ALLREDUCE MISMATCH at \($0): \(t[flat: $0])" } ?? "ALLREDUCE OK \(t.count)") }
         return bad == nil ? 0 : 1
-    case "bench":
-        return try bench(comm, samples: Int(arg) ?? 20000, epochs: args.count > 3 ? Int(args[3]) ?? 2 : 2,
-                         batch: args.count > 4 ? Int(args[4]) ?? 128 : 128)
-    default:
-        FileHandle.standardError.write(Data("unknown mode \(mode)\n".utf8))
-        return 2
+    case .bench:
+        return try bench(comm, samples: Int(arg) ?? 20000, epochs: args.count > 1 ? Int(args[1]) ?? 2 : 2,
+                         batch: args.count > 2 ? Int(args[2]) ?? 128 : 128)
     }
     return 0
 }
@@ -215,35 +233,22 @@ func bench(_ comm: Communicator, samples: Int, epochs: Int, batch: Int = 128) th
     model.add(Dense(10, activation: .softmax))
     model.compile(optimizer: SGD(lr: 0.01, decay: 1e-6, momentum: 0.9, nesterov: true), loss: "categorical_crossentropy",
                   metrics: ["accuracy"])
-    try model.fit(x, y, batchSize: batch, epochs: 1, verbose: 0, communicator: comm)  // warm-up
     let mpi = comm as? MPICommunicator
-    let calls0 = mpi?.allReduceCalls ?? 0, secs0 = mpi?.allReduceSeconds ?? 0
+    let timed = mpi.map(AllReduceTimer.init)
+    let run: Communicator = timed ?? comm
+    try model.fit(x, y, batchSize: batch, epochs: 1, verbose: 0, communicator: run)  // warm-up
+    timed?.reset()
     try comm.barrier()
     let start = Date()
-    try model.fit(x, y, batchSize: batch, epochs: epochs, verbose: 0, communicator: comm)
+    try model.fit(x, y, batchSize: batch, epochs: epochs, verbose: 0, communicator: run)
     try comm.barrier()
     let elapsed = Date().timeIntervalSince(start)
-    var line = String(format: "bench: ranks=%d blasThreads=%d batch=%d samples/s=%.0f", comm.size, BLAS.threads, batch,
+    var line = String(format: "bench: ranks=%d blasThreads=%d batch=%d samples/s=%.0f", comm.size, comm.threadsPerRank, batch,
                       Double(samples * epochs) / elapsed)
-    if let mpi {
-        let calls = mpi.allReduceCalls - calls0
-        let perStep = (mpi.allReduceSeconds - secs0) / Double(max(calls, 1))
-        let buffer = Tensor(zeros: [model.parameters!.gradientBuffer.count])
-        try comm.barrier()
-        let plainStart = Date()
-        let repeats = 500
-        for _ in 0..<repeats { try mpi.plainAllReduceSum(buffer) }
-        let plain = Date().timeIntervalSince(plainStart) / Double(repeats)
-        line += String(format: " allreduce/step=%.1fus (%d floats, %d steps) plain MPI_Allreduce=%.1fus", perStep * 1e6,
-                       buffer.count, calls, plain * 1e6)
+    if let timed, let a = try AllReduceBenchmark(timed, mpi!, floats: model.stepBufferCount, repeats: 100) {
+        line += String(format: " allreduce/step=%.1fus (%d floats, %d steps) plain MPI_Allreduce=%.1fus", a.stepWait * 1e6,
+                       a.floats, a.calls, a.plain * 1e6)
     }
     if comm.rank == 0 { print(line) }
     return 0
-}
-
-do {
-    exit(try main())
-} catch {
-    FileHandle.standardError.write(Data("error: \(error.localizedDescription)\n".utf8))
-    exit(1)
 }

@@ -16,11 +16,69 @@
 //       checkpoint write/read/verify seconds with and without checksums (CheckpointIO.swift).
 //   report RESULTS.jsonl [--csv FILE] [--json FILE]
 //       prints the table of a run's results (one JSON object per line) and writes it as CSV / JSON.
+import ArgumentParser
 import Foundation
 import Strata
 import StrataRun
 
-struct Usage: Error, CustomStringConvertible { let description: String }
+@main
+struct StrataBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "strata-bench", abstract: "The Strata side of launch/bench (see launch/bench --help).",
+        subcommands: [Prepare.self, Train.self, Gemm.self, CheckpointIOCommand.self, Report.self])
+
+    /// Runs `body`, turning errors into one clear line and exit code 1.
+    static func guarded(_ body: () throws -> Void) throws {
+        do { try body() } catch {
+            let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+            FileHandle.standardError.write(Data("strata-bench: error: \(text)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Prepare: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write a config's data to DIR/data.h5 and its model to DIR/model.json.")
+    @Argument var config: String
+    @Argument var dir: String
+    @Option(help: "Only the first N training samples.") var train: Int?
+    @Option(name: .customLong("set"), help: "Override a config value (repeatable).") var sets: [String] = []
+    func run() throws { try StrataBench.guarded { try prepare(config, dir, limit: train, sets: sets) } }
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Train the config's model on DIR/data.h5; print one BENCH line.")
+    @Argument var config: String
+    @Argument var dir: String
+    @Option var epochs = 3
+    @Flag var profile = false
+    @Flag var singleProcess = false
+    @Option(name: .customLong("set"), help: "Override a config value (repeatable).") var sets: [String] = []
+    func run() throws {
+        try StrataBench.guarded { try train(config, dir, epochs: epochs, profile: profile, single: singleProcess, sets: sets) }
+    }
+}
+
+struct Gemm: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "sgemm GFLOP/s for the workloads' GEMM shapes.")
+    func run() { gemm() }
+}
+
+struct CheckpointIOCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "checkpoint-io",
+                                                    abstract: "Checkpoint write/read/verify seconds with and without checksums.")
+    @Argument var configs: [String]
+    @Option var repeats = 5
+    func run() throws { try StrataBench.guarded { try checkpointIO(configs, repeats: repeats) } }
+}
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a run's results table; write it as CSV / JSON.")
+    @Argument var results: String
+    @Option var csv: String?
+    @Option var json: String?
+    func run() throws { try StrataBench.guarded { try report(results, csvPath: csv, jsonPath: json) } }
+}
 
 /// Seconds of each epoch (wall time, rank 0's clock), and the per-layer timer reset after the first epoch.
 final class EpochTimer: Callback {
@@ -28,30 +86,11 @@ final class EpochTimer: Callback {
     var start = DispatchTime.now()
     let timer: LayerTimer?
     init(timer: LayerTimer?) { self.timer = timer }
-    func onEpochBegin(_ epoch: Int, model: Sequential) throws { start = DispatchTime.now() }
-    func onEpochEnd(_ epoch: Int, logs: [String: Double], model: Sequential) throws {
+    func onEpochBegin(_ epoch: Int, context: TrainingContext) throws { start = DispatchTime.now() }
+    func onEpochEnd(_ epoch: Int, logs: [String: Double], context: TrainingContext) throws {
         seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) * 1e-9)
         if seconds.count == 1 { timer?.reset() }
     }
-}
-
-func option(_ args: inout [String], _ name: String) -> String? {
-    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
-    let v = args[i + 1]
-    args.removeSubrange(i...(i + 1))
-    return v
-}
-
-func flag(_ args: inout [String], _ name: String) -> Bool {
-    guard let i = args.firstIndex(of: name) else { return false }
-    args.remove(at: i)
-    return true
-}
-
-func overrides(_ args: inout [String]) -> [String] {
-    var sets: [String] = []
-    while let s = option(&args, "--set") { sets.append(s) }
-    return sets
 }
 
 /// Every row of `d` (the first `limit`) as one tensor pair.
@@ -63,17 +102,13 @@ func materialize(_ d: Dataset, limit: Int?) throws -> (Tensor, Tensor?) {
     return (x, y)
 }
 
-func prepare(_ args: [String]) throws {
-    var args = args
-    let limit = option(&args, "--train").flatMap(Int.init)
-    let sets = overrides(&args)
-    guard args.count == 2 else { throw Usage(description: "usage: strata-bench prepare CONFIG DIR [--train N] [--set k=v]") }
-    let config = try RunConfig.load(args[0], overrides: sets)
+func prepare(_ configPath: String, _ dir: String, limit: Int?, sets: [String]) throws {
+    let config = try RunConfig.load(configPath, overrides: sets)
     let runner = Runner(config: config, communicator: SingleProcess())
     guard let train = try runner.dataset("train", openFile: Files.open) else {
-        throw Usage(description: "\(args[0]) has no training data")
+        throw StrataError.usage("\(configPath) has no training data", hint: "give the config data.train or data.synthetic")
     }
-    let file = try HDF5.File.create(args[1] + "/data.h5")
+    let file = try HDF5.File.create(dir + "/data.h5")
     let (x, y) = try materialize(train, limit: limit)
     try file.write("x_train", x)
     if let y { try file.write("y_train", y) }
@@ -94,32 +129,24 @@ func prepare(_ args: [String]) throws {
         "shuffle": .bool(config.shuffle),
         "train_samples": .number(Double(x.shape[0])),
     ])
-    try model.jsonText.write(toFile: args[1] + "/model.json", atomically: true, encoding: .utf8)
+    try model.jsonText.write(toFile: dir + "/model.json", atomically: true, encoding: .utf8)
 }
 
-func train(_ args: [String]) throws {
-    var args = args
-    let epochs = option(&args, "--epochs").flatMap(Int.init) ?? 3
-    let profile = flag(&args, "--profile")
-    let single = flag(&args, "--single-process")
-    let sets = overrides(&args)
-    guard args.count == 2 else {
-        throw Usage(description: "usage: strata-bench train CONFIG DIR [--epochs E] [--profile] [--single-process] [--set k=v]")
-    }
-    let config = try RunConfig.load(args[0], overrides: sets)
-    let comm: Communicator = single ? SingleProcess() : try MPICommunicator.automatic()
+func train(_ configPath: String, _ dir: String, epochs: Int, profile: Bool, single: Bool, sets: [String]) throws {
+    let config = try RunConfig.load(configPath, overrides: sets)
+    let world: Communicator = single ? SingleProcess() : try MPICommunicator.automatic()
+    let mpi = world as? MPICommunicator
+    let timed = mpi.map(AllReduceTimer.init)
+    let comm: Communicator = timed ?? world
     let runner = Runner(config: config, communicator: comm)
     let model = try runner.makeModel()
-    let path = args[1] + "/data.h5"
+    let path = dir + "/data.h5"
     let train = try HDF5Dataset(path: path, x: "x_train", y: "y_train")
     let hasVal = (try? HDF5Dataset(path: path, x: "x_val", y: "y_val")) != nil
     let validation = hasVal ? try HDF5Dataset(path: path, x: "x_val", y: "y_val") : nil
     let timer = profile ? LayerTimer() : nil
     let clock = EpochTimer(timer: timer)
     model.layerTimer = timer
-    let mpi = comm as? MPICommunicator
-    let calls0 = mpi?.allReduceCalls ?? 0, seconds0 = mpi?.allReduceSeconds ?? 0
-    mpi?.allReduceLog = []
     _ = try model.fit(train, batchSize: config.batchSize, epochs: epochs, verbose: 0, callbacks: [clock],
                       validationData: validation, shuffle: config.shuffle, communicator: comm)
     var usage = rusage()
@@ -127,7 +154,7 @@ func train(_ args: [String]) throws {
     var rss = Array(repeating: 0.0, count: comm.size)
     rss[comm.rank] = Double(usage.ru_maxrss) / 1024  // Linux reports KiB
     try comm.allReduceSum(&rss)
-    let allReduce = try allReduceFigures(mpi, calls0: calls0, seconds0: seconds0, floats: model.parameters?.gradientBuffer.count ?? 0)
+    let allReduce = try timed.flatMap { try AllReduceBenchmark($0, mpi!, floats: model.stepBufferCount) }
     guard comm.rank == 0 else { return }
     var out: [String: JSONValue] = [
         "engine": .string("strata"),
@@ -136,12 +163,17 @@ func train(_ args: [String]) throws {
         "validation_samples": .number(Double(validation?.count ?? 0)),
         "batch_size": .number(Double(config.batchSize)),
         "ranks": .number(Double(comm.size)),
-        "threads": .number(Double(BLAS.threads)),
+        "threads": .number(Double(comm.threadsPerRank)),
         "kernel": .string(BLAS.coreName),
         "peak_rss_mb": .array(rss.map { .number(($0 * 10).rounded() / 10) }),
         "parameters": .number(Double(model.countParams())),
     ]
-    if let allReduce { out["allreduce"] = allReduce }
+    if let a = allReduce {
+        let us = { (s: Double) -> JSONValue in .number((s * 1e7).rounded() / 10) }
+        out["allreduce"] = .object(["floats": .number(Double(a.floats)), "calls": .number(Double(a.calls)),
+                                    "step_wait_us": us(a.stepWait), "step_us": us(a.step), "plain_us": us(a.plain),
+                                    "pieces_us": us(a.pieces), "cold_us": us(a.cold)])
+    }
     if let timer {
         let layers: [JSONValue] = model.layers.indices.map { i in
             .object(["name": .string(model.layers[i].name),
@@ -154,83 +186,15 @@ func train(_ args: [String]) throws {
     print("BENCH " + JSONValue.object(out).jsonText)
 }
 
-/// The gradient all-reduce as training saw it next to one bare MPI_Allreduce of the same floats (30 calls, each
-/// after a barrier): the "all-reduce per step within 1.1x of a plain MPI_Allreduce of the same bytes".
-/// Both are timed from the last rank's arrival to the last rank's return (the ranks of one node share the monotonic
-/// clock), medians over the calls; `step_wait_us` is the mean time a rank spent in the call, waiting for the
-/// slower rank included.
-func allReduceFigures(_ mpi: MPICommunicator?, calls0: Int, seconds0: Double, floats: Int) throws -> JSONValue? {
-    guard let mpi, mpi.size > 1, floats > 0 else { return nil }
-    let calls = mpi.allReduceCalls - calls0
-    let perStep = (mpi.allReduceSeconds - seconds0) / Double(max(calls, 1))
-    let training = try collectiveSeconds(mpi, mpi.allReduceLog ?? [])
-    mpi.allReduceLog = nil
-    let buffer = Tensor(zeros: [floats])
-    /// 30 calls, each after `prepare` and a barrier, timed across the ranks.
-    func timed(prepare: (Int) -> Void = { _ in }, _ call: () throws -> Void) throws -> [Double] {
-        var log: [(start: UInt64, end: UInt64)] = []
-        for i in 0..<30 {
-            prepare(i)
-            try mpi.barrier()
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            try call()
-            log.append((t0, DispatchTime.now().uptimeNanoseconds))
-        }
-        return try collectiveSeconds(mpi, log)
-    }
-    let reference = try timed { try mpi.plainAllReduceSum(buffer) }
-    // The same through allReduceSum (4 MiB pieces, watchdog), outside training: what the pieces themselves cost.
-    let pieced = try timed { try mpi.allReduceSum(buffer) }
-    // Bare again, but with the caches filled by other data first (64 MB written before each call), as after a
-    // backward pass: the reference for a gradient that training left mostly out of cache.
-    let evict = Tensor(zeros: [16 << 20])
-    let coldReference = try timed(prepare: { evict.fill(Float($0)) }) { try mpi.plainAllReduceSum(buffer) }
-    let us = { (s: Double) -> JSONValue in .number((s * 1e7).rounded() / 10) }
-    return .object(["floats": .number(Double(floats)), "calls": .number(Double(calls)), "step_wait_us": us(perStep),
-                    "step_us": us(median(training)), "plain_us": us(median(reference)),
-                    "pieces_us": us(median(pieced)),
-                    "cold_us": us(median(coldReference))])
-}
-
-/// Per call: the latest return minus the latest start over the ranks, in seconds (empty when the ranks logged
-/// different numbers of calls).
-func collectiveSeconds(_ mpi: MPICommunicator, _ log: [(start: UInt64, end: UInt64)]) throws -> [Double] {
-    let n = log.count, p = mpi.size
-    var counts = [Double(n)]
-    try mpi.allReduceSum(&counts)
-    guard counts[0] == Double(n * p), n > 0 else { return [] }
-    var starts = [Double](repeating: 0, count: n * p), ends = starts
-    for (k, e) in log.enumerated() {
-        starts[mpi.rank * n + k] = Double(e.start)
-        ends[mpi.rank * n + k] = Double(e.end)
-    }
-    try mpi.allReduceSum(&starts)
-    try mpi.allReduceSum(&ends)
-    return (0..<n).map { k in
-        let lastStart = (0..<p).map { starts[$0 * n + k] }.max()!, lastEnd = (0..<p).map { ends[$0 * n + k] }.max()!
-        return (lastEnd - lastStart) * 1e-9
-    }
-}
-
-func median(_ v: [Double]) -> Double {
-    guard !v.isEmpty else { return .nan }
-    let s = v.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-}
-
 /// Steady-state samples/s of one result: training samples over the median epoch after the first.
 func samplesPerSecond(_ r: JSONValue) -> Double {
     let secs = r["epoch_seconds"]?.arrayValue?.compactMap(\.doubleValue) ?? []
     let steady = secs.count > 1 ? Array(secs.dropFirst()) : secs
-    return (r["samples"]?.doubleValue ?? 0) / median(steady)
+    return (r["samples"]?.doubleValue ?? 0) / AllReduceBenchmark.median(steady)
 }
 
-func report(_ args: [String]) throws {
-    var args = args
-    let csvPath = option(&args, "--csv")
-    let jsonPath = option(&args, "--json")
-    guard args.count == 1 else { throw Usage(description: "usage: strata-bench report RESULTS.jsonl [--csv F] [--json F]") }
-    let lines = try String(contentsOfFile: args[0], encoding: .utf8).split(separator: "\n")
+func report(_ resultsPath: String, csvPath: String?, jsonPath: String?) throws {
+    let lines = try String(contentsOfFile: resultsPath, encoding: .utf8).split(separator: "\n")
     let results = try lines.map { try JSONValue.parse(String($0)) }
     func s(_ r: JSONValue, _ k: String) -> String { r[k]?.stringValue ?? r[k].map(\.jsonText) ?? "" }
     struct Row { var workload, engine, setup, kernel: String; var sps, epoch, rss: Double; var ratio, speedup: Double? }
@@ -353,20 +317,4 @@ func gemm() {
         let f = gemmRate(m, k, n), dk = gemmRate(k, m, n, transA: true), dx = gemmRate(m, n, k, transB: true)
         print(String(format: "  %-34@ forward %6.1f  dK %6.1f  dcols %6.1f   (%d x %d x %d)", name as NSString, f, dk, dx, m, k, n))
     }
-}
-
-let argv = Array(CommandLine.arguments.dropFirst())
-do {
-    switch argv.first {
-    case "prepare": try prepare(Array(argv.dropFirst()))
-    case "train": try train(Array(argv.dropFirst()))
-    case "report": try report(Array(argv.dropFirst()))
-    case "gemm": gemm()
-    case "checkpoint-io": try checkpointIO(Array(argv.dropFirst()))
-    default: throw Usage(description: "usage: strata-bench prepare|train|gemm|report ... (see launch/bench --help)")
-    }
-} catch {
-    let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
-    FileHandle.standardError.write(Data("strata-bench: error: \(text)\n".utf8))
-    exit(1)
 }

@@ -19,14 +19,99 @@
 //       <model.h5>` then loads it (keeping its weights) and fits with run seed 7.
 //   strata-hdf5-check bench-read <data.h5> [--ranks P] [--batch B] [--buffer BYTES]
 //       read throughput: whole-dataset read vs one epoch of rank 0's shuffled shard, streamed.
+import ArgumentParser
 import Foundation
 import Strata
 
-func option(_ args: [String], _ name: String) -> String? {
-    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
-    return args[i + 1]
+@main
+struct HDF5Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "strata-hdf5-check", abstract: "The process the HDF5 tests launch (see the commands above).",
+        subcommands: [MakeData.self, MakeModel.self, TrainCheck.self, BenchRead.self])
+
+    /// Runs `body`, turning errors into one clear line and exit code 1.
+    static func guarded(_ body: () throws -> Void) throws {
+        do { try body() } catch {
+            FileHandle.standardError.write(Data("error: \((error as? LocalizedError)?.errorDescription ?? "\(error)")\n".utf8))
+            throw ExitCode(1)
+        }
+    }
 }
-func intOption(_ args: [String], _ name: String, _ d: Int) -> Int { option(args, name).flatMap { Int($0) } ?? d }
+
+struct MakeData: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "make-data")
+    @Argument var path: String
+    @Option var rows = 256
+    @Option var features = 8
+    @Option var classes = 3
+    @Option var chunk: Int?
+    @Option var gzip: Int?
+    @Option var timesteps: Int?
+    func run() throws { try HDF5Check.guarded { try makeDataFile(self) } }
+}
+
+struct MakeModel: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "make-model")
+    @Argument var data: String
+    @Argument var path: String
+    @Option var model = "mlp"
+    @Option var batch = 32
+    func run() throws {
+        try HDF5Check.guarded {
+            // The model `train` fits, with weights drawn from another seed and saved uncompiled (as Keras saves a
+            // model file: no Strata training state), for --model-file.
+            let data = try HDF5Dataset(path: self.data, x: "x_train", y: "y_train")
+            let m = makeModel(lstm: model == "lstm", batch: batch, xShape: data.xShape, classes: data.yShape![0])
+            m.reseed(1234)
+            try m.build()
+            try m.save(path)
+            print("wrote \(path)")
+        }
+    }
+}
+
+struct TrainCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "train")
+    @Argument var data: String
+    @Argument var dir: String
+    @Option var epochs = 3
+    @Option var batch = 32
+    @Option var freq = "steps:1"
+    @Option var mode = "auto"
+    @Flag var resume = false
+    @Option(name: .customLong("delay-ms")) var delayMs = 0
+    @Option var keep = 2
+    @Flag var killInWrite = false
+    @Option var killInWriteAfter: Int?
+    @Option var model = "mlp"
+    @Option var modelFile: String?
+    @Flag var mpi = false
+    @Flag(name: .customLong("files-on-rank0-only")) var filesOnRank0Only = false
+    @Option var alsoReference: String?
+    func run() throws {
+        try HDF5Check.guarded {
+            let comm: Communicator = mpi ? try MPICommunicator.automatic() : SingleProcess()
+            try train(self, comm: comm)
+            if let alsoReference {
+                var fresh = self
+                fresh.dir = alsoReference
+                fresh.killInWrite = false
+                fresh.killInWriteAfter = nil
+                fresh.resume = false
+                try train(fresh, comm: comm)
+            }
+        }
+    }
+}
+
+struct BenchRead: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench-read")
+    @Argument var path: String
+    @Option var ranks = 2
+    @Option var batch = 128
+    @Option var buffer = 4 << 20
+    func run() throws { try HDF5Check.guarded { try benchRead(self) } }
+}
 
 /// Peak resident memory of this process (VmHWM), in MB.
 func peakRSSMegabytes() -> Double {
@@ -62,7 +147,7 @@ func makeData(rows: Int, features: Int, classes: Int, stream: UInt64) -> (Tensor
 final class Delay: Callback {
     let ms: Int
     init(ms: Int) { self.ms = ms }
-    func onBatchEnd(_ batch: Int, logs: [String: Double], model: Sequential) throws {
+    func onBatchEnd(_ batch: Int, logs: [String: Double], context: TrainingContext) throws {
         if ms > 0 { usleep(UInt32(ms * 1000)) }
     }
 }
@@ -71,10 +156,10 @@ final class Delay: Callback {
 final class StartsFromFile: Callback {
     let path: String
     init(_ path: String) { self.path = path }
-    func onTrainBegin(model: Sequential) throws {
-        guard model.trainingState?.resumed != true, model.communicator.rank == 0 else { return }
+    func onTrainBegin(context: TrainingContext) throws {
+        guard !context.state.resumed, context.communicator.rank == 0 else { return }
         let file = try Sequential.load(path, compile: false).getWeights().map(\.scalars)
-        print("starts from the model file's weights: \(model.getWeights().map(\.scalars) == file)")
+        print("starts from the model file's weights: \(context.model.getWeights().map(\.scalars) == file)")
     }
 }
 
@@ -85,13 +170,13 @@ final class KillInWrite: Callback {
     var armed = false
     init(afterStep: Int, dir: String) { self.afterStep = afterStep; self.dir = dir }
 
-    func onTrainBegin(model: Sequential) throws { if afterStep == 0 { arm(model) } }
-    func onBatchEnd(_ batch: Int, logs: [String: Double], model: Sequential) throws {
-        if (model.optimizerState?.iterations ?? 0) >= afterStep { arm(model) }
+    func onTrainBegin(context: TrainingContext) throws { if afterStep == 0 { arm(context) } }
+    func onBatchEnd(_ batch: Int, logs: [String: Double], context: TrainingContext) throws {
+        if (context.model.optimizerState?.iterations ?? 0) >= afterStep { arm(context) }
     }
 
-    private func arm(_ model: Sequential) {
-        guard !armed, model.communicator.rank == 0 else { return }
+    private func arm(_ context: TrainingContext) {
+        guard !armed, context.communicator.rank == 0 else { return }
         armed = true
         let dir = self.dir
         Thread {
@@ -119,29 +204,29 @@ func makeModel(lstm: Bool, batch: Int, xShape: [Int], classes: Int) -> Sequentia
 }
 
 /// One training run of `train` (see the usage above).
-func train(_ dataPath: String, _ dir: String, _ args: [String], comm: Communicator, resume: Bool) throws {
-    let epochs = intOption(args, "--epochs", 3), batch = intOption(args, "--batch", 32)
-    let freqText = option(args, "--freq") ?? "steps:1"
+func train(_ args: TrainCheck, comm: Communicator) throws {
+    let (dataPath, dir, epochs, batch, resume) = (args.data, args.dir, args.epochs, args.batch, args.resume)
+    let freqText = args.freq
     let freq: ModelCheckpoint.Frequency = freqText == "epoch" ? .epoch
         : freqText.hasPrefix("seconds:") ? .seconds(Double(freqText.dropFirst(8)) ?? 1)
         : .steps(Int(freqText.dropFirst(6)) ?? 1)
-    let modeText = option(args, "--mode") ?? "auto"
+    let modeText = args.mode
     let mode: HDF5Dataset.Mode = modeText == "memory" ? .inMemory
         : modeText.hasPrefix("stream:") ? .streaming(bufferBytes: Int(modeText.dropFirst(7)) ?? (1 << 20)) : .automatic
     let train = try HDF5Dataset(path: dataPath, x: "x_train", y: "y_train", mode: mode)
     let test = try HDF5Dataset(path: dataPath, x: "x_test", y: "y_test", mode: mode)
-    let lstm = option(args, "--model") == "lstm"
+    let lstm = args.model == "lstm"
     // --model-file: the model (and its weights) from a Keras .h5; the run seed 7 still governs shuffles and dropout.
-    let modelFile = option(args, "--model-file")
+    let modelFile = args.modelFile
     let model = try modelFile.map { try Sequential.load($0) }
         ?? makeModel(lstm: lstm, batch: batch, xShape: train.xShape, classes: train.yShape![0])
     model.compile(optimizer: Adam(learningRate: 0.01), loss: "categorical_crossentropy", metrics: ["accuracy"])
     let seed: UInt64? = modelFile == nil ? nil : 7
-    let ckpt = ModelCheckpoint(dir + "/ckpt-{epoch:02d}.h5", saveFreq: freq, keep: intOption(args, "--keep", 2))
-    var callbacks: [Callback] = [ckpt, Delay(ms: intOption(args, "--delay-ms", 0)), EarlyStopping(monitor: "loss", patience: 50)]
+    let ckpt = ModelCheckpoint(dir + "/ckpt-{epoch:02d}.h5", saveFreq: freq, keep: args.keep)
+    var callbacks: [Callback] = [ckpt, Delay(ms: args.delayMs), EarlyStopping(monitor: "loss", patience: 50)]
     if let modelFile { callbacks.append(StartsFromFile(modelFile)) }
-    if args.contains("--kill-in-write") || option(args, "--kill-in-write-after") != nil {
-        callbacks.append(KillInWrite(afterStep: intOption(args, "--kill-in-write-after", 0), dir: dir))
+    if args.killInWrite || args.killInWriteAfter != nil {
+        callbacks.append(KillInWrite(afterStep: args.killInWriteAfter ?? 0, dir: dir))
     }
     let start = Date()
     let history: History
@@ -150,7 +235,7 @@ func train(_ dataPath: String, _ dir: String, _ args: [String], comm: Communicat
     let anything = try comm.broadcast(comm.rank == 0 && !CheckpointSelection.candidates(in: dir).isEmpty ? "1" : "0", root: 0) == "1"
     if resume && anything {
         if comm.rank == 0 { print("resuming from \(dir)") }
-        let location = comm.rank == 0 || !args.contains("--files-on-rank0-only") ? dir : dir + "/not-on-this-node"
+        let location = comm.rank == 0 || !args.filesOnRank0Only ? dir : dir + "/not-on-this-node"
         history = try model.fit(train, batchSize: batch, epochs: epochs, verbose: 0, callbacks: callbacks,
                                 validationData: test, shuffle: !lstm, seed: seed, communicator: comm, resumeFrom: location)
     } else {
@@ -168,88 +253,48 @@ func train(_ dataPath: String, _ dir: String, _ args: [String], comm: Communicat
                  "\(train.mode)", comm.size, epochs, seconds, "\(history["loss"] ?? [])", peakRSSMegabytes()))
 }
 
-func run(_ args: [String]) throws {
-    guard let command = args.first else {
-        print("usage: strata-hdf5-check make-data|train|bench-read ...")
-        exit(2)
+func makeDataFile(_ a: MakeData) throws {
+    var (x, y) = makeData(rows: a.rows, features: a.features, classes: a.classes, stream: 1)
+    var (xt, yt) = makeData(rows: max(a.rows / 4, 1), features: a.features, classes: a.classes, stream: 2)
+    if let t = a.timesteps, t > 0, a.features % t == 0 {
+        x = try x.reshaped([x.shape[0], t, a.features / t])
+        xt = try xt.reshaped([xt.shape[0], t, a.features / t])
     }
-    switch command {
-    case "make-data":
-        let path = args[1]
-        let rows = intOption(args, "--rows", 256), features = intOption(args, "--features", 8), classes = intOption(args, "--classes", 3)
-        var (x, y) = makeData(rows: rows, features: features, classes: classes, stream: 1)
-        var (xt, yt) = makeData(rows: max(rows / 4, 1), features: features, classes: classes, stream: 2)
-        if let t = option(args, "--timesteps").flatMap({ Int($0) }), t > 0, features % t == 0 {
-            x = try x.reshaped([x.shape[0], t, features / t])
-            xt = try xt.reshaped([xt.shape[0], t, features / t])
-        }
-        let f = try HDF5.File.create(path)
-        if let chunk = option(args, "--chunk").flatMap({ Int($0) }) {
-            let gzip = option(args, "--gzip").flatMap { Int($0) }
-            try f.write("x_train", x, chunkRows: chunk, gzip: gzip)
-            try f.write("y_train", y, chunkRows: chunk, gzip: gzip)
-        } else {
-            try f.write("x_train", x)
-            try f.write("y_train", y)
-        }
-        try f.write("x_test", xt)
-        try f.write("y_test", yt)
-        print("wrote \(path): x_train \(x.shape), y_train \(y.shape)")
-    case "make-model":
-        // The model `train` fits, with weights drawn from another seed and saved uncompiled (as Keras saves a model
-        // file: no Strata training state), for --model-file.
-        let data = try HDF5Dataset(path: args[1], x: "x_train", y: "y_train")
-        let m = makeModel(lstm: option(args, "--model") == "lstm", batch: intOption(args, "--batch", 32), xShape: data.xShape,
-                          classes: data.yShape![0])
-        m.reseed(1234)
-        try m.build()
-        try m.save(args[2])
-        print("wrote \(args[2])")
-    case "train":
-        let comm: Communicator = args.contains("--mpi") ? try MPICommunicator.automatic() : SingleProcess()
-        try train(args[1], args[2], args, comm: comm, resume: args.contains("--resume"))
-        if let reference = option(args, "--also-reference") {
-            var fresh = args
-            fresh.removeAll { ["--kill-in-write", "--resume"].contains($0) }
-            if let i = fresh.firstIndex(of: "--kill-in-write-after") { fresh.removeSubrange(i...(i + 1)) }
-            try train(args[1], reference, fresh, comm: comm, resume: false)
-        }
-    case "bench-read":
-        let path = args[1]
-        let ranks = intOption(args, "--ranks", 2), batch = intOption(args, "--batch", 128)
-        let buffer = intOption(args, "--buffer", 4 << 20)
-        var t0 = Date()
-        let whole = try HDF5Dataset(path: path, x: "x_train", y: "y_train", mode: .inMemory)
-        let wholeSeconds = Date().timeIntervalSince(t0)
-        let rowBytes = 4 * (whole.xShape.reduce(1, *) + whole.yShape!.reduce(1, *))
-        let streamed = try HDF5Dataset(path: path, x: "x_train", y: "y_train", mode: .streaming(bufferBytes: buffer))
-        for shuffle in [false, true] {
-            let batches = Batches(sampleCount: streamed.count, batchSize: batch, shuffle: shuffle, seed: 1, epoch: 0)
-            var work = Workspace()
-            var rows = 0
-            t0 = Date()
-            for k in 0..<batches.count {
-                let g = batches.batch(k)
-                let mine = Batches.shard(g.count, rank: 0, size: ranks)
-                let idx = g[(g.startIndex + mine.lowerBound)..<(g.startIndex + mine.upperBound)]
-                try streamed.read(idx, x: work.buffer(0, [idx.count] + streamed.xShape), y: work.buffer(1, [idx.count] + streamed.yShape!))
-                rows += idx.count
-            }
-            let s = Date().timeIntervalSince(t0)
-            print(String(format: "sharded streaming read (rank 0 of %d, batch %d, shuffle %@, buffer %d MB): %d rows in %.3f s = %.0f rows/s, %.1f MB/s",
-                         ranks, batch, "\(shuffle)", buffer >> 20, rows, s, Double(rows) / s, Double(rows * rowBytes) / s / 1e6))
-        }
-        print(String(format: "whole-dataset read: %d rows in %.3f s = %.0f rows/s, %.1f MB/s", whole.count, wholeSeconds,
-                     Double(whole.count) / wholeSeconds, Double(whole.count * rowBytes) / wholeSeconds / 1e6))
-    default:
-        print("unknown command \(command)")
-        exit(2)
+    let f = try HDF5.File.create(a.path)
+    if let chunk = a.chunk {
+        try f.write("x_train", x, chunkRows: chunk, gzip: a.gzip)
+        try f.write("y_train", y, chunkRows: chunk, gzip: a.gzip)
+    } else {
+        try f.write("x_train", x)
+        try f.write("y_train", y)
     }
+    try f.write("x_test", xt)
+    try f.write("y_test", yt)
+    print("wrote \(a.path): x_train \(x.shape), y_train \(y.shape)")
 }
 
-do {
-    try run(Array(CommandLine.arguments.dropFirst()))
-} catch {
-    FileHandle.standardError.write(Data("error: \((error as? LocalizedError)?.errorDescription ?? "\(error)")\n".utf8))
-    exit(1)
+func benchRead(_ a: BenchRead) throws {
+    let (path, ranks, batch, buffer) = (a.path, a.ranks, a.batch, a.buffer)
+    var t0 = Date()
+    let whole = try HDF5Dataset(path: path, x: "x_train", y: "y_train", mode: .inMemory)
+    let wholeSeconds = Date().timeIntervalSince(t0)
+    let rowBytes = 4 * (whole.xShape.reduce(1, *) + whole.yShape!.reduce(1, *))
+    let streamed = try HDF5Dataset(path: path, x: "x_train", y: "y_train", mode: .streaming(bufferBytes: buffer))
+    for shuffle in [false, true] {
+        let batches = Batches(sampleCount: streamed.count, batchSize: batch, shuffle: shuffle, seed: 1, epoch: 0)
+        var work = Workspace<BatchSlot>()
+        var rows = 0
+        t0 = Date()
+        for k in 0..<batches.count {
+            let idx = batches.shard(k, rank: 0, size: ranks).samples
+            try streamed.read(idx, x: work.buffer(.input, [idx.count] + streamed.xShape),
+                              y: work.buffer(.target, [idx.count] + streamed.yShape!))
+            rows += idx.count
+        }
+        let s = Date().timeIntervalSince(t0)
+        print(String(format: "sharded streaming read (rank 0 of %d, batch %d, shuffle %@, buffer %d MB): %d rows in %.3f s = %.0f rows/s, %.1f MB/s",
+                     ranks, batch, "\(shuffle)", buffer >> 20, rows, s, Double(rows) / s, Double(rows * rowBytes) / s / 1e6))
+    }
+    print(String(format: "whole-dataset read: %d rows in %.3f s = %.0f rows/s, %.1f MB/s", whole.count, wholeSeconds,
+                 Double(whole.count) / wholeSeconds, Double(whole.count * rowBytes) / wholeSeconds / 1e6))
 }

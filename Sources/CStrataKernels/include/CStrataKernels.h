@@ -1,0 +1,13 @@
+// Strata's own C kernels: loops that Swift does not vectorise as well as explicit vector code (direct convolution,
+// max pooling, optimizer updates with IEEE sqrt). Swift reaches them only through the kernel wrapper files in
+// Sources/StrataCore/Tensor (ConvKernels, PoolingKernels, UpdateKernels). The loops are static inline so they are
+// compiled into their Swift callers exactly as before (same code, same results); cpu_features.c holds the one
+// run-time choice of instruction set.
+#ifndef STRATA_KERNELS_H
+#define STRATA_KERNELS_H
+
+#include "update_kernels.h"
+#include "conv_kernels.h"
+#include "pool_kernels.h"
+
+#endif

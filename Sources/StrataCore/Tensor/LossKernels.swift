@@ -1,0 +1,158 @@
+/// The per-sample loops of the losses: each writes per-sample values (the last axis reduced) into `values` and the
+/// gradient, times `scale`, into `gradient` (shaped like `yPred`), in one pass. The loss files keep the formulas
+/// and choose between the probability form and the logits form (Keras's TensorFlow backend).
+enum LossKernels {
+    /// Rows and columns of `yPred` seen as `(rows, last axis)`.
+    @inline(__always)
+    private static func rowsAndColumns(_ yPred: Tensor) -> (rows: Int, cols: Int) {
+        let cols = yPred.shape.last ?? 1
+        return (cols == 0 ? 0 : yPred.count / cols, cols)
+    }
+
+    /// `values[r] = (1/D) sum_j f(d[r, j])`, `gradient[r, j] = scale f'(d[r, j]) / D` for `d = yPred - yTrue`, D the
+    /// last axis's size. `term(d, step)` returns `f(d)` and `step f'(d)`, `step = scale / D`; inlined so each loss
+    /// gets its own loop with the term in it (no call per element).
+    @inline(__always)
+    static func lastAxisMean(yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor,
+                             term: (_ d: Float, _ step: Float) -> (value: Float, gradient: Float)) {
+        let (rows, cols) = rowsAndColumns(yPred)
+        let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pp = yPred.pointer
+        let inv = 1 / Float(cols)
+        let step = scale * inv
+        for r in 0..<rows {
+            var s: Float = 0
+            for j in 0..<cols {
+                let i = r &* cols &+ j
+                let (value, g) = term(pp[i] - py[i], step)
+                s += value
+                pg[i] = g
+            }
+            pv[r] = s * inv
+        }
+    }
+
+    /// Binary crossentropy from the sigmoid's logits `z` (unclipped): `max(z, 0) - z y + log(1 + e^-|z|)` averaged
+    /// over the last axis; gradient with respect to `z`: `scale (sigmoid(z) - y) / D`, `sigmoid(z)` being `yPred`.
+    static func binaryCrossentropy(logits z: Tensor, yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor,
+                                   gradient: Tensor) {
+        let (rows, cols) = rowsAndColumns(yPred)
+        let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pp = yPred.pointer, pz = z.pointer
+        let inv = 1 / Float(cols)
+        for r in 0..<rows {
+            var loss: Double = 0
+            for j in 0..<cols {
+                let i = r &* cols &+ j
+                let zi = pz[i], yi = py[i]
+                loss += Double(max(zi, 0) - zi * yi) + _math_log1p(Double(Kernels.exp(-abs(zi))))
+                pg[i] = scale * inv * (pp[i] - yi)
+            }
+            pv[r] = Float(loss) * inv
+        }
+    }
+
+    /// Binary crossentropy from probabilities clipped to `[eps, 1 - eps]`: `-[y log p + (1 - y) log(1 - p)]` averaged
+    /// over the last axis; the gradient is 0 where `p` was clipped.
+    static func binaryCrossentropy(yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor) {
+        let (rows, cols) = rowsAndColumns(yPred)
+        let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pp = yPred.pointer
+        let inv = 1 / Float(cols)
+        let eps = Losses.epsilon
+        for r in 0..<rows {
+            var loss: Double = 0
+            for j in 0..<cols {
+                let i = r &* cols &+ j
+                let p = pp[i], y = py[i]
+                let pc = min(max(p, eps), 1 - eps)
+                loss -= Double(y) * _math_log(Double(pc)) + Double(1 - y) * _math_log(Double(1 - pc))
+                pg[i] = (p >= eps && p <= 1 - eps) ? scale * inv * (-y / pc + (1 - y) / (1 - pc)) : 0
+            }
+            pv[r] = Float(loss) * inv
+        }
+    }
+
+    /// Categorical crossentropy from the softmax's logits `z`: `sum(y) logsumexp(z) - sum(y z)`; gradient with respect
+    /// to `z`: `scale (softmax(z) sum(y) - y)`, `softmax(z)` being `yPred`.
+    static func categoricalCrossentropy(logits z: Tensor, yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor,
+                                        gradient: Tensor) {
+        let (rows, cols) = rowsAndColumns(yPred)
+        let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pz = z.pointer, pp = yPred.pointer
+        for r in 0..<rows {
+            let zr = pz + r &* cols, yr = py + r &* cols, gr = pg + r &* cols, pr = pp + r &* cols
+            var m = -Float.infinity
+            for j in 0..<cols { m = max(m, zr[j]) }
+            var s: Double = 0
+            for j in 0..<cols { s += Double(Kernels.exp(zr[j] - m)) }
+            let lse = Double(m) + _math_log(s)
+            var ysum: Double = 0, yz: Double = 0
+            for j in 0..<cols { ysum += Double(yr[j]); yz += Double(yr[j]) * Double(zr[j]) }
+            pv[r] = Float(ysum * lse - yz)
+            let ys = Float(ysum)
+            for j in 0..<cols { gr[j] = scale * (pr[j] * ys - yr[j]) }
+        }
+    }
+
+    /// Categorical crossentropy from probabilities: `q = clip(p / sum(p), eps, 1 - eps)`, `-sum(y log q)`; the
+    /// gradient goes back through the normalisation (0 where `q` was clipped).
+    static func categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor) {
+        let (rows, cols) = rowsAndColumns(yPred)
+        let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pp = yPred.pointer
+        let eps = Losses.epsilon
+        for r in 0..<rows {
+            let pr = pp + r &* cols, yr = py + r &* cols, gr = pg + r &* cols
+            var s: Float = 0
+            for j in 0..<cols { s += pr[j] }
+            var loss: Double = 0
+            var dot: Float = 0   // sum_i g_i q_i
+            for j in 0..<cols {
+                let q = pr[j] / s
+                let qc = min(max(q, eps), 1 - eps)
+                loss -= Double(yr[j]) * _math_log(Double(qc))
+                let g: Float = (q >= eps && q <= 1 - eps) ? -yr[j] / qc : 0
+                gr[j] = g
+                dot += g * q
+            }
+            pv[r] = Float(loss)
+            for j in 0..<cols { gr[j] = scale * (gr[j] - dot) / s }
+        }
+    }
+
+    /// Sparse categorical crossentropy from the softmax's logits `z`, `yTrue` holding one class id per row:
+    /// `logsumexp(z) - z[label]`; gradient with respect to `z`: `scale (softmax(z) - onehot(label))`.
+    static func sparseCategoricalCrossentropy(logits z: Tensor, yTrue: Tensor, yPred: Tensor, scale: Float,
+                                              values: Tensor, gradient: Tensor) {
+        let (rows, cols) = rowsAndColumns(yPred)
+        let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pp = yPred.pointer, pz = z.pointer
+        for r in 0..<rows {
+            let zr = pz + r &* cols, gr = pg + r &* cols, pr = pp + r &* cols
+            let label = Int(py[r])
+            var m = -Float.infinity
+            for j in 0..<cols { m = max(m, zr[j]) }
+            var s: Double = 0
+            for j in 0..<cols { s += Double(Kernels.exp(zr[j] - m)) }
+            pv[r] = Float(Double(m) + _math_log(s) - Double(zr[label]))
+            for j in 0..<cols { gr[j] = scale * pr[j] }
+            gr[label] -= scale
+        }
+    }
+
+    /// Sparse categorical crossentropy from probabilities: `-log(clip(p[label] / sum(p), eps, 1 - eps))`.
+    static func sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor,
+                                              gradient: Tensor) {
+        let (rows, cols) = rowsAndColumns(yPred)
+        let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pp = yPred.pointer
+        let eps = Losses.epsilon
+        for r in 0..<rows {
+            let pr = pp + r &* cols, gr = pg + r &* cols
+            let label = Int(py[r])
+            var s: Float = 0
+            for j in 0..<cols { s += pr[j] }
+            let q = pr[label] / s
+            let qc = min(max(q, eps), 1 - eps)
+            pv[r] = Float(-_math_log(Double(qc)))
+            let g: Float = (q >= eps && q <= 1 - eps) ? -1 / qc : 0
+            // d/dp_j of -log(p_label / s) through the normalisation: (g (delta_j,label - q)) / s
+            for j in 0..<cols { gr[j] = scale * (-g * q) / s }
+            gr[label] += scale * g / s
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Dispatch
+import StrataCore
+
+/// A communicator that times the tensor all-reduce (the per-step gradient sum) of the one it wraps and forwards
+/// everything else: benchmarks pass it to `fit` (strata-bench, strata-mpi-check); training never needs it.
+public final class AllReduceTimer: Communicator {
+    public let base: Communicator
+    /// Calls of the tensor all-reduce and the seconds spent in them.
+    public private(set) var calls = 0
+    public private(set) var seconds = 0.0
+    /// The monotonic-clock nanoseconds at which each call started and ended, to tell waiting for the last rank
+    /// from the collective itself.
+    public private(set) var log: [(start: UInt64, end: UInt64)] = []
+
+    public init(_ base: Communicator) { self.base = base }
+
+    public var rank: Int { base.rank }
+    public var size: Int { base.size }
+    public var threadsPerRank: Int { base.threadsPerRank }
+    public func allReduceSum(_ buffer: Tensor) throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try base.allReduceSum(buffer)
+        let end = DispatchTime.now().uptimeNanoseconds
+        calls += 1
+        seconds += Double(end - start) / 1e9
+        log.append((start, end))
+    }
+    public func allReduceSum(_ values: inout [Double]) throws { try base.allReduceSum(&values) }
+    public func broadcast(_ buffer: Tensor, root: Int) throws { try base.broadcast(buffer, root: root) }
+    public func broadcast(_ values: inout [Double], root: Int) throws { try base.broadcast(&values, root: root) }
+    public func broadcast(_ bytes: inout [UInt8], root: Int) throws { try base.broadcast(&bytes, root: root) }
+    public func allGatherRows(_ local: Tensor) throws -> Tensor { try base.allGatherRows(local) }
+    public func barrier() throws { try base.barrier() }
+    public func abort(_ message: String, code: Int32) -> Never { base.abort(message, code: code) }
+
+    /// Forgets the calls so far (e.g. a warm-up run's).
+    public func reset() {
+        calls = 0
+        seconds = 0
+        log = []
+    }
+}
+
+/// The gradient all-reduce as training saw it, next to one bare `MPI_Allreduce` of the same floats: the issue's
+/// "all-reduce per step within 1.1x of a plain MPI_Allreduce of the same bytes". The one timing both strata-bench
+/// and strata-mpi-check report.
+public struct AllReduceBenchmark {
+    /// Floats per all-reduce (the step buffer: gradients and the step's sums) and calls during training.
+    public let floats: Int
+    public let calls: Int
+    /// A rank's mean seconds in the step's all-reduce, waiting for the slower rank included.
+    public let stepWait: Double
+    /// Medians, from the last rank's arrival to the last rank's return (the ranks of one node share the
+    /// monotonic clock): training's calls; bare `MPI_Allreduce` calls after a barrier; the same in
+    /// `allReduceSum`'s 4 MiB pieces; bare calls with the caches filled by other data first (as after backward).
+    public let step: Double
+    public let plain: Double
+    public let pieces: Double
+    public let cold: Double
+
+    /// Measures after a run through `timer` on `mpi`: `repeats` calls of each reference (each after a barrier).
+    /// Nil on one rank. Collective: every rank calls it.
+    public init?(_ timer: AllReduceTimer, _ mpi: MPICommunicator, floats: Int, repeats: Int = 30) throws {
+        guard mpi.size > 1, floats > 0 else { return nil }
+        self.floats = floats
+        calls = timer.calls
+        stepWait = timer.seconds / Double(max(timer.calls, 1))
+        step = Self.median(try Self.collectiveSeconds(mpi, timer.log))
+        let buffer = Tensor(zeros: [floats])
+        func timed(prepare: (Int) -> Void = { _ in }, _ call: () throws -> Void) throws -> Double {
+            var log: [(start: UInt64, end: UInt64)] = []
+            for i in 0..<repeats {
+                prepare(i)
+                try mpi.barrier()
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                try call()
+                log.append((t0, DispatchTime.now().uptimeNanoseconds))
+            }
+            return Self.median(try Self.collectiveSeconds(mpi, log))
+        }
+        plain = try timed { try mpi.allReduceSum(buffer, piece: Int(Int32.max)) }
+        pieces = try timed { try mpi.allReduceSum(buffer) }
+        let evict = Tensor(zeros: [16 << 20])   // 64 MB written before each call
+        cold = try timed(prepare: { evict.fill(Float($0)) }) { try mpi.allReduceSum(buffer, piece: Int(Int32.max)) }
+    }
+
+    /// Per call: the latest return minus the latest start over the ranks, in seconds (empty when the ranks logged
+    /// different numbers of calls).
+    static func collectiveSeconds(_ comm: Communicator, _ log: [(start: UInt64, end: UInt64)]) throws -> [Double] {
+        let n = log.count, p = comm.size
+        var counts = [Double(n)]
+        try comm.allReduceSum(&counts)
+        guard counts[0] == Double(n * p), n > 0 else { return [] }
+        var starts = [Double](repeating: 0, count: n * p), ends = starts
+        for (k, e) in log.enumerated() {
+            starts[comm.rank * n + k] = Double(e.start)
+            ends[comm.rank * n + k] = Double(e.end)
+        }
+        try comm.allReduceSum(&starts)
+        try comm.allReduceSum(&ends)
+        return (0..<n).map { k in
+            let lastStart = (0..<p).map { starts[$0 * n + k] }.max()!, lastEnd = (0..<p).map { ends[$0 * n + k] }.max()!
+            return (lastEnd - lastStart) * 1e-9
+        }
+    }
+
+    public static func median(_ v: [Double]) -> Double {
+        guard !v.isEmpty else { return .nan }
+        let s = v.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+}
