@@ -43,7 +43,8 @@ extension Sequential {
     @discardableResult
     public func fit(_ data: Dataset, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
                     callbacks: [Callback] = [], validationSplit: Double = 0, validationData: Dataset? = nil,
-                    shuffle: Bool = true, seed: UInt64? = nil, communicator: Communicator? = nil,
+                    validationSampleWeight: Tensor? = nil, shuffle: Bool = true, classWeight: [Int: Float]? = nil,
+                    sampleWeight: Tensor? = nil, seed: UInt64? = nil, communicator: Communicator? = nil,
                     resumeFrom: String) throws -> History {
         try buildIfNeeded(sampleShape: data.xShape)
         let comm = communicator ?? SingleProcess()
@@ -58,7 +59,8 @@ extension Sequential {
                   + "resuming on \(ranks) x \(threads): results agree to float summation tolerance, not bit for bit")
         }
         return try fit(data, batchSize: batchSize, epochs: epochs, verbose: verbose, callbacks: callbacks,
-                       validationSplit: validationSplit, validationData: validationData, shuffle: shuffle,
-                       seed: seed, communicator: communicator, resume: state)
+                       validationSplit: validationSplit, validationData: validationData,
+                       validationSampleWeight: validationSampleWeight, shuffle: shuffle, classWeight: classWeight,
+                       sampleWeight: sampleWeight, seed: seed, communicator: communicator, resume: state)
     }
 }

@@ -8,7 +8,11 @@ public struct DataConfig {
         public var file: String
         public var x: String
         public var y: String?
-        public init(file: String, x: String, y: String?) { self.file = file; self.x = x; self.y = y }
+        /// Keras's `sample_weight`: a dataset of one weight per sample in the same file (train and validation).
+        public var sampleWeight: String?
+        public init(file: String, x: String, y: String?, sampleWeight: String? = nil) {
+            self.file = file; self.x = x; self.y = y; self.sampleWeight = sampleWeight
+        }
     }
     public struct Synthetic: Equatable {
         public var seed: UInt64 = 1
@@ -44,14 +48,15 @@ public struct DataConfig {
         let m = try RunConfig.map(node, "data", file: file, allowed: ["train", "validation", "test", "transforms", "synthetic"])
         for role in ["train", "validation", "test"] {
             guard let s = m[role] else { continue }
-            let f = try RunConfig.map(s, "data.\(role)", file: file, allowed: ["file", "x", "y"])
+            let f = try RunConfig.map(s, "data.\(role)", file: file, allowed: ["file", "x", "y", "sample_weight"])
             guard let path = f["file"], let x = f["x"] else {
                 throw ConfigError(file: file, line: s.line, "data.\(role) needs file: and x: (and y: for training)",
                                   hint: "e.g. \(role): {file: configs/data/mnist-5k.h5, x: x_train, y: y_train}")
             }
             sources[role] = FileSource(file: try RunConfig.string(path, "data.\(role).file", file: file),
                                        x: try RunConfig.string(x, "data.\(role).x", file: file),
-                                       y: try f["y"].map { try RunConfig.string($0, "data.\(role).y", file: file) })
+                                       y: try f["y"].map { try RunConfig.string($0, "data.\(role).y", file: file) },
+                                       sampleWeight: try f["sample_weight"].map { try RunConfig.string($0, "data.\(role).sample_weight", file: file) })
         }
         if let t = m["transforms"] {
             let tm = try RunConfig.map(t, "data.transforms", file: file, allowed: ["x", "y"])

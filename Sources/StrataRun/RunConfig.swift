@@ -13,7 +13,15 @@ public struct RunConfig {
     public var modelFile: String?
     public var optimizer: (name: String, arguments: [String: JSONValue]) = ("rmsprop", [:])
     public var loss = "categorical_crossentropy"
+    /// The loss's Keras arguments (`loss: {Huber: {delta: 2.0}}`).
+    public var lossArguments: [String: JSONValue] = [:]
     public var metrics: [String] = []
+    /// Each metric's Keras arguments, in the order of `metrics` (`metrics: [accuracy, {AUC: {curve: PR}}]`).
+    public var metricArguments: [[String: JSONValue]] = []
+    /// Keras's `weighted_metrics` (names and arguments), which take the sample / class weights.
+    public var weightedMetrics: [(name: String, arguments: [String: JSONValue])] = []
+    /// Keras's `class_weight` (`fit.class_weight: {0: 1.0, 1: 5.0}`).
+    public var classWeight: [Int: Float]?
     public var data = DataConfig()
     public var epochs = 1
     public var batchSize = 32
@@ -65,7 +73,8 @@ public struct RunConfig {
             throw ConfigError(file: file, line: node.line, "the config has no 'data'", hint: "add data: with train: {file:, x:, y:} or synthetic:")
         }
         if let f = top["fit"] {
-            let m = try Self.map(f, "fit", file: file, allowed: ["epochs", "batch_size", "shuffle", "verbose"])
+            let m = try Self.map(f, "fit", file: file, allowed: ["epochs", "batch_size", "shuffle", "verbose", "class_weight"])
+            if let v = m["class_weight"] { classWeight = try Self.classWeight(v, file: file) }
             if let v = m["epochs"] { epochs = try Self.int(v, "fit.epochs", file: file, min: 0) }
             if let v = m["batch_size"] { batchSize = try Self.int(v, "fit.batch_size", file: file, min: 1) }
             if let v = m["shuffle"] { shuffle = try Self.bool(v, "fit.shuffle", file: file) }
@@ -124,7 +133,7 @@ public struct RunConfig {
     }
 
     mutating func parseCompile(_ c: ConfigNode) throws {
-        let m = try Self.map(c, "compile", file: file, allowed: ["optimizer", "loss", "metrics"])
+        let m = try Self.map(c, "compile", file: file, allowed: ["optimizer", "loss", "metrics", "weighted_metrics"])
         if let o = m["optimizer"] {
             if case .scalar = o { optimizer = (try Self.string(o, "compile.optimizer", file: file), [:]) } else {
                 let (n, args) = try Self.singleEntry(o, "optimizer", file: file)
@@ -135,17 +144,31 @@ public struct RunConfig {
             }
         }
         if let l = m["loss"] {
-            loss = try Self.string(l, "compile.loss", file: file)
-            do { _ = try Losses.named(loss) } catch let e as StrataError {
+            (loss, lossArguments) = try Self.singleEntry(l, "loss", file: file)
+            do { _ = try Losses.make(loss, arguments: lossArguments) } catch let e as StrataError {
                 throw ConfigError(file: file, line: l.line, e.errorDescription ?? "bad loss", hint: "")
             }
         }
         if let ms = m["metrics"] {
-            guard case let .list(items, _) = ms else {
-                throw ConfigError(file: file, line: ms.line, "compile.metrics must be a list", hint: "e.g. metrics: [accuracy]")
-            }
-            metrics = try items.map { try Self.string($0, "compile.metrics", file: file) }
+            let entries = try metricEntries(ms, "compile.metrics")
+            metrics = entries.map(\.0)
+            metricArguments = entries.map(\.1)
         }
+        if let ms = m["weighted_metrics"] { weightedMetrics = try metricEntries(ms, "compile.weighted_metrics") }
+    }
+
+    /// A list of metrics, each an id or `{Name: {args}}`, checked (an unknown metric or argument names its line).
+    func metricEntries(_ ms: ConfigNode, _ key: String) throws -> [(String, [String: JSONValue])] {
+        guard case let .list(items, _) = ms else {
+            throw ConfigError(file: file, line: ms.line, "\(key) must be a list", hint: "e.g. metrics: [accuracy]")
+        }
+        let entries = try items.map { try Self.singleEntry($0, "metric", file: file) }
+        for (item, (name, args)) in zip(items, entries) where !["accuracy", "acc"].contains(name.lowercased()) {
+            do { _ = try Metrics.make(name, arguments: args) } catch let e as StrataError {
+                throw ConfigError(file: file, line: item.line, e.errorDescription ?? "bad metric", hint: "")
+            }
+        }
+        return entries
     }
 
     // MARK: typed access with errors
@@ -178,6 +201,25 @@ public struct RunConfig {
         default:
             throw ConfigError(file: file, line: e.line, "the arguments of \(what) '\(e.key)' must be a mapping", hint: "e.g. - \(e.key): {rate: 0.5}")
         }
+    }
+
+    /// `fit.class_weight`: a mapping from integer class ids to non-negative weights.
+    static func classWeight(_ n: ConfigNode, file: String) throws -> [Int: Float] {
+        guard case let .map(entries, _) = n else {
+            throw ConfigError(file: file, line: n.line, "fit.class_weight must map class ids to weights", hint: "e.g. class_weight: {0: 1.0, 1: 5.0}")
+        }
+        var out: [Int: Float] = [:]
+        for e in entries {
+            guard let c = Int(e.key), c >= 0 else {
+                throw ConfigError(file: file, line: e.line, "fit.class_weight key '\(e.key)' is not a class id", hint: "keys are integers >= 0")
+            }
+            let w = try number(e.value, "fit.class_weight.\(c)", file: file)
+            guard w >= 0 && w.isFinite else {
+                throw ConfigError(file: file, line: e.line, "fit.class_weight.\(c) must be >= 0, got \(w)", hint: "")
+            }
+            out[c] = Float(w)
+        }
+        return out
     }
 
     static func int(_ n: ConfigNode, _ key: String, file: String, min: Int) throws -> Int {

@@ -48,7 +48,11 @@ public final class Runner {
             }
         }
         let opt = try Optimizers.make(config.optimizer.name, arguments: config.optimizer.arguments)
-        model.compile(optimizer: opt, loss: try Losses.named(config.loss), metrics: config.metrics.map { MetricSpec($0) })
+        let metrics = zip(config.metrics, config.metricArguments + Array(repeating: [:], count: max(0, config.metrics.count - config.metricArguments.count)))
+            .map { name, args in args.isEmpty ? MetricSpec(name) : MetricSpec(name, arguments: args) }
+        let weighted = config.weightedMetrics.map { $0.arguments.isEmpty ? MetricSpec($0.name) : MetricSpec($0.name, arguments: $0.arguments) }
+        model.compile(optimizer: opt, loss: try Losses.make(config.loss, arguments: config.lossArguments), metrics: metrics,
+                      weightedMetrics: weighted)
         return model
     }
 
@@ -66,6 +70,20 @@ public final class Runner {
         let t = config.data
         if t.xTransforms == DataConfig.Transforms() && t.yTransforms == DataConfig.Transforms() { return raw }
         return try TransformedDataset(raw, x: t.xTransforms, y: t.yTransforms)
+    }
+
+    /// The `sample_weight` dataset of `role` (one weight per sample, read whole: N floats), or nil.
+    public func sampleWeights(_ role: String, openFile: (DataConfig.FileSource) throws -> Dataset, count: Int) throws -> Tensor? {
+        guard let f = config.data.sources[role], let name = f.sampleWeight else { return nil }
+        let d = try openFile(DataConfig.FileSource(file: f.file, x: name, y: nil))
+        guard d.count >= count, d.xShape.reduce(1, *) == 1 else {
+            throw ConfigError(file: config.file, line: config.root["data"]?.line ?? 0,
+                              "data.\(role).sample_weight '\(name)' has \(d.count) rows of shape \(d.xShape), the data has \(count) samples",
+                              hint: "give one weight per sample: a dataset of shape (\(count),)")
+        }
+        let w = Tensor(zeros: [count])
+        try d.read(ArraySlice(0..<count), x: w, y: nil)
+        return w
     }
 
     /// Callbacks named in the config (`- EarlyStopping: {patience: 3}`), with Keras's argument names.
@@ -157,6 +175,8 @@ extension Runner {
             throw ConfigError(file: config.file, line: 0, "no training data", hint: "add data.train or data.synthetic")
         }
         let validation = limited(try dataset("validation", openFile: openFile))
+        let trainWeights = try sampleWeights("train", openFile: openFile, count: train.count)
+        let validationWeights = try validation.flatMap { try sampleWeights("validation", openFile: openFile, count: $0.count) }
         try saveConfigCopy()
         var callbacks = try makeCallbacks()
         callbacks.append(CSVLogger(config.runDir + "/history.csv"))
@@ -170,13 +190,15 @@ extension Runner {
         if let resume = try resumePath() {
             if isRoot && config.resume != .auto { print("Resuming from \(resume)") }
             history = try model.fit(train, batchSize: config.batchSize, epochs: config.epochs, verbose: config.verbose,
-                                    callbacks: callbacks, validationData: validation, shuffle: config.shuffle,
+                                    callbacks: callbacks, validationData: validation, validationSampleWeight: validationWeights,
+                                    shuffle: config.shuffle, classWeight: config.classWeight, sampleWeight: trainWeights,
                                     seed: config.seed, communicator: communicator, resumeFrom: resume)
         } else {
             // The config's seed is the run seed wherever the model came from (a layer list's weights are drawn
             // from it too; a model file keeps its weights).
             history = try model.fit(train, batchSize: config.batchSize, epochs: config.epochs, verbose: config.verbose,
-                                    callbacks: callbacks, validationData: validation, shuffle: config.shuffle,
+                                    callbacks: callbacks, validationData: validation, validationSampleWeight: validationWeights,
+                                    shuffle: config.shuffle, classWeight: config.classWeight, sampleWeight: trainWeights,
                                     seed: config.seed, communicator: communicator)
         }
         if let test = limited(try dataset("test", openFile: openFile)) {

@@ -41,18 +41,7 @@ extension Loss {
 /// Loss lookup by Keras identifier and alias.
 public enum Losses {
     /// Makes a loss from a Keras name or alias (`"mse"`, `"mean_squared_error"`, `"categorical_crossentropy"`...).
-    public static func named(_ id: String) throws -> Loss {
-        switch id.lowercased() {
-        case "categorical_crossentropy", "categoricalcrossentropy": return CategoricalCrossentropy()
-        case "sparse_categorical_crossentropy", "sparsecategoricalcrossentropy": return SparseCategoricalCrossentropy()
-        case "binary_crossentropy", "binarycrossentropy": return BinaryCrossentropy()
-        case "mse", "mean_squared_error", "meansquarederror": return MeanSquaredError()
-        case "mae", "mean_absolute_error", "meanabsoluteerror": return MeanAbsoluteError()
-        default:
-            throw StrataError.invalidArgument("unknown loss '\(id)'",
-                hint: "use categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy, mse (mean_squared_error) or mae (mean_absolute_error)")
-        }
-    }
+    public static func named(_ id: String) throws -> Loss { try make(id) }
 
     static let epsilon: Float = 1e-7
 }

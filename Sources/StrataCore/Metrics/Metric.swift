@@ -10,8 +10,15 @@ public protocol Metric: AnyObject {
 
 /// How a user names a metric in `compile`: a Keras string id, or a custom closure.
 public struct MetricSpec: ExpressibleByStringLiteral, @unchecked Sendable {
-    /// A Keras id (`"accuracy"`, `"mae"`, ...) or a named closure giving one value per sample.
-    public enum Kind { case named(String), custom(String, (Tensor, Tensor) throws -> Tensor) }
+    /// A Keras id (`"accuracy"`, `"mae"`, ...), a named closure giving one value per sample, a configured id, or a metric object.
+    public enum Kind {
+        case named(String)
+        case custom(String, (Tensor, Tensor) throws -> Tensor)
+        /// A Keras id or class name with Keras-named arguments (`AUC`, `["curve": "PR"]`).
+        case configured(String, [String: JSONValue])
+        /// A metric object (`Precision(thresholds: 0.3)`, `AUC(curve: .pr)`).
+        case instance(Metric)
+    }
     public let kind: Kind
     public init(stringLiteral value: String) { kind = .named(value) }
     public init(_ name: String) { kind = .named(name) }
@@ -23,32 +30,46 @@ public struct MetricSpec: ExpressibleByStringLiteral, @unchecked Sendable {
     }
     init(kind: Kind) { self.kind = kind }
 
+    /// A metric by Keras id or class name with Keras's arguments (the YAML `{AUC: {curve: PR}}`).
+    public init(_ id: String, arguments: [String: JSONValue]) { kind = .configured(id, arguments) }
+
+    /// A metric object, e.g. `.metric(AUC(curve: .pr))` or `.metric(F1Score(average: .macro))`.
+    public static func metric(_ m: Metric) -> MetricSpec { MetricSpec(kind: .instance(m)) }
+
     public var name: String {
-        switch kind { case let .named(n): return n; case let .custom(n, _): return n }
+        switch kind {
+        case let .named(n): return n
+        case let .custom(n, _): return n
+        case let .configured(id, args): return args["name"]?.stringValue ?? (try? Metrics.make(id, arguments: args).name) ?? id
+        case let .instance(m): return m.name
+        }
     }
 
     /// Resolves the spec for a model whose output has `outputShape` (without batch) and targets `targetShape`,
     /// with `"accuracy"` chosen by shape exactly as Keras 3 does (compile_utils.py).
-    public func resolve(outputShape: [Int], targetShape: [Int], loss: Loss) throws -> Metric {
+    /// `name` renames the metric (Keras's `weighted_<name>` for a weighted metric whose name is taken).
+    public func resolve(outputShape: [Int], targetShape: [Int], loss: Loss, name given: String? = nil) throws -> Metric {
         switch kind {
-        case let .custom(n, fn): return CustomMetric(name: n, fn)
+        case let .custom(n, fn): return CustomMetric(name: given ?? n, fn)
+        case let .configured(id, args):
+            return try Metrics.make(id, arguments: args.merging(given.map { ["name": .string($0)] } ?? [:]) { $1 })
+        case let .instance(m):
+            if let given, given != m.name {
+                throw StrataError.invalidArgument("weighted metric '\(m.name)' has the name of a metric",
+                                                  hint: "create it with another name, e.g. name: \"\(given)\"")
+            }
+            return m
         case let .named(n):
+            let name = given ?? n
             switch n.lowercased() {
             case "accuracy", "acc":
                 let isBinary = outputShape.last == 1
                 let isSparse = loss.sparseTargets || targetShape.count < outputShape.count
                     || (targetShape.last == 1 && (outputShape.last ?? 1) > 1)
-                if isBinary { return BinaryAccuracy(name: n) }
-                if isSparse { return SparseCategoricalAccuracy(name: n) }
-                return CategoricalAccuracy(name: n)
-            case "binary_accuracy": return BinaryAccuracy(name: n)
-            case "categorical_accuracy": return CategoricalAccuracy(name: n)
-            case "sparse_categorical_accuracy": return SparseCategoricalAccuracy(name: n)
-            case "mse", "mean_squared_error": return MeanSquaredErrorMetric(name: n)
-            case "mae", "mean_absolute_error": return MeanAbsoluteErrorMetric(name: n)
-            default:
-                throw StrataError.invalidArgument("unknown metric '\(n)'",
-                    hint: "use accuracy (acc), binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mse, mae, or MetricSpec.custom(name) { yTrue, yPred in ... }")
+                if isBinary { return BinaryAccuracy(name: name) }
+                if isSparse { return SparseCategoricalAccuracy(name: name) }
+                return CategoricalAccuracy(name: name)
+            default: return try Metrics.make(n, arguments: given.map { ["name": .string($0)] } ?? [:])
             }
         }
     }

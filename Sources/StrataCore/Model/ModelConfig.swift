@@ -99,7 +99,13 @@ public struct ModelConfig {
     /// Keras's `training_config` for a compiled model (`loss`, `metrics`, `optimizer_config`).
     public static func trainingConfig(of model: Sequential) -> JSONValue? {
         guard let opt = model.optimizer, let loss = model.loss else { return nil }
-        return ["loss": .string(loss.name), "metrics": .array((model.compileSpec?.metrics ?? []).map { .string($0) }),
+        let specs = model.metricSpecs + model.weightedMetricSpecs
+        let resolved = model.metrics.count == specs.count ? model.metrics.map { Optional($0) } : specs.map { _ in nil }
+        let entries = zip(specs, resolved).map { Metrics.kerasConfig($0, resolved: $1) }
+        let weighted = Array(entries.dropFirst(model.metricSpecs.count))
+        return ["loss": Losses.kerasConfig(of: loss),
+                "metrics": .array(Array(entries.prefix(model.metricSpecs.count))),
+                "weighted_metrics": weighted.isEmpty ? .null : .array(weighted),
                 "loss_weights": .null,
                 "optimizer_config": ["class_name": .string(opt.name), "config": .object(opt.config)]]
     }
@@ -107,23 +113,29 @@ public struct ModelConfig {
     /// Compiles `model` from a `training_config` of any dialect (tf-keras metric wrappers, `Custom>` optimizer
     /// names, Keras 2's `lr`). Keras defaults fill what is missing.
     public static func compile(_ model: Sequential, trainingConfig t: JSONValue) throws {
-        let lossName: String
-        if let s = t["loss"]?.stringValue { lossName = s }
-        else if let c = t["loss"]?["class_name"]?.stringValue { lossName = c }
-        else { throw StrataError.invalidArgument("training_config has no loss Strata understands: \(t["loss"]?.jsonText ?? "none")", hint: "") }
+        guard let lossConfig = t["loss"] else {
+            throw StrataError.invalidArgument("training_config has no loss", hint: "")
+        }
+        let loss = try Losses.make(kerasConfig: lossConfig)
         var metrics: [MetricSpec] = []
         func addMetric(_ m: JSONValue) {
             if let s = m.stringValue { metrics.append(MetricSpec(s)) }
+            else if let spec = Metrics.spec(kerasConfig: m) { metrics.append(spec) }
             else if let a = m.arrayValue { a.forEach(addMetric) }
             else if let n = m["config"]?["name"]?.stringValue ?? m["class_name"]?.stringValue { metrics.append(MetricSpec(n)) }
         }
         t["metrics"].map(addMetric)
+        let plain = metrics
+        metrics = []
+        t["weighted_metrics"].map(addMetric)
+        let weighted = metrics
+        metrics = plain
         guard let oc = t["optimizer_config"], var cls = oc["class_name"]?.stringValue else {
             throw StrataError.invalidArgument("training_config has no optimizer_config", hint: "")
         }
         if cls.hasPrefix("Custom>") { cls = String(cls.dropFirst("Custom>".count)) }
         let args = (oc["config"]?.objectValue ?? [:]).filter { $0.value != .null }
         let opt = try Optimizers.make(cls, arguments: args)
-        model.compile(optimizer: opt, loss: try Losses.named(lossName), metrics: metrics)
+        model.compile(optimizer: opt, loss: loss, metrics: metrics, weightedMetrics: weighted)
     }
 }

@@ -2,35 +2,43 @@
 /// the pre-flight and hands the run to a `Trainer` (Training/Trainer.swift holds the loop).
 extension Sequential {
     /// Keras `fit(x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
-    /// initial_epoch)`. `x`, `y` and the `validationData` pair are any ``TensorConvertible`` (a `Tensor`, `[[Float]]`,
-    /// `[Int]`, ...: any mix). `batchSize` is the GLOBAL batch (default 32). Pass `communicator:` (e.g.
+    /// class_weight, sample_weight, initial_epoch)`. `x`, `y`, the `validationData` pair and the weights are any
+    /// ``TensorConvertible`` (a `Tensor`, `[[Float]]`, `[Int]`, ...: any mix); `validationSampleWeight` is the third
+    /// entry of Keras's `validation_data`. `batchSize` is the GLOBAL batch (default 32). Pass `communicator:` (e.g.
     /// `try MPICommunicator.automatic()`) to train data-parallel.
     @discardableResult
     public func fit(_ x: some TensorConvertible, _ y: some TensorConvertible, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
                     callbacks: [Callback] = [], validationSplit: Double = 0,
                     validationData: (any TensorConvertible, any TensorConvertible)? = nil,
-                    shuffle: Bool = true, initialEpoch: Int = 0, seed: UInt64? = nil,
+                    validationSampleWeight: (any TensorConvertible)? = nil, shuffle: Bool = true, classWeight: [Int: Float]? = nil,
+                    sampleWeight: (any TensorConvertible)? = nil, initialEpoch: Int = 0, seed: UInt64? = nil,
                     communicator: Communicator? = nil) throws -> History {
         let (x, y) = try (x.makeTensor(), y.makeTensor())
         try checkRows(x, y)
         let validation = try validationData.map { TensorDataset(x: try $0.0.makeTensor(), y: try $0.1.makeTensor(), label: "validation x") }
         return try fit(TensorDataset(x: x, y: y), batchSize: batchSize, epochs: epochs, verbose: verbose,
                        callbacks: callbacks, validationSplit: validationSplit, validationData: validation,
-                       shuffle: shuffle, initialEpoch: initialEpoch, seed: seed, communicator: communicator)
+                       validationSampleWeight: try validationSampleWeight?.makeTensor(), shuffle: shuffle, classWeight: classWeight,
+                       sampleWeight: try sampleWeight?.makeTensor(), initialEpoch: initialEpoch, seed: seed, communicator: communicator)
     }
 
     /// `fit` on any `Dataset` (in memory, or an HDF5 file read row by row). `resume`: a checkpoint's position
     /// (`Checkpoint.restore`; StrataHDF5's `fit(..., resumeFrom:)` reads it for you).
+    /// `sampleWeight` (one weight per sample, shape `(N,)` or `(N, 1)`) or `classWeight` (`[class: weight]`, Keras's
+    /// `class_weight`) weigh each sample's loss (and `weightedMetrics`) as Keras does; `validationSampleWeight`
+    /// weighs the validation data's.
     @discardableResult
     public func fit(_ data: Dataset, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
                     callbacks: [Callback] = [], validationSplit: Double = 0, validationData: Dataset? = nil,
-                    shuffle: Bool = true, initialEpoch: Int = 0, seed: UInt64? = nil,
+                    validationSampleWeight: Tensor? = nil, shuffle: Bool = true, classWeight: [Int: Float]? = nil,
+                    sampleWeight: Tensor? = nil, initialEpoch: Int = 0, seed: UInt64? = nil,
                     communicator: Communicator? = nil, resume: TrainingState? = nil) throws -> History {
         let comm = try Trainer.resolveCommunicator(communicator)
         let plan = try Trainer.preflight(self, comm, data: data, role: "training data", targets: true, batchSize: batchSize,
                                          validationSplit: validationSplit, validationData: validationData, shuffle: shuffle,
                                          epochs: epochs, initialEpoch: initialEpoch, seed: seed, resume: resume,
-                                         training: true, verbose: verbose)
+                                         training: true, verbose: verbose, sampleWeight: sampleWeight, classWeight: classWeight,
+                                         validationSampleWeight: validationSampleWeight)
         var run = ""
         try comm.agreeOnErrors {   // a read error on one rank is an error on every rank, never a hang
             run = try Trainer.runFingerprint(self, plan)
@@ -45,22 +53,26 @@ extension Sequential {
         return try Trainer(self, comm, plan, callbacks: callbacks, resume: state).fit(epochs: epochs, verbose: verbose)
     }
 
-    /// Keras `evaluate(x, y, batch_size)`: `[loss, metric...]` over the whole set, exact (each sample once); `x`
-    /// and `y` are any ``TensorConvertible``. `returnDict: true` gives the same figures by name.
+    /// Keras `evaluate(x, y, batch_size, verbose, sample_weight)`: `[loss, metric...]` over the whole set, exact
+    /// (each sample once); `x`, `y` and `sampleWeight` are any ``TensorConvertible``. `returnDict: true` gives the
+    /// same figures by name.
     @discardableResult
     public func evaluate(_ x: some TensorConvertible, _ y: some TensorConvertible, batchSize: Int? = nil, verbose: Int = 1,
+                         sampleWeight: (any TensorConvertible)? = nil,
                          communicator: Communicator? = nil) throws -> [Double] {
         let (x, y) = try (x.makeTensor(), y.makeTensor())
         try checkRows(x, y)
-        return try evaluate(TensorDataset(x: x, y: y), batchSize: batchSize, verbose: verbose, communicator: communicator)
+        return try evaluate(TensorDataset(x: x, y: y), batchSize: batchSize, verbose: verbose, sampleWeight: try sampleWeight?.makeTensor(),
+                            communicator: communicator)
     }
 
     /// `evaluate` on any `Dataset`.
     @discardableResult
-    public func evaluate(_ data: Dataset, batchSize: Int? = nil, verbose: Int = 1,
+    public func evaluate(_ data: Dataset, batchSize: Int? = nil, verbose: Int = 1, sampleWeight: Tensor? = nil,
                          communicator: Communicator? = nil) throws -> [Double] {
         let comm = try Trainer.resolveCommunicator(communicator)
-        let plan = try Trainer.preflight(self, comm, data: data, role: "evaluation data", targets: true, batchSize: batchSize)
+        let plan = try Trainer.preflight(self, comm, data: data, role: "evaluation data", targets: true, batchSize: batchSize,
+                                         sampleWeight: sampleWeight)
         return try Trainer(self, comm, plan).evaluate(verbose: verbose)
     }
 
@@ -85,7 +97,7 @@ extension Sequential {
 
     /// Scalars of `fit`'s step buffer, what each step all-reduces: the gradients, then the loss sum, one sum per
     /// metric and the stop flag.
-    package var stepBufferCount: Int { countParams() + metrics.count + 2 }
+    package var stepBufferCount: Int { countParams() + figures.count + 1 }
 
     func checkRows(_ x: Tensor, _ y: Tensor) throws {
         guard x.shape.first == y.shape.first else {

@@ -31,6 +31,8 @@ public final class Sequential {
     public private(set) var inputShape: [Int]?
     /// Output shape of each layer without the batch axis.
     public private(set) var layerOutputShapes: [[Int]] = []
+    /// The layout of the loss and metric sums (set with the metrics when training or evaluation starts).
+    var figures = FigureSums(metrics: [], outputShape: [])
     /// The fixed global batch size, when the first layer gave one (`batchSize` / `batchInputShape`).
     public private(set) var fixedBatchSize: Int?
     /// Weight handles of each layer (Keras's order).
@@ -42,6 +44,8 @@ public final class Sequential {
     public internal(set) var metrics: [Metric] = []
     var compileError: Error?
     var metricSpecs: [MetricSpec] = []
+    /// Keras's `weighted_metrics`: metrics that take the sample / class weights.
+    var weightedMetricSpecs: [MetricSpec] = []
     /// What `compile` was given, for configs and checkpoints (`training_config`).
     public internal(set) var compileSpec: (optimizer: String, loss: String, metrics: [String])?
 
@@ -160,34 +164,40 @@ public final class Sequential {
 
     // MARK: compile
 
-    /// Keras `compile(optimizer, loss, metrics)`; names are checked when training starts, with a clear error.
-    public func compile(optimizer: Optimizer, loss: Loss, metrics: [MetricSpec] = []) {
+    /// Keras `compile(optimizer, loss, metrics, weighted_metrics)`; names are checked when training starts, with a
+    /// clear error. `metrics` ignore sample and class weights, `weightedMetrics` use them (as in Keras); a weighted
+    /// metric whose name a metric already has is reported as `weighted_<name>`.
+    public func compile(optimizer: Optimizer, loss: Loss, metrics: [MetricSpec] = [], weightedMetrics: [MetricSpec] = []) {
         self.optimizer = optimizer
         self.loss = loss
         compileError = nil
         metricSpecs = metrics
+        weightedMetricSpecs = weightedMetrics
         self.metrics = []
-        compileSpec = (optimizer.name.lowercased(), loss.name, metrics.map(\.name))
+        compileSpec = (optimizer.name.lowercased(), loss.name, metrics.map(\.name) + weightedMetrics.map { "weighted:" + $0.name })
         if let p = parameters {
             optimizerState = OptimizerState(optimizer: optimizer, parameterCount: p.count)
         }
     }
 
     /// `compile` by Keras ids: `compile(optimizer: "rmsprop", loss: "binary_crossentropy", metrics: ["accuracy"])`.
-    public func compile(optimizer: String, loss: String, metrics: [MetricSpec] = []) {
+    public func compile(optimizer: String, loss: String, metrics: [MetricSpec] = [], weightedMetrics: [MetricSpec] = []) {
         do {
-            compile(optimizer: try Optimizers.named(optimizer), loss: try Losses.named(loss), metrics: metrics)
+            compile(optimizer: try Optimizers.named(optimizer), loss: try Losses.named(loss), metrics: metrics,
+                    weightedMetrics: weightedMetrics)
         } catch { recordCompileError(error, metrics) }
     }
 
     /// `compile` with an optimizer instance and a loss id.
-    public func compile(optimizer: Optimizer, loss: String, metrics: [MetricSpec] = []) {
-        do { compile(optimizer: optimizer, loss: try Losses.named(loss), metrics: metrics) } catch { recordCompileError(error, metrics) }
+    public func compile(optimizer: Optimizer, loss: String, metrics: [MetricSpec] = [], weightedMetrics: [MetricSpec] = []) {
+        do { compile(optimizer: optimizer, loss: try Losses.named(loss), metrics: metrics, weightedMetrics: weightedMetrics) }
+        catch { recordCompileError(error, metrics) }
     }
 
     /// `compile` with an optimizer id and a loss instance.
-    public func compile(optimizer: String, loss: Loss, metrics: [MetricSpec] = []) {
-        do { compile(optimizer: try Optimizers.named(optimizer), loss: loss, metrics: metrics) } catch { recordCompileError(error, metrics) }
+    public func compile(optimizer: String, loss: Loss, metrics: [MetricSpec] = [], weightedMetrics: [MetricSpec] = []) {
+        do { compile(optimizer: try Optimizers.named(optimizer), loss: loss, metrics: metrics, weightedMetrics: weightedMetrics) }
+        catch { recordCompileError(error, metrics) }
     }
 
     private func recordCompileError(_ error: Error, _ metrics: [MetricSpec]) {
@@ -202,6 +212,17 @@ public final class Sequential {
             throw StrataError.usage("the model is not compiled", hint: "call model.compile(optimizer:loss:metrics:) before fit or evaluate")
         }
         metrics = try metricSpecs.map { try $0.resolve(outputShape: outputShape ?? [], targetShape: targetShape, loss: loss) }
+        var taken = Set(metrics.map(\.name))
+        for spec in weightedMetricSpecs {
+            var m = try spec.resolve(outputShape: outputShape ?? [], targetShape: targetShape, loss: loss)
+            if taken.contains(m.name) {   // Keras reports it as weighted_<name>
+                m = try spec.resolve(outputShape: outputShape ?? [], targetShape: targetShape, loss: loss, name: "weighted_" + m.name)
+            }
+            taken.insert(m.name)
+            metrics.append(m)
+        }
+        figures = FigureSums(metrics: metrics, weighted: metricSpecs.map { _ in false } + weightedMetricSpecs.map { _ in true },
+                             outputShape: outputShape ?? [])
         let names = ["loss"] + metrics.map(\.name)
         if Set(names).count != names.count {
             throw StrataError.invalidArgument("metric names repeat: \(names)", hint: "give each metric a distinct name")

@@ -28,4 +28,6 @@ public enum BatchSlot: Hashable, Sendable {
     case input, target
     /// One loss value per sample, and the loss gradient with respect to the model output.
     case lossValues, outputGradient
+    /// One metric value per sample, and one sample weight per row.
+    case metricValues, sampleWeights
 }

@@ -9,6 +9,10 @@ struct RunPlan {
     let shuffle: Bool
     /// Whether the run computes the loss (`fit`, `evaluate`), not only outputs (`predict`).
     let hasTargets: Bool
+    /// Sample or class weights of `data` and sample weights of `validation` (Keras's `sample_weight`,
+    /// `class_weight`, the third entry of `validation_data`).
+    var weights: SampleWeights? = nil
+    var validationWeights: SampleWeights? = nil
 }
 
 /// The one pre-flight of `fit`, `evaluate` and `predict`, and the checks it is made of.
@@ -21,9 +25,14 @@ extension Trainer {
     static func preflight(_ model: Sequential, _ comm: Communicator, data: Dataset, role: String, targets: Bool,
                           batchSize: Int?, validationSplit: Double = 0, validationData: Dataset? = nil,
                           shuffle: Bool = false, epochs: Int = 0, initialEpoch: Int = 0, seed: UInt64? = nil,
-                          resume: TrainingState? = nil, training: Bool = false, verbose: Int = 0) throws -> RunPlan {
+                          resume: TrainingState? = nil, training: Bool = false, verbose: Int = 0,
+                          sampleWeight: Tensor? = nil, classWeight: [Int: Float]? = nil,
+                          validationSampleWeight: Tensor? = nil) throws -> RunPlan {
         var train = data
         var validation = validationData
+        let sampleWeight = try sampleWeight.map { try $0.reshaped([$0.count]) }
+        var trainWeights = sampleWeight.map { SampleWeights.perSample($0) } ?? classWeight.map { .byClass($0) }
+        var validationWeights = try validationSampleWeight.map { SampleWeights.perSample(try $0.reshaped([$0.count])) }
         if validationSplit != 0 {
             guard validationSplit > 0 && validationSplit < 1 else {
                 throw StrataError.invalidArgument("validationSplit must be in (0, 1), got \(validationSplit)", hint: "e.g. 0.2")
@@ -32,6 +41,11 @@ extension Trainer {
                 let cut = Int(Double(data.count) * (1 - validationSplit))
                 train = DatasetSlice(data, 0..<cut)
                 validation = DatasetSlice(data, cut..<data.count)
+                // Keras splits sample weights with the data; class weights apply to the training part only.
+                if let w = sampleWeight, w.count == data.count {
+                    trainWeights = .perSample(w.rows(0..<cut).copy())
+                    validationWeights = .perSample(w.rows(cut..<data.count).copy())
+                }
             }
         }
         let batch = batchSize ?? model.fixedBatchSize ?? 32
@@ -50,6 +64,18 @@ extension Trainer {
             }
             try check(train, role: role, targets: targets, model: model)
             if let validation { try check(validation, role: "validation data", targets: true, model: model) }
+            if sampleWeight != nil && classWeight != nil {
+                throw StrataError.invalidArgument("fit got both classWeight and sampleWeight",
+                                                  hint: "pass one of them (Keras: you cannot class_weight and sample_weight at the same time)")
+            }
+            try trainWeights?.validate(for: train, role: role)
+            if let validationWeights {
+                guard let validation else {
+                    throw StrataError.invalidArgument("validationSampleWeight was given without validation data",
+                                                      hint: "pass validationData: too, or leave out validationSampleWeight")
+                }
+                try validationWeights.validate(for: validation, role: "validation data")
+            }
             try checkStatefulBatching(model, batch: batch, shuffle: shuffle, samples: train.count, comm: comm)
             try model.checkBatchLimits(batch: batch, samples: train.count, ranks: comm.size)
             if let validation {
@@ -63,7 +89,8 @@ extension Trainer {
         if drawn && comm.rank == 0 && verbose > 0 {
             print("strata: no seed given; this run's seed is \(model.runSeed) (pass seed: \(model.runSeed) to repeat it)")
         }
-        return RunPlan(data: train, validation: validation, batch: batch, shuffle: shuffle, hasTargets: targets)
+        return RunPlan(data: train, validation: validation, batch: batch, shuffle: shuffle, hasTargets: targets,
+                       weights: trainWeights, validationWeights: validationWeights)
     }
 
     /// Builds the model for the data's sample shape if needed, checks compile and the data's shapes and values.

@@ -17,6 +17,8 @@ final class Trainer {
     /// The loss and metrics of this run (nil and empty for `predict`).
     private let loss: Loss?
     private let metrics: [Metric]
+    /// The layout of the loss and metric sums (step buffer tail, partial sums).
+    private let figures: FigureSums
     /// The last layer and the loss when the loss is computed from the logits (asked once).
     private let fused: (layer: LogitsProducing, loss: LogitsLoss)?
     /// Step buffers, reused from step to step.
@@ -34,6 +36,7 @@ final class Trainer {
         // OpenBLAS's own GEMM threads follow the run's count (the one place a run sets it; layers get it passed).
         if BLAS.threads != context.threads { BLAS.threads = context.threads }
         loss = plan.hasTargets ? model.loss : nil
+        figures = plan.hasTargets ? model.figures : FigureSums(metrics: [], outputShape: [])
         metrics = plan.hasTargets ? model.metrics : []
         fused = loss.flatMap { model.logitsOutput(for: $0) }
         let out = model.outputShape!
@@ -74,7 +77,7 @@ final class Trainer {
                 if printing > 0 && epochs > 1 && (state.batchInEpoch == 0 || state.resumed) { print("Epoch \(epoch + 1)/\(epochs)") }
                 let batches = Batches(sampleCount: train.count, batchSize: batch, shuffle: plan.shuffle, seed: model.runSeed, epoch: epoch)
                 let bar = ProgressBar(target: batches.count, verbose: printing)
-                if state.partialSums.count != metrics.count + 2 { state.partialSums = [Double](repeating: 0, count: metrics.count + 2) }
+                if state.partialSums.count != figures.count { state.partialSums = figures.upgrade(state.partialSums) }
                 // A run resumed after the epoch's last batch still reports that epoch's training figures.
                 var logs: [String: Double] = state.batchInEpoch > 0 ? epochLogs(state.partialSums) : [:]
                 while state.batchInEpoch < batches.count {
@@ -95,7 +98,9 @@ final class Trainer {
                 }
                 context.stopTraining = try comm.any(context.stopTraining)
                 if let validation = plan.validation, !context.stopTraining || state.batchInEpoch == batches.count {
-                    for (key, value) in epochLogs(try evaluateSums(validation)) { logs["val_" + key] = value }
+                    for (key, value) in epochLogs(try evaluateSums(validation, weights: plan.validationWeights)) {
+                        logs["val_" + key] = value
+                    }
                 }
                 bar.update(state.batchInEpoch, logs: logs, finalize: true)
                 history.append(epoch: epoch, logs: logs)
@@ -103,7 +108,7 @@ final class Trainer {
                 context.logs = logs
                 state.epoch += 1
                 state.batchInEpoch = 0
-                state.partialSums = [Double](repeating: 0, count: metrics.count + 2)
+                state.partialSums = [Double](repeating: 0, count: figures.count)
                 for cb in callbacks { try cb.onEpochEnd(epoch, logs: logs, context: context) }
                 context.stopTraining = try comm.any(context.stopTraining)
                 if context.stopTraining {
@@ -142,19 +147,17 @@ final class Trainer {
         if !shard.isEmpty {
             let (y, yPred, values, gradient) = try forwardAndLoss(shard, of: plan.data, training: true, step: optState.iterations,
                                                                   scale: 1 / Float(n))
+            let w = sampleWeights(plan.weights, shard, y)
+            if let w { LossKernels.scaleSamples(gradient, by: w) }   // d(sum(w l) / n)
             model.backward(gradient, fromLogits: fused != nil, step: optState.iterations, firstRow: shard.firstRow,
                            threads: context.threads)
-            step.sums[flat: 0] = Float(Kernels.sum(values))
-            for (j, m) in metrics.enumerated() {
-                try m.values(yTrue: y, yPred: yPred, into: values)
-                step.sums[flat: 1 + j] = Float(Kernels.sum(values))
-            }
+            try figures.accumulate(yTrue: y, yPred: yPred, lossValues: values, weights: w, perSample: perSample,
+                                   scratch: work.buffer(.metricValues, values.shape), into: step.sums.rows(0..<figures.count))
         }
-        step.sums[flat: metrics.count + 1] = context.stopTraining ? 1 : 0
+        step.sums[flat: figures.count] = context.stopTraining ? 1 : 0
         try comm.allReduceSum(step.buffer)
-        if step.sums[flat: metrics.count + 1] > 0 { return false }
-        for j in 0...metrics.count { sums[j] += Double(step.sums[flat: j]) }
-        sums[metrics.count + 1] += Double(n)
+        if step.sums[flat: figures.count] > 0 { return false }
+        figures.add(step.sums, to: &sums)
         let lr = opt.effectiveLearningRate(iteration: optState.iterations)
         if let rowSparse = step.rowSparse {
             rowSparse.update(opt, p, optState, lr: lr)
@@ -190,31 +193,35 @@ final class Trainer {
     // MARK: evaluate and predict
 
     /// Loss and metric sums over `data` (each sample once, sharded), summed over ranks: `[loss, metrics..., count]`.
-    func evaluateSums(_ data: Dataset) throws -> [Double] {
-        var sums = [Double](repeating: 0, count: metrics.count + 2)
-        let batches = Batches(sampleCount: data.count, batchSize: plan.batch, shuffle: false, seed: model.runSeed, epoch: 0)
+    func evaluateSums(_ data: Dataset, weights: SampleWeights?) throws -> [Double] {
+        var sums = [Double](repeating: 0, count: figures.count)
+        let tail = Tensor(zeros: [figures.count])
+        let batches = Batches(sampleCount: data.count, batchSize: plan.batch, shuffle: false, seed: model.seed, epoch: 0)
         for k in 0..<batches.count {
             let shard = batches.shard(k, rank: comm.rank, size: comm.size)
-            sums[metrics.count + 1] += Double(shard.global * perSample)
             if shard.isEmpty { continue }
             let (y, yPred, values, _) = try forwardAndLoss(shard, of: data, training: false, step: 0, scale: 0)
-            sums[0] += Kernels.sum(values)
-            for (j, m) in metrics.enumerated() {
-                try m.values(yTrue: y, yPred: yPred, into: values)
-                sums[1 + j] += Kernels.sum(values)
-            }
+            try figures.accumulate(yTrue: y, yPred: yPred, lossValues: values, weights: sampleWeights(weights, shard, y),
+                                   perSample: perSample, scratch: work.buffer(.metricValues, values.shape), into: tail)
+            figures.add(tail, to: &sums)
         }
-        var reduced = Array(sums[0...metrics.count])
-        try comm.allReduceSum(&reduced)
-        for j in 0...metrics.count { sums[j] = reduced[j] }
+        try comm.allReduceSum(&sums)
         return sums
+    }
+
+    /// This shard's sample weights (one per row), or nil without weights.
+    private func sampleWeights(_ weights: SampleWeights?, _ shard: Batches.Shard, _ y: Tensor) -> Tensor? {
+        guard let weights else { return nil }
+        let w = work.buffer(.sampleWeights, [shard.samples.count])
+        weights.weights(rows: shard.samples, y: y, into: w)
+        return w
     }
 
     /// Keras's `evaluate`: `[loss, metric...]` over the whole set, exact (each sample once).
     func evaluate(verbose: Int) throws -> [Double] {
         do {
             let start = Date()
-            let logs = epochLogs(try evaluateSums(plan.data))
+            let logs = epochLogs(try evaluateSums(plan.data, weights: plan.weights))
             if context.isPrintingRank && verbose > 0 {
                 let steps = (plan.data.count + plan.batch - 1) / plan.batch
                 let per = Date().timeIntervalSince(start) / Double(max(steps, 1))
@@ -251,10 +258,5 @@ final class Trainer {
     }
 
     /// Epoch figures from sums `[loss, metrics..., count]`: sample-weighted means, as Keras reports them.
-    func epochLogs(_ sums: [Double]) -> [String: Double] {
-        let count = max(sums[metrics.count + 1], 1)
-        var logs = ["loss": sums[0] / count]
-        for (j, m) in metrics.enumerated() { logs[m.name] = sums[1 + j] / count }
-        return logs
-    }
+    func epochLogs(_ sums: [Double]) -> [String: Double] { figures.logs(sums) }
 }
