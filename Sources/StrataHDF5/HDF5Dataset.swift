@@ -10,6 +10,7 @@ import StrataCore
 /// through a bounded read-ahead window, checking every row for NaN/infinity as it arrives. `.automatic` picks
 /// in-memory when both arrays fit in `inMemoryLimit` bytes (as Float32).
 public final class HDF5Dataset: Dataset {
+    /// Where rows come from: memory, or the file through a read-ahead window (identical weights either way).
     public enum Mode: Equatable, Sendable {
         /// In memory if the data (as Float32) is at most `inMemoryLimit` bytes, else streaming.
         case automatic

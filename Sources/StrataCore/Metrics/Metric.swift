@@ -10,6 +10,7 @@ public protocol Metric: AnyObject {
 
 /// How a user names a metric in `compile`: a Keras string id, or a custom closure.
 public struct MetricSpec: ExpressibleByStringLiteral, @unchecked Sendable {
+    /// A Keras id (`"accuracy"`, `"mae"`, ...), a named closure giving one value per sample, a configured id, or a metric object.
     public enum Kind {
         case named(String)
         case custom(String, (Tensor, Tensor) throws -> Tensor)

@@ -20,6 +20,16 @@ public func toCategorical(_ labels: Tensor, numClasses: Int? = nil) throws -> Te
     if let i = values.firstIndex(where: { !$0.isFinite || abs($0) >= 1e9 }) {
         throw StrataError.invalidData("toCategorical: label \(values[i]) at index \(i) is not a class id", hint: "labels are class ids 0, 1, 2, ...")
     }
-    let flat = try toCategorical(values.map { Int($0) }, numClasses: numClasses)
+    let ids: [Int] = values.map { Int($0) }  // typed, so the call below is the [Int] overload, not the generic one
+    let flat = try toCategorical(ids, numClasses: numClasses)
     return flat.view(shape + [flat.shape[1]])
+}
+
+/// `toCategorical` for labels in any other ``TensorConvertible`` form (`[[Int]]` sequences, `[Float]`, `[[Float]]`
+/// of shape `(N, 1)`, ...), as the `Tensor` overload; also throws for ragged arrays. Disfavoured, so `[Int]` and
+/// `Tensor` labels (and the calls below) take their own overloads instead of recursing into this one.
+@_disfavoredOverload
+public func toCategorical(_ labels: some TensorConvertible, numClasses: Int? = nil) throws -> Tensor {
+    let tensor: Tensor = try labels.makeTensor()
+    return try toCategorical(tensor, numClasses: numClasses)
 }

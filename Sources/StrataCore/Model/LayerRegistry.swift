@@ -8,6 +8,7 @@ public protocol ConfigurableLayer: Layer {
     init(config: LayerConfig) throws
 }
 
+/// The layer classes configs and Keras files may name, by Keras class name (`"Dense"`, `"LSTM"`, ...).
 public enum LayerRegistry {
     /// Every layer type that configs may name.
     /// (Immutable, so safe to share across threads; metatype arrays are not Sendable to the compiler.)

@@ -9,6 +9,7 @@ import Foundation
 /// `InputLayer` with `batch_input_shape`, then each layer's `get_config()` with its name. Layers are made by
 /// `LayerRegistry`, so any registered layer family works here unchanged.
 public struct ModelConfig {
+    /// One layer of Keras's `model_config`: its `class_name` and `config` dictionary.
     public struct LayerEntry {
         public var className: String
         public var config: [String: JSONValue]

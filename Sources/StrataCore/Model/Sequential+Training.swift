@@ -2,38 +2,32 @@
 /// the pre-flight and hands the run to a `Trainer` (Training/Trainer.swift holds the loop).
 extension Sequential {
     /// Keras `fit(x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle,
-    /// class_weight, sample_weight, initial_epoch)`; `validationSampleWeight` is the third entry of Keras's
-    /// `validation_data`. `batchSize` is the GLOBAL batch (default 32). Pass `communicator:` (e.g.
+    /// class_weight, sample_weight, initial_epoch)`. `x`, `y`, the `validationData` pair and the weights are any
+    /// ``TensorConvertible`` (a `Tensor`, `[[Float]]`, `[Int]`, ...: any mix); `validationSampleWeight` is the third
+    /// entry of Keras's `validation_data`. `batchSize` is the GLOBAL batch (default 32). Pass `communicator:` (e.g.
     /// `try MPICommunicator.automatic()`) to train data-parallel.
     @discardableResult
-    public func fit(_ x: Tensor, _ y: Tensor, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
-                    callbacks: [Callback] = [], validationSplit: Double = 0, validationData: (Tensor, Tensor)? = nil,
-                    validationSampleWeight: Tensor? = nil, shuffle: Bool = true, classWeight: [Int: Float]? = nil,
-                    sampleWeight: Tensor? = nil, initialEpoch: Int = 0, seed: UInt64? = nil,
+    public func fit(_ x: some TensorConvertible, _ y: some TensorConvertible, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
+                    callbacks: [Callback] = [], validationSplit: Double = 0,
+                    validationData: (any TensorConvertible, any TensorConvertible)? = nil,
+                    validationSampleWeight: (any TensorConvertible)? = nil, shuffle: Bool = true, classWeight: [Int: Float]? = nil,
+                    sampleWeight: (any TensorConvertible)? = nil, initialEpoch: Int = 0, seed: UInt64? = nil,
                     communicator: Communicator? = nil) throws -> History {
+        let (x, y) = try (x.makeTensor(), y.makeTensor())
         try checkRows(x, y)
+        let validation = try validationData.map { TensorDataset(x: try $0.0.makeTensor(), y: try $0.1.makeTensor(), label: "validation x") }
         return try fit(TensorDataset(x: x, y: y), batchSize: batchSize, epochs: epochs, verbose: verbose,
-                       callbacks: callbacks, validationSplit: validationSplit,
-                       validationData: validationData.map { TensorDataset(x: $0.0, y: $0.1, label: "validation x") },
-                       validationSampleWeight: validationSampleWeight, shuffle: shuffle, classWeight: classWeight,
-                       sampleWeight: sampleWeight, initialEpoch: initialEpoch, seed: seed, communicator: communicator)
-    }
-
-    /// `fit` on Swift arrays (rows of features and rows of targets).
-    @discardableResult
-    public func fit(_ x: [[Float]], _ y: [[Float]], batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
-                    callbacks: [Callback] = [], validationSplit: Double = 0, shuffle: Bool = true,
-                    communicator: Communicator? = nil) throws -> History {
-        try fit(Tensor(x), Tensor(y), batchSize: batchSize, epochs: epochs, verbose: verbose, callbacks: callbacks,
-                validationSplit: validationSplit, shuffle: shuffle, communicator: communicator)
+                       callbacks: callbacks, validationSplit: validationSplit, validationData: validation,
+                       validationSampleWeight: try validationSampleWeight?.makeTensor(), shuffle: shuffle, classWeight: classWeight,
+                       sampleWeight: try sampleWeight?.makeTensor(), initialEpoch: initialEpoch, seed: seed, communicator: communicator)
     }
 
     /// `fit` on any `Dataset` (in memory, or an HDF5 file read row by row). `resume`: a checkpoint's position
     /// (`Checkpoint.restore`; StrataHDF5's `fit(..., resumeFrom:)` reads it for you).
-    @discardableResult
     /// `sampleWeight` (one weight per sample, shape `(N,)` or `(N, 1)`) or `classWeight` (`[class: weight]`, Keras's
     /// `class_weight`) weigh each sample's loss (and `weightedMetrics`) as Keras does; `validationSampleWeight`
     /// weighs the validation data's.
+    @discardableResult
     public func fit(_ data: Dataset, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
                     callbacks: [Callback] = [], validationSplit: Double = 0, validationData: Dataset? = nil,
                     validationSampleWeight: Tensor? = nil, shuffle: Bool = true, classWeight: [Int: Float]? = nil,
@@ -60,12 +54,15 @@ extension Sequential {
     }
 
     /// Keras `evaluate(x, y, batch_size, verbose, sample_weight)`: `[loss, metric...]` over the whole set, exact
-    /// (each sample once).
+    /// (each sample once); `x`, `y` and `sampleWeight` are any ``TensorConvertible``. `returnDict: true` gives the
+    /// same figures by name.
     @discardableResult
-    public func evaluate(_ x: Tensor, _ y: Tensor, batchSize: Int? = nil, verbose: Int = 1, sampleWeight: Tensor? = nil,
+    public func evaluate(_ x: some TensorConvertible, _ y: some TensorConvertible, batchSize: Int? = nil, verbose: Int = 1,
+                         sampleWeight: (any TensorConvertible)? = nil,
                          communicator: Communicator? = nil) throws -> [Double] {
+        let (x, y) = try (x.makeTensor(), y.makeTensor())
         try checkRows(x, y)
-        return try evaluate(TensorDataset(x: x, y: y), batchSize: batchSize, verbose: verbose, sampleWeight: sampleWeight,
+        return try evaluate(TensorDataset(x: x, y: y), batchSize: batchSize, verbose: verbose, sampleWeight: try sampleWeight?.makeTensor(),
                             communicator: communicator)
     }
 
@@ -79,9 +76,10 @@ extension Sequential {
         return try Trainer(self, comm, plan).evaluate(verbose: verbose)
     }
 
-    /// Keras `predict(x, batch_size)`: the outputs of every sample in row order (on every rank).
-    public func predict(_ x: Tensor, batchSize: Int? = nil, communicator: Communicator? = nil) throws -> Tensor {
-        try predict(TensorDataset(x: x, y: nil), batchSize: batchSize, communicator: communicator)
+    /// Keras `predict(x, batch_size)`: the outputs of every sample in row order (on every rank); `x` is any
+    /// ``TensorConvertible``.
+    public func predict(_ x: some TensorConvertible, batchSize: Int? = nil, communicator: Communicator? = nil) throws -> Tensor {
+        try predict(TensorDataset(x: x.makeTensor(), y: nil), batchSize: batchSize, communicator: communicator)
     }
 
     /// `predict` on any `Dataset` (targets, if any, are ignored).

@@ -62,6 +62,7 @@ public final class Sequential {
     /// model saved after `fit` resumes where its training ended.
     package var finishedRun: TrainingState?
 
+    /// Keras `Sequential(layers, name)`; `seed` initialises the weights (and is the default run seed).
     public init(_ layers: [Layer] = [], name: String = "sequential", seed: UInt64? = nil) {
         self.name = name
         requestedSeed = seed
@@ -84,7 +85,9 @@ public final class Sequential {
         parameters = nil
     }
 
+    /// Keras `model.built`: whether the weights exist (the first layer knew its input shape).
     public var isBuilt: Bool { parameters != nil }
+    /// Keras `model.output_shape` without the batch axis (nil until built).
     public var outputShape: [Int]? { layerOutputShapes.last }
 
     /// Builds the model for data whose samples have shape `sampleShape`, unless it is built: the first layer's own
@@ -177,6 +180,7 @@ public final class Sequential {
         }
     }
 
+    /// `compile` by Keras ids: `compile(optimizer: "rmsprop", loss: "binary_crossentropy", metrics: ["accuracy"])`.
     public func compile(optimizer: String, loss: String, metrics: [MetricSpec] = [], weightedMetrics: [MetricSpec] = []) {
         do {
             compile(optimizer: try Optimizers.named(optimizer), loss: try Losses.named(loss), metrics: metrics,
@@ -184,11 +188,13 @@ public final class Sequential {
         } catch { recordCompileError(error, metrics) }
     }
 
+    /// `compile` with an optimizer instance and a loss id.
     public func compile(optimizer: Optimizer, loss: String, metrics: [MetricSpec] = [], weightedMetrics: [MetricSpec] = []) {
         do { compile(optimizer: optimizer, loss: try Losses.named(loss), metrics: metrics, weightedMetrics: weightedMetrics) }
         catch { recordCompileError(error, metrics) }
     }
 
+    /// `compile` with an optimizer id and a loss instance.
     public func compile(optimizer: String, loss: Loss, metrics: [MetricSpec] = [], weightedMetrics: [MetricSpec] = []) {
         do { compile(optimizer: try Optimizers.named(optimizer), loss: loss, metrics: metrics, weightedMetrics: weightedMetrics) }
         catch { recordCompileError(error, metrics) }
