@@ -74,7 +74,7 @@ final class OptimizerOptionsCheckpointTests: XCTestCase {
                 XCTAssertEqual(back.optimizer!.effectiveLearningRate(iteration: t), opt.effectiveLearningRate(iteration: t), name)
             }
         }
-        guard let python = TestFiles.kerasPython else {
+        guard let python = KerasPython.withKerasAndH5py else {
             throw XCTSkip("no Python with keras (set STRATA_KERAS_PYTHON): Keras-side check skipped")
         }
         let script = """
