@@ -54,7 +54,7 @@ final class OptimizerTests: XCTestCase {
 
     /// Arguments left out of `make` take the initialiser's defaults bit for bit (the table writes no default itself).
     func testMadeWithoutArgumentsEqualsTheDefaultInstance() throws {
-        XCTAssertEqual(Optimizers.names, ["SGD", "RMSprop", "Adagrad", "Adam", "Adadelta", "Adamax", "Nadam"])
+        XCTAssertEqual(Optimizers.names, ["SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "Adadelta", "Adamax", "Nadam", "Lion", "Ftrl", "Adafactor"])
         for name in Optimizers.names {
             let made = try Optimizers.make(name, arguments: [:]), standard = try Optimizers.named(name)
             XCTAssertTrue(type(of: made) == type(of: standard), name)
