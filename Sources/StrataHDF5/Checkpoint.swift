@@ -92,17 +92,17 @@ public enum Checkpoint {
         try g.setString("seed", String(t?.seed ?? model.runSeed))  // the run seed (older files: the only seed)
         try g.setString("init_seed", String(model.seed))
         try g.setString("optimizer", opt.name)
-        var config = opt.config
+        var config = opt.kerasConfig
         config["decay"] = JSONValue(opt.decay)
         try g.setString("optimizer_config", JSONValue.object(config).jsonText)
-        try g.setStrings("optimizer_slot_names", opt.slotNames)
+        try g.setStrings("optimizer_slot_names", opt.stateSlotNames)
         // [epoch, batch_in_epoch, iterations, world_size, threads, parameter_count]
         try g.write("counters", int64s: [t?.epoch ?? 0, t?.batchInEpoch ?? 0, st.iterations, t?.worldSize ?? 1,
                                          t?.threads ?? 1, p.count].map { Int64($0) })
         var lr = [opt.learningRate]
         try lr.withUnsafeMutableBufferPointer { try g.write("learning_rate", floats: $0.baseAddress!, shape: [1]) }
         try g.write("optimizer_scalars", doubles: st.scalars)
-        for (name, slot) in zip(opt.slotNames, st.slots) { try g.write("optimizer_slots/\(name)", slot) }
+        for (name, slot) in zip(opt.stateSlotNames, st.slots) { try g.write("optimizer_slots/\(name)", slot) }
         try g.write("partial_sums", doubles: t?.partialSums ?? [])
         // Callback state by key (`callback_ids`), each entry's value names in `callback_keys`, values in
         // `callback_values`, tensors in `callback_tensors/<position>/<name>`.
@@ -279,13 +279,15 @@ public enum Checkpoint {
             throw StrataError.file(path: path, "the checkpoint holds \(saved) optimizer state, the model is compiled with \(opt.name)",
                                    hint: "compile with \(saved) to resume")
         }
-        // The optimizer's settings must match too (learning_rate aside: schedules and callbacks change it, and the
-        // saved one is restored).
-        var mine = opt.config
+        // The optimizer's settings must match too (a constant learning_rate aside: callbacks change it, and the
+        // saved one is restored; a schedule must be the same schedule).
+        var mine = opt.kerasConfig
         mine["decay"] = JSONValue(opt.decay)
         if let text = try g.string("optimizer_config"), var theirs = try JSONValue.parse(text).objectValue {
-            mine["learning_rate"] = nil
-            theirs["learning_rate"] = nil
+            if mine["learning_rate"]?.doubleValue != nil && theirs["learning_rate"]?.doubleValue != nil {
+                mine["learning_rate"] = nil
+                theirs["learning_rate"] = nil
+            }
             let differing = Set(mine.keys).union(theirs.keys).filter { mine[$0] != theirs[$0] }.sorted()
             guard differing.isEmpty else {
                 let show = { (c: [String: JSONValue]) in differing.map { "\($0)=\(c[$0]?.jsonText ?? "absent")" }.joined(separator: ", ") }
@@ -301,8 +303,9 @@ public enum Checkpoint {
         st.iterations = Int(counters[2])
         st.scalars = try g.dataset("optimizer_scalars").readDoubles()
         let names = try g.strings("optimizer_slot_names")
-        guard names == opt.slotNames else {
-            throw StrataError.file(path: path, "optimizer slots \(names) in the file, \(opt.slotNames) in the model's \(opt.name)",
+        st.ensureSlots(for: opt)
+        guard names == opt.stateSlotNames else {
+            throw StrataError.file(path: path, "optimizer slots \(names) in the file, \(opt.stateSlotNames) in the model's \(opt.name)",
                                    hint: "compile with the same optimizer settings (e.g. momentum) to resume")
         }
         for (n, slot) in zip(names, st.slots) { slot.assign(try g.dataset("optimizer_slots/\(n)").readAll()) }

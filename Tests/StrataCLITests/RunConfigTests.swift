@@ -52,6 +52,38 @@ final class RunConfigTests: XCTestCase {
         }
     }
 
+    /// The optimizer's training options in YAML: a schedule as `learning_rate: {Name: {...}}`, clipping and weight
+    /// decay as arguments; a misspelt schedule argument is an error naming it and the config line.
+    func testOptimizerScheduleAndClippingInYAML() throws {
+        let yaml = { (args: String) in """
+            model:
+              - Dense: {units: 2, input_dim: 3, activation: softmax}
+            data:
+              synthetic: {x: {shape: [3]}, y: {classes: 2, one_hot: true}, train: 8}
+            compile:
+              optimizer:
+                AdamW:
+                  learning_rate: {CosineDecay: {\(args)}}
+                  global_clipnorm: 1.0
+                  weight_decay: 0.01
+              loss: categorical_crossentropy
+            fit: {epochs: 1, batch_size: 4}
+            """ }
+        let c = try RunConfig.load(write(yaml("initial_learning_rate: 0.0, decay_steps: 10, warmup_target: 0.1, warmup_steps: 5")))
+        let model = try Runner(config: c, communicator: SingleProcess()).makeModel()
+        let opt = try XCTUnwrap(model.optimizer as? AdamW)
+        XCTAssertEqual(opt.options.globalClipnorm, 1)
+        XCTAssertEqual(opt.weightDecay, 0.01)
+        XCTAssertEqual(opt.options.schedule?.className, "CosineDecay")
+        XCTAssertEqual(opt.effectiveLearningRate(iteration: 0), 0)
+        XCTAssertEqual(opt.effectiveLearningRate(iteration: 5), 0.1, accuracy: 1e-8)
+        XCTAssertThrowsError(try RunConfig.load(write(yaml("initial_learning_rate: 0.1, decay_step: 10")))) { e in
+            let text = (e as! ConfigError).errorDescription!
+            XCTAssertTrue(text.contains("decay_step"), text)
+            XCTAssertEqual((e as! ConfigError).line, 7)
+        }
+    }
+
     func testSetOverridesAndFractions() throws {
         let path = write("""
             model:

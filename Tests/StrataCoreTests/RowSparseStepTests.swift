@@ -55,4 +55,24 @@ final class RowSparseStepTests: XCTestCase {
         let b = try train(RMSprop(learningRate: 0.01, momentum: 0.5), sparse: false)
         XCTAssertEqual(a.weights, b.weights)
     }
+
+    /// Clipping keeps the row-sparse step (it scales the exact gradient; zero rows stay zero), bit-identical to the
+    /// dense step; weight decay and the EMA touch every row, so they run the dense step, with the same result.
+    func testClippingWeightDecayAndEMASparseEqualDense() throws {
+        let make: [(String, () -> Optimizer)] = [
+            ("clipnorm", { RMSprop(learningRate: 0.05).with(clipnorm: 0.01) }),
+            ("global_clipnorm", { RMSprop(learningRate: 0.05).with(globalClipnorm: 0.01) }),
+            ("clipvalue", { SGD(learningRate: 0.5).with(clipvalue: 0.001) }),
+            ("weight_decay", { RMSprop(learningRate: 0.05).with(weightDecay: 0.5) }),
+            ("ema", { SGD(learningRate: 0.5).with(useEma: true, emaOverwriteFrequency: 3) }),
+        ]
+        for (name, opt) in make {
+            let dense = try train(opt(), sparse: false)
+            let sparse = try train(opt(), sparse: true)
+            XCTAssertEqual(sparse.weights, dense.weights, name)
+            XCTAssertEqual(sparse.slots, dense.slots, name)
+            XCTAssertNotEqual(dense.weights, try train(name.hasPrefix("clipv") || name == "ema" ? SGD(learningRate: 0.5) : RMSprop(learningRate: 0.05),
+                                                       sparse: false).weights, "\(name) changes the result")
+        }
+    }
 }

@@ -16,7 +16,7 @@ public final class LearningRateScheduler: Callback {
             throw StrataError.invalidArgument("LearningRateScheduler returned \(lr) for epoch \(epoch)",
                                               hint: "the schedule must return a finite learning rate")
         }
-        opt.learningRate = lr
+        try opt.setLearningRate(lr, by: "LearningRateScheduler")
         if verbose > 0 && context.isPrintingRank {
             print("\nEpoch \(epoch + 1): LearningRateScheduler setting learning rate to \(lr).")
         }

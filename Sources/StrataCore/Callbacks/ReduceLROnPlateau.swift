@@ -58,7 +58,7 @@ public final class ReduceLROnPlateau: Callback {
                 let old = opt.learningRate
                 if old > minLR {
                     let new = max(old * factor, minLR)
-                    opt.learningRate = new
+                    try opt.setLearningRate(new, by: "ReduceLROnPlateau")
                     if verbose > 0 && context.isPrintingRank {
                         print("\nEpoch \(epoch + 1): ReduceLROnPlateau reducing learning rate to \(new).")
                     }

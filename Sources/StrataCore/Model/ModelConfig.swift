@@ -106,7 +106,7 @@ public struct ModelConfig {
                 "metrics": .array(Array(entries.prefix(model.metricSpecs.count))),
                 "weighted_metrics": weighted.isEmpty ? .null : .array(weighted),
                 "loss_weights": .null,
-                "optimizer_config": ["class_name": .string(opt.name), "config": .object(opt.config)]]
+                "optimizer_config": ["class_name": .string(opt.name), "config": .object(opt.kerasConfig)]]
     }
 
     /// Compiles `model` from a `training_config` of any dialect (tf-keras metric wrappers, `Custom>` optimizer

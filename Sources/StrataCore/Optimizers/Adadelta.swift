@@ -4,12 +4,13 @@
 public final class Adadelta: Optimizer {
     public let name = "Adadelta"
     public var learningRate: Float
+    public var options = OptimizerOptions()
     public let rho: Float
     public let epsilon: Float
     public let decay: Float
 
-    public init(learningRate: Float = 0.001, rho: Float = 0.95, epsilon: Float = 1e-7, decay: Float = 0) {
-        self.learningRate = learningRate
+    public init(learningRate: any LearningRateConvertible = Float(0.001), rho: Float = 0.95, epsilon: Float = 1e-7, decay: Float = 0) {
+        (self.learningRate, options.schedule) = learningRate.learningRateValue
         self.rho = rho
         self.epsilon = epsilon
         self.decay = decay

@@ -3,12 +3,13 @@
 public final class Adagrad: Optimizer {
     public let name = "Adagrad"
     public var learningRate: Float
+    public var options = OptimizerOptions()
     public let initialAccumulatorValue: Float
     public let epsilon: Float
     public let decay: Float
 
-    public init(learningRate: Float = 0.001, initialAccumulatorValue: Float = 0.1, epsilon: Float = 1e-7, decay: Float = 0) {
-        self.learningRate = learningRate
+    public init(learningRate: any LearningRateConvertible = Float(0.001), initialAccumulatorValue: Float = 0.1, epsilon: Float = 1e-7, decay: Float = 0) {
+        (self.learningRate, options.schedule) = learningRate.learningRateValue
         self.initialAccumulatorValue = initialAccumulatorValue
         self.epsilon = epsilon
         self.decay = decay

@@ -5,13 +5,14 @@ import Foundation
 public final class Adamax: Optimizer {
     public let name = "Adamax"
     public var learningRate: Float
+    public var options = OptimizerOptions()
     public let beta1: Float
     public let beta2: Float
     public let epsilon: Float
     public let decay: Float
 
-    public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7, decay: Float = 0) {
-        self.learningRate = learningRate
+    public init(learningRate: any LearningRateConvertible = Float(0.001), beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7, decay: Float = 0) {
+        (self.learningRate, options.schedule) = learningRate.learningRateValue
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon

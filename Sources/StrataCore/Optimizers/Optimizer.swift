@@ -18,109 +18,82 @@ public protocol Optimizer: AnyObject {
     var initialScalars: [Double] { get }
     /// Applies one update to `values` from `gradients`, `lr` being the effective learning rate of this step.
     func update(values: Tensor, gradients: Tensor, slots: [Tensor], scalars: inout [Double], iteration: Int, lr: Float)
-    /// Keras's `get_config()`.
+    /// Keras's `get_config()` of the optimizer's own arguments (`kerasConfig` adds the base ones).
     var config: [String: JSONValue] { get }
+    /// Weight decay, clipping, EMA and the learning-rate schedule (Keras's base-optimizer arguments).
+    var options: OptimizerOptions { get set }
+    /// Throws for arguments Keras refuses (Ftrl's negative strengths...); the base ones are checked too.
+    func validateArguments() throws
 }
 
 extension Optimizer {
     public var initialScalars: [Double] { [] }
     public func slotInitialValue(_ i: Int) -> Float { 0 }
-    /// The learning rate Keras would use at step `iteration`.
+    public func validateArguments() throws {}
+
+    /// The learning rate Keras would use at step `iteration`: the schedule's value there, or the constant rate
+    /// with Keras 2's `decay`.
     public func effectiveLearningRate(iteration: Int) -> Float {
-        decay == 0 ? learningRate : Float(Double(learningRate) / (1 + Double(decay) * Double(iteration)))
+        if let schedule = options.schedule { return schedule(iteration) }
+        return decay == 0 ? learningRate : Float(Double(learningRate) / (1 + Double(decay) * Double(iteration)))
     }
+
+    /// The optimizer's and the base arguments' checks together (run by `Optimizers.make` and before `fit`).
+    public func validate() throws {
+        try validateArguments()
+        try options.validate(optimizer: name, decay: decay)
+    }
+
+    /// Keras's full `get_config()`: the optimizer's arguments, the base arguments that are set, and the schedule
+    /// (serialised as Keras does) as `learning_rate`.
+    public var kerasConfig: [String: JSONValue] { config.merging(options.config) { $1 } }
+
+    /// Sets the constant learning rate as a callback does; Keras refuses when the optimizer has a schedule.
+    public func setLearningRate(_ lr: Float, by caller: String) throws {
+        if options.schedule != nil {
+            throw StrataError.usage("\(caller) cannot set the learning rate: this \(name) optimizer was created with a learning-rate schedule (\(options.schedule!.className)) as its learning rate, so its learning rate is not settable",
+                                    hint: "use a number as the optimizer's learning rate with \(caller), or drop \(caller) and let the schedule set it")
+        }
+        learningRate = lr
+    }
+
+    /// Keras's base-optimizer arguments set fluently, e.g. `Adam(learningRate: 1e-3).with(clipnorm: 1)`; nil
+    /// leaves an argument as it is.
+    @discardableResult
+    public func with(weightDecay: Float? = nil, clipnorm: Float? = nil, clipvalue: Float? = nil, globalClipnorm: Float? = nil,
+                     useEma: Bool? = nil, emaMomentum: Float? = nil, emaOverwriteFrequency: Int? = nil) -> Self {
+        if let weightDecay { options.weightDecay = weightDecay }
+        if let clipnorm { options.clipnorm = clipnorm }
+        if let clipvalue { options.clipvalue = clipvalue }
+        if let globalClipnorm { options.globalClipnorm = globalClipnorm }
+        if let useEma { options.useEma = useEma }
+        if let emaMomentum { options.emaMomentum = emaMomentum }
+        if let emaOverwriteFrequency { options.emaOverwriteFrequency = emaOverwriteFrequency }
+        return self
+    }
+
+    /// The slot names a checkpoint holds: the optimizer's, then the EMA of the weights when `use_ema` is on.
+    public var stateSlotNames: [String] { slotNames + (options.useEma ? ["average"] : []) }
 }
 
 /// Everything an optimizer carries between steps: saved in checkpoints, broadcast from rank 0.
 public final class OptimizerState {
     public var iterations: Int
     public var slots: [Tensor]
+    /// Scalars per slot (the parameter buffer's size).
+    public let parameterCount: Int
     public var scalars: [Double]
 
     public init(optimizer: Optimizer, parameterCount: Int) {
         iterations = 0
+        self.parameterCount = parameterCount
         slots = optimizer.slotNames.indices.map { Tensor(zeros: [parameterCount], repeating: optimizer.slotInitialValue($0)) }
         scalars = optimizer.initialScalars
-    }
-}
-
-/// Optimizer lookup by Keras string id, with Keras 3 defaults.
-public enum Optimizers {
-    public static func named(_ id: String) throws -> Optimizer {
-        switch id.lowercased() {
-        case "sgd": return SGD()
-        case "rmsprop": return RMSprop()
-        case "adagrad": return Adagrad()
-        case "adam": return Adam()
-        case "adadelta": return Adadelta()
-        case "adamax": return Adamax()
-        case "nadam": return Nadam()
-        default:
-            throw StrataError.invalidArgument("unknown optimizer '\(id)'",
-                                              hint: "use sgd, rmsprop, adagrad, adam, adadelta, adamax or nadam")
-        }
+        ensureSlots(for: optimizer)
     }
 
-    /// Makes an optimizer from a Keras name and Keras-style arguments (`learning_rate` or `lr`, `momentum`...).
-    public static func make(_ id: String, arguments: [String: JSONValue]) throws -> Optimizer {
-        var args = arguments
-        if let lr = args.removeValue(forKey: "lr") { args["learning_rate"] = lr }
-        func f(_ k: String, _ d: Float) throws -> Float {
-            guard let v = args[k] else { return d }
-            guard let n = v.doubleValue else {
-                throw StrataError.invalidArgument("optimizer \(id): '\(k)' must be a number, got \(v)", hint: "e.g. \(k): \(d)")
-            }
-            return Float(n)
-        }
-        func b(_ k: String, _ d: Bool) throws -> Bool {
-            guard let v = args[k] else { return d }
-            guard let x = v.boolValue else {
-                throw StrataError.invalidArgument("optimizer \(id): '\(k)' must be true or false, got \(v)", hint: "")
-            }
-            return x
-        }
-        let known: Set<String>
-        let opt: Optimizer
-        switch id.lowercased() {
-        case "sgd":
-            known = ["learning_rate", "momentum", "nesterov", "decay"]
-            opt = SGD(learningRate: try f("learning_rate", 0.01), momentum: try f("momentum", 0),
-                      nesterov: try b("nesterov", false), decay: try f("decay", 0))
-        case "rmsprop":
-            known = ["learning_rate", "rho", "momentum", "epsilon", "centered", "decay"]
-            opt = RMSprop(learningRate: try f("learning_rate", 0.001), rho: try f("rho", 0.9), momentum: try f("momentum", 0),
-                          epsilon: try f("epsilon", 1e-7), centered: try b("centered", false), decay: try f("decay", 0))
-        case "adagrad":
-            known = ["learning_rate", "initial_accumulator_value", "epsilon", "decay"]
-            opt = Adagrad(learningRate: try f("learning_rate", 0.001),
-                          initialAccumulatorValue: try f("initial_accumulator_value", 0.1),
-                          epsilon: try f("epsilon", 1e-7), decay: try f("decay", 0))
-        case "adam":
-            known = ["learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad", "decay"]
-            opt = Adam(learningRate: try f("learning_rate", 0.001), beta1: try f("beta_1", 0.9), beta2: try f("beta_2", 0.999),
-                       epsilon: try f("epsilon", 1e-7), amsgrad: try b("amsgrad", false), decay: try f("decay", 0))
-        case "adadelta":
-            known = ["learning_rate", "rho", "epsilon", "decay"]
-            opt = Adadelta(learningRate: try f("learning_rate", 0.001), rho: try f("rho", 0.95),
-                           epsilon: try f("epsilon", 1e-7), decay: try f("decay", 0))
-        case "adamax":
-            known = ["learning_rate", "beta_1", "beta_2", "epsilon", "decay"]
-            opt = Adamax(learningRate: try f("learning_rate", 0.001), beta1: try f("beta_1", 0.9),
-                         beta2: try f("beta_2", 0.999), epsilon: try f("epsilon", 1e-7), decay: try f("decay", 0))
-        case "nadam":
-            known = ["learning_rate", "beta_1", "beta_2", "epsilon", "decay"]
-            opt = Nadam(learningRate: try f("learning_rate", 0.001), beta1: try f("beta_1", 0.9),
-                        beta2: try f("beta_2", 0.999), epsilon: try f("epsilon", 1e-7), decay: try f("decay", 0))
-        default:
-            return try named(id)
-        }
-        let ignorable: Set<String> = ["name", "weight_decay", "clipnorm", "global_clipnorm", "clipvalue", "use_ema",
-                                      "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
-                                      "gradient_accumulation_steps", "is_legacy_optimizer", "jit_compile"]
-        for k in args.keys where !known.contains(k) && !ignorable.contains(k) {
-            throw StrataError.invalidArgument("optimizer \(id): unknown argument '\(k)'",
-                                              hint: "valid arguments: " + known.sorted().joined(separator: ", "))
-        }
-        return opt
+    /// Adds the EMA slot (zeros, as Keras starts it) when `use_ema` was switched on after the state was made.
+    public func ensureSlots(for optimizer: Optimizer) {
+        while slots.count < optimizer.stateSlotNames.count { slots.append(Tensor(zeros: [parameterCount])) }
     }
 }

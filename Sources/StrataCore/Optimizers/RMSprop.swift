@@ -5,15 +5,16 @@
 public final class RMSprop: Optimizer {
     public let name = "RMSprop"
     public var learningRate: Float
+    public var options = OptimizerOptions()
     public let rho: Float
     public let momentum: Float
     public let epsilon: Float
     public let centered: Bool
     public let decay: Float
 
-    public init(learningRate: Float = 0.001, rho: Float = 0.9, momentum: Float = 0, epsilon: Float = 1e-7,
+    public init(learningRate: any LearningRateConvertible = Float(0.001), rho: Float = 0.9, momentum: Float = 0, epsilon: Float = 1e-7,
                 centered: Bool = false, decay: Float = 0) {
-        self.learningRate = learningRate
+        (self.learningRate, options.schedule) = learningRate.learningRateValue
         self.rho = rho
         self.momentum = momentum
         self.epsilon = epsilon

@@ -4,12 +4,13 @@
 public final class SGD: Optimizer {
     public let name = "SGD"
     public var learningRate: Float
+    public var options = OptimizerOptions()
     public let momentum: Float
     public let nesterov: Bool
     public let decay: Float
 
-    public init(learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false, decay: Float = 0) {
-        self.learningRate = learningRate
+    public init(learningRate: any LearningRateConvertible = Float(0.01), momentum: Float = 0, nesterov: Bool = false, decay: Float = 0) {
+        (self.learningRate, options.schedule) = learningRate.learningRateValue
         self.momentum = momentum
         self.nesterov = nesterov
         self.decay = decay

@@ -1,4 +1,5 @@
 import CStrataKernels
+import Foundation
 
 /// The per-parameter loops of the optimizers, over the flat buffers (`values`, `gradients`, slots of the same
 /// layout): each optimizer file keeps its formula and scalar bookkeeping, and calls one function here. RMSprop's and
@@ -56,7 +57,8 @@ enum UpdateKernels {
         }
     }
 
-    /// `a *= rho`: plain RMSprop's accumulator after a zero gradient (the values do not move).
+    /// `a *= r`: plain RMSprop's accumulator after a zero gradient (the values do not move), and the global-norm
+    /// clipping factor on each gradient.
     static func scale(_ a: Tensor, by r: Float) {
         let pa = a.pointer
         for i in 0..<a.count { pa[i] = r * pa[i] }
@@ -136,5 +138,111 @@ enum UpdateKernels {
             let vHat = pv[i] / (1 - b2Power)
             p[i] -= lr * mHat / (vHat.squareRoot() + eps)
         }
+    }
+}
+
+// Keras 3's base-optimizer steps (clipping, decoupled weight decay, EMA) and the Lion and Ftrl updates, in the
+// operation order of keras/src/optimizers/*.py (float32, no fused multiply-add).
+extension UpdateKernels {
+    /// Lion: `p -= lr sign(b1 m + (1 - b1) g)`, then `m = b2 m + (1 - b2) g`.
+    static func lion(values: Tensor, gradients: Tensor, m: Tensor, beta1 b1: Float, beta2 b2: Float, lr: Float) {
+        let n = values.count, p = values.pointer, g = gradients.pointer, pm = m.pointer
+        for i in 0..<n {
+            let gi = g[i]
+            let c = pm[i] * b1 + gi * (1 - b1)
+            p[i] -= lr * (c > 0 ? 1 : c < 0 ? -1 : 0)
+            pm[i] = pm[i] * b2 + gi * (1 - b2)
+        }
+    }
+
+    /// Ftrl (`power = -learning_rate_power`, `shrinkage = 2 l2_shrinkage`, `l2` already `l2 + beta / (2 lr)`):
+    /// `n' = n + g^2; linear += g + shrinkage p - (n'^power - n^power) / lr p;
+    /// p = (clip(linear, -l1, l1) - linear) / (n'^power / lr + 2 l2); n = n'`.
+    static func ftrl(values: Tensor, gradients: Tensor, accumulator: Tensor, linear: Tensor, lr: Float, power: Float,
+                     l1: Float, l2: Float, shrinkage: Float) {
+        let n = values.count, p = values.pointer, g = gradients.pointer, acc = accumulator.pointer, lin = linear.pointer
+        for i in 0..<n {
+            let gi = g[i], pi = p[i]
+            let gradToUse = gi + shrinkage * pi
+            let newAcc = acc[i] + gi * gi
+            let newPow = powf(newAcc, power)
+            let l = lin[i] + (gradToUse - (newPow - powf(acc[i], power)) / lr * pi)
+            lin[i] = l
+            let quadratic = newPow / lr + 2 * l2
+            p[i] = (min(max(l, -l1), l1) - l) / quadratic
+            acc[i] = newAcc
+        }
+    }
+
+    /// Decoupled weight decay as Keras's `_apply_weight_decay`: `p = p - p * wd * lr`.
+    static func weightDecay(_ values: Tensor, decay wd: Float, lr: Float) {
+        let p = values.pointer
+        for i in 0..<values.count { p[i] -= p[i] * wd * lr }
+    }
+
+    /// `sum(x^2)` accumulated in Double (a gradient's squared L2 norm).
+    static func sumOfSquares(_ x: Tensor) -> Double {
+        let p = x.pointer
+        var s = 0.0
+        for i in 0..<x.count { s += Double(p[i]) * Double(p[i]) }
+        return s
+    }
+
+    /// Keras's `_clip_by_norm` (`tf.clip_by_norm`): `g = g * clipnorm / max(norm, clipnorm)`, norm 0 for a zero
+    /// gradient.
+    static func clipByNorm(_ gradient: Tensor, clipnorm c: Float) {
+        let norm = Float(sumOfSquares(gradient)).squareRoot()
+        let d = max(norm, c), g = gradient.pointer
+        for i in 0..<gradient.count { g[i] = g[i] * c / d }
+    }
+
+    /// `g = clip(g, -v, v)`.
+    static func clipByValue(_ gradient: Tensor, _ v: Float) {
+        let g = gradient.pointer
+        for i in 0..<gradient.count { g[i] = min(max(g[i], -v), v) }
+    }
+
+    /// Keras's EMA of the weights: `average = momentum * average + (1 - momentum) * value`.
+    static func movingAverage(_ average: Tensor, of values: Tensor, momentum m: Float) {
+        let a = average.pointer, p = values.pointer
+        for i in 0..<values.count { a[i] = m * a[i] + (1 - m) * p[i] }
+    }
+}
+
+extension UpdateKernels {
+    /// Adafactor's step on one weight (`columns` 0: not factored; else rows of `columns` scalars with `r` one entry
+    /// per row and `c` one per column of each trailing matrix), as `Adafactor` documents; means in Double.
+    static func adafactor(value: Tensor, gradient: Tensor, velocity: Tensor, r: inout [Float], c: inout [Float], columns: Int,
+                          rho: Float, beta2t: Float, epsilon1 e1: Float, epsilon2 e2: Float, clipThreshold: Float) {
+        let n = value.count, p = value.pointer, g = gradient.pointer, v = velocity.pointer
+        let alpha = max(e2, Float(sumOfSquares(value) / Double(n)).squareRoot()) * rho
+        if columns > 0 {
+            let rowsPerMatrix = r.count / (c.count / columns)
+            var rowMean = [Double](repeating: 0, count: r.count), colMean = [Double](repeating: 0, count: c.count)
+            for row in 0..<r.count {
+                let matrix = row / rowsPerMatrix
+                for j in 0..<columns {
+                    let g2 = Double(g[row * columns + j] * g[row * columns + j] + e1)
+                    rowMean[row] += g2
+                    colMean[matrix * columns + j] += g2
+                }
+            }
+            for i in 0..<r.count { r[i] = beta2t * r[i] + (1 - beta2t) * Float(rowMean[i] / Double(columns)) }
+            for i in 0..<c.count { c[i] = beta2t * c[i] + (1 - beta2t) * Float(colMean[i] / Double(rowsPerMatrix)) }
+            for m in 0..<(c.count / columns) {
+                let rows = (m * rowsPerMatrix)..<((m + 1) * rowsPerMatrix)
+                let meanR = Float(rows.reduce(0.0) { $0 + Double(r[$1]) } / Double(rowsPerMatrix))
+                for row in rows {
+                    let rn = r[row] / meanR
+                    for j in 0..<columns { v[row * columns + j] = rn * c[m * columns + j] }
+                }
+            }
+        } else {
+            for i in 0..<n { v[i] = beta2t * v[i] + (1 - beta2t) * (g[i] * g[i] + e1) }
+        }
+        var u2 = 0.0
+        for i in 0..<n { let u = g[i] / v[i].squareRoot(); u2 += Double(u) * Double(u) }
+        let denominator = max(1, Float(u2 / Double(n)).squareRoot() / clipThreshold)
+        for i in 0..<n { p[i] -= alpha * (g[i] / v[i].squareRoot() / denominator) }
     }
 }

@@ -63,6 +63,7 @@ extension Trainer {
                 throw StrataError.invalidArgument("epochs (\(epochs)) and initialEpoch (\(initialEpoch)) must not be negative", hint: "")
             }
             try check(train, role: role, targets: targets, model: model)
+            if training { try model.optimizer?.validate() }
             if let validation { try check(validation, role: "validation data", targets: true, model: model) }
             if sampleWeight != nil && classWeight != nil {
                 throw StrataError.invalidArgument("fit got both classWeight and sampleWeight",

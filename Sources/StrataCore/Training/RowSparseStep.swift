@@ -11,7 +11,9 @@ final class RowSparseStep {
     private var dirty: [[Int]]?
 
     init?(layers: [Layer], optimizer: Optimizer?) {
-        guard let opt = optimizer as? ZeroGradientUpdating, opt.skipsZeroGradientRows else { return nil }
+        // Weight decay and the EMA change every row whatever its gradient; clipping only scales the (exact) gradient.
+        guard let opt = optimizer as? ZeroGradientUpdating, opt.skipsZeroGradientRows,
+              !opt.options.touchesAllWeights else { return nil }
         let found: [Region] = layers.compactMap { l in
             guard let s = l as? RowSparseGradient, let h = s.rowSparseWeight, h.shape.count >= 2 else { return nil }
             return Region(layer: s, offset: h.offset, rows: h.shape[0], width: h.count / h.shape[0])
@@ -42,12 +44,12 @@ final class RowSparseStep {
         func full(_ range: Range<Int>) {
             guard !range.isEmpty else { return }
             opt.update(values: p.values.rows(range), gradients: p.gradients.rows(range),
-                       slots: state.slots.map { $0.rows(range) }, scalars: &state.scalars,
+                       slots: state.slots.prefix(opt.slotNames.count).map { $0.rows(range) }, scalars: &state.scalars,
                        iteration: state.iterations, lr: lr)
         }
         func untouched(_ range: Range<Int>) {
             guard !range.isEmpty else { return }
-            zero.applyZeroGradient(slots: state.slots.map { $0.rows(range) })
+            zero.applyZeroGradient(slots: state.slots.prefix(opt.slotNames.count).map { $0.rows(range) })
         }
         var start = 0
         var touched: [[Int]] = []

@@ -116,6 +116,7 @@ final class Trainer {
                     break epochLoop
                 }
             }
+            if epochs > 0 { model.optimizer!.finalizeVariableValues(model.parameters!, model.optimizerState!) }
             for cb in callbacks { try cb.onTrainEnd(logs: lastLogs, context: context) }
         } catch {
             try comm.failAllRanks(error)
@@ -158,14 +159,7 @@ final class Trainer {
         try comm.allReduceSum(step.buffer)
         if step.sums[flat: figures.count] > 0 { return false }
         figures.add(step.sums, to: &sums)
-        let lr = opt.effectiveLearningRate(iteration: optState.iterations)
-        if let rowSparse = step.rowSparse {
-            rowSparse.update(opt, p, optState, lr: lr)
-        } else {
-            opt.update(values: p.values, gradients: p.gradients, slots: optState.slots, scalars: &optState.scalars,
-                       iteration: optState.iterations, lr: lr)
-        }
-        optState.iterations += 1
+        opt.apply(p, optState, rowSparse: step.rowSparse)  // clipping, weight decay, update, EMA on the global gradient
         return true
     }
 
