@@ -60,7 +60,7 @@ public indirect enum ConfigNode {
             case "true", "True": return .bool(true)
             case "false", "False": return .bool(false)
             default:
-                if let i = Int(s) { return .number(Double(i)) }
+                if let i = Int(s) { return .int(i) }
                 if let d = Double(s) { return .number(d) }
                 return .string(s)
             }

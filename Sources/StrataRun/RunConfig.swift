@@ -88,6 +88,7 @@ public struct RunConfig {
                 switch v.json {
                 case .string("epoch"): checkpointEvery = .epoch
                 case .string("never"): checkpointEvery = .never
+                case let .int(n) where n >= 1: checkpointEvery = .steps(n)
                 case let .number(n) where n >= 1 && n == n.rounded(): checkpointEvery = .steps(Int(n))
                 default:
                     throw ConfigError(file: file, line: v.line, "run.checkpoint_every must be epoch, never or a number of steps, got \(v.json)", hint: "e.g. checkpoint_every: epoch")

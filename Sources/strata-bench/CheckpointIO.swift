@@ -50,7 +50,7 @@ func checkpointIO(_ args: [String], repeats: Int) throws {
         let verify = try median { _ = try CheckpointDigest.verify(path: on) }
         func size(_ p: String) -> Double { Double((try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int) ?? 0) / 1e6 }
         let out: [String: JSONValue] = [
-            "config": .string(path), "parameters": .number(Double(m.countParams())),
+            "config": .string(path), "parameters": JSONValue(m.countParams()),
             "file_mb": .number(size(on)), "file_mb_without": .number(size(off)),
             "write": writeOn, "write_without": writeOff, "read": readOn, "read_without": readOff, "verify": verify,
         ]

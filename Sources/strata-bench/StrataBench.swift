@@ -120,14 +120,14 @@ func prepare(_ configPath: String, _ dir: String, limit: Int?, sets: [String]) t
     try file.flush()
     let model: JSONValue = .object([
         "name": .string(config.name),
-        "seed": .number(Double(config.seed ?? 0)),
+        "seed": config.seed.map { Int(exactly: $0).map { JSONValue.int($0) } ?? .string(String($0)) } ?? 0,
         "layers": .array(config.layers.map { .object(["class_name": .string($0.className), "config": .object($0.config)]) }),
         "optimizer": .object(["name": .string(config.optimizer.name), "args": .object(config.optimizer.arguments)]),
         "loss": .string(config.loss),
         "metrics": .array(config.metrics.map { .string($0) }),
-        "batch_size": .number(Double(config.batchSize)),
+        "batch_size": JSONValue(config.batchSize),
         "shuffle": .bool(config.shuffle),
-        "train_samples": .number(Double(x.shape[0])),
+        "train_samples": JSONValue(x.shape[0]),
     ])
     try model.jsonText.write(toFile: dir + "/model.json", atomically: true, encoding: .utf8)
 }
@@ -159,18 +159,18 @@ func train(_ configPath: String, _ dir: String, epochs: Int, profile: Bool, sing
     var out: [String: JSONValue] = [
         "engine": .string("strata"),
         "epoch_seconds": .array(clock.seconds.map { .number($0) }),
-        "samples": .number(Double(train.count)),
-        "validation_samples": .number(Double(validation?.count ?? 0)),
-        "batch_size": .number(Double(config.batchSize)),
-        "ranks": .number(Double(comm.size)),
-        "threads": .number(Double(comm.threadsPerRank)),
+        "samples": JSONValue(train.count),
+        "validation_samples": JSONValue(validation?.count ?? 0),
+        "batch_size": JSONValue(config.batchSize),
+        "ranks": JSONValue(comm.size),
+        "threads": JSONValue(comm.threadsPerRank),
         "kernel": .string(BLAS.coreName),
         "peak_rss_mb": .array(rss.map { .number(($0 * 10).rounded() / 10) }),
-        "parameters": .number(Double(model.countParams())),
+        "parameters": JSONValue(model.countParams()),
     ]
     if let a = allReduce {
         let us = { (s: Double) -> JSONValue in .number((s * 1e7).rounded() / 10) }
-        out["allreduce"] = .object(["floats": .number(Double(a.floats)), "calls": .number(Double(a.calls)),
+        out["allreduce"] = .object(["floats": JSONValue(a.floats), "calls": JSONValue(a.calls),
                                     "step_wait_us": us(a.stepWait), "step_us": us(a.step), "plain_us": us(a.plain),
                                     "pieces_us": us(a.pieces), "cold_us": us(a.cold)])
     }
@@ -180,7 +180,7 @@ func train(_ configPath: String, _ dir: String, epochs: Int, profile: Bool, sing
                      "forward_s": .number(i < timer.forwardSeconds.count ? timer.forwardSeconds[i] : 0),
                      "backward_s": .number(i < timer.backwardSeconds.count ? timer.backwardSeconds[i] : 0)])
         }
-        out["profile"] = .object(["steps": .number(Double(timer.steps)), "layers": .array(layers),
+        out["profile"] = .object(["steps": JSONValue(timer.steps), "layers": .array(layers),
                                   "seconds": .number(clock.seconds.dropFirst().reduce(0, +))])
     }
     print("BENCH " + JSONValue.object(out).jsonText)

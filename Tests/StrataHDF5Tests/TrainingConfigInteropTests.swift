@@ -49,7 +49,7 @@ final class TrainingConfigInteropTests: XCTestCase {
         let (status, out) = try KerasPython.run(script, arguments: [dir])
         XCTAssertEqual(status, 0, out)
         XCTAssertTrue(out.contains("LOSS Huber"), out)
-        XCTAssertTrue(out.contains("huber {'delta': 2}"), out)
+        XCTAssertTrue(out.contains("huber {'delta': 2.0}"), out)
         XCTAssertTrue(out.contains("METRIC Precision precision {'thresholds': 0.3}"), out)
         XCTAssertTrue(out.contains("METRIC AUC auc {'num_thresholds': 50, 'curve': 'PR'}"), out)
         let theirs = try Sequential.load(dir + "/theirs.h5")
