@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import XCTest
+import TestSupport
 
 /// Keras 3 validates argument types when it compiles a file (SGD refuses `"momentum": 0`: "`momentum` must be a
 /// float between [0, 1]"), so a Strata checkpoint must write floats as floats. Python Keras opens one WITH compile,
@@ -8,7 +9,7 @@ import XCTest
 /// Skipped without a Python that has Keras (STRATA_KERAS_PYTHON).
 final class FloatConfigInteropTests: XCTestCase {
     func testKerasCompilesCheckpointWithIntegralFloatArguments() throws {
-        guard let python = TestFiles.kerasPython else {
+        guard let python = KerasPython.withKerasAndH5py else {
             throw XCTSkip("no Python with keras (set STRATA_KERAS_PYTHON): Keras-side check skipped")
         }
         let x = try TestFiles.tensor(8, 3)
