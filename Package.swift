@@ -22,7 +22,9 @@ let package = Package(
         .target(name: "StrataMPI", dependencies: ["CMPI", "StrataCore"]),
         .target(name: "StrataHDF5", dependencies: ["CHDF5", "StrataCore"]),
         .target(name: "Strata", dependencies: ["StrataCore", "StrataMPI", "StrataHDF5"]),
-        .executableTarget(name: "strata-mpi-check", dependencies: ["Strata", "StrataRun", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "strata-mpi-check",
+            dependencies: ["Strata", "StrataRun", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mlp-softmax", dependencies: ["Strata"], path: "Sources/Examples/mlp-softmax"),
         .executableTarget(name: "mlp-binary", dependencies: ["Strata"], path: "Sources/Examples/mlp-binary"),
         .executableTarget(name: "vgg-like", dependencies: ["Strata"], path: "Sources/Examples/vgg-like"),
@@ -34,11 +36,14 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["StrataCore"], path: "Tests/TestSupport"),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "TestSupport"]),
         .testTarget(name: "StrataMPITests", dependencies: ["StrataMPI", "TestSupport", "strata-mpi-check", "StrataCLI"]),
-        .executableTarget(name: "strata-hdf5-check", dependencies: ["Strata", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "strata-hdf5-check", dependencies: ["Strata", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata", "TestSupport", "strata-hdf5-check"]),
         .target(name: "StrataRun", dependencies: ["Strata", .product(name: "Yams", package: "Yams")]),
-        .executableTarget(name: "strata-bench", dependencies: ["StrataRun", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "StrataCLI", dependencies: ["StrataRun", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "strata-bench", dependencies: ["StrataRun", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "StrataCLI", dependencies: ["StrataRun", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "StrataCLITests", dependencies: ["StrataRun", "TestSupport"]),
     ]
 )

@@ -1,4 +1,4 @@
 // The module users import: `import Strata` brings the whole public API (as NIO re-exports NIOCore).
 @_exported import StrataCore
-@_exported import StrataMPI
 @_exported import StrataHDF5
+@_exported import StrataMPI

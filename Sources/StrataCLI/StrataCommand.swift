@@ -107,8 +107,9 @@ struct Predict: ParsableCommand {
     func run() throws {
         try StrataCommand.guarded(flags: ["batchSize"]) {
             let comm = try StrataCommand.communicator(single: singleProcess)
-            let out = try Predictions.run(checkpoint: checkpoint, input: input, output: output, configPath: config,
-                                          batchSize: batchSize, communicator: comm)
+            let out = try Predictions.run(
+                checkpoint: checkpoint, input: input, output: output, configPath: config,
+                batchSize: batchSize, communicator: comm)
             if comm.rank == 0 { print("predictions \(out.shape) -> \(output):predictions") }
         }
     }
@@ -126,7 +127,8 @@ struct Summary: ParsableCommand {
 }
 
 struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show what a checkpoint holds: epoch, batch, world size, optimizer, history, weights.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show what a checkpoint holds: epoch, batch, world size, optimizer, history, weights.")
     @Argument(help: "A checkpoint or Keras .h5 file (with --verify: a file or a run directory).")
     var checkpoint: String
     @Flag(help: "Verify the checksums of the file, or of every checkpoint in the run directory; exit status 1 if any is damaged.")

@@ -25,11 +25,14 @@ public enum Checkpoint {
     /// (`Sequential.gatherStates`, which every rank must call); nil takes the model's own when it runs on one process.
     /// `checksums` (keep it on; off only to measure what it costs): Fletcher32 on every dataset, HDF5's metadata
     /// checksums and the recorded SHA-256 digest (`CheckpointDigest`), which every reader verifies first.
-    public static func write(_ model: Sequential, to path: String, context: TrainingContext? = nil,
-                             states: [String: [Tensor]]? = nil, checksums: Bool = true) throws {
+    public static func write(
+        _ model: Sequential, to path: String, context: TrainingContext? = nil,
+        states: [String: [Tensor]]? = nil, checksums: Bool = true
+    ) throws {
         guard let p = model.parameters else {
-            throw StrataError.usage("the model is not built, so it has no weights to save",
-                                    hint: "build it (model.build(), or fit once) or give the first layer an input shape")
+            throw StrataError.usage(
+                "the model is not built, so it has no weights to save",
+                hint: "build it (model.build(), or fit once) or give the first layer an input shape")
         }
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
@@ -41,7 +44,9 @@ public enum Checkpoint {
             try fh.synchronize()
             try fh.close()
             if Foundation.rename(tmp, path) != 0 {
-                throw StrataError.file(path: path, "cannot rename the finished temp file into place (errno \(errno))", hint: "check the directory's permissions")
+                throw StrataError.file(
+                    path: path, "cannot rename the finished temp file into place (errno \(errno))",
+                    hint: "check the directory's permissions")
             }
         } catch {
             try? FileManager.default.removeItem(atPath: tmp)
@@ -49,8 +54,10 @@ public enum Checkpoint {
         }
     }
 
-    private static func writeContents(_ model: Sequential, _ p: Parameters, run: TrainingContext?,
-                                      states given: [String: [Tensor]]?, to path: String, checksums: Bool) throws {
+    private static func writeContents(
+        _ model: Sequential, _ p: Parameters, run: TrainingContext?,
+        states given: [String: [Tensor]]?, to path: String, checksums: Bool
+    ) throws {
         let f = try HDF5.File.create(path, checksummed: checksums)
         try f.setString("keras_version", kerasVersion)
         try f.setString("backend", "tensorflow")
@@ -72,7 +79,10 @@ public enum Checkpoint {
         }
         let states = given ?? model.singleProcessStates
         if states == nil {
-            FileHandle.standardError.write(Data("strata: \(path): the stateful layers' states are one rank's slice, not saved; save with ModelCheckpoint (every rank gathers the global states)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "strata: \(path): the stateful layers' states are one rank's slice, not saved; save with ModelCheckpoint (every rank gathers the global states)\n"
+                        .utf8))
         }
         if let states, !states.isEmpty {
             let g = f.contains(stateGroup) ? try f.group(stateGroup) : try f.makeGroup(stateGroup)
@@ -84,8 +94,10 @@ public enum Checkpoint {
         try f.flush()
     }
 
-    private static func writeState(_ model: Sequential, _ opt: Optimizer, _ st: OptimizerState, _ p: Parameters,
-                                   run: TrainingContext?, into g: HDF5.Group) throws {
+    private static func writeState(
+        _ model: Sequential, _ opt: Optimizer, _ st: OptimizerState, _ p: Parameters,
+        run: TrainingContext?, into g: HDF5.Group
+    ) throws {
         let t = run?.state ?? model.finishedRun
         try g.setString("format_version", String(formatVersion))
         try g.setString("model_fingerprint", model.configFingerprint)
@@ -97,8 +109,12 @@ public enum Checkpoint {
         try g.setString("optimizer_config", JSONValue.object(config).jsonText)
         try g.setStrings("optimizer_slot_names", opt.stateSlotNames)
         // [epoch, batch_in_epoch, iterations, world_size, threads, parameter_count]
-        try g.write("counters", int64s: [t?.epoch ?? 0, t?.batchInEpoch ?? 0, st.iterations, t?.worldSize ?? 1,
-                                         t?.threads ?? 1, p.count].map { Int64($0) })
+        try g.write(
+            "counters",
+            int64s: [
+                t?.epoch ?? 0, t?.batchInEpoch ?? 0, st.iterations, t?.worldSize ?? 1,
+                t?.threads ?? 1, p.count,
+            ].map { Int64($0) })
         var lr = [opt.learningRate]
         try lr.withUnsafeMutableBufferPointer { try g.write("learning_rate", floats: $0.baseAddress!, shape: [1]) }
         try g.write("optimizer_scalars", doubles: st.scalars)
@@ -135,8 +151,9 @@ public enum Checkpoint {
         let f = try HDF5.File.open(path)
         try CheckpointDigest.verifyForReading(f)
         guard let text = try f.string("model_config") else {
-            throw StrataError.file(path: path, "no model_config attribute: this is a weights-only file, not a saved model",
-                                   hint: "build the model in Swift and call model.loadWeights(\"\(path)\")")
+            throw StrataError.file(
+                path: path, "no model_config attribute: this is a weights-only file, not a saved model",
+                hint: "build the model in Swift and call model.loadWeights(\"\(path)\")")
         }
         let version = try f.string("keras_version")
         let config: ModelConfig
@@ -145,19 +162,22 @@ public enum Checkpoint {
             config = try ModelConfig(json: try JSONValue.parse(text), kerasVersion: version)
             model = try config.makeModel()
         } catch let e as StrataError {
-            throw StrataError.file(path: path, "cannot make the model from its model_config: \(e.localizedDescription)",
-                                   hint: "Strata supports these layers: " + LayerRegistry.types.map { $0.kerasClassName }.joined(separator: ", "))
+            throw StrataError.file(
+                path: path, "cannot make the model from its model_config: \(e.localizedDescription)",
+                hint: "Strata supports these layers: " + LayerRegistry.types.map { $0.kerasClassName }.joined(separator: ", "))
         }
         guard model.isBuilt else {
-            throw StrataError.file(path: path, "model_config gives no input shape (no InputLayer or batch_input_shape)",
-                                   hint: "build the model in Swift with an input shape and call model.loadWeights(\"\(path)\")")
+            throw StrataError.file(
+                path: path, "model_config gives no input shape (no InputLayer or batch_input_shape)",
+                hint: "build the model in Swift with an input shape and call model.loadWeights(\"\(path)\")")
         }
         try loadWeights(into: model, from: f)
         let state = try hasTrainingState(f) ? try f.group(stateGroup) : nil
         if let state { model.adoptSeeds(initialization: try seeds(state).initialization) }
         if compile {
             do { try compileAsSaved(model, f, state: state) } catch {
-                FileHandle.standardError.write(Data("strata: \(path): loaded uncompiled (\((error as? LocalizedError)?.errorDescription ?? "\(error)"))\n".utf8))
+                FileHandle.standardError.write(
+                    Data("strata: \(path): loaded uncompiled (\((error as? LocalizedError)?.errorDescription ?? "\(error)"))\n".utf8))
             }
         }
         if model.optimizer != nil, let state {
@@ -200,8 +220,9 @@ public enum Checkpoint {
     public static func savedWeights(_ f: HDF5.File) throws -> [(layer: String, group: HDF5.Group, weights: [String])] {
         let root: HDF5.Group = (!f.hasAttribute("layer_names") && f.contains("model_weights")) ? try f.group("model_weights") : f
         guard let layerNames = try root.chunkedStrings("layer_names") else {
-            throw StrataError.file(path: f.file, "no layer_names attribute in \(root.path): not a Keras .h5 model or weights file",
-                                   hint: "pass a file written by model.save(...) (Keras or Strata)")
+            throw StrataError.file(
+                path: f.file, "no layer_names attribute in \(root.path): not a Keras .h5 model or weights file",
+                hint: "pass a file written by model.save(...) (Keras or Strata)")
         }
         var saved: [(layer: String, group: HDF5.Group, weights: [String])] = []
         for n in layerNames {
@@ -220,19 +241,25 @@ public enum Checkpoint {
         let saved = try savedWeights(f)
         let mine = zip(model.layers, model.layerWeights).filter { !$0.1.isEmpty }
         guard saved.count == mine.count else {
-            throw StrataError.file(path: f.file, "the file has weights for \(saved.count) layers (\(saved.map(\.layer).joined(separator: ", "))), the model has \(mine.count) layers with weights (\(mine.map(\.0.name).joined(separator: ", ")))",
-                                   hint: "load it into the same architecture it was saved from")
+            throw StrataError.file(
+                path: f.file,
+                "the file has weights for \(saved.count) layers (\(saved.map(\.layer).joined(separator: ", "))), the model has \(mine.count) layers with weights (\(mine.map(\.0.name).joined(separator: ", ")))",
+                hint: "load it into the same architecture it was saved from")
         }
         for (s, (layer, handles)) in zip(saved, mine) {
             guard s.weights.count == handles.count else {
-                throw StrataError.file(path: f.file, "layer '\(s.layer)' has \(s.weights.count) weights in the file, model layer '\(layer.name)' (\(layer.className)) has \(handles.count)",
-                                       hint: "load it into the same architecture it was saved from")
+                throw StrataError.file(
+                    path: f.file,
+                    "layer '\(s.layer)' has \(s.weights.count) weights in the file, model layer '\(layer.name)' (\(layer.className)) has \(handles.count)",
+                    hint: "load it into the same architecture it was saved from")
             }
             for (wn, h) in zip(s.weights, handles) {
                 let d = try s.group.dataset(wn)
                 guard d.shape == h.shape else {
-                    throw StrataError.file(path: f.file, "weight '\(s.group.path)/\(wn)' has shape \(d.shape), model layer '\(layer.name)' expects \(h.name) of shape \(h.shape)",
-                                           hint: "load it into the same architecture it was saved from")
+                    throw StrataError.file(
+                        path: f.file,
+                        "weight '\(s.group.path)/\(wn)' has shape \(d.shape), model layer '\(layer.name)' expects \(h.name) of shape \(h.shape)",
+                        hint: "load it into the same architecture it was saved from")
                 }
                 p.value(h).assign(try d.readAll())
             }
@@ -261,8 +288,10 @@ public enum Checkpoint {
     /// The checkpoint's model (layers, configs, input shape) must be `model`'s: one error showing both.
     static func checkSameModel(_ model: Sequential, _ g: HDF5.Group) throws {
         guard try g.string("model_fingerprint") == model.configFingerprint else {
-            throw StrataError.file(path: g.file, "the checkpoint was written by a different model:\n  file:  \(try g.string("model_fingerprint") ?? "?")\n  model: \(model.configFingerprint)",
-                                   hint: "resume with the same layers and input shape, or start a new run")
+            throw StrataError.file(
+                path: g.file,
+                "the checkpoint was written by a different model:\n  file:  \(try g.string("model_fingerprint") ?? "?")\n  model: \(model.configFingerprint)",
+                hint: "resume with the same layers and input shape, or start a new run")
         }
     }
 
@@ -276,8 +305,9 @@ public enum Checkpoint {
         let opt = model.optimizer!, st = model.optimizerState!
         let saved = try g.string("optimizer") ?? "?"
         guard saved == opt.name else {
-            throw StrataError.file(path: path, "the checkpoint holds \(saved) optimizer state, the model is compiled with \(opt.name)",
-                                   hint: "compile with \(saved) to resume")
+            throw StrataError.file(
+                path: path, "the checkpoint holds \(saved) optimizer state, the model is compiled with \(opt.name)",
+                hint: "compile with \(saved) to resume")
         }
         // The optimizer's settings must match too (a constant learning_rate aside: callbacks change it, and the
         // saved one is restored; a schedule must be the same schedule).
@@ -291,22 +321,25 @@ public enum Checkpoint {
             let differing = Set(mine.keys).union(theirs.keys).filter { mine[$0] != theirs[$0] }.sorted()
             guard differing.isEmpty else {
                 let show = { (c: [String: JSONValue]) in differing.map { "\($0)=\(c[$0]?.jsonText ?? "absent")" }.joined(separator: ", ") }
-                throw StrataError.file(path: path, "the checkpoint's \(saved) optimizer has \(show(theirs)), the model's has \(show(mine))",
-                                       hint: "compile with the same optimizer settings to resume")
+                throw StrataError.file(
+                    path: path, "the checkpoint's \(saved) optimizer has \(show(theirs)), the model's has \(show(mine))",
+                    hint: "compile with the same optimizer settings to resume")
             }
         }
         let counters = try g.dataset("counters").readInt64s()
         guard counters.count >= 6, Int(counters[5]) == model.parameters!.count else {
-            throw StrataError.file(path: path, "the checkpoint has \(counters.count >= 6 ? counters[5] : -1) parameters, the model \(model.parameters!.count)",
-                                   hint: "resume with the same model")
+            throw StrataError.file(
+                path: path, "the checkpoint has \(counters.count >= 6 ? counters[5] : -1) parameters, the model \(model.parameters!.count)",
+                hint: "resume with the same model")
         }
         st.iterations = Int(counters[2])
         st.scalars = try g.dataset("optimizer_scalars").readDoubles()
         let names = try g.strings("optimizer_slot_names")
         st.ensureSlots(for: opt)
         guard names == opt.stateSlotNames else {
-            throw StrataError.file(path: path, "optimizer slots \(names) in the file, \(opt.stateSlotNames) in the model's \(opt.name)",
-                                   hint: "compile with the same optimizer settings (e.g. momentum) to resume")
+            throw StrataError.file(
+                path: path, "optimizer slots \(names) in the file, \(opt.stateSlotNames) in the model's \(opt.name)",
+                hint: "compile with the same optimizer settings (e.g. momentum) to resume")
         }
         for (n, slot) in zip(names, st.slots) { slot.assign(try g.dataset("optimizer_slots/\(n)").readAll()) }
         opt.learningRate = try g.dataset("learning_rate").readAll()[flat: 0]
@@ -326,8 +359,9 @@ public enum Checkpoint {
         if verify { try CheckpointDigest.verifyForReading(f) }
         let path = f.file
         guard let state = try readTrainingState(f) else {
-            throw StrataError.file(path: path, "no training state: this .h5 holds a model but not a Strata checkpoint",
-                                   hint: "resume from a file written by ModelCheckpoint")
+            throw StrataError.file(
+                path: path, "no training state: this .h5 holds a model but not a Strata checkpoint",
+                hint: "resume from a file written by ModelCheckpoint")
         }
         let g = try f.group(stateGroup)
         if model.optimizer == nil { try compileAsSaved(model, f, state: g) }
@@ -351,7 +385,8 @@ public enum Checkpoint {
         let (run, initialization) = try seeds(g)
         let counters = try g.dataset("counters").readInt64s()
         guard counters.count >= 6 else {
-            throw StrataError.file(path: f.file, "the training state's counters are incomplete (\(counters.count) of 6)", hint: "the file is damaged")
+            throw StrataError.file(
+                path: f.file, "the training state's counters are incomplete (\(counters.count) of 6)", hint: "the file is damaged")
         }
         let state = TrainingState(seed: run, initSeed: initialization)
         state.epoch = Int(counters[0])
@@ -362,7 +397,8 @@ public enum Checkpoint {
         let keys = (try JSONValue.parse(try g.string("callback_keys") ?? "[]")).arrayValue ?? []
         var values = try g.dataset("callback_values").readDoubles()[...]
         // Files written before callbacks had keys list them by position: `#0`, `#1`, ...
-        let ids = try g.string("callback_ids").map { try JSONValue.parse($0).arrayValue?.compactMap(\.stringValue) ?? [] }
+        let ids =
+            try g.string("callback_ids").map { try JSONValue.parse($0).arrayValue?.compactMap(\.stringValue) ?? [] }
             ?? keys.indices.map(CallbackState.positionalKey)
         for (i, k) in keys.enumerated() where i < ids.count {
             var entry = CallbackState()
@@ -384,12 +420,16 @@ public enum Checkpoint {
 
     /// The optimizer a checkpoint records, read without a model: Keras name, every argument, iterations done and
     /// the current learning rate. Nil for a file without our training state.
-    public static func readOptimizer(_ f: HDF5.File) throws -> (name: String, config: [String: JSONValue], iterations: Int, learningRate: Float)? {
+    public static func readOptimizer(_ f: HDF5.File) throws -> (
+        name: String, config: [String: JSONValue], iterations: Int, learningRate: Float
+    )? {
         guard try hasTrainingState(f) else { return nil }
         let g = try f.group(stateGroup)
         guard let saved = try savedOptimizerConfig(g) else { return nil }
         let counters = try g.dataset("counters").readInt64s()
-        return (saved["class_name"]?.stringValue ?? "?", saved["config"]?.objectValue ?? [:], counters.count > 2 ? Int(counters[2]) : 0,
-                try g.dataset("learning_rate").readAll()[flat: 0])
+        return (
+            saved["class_name"]?.stringValue ?? "?", saved["config"]?.objectValue ?? [:], counters.count > 2 ? Int(counters[2]) : 0,
+            try g.dataset("learning_rate").readAll()[flat: 0]
+        )
     }
 }

@@ -43,7 +43,8 @@ public enum CheckpointDigest {
 
     /// The stored text: header, one `<sha256> <key>` line per object (sorted by key), then the SHA-256 of those lines.
     static func manifest(_ lines: [String]) -> String {
-        let body = ([header] + lines.sorted { $0.split(separator: " ", maxSplits: 1)[1] < $1.split(separator: " ", maxSplits: 1)[1] })
+        let body =
+            ([header] + lines.sorted { $0.split(separator: " ", maxSplits: 1)[1] < $1.split(separator: " ", maxSplits: 1)[1] })
             .joined(separator: "\n") + "\n"
         return body + SHA256.hex(of: Array(body.utf8)) + " manifest\n"
     }
@@ -70,8 +71,10 @@ public enum CheckpointDigest {
                     let p = g.path == "/" ? "/" + name : g.path + "/" + name
                     let failure = g.openFailure(name)
                     try visit(p) {
-                        throw StrataError.file(path: g.file, failure.map { "HDF5 cannot open it: \($0)" }
-                                               ?? "'\(p)' is neither a group nor a dataset", hint: "")
+                        throw StrataError.file(
+                            path: g.file,
+                            failure.map { "HDF5 cannot open it: \($0)" }
+                                ?? "'\(p)' is neither a group nor a dataset", hint: "")
                     }
                 }
             }
@@ -91,8 +94,9 @@ public enum CheckpointDigest {
     /// The bytes of `path`, or an error naming it.
     static func read(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw StrataError.file(path: path, FileManager.default.fileExists(atPath: path) ? "the file is not readable" : "no such file",
-                                   hint: "check the path and its permissions")
+            throw StrataError.file(
+                path: path, FileManager.default.fileExists(atPath: path) ? "the file is not readable" : "no such file",
+                hint: "check the path and its permissions")
         }
         return [UInt8](data)
     }
@@ -110,8 +114,9 @@ public enum CheckpointDigest {
     /// without `strata_digest` (older Strata, Keras) is not an error: its `Verification` says it is unverified.
     public static func verify(_ f: HDF5.File) throws -> Verification {
         guard f.hasAttribute(attribute) else {
-            return Verification(path: f.file, objects: 0, fletcher32Datasets: 0,
-                                unverifiedReason: "no checksums recorded (written by Keras or by a Strata before checksums)")
+            return Verification(
+                path: f.file, objects: 0, fletcher32Datasets: 0,
+                unverifiedReason: "no checksums recorded (written by Keras or by a Strata before checksums)")
         }
         let text: String
         do { text = try f.string(attribute) ?? "" } catch {
@@ -120,7 +125,8 @@ public enum CheckpointDigest {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
         guard lines.count >= 2, lines[0] == header, let last = lines.last, last.hasSuffix(" manifest"),
-              SHA256.hex(of: Array((lines.dropLast().joined(separator: "\n") + "\n").utf8)) + " manifest" == last else {
+            SHA256.hex(of: Array((lines.dropLast().joined(separator: "\n") + "\n").utf8)) + " manifest" == last
+        else {
             throw damaged(f.file, ["the recorded checksums (root attribute \(attribute)) are themselves damaged"])
         }
         var recorded: [String: String] = [:]
@@ -177,7 +183,8 @@ public enum CheckpointDigest {
 
     /// What a key is, in the user's words: a weight, an optimizer slot, the training state, the model config.
     public static func region(_ key: String) -> String {
-        let (path, attr): (String, String?) = key.firstIndex(of: "@").map { (String(key[..<$0]), String(key[key.index(after: $0)...])) } ?? (key, nil)
+        let (path, attr): (String, String?) =
+            key.firstIndex(of: "@").map { (String(key[..<$0]), String(key[key.index(after: $0)...])) } ?? (key, nil)
         let state = "/" + Checkpoint.stateGroup
         if let attr {
             switch (path, attr) {
@@ -189,10 +196,12 @@ public enum CheckpointDigest {
             }
         }
         if path.hasPrefix("/model_weights/") && !path.hasSuffix("/") {
-            let parts = path.split(separator: "/").dropFirst()   // layer, weight name (which may contain '/')
+            let parts = path.split(separator: "/").dropFirst()  // layer, weight name (which may contain '/')
             return "weight '\(parts.dropFirst().joined(separator: "/"))' of layer '\(parts.first ?? "")' (dataset \(path))"
         }
-        if path.hasPrefix(state + "/optimizer_slots/") { return "optimizer slot '\(path.split(separator: "/").last ?? "")' (dataset \(path))" }
+        if path.hasPrefix(state + "/optimizer_slots/") {
+            return "optimizer slot '\(path.split(separator: "/").last ?? "")' (dataset \(path))"
+        }
         if path.hasPrefix(state + "/rnn_states/") { return "the RNN states (dataset \(path))" }
         if path.hasPrefix(state + "/") && !path.hasSuffix("/") { return "the training state (dataset \(path))" }
         return path.hasSuffix("/") ? "group \(path)" : "dataset \(path)"
@@ -204,8 +213,12 @@ public enum CheckpointDigest {
     }
 
     static func damaged(_ path: String, _ failures: [String]) -> StrataError {
-        let shown = failures.prefix(8).map { "\n  - " + $0 }.joined() + (failures.count > 8 ? "\n  - ... and \(failures.count - 8) more" : "")
-        return StrataError.file(path: path, "the checkpoint is damaged (it changed after it was written):" + shown,
-                                hint: "\nUse an intact copy, or resume from an older checkpoint: run.resume: auto (or fit(resumeFrom: the run directory)) takes the newest one that verifies; `strata inspect --verify DIR` checks each")
+        let shown =
+            failures.prefix(8).map { "\n  - " + $0 }.joined() + (failures.count > 8 ? "\n  - ... and \(failures.count - 8) more" : "")
+        return StrataError.file(
+            path: path, "the checkpoint is damaged (it changed after it was written):" + shown,
+            hint:
+                "\nUse an intact copy, or resume from an older checkpoint: run.resume: auto (or fit(resumeFrom: the run directory)) takes the newest one that verifies; `strata inspect --verify DIR` checks each"
+        )
     }
 }

@@ -34,9 +34,10 @@ public enum CheckpointSelection {
         let found: [(String, Date)] = names.compactMap { name in
             let path = URL(fileURLWithPath: dir).appendingPathComponent(name).path
             guard name.hasSuffix(".h5") || name.hasSuffix(".hdf5"), !name.contains(".tmp."),
-                  !(name as NSString).deletingPathExtension.hasSuffix("-latest"),
-                  let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                  attributes[.type] as? FileAttributeType == .typeRegular else { return nil }
+                !(name as NSString).deletingPathExtension.hasSuffix("-latest"),
+                let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                attributes[.type] as? FileAttributeType == .typeRegular
+            else { return nil }
             return (path, attributes[.modificationDate] as? Date ?? .distantPast)
         }
         return found.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 > $1.0 }.map(\.0)
@@ -54,8 +55,9 @@ public enum CheckpointSelection {
         let f = try CheckpointDigest.open(image: image, name: path)
         let v = try CheckpointDigest.verify(f)
         guard try Checkpoint.hasTrainingState(f) else {
-            throw StrataError.file(path: path, "no training state: this .h5 holds a model but not a Strata checkpoint",
-                                   hint: "resume from a file written by ModelCheckpoint")
+            throw StrataError.file(
+                path: path, "no training state: this .h5 holds a model but not a Strata checkpoint",
+                hint: "resume from a file written by ModelCheckpoint")
         }
         return (image, v)
     }
@@ -77,11 +79,13 @@ public enum CheckpointSelection {
             }
         }
         if skipped.isEmpty {
-            throw StrataError.file(path: location, "no checkpoint to resume from in this directory",
-                                   hint: "train without resuming first, or name a checkpoint file")
+            throw StrataError.file(
+                path: location, "no checkpoint to resume from in this directory",
+                hint: "train without resuming first, or name a checkpoint file")
         }
-        throw StrataError.file(path: location, "no checkpoint in this directory verifies:" + skipped.map { "\n  \($0.path): \($0.reason)" }.joined(),
-                               hint: "\nrestore an intact copy, or start a new run (run.resume: never, or another run directory)")
+        throw StrataError.file(
+            path: location, "no checkpoint in this directory verifies:" + skipped.map { "\n  \($0.path): \($0.reason)" }.joined(),
+            hint: "\nrestore an intact copy, or start a new run (run.resume: never, or another run directory)")
     }
 
     /// Every rank: rank 0 chooses (`choose`), prints which files it skipped and why (and, when `announce`, the

@@ -8,14 +8,17 @@ public enum HDF5 {
     /// Checks the return code of an `H5*` call: a negative value (HDF5's failure value for ids, herr_t and
     /// htri_t alike) becomes a typed error naming `file`, `object` and the call, with HDF5's error stack.
     @discardableResult
-    static func check<T: BinaryInteger>(_ rc: T, _ call: String, file: String, object: String,
-                                        hint: String = "") throws -> T {
+    static func check<T: BinaryInteger>(
+        _ rc: T, _ call: String, file: String, object: String,
+        hint: String = ""
+    ) throws -> T {
         if rc >= 0 { return rc }
         let stack = errorStack()
         var detail = stack.first.map { ": " + $0 } ?? ""
         if let inner = stack.last, stack.count > 1 { detail += " (\(inner))" }
-        throw StrataError.file(path: file, "HDF5 \(call) failed on '\(object)'\(detail)",
-                               hint: hint.isEmpty ? "check that the file is a complete HDF5 file and the object exists" : hint)
+        throw StrataError.file(
+            path: file, "HDF5 \(call) failed on '\(object)'\(detail)",
+            hint: hint.isEmpty ? "check that the file is a complete HDF5 file and the object exists" : hint)
     }
 
     /// Silences HDF5's automatic stderr printing on the calling thread (HDF5 keeps this per thread).
@@ -25,12 +28,14 @@ public enum HDF5 {
     static func errorStack() -> [String] {
         var messages: [String] = []
         withUnsafeMutablePointer(to: &messages) { p in
-            _ = H5Ewalk2(ch5_e_default(), H5E_WALK_UPWARD, { _, err, ctx in
-                guard let err, let ctx else { return 0 }
-                let desc = err.pointee.desc.map { String(cString: $0) } ?? ""
-                ctx.assumingMemoryBound(to: [String].self).pointee.append(desc)
-                return 0
-            }, p)
+            _ = H5Ewalk2(
+                ch5_e_default(), H5E_WALK_UPWARD,
+                { _, err, ctx in
+                    guard let err, let ctx else { return 0 }
+                    let desc = err.pointee.desc.map { String(cString: $0) } ?? ""
+                    ctx.assumingMemoryBound(to: [String].self).pointee.append(desc)
+                    return 0
+                }, p)
         }
         H5Eclear2(ch5_e_default())
         return messages.filter { !$0.isEmpty }.reversed()

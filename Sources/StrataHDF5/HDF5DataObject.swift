@@ -78,8 +78,9 @@ extension HDF5 {
             let header = Array("c\(H5Tget_class(type).rawValue)x\(size)\(shape)f\(guarded ? 1 : 0):".utf8)
             guard count > 0, !guarded || readingGuarded else { return header }
             var values = [UInt8](repeating: 0, count: size * count)
-            try check(H5Dread(id, native, ch5_s_all(), ch5_s_all(), ch5_p_default(), &values), "H5Dread",
-                      hint: "the file was damaged after it was written")
+            try check(
+                H5Dread(id, native, ch5_s_all(), ch5_s_all(), ch5_p_default(), &values), "H5Dread",
+                hint: "the file was damaged after it was written")
             return guarded ? header : header + values
         }
 
@@ -149,14 +150,16 @@ extension HDF5 {
                 }
                 start[0] = hsize_t(r.lowerBound)
                 count[0] = hsize_t(r.count)
-                try check(H5Sselect_hyperslab(fspace, i == 0 ? H5S_SELECT_SET : H5S_SELECT_OR, start, nil, count, nil),
-                          "H5Sselect_hyperslab")
+                try check(
+                    H5Sselect_hyperslab(fspace, i == 0 ? H5S_SELECT_SET : H5S_SELECT_OR, start, nil, count, nil),
+                    "H5Sselect_hyperslab")
             }
             var memDims = [hsize_t(total * rowSize)]
             let mspace = try check(H5Screate_simple(1, &memDims, nil), "H5Screate_simple")
             defer { H5Sclose(mspace) }
-            try check(H5Dread(id, ch5_native_float(), mspace, fspace, ch5_p_default(), into), "H5Dread",
-                      hint: "the file may be truncated or damaged")
+            try check(
+                H5Dread(id, ch5_native_float(), mspace, fspace, ch5_p_default(), into), "H5Dread",
+                hint: "the file may be truncated or damaged")
         }
     }
 }

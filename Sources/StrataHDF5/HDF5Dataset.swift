@@ -61,8 +61,9 @@ public final class HDF5Dataset: Dataset {
         xShape = Array(xd.shape.dropFirst())
         yShape = yd.map { Array($0.shape.dropFirst()) }
         if let yd, yd.shape[0] != xd.shape[0] {
-            throw StrataError.file(path: path, "'\(x)' has \(xd.shape[0]) rows but '\(y!)' has \(yd.shape[0])",
-                                   hint: "x and y need one row per sample, in the same order")
+            throw StrataError.file(
+                path: path, "'\(x)' has \(xd.shape[0]) rows but '\(y!)' has \(yd.shape[0])",
+                hint: "x and y need one row per sample, in the same order")
         }
         let bytes = 4 * (xd.count + (yd?.count ?? 0))
         var chosen = mode
@@ -86,15 +87,19 @@ public final class HDF5Dataset: Dataset {
     private static func open(_ file: HDF5.File, _ name: String, access: hid_t) throws -> HDF5.DataObject {
         guard file.contains(name) else {
             let available = ((try? file.childNames()) ?? []).joined(separator: ", ")
-            throw StrataError.file(path: file.file, "no dataset '\(name)'", hint: "datasets at the top level: \(available.isEmpty ? "none" : available)")
+            throw StrataError.file(
+                path: file.file, "no dataset '\(name)'", hint: "datasets at the top level: \(available.isEmpty ? "none" : available)")
         }
         let d = try file.dataset(name, access: access)
         guard d.kind == .float || d.kind == .integer else {
-            throw StrataError.file(path: file.file, "dataset '\(name)' holds \(d.kind == .string ? "strings" : "non-numeric values"), expected numbers",
-                                   hint: "store float32/float64/integer arrays (encode labels as class ids)")
+            throw StrataError.file(
+                path: file.file, "dataset '\(name)' holds \(d.kind == .string ? "strings" : "non-numeric values"), expected numbers",
+                hint: "store float32/float64/integer arrays (encode labels as class ids)")
         }
         guard d.shape.count >= 1 else {
-            throw StrataError.file(path: file.file, "dataset '\(name)' is a scalar, expected one row per sample", hint: "store an array with samples along the first axis")
+            throw StrataError.file(
+                path: file.file, "dataset '\(name)' is a scalar, expected one row per sample",
+                hint: "store an array with samples along the first axis")
         }
         guard d.shape[0] > 0 else {
             throw StrataError.file(path: file.file, "dataset '\(name)' is empty (shape \(d.shape))", hint: "write at least one sample")
@@ -117,12 +122,14 @@ public final class HDF5Dataset: Dataset {
     public func validateValues() throws {
         guard let xMemory else { return }
         if let i = Kernels.firstNonFinite(xMemory) {
-            throw StrataError.invalidData("\(path): row \(i / max(xMemory.rowSize, 1)) of '\(xName)' has a non-finite value (\(xMemory[flat: i]))",
-                                          hint: "remove or impute NaN and infinite values in the file")
+            throw StrataError.invalidData(
+                "\(path): row \(i / max(xMemory.rowSize, 1)) of '\(xName)' has a non-finite value (\(xMemory[flat: i]))",
+                hint: "remove or impute NaN and infinite values in the file")
         }
         if let yMemory, let i = Kernels.firstNonFinite(yMemory) {
-            throw StrataError.invalidData("\(path): row \(i / max(yMemory.rowSize, 1)) of '\(yName!)' has a non-finite value (\(yMemory[flat: i]))",
-                                          hint: "remove or impute NaN and infinite values in the file")
+            throw StrataError.invalidData(
+                "\(path): row \(i / max(yMemory.rowSize, 1)) of '\(yName!)' has a non-finite value (\(yMemory[flat: i]))",
+                hint: "remove or impute NaN and infinite values in the file")
         }
     }
 }

@@ -58,7 +58,8 @@ extension HDF5 {
         /// The subgroup `name` (which must exist).
         public func group(_ name: String) throws -> Group {
             guard contains(name) else {
-                throw StrataError.file(path: file, "no group '\(child(name))'", hint: "check the group name (h5ls -r shows the file's contents)")
+                throw StrataError.file(
+                    path: file, "no group '\(child(name))'", hint: "check the group name (h5ls -r shows the file's contents)")
             }
             let g = try check(H5Gopen2(id, name, ch5_p_default()), "H5Gopen2", child(name))
             return Group(id: g, file: file, path: child(name), checksummed: checksummed)
@@ -77,8 +78,9 @@ extension HDF5 {
         /// The dataset `name` (which must exist and be a dataset).
         public func dataset(_ name: String, access: hid_t? = nil) throws -> DataObject {
             guard let k = kind(name) else {
-                throw StrataError.file(path: file, "no dataset '\(child(name))'",
-                                       hint: "available: " + ((try? childNames()) ?? []).joined(separator: ", "))
+                throw StrataError.file(
+                    path: file, "no dataset '\(child(name))'",
+                    hint: "available: " + ((try? childNames()) ?? []).joined(separator: ", "))
             }
             guard k == H5I_DATASET else {
                 throw StrataError.file(path: file, "'\(child(name))' is a group, not a dataset", hint: "name a dataset inside it")
@@ -93,11 +95,13 @@ extension HDF5 {
             try check(H5Gget_info(id, &info), "H5Gget_info")
             var names: [String] = []
             for i in 0..<info.nlinks {
-                let len = try check(H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, ch5_p_default()),
-                                    "H5Lget_name_by_idx")
+                let len = try check(
+                    H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, ch5_p_default()),
+                    "H5Lget_name_by_idx")
                 var buf = [CChar](repeating: 0, count: Int(len) + 1)
-                try check(H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buf, buf.count, ch5_p_default()),
-                          "H5Lget_name_by_idx")
+                try check(
+                    H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buf, buf.count, ch5_p_default()),
+                    "H5Lget_name_by_idx")
                 names.append(buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
             }
             return names
@@ -122,8 +126,9 @@ extension HDF5 {
 
         /// Writes a float32 dataset stored in chunks of `chunkRows` rows, gzip-compressed at `gzip` (0-9) if given.
         public func write(_ name: String, _ tensor: Tensor, chunkRows: Int, gzip: Int? = nil) throws {
-            try write(name, type: ch5_native_float(), shape: tensor.shape, data: UnsafeRawPointer(tensor.pointer),
-                      chunkRows: chunkRows, gzip: gzip)
+            try write(
+                name, type: ch5_native_float(), shape: tensor.shape, data: UnsafeRawPointer(tensor.pointer),
+                chunkRows: chunkRows, gzip: gzip)
         }
 
         /// Writes an integer dataset (`Int32`, `Int64` or `UInt8` elements) of `shape`, for labels and images.
@@ -149,8 +154,10 @@ extension HDF5 {
             try write(name, type: type, shape: [strings.count], data: bytes)
         }
 
-        func write(_ name: String, type: hid_t, shape: [Int], data: UnsafeRawPointer?, chunkRows: Int? = nil,
-                   gzip: Int? = nil) throws {
+        func write(
+            _ name: String, type: hid_t, shape: [Int], data: UnsafeRawPointer?, chunkRows: Int? = nil,
+            gzip: Int? = nil
+        ) throws {
             let what = child(name)
             let dcpl = try check(H5Pcreate(ch5_p_dataset_create()), "H5Pcreate", what)
             defer { H5Pclose(dcpl) }
@@ -169,7 +176,9 @@ extension HDF5 {
                 if checksummed { try check(H5Pset_fletcher32(dcpl), "H5Pset_fletcher32", what) }
             }
             var dims = shape.map { hsize_t($0) }
-            let space = shape.isEmpty ? try check(H5Screate(H5S_SCALAR), "H5Screate", what)
+            let space =
+                shape.isEmpty
+                ? try check(H5Screate(H5S_SCALAR), "H5Screate", what)
                 : try check(H5Screate_simple(Int32(dims.count), &dims, nil), "H5Screate_simple", what)
             defer { H5Sclose(space) }
             let lcpl = try check(H5Pcreate(ch5_p_link_create()), "H5Pcreate", what)

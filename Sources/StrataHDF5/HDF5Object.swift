@@ -64,7 +64,8 @@ extension HDF5 {
                 let n = Int(try check(H5Sget_simple_extent_npoints(space), "H5Sget_simple_extent_npoints", what))
                 guard H5Tget_class(type) == H5T_STRING else {
                     if n == 0 { return [] }
-                    throw StrataError.file(path: file, "attribute '\(what)' is not a string", hint: "the file was not written by Keras or Strata")
+                    throw StrataError.file(
+                        path: file, "attribute '\(what)' is not a string", hint: "the file was not written by Keras or Strata")
                 }
                 if n == 0 { return [] }
                 if H5Tis_variable_str(type) > 0 {
@@ -95,11 +96,14 @@ extension HDF5 {
             var names: [String] = []
             var index: hsize_t = 0
             _ = try withUnsafeMutablePointer(to: &names) { p in
-                try check(H5Aiterate2(id, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, ctx in
-                    guard let name, let ctx else { return -1 }
-                    ctx.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
-                    return 0
-                }, p), "H5Aiterate2")
+                try check(
+                    H5Aiterate2(
+                        id, H5_INDEX_NAME, H5_ITER_INC, &index,
+                        { _, name, _, ctx in
+                            guard let name, let ctx else { return -1 }
+                            ctx.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
+                            return 0
+                        }, p), "H5Aiterate2")
             }
             return names
         }
@@ -144,8 +148,9 @@ extension HDF5 {
             try check(H5Tset_cset(type, H5T_CSET_UTF8), "H5Tset_cset", what)
             let space = try check(H5Screate(H5S_SCALAR), "H5Screate", what)
             defer { H5Sclose(space) }
-            let a = try check(H5Acreate2(id, name, type, space, ch5_p_default(), ch5_p_default()), "H5Acreate2", what,
-                              hint: "attributes are limited to 64 KB in the Keras-compatible layout")
+            let a = try check(
+                H5Acreate2(id, name, type, space, ch5_p_default(), ch5_p_default()), "H5Acreate2", what,
+                hint: "attributes are limited to 64 KB in the Keras-compatible layout")
             defer { H5Aclose(a) }
             try value.withCString { c in
                 var p: UnsafePointer<CChar>? = c
@@ -173,8 +178,9 @@ extension HDF5 {
             try check(H5Tset_strpad(type, H5T_STR_NULLPAD), "H5Tset_strpad", what)
             var bytes = [UInt8](repeating: 0, count: size * values.count)
             for (i, v) in values.enumerated() { for (j, b) in v.utf8.enumerated() { bytes[i * size + j] = b } }
-            let a = try check(H5Acreate2(id, name, type, space, ch5_p_default(), ch5_p_default()), "H5Acreate2", what,
-                              hint: "attributes are limited to 64 KB in the Keras-compatible layout")
+            let a = try check(
+                H5Acreate2(id, name, type, space, ch5_p_default(), ch5_p_default()), "H5Acreate2", what,
+                hint: "attributes are limited to 64 KB in the Keras-compatible layout")
             defer { H5Aclose(a) }
             try check(H5Awrite(a, type, bytes), "H5Awrite", what)
         }
@@ -185,7 +191,8 @@ extension HDF5 {
             let limit = 64512
             let width = max(values.map { $0.utf8.count }.max() ?? 1, 1)
             if let bad = values.first(where: { $0.utf8.count > limit }) {
-                throw StrataError.invalidArgument("the name '\(bad.prefix(40))...' is longer than HDF5's 64512-byte attribute limit", hint: "use shorter layer names")
+                throw StrataError.invalidArgument(
+                    "the name '\(bad.prefix(40))...' is longer than HDF5's 64512-byte attribute limit", hint: "use shorter layer names")
             }
             var chunks = 1
             func pieces(_ k: Int) -> [ArraySlice<String>] {

@@ -76,7 +76,8 @@ public final class ModelCheckpoint: Callback {
         var rest = Substring(name)
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
             let key = rest[rest.index(after: open)..<close].prefix { $0 != ":" }
-            pattern += NSRegularExpression.escapedPattern(for: String(rest[..<open]))
+            pattern +=
+                NSRegularExpression.escapedPattern(for: String(rest[..<open]))
                 + (key == "epoch" || key == "batch" ? "[0-9]+" : "(?:[-+0-9.eE]+|-?nan|-?inf)")
             rest = rest[rest.index(after: close)...]
         }
@@ -85,7 +86,8 @@ public final class ModelCheckpoint: Callback {
         let latest = URL(fileURLWithPath: latestPath).lastPathComponent
         let found: [(String, Date)] = files.compactMap { f in
             guard f != latest, !f.contains(".tmp."),
-                  re.firstMatch(in: f, range: NSRange(f.startIndex..., in: f)) != nil else { return nil }
+                re.firstMatch(in: f, range: NSRange(f.startIndex..., in: f)) != nil
+            else { return nil }
             let path = Self.absolute(dir + "/" + f)
             let date = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? .distantPast
             return (path, date)
@@ -142,9 +144,13 @@ public final class ModelCheckpoint: Callback {
             let spec = parts.count > 1 ? parts[1] : ""
             let value: Double? = key == "epoch" ? Double(epoch + 1) : key == "batch" ? Double((batch ?? -1) + 1) : logs[key]
             if let value {
-                if spec.hasSuffix("d") { out += String(format: "%" + spec.replacingOccurrences(of: "d", with: "ld"), Int(value)) }
-                else if spec.hasSuffix("f") || spec.hasSuffix("e") || spec.hasSuffix("g") { out += String(format: "%" + spec, value) }
-                else { out += key == "epoch" || key == "batch" ? String(Int(value)) : String(value) }
+                if spec.hasSuffix("d") {
+                    out += String(format: "%" + spec.replacingOccurrences(of: "d", with: "ld"), Int(value))
+                } else if spec.hasSuffix("f") || spec.hasSuffix("e") || spec.hasSuffix("g") {
+                    out += String(format: "%" + spec, value)
+                } else {
+                    out += key == "epoch" || key == "batch" ? String(Int(value)) : String(value)
+                }
             } else {
                 out += "{" + field + "}"
             }
@@ -167,7 +173,7 @@ public final class ModelCheckpoint: Callback {
                 try Checkpoint.write(model, to: path, context: context, states: states)
                 try linkLatest(path)
                 let full = Self.absolute(path)
-                written.removeAll { $0 == full }   // rewritten: now the newest
+                written.removeAll { $0 == full }  // rewritten: now the newest
                 written.append(full)
                 if let keep, keep > 0 {
                     while written.count > keep {
@@ -191,7 +197,8 @@ public final class ModelCheckpoint: Callback {
     private func linkLatest(_ path: String) throws {
         let tmp = latestPath + ".tmp.\(ProcessInfo.processInfo.processIdentifier)"
         try? FileManager.default.removeItem(atPath: tmp)
-        let sameDir = URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL
+        let sameDir =
+            URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL
             == URL(fileURLWithPath: latestPath).deletingLastPathComponent().standardizedFileURL
         let target = sameDir ? URL(fileURLWithPath: path).lastPathComponent : Self.absolute(path)
         if symlink(target, tmp) != 0 { try FileManager.default.copyItem(atPath: path, toPath: tmp) }

@@ -60,7 +60,7 @@ final class ReadAheadWindow {
         var k = 0
         while k < order.count {
             var runs: [Range<Int>] = []
-            var inBuffer: [Int] = []      // buffer row of each request position in this piece
+            var inBuffer: [Int] = []  // buffer row of each request position in this piece
             var positions: [Int] = []
             var used = 0
             while k < order.count && used < rows {
@@ -105,11 +105,13 @@ final class ReadAheadWindow {
             let bytes = run.count * rowSize * 4
             var done = 0
             while done < bytes {
-                let n = Foundation.pread(fd, UnsafeMutableRawPointer(p + b * rowSize) + done, bytes - done,
-                                         off_t(offset + run.lowerBound * rowSize * 4 + done))
+                let n = Foundation.pread(
+                    fd, UnsafeMutableRawPointer(p + b * rowSize) + done, bytes - done,
+                    off_t(offset + run.lowerBound * rowSize * 4 + done))
                 guard n > 0 else {
-                    throw StrataError.file(path: x.file, "cannot read rows \(run) (the file may be truncated; errno \(errno))",
-                                           hint: "use a complete copy of the file")
+                    throw StrataError.file(
+                        path: x.file, "cannot read rows \(run) (the file may be truncated; errno \(errno))",
+                        hint: "use a complete copy of the file")
                 }
                 done += n
             }
@@ -123,8 +125,9 @@ final class ReadAheadWindow {
             for row in run {
                 let r = p + b * rowSize
                 for j in 0..<rowSize where !r[j].isFinite {
-                    throw StrataError.invalidData("\(x.file): row \(row) of '\(name)' has a non-finite value (\(r[j])) at position \(j)",
-                                                  hint: "remove or impute NaN and infinite values in the file")
+                    throw StrataError.invalidData(
+                        "\(x.file): row \(row) of '\(name)' has a non-finite value (\(r[j])) at position \(j)",
+                        hint: "remove or impute NaN and infinite values in the file")
                 }
                 b += 1
             }

@@ -41,26 +41,30 @@ extension Sequential {
     /// verifies is taken (damaged ones are skipped and named). Rank 0 alone reads and verifies the file and
     /// broadcasts it (`CheckpointSelection.load`), so the checkpoint need only be on rank 0's disk.
     @discardableResult
-    public func fit(_ data: Dataset, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
-                    callbacks: [Callback] = [], validationSplit: Double = 0, validationData: Dataset? = nil,
-                    validationSampleWeight: Tensor? = nil, shuffle: Bool = true, classWeight: [Int: Float]? = nil,
-                    sampleWeight: Tensor? = nil, seed: UInt64? = nil, communicator: Communicator? = nil,
-                    resumeFrom: String) throws -> History {
+    public func fit(
+        _ data: Dataset, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
+        callbacks: [Callback] = [], validationSplit: Double = 0, validationData: Dataset? = nil,
+        validationSampleWeight: Tensor? = nil, shuffle: Bool = true, classWeight: [Int: Float]? = nil,
+        sampleWeight: Tensor? = nil, seed: UInt64? = nil, communicator: Communicator? = nil,
+        resumeFrom: String
+    ) throws -> History {
         try buildIfNeeded(sampleShape: data.xShape)
         let comm = communicator ?? SingleProcess()
         let choice = try CheckpointSelection.load(resumeFrom, communicator: comm, announce: verbose > 0)
         let source = choice.path
-        let state = try Checkpoint.restore(self, file: try choice.open(), verify: false)   // rank 0 verified these bytes
+        let state = try Checkpoint.restore(self, file: try choice.open(), verify: false)  // rank 0 verified these bytes
         let ranks = comm.size, threads = comm.threadsPerRank
         // Each rank takes its rows of the global RNN states (the checkpoint may come from another rank count).
         try scatterStates(state.rnnStates, rank: comm.rank, size: ranks, source: source)
         if (state.worldSize != ranks || state.threads != threads) && comm.rank == 0 {
-            print("strata: \(source) was written by a run on \(state.worldSize) rank(s) x \(state.threads) BLAS thread(s); "
-                  + "resuming on \(ranks) x \(threads): results agree to float summation tolerance, not bit for bit")
+            print(
+                "strata: \(source) was written by a run on \(state.worldSize) rank(s) x \(state.threads) BLAS thread(s); "
+                    + "resuming on \(ranks) x \(threads): results agree to float summation tolerance, not bit for bit")
         }
-        return try fit(data, batchSize: batchSize, epochs: epochs, verbose: verbose, callbacks: callbacks,
-                       validationSplit: validationSplit, validationData: validationData,
-                       validationSampleWeight: validationSampleWeight, shuffle: shuffle, classWeight: classWeight,
-                       sampleWeight: sampleWeight, seed: seed, communicator: communicator, resume: state)
+        return try fit(
+            data, batchSize: batchSize, epochs: epochs, verbose: verbose, callbacks: callbacks,
+            validationSplit: validationSplit, validationData: validationData,
+            validationSampleWeight: validationSampleWeight, shuffle: shuffle, classWeight: classWeight,
+            sampleWeight: sampleWeight, seed: seed, communicator: communicator, resume: state)
     }
 }

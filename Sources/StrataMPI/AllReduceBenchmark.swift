@@ -80,7 +80,7 @@ public struct AllReduceBenchmark {
         }
         plain = try timed { try mpi.allReduceSum(buffer, piece: Int(Int32.max)) }
         pieces = try timed { try mpi.allReduceSum(buffer) }
-        let evict = Tensor(zeros: [16 << 20])   // 64 MB written before each call
+        let evict = Tensor(zeros: [16 << 20])  // 64 MB written before each call
         cold = try timed(prepare: { evict.fill(Float($0)) }) { try mpi.allReduceSum(buffer, piece: Int(Int32.max)) }
     }
 

@@ -97,9 +97,9 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
                 throw MPIError(call: "MPI_Init_thread", code: rc, message: MPICommunicator.errorString(rc), rank: envRank)
             }
             #if canImport(Glibc)
-            on_exit({ status, _ in MPICommunicator.atExit(status: status) }, nil)
+                on_exit({ status, _ in MPICommunicator.atExit(status: status) }, nil)
             #else
-            atexit { MPICommunicator.atExit(status: 0) }
+                atexit { MPICommunicator.atExit(status: 0) }
             #endif
         }
         world = cmpi_comm_world()
@@ -110,8 +110,9 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         rank = Int(r)
         size = Int(s)
         var local = cmpi_comm_null()
-        try MPICommunicator.check(MPI_Comm_split_type(world, cmpi_comm_type_shared(), r, cmpi_info_null(), &local),
-                                  "MPI_Comm_split_type", rank: rank)
+        try MPICommunicator.check(
+            MPI_Comm_split_type(world, cmpi_comm_type_shared(), r, cmpi_info_null(), &local),
+            "MPI_Comm_split_type", rank: rank)
         var localSize: Int32 = 1
         try MPICommunicator.check(MPI_Comm_size(local, &localSize), "MPI_Comm_size", rank: rank)
         try MPICommunicator.check(MPI_Comm_free(&local), "MPI_Comm_free", rank: rank)
@@ -127,8 +128,9 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         var timeout = MPICommunicator.defaultTimeout
         if let s = env["STRATA_MPI_TIMEOUT"] {
             guard let t = Double(s), t > 0 else {
-                throw StrataError.invalidArgument("STRATA_MPI_TIMEOUT must be a positive number of seconds, got '\(s)'",
-                                                  hint: "e.g. STRATA_MPI_TIMEOUT=300")
+                throw StrataError.invalidArgument(
+                    "STRATA_MPI_TIMEOUT must be a positive number of seconds, got '\(s)'",
+                    hint: "e.g. STRATA_MPI_TIMEOUT=300")
             }
             timeout = t
         }
@@ -153,7 +155,8 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
                 return
             }
             if let comm {
-                FileHandle.standardError.write(Data("strata: rank \(comm.rank) of \(comm.size) exited with status \(status); ending every rank\n".utf8))
+                FileHandle.standardError.write(
+                    Data("strata: rank \(comm.rank) of \(comm.size) exited with status \(status); ending every rank\n".utf8))
             }
             MPI_Abort(cmpi_comm_world(), status)
             return
@@ -250,7 +253,9 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         }
         let rowSize = Int(mine[1])
         for r in 0..<size where Int(all[2 * r + 1]) != rowSize {
-            throw MPIError(call: "MPI_Allgather", code: 0, message: "rank \(r) gathers rows of \(all[2 * r + 1]) values, this rank rows of \(rowSize)", rank: rank)
+            throw MPIError(
+                call: "MPI_Allgather", code: 0, message: "rank \(r) gathers rows of \(all[2 * r + 1]) values, this rank rows of \(rowSize)",
+                rank: rank)
         }
         let rows = (0..<size).map { Int(all[2 * $0]) }
         let total = rows.reduce(0, +) * rowSize
@@ -264,8 +269,9 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         try counts.withUnsafeMutableBufferPointer { c in
             try displs.withUnsafeMutableBufferPointer { d in
                 try collective("MPI_Allgatherv") {
-                    MPI_Allgatherv(local.pointer, Int32(local.count), cmpi_float(), out.pointer, c.baseAddress, d.baseAddress,
-                                   cmpi_float(), world)
+                    MPI_Allgatherv(
+                        local.pointer, Int32(local.count), cmpi_float(), out.pointer, c.baseAddress, d.baseAddress,
+                        cmpi_float(), world)
                 }
             }
         }

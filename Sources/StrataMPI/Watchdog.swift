@@ -60,7 +60,8 @@ final class Watchdog: Sendable {
             let now = DispatchTime.now().uptimeNanoseconds
             guard let wait = current.withLock({ $0 }), now > wait.since, now - wait.since > limit else { continue }
             let waited = Double(now - wait.since) / 1e9
-            let text = "strata: rank \(rank) of \(size): \(wait.call) has waited \(String(format: "%.1f", waited)) s "
+            let text =
+                "strata: rank \(rank) of \(size): \(wait.call) has waited \(String(format: "%.1f", waited)) s "
                 + "for the other ranks (watchdog timeout \(String(format: "%g", timeout)) s). Another rank has died, hung, "
                 + "or is running different code. Ending this rank so the job ends. Change the limit with "
                 + "STRATA_MPI_TIMEOUT=<seconds> or MPICommunicator.automatic(timeout:).\n"

@@ -19,7 +19,8 @@ public struct CommandWording {
             let key = "fit." + Self.words(label).joined(separator: "_")
             return "set \(key): \(value) in the config (or --set \(key)=\(value))"
         case let .oneHotTargets(classes):
-            return "for class-id targets set data.transforms.y.one_hot: \(classes) in the config, or match the last layer's units to the targets"
+            return
+                "for class-id targets set data.transforms.y.one_hot: \(classes) in the config, or match the last layer's units to the targets"
         }
     }
 

@@ -50,13 +50,15 @@ public struct DataConfig {
             guard let s = m[role] else { continue }
             let f = try RunConfig.map(s, "data.\(role)", file: file, allowed: ["file", "x", "y", "sample_weight"])
             guard let path = f["file"], let x = f["x"] else {
-                throw ConfigError(file: file, line: s.line, "data.\(role) needs file: and x: (and y: for training)",
-                                  hint: "e.g. \(role): {file: configs/data/mnist-5k.h5, x: x_train, y: y_train}")
+                throw ConfigError(
+                    file: file, line: s.line, "data.\(role) needs file: and x: (and y: for training)",
+                    hint: "e.g. \(role): {file: configs/data/mnist-5k.h5, x: x_train, y: y_train}")
             }
-            sources[role] = FileSource(file: try RunConfig.string(path, "data.\(role).file", file: file),
-                                       x: try RunConfig.string(x, "data.\(role).x", file: file),
-                                       y: try f["y"].map { try RunConfig.string($0, "data.\(role).y", file: file) },
-                                       sampleWeight: try f["sample_weight"].map { try RunConfig.string($0, "data.\(role).sample_weight", file: file) })
+            sources[role] = FileSource(
+                file: try RunConfig.string(path, "data.\(role).file", file: file),
+                x: try RunConfig.string(x, "data.\(role).x", file: file),
+                y: try f["y"].map { try RunConfig.string($0, "data.\(role).y", file: file) },
+                sampleWeight: try f["sample_weight"].map { try RunConfig.string($0, "data.\(role).sample_weight", file: file) })
         }
         if let t = m["transforms"] {
             let tm = try RunConfig.map(t, "data.transforms", file: file, allowed: ["x", "y"])
@@ -90,7 +92,9 @@ public struct DataConfig {
                     syn.yUniform = us
                 }
                 if syn.classes == nil && syn.yUniform == nil {
-                    throw ConfigError(file: file, line: y.line, "data.synthetic.y needs classes: or uniform:", hint: "e.g. y: {classes: 10, one_hot: true}")
+                    throw ConfigError(
+                        file: file, line: y.line, "data.synthetic.y needs classes: or uniform:",
+                        hint: "e.g. y: {classes: 10, one_hot: true}")
                 }
             } else {
                 throw ConfigError(file: file, line: s.line, "data.synthetic needs y:", hint: "e.g. y: {classes: 2}")
@@ -130,9 +134,13 @@ public struct DataConfig {
         let x: Tensor
         if let k = s.xIntegers { x = gen.integerTensor(k, shape: [n] + s.xShape) } else { x = gen.uniform([n] + s.xShape) }
         let y: Tensor
-        if let u = s.yUniform { y = gen.uniform([n] + u) } else if s.oneHot {
+        if let u = s.yUniform {
+            y = gen.uniform([n] + u)
+        } else if s.oneHot {
             y = try toCategorical(gen.integers(s.classes!, count: n), numClasses: s.classes!)
-        } else { y = gen.integerTensor(s.classes!, shape: [n, 1]) }
+        } else {
+            y = gen.integerTensor(s.classes!, shape: [n, 1])
+        }
         return TensorDataset(x: x, y: y, label: "synthetic \(role) data")
     }
 }
@@ -149,12 +157,14 @@ public struct TransformedDataset: Dataset {
         self.x = x
         self.y = y
         if let r = x.reshape, r.reduce(1, *) != base.xShape.reduce(1, *) {
-            throw StrataError.invalidData("\(base.label): cannot reshape samples of shape \(base.xShape) to \(r)",
-                                          hint: "the reshape must keep \(base.xShape.reduce(1, *)) values per sample")
+            throw StrataError.invalidData(
+                "\(base.label): cannot reshape samples of shape \(base.xShape) to \(r)",
+                hint: "the reshape must keep \(base.xShape.reduce(1, *)) values per sample")
         }
         if y.oneHot != nil, let ys = base.yShape, ys.reduce(1, *) != 1 {
-            throw StrataError.invalidData("\(base.label): one_hot needs one class id per sample, targets have shape \(ys)",
-                                          hint: "remove one_hot, or point y at integer labels")
+            throw StrataError.invalidData(
+                "\(base.label): one_hot needs one class id per sample, targets have shape \(ys)",
+                hint: "remove one_hot, or point y at integer labels")
         }
     }
 
@@ -176,8 +186,9 @@ public struct TransformedDataset: Dataset {
             for (r, sample) in indices.enumerated() {
                 let v = rawY[flat: r]
                 guard v == v.rounded(), v >= 0, Int(v) < classes else {
-                    throw StrataError.invalidData("\(base.label): label \(v) of sample \(sample) is not a class id in [0, \(classes))",
-                                                  hint: "one_hot: \(classes) needs integer labels below \(classes)")
+                    throw StrataError.invalidData(
+                        "\(base.label): label \(v) of sample \(sample) is not a class id in [0, \(classes))",
+                        hint: "one_hot: \(classes) needs integer labels below \(classes)")
                 }
                 yOut[flat: r * classes + Int(v)] = 1
             }

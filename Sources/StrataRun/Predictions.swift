@@ -8,8 +8,10 @@ public enum Predictions {
     /// matter here. `configPath`: a config whose `data.transforms.x` to apply. `batchSize` defaults to the model's
     /// fixed batch size when it has one (a stateful model), else 128.
     @discardableResult
-    public static func run(checkpoint: String, input: String, output: String, configPath: String? = nil,
-                           batchSize: Int? = nil, communicator: Communicator) throws -> Tensor {
+    public static func run(
+        checkpoint: String, input: String, output: String, configPath: String? = nil,
+        batchSize: Int? = nil, communicator: Communicator
+    ) throws -> Tensor {
         guard let colon = input.lastIndex(of: ":") else {
             throw StrataError.invalidArgument("--input must be FILE.h5:DATASET, got '\(input)'", hint: "e.g. --input data.h5:x_test")
         }

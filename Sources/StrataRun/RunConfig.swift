@@ -33,8 +33,15 @@ public struct RunConfig {
     public var resume: ResumePolicy = .auto
     public var callbacks: [(name: String, arguments: [String: JSONValue], line: Int)] = []
 
-    public enum CheckpointEvery: Equatable { case epoch, steps(Int), never }
-    public enum ResumePolicy: Equatable { case auto, never, path(String) }
+    public enum CheckpointEvery: Equatable {
+        case epoch
+        case steps(Int)
+        case never
+    }
+    public enum ResumePolicy: Equatable {
+        case auto, never
+        case path(String)
+    }
 
     static let topKeys = ["seed", "model", "compile", "data", "fit", "run", "callbacks", "name"]
 
@@ -65,12 +72,17 @@ public struct RunConfig {
         if let n = top["name"] { name = try Self.string(n, "name", file: file); runDir = "runs/" + name }
         if let s = top["seed"] { seed = UInt64(try Self.int(s, "seed", file: file, min: 0)) }
         guard let model = top["model"] else {
-            throw ConfigError(file: file, line: node.line, "the config has no 'model'", hint: "add model: a list like - Dense: {units: 10, input_dim: 20}")
+            throw ConfigError(
+                file: file, line: node.line, "the config has no 'model'", hint: "add model: a list like - Dense: {units: 10, input_dim: 20}"
+            )
         }
         try parseModel(model)
         if let c = top["compile"] { try parseCompile(c) }
-        if let d = top["data"] { data = try DataConfig(d, file: file) } else {
-            throw ConfigError(file: file, line: node.line, "the config has no 'data'", hint: "add data: with train: {file:, x:, y:} or synthetic:")
+        if let d = top["data"] {
+            data = try DataConfig(d, file: file)
+        } else {
+            throw ConfigError(
+                file: file, line: node.line, "the config has no 'data'", hint: "add data: with train: {file:, x:, y:} or synthetic:")
         }
         if let f = top["fit"] {
             let m = try Self.map(f, "fit", file: file, allowed: ["epochs", "batch_size", "shuffle", "verbose", "class_weight"])
@@ -91,7 +103,9 @@ public struct RunConfig {
                 case let .int(n) where n >= 1: checkpointEvery = .steps(n)
                 case let .number(n) where n >= 1 && n == n.rounded(): checkpointEvery = .steps(Int(n))
                 default:
-                    throw ConfigError(file: file, line: v.line, "run.checkpoint_every must be epoch, never or a number of steps, got \(v.json)", hint: "e.g. checkpoint_every: epoch")
+                    throw ConfigError(
+                        file: file, line: v.line, "run.checkpoint_every must be epoch, never or a number of steps, got \(v.json)",
+                        hint: "e.g. checkpoint_every: epoch")
                 }
             }
             if let v = m["resume"] {
@@ -101,7 +115,8 @@ public struct RunConfig {
         }
         if let cbs = top["callbacks"] {
             guard case let .list(items, _) = cbs else {
-                throw ConfigError(file: file, line: cbs.line, "callbacks must be a list of - Name: {args}", hint: "e.g. - EarlyStopping: {patience: 3}")
+                throw ConfigError(
+                    file: file, line: cbs.line, "callbacks must be a list of - Name: {args}", hint: "e.g. - EarlyStopping: {patience: 3}")
             }
             for item in items {
                 let (n, args) = try Self.singleEntry(item, "callback", file: file)
@@ -116,27 +131,33 @@ public struct RunConfig {
             modelFile = s
         case let .list(items, _):
             guard !items.isEmpty else {
-                throw ConfigError(file: file, line: model.line, "model has no layers", hint: "list layers like - Dense: {units: 10, input_dim: 20}")
+                throw ConfigError(
+                    file: file, line: model.line, "model has no layers", hint: "list layers like - Dense: {units: 10, input_dim: 20}")
             }
             for item in items {
                 let (n, args) = try Self.singleEntry(item, "layer", file: file)
                 let known = LayerRegistry.types.map { $0.kerasClassName }
                 guard known.contains(n) else {
                     let closest = known.min { LayerConfig.distance($0, n) < LayerConfig.distance($1, n) } ?? ""
-                    throw ConfigError(file: file, line: item.line, "unknown layer '\(n)'", hint: "did you mean '\(closest)'? Layers: " + known.joined(separator: ", "))
+                    throw ConfigError(
+                        file: file, line: item.line, "unknown layer '\(n)'",
+                        hint: "did you mean '\(closest)'? Layers: " + known.joined(separator: ", "))
                 }
                 layers.append((n, args))
             }
         default:
-            throw ConfigError(file: file, line: model.line, "model must be a list of layers or a Keras model file (.json or .h5)",
-                              hint: "e.g. model: [ {Dense: {units: 10, input_dim: 20}} ]")
+            throw ConfigError(
+                file: file, line: model.line, "model must be a list of layers or a Keras model file (.json or .h5)",
+                hint: "e.g. model: [ {Dense: {units: 10, input_dim: 20}} ]")
         }
     }
 
     mutating func parseCompile(_ c: ConfigNode) throws {
         let m = try Self.map(c, "compile", file: file, allowed: ["optimizer", "loss", "metrics", "weighted_metrics"])
         if let o = m["optimizer"] {
-            if case .scalar = o { optimizer = (try Self.string(o, "compile.optimizer", file: file), [:]) } else {
+            if case .scalar = o {
+                optimizer = (try Self.string(o, "compile.optimizer", file: file), [:])
+            } else {
                 let (n, args) = try Self.singleEntry(o, "optimizer", file: file)
                 optimizer = (n, args)
             }
@@ -176,14 +197,16 @@ public struct RunConfig {
 
     static func map(_ n: ConfigNode, _ what: String, file: String, allowed: [String]) throws -> [String: ConfigNode] {
         guard case let .map(entries, _) = n else {
-            throw ConfigError(file: file, line: n.line, "\(what) must be a mapping of keys", hint: "valid keys: " + allowed.joined(separator: ", "))
+            throw ConfigError(
+                file: file, line: n.line, "\(what) must be a mapping of keys", hint: "valid keys: " + allowed.joined(separator: ", "))
         }
         var out: [String: ConfigNode] = [:]
         for e in entries {
             guard allowed.contains(e.key) else {
                 let closest = allowed.min { LayerConfig.distance($0, e.key) < LayerConfig.distance($1, e.key) } ?? ""
-                throw ConfigError(file: file, line: e.line, "unknown key '\(e.key)' in \(what)",
-                                  hint: "did you mean '\(closest)'? Valid keys: " + allowed.joined(separator: ", "))
+                throw ConfigError(
+                    file: file, line: e.line, "unknown key '\(e.key)' in \(what)",
+                    hint: "did you mean '\(closest)'? Valid keys: " + allowed.joined(separator: ", "))
             }
             out[e.key] = e.value
         }
@@ -193,26 +216,31 @@ public struct RunConfig {
     static func singleEntry(_ n: ConfigNode, _ what: String, file: String) throws -> (String, [String: JSONValue]) {
         if case let .scalar(s, _, _) = n { return (s, [:]) }
         guard case let .map(entries, _) = n, entries.count == 1 else {
-            throw ConfigError(file: file, line: n.line, "each \(what) is written - Name: {arguments}", hint: "e.g. - Dense: {units: 64, activation: relu}")
+            throw ConfigError(
+                file: file, line: n.line, "each \(what) is written - Name: {arguments}", hint: "e.g. - Dense: {units: 64, activation: relu}"
+            )
         }
         let e = entries[0]
         switch e.value.json {
         case let .object(o): return (e.key, o)
         case .null: return (e.key, [:])
         default:
-            throw ConfigError(file: file, line: e.line, "the arguments of \(what) '\(e.key)' must be a mapping", hint: "e.g. - \(e.key): {rate: 0.5}")
+            throw ConfigError(
+                file: file, line: e.line, "the arguments of \(what) '\(e.key)' must be a mapping", hint: "e.g. - \(e.key): {rate: 0.5}")
         }
     }
 
     /// `fit.class_weight`: a mapping from integer class ids to non-negative weights.
     static func classWeight(_ n: ConfigNode, file: String) throws -> [Int: Float] {
         guard case let .map(entries, _) = n else {
-            throw ConfigError(file: file, line: n.line, "fit.class_weight must map class ids to weights", hint: "e.g. class_weight: {0: 1.0, 1: 5.0}")
+            throw ConfigError(
+                file: file, line: n.line, "fit.class_weight must map class ids to weights", hint: "e.g. class_weight: {0: 1.0, 1: 5.0}")
         }
         var out: [Int: Float] = [:]
         for e in entries {
             guard let c = Int(e.key), c >= 0 else {
-                throw ConfigError(file: file, line: e.line, "fit.class_weight key '\(e.key)' is not a class id", hint: "keys are integers >= 0")
+                throw ConfigError(
+                    file: file, line: e.line, "fit.class_weight key '\(e.key)' is not a class id", hint: "keys are integers >= 0")
             }
             let w = try number(e.value, "fit.class_weight.\(c)", file: file)
             guard w >= 0 && w.isFinite else {

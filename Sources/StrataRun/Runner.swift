@@ -18,7 +18,9 @@ public final class Runner {
     public func makeModel() throws -> Sequential {
         let model: Sequential
         if let file = config.modelFile {
-            let path = file.hasPrefix("/") ? file
+            let path =
+                file.hasPrefix("/")
+                ? file
                 : URL(fileURLWithPath: config.file).deletingLastPathComponent().appendingPathComponent(file).path
             let resolved = FileManager.default.fileExists(atPath: path) ? path : file
             do {
@@ -26,11 +28,13 @@ public final class Runner {
                     model = try Sequential.load(resolved)
                 } else {
                     guard let text = try? String(contentsOfFile: resolved, encoding: .utf8) else {
-                        throw StrataError.file(path: resolved, "cannot read the model file", hint: "give a Keras model_config .json or a Keras .h5")
+                        throw StrataError.file(
+                            path: resolved, "cannot read the model file", hint: "give a Keras model_config .json or a Keras .h5")
                     }
                     let json = try JSONValue.parse(text)
-                    let modelConfig = try ModelConfig(json: json["model_config"] ?? json,
-                                                      kerasVersion: text.contains("\"module\"") || text.contains("batch_shape") ? "3" : "2")
+                    let modelConfig = try ModelConfig(
+                        json: json["model_config"] ?? json,
+                        kerasVersion: text.contains("\"module\"") || text.contains("batch_shape") ? "3" : "2")
                     model = try modelConfig.makeModel(seed: config.seed)
                 }
             } catch let e as StrataError {
@@ -48,11 +52,17 @@ public final class Runner {
             }
         }
         let opt = try Optimizers.make(config.optimizer.name, arguments: config.optimizer.arguments)
-        let metrics = zip(config.metrics, config.metricArguments + Array(repeating: [:], count: max(0, config.metrics.count - config.metricArguments.count)))
-            .map { name, args in args.isEmpty ? MetricSpec(name) : MetricSpec(name, arguments: args) }
-        let weighted = config.weightedMetrics.map { $0.arguments.isEmpty ? MetricSpec($0.name) : MetricSpec($0.name, arguments: $0.arguments) }
-        model.compile(optimizer: opt, loss: try Losses.make(config.loss, arguments: config.lossArguments), metrics: metrics,
-                      weightedMetrics: weighted)
+        let metrics = zip(
+            config.metrics,
+            config.metricArguments + Array(repeating: [:], count: max(0, config.metrics.count - config.metricArguments.count))
+        )
+        .map { name, args in args.isEmpty ? MetricSpec(name) : MetricSpec(name, arguments: args) }
+        let weighted = config.weightedMetrics.map {
+            $0.arguments.isEmpty ? MetricSpec($0.name) : MetricSpec($0.name, arguments: $0.arguments)
+        }
+        model.compile(
+            optimizer: opt, loss: try Losses.make(config.loss, arguments: config.lossArguments), metrics: metrics,
+            weightedMetrics: weighted)
         return model
     }
 
@@ -64,9 +74,13 @@ public final class Runner {
     /// The dataset for `role` (train, validation, test) with the config's transforms, or nil when absent.
     public func dataset(_ role: String, openFile: (DataConfig.FileSource) throws -> Dataset) throws -> Dataset? {
         let raw: Dataset
-        if let s = try config.data.syntheticDataset(role) { raw = s } else if let f = config.data.sources[role] {
+        if let s = try config.data.syntheticDataset(role) {
+            raw = s
+        } else if let f = config.data.sources[role] {
             raw = try openFile(f)
-        } else { return nil }
+        } else {
+            return nil
+        }
         let t = config.data
         if t.xTransforms == DataConfig.Transforms() && t.yTransforms == DataConfig.Transforms() { return raw }
         return try TransformedDataset(raw, x: t.xTransforms, y: t.yTransforms)
@@ -77,9 +91,10 @@ public final class Runner {
         guard let f = config.data.sources[role], let name = f.sampleWeight else { return nil }
         let d = try openFile(DataConfig.FileSource(file: f.file, x: name, y: nil))
         guard d.count >= count, d.xShape.reduce(1, *) == 1 else {
-            throw ConfigError(file: config.file, line: config.root["data"]?.line ?? 0,
-                              "data.\(role).sample_weight '\(name)' has \(d.count) rows of shape \(d.xShape), the data has \(count) samples",
-                              hint: "give one weight per sample: a dataset of shape (\(count),)")
+            throw ConfigError(
+                file: config.file, line: config.root["data"]?.line ?? 0,
+                "data.\(role).sample_weight '\(name)' has \(d.count) rows of shape \(d.xShape), the data has \(count) samples",
+                hint: "give one weight per sample: a dataset of shape (\(count),)")
         }
         let w = Tensor(zeros: [count])
         try d.read(ArraySlice(0..<count), x: w, y: nil)
@@ -93,34 +108,44 @@ public final class Runner {
             func check(_ known: Set<String>) throws {
                 for k in c.arguments.keys where !known.contains(k) {
                     let closest = known.min { LayerConfig.distance($0, k) < LayerConfig.distance($1, k) } ?? ""
-                    throw ConfigError(file: config.file, line: c.line, "unknown \(c.name) argument '\(k)'",
-                                      hint: "did you mean '\(closest)'? Valid: " + known.sorted().joined(separator: ", "))
+                    throw ConfigError(
+                        file: config.file, line: c.line, "unknown \(c.name) argument '\(k)'",
+                        hint: "did you mean '\(closest)'? Valid: " + known.sorted().joined(separator: ", "))
                 }
             }
             do {
                 switch c.name {
                 case "EarlyStopping":
-                    try check(["monitor", "min_delta", "patience", "verbose", "mode", "baseline", "restore_best_weights", "start_from_epoch"])
-                    return EarlyStopping(monitor: try a.string("monitor") ?? "val_loss", minDelta: try a.double("min_delta") ?? 0,
-                                         patience: try a.int("patience") ?? 0, verbose: try a.int("verbose") ?? 0,
-                                         mode: MonitorMode(rawValue: try a.string("mode") ?? "auto") ?? .auto,
-                                         baseline: try a.double("baseline"), restoreBestWeights: try a.bool("restore_best_weights") ?? false,
-                                         startFromEpoch: try a.int("start_from_epoch") ?? 0)
+                    try check([
+                        "monitor", "min_delta", "patience", "verbose", "mode", "baseline", "restore_best_weights", "start_from_epoch",
+                    ])
+                    return EarlyStopping(
+                        monitor: try a.string("monitor") ?? "val_loss", minDelta: try a.double("min_delta") ?? 0,
+                        patience: try a.int("patience") ?? 0, verbose: try a.int("verbose") ?? 0,
+                        mode: MonitorMode(rawValue: try a.string("mode") ?? "auto") ?? .auto,
+                        baseline: try a.double("baseline"), restoreBestWeights: try a.bool("restore_best_weights") ?? false,
+                        startFromEpoch: try a.int("start_from_epoch") ?? 0)
                 case "ReduceLROnPlateau":
                     try check(["monitor", "factor", "patience", "verbose", "mode", "min_delta", "cooldown", "min_lr"])
                     let factor = try a.double("factor") ?? 0.1
-                    guard factor < 1 else { throw StrataError.invalidArgument("ReduceLROnPlateau factor must be < 1, got \(factor)", hint: "e.g. factor: 0.5") }
-                    return ReduceLROnPlateau(monitor: try a.string("monitor") ?? "val_loss", factor: Float(factor),
-                                             patience: try a.int("patience") ?? 10, verbose: try a.int("verbose") ?? 0,
-                                             mode: MonitorMode(rawValue: try a.string("mode") ?? "auto") ?? .auto,
-                                             minDelta: try a.double("min_delta") ?? 1e-4, cooldown: try a.int("cooldown") ?? 0,
-                                             minLR: Float(try a.double("min_lr") ?? 0))
+                    guard factor < 1 else {
+                        throw StrataError.invalidArgument("ReduceLROnPlateau factor must be < 1, got \(factor)", hint: "e.g. factor: 0.5")
+                    }
+                    return ReduceLROnPlateau(
+                        monitor: try a.string("monitor") ?? "val_loss", factor: Float(factor),
+                        patience: try a.int("patience") ?? 10, verbose: try a.int("verbose") ?? 0,
+                        mode: MonitorMode(rawValue: try a.string("mode") ?? "auto") ?? .auto,
+                        minDelta: try a.double("min_delta") ?? 1e-4, cooldown: try a.int("cooldown") ?? 0,
+                        minLR: Float(try a.double("min_lr") ?? 0))
                 case "TerminateOnNaN":
                     try check([])
                     return TerminateOnNaN()
                 default:
-                    throw ConfigError(file: config.file, line: c.line, "unknown callback '\(c.name)'",
-                                      hint: "use EarlyStopping, ReduceLROnPlateau or TerminateOnNaN (checkpoints, CSV history and TensorBoard logs are written by the run section)")
+                    throw ConfigError(
+                        file: config.file, line: c.line, "unknown callback '\(c.name)'",
+                        hint:
+                            "use EarlyStopping, ReduceLROnPlateau or TerminateOnNaN (checkpoints, CSV history and TensorBoard logs are written by the run section)"
+                    )
                 }
             } catch let e as StrataError {
                 throw ConfigError(file: config.file, line: c.line, e.errorDescription ?? "\(e)", hint: "")
@@ -156,8 +181,10 @@ extension Runner {
         }
         answer = try communicator.broadcast(answer, root: 0)
         if answer.hasPrefix("\u{0}") {
-            throw ConfigError(file: config.file, line: config.root["run"]?["resume"]?.line ?? 0,
-                              "run.resume names \(answer.dropFirst()), which does not exist", hint: "use auto, never, or an existing checkpoint or run directory")
+            throw ConfigError(
+                file: config.file, line: config.root["run"]?["resume"]?.line ?? 0,
+                "run.resume names \(answer.dropFirst()), which does not exist",
+                hint: "use auto, never, or an existing checkpoint or run directory")
         }
         return answer.isEmpty ? nil : answer
     }
@@ -189,17 +216,19 @@ extension Runner {
         let history: History
         if let resume = try resumePath() {
             if isRoot && config.resume != .auto { print("Resuming from \(resume)") }
-            history = try model.fit(train, batchSize: config.batchSize, epochs: config.epochs, verbose: config.verbose,
-                                    callbacks: callbacks, validationData: validation, validationSampleWeight: validationWeights,
-                                    shuffle: config.shuffle, classWeight: config.classWeight, sampleWeight: trainWeights,
-                                    seed: config.seed, communicator: communicator, resumeFrom: resume)
+            history = try model.fit(
+                train, batchSize: config.batchSize, epochs: config.epochs, verbose: config.verbose,
+                callbacks: callbacks, validationData: validation, validationSampleWeight: validationWeights,
+                shuffle: config.shuffle, classWeight: config.classWeight, sampleWeight: trainWeights,
+                seed: config.seed, communicator: communicator, resumeFrom: resume)
         } else {
             // The config's seed is the run seed wherever the model came from (a layer list's weights are drawn
             // from it too; a model file keeps its weights).
-            history = try model.fit(train, batchSize: config.batchSize, epochs: config.epochs, verbose: config.verbose,
-                                    callbacks: callbacks, validationData: validation, validationSampleWeight: validationWeights,
-                                    shuffle: config.shuffle, classWeight: config.classWeight, sampleWeight: trainWeights,
-                                    seed: config.seed, communicator: communicator)
+            history = try model.fit(
+                train, batchSize: config.batchSize, epochs: config.epochs, verbose: config.verbose,
+                callbacks: callbacks, validationData: validation, validationSampleWeight: validationWeights,
+                shuffle: config.shuffle, classWeight: config.classWeight, sampleWeight: trainWeights,
+                seed: config.seed, communicator: communicator)
         }
         if let test = limited(try dataset("test", openFile: openFile)) {
             let score = try model.evaluate(test, batchSize: config.batchSize, verbose: 0, communicator: communicator)
@@ -219,17 +248,21 @@ extension Runner {
     /// Evaluates a checkpoint's weights (weights only: optimizer settings never matter) on the config's test data
     /// (or validation data). `batchSize` defaults to the model's fixed batch size when it has one, else the
     /// config's `fit.batch_size`.
-    public func evaluate(checkpoint: String, batchSize: Int? = nil,
-                         openFile: (DataConfig.FileSource) throws -> Dataset) throws -> [String: Double] {
+    public func evaluate(
+        checkpoint: String, batchSize: Int? = nil,
+        openFile: (DataConfig.FileSource) throws -> Dataset
+    ) throws -> [String: Double] {
         let model = try makeModel()
         guard let data = try dataset("test", openFile: openFile) ?? dataset("validation", openFile: openFile) else {
-            throw ConfigError(file: config.file, line: 0, "the config has no test or validation data to evaluate on",
-                              hint: "add data.test: {file:, x:, y:}")
+            throw ConfigError(
+                file: config.file, line: 0, "the config has no test or validation data to evaluate on",
+                hint: "add data.test: {file:, x:, y:}")
         }
         try model.buildIfNeeded(sampleShape: data.xShape)
         try model.loadWeights(checkpoint)
-        let score = try model.evaluate(data, batchSize: batchSize ?? model.fixedBatchSize ?? config.batchSize, verbose: 0,
-                                       communicator: communicator)
+        let score = try model.evaluate(
+            data, batchSize: batchSize ?? model.fixedBatchSize ?? config.batchSize, verbose: 0,
+            communicator: communicator)
         let names = ["loss"] + model.metrics.map(\.name)
         return Dictionary(uniqueKeysWithValues: zip(names, score))
     }

@@ -19,7 +19,10 @@ public enum VerifyReport {
                 lines.append("FAILED      " + ((e as? LocalizedError)?.errorDescription ?? "\(e)"))
             }
         }
-        let latest = (try? FileManager.default.contentsOfDirectory(atPath: location))?.filter { ($0 as NSString).deletingPathExtension.hasSuffix("-latest") } ?? []
+        let latest =
+            (try? FileManager.default.contentsOfDirectory(atPath: location))?.filter {
+                ($0 as NSString).deletingPathExtension.hasSuffix("-latest")
+            } ?? []
         for name in latest.sorted() {
             let path = URL(fileURLWithPath: location).appendingPathComponent(name).path
             if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {

@@ -45,8 +45,12 @@ func checkpointIO(_ args: [String], repeats: Int) throws {
         let writeOff = try median { try Checkpoint.write(m, to: off, checksums: false) }
         let readers = try (0..<(2 * repeats)).map { _ in try model() }
         var next = 0
-        let readOn = try median { _ = try Checkpoint.restore(readers[next], from: on); next += 1 }
-        let readOff = try median { _ = try Checkpoint.restore(readers[next], from: off); next += 1 }
+        let readOn = try median {
+            _ = try Checkpoint.restore(readers[next], from: on); next += 1
+        }
+        let readOff = try median {
+            _ = try Checkpoint.restore(readers[next], from: off); next += 1
+        }
         let verify = try median { _ = try CheckpointDigest.verify(path: on) }
         func size(_ p: String) -> Double { Double((try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int) ?? 0) / 1e6 }
         let out: [String: JSONValue] = [

@@ -65,8 +65,9 @@ struct Gemm: ParsableCommand {
 }
 
 struct CheckpointIOCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "checkpoint-io",
-                                                    abstract: "Checkpoint write/read/verify seconds with and without checksums.")
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint-io",
+        abstract: "Checkpoint write/read/verify seconds with and without checksums.")
     @Argument var configs: [String]
     @Option var repeats = 5
     func run() throws { try StrataBench.guarded { try checkpointIO(configs, repeats: repeats) } }
@@ -147,8 +148,9 @@ func train(_ configPath: String, _ dir: String, epochs: Int, profile: Bool, sing
     let timer = profile ? LayerTimer() : nil
     let clock = EpochTimer(timer: timer)
     model.layerTimer = timer
-    _ = try model.fit(train, batchSize: config.batchSize, epochs: epochs, verbose: 0, callbacks: [clock],
-                      validationData: validation, shuffle: config.shuffle, communicator: comm)
+    _ = try model.fit(
+        train, batchSize: config.batchSize, epochs: epochs, verbose: 0, callbacks: [clock],
+        validationData: validation, shuffle: config.shuffle, communicator: comm)
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     var rss = Array(repeating: 0.0, count: comm.size)
@@ -170,18 +172,24 @@ func train(_ configPath: String, _ dir: String, epochs: Int, profile: Bool, sing
     ]
     if let a = allReduce {
         let us = { (s: Double) -> JSONValue in .number((s * 1e7).rounded() / 10) }
-        out["allreduce"] = .object(["floats": JSONValue(a.floats), "calls": JSONValue(a.calls),
-                                    "step_wait_us": us(a.stepWait), "step_us": us(a.step), "plain_us": us(a.plain),
-                                    "pieces_us": us(a.pieces), "cold_us": us(a.cold)])
+        out["allreduce"] = .object([
+            "floats": JSONValue(a.floats), "calls": JSONValue(a.calls),
+            "step_wait_us": us(a.stepWait), "step_us": us(a.step), "plain_us": us(a.plain),
+            "pieces_us": us(a.pieces), "cold_us": us(a.cold),
+        ])
     }
     if let timer {
         let layers: [JSONValue] = model.layers.indices.map { i in
-            .object(["name": .string(model.layers[i].name),
-                     "forward_s": .number(i < timer.forwardSeconds.count ? timer.forwardSeconds[i] : 0),
-                     "backward_s": .number(i < timer.backwardSeconds.count ? timer.backwardSeconds[i] : 0)])
+            .object([
+                "name": .string(model.layers[i].name),
+                "forward_s": .number(i < timer.forwardSeconds.count ? timer.forwardSeconds[i] : 0),
+                "backward_s": .number(i < timer.backwardSeconds.count ? timer.backwardSeconds[i] : 0),
+            ])
         }
-        out["profile"] = .object(["steps": JSONValue(timer.steps), "layers": .array(layers),
-                                  "seconds": .number(clock.seconds.dropFirst().reduce(0, +))])
+        out["profile"] = .object([
+            "steps": JSONValue(timer.steps), "layers": .array(layers),
+            "seconds": .number(clock.seconds.dropFirst().reduce(0, +)),
+        ])
     }
     print("BENCH " + JSONValue.object(out).jsonText)
 }
@@ -204,8 +212,10 @@ func report(_ resultsPath: String, csvPath: String?, jsonPath: String?) throws {
         let rssList = r["peak_rss_mb"]?.arrayValue?.compactMap(\.doubleValue) ?? [r["peak_rss_mb"]?.doubleValue ?? .nan]
         let engine = s(r, "engine")
         let setup = engine != "keras" ? "\(s(r, "ranks"))r x \(s(r, "threads"))t" : "\(s(r, "backend")) \(s(r, "threads"))t"
-        rows.append(Row(workload: s(r, "workload"), engine: engine, setup: setup, kernel: s(r, "kernel"), sps: sps,
-                        epoch: (r["samples"]?.doubleValue ?? 0) / sps, rss: rssList.max() ?? .nan, ratio: nil, speedup: nil))
+        rows.append(
+            Row(
+                workload: s(r, "workload"), engine: engine, setup: setup, kernel: s(r, "kernel"), sps: sps,
+                epoch: (r["samples"]?.doubleValue ?? 0) / sps, rss: rssList.max() ?? .nan, ratio: nil, speedup: nil))
     }
     // Ratio: each Strata row (and "before" row of --baseline) against the best Keras row of its workload.
     var bestPeer: [String: Double] = [:]
@@ -215,35 +225,53 @@ func report(_ resultsPath: String, csvPath: String?, jsonPath: String?) throws {
     }
     // Speed-up: each Strata row against the "before" row (--baseline) of the same workload, setup and kernel.
     for i in rows.indices where rows[i].engine == "strata" {
-        if let b = rows.first(where: { $0.engine == "before" && $0.workload == rows[i].workload && $0.setup == rows[i].setup
-                                       && $0.kernel == rows[i].kernel }) { rows[i].speedup = rows[i].sps / b.sps }
+        if let b = rows.first(where: {
+            $0.engine == "before" && $0.workload == rows[i].workload && $0.setup == rows[i].setup
+                && $0.kernel == rows[i].kernel
+        }) {
+            rows[i].speedup = rows[i].sps / b.sps
+        }
     }
     func pad(_ t: String, _ w: Int, left: Bool = false) -> String {
         t.count >= w ? t : (left ? String(repeating: " ", count: w - t.count) + t : t + String(repeating: " ", count: w - t.count))
     }
-    let header = [pad("workload", 14), pad("engine", 7), pad("setup", 10), pad("kernel", 10), pad("samples/s", 11, left: true),
-                  pad("s/epoch", 9, left: true), pad("peak RSS MB", 12, left: true), pad("vs best peer", 13, left: true), pad("vs before", 10, left: true)]
+    let header = [
+        pad("workload", 14), pad("engine", 7), pad("setup", 10), pad("kernel", 10), pad("samples/s", 11, left: true),
+        pad("s/epoch", 9, left: true), pad("peak RSS MB", 12, left: true), pad("vs best peer", 13, left: true),
+        pad("vs before", 10, left: true),
+    ]
     print(header.joined(separator: " "))
     var csv = "workload,engine,setup,kernel,samples_per_s,s_per_epoch,peak_rss_mb,ratio_vs_best_peer,speedup_vs_before\n"
     var json: [JSONValue] = []
     for r in rows {
         let ratio = r.ratio.map { String(format: "%.2fx", $0) } ?? ""
-        print([pad(r.workload, 14), pad(r.engine, 7), pad(r.setup, 10), pad(r.kernel, 10),
-               pad(String(format: "%.0f", r.sps), 11, left: true), pad(String(format: "%.3f", r.epoch), 9, left: true),
-               pad(String(format: "%.0f", r.rss), 12, left: true), pad(ratio, 13, left: true),
-               pad(r.speedup.map { String(format: "%.2fx", $0) } ?? "", 10, left: true)].joined(separator: " "))
-        csv += "\(r.workload),\(r.engine),\(r.setup),\(r.kernel),\(String(format: "%.1f", r.sps)),\(String(format: "%.4f", r.epoch)),"
+        print(
+            [
+                pad(r.workload, 14), pad(r.engine, 7), pad(r.setup, 10), pad(r.kernel, 10),
+                pad(String(format: "%.0f", r.sps), 11, left: true), pad(String(format: "%.3f", r.epoch), 9, left: true),
+                pad(String(format: "%.0f", r.rss), 12, left: true), pad(ratio, 13, left: true),
+                pad(r.speedup.map { String(format: "%.2fx", $0) } ?? "", 10, left: true),
+            ].joined(separator: " "))
+        csv +=
+            "\(r.workload),\(r.engine),\(r.setup),\(r.kernel),\(String(format: "%.1f", r.sps)),\(String(format: "%.4f", r.epoch)),"
             + "\(String(format: "%.1f", r.rss)),\(r.ratio.map { String(format: "%.3f", $0) } ?? ""),"
             + "\(r.speedup.map { String(format: "%.3f", $0) } ?? "")\n"
-        json.append(.object(["workload": .string(r.workload), "engine": .string(r.engine), "setup": .string(r.setup),
-                             "kernel": .string(r.kernel), "samples_per_s": .number(r.sps), "s_per_epoch": .number(r.epoch),
-                             "peak_rss_mb": .number(r.rss), "ratio_vs_best_peer": r.ratio.map { .number($0) } ?? .null,
-                             "speedup_vs_before": r.speedup.map { .number($0) } ?? .null]))
+        json.append(
+            .object([
+                "workload": .string(r.workload), "engine": .string(r.engine), "setup": .string(r.setup),
+                "kernel": .string(r.kernel), "samples_per_s": .number(r.sps), "s_per_epoch": .number(r.epoch),
+                "peak_rss_mb": .number(r.rss), "ratio_vs_best_peer": r.ratio.map { .number($0) } ?? .null,
+                "speedup_vs_before": r.speedup.map { .number($0) } ?? .null,
+            ]))
     }
     // Scaling: 2 ranks x 1 thread against 1 rank x 1 thread, same workload and kernel (issue 8 asks >= 1.8x).
     let scaling = rows.filter { $0.engine == "strata" && $0.setup == "2r x 1t" }.compactMap { two -> String? in
-        guard let one = rows.first(where: { $0.engine == "strata" && $0.setup == "1r x 1t" && $0.workload == two.workload
-                                            && $0.kernel == two.kernel }), one.sps > 0 else { return nil }
+        guard
+            let one = rows.first(where: {
+                $0.engine == "strata" && $0.setup == "1r x 1t" && $0.workload == two.workload
+                    && $0.kernel == two.kernel
+            }), one.sps > 0
+        else { return nil }
         return "  " + pad(two.workload, 14) + " " + pad(two.kernel, 10) + String(format: " %.2fx", two.sps / one.sps)
     }
     if !scaling.isEmpty {
@@ -258,29 +286,36 @@ func report(_ resultsPath: String, csvPath: String?, jsonPath: String?) throws {
         print("training; \"in call\": a rank's mean time in the step's all-reduce, waiting for the slower rank included:")
         for r in reduces {
             let a = r["allreduce"]!, step = a["step_us"]?.doubleValue ?? .nan, plain = a["plain_us"]?.doubleValue ?? .nan
-            print("  " + pad(s(r, "workload"), 14) + " " + pad("\(s(r, "ranks"))r x \(s(r, "threads"))t \(s(r, "kernel"))", 18)
-                  + String(format: " %9.0f floats  step %8.1f us  plain %8.1f us (%.2fx)  cold caches %8.1f us (%.2fx)"
-                                   + "  in pieces %8.1f us  in call %8.1f us",
-                           a["floats"]?.doubleValue ?? 0, step, plain, step / plain, a["cold_us"]?.doubleValue ?? .nan,
-                           step / (a["cold_us"]?.doubleValue ?? .nan), a["pieces_us"]?.doubleValue ?? .nan,
-                           a["step_wait_us"]?.doubleValue ?? .nan))
+            print(
+                "  " + pad(s(r, "workload"), 14) + " " + pad("\(s(r, "ranks"))r x \(s(r, "threads"))t \(s(r, "kernel"))", 18)
+                    + String(
+                        format: " %9.0f floats  step %8.1f us  plain %8.1f us (%.2fx)  cold caches %8.1f us (%.2fx)"
+                            + "  in pieces %8.1f us  in call %8.1f us",
+                        a["floats"]?.doubleValue ?? 0, step, plain, step / plain, a["cold_us"]?.doubleValue ?? .nan,
+                        step / (a["cold_us"]?.doubleValue ?? .nan), a["pieces_us"]?.doubleValue ?? .nan,
+                        a["step_wait_us"]?.doubleValue ?? .nan))
         }
     }
     for r in results {
         guard let p = r["profile"], let layers = p["layers"]?.arrayValue else { continue }
         let total = p["seconds"]?.doubleValue ?? 0
-        print("\nprofile \(s(r, "workload")) \(s(r, "ranks"))r x \(s(r, "threads"))t \(s(r, "kernel")): "
-              + "\(String(format: "%.3f", total)) s after the first epoch, \(s(p, "steps")) forward passes "
-              + "(training and validation batches; rank 0)")
+        print(
+            "\nprofile \(s(r, "workload")) \(s(r, "ranks"))r x \(s(r, "threads"))t \(s(r, "kernel")): "
+                + "\(String(format: "%.3f", total)) s after the first epoch, \(s(p, "steps")) forward passes "
+                + "(training and validation batches; rank 0)")
         var inLayers = 0.0
         for l in layers {
             let f = l["forward_s"]?.doubleValue ?? 0, b = l["backward_s"]?.doubleValue ?? 0
             inLayers += f + b
-            print("  " + pad(s(l, "name"), 22) + String(format: " forward %8.4f s  backward %8.4f s  (%4.1f%%)", f, b,
-                                                        100 * (f + b) / max(total, 1e-12)))
+            print(
+                "  " + pad(s(l, "name"), 22)
+                    + String(
+                        format: " forward %8.4f s  backward %8.4f s  (%4.1f%%)", f, b,
+                        100 * (f + b) / max(total, 1e-12)))
         }
-        print("  " + pad("rest (loss, metrics, optimizer, all-reduce, data, callbacks)", 22)
-              + String(format: " %8.4f s (%4.1f%%)", total - inLayers, 100 * (total - inLayers) / max(total, 1e-12)))
+        print(
+            "  " + pad("rest (loss, metrics, optimizer, all-reduce, data, callbacks)", 22)
+                + String(format: " %8.4f s (%4.1f%%)", total - inLayers, 100 * (total - inLayers) / max(total, 1e-12)))
     }
     if let csvPath { try csv.write(toFile: csvPath, atomically: true, encoding: .utf8) }
     if let jsonPath {
@@ -295,8 +330,9 @@ func gemmRate(_ m: Int, _ k: Int, _ n: Int, transA: Bool = false, transB: Bool =
     var best = Double.infinity
     for _ in 0..<5 {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        BLAS.gemm(a, rowsA: transA ? k : m, colsA: transA ? m : k, transA: transA,
-                  b, rowsB: transB ? n : k, colsB: transB ? k : n, transB: transB, into: c)
+        BLAS.gemm(
+            a, rowsA: transA ? k : m, colsA: transA ? m : k, transA: transA,
+            b, rowsB: transB ? n : k, colsB: transB ? k : n, transB: transB, into: c)
         best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
     }
     return 2 * Double(m) * Double(k) * Double(n) / best / 1e9

@@ -191,34 +191,42 @@ final class KillInWrite: Callback {
 /// The small MLP with dropout, or (`lstm`) the stateful LSTM + Dropout, that `train` fits (initialisation seed 7).
 func makeModel(lstm: Bool, batch: Int, xShape: [Int], classes: Int) -> Sequential {
     lstm
-        ? Sequential([
-            LSTM(8, recurrentDropout: 0.2, stateful: true, batchInputShape: [batch] + xShape),
-            Dropout(0.3),
-            Dense(classes, activation: .softmax),
-        ], seed: 7)
-        : Sequential([
-            Dense(32, activation: .relu, inputShape: xShape),
-            Dropout(0.3),
-            Dense(classes, activation: .softmax),
-        ], seed: 7)
+        ? Sequential(
+            [
+                LSTM(8, recurrentDropout: 0.2, stateful: true, batchInputShape: [batch] + xShape),
+                Dropout(0.3),
+                Dense(classes, activation: .softmax),
+            ], seed: 7)
+        : Sequential(
+            [
+                Dense(32, activation: .relu, inputShape: xShape),
+                Dropout(0.3),
+                Dense(classes, activation: .softmax),
+            ], seed: 7)
 }
 
 /// One training run of `train` (see the usage above).
 func train(_ args: TrainCheck, comm: Communicator) throws {
     let (dataPath, dir, epochs, batch, resume) = (args.data, args.dir, args.epochs, args.batch, args.resume)
     let freqText = args.freq
-    let freq: ModelCheckpoint.Frequency = freqText == "epoch" ? .epoch
-        : freqText.hasPrefix("seconds:") ? .seconds(Double(freqText.dropFirst(8)) ?? 1)
-        : .steps(Int(freqText.dropFirst(6)) ?? 1)
+    let freq: ModelCheckpoint.Frequency =
+        freqText == "epoch"
+        ? .epoch
+        : freqText.hasPrefix("seconds:")
+            ? .seconds(Double(freqText.dropFirst(8)) ?? 1)
+            : .steps(Int(freqText.dropFirst(6)) ?? 1)
     let modeText = args.mode
-    let mode: HDF5Dataset.Mode = modeText == "memory" ? .inMemory
+    let mode: HDF5Dataset.Mode =
+        modeText == "memory"
+        ? .inMemory
         : modeText.hasPrefix("stream:") ? .streaming(bufferBytes: Int(modeText.dropFirst(7)) ?? (1 << 20)) : .automatic
     let train = try HDF5Dataset(path: dataPath, x: "x_train", y: "y_train", mode: mode)
     let test = try HDF5Dataset(path: dataPath, x: "x_test", y: "y_test", mode: mode)
     let lstm = args.model == "lstm"
     // --model-file: the model (and its weights) from a Keras .h5; the run seed 7 still governs shuffles and dropout.
     let modelFile = args.modelFile
-    let model = try modelFile.map { try Sequential.load($0) }
+    let model =
+        try modelFile.map { try Sequential.load($0) }
         ?? makeModel(lstm: lstm, batch: batch, xShape: train.xShape, classes: train.yShape![0])
     model.compile(optimizer: Adam(learningRate: 0.01), loss: "categorical_crossentropy", metrics: ["accuracy"])
     let seed: UInt64? = modelFile == nil ? nil : 7
@@ -236,21 +244,25 @@ func train(_ args: TrainCheck, comm: Communicator) throws {
     if resume && anything {
         if comm.rank == 0 { print("resuming from \(dir)") }
         let location = comm.rank == 0 || !args.filesOnRank0Only ? dir : dir + "/not-on-this-node"
-        history = try model.fit(train, batchSize: batch, epochs: epochs, verbose: 0, callbacks: callbacks,
-                                validationData: test, shuffle: !lstm, seed: seed, communicator: comm, resumeFrom: location)
+        history = try model.fit(
+            train, batchSize: batch, epochs: epochs, verbose: 0, callbacks: callbacks,
+            validationData: test, shuffle: !lstm, seed: seed, communicator: comm, resumeFrom: location)
     } else {
-        history = try model.fit(train, batchSize: batch, epochs: epochs, verbose: 0, callbacks: callbacks,
-                                validationData: test, shuffle: !lstm, seed: seed, communicator: comm)
+        history = try model.fit(
+            train, batchSize: batch, epochs: epochs, verbose: 0, callbacks: callbacks,
+            validationData: test, shuffle: !lstm, seed: seed, communicator: comm)
     }
     let seconds = Date().timeIntervalSince(start)
-    let states = try model.gatherStates(comm)   // every rank takes part; rank 0 saves the global states
+    let states = try model.gatherStates(comm)  // every rank takes part; rank 0 saves the global states
     guard comm.rank == 0 else { return }
     let w = model.parameters!.values
     let data = Data(bytes: w.pointer, count: w.count * 4)
     try data.write(to: URL(fileURLWithPath: dir + "/final.bin"))
     try Checkpoint.write(model, to: dir + "/final.h5", states: states)
-    print(String(format: "done: mode %@, %d rank(s), %d epochs in %.2f s, loss %@, peak RSS %.1f MB",
-                 "\(train.mode)", comm.size, epochs, seconds, "\(history["loss"] ?? [])", peakRSSMegabytes()))
+    print(
+        String(
+            format: "done: mode %@, %d rank(s), %d epochs in %.2f s, loss %@, peak RSS %.1f MB",
+            "\(train.mode)", comm.size, epochs, seconds, "\(history["loss"] ?? [])", peakRSSMegabytes()))
 }
 
 func makeDataFile(_ a: MakeData) throws {
@@ -287,14 +299,20 @@ func benchRead(_ a: BenchRead) throws {
         t0 = Date()
         for k in 0..<batches.count {
             let idx = batches.shard(k, rank: 0, size: ranks).samples
-            try streamed.read(idx, x: work.buffer(.input, [idx.count] + streamed.xShape),
-                              y: work.buffer(.target, [idx.count] + streamed.yShape!))
+            try streamed.read(
+                idx, x: work.buffer(.input, [idx.count] + streamed.xShape),
+                y: work.buffer(.target, [idx.count] + streamed.yShape!))
             rows += idx.count
         }
         let s = Date().timeIntervalSince(t0)
-        print(String(format: "sharded streaming read (rank 0 of %d, batch %d, shuffle %@, buffer %d MB): %d rows in %.3f s = %.0f rows/s, %.1f MB/s",
-                     ranks, batch, "\(shuffle)", buffer >> 20, rows, s, Double(rows) / s, Double(rows * rowBytes) / s / 1e6))
+        print(
+            String(
+                format:
+                    "sharded streaming read (rank 0 of %d, batch %d, shuffle %@, buffer %d MB): %d rows in %.3f s = %.0f rows/s, %.1f MB/s",
+                ranks, batch, "\(shuffle)", buffer >> 20, rows, s, Double(rows) / s, Double(rows * rowBytes) / s / 1e6))
     }
-    print(String(format: "whole-dataset read: %d rows in %.3f s = %.0f rows/s, %.1f MB/s", whole.count, wholeSeconds,
-                 Double(whole.count) / wholeSeconds, Double(whole.count * rowBytes) / wholeSeconds / 1e6))
+    print(
+        String(
+            format: "whole-dataset read: %d rows in %.3f s = %.0f rows/s, %.1f MB/s", whole.count, wholeSeconds,
+            Double(whole.count) / wholeSeconds, Double(whole.count * rowBytes) / wholeSeconds / 1e6))
 }

@@ -31,8 +31,14 @@ struct MPICheck: ParsableCommand {
         commandName: "strata-mpi-check", abstract: "The program StrataMPITests runs under mpirun (see the modes above).")
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
-        case smoke, equality, throwAtStep = "throw-at-step", throwAll = "throw-all", sigkillSelf = "sigkill-self"
-        case exitEarly = "exit-early", differentModel = "different-model", watchdog, modelFileConfig = "model-file-config"
+        case smoke, equality
+        case throwAtStep = "throw-at-step"
+        case throwAll = "throw-all"
+        case sigkillSelf = "sigkill-self"
+        case exitEarly = "exit-early"
+        case differentModel = "different-model"
+        case watchdog
+        case modelFileConfig = "model-file-config"
         case config, allreduce, bench
     }
 
@@ -89,13 +95,14 @@ func data(_ n: Int, seed: UInt64, features: Int = 8) throws -> (Tensor, Tensor) 
 }
 
 func smallModel(hidden: Int = 16, seed: UInt64 = 42, compiled: Bool = true) -> Sequential {
-    let m = Sequential([
-        Dense(hidden, activation: .relu, inputDim: 8),
-        Dropout(0.3),
-        Dense(16, activation: .relu),
-        Dropout(0.2),
-        Dense(3, activation: .softmax),
-    ], seed: seed)
+    let m = Sequential(
+        [
+            Dense(hidden, activation: .relu, inputDim: 8),
+            Dropout(0.3),
+            Dense(16, activation: .relu),
+            Dropout(0.2),
+            Dense(3, activation: .softmax),
+        ], seed: seed)
     guard compiled else { return m }
     m.compile(optimizer: Adam(learningRate: 0.01), loss: "categorical_crossentropy", metrics: ["accuracy"])
     return m
@@ -121,19 +128,22 @@ func check(_ mode: MPICheck.Mode, _ args: [String]) throws -> Int32 {
         // A loss that overflows: TerminateOnNaN must stop every rank at the same batch.
         let bad = Sequential([Dense(4, inputDim: 8), Dense(1)], seed: 3)
         bad.compile(optimizer: SGD(learningRate: 1e12), loss: "mse")
-        let hb = try bad.fit(x, Tensor(zeros: [64, 1], repeating: 1e6), batchSize: 8, epochs: 3, verbose: 0,
-                             callbacks: [TerminateOnNaN()], communicator: comm)
+        let hb = try bad.fit(
+            x, Tensor(zeros: [64, 1], repeating: 1e6), batchSize: 8, epochs: 3, verbose: 0,
+            callbacks: [TerminateOnNaN()], communicator: comm)
         // No seed (each rank draws its own), and rank 1 alone trains first (its weights, Adam slots and step
         // count diverge): fit must start every rank from rank 0's weights, slots, step and seed.
         let unseeded = Sequential([Dense(8, activation: .relu, inputDim: 8), Dropout(0.5), Dense(3, activation: .softmax)])
         unseeded.compile(optimizer: Adam(learningRate: 0.01), loss: "categorical_crossentropy")
         if comm.rank == 1 { try unseeded.fit(x, y, batchSize: 16, epochs: 1, verbose: 0, communicator: SingleProcess()) }
         try unseeded.fit(x, y, batchSize: 16, epochs: 2, verbose: 0, communicator: comm)
-        try report(arg, rank: comm.rank, model: model, figures: [
-            "unseededWeights": unseeded.parameters!.values.scalars.map(Double.init), "unseededSeed": [Double(unseeded.seed)],
-            "loss": h["loss"]!, "accuracy": h["accuracy"]!,
-            "nanStopSteps": [Double(bad.optimizerState!.iterations)], "nanEpochs": [Double(hb.epoch.count)],
-        ])
+        try report(
+            arg, rank: comm.rank, model: model,
+            figures: [
+                "unseededWeights": unseeded.parameters!.values.scalars.map(Double.init), "unseededSeed": [Double(unseeded.seed)],
+                "loss": h["loss"]!, "accuracy": h["accuracy"]!,
+                "nanStopSteps": [Double(bad.optimizerState!.iterations)], "nanEpochs": [Double(hb.epoch.count)],
+            ])
     case .equality:
         let (x, y) = try data(23, seed: 1)
         let (xv, yv) = try data(7, seed: 2)
@@ -142,10 +152,12 @@ func check(_ mode: MPICheck.Mode, _ args: [String]) throws -> Int32 {
         let h2 = try model.fit(x, y, batchSize: 2, epochs: 1, verbose: 0, communicator: comm)
         let score = try model.evaluate(xv, yv, batchSize: 4, verbose: 0, communicator: comm)
         let predicted = try model.predict(xv, batchSize: 3, communicator: comm)
-        try report(arg, rank: comm.rank, model: model, figures: [
-            "loss": h1["loss"]! + h2["loss"]!, "val_loss": h1["val_loss"]!, "evaluate": score,
-            "predict": predicted.scalars.map(Double.init), "size": [Double(comm.size)],
-        ])
+        try report(
+            arg, rank: comm.rank, model: model,
+            figures: [
+                "loss": h1["loss"]! + h2["loss"]!, "val_loss": h1["val_loss"]!, "evaluate": score,
+                "predict": predicted.scalars.map(Double.init), "size": [Double(comm.size)],
+            ])
     case .modelFileConfig:
         let m = smallModel(seed: 99, compiled: false)
         try m.build()
@@ -156,35 +168,41 @@ func check(_ mode: MPICheck.Mode, _ args: [String]) throws -> Int32 {
         for (name, t) in [("x", x), ("y", y), ("x_val", xv), ("y_val", yv)] { try f.write(name, t) }
         try f.flush()
         try """
-            seed: 3
-            model: model.h5
-            compile: {optimizer: {Adam: {learning_rate: 0.01}}, loss: categorical_crossentropy, metrics: [accuracy]}
-            data:
-              train: {file: \(arg)/data.h5, x: x, y: y}
-              validation: {file: \(arg)/data.h5, x: x_val, y: y_val}
-            fit: {epochs: 4, batch_size: 5, shuffle: true, verbose: 0}
-            run: {checkpoint_every: epoch}
-            """.write(toFile: arg + "/run.yaml", atomically: true, encoding: .utf8)
+        seed: 3
+        model: model.h5
+        compile: {optimizer: {Adam: {learning_rate: 0.01}}, loss: categorical_crossentropy, metrics: [accuracy]}
+        data:
+          train: {file: \(arg)/data.h5, x: x, y: y}
+          validation: {file: \(arg)/data.h5, x: x_val, y: y_val}
+        fit: {epochs: 4, batch_size: 5, shuffle: true, verbose: 0}
+        run: {checkpoint_every: epoch}
+        """.write(toFile: arg + "/run.yaml", atomically: true, encoding: .utf8)
     case .config:
         let config = try RunConfig.load(arg, overrides: Array(args.dropFirst(2)))
         let runner = Runner(config: config, communicator: comm)
         let history = try runner.train(openFile: Files.open)
         if comm.rank == 0 {
             let model = try Sequential.load(runner.latestCheckpoint, compile: false)
-            try report(args[1], rank: 0, model: model, figures: ["loss": history["loss"]!, "val_loss": history["val_loss"]!,
-                                                               "size": [Double(comm.size)]])
+            try report(
+                args[1], rank: 0, model: model,
+                figures: [
+                    "loss": history["loss"]!, "val_loss": history["val_loss"]!,
+                    "size": [Double(comm.size)],
+                ])
         }
     case .throwAll:
         let (x, y) = try data(64, seed: 1)
-        try smallModel().fit(x, y, batchSize: 8, epochs: 50, verbose: 0, callbacks: [Fault(.raise, rank: -1, step: 3)],
-                             communicator: comm)
+        try smallModel().fit(
+            x, y, batchSize: 8, epochs: 50, verbose: 0, callbacks: [Fault(.raise, rank: -1, step: 3)],
+            communicator: comm)
         print("UNEXPECTED: training finished")
     case .throwAtStep, .sigkillSelf, .watchdog:
         let (x, y) = try data(64, seed: 1)
         let kind: Fault.Kind = mode == .throwAtStep ? .raise : mode == .sigkillSelf ? .sigkill : .stall
         let step = mode == .watchdog ? 1 : Int(arg) ?? 3
-        try smallModel().fit(x, y, batchSize: 8, epochs: 50, verbose: 0, callbacks: [Fault(kind, rank: 1, step: step)],
-                             communicator: comm)
+        try smallModel().fit(
+            x, y, batchSize: 8, epochs: 50, verbose: 0, callbacks: [Fault(kind, rank: 1, step: step)],
+            communicator: comm)
         print("UNEXPECTED: training finished")
     case .exitEarly:
         // Rank 1 gives up before training (e.g. a file it cannot read) and exits 1; rank 0 is already waiting.
@@ -198,8 +216,9 @@ func check(_ mode: MPICheck.Mode, _ args: [String]) throws -> Int32 {
     case .differentModel:
         let (x, y) = try data(64, seed: 1)
         do {
-            try smallModel(hidden: comm.rank == 1 ? 17 : 16).fit(x, y, batchSize: 8, epochs: 2, verbose: 1,
-                                                                 callbacks: [FirstStep()], communicator: comm)
+            try smallModel(hidden: comm.rank == 1 ? 17 : 16).fit(
+                x, y, batchSize: 8, epochs: 2, verbose: 1,
+                callbacks: [FirstStep()], communicator: comm)
         } catch {
             if comm.rank == 0 { FileHandle.standardError.write(Data("error: \(error.localizedDescription)\n".utf8)) }
             return 3
@@ -214,8 +233,9 @@ func check(_ mode: MPICheck.Mode, _ args: [String]) throws -> Int32 {
         if comm.rank == 0 { print(bad.map { "ALLREDUCE MISMATCH at \($0): \(t[flat: $0])" } ?? "ALLREDUCE OK \(t.count)") }
         return bad == nil ? 0 : 1
     case .bench:
-        return try bench(comm, samples: Int(arg) ?? 20000, epochs: args.count > 1 ? Int(args[1]) ?? 2 : 2,
-                         batch: args.count > 2 ? Int(args[2]) ?? 128 : 128)
+        return try bench(
+            comm, samples: Int(arg) ?? 20000, epochs: args.count > 1 ? Int(args[1]) ?? 2 : 2,
+            batch: args.count > 2 ? Int(args[2]) ?? 128 : 128)
     }
     return 0
 }
@@ -231,8 +251,9 @@ func bench(_ comm: Communicator, samples: Int, epochs: Int, batch: Int = 128) th
     model.add(Dense(64, activation: .relu))
     model.add(Dropout(0.5))
     model.add(Dense(10, activation: .softmax))
-    model.compile(optimizer: SGD(lr: 0.01, decay: 1e-6, momentum: 0.9, nesterov: true), loss: "categorical_crossentropy",
-                  metrics: ["accuracy"])
+    model.compile(
+        optimizer: SGD(lr: 0.01, decay: 1e-6, momentum: 0.9, nesterov: true), loss: "categorical_crossentropy",
+        metrics: ["accuracy"])
     let mpi = comm as? MPICommunicator
     let timed = mpi.map(AllReduceTimer.init)
     let run: Communicator = timed ?? comm
@@ -243,11 +264,13 @@ func bench(_ comm: Communicator, samples: Int, epochs: Int, batch: Int = 128) th
     try model.fit(x, y, batchSize: batch, epochs: epochs, verbose: 0, communicator: run)
     try comm.barrier()
     let elapsed = Date().timeIntervalSince(start)
-    var line = String(format: "bench: ranks=%d blasThreads=%d batch=%d samples/s=%.0f", comm.size, comm.threadsPerRank, batch,
-                      Double(samples * epochs) / elapsed)
+    var line = String(
+        format: "bench: ranks=%d blasThreads=%d batch=%d samples/s=%.0f", comm.size, comm.threadsPerRank, batch,
+        Double(samples * epochs) / elapsed)
     if let timed, let a = try AllReduceBenchmark(timed, mpi!, floats: model.stepBufferCount, repeats: 100) {
-        line += String(format: " allreduce/step=%.1fus (%d floats, %d steps) plain MPI_Allreduce=%.1fus", a.stepWait * 1e6,
-                       a.floats, a.calls, a.plain * 1e6)
+        line += String(
+            format: " allreduce/step=%.1fus (%d floats, %d steps) plain MPI_Allreduce=%.1fus", a.stepWait * 1e6,
+            a.floats, a.calls, a.plain * 1e6)
     }
     if comm.rank == 0 { print(line) }
     return 0

@@ -7,9 +7,9 @@ import PackageDescription
 let package = Package(
     name: "StrataUser",
     dependencies: [
-        .package(path: "strata"),
+        .package(path: "strata")
     ],
     targets: [
-        .executableTarget(name: "guide", dependencies: [.product(name: "Strata", package: "strata")]),
+        .executableTarget(name: "guide", dependencies: [.product(name: "Strata", package: "strata")])
     ]
 )

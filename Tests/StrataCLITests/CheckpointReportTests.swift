@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
 import Strata
+import XCTest
+
 @testable import StrataRun
 
 final class CheckpointReportTests: XCTestCase {

@@ -1,7 +1,8 @@
 import Foundation
-import XCTest
-@testable import StrataRun
 import Strata
+import XCTest
+
+@testable import StrataRun
 
 /// `model:` may name a Keras model_config JSON file or a Keras/Strata .h5 instead of listing layers.
 final class ModelFileConfigTests: XCTestCase {

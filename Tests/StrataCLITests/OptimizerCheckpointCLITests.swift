@@ -1,7 +1,8 @@
 import Foundation
-import XCTest
 import Strata
 import TestSupport
+import XCTest
+
 @testable import StrataRun
 
 /// Through the `strata` command's code path (StrataRun): for every optimizer variant of the Keras fixtures, a run

@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
 import Strata
+import XCTest
+
 @testable import StrataRun
 
 /// `run.resume: auto` as a user meets it: the newest checkpoint damaged, the run continues from the newest intact
@@ -9,17 +10,17 @@ final class ResumeAutoTests: XCTestCase {
     func config(_ dir: String, epochs: Int, resume: String = "auto") throws -> RunConfig {
         let path = NSTemporaryDirectory() + "strata-config-\(UUID().uuidString).yaml"
         try """
-            seed: 5
-            model:
-              - Dense: {units: 8, input_dim: 4, activation: relu}
-              - Dropout: {rate: 0.25}
-              - Dense: {units: 3, activation: softmax}
-            compile: {optimizer: rmsprop, loss: categorical_crossentropy, metrics: [accuracy]}
-            data:
-              synthetic: {x: {shape: [4]}, y: {classes: 3, one_hot: true}, train: 48}
-            fit: {epochs: \(epochs), batch_size: 8, verbose: 0}
-            run: {dir: \(dir), keep: 5, resume: \(resume)}
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        seed: 5
+        model:
+          - Dense: {units: 8, input_dim: 4, activation: relu}
+          - Dropout: {rate: 0.25}
+          - Dense: {units: 3, activation: softmax}
+        compile: {optimizer: rmsprop, loss: categorical_crossentropy, metrics: [accuracy]}
+        data:
+          synthetic: {x: {shape: [4]}, y: {classes: 3, one_hot: true}, train: 48}
+        fit: {epochs: \(epochs), batch_size: 8, verbose: 0}
+        run: {dir: \(dir), keep: 5, resume: \(resume)}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         return try RunConfig.load(path)
     }
 
@@ -36,7 +37,7 @@ final class ResumeAutoTests: XCTestCase {
         // One bit of ckpt-02.h5's first Dense kernel, located through HDF5 (its first chunk) and checked.
         let file = damaged + "/ckpt-02.h5"
         let (at, value): (Int, Float) = try {
-            let kernel = try HDF5.File.open(file).dataset("model_weights/dense/dense/kernel:0")   // closed after this
+            let kernel = try HDF5.File.open(file).dataset("model_weights/dense/dense/kernel:0")  // closed after this
             return (try kernel.storageRanges()[0].lowerBound + 4 * 7, try kernel.readAll()[flat: 7])
         }()
         var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
@@ -47,8 +48,10 @@ final class ResumeAutoTests: XCTestCase {
 
         let report = VerifyReport.run(damaged)
         XCTAssertTrue(report.failed)
-        XCTAssertTrue(report.text.contains("FAILED      \(file)") && report.text.contains("weight 'dense/kernel:0' of layer 'dense'")
-                      && report.text.contains("OK          \(damaged)/ckpt-01.h5") && report.text.contains("ckpt-latest.h5 -> ckpt-02.h5"), report.text)
+        XCTAssertTrue(
+            report.text.contains("FAILED      \(file)") && report.text.contains("weight 'dense/kernel:0' of layer 'dense'")
+                && report.text.contains("OK          \(damaged)/ckpt-01.h5") && report.text.contains("ckpt-latest.h5 -> ckpt-02.h5"),
+            report.text)
 
         try train(try config(damaged, epochs: 3))
         try train(try config(named, epochs: 3, resume: run + "/ckpt-01.h5"))

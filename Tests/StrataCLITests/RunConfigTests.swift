@@ -1,7 +1,8 @@
 import Foundation
-import XCTest
-@testable import StrataRun
 import StrataCore
+import XCTest
+
+@testable import StrataRun
 
 final class RunConfigTests: XCTestCase {
     func write(_ text: String) -> String {
@@ -11,7 +12,8 @@ final class RunConfigTests: XCTestCase {
     }
 
     func testUnknownKeyNamesLineAndClosestKey() {
-        let path = write("""
+        let path = write(
+            """
             model:
               - Dense: {units: 1, input_dim: 2}
             data:
@@ -34,7 +36,8 @@ final class RunConfigTests: XCTestCase {
             ("fit: {shuffle: 3}", "fit.shuffle must be true or false"),
         ]
         for (fit, expected) in bad {
-            let path = write("model:\n  - Dense: {units: 1, input_dim: 2}\ndata:\n  synthetic: {x: {shape: [2]}, y: {classes: 2}, train: 4}\n\(fit)\n")
+            let path = write(
+                "model:\n  - Dense: {units: 1, input_dim: 2}\ndata:\n  synthetic: {x: {shape: [2]}, y: {classes: 2}, train: 4}\n\(fit)\n")
             XCTAssertThrowsError(try RunConfig.load(path)) { e in
                 XCTAssertTrue((e as! ConfigError).errorDescription!.contains(expected), "\(e)")
             }
@@ -55,7 +58,8 @@ final class RunConfigTests: XCTestCase {
     /// The optimizer's training options in YAML: a schedule as `learning_rate: {Name: {...}}`, clipping and weight
     /// decay as arguments; a misspelt schedule argument is an error naming it and the config line.
     func testOptimizerScheduleAndClippingInYAML() throws {
-        let yaml = { (args: String) in """
+        let yaml = { (args: String) in
+            """
             model:
               - Dense: {units: 2, input_dim: 3, activation: softmax}
             data:
@@ -68,7 +72,8 @@ final class RunConfigTests: XCTestCase {
                   weight_decay: 0.01
               loss: categorical_crossentropy
             fit: {epochs: 1, batch_size: 4}
-            """ }
+            """
+        }
         let c = try RunConfig.load(write(yaml("initial_learning_rate: 0.0, decay_steps: 10, warmup_target: 0.1, warmup_steps: 5")))
         let model = try Runner(config: c, communicator: SingleProcess()).makeModel()
         let opt = try XCTUnwrap(model.optimizer as? AdamW)
@@ -85,7 +90,8 @@ final class RunConfigTests: XCTestCase {
     }
 
     func testSetOverridesAndFractions() throws {
-        let path = write("""
+        let path = write(
+            """
             model:
               - Dense: {units: 3, input_dim: 4, activation: softmax}
             data:
@@ -109,13 +115,15 @@ final class RunConfigTests: XCTestCase {
         XCTAssertFalse(files.isEmpty)
         for f in files {
             let runDir = NSTemporaryDirectory() + "strata-run-\(UUID().uuidString)"
-            let config = try RunConfig.load(dir.appendingPathComponent(f).path,
-                                            overrides: ["fit.epochs=1", "fit.verbose=0", "run.dir=\(runDir)"])
+            let config = try RunConfig.load(
+                dir.appendingPathComponent(f).path,
+                overrides: ["fit.epochs=1", "fit.verbose=0", "run.dir=\(runDir)"])
             let runner = Runner(config: config, communicator: SingleProcess())
             let root = dir.deletingLastPathComponent().path
-            let history = try runner.train(openFile: { s in
-                try Files.open(DataConfig.FileSource(file: s.file.hasPrefix("/") ? s.file : root + "/" + s.file, x: s.x, y: s.y))
-            }, maxSamples: config.batchSize)
+            let history = try runner.train(
+                openFile: { s in
+                    try Files.open(DataConfig.FileSource(file: s.file.hasPrefix("/") ? s.file : root + "/" + s.file, x: s.x, y: s.y))
+                }, maxSamples: config.batchSize)
             XCTAssertEqual(history.epoch, [0], f)
             XCTAssertTrue(history["loss"]![0].isFinite, f)
             XCTAssertTrue(FileManager.default.fileExists(atPath: runDir + "/history.csv"), f)

@@ -1,8 +1,9 @@
 import Foundation
-import XCTest
-@testable import StrataRun
 import StrataCore
 import TestSupport
+import XCTest
+
+@testable import StrataRun
 
 final class TensorBoardLoggerTests: XCTestCase {
     /// The event file is read back by TensorFlow's own reader with the values we wrote.

@@ -1,8 +1,9 @@
 import Foundation
 import StrataCore
 import StrataHDF5
-@testable import StrataRun
 import XCTest
+
+@testable import StrataRun
 
 /// Issue 16 in YAML: a loss with arguments (`loss: {Huber: {delta: 0.5}}`), metrics with arguments, a
 /// `sample_weight` dataset in `data.train` / `data.validation` and `fit.class_weight`: the run equals the same run
@@ -25,7 +26,8 @@ final class WeightsConfigTests: XCTestCase {
         let xv = d.uniform([6, 3]), yv = d.uniform([6, 2]), wv = d.uniform([6])
         let file = try HDF5.File.create(dir + "/data.h5")
         for (name, t) in [("x", x), ("y", y), ("w", w), ("xv", xv), ("yv", yv), ("wv", wv)] { try file.write(name, t) }
-        let c = try config("""
+        let c = try config(
+            """
             seed: 3
             model:
               - Dense: {units: 2, input_dim: 3}
@@ -44,16 +46,19 @@ final class WeightsConfigTests: XCTestCase {
         let h = try Runner(config: c, communicator: SingleProcess()).train(openFile: Files.open)
 
         let model = Sequential([Dense(2, inputDim: 3)], seed: 3)
-        model.compile(optimizer: SGD(learningRate: 0.2), loss: Huber(delta: 0.5),
-                      metrics: ["mae", .metric(Precision(thresholds: 0.4, name: "p40"))], weightedMetrics: ["mae"])
-        let hs = try model.fit(x, y, batchSize: 4, epochs: 2, verbose: 0, validationData: (xv, yv), validationSampleWeight: wv,
-                               shuffle: false, sampleWeight: w, seed: 3)
+        model.compile(
+            optimizer: SGD(learningRate: 0.2), loss: Huber(delta: 0.5),
+            metrics: ["mae", .metric(Precision(thresholds: 0.4, name: "p40"))], weightedMetrics: ["mae"])
+        let hs = try model.fit(
+            x, y, batchSize: 4, epochs: 2, verbose: 0, validationData: (xv, yv), validationSampleWeight: wv,
+            shuffle: false, sampleWeight: w, seed: 3)
         XCTAssertEqual(Set(h.history.keys), ["loss", "mae", "p40", "weighted_mae", "val_loss", "val_mae", "val_p40", "val_weighted_mae"])
         for (key, values) in hs.history { XCTAssertEqual(h[key]!, values, key) }
     }
 
     func testClassWeightFromYAML() throws {
-        let c = try config("""
+        let c = try config(
+            """
             seed: 1
             model:
               - Dense: {units: 3, input_dim: 4, activation: softmax}

@@ -4,8 +4,10 @@ import XCTest
 
 /// Every user mistake is a typed `StrataError` whose message says what and where, never a crash.
 final class BadInputTests: XCTestCase {
-    private func model(_ last: Dense = Dense(3, activation: .softmax), loss: String = "categorical_crossentropy",
-                       metrics: [MetricSpec] = ["accuracy"]) -> Sequential {
+    private func model(
+        _ last: Dense = Dense(3, activation: .softmax), loss: String = "categorical_crossentropy",
+        metrics: [MetricSpec] = ["accuracy"]
+    ) -> Sequential {
         let m = Sequential([Dense(4, activation: .relu, inputDim: 2), last], seed: 1)
         m.compile(optimizer: "sgd", loss: loss, metrics: metrics)
         return m
@@ -43,7 +45,9 @@ final class BadInputTests: XCTestCase {
     }
 
     func testTargetsThatDoNotFitTheOutput() {
-        expect(try model().fit(x, toCategorical([0, 1, 1], numClasses: 2), verbose: 0), ["targets have shape [2]", "output is [3]", "toCategorical"])
+        expect(
+            try model().fit(x, toCategorical([0, 1, 1], numClasses: 2), verbose: 0),
+            ["targets have shape [2]", "output is [3]", "toCategorical"])
         // Class ids given to categorical_crossentropy: the hint says to one-hot them.
         expect(try model().fit(x, Tensor(shape: [3, 1], scalars: [0, 2, 1]), verbose: 0), ["targets have shape [1]"])
     }
@@ -65,7 +69,9 @@ final class BadInputTests: XCTestCase {
     }
 
     func testContradictoryInputShapeNamesTheLayer() {
-        expect(try Sequential([Dense(4, inputShape: [3], inputDim: 5, name: "first")]).build(), ["layer 'first'", "inputDim 5 contradicts inputShape [3]"])
+        expect(
+            try Sequential([Dense(4, inputShape: [3], inputDim: 5, name: "first")]).build(),
+            ["layer 'first'", "inputDim 5 contradicts inputShape [3]"])
         expect(try Sequential([Dense(4, batchSize: 8, batchInputShape: [4, 3])]).build(), ["layer 'dense'", "contradicts batchSize 8"])
         expect(try Sequential([Dense(4, inputShape: [0])]).build(), ["layer 'dense'", "not positive"])
         expect(try Sequential([Dense(0, inputDim: 2)]).build(), ["layer 'dense'", "units must be positive"])
@@ -97,15 +103,17 @@ final class BadInputTests: XCTestCase {
     /// A custom metric that returns a scalar per batch (Keras's `K.mean(y_pred)`) instead of one value per sample.
     func testCustomMetricWithWrongCount() {
         let perBatch = MetricSpec.custom("mean_pred") { _, yPred in Tensor([try yPred.mean(axis: -1).mean(axis: 0)[flat: 0]]) }
-        expect(try model(metrics: [perBatch]).fit(x, y, batchSize: 3, verbose: 0),
-               ["custom metric 'mean_pred' returned 1 values", "for 3 samples", "one value per sample"])
+        expect(
+            try model(metrics: [perBatch]).fit(x, y, batchSize: 3, verbose: 0),
+            ["custom metric 'mean_pred' returned 1 values", "for 3 samples", "one value per sample"])
     }
     // MARK: data a user builds (each of these was a precondition that stopped the process)
 
     /// Ragged rows, through `fit([[Float]], ...)` as the issue hit it, and through `Tensor([[Float]])`.
     func testRaggedRowsNameTheRowAndLengths() {
-        expect(try model().fit([[0, 1], [1, 0, 2], [1, 1]], [[1, 0, 0], [0, 1, 0], [0, 0, 1]], verbose: 0),
-               ["row 1 has 3 values but row 0 has 2", "pad or trim row 1"])
+        expect(
+            try model().fit([[0, 1], [1, 0, 2], [1, 1]], [[1, 0, 0], [0, 1, 0], [0, 0, 1]], verbose: 0),
+            ["row 1 has 3 values but row 0 has 2", "pad or trim row 1"])
         expect(try Tensor([[1, 2, 3], [4, 5, 6], [7]]), ["row 2 has 1 values but row 0 has 3"])
         XCTAssertEqual(try Tensor([[1, 2], [3, 4]]).shape, [2, 2])
         XCTAssertEqual(try Tensor([[Float]]()).shape, [0, 0])
@@ -114,14 +122,16 @@ final class BadInputTests: XCTestCase {
     func testShapeThatDoesNotHoldTheScalars() {
         expect(try Tensor(shape: [2, 2], scalars: [1, 2, 3]), ["holds 4 scalars, the data has 3"])
         expect(try Tensor(shape: [-1, 3], scalars: [1, 2, 3]), ["negative dimension"])
-        expect(try Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6]).reshaped([4, 2]), ["reshaping [2, 3] to [4, 2]", "holds 8 scalars, the data has 6"])
+        expect(
+            try Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6]).reshaped([4, 2]),
+            ["reshaping [2, 3] to [4, 2]", "holds 8 scalars, the data has 6"])
     }
 
     func testToCategoricalLabelsOutOfRange() {
         expect(try toCategorical([0, 3, 1], numClasses: 3), ["label 3 at index 1", "[0, 3)", "numClasses"])
         expect(try toCategorical([0, -1]), ["label -1 at index 1"])
         expect(try toCategorical(Tensor([0, .nan])), ["label nan at index 1"])
-        XCTAssertEqual(try toCategorical([2, 0]).scalars, [0, 0, 1, 1, 0, 0])   // numClasses = max + 1
+        XCTAssertEqual(try toCategorical([2, 0]).scalars, [0, 0, 1, 1, 0, 0])  // numClasses = max + 1
     }
 
     func testMeanOfAnAxisTheTensorLacks() throws {

@@ -14,7 +14,8 @@ final class CallbackTests: XCTestCase {
     /// Drives a callback epoch by epoch with the fixture's monitor values, as gen_core.py drove Keras's own
     /// callback; each epoch's weights are filled with the epoch number, so restored weights say their epoch.
     private func drive(_ cb: Callback, monitor: String, values: [Double]) throws
-        -> (stopped: Int?, lrs: [Float], finalWeight: Float) {
+        -> (stopped: Int?, lrs: [Float], finalWeight: Float)
+    {
         let model = try compiledModel()
         let context = TrainingContext(model: model)
         try cb.onTrainBegin(context: context)
@@ -50,10 +51,11 @@ final class CallbackTests: XCTestCase {
         XCTAssertEqual(scenarios.count, 9)
         for (i, s) in scenarios.enumerated() {
             let a = args(s)
-            let cb = EarlyStopping(monitor: a["monitor"]!.stringValue!, minDelta: a["min_delta"]?.doubleValue ?? 0,
-                                   patience: a["patience"]?.intValue ?? 0, mode: mode(a), baseline: a["baseline"]?.doubleValue,
-                                   restoreBestWeights: a["restore_best_weights"]?.boolValue ?? false,
-                                   startFromEpoch: a["start_from_epoch"]?.intValue ?? 0)
+            let cb = EarlyStopping(
+                monitor: a["monitor"]!.stringValue!, minDelta: a["min_delta"]?.doubleValue ?? 0,
+                patience: a["patience"]?.intValue ?? 0, mode: mode(a), baseline: a["baseline"]?.doubleValue,
+                restoreBestWeights: a["restore_best_weights"]?.boolValue ?? false,
+                startFromEpoch: a["start_from_epoch"]?.intValue ?? 0)
             check(s, try drive(cb, monitor: a["monitor"]!.stringValue!, values: values(s)), "EarlyStopping scenario \(i) \(a)")
         }
     }
@@ -64,10 +66,11 @@ final class CallbackTests: XCTestCase {
         XCTAssertEqual(scenarios.count, 3)
         for (i, s) in scenarios.enumerated() {
             let a = args(s)
-            let cb = ReduceLROnPlateau(monitor: a["monitor"]!.stringValue!, factor: Float(a["factor"]!.doubleValue!),
-                                       patience: a["patience"]!.intValue!, mode: mode(a),
-                                       minDelta: a["min_delta"]?.doubleValue ?? 1e-4, cooldown: a["cooldown"]?.intValue ?? 0,
-                                       minLR: Float(a["min_lr"]?.doubleValue ?? 0))
+            let cb = ReduceLROnPlateau(
+                monitor: a["monitor"]!.stringValue!, factor: Float(a["factor"]!.doubleValue!),
+                patience: a["patience"]!.intValue!, mode: mode(a),
+                minDelta: a["min_delta"]?.doubleValue ?? 1e-4, cooldown: a["cooldown"]?.intValue ?? 0,
+                minLR: Float(a["min_lr"]?.doubleValue ?? 0))
             check(s, try drive(cb, monitor: a["monitor"]!.stringValue!, values: values(s)), "ReduceLROnPlateau scenario \(i) \(a)")
         }
     }
@@ -85,9 +88,12 @@ final class CallbackTests: XCTestCase {
         let model = try compiledModel(lr: 0.3)
         let x = try Tensor(shape: [4, 1], scalars: [0, 1, 2, 3]), y = try Tensor(shape: [4, 1], scalars: [1, 3, 5, 7])
         var seen: [Int] = []
-        let scheduler = LearningRateScheduler { epoch, lr in seen.append(epoch); return 0 }
-        let h = try model.fit(x, y, batchSize: 2, epochs: 10, verbose: 0, callbacks: [scheduler, EarlyStopping(monitor: "loss", patience: 1)],
-                              shuffle: false)
+        let scheduler = LearningRateScheduler { epoch, lr in
+            seen.append(epoch); return 0
+        }
+        let h = try model.fit(
+            x, y, batchSize: 2, epochs: 10, verbose: 0, callbacks: [scheduler, EarlyStopping(monitor: "loss", patience: 1)],
+            shuffle: false)
         XCTAssertEqual(h.epoch, [0, 1])
         XCTAssertEqual(seen, [0, 1])
         XCTAssertEqual(h["loss"]![0], h["loss"]![1])
@@ -100,8 +106,9 @@ final class CallbackTests: XCTestCase {
         let model = Sequential([Dense(1, useBias: false, kernelInitializer: .ones, inputDim: 1)], seed: 1)
         model.compile(optimizer: SGD(learningRate: 0.2), loss: "mse")
         let sched = LearningRateScheduler { epoch, lr in epoch == 0 ? lr : lr / 2 }
-        try model.fit(Tensor(shape: [1, 1], scalars: [1]), Tensor(shape: [1, 1], scalars: [0]), batchSize: 1, epochs: 3,
-                      verbose: 0, callbacks: [sched])
+        try model.fit(
+            Tensor(shape: [1, 1], scalars: [1]), Tensor(shape: [1, 1], scalars: [0]), batchSize: 1, epochs: 3,
+            verbose: 0, callbacks: [sched])
         let expected: Float = 1 * (1 - 0.4) * (1 - 0.2) * (1 - 0.1)
         XCTAssertEqual(model.getWeights()[0][0, 0], expected, accuracy: 1e-6)
     }

@@ -1,10 +1,13 @@
 import XCTest
+
 @testable import StrataCore
 
 final class Conv2DTests: XCTestCase {
     func testMatchesKerasForEveryPaddingStrideAndDilation() throws {
-        for name in ["conv2d_valid", "conv2d_same_stride2", "conv2d_same_even_kernel", "conv2d_dilated_same",
-                     "conv2d_dilated_valid", "conv2d_nobias_strides"] {
+        for name in [
+            "conv2d_valid", "conv2d_same_stride2", "conv2d_same_even_kernel", "conv2d_dilated_same",
+            "conv2d_dilated_valid", "conv2d_nobias_strides",
+        ] {
             try checkKerasFixture(name)
         }
     }
@@ -74,8 +77,10 @@ final class Conv2DTests: XCTestCase {
         }
         // "same" never fails: a 5x5 kernel on a 4x8 input gives 4x8.
         XCTAssertEqual(try Conv2D(4, kernelSize: (5, 5), padding: .same).build(inputShape: [4, 8, 3], weights: &w), [4, 8, 4])
-        XCTAssertThrowsError(try LayerRegistry.make(className: "Conv2D",
-                                                    config: ["filters": 2, "kernel_size": [3, 3], "data_format": "channels_first"]))
+        XCTAssertThrowsError(
+            try LayerRegistry.make(
+                className: "Conv2D",
+                config: ["filters": 2, "kernel_size": [3, 3], "data_format": "channels_first"]))
     }
 
     func testConfigRoundTrip() throws {

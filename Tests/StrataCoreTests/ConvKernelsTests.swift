@@ -1,5 +1,6 @@
-import XCTest
 import TestSupport
+import XCTest
+
 @testable import StrataCore
 
 /// The direct stride-1 kernels (`ConvKernels`) against the im2col + GEMM path (`kernelLanes = 0`, itself checked
@@ -8,18 +9,18 @@ import TestSupport
 final class ConvKernelsTests: XCTestCase {
     /// (layer factory, sample shape); batch 3 throughout.
     let cases: [(() -> Layer, [Int])] = [
-        ({ Conv2D(32, kernelSize: (3, 3), activation: .relu) }, [9, 30, 3]),        // C = 3: dx by GEMM
-        ({ Conv2D(32, kernelSize: (3, 3), activation: .relu) }, [8, 7, 1]),         // C = 1, rows shorter than a tile
+        ({ Conv2D(32, kernelSize: (3, 3), activation: .relu) }, [9, 30, 3]),  // C = 3: dx by GEMM
+        ({ Conv2D(32, kernelSize: (3, 3), activation: .relu) }, [8, 7, 1]),  // C = 1, rows shorter than a tile
         ({ Conv2D(16, kernelSize: (3, 3), padding: .same, activation: .tanh) }, [7, 6, 16]),
         ({ Conv2D(64, kernelSize: (3, 3), padding: .same, activation: .relu) }, [5, 29, 32]),
         ({ Conv2D(48, kernelSize: (2, 3), padding: .same, useBias: false) }, [5, 13, 8]),  // even kernel, 3 vectors
-        ({ Conv2D(8, kernelSize: (3, 3)) }, [4, 5, 16]),                             // 8 filters: the 8-lane kernel
-        ({ Conv2D(12, kernelSize: (3, 3), padding: .same) }, [6, 6, 16]),            // forward by GEMM, dx direct
+        ({ Conv2D(8, kernelSize: (3, 3)) }, [4, 5, 16]),  // 8 filters: the 8-lane kernel
+        ({ Conv2D(12, kernelSize: (3, 3), padding: .same) }, [6, 6, 16]),  // forward by GEMM, dx direct
         ({ Conv1D(16, kernelSize: 3, padding: .causal, activation: .relu) }, [20, 16]),
         ({ Conv1D(32, kernelSize: 5, padding: .same, activation: .sigmoid) }, [17, 8]),
         ({ Conv1D(128, kernelSize: 1) }, [3, 16]),
         ({ Conv1D(16, kernelSize: 7, padding: .same, activation: .relu) }, [4, 8]),  // window wider than the input
-        ({ Conv2D(16, kernelSize: (3, 1), padding: .same) }, [5, 1, 16]),            // one column
+        ({ Conv2D(16, kernelSize: (3, 1), padding: .same) }, [5, 1, 16]),  // one column
     ]
 
     var lanes: [Int] { [16, 8].filter { $0 <= ConvKernels.cpuLanes } }

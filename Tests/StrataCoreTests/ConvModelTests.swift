@@ -1,5 +1,6 @@
-import XCTest
 import TestSupport
+import XCTest
+
 @testable import StrataCore
 
 /// Small versions of the Keras guide's VGG-like convnet and 1-D convolution classifier: they train (loss goes
@@ -92,11 +93,16 @@ final class ConvModelTests: XCTestCase {
         model.add(Dense(16, activation: .relu))
         model.add(Dropout(0.5))
         model.add(Dense(10, activation: .softmax))
-        model.compile(optimizer: SGD(learningRate: 0.05, momentum: 0.9, nesterov: true, decay: 1e-6),
-                      loss: "categorical_crossentropy")
+        model.compile(
+            optimizer: SGD(learningRate: 0.05, momentum: 0.9, nesterov: true, decay: 1e-6),
+            loss: "categorical_crossentropy")
         let history = try model.fit(x, y, batchSize: 16, epochs: 12, verbose: 0)
-        XCTAssertEqual(model.layerOutputShapes, [[14, 14, 4], [12, 12, 4], [6, 6, 4], [6, 6, 4], [4, 4, 8], [2, 2, 8],
-                                                 [1, 1, 8], [1, 1, 8], [8], [16], [16], [10]])
+        XCTAssertEqual(
+            model.layerOutputShapes,
+            [
+                [14, 14, 4], [12, 12, 4], [6, 6, 4], [6, 6, 4], [4, 4, 8], [2, 2, 8],
+                [1, 1, 8], [1, 1, 8], [8], [16], [16], [10],
+            ])
         // Keras count_params: 3*3*3*4+4, 3*3*4*4+4, 3*3*4*8+8, 3*3*8*8+8, 8*16+16, 16*10+10.
         XCTAssertEqual(model.countParams(), 112 + 148 + 296 + 584 + 144 + 170)
         let loss = history["loss"]!

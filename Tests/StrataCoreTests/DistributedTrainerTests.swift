@@ -35,9 +35,12 @@ final class DistributedTrainerTests: XCTestCase {
         func conv(_ comm: Communicator?) throws -> [Float] {
             let d = RandomData(seed: 5)
             let x = d.uniform([13, 6, 6, 2]), y = try toCategorical(d.integers(3, count: 13), numClasses: 3)
-            let m = Sequential([Conv2D(4, kernelSize: (3, 3), activation: .relu, inputShape: [6, 6, 2]),
-                                MaxPooling2D(poolSize: (2, 2)), Dropout(0.25), Flatten(),
-                                Dense(3, activation: .softmax)], seed: 4)
+            let m = Sequential(
+                [
+                    Conv2D(4, kernelSize: (3, 3), activation: .relu, inputShape: [6, 6, 2]),
+                    MaxPooling2D(poolSize: (2, 2)), Dropout(0.25), Flatten(),
+                    Dense(3, activation: .softmax),
+                ], seed: 4)
             m.compile(optimizer: SGD(lr: 0.05, momentum: 0.9, nesterov: true), loss: "categorical_crossentropy")
             try m.fit(x, y, batchSize: 4, epochs: 3, verbose: 0, communicator: comm)
             return m.getWeights().flatMap(\.scalars)
@@ -45,8 +48,11 @@ final class DistributedTrainerTests: XCTestCase {
         func lstm(_ comm: Communicator?) throws -> [Float] {
             let d = RandomData(seed: 6)
             let x = d.uniform([11, 4, 3]), y = d.uniform([11, 2])
-            let m = Sequential([LSTM(5, dropout: 0.2, returnSequences: true, inputShape: [4, 3]), LSTM(4),
-                                Dense(2, activation: .softmax)], seed: 8)
+            let m = Sequential(
+                [
+                    LSTM(5, dropout: 0.2, returnSequences: true, inputShape: [4, 3]), LSTM(4),
+                    Dense(2, activation: .softmax),
+                ], seed: 8)
             m.compile(optimizer: "rmsprop", loss: "categorical_crossentropy")
             try m.fit(x, y, batchSize: 4, epochs: 3, verbose: 0, communicator: comm)
             return m.getWeights().flatMap(\.scalars)
@@ -76,8 +82,9 @@ final class DistributedTrainerTests: XCTestCase {
             let d = RandomData(seed: 3)
             let m = Sequential([Dense(2, activation: .softmax, inputDim: 3)], seed: 1)
             m.compile(optimizer: "sgd", loss: "categorical_crossentropy")
-            try m.fit(d.uniform([40, 3]), toCategorical(d.integers(2, count: 40), numClasses: 2), batchSize: 4,
-                      epochs: 2, verbose: 0, callbacks: [StopOnRankOne()], communicator: comm)
+            try m.fit(
+                d.uniform([40, 3]), toCategorical(d.integers(2, count: 40), numClasses: 2), batchSize: 4,
+                epochs: 2, verbose: 0, callbacks: [StopOnRankOne()], communicator: comm)
             return (m.getWeights().flatMap(\.scalars), m.optimizerState!.iterations)
         }
         let r0 = try results[0].get(), r1 = try results[1].get()

@@ -17,10 +17,12 @@ final class JSONValueTests: XCTestCase {
     }
 
     func testParseKeepsWhatTheTextSaid() throws {
-        let text = #"{"a": [0.0, 1.0, -2.0, 1e-07, 1E+16, 32, -7, 0, 4611686018427387904, 2.5], "b": {"rate": 0.5, "units": 32}, "c": [NaN, Infinity, -Infinity], "s": "\u00e9\n\"", "t": true, "z": null}"#
+        let text =
+            #"{"a": [0.0, 1.0, -2.0, 1e-07, 1E+16, 32, -7, 0, 4611686018427387904, 2.5], "b": {"rate": 0.5, "units": 32}, "c": [NaN, Infinity, -Infinity], "s": "\u00e9\n\"", "t": true, "z": null}"#
         let v = try JSONValue.parse(text)
         // Python prints the same object as:
-        let python = #"{"a": [0.0, 1.0, -2.0, 1e-07, 1e+16, 32, -7, 0, 4611686018427387904, 2.5], "b": {"rate": 0.5, "units": 32}, "c": [NaN, Infinity, -Infinity], "s": "\u00e9\n\"", "t": true, "z": null}"#
+        let python =
+            #"{"a": [0.0, 1.0, -2.0, 1e-07, 1e+16, 32, -7, 0, 4611686018427387904, 2.5], "b": {"rate": 0.5, "units": 32}, "c": [NaN, Infinity, -Infinity], "s": "\u00e9\n\"", "t": true, "z": null}"#
         XCTAssertEqual(v.jsonText, python.replacingOccurrences(of: #"\u00e9"#, with: "é"))
         XCTAssertEqual(try JSONValue.parse(v.jsonText).jsonText, v.jsonText)
         guard case .int(32)? = v["b"]?["units"], case .number(0.5)? = v["b"]?["rate"], case .number(1.0)? = v["a"]?.arrayValue?[1]

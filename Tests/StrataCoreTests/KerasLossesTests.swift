@@ -18,8 +18,9 @@ final class KerasLossesTests: XCTestCase {
         return try manifest.keys.sorted().map { name in
             let c = manifest[name]!
             let loss = try Losses.make(c["class"]!.stringValue!, arguments: c["args"]!.objectValue!)
-            return Case(name: name, loss: loss, yTrue: try Fixtures.npy(set, c["y_true"]!.stringValue!),
-                        yPred: try Fixtures.npy(set, c["y_pred"]!.stringValue!))
+            return Case(
+                name: name, loss: loss, yTrue: try Fixtures.npy(set, c["y_true"]!.stringValue!),
+                yPred: try Fixtures.npy(set, c["y_pred"]!.stringValue!))
         }
     }
 
@@ -66,9 +67,13 @@ final class KerasLossesTests: XCTestCase {
         for (id, name) in ids { XCTAssertEqual(try Losses.make(id).name, name, id) }
         XCTAssertEqual((try Losses.make("Huber", arguments: ["delta": 2.5]) as! Huber).delta, 2.5)
         // Keras's own config keys (name, reduction at its default, axis -1, dtype) are accepted.
-        let f = try Losses.make("BinaryFocalCrossentropy", arguments: [
-            "name": "binary_focal_crossentropy", "reduction": "sum_over_batch_size", "axis": -1, "dtype": nil,
-            "gamma": 3, "apply_class_balancing": true]) as! BinaryFocalCrossentropy
+        let f =
+            try Losses.make(
+                "BinaryFocalCrossentropy",
+                arguments: [
+                    "name": "binary_focal_crossentropy", "reduction": "sum_over_batch_size", "axis": -1, "dtype": nil,
+                    "gamma": 3, "apply_class_balancing": true,
+                ]) as! BinaryFocalCrossentropy
         XCTAssertEqual(f.gamma, 3)
         XCTAssertTrue(f.applyClassBalancing)
     }

@@ -1,5 +1,6 @@
-import XCTest
 import TestSupport
+import XCTest
+
 @testable import StrataCore
 
 final class LSTMTests: XCTestCase {
@@ -17,8 +18,9 @@ final class LSTMTests: XCTestCase {
         let data = RandomData(seed: 3)
         let x = data.uniform([3, 4, 2])
         let w = data.uniform([3, 4, 3])
-        let h = try RecurrentHarness(LSTM(3, dropout: 0.3, recurrentDropout: 0.4, returnSequences: true, goBackwards: true),
-                                 inputShape: [4, 2])
+        let h = try RecurrentHarness(
+            LSTM(3, dropout: 0.3, recurrentDropout: 0.4, returnSequences: true, goBackwards: true),
+            inputShape: [4, 2])
         checkFiniteDifferences(h, x: x, w: w, training: true)
     }
 
@@ -50,17 +52,19 @@ final class LSTMTests: XCTestCase {
     /// states after training, the loss history and a prediction that continues from the trained state.
     func testStatefulFitMatchesKeras() throws {
         let set = "rnn_stateful"
-        let model = Sequential([
-            LSTM(4, returnSequences: true, stateful: true, batchInputShape: [2, 5, 3]),
-            LSTM(3, stateful: true),
-            Dense(2),
-        ], seed: 1)
+        let model = Sequential(
+            [
+                LSTM(4, returnSequences: true, stateful: true, batchInputShape: [2, 5, 3]),
+                LSTM(3, stateful: true),
+                Dense(2),
+            ], seed: 1)
         try model.build()
         let start = try (0..<8).map { try Fixtures.npy(set, "fit_start\($0)") }
         try model.setWeights(start)
         model.compile(optimizer: SGD(learningRate: 0.1), loss: "mse")
-        let history = try model.fit(try Fixtures.npy(set, "fit_x"), try Fixtures.npy(set, "fit_y"), batchSize: 2,
-                                    epochs: 2, verbose: 0, shuffle: false)
+        let history = try model.fit(
+            try Fixtures.npy(set, "fit_x"), try Fixtures.npy(set, "fit_y"), batchSize: 2,
+            epochs: 2, verbose: 0, shuffle: false)
         let kerasLoss = try Fixtures.npy(set, "fit_loss").scalars
         for (a, b) in zip(history.history["loss"]!, kerasLoss) { XCTAssertEqual(Float(a), b, accuracy: 1e-5 + 1e-4 * abs(b)) }
         var worst: Float = 0
@@ -123,10 +127,13 @@ final class LSTMTests: XCTestCase {
     }
 
     func testConfigRoundTrip() throws {
-        let layer = try LayerRegistry.make(className: "LSTM", config: [
-            "units": 5, "return_sequences": true, "recurrent_activation": "hard_sigmoid", "go_backwards": true,
-            "stateful": false, "dropout": 0.25, "batch_input_shape": [nil, 7, 3], "name": "lstm_x",
-        ]) as! LSTM
+        let layer =
+            try LayerRegistry.make(
+                className: "LSTM",
+                config: [
+                    "units": 5, "return_sequences": true, "recurrent_activation": "hard_sigmoid", "go_backwards": true,
+                    "stateful": false, "dropout": 0.25, "batch_input_shape": [nil, 7, 3], "name": "lstm_x",
+                ]) as! LSTM
         XCTAssertEqual(layer.units, 5)
         XCTAssertEqual(layer.recurrentActivation, .hardSigmoid)
         XCTAssertTrue(layer.returnSequences && layer.goBackwards)

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import StrataCore
 
 /// The shared argument check every layer's `init(config:)` runs (`LayerConfig.checkArguments`).
@@ -16,8 +17,9 @@ final class LayerConfigTests: XCTestCase {
         // Keras writes null for absent regularizers: accepted. A real one would change training: refused.
         XCTAssertNil(message("Dense", ["units": 2, "kernel_regularizer": .null]))
         let dense = message("Dense", ["name": "d1", "units": 2, "kernel_regularizer": ["class_name": "L2"]])
-        XCTAssertTrue(dense?.contains("layer 'd1'") == true && dense?.contains("Dense argument 'kernel_regularizer'") == true,
-                      dense ?? "no error")
+        XCTAssertTrue(
+            dense?.contains("layer 'd1'") == true && dense?.contains("Dense argument 'kernel_regularizer'") == true,
+            dense ?? "no error")
         let dropout = message("Dropout", ["rate": 0.5, "noise_shape": [1, 4]])
         XCTAssertTrue(dropout?.contains("'noise_shape'") == true, dropout ?? "no error")
         XCTAssertNil(message("Conv2D", ["filters": 2, "kernel_size": 3, "groups": 1, "data_format": "channels_last"]))
@@ -28,7 +30,8 @@ final class LayerConfigTests: XCTestCase {
 
     func testUnknownArgumentStillSuggestsTheClosestKey() {
         let text = message("GlobalMaxPooling2D", ["keepdim": true])
-        XCTAssertTrue(text?.contains("unknown GlobalMaxPooling2D argument 'keepdim'") == true
-                      && text?.contains("did you mean 'keepdims'") == true, text ?? "no error")
+        XCTAssertTrue(
+            text?.contains("unknown GlobalMaxPooling2D argument 'keepdim'") == true
+                && text?.contains("did you mean 'keepdims'") == true, text ?? "no error")
     }
 }

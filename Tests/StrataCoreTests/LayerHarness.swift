@@ -1,5 +1,6 @@
-import XCTest
 import TestSupport
+import XCTest
+
 @testable import StrataCore
 
 /// One layer built on its own, with its weights in a flat `Parameters` (as a model would hold them), for
@@ -65,8 +66,10 @@ func normalTensor(_ shape: [Int], seed: UInt64) -> Tensor {
 /// Keras's `get_config()`): the output and the gradients of `sum(y * r)` must match TensorFlow's. Returns the
 /// largest absolute errors (forward, backward) for the report.
 @discardableResult
-func checkKerasFixture(_ name: String, tweak: (Layer) -> Void = { _ in },
-                       file: StaticString = #filePath, line: UInt = #line) throws -> (Float, Float) {
+func checkKerasFixture(
+    _ name: String, tweak: (Layer) -> Void = { _ in },
+    file: StaticString = #filePath, line: UInt = #line
+) throws -> (Float, Float) {
     let set = "conv_" + name
     let manifest = try Fixtures.manifest(set)
     let className = manifest["class_name"]!.stringValue!

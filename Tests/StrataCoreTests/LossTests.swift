@@ -75,12 +75,14 @@ final class LossTests: XCTestCase {
             let m = try Fixtures.manifest(set)
             let model = try KerasFixtureModel.make(set, inputShape: [m["input_dim"]!.intValue!], weightsPrefix: "start")
             let metrics = m["metrics"]!.arrayValue!.map { MetricSpec($0.stringValue!) }
-            model.compile(optimizer: try Optimizers.make("sgd", arguments: m["optimizer_args"]!.objectValue!),
-                          loss: m["loss"]!.stringValue!, metrics: metrics)
+            model.compile(
+                optimizer: try Optimizers.make("sgd", arguments: m["optimizer_args"]!.objectValue!),
+                loss: m["loss"]!.stringValue!, metrics: metrics)
             let x = try Fixtures.npy(set, "x"), y = try Fixtures.npy(set, "y")
             let h = try model.fit(x, y, batchSize: x.shape[0], epochs: m["steps"]!.intValue!, verbose: 0, shuffle: false)
-            let ratio = Parity.assertUpdate(model.getWeights(), keras: try KerasFixtureModel.weights(set, prefix: "end"),
-                                            start: try KerasFixtureModel.weights(set, prefix: "start"), set)
+            let ratio = Parity.assertUpdate(
+                model.getWeights(), keras: try KerasFixtureModel.weights(set, prefix: "end"),
+                start: try KerasFixtureModel.weights(set, prefix: "start"), set)
             for (a, b) in zip(h["loss"]!, m["step_losses"]!.arrayValue!.map { $0.doubleValue! }) {
                 XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b)), "\(set) step loss")
             }

@@ -22,13 +22,16 @@ final class MetricTests: XCTestCase {
 
     func testAccuracyValues() throws {
         let v = Tensor(zeros: [3])
-        BinaryAccuracy().values(yTrue: try Tensor([[1, 0], [0, 0], [1, 1]]), yPred: try Tensor([[0.7, 0.5], [0.2, 0.6], [0.51, 0.9]]), into: v)
-        XCTAssertEqual(v.scalars, [1, 0.5, 1])     // 0.5 is not > 0.5
-        CategoricalAccuracy().values(yTrue: try Tensor([[0, 1, 0], [1, 0, 0], [0, 0, 1]]),
-                                     yPred: try Tensor([[0.2, 0.5, 0.3], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]]), into: v)
+        BinaryAccuracy().values(
+            yTrue: try Tensor([[1, 0], [0, 0], [1, 1]]), yPred: try Tensor([[0.7, 0.5], [0.2, 0.6], [0.51, 0.9]]), into: v)
+        XCTAssertEqual(v.scalars, [1, 0.5, 1])  // 0.5 is not > 0.5
+        CategoricalAccuracy().values(
+            yTrue: try Tensor([[0, 1, 0], [1, 0, 0], [0, 0, 1]]),
+            yPred: try Tensor([[0.2, 0.5, 0.3], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]]), into: v)
         XCTAssertEqual(v.scalars, [1, 0, 1])
-        SparseCategoricalAccuracy().values(yTrue: Tensor([1, 1, 2]), yPred: try Tensor([[0.2, 0.5, 0.3], [0.4, 0.4, 0.2], [0.3, 0.3, 0.4]]), into: v)
-        XCTAssertEqual(v.scalars, [1, 0, 1])      // ties: the first maximum wins, as argmax
+        SparseCategoricalAccuracy().values(
+            yTrue: Tensor([1, 1, 2]), yPred: try Tensor([[0.2, 0.5, 0.3], [0.4, 0.4, 0.2], [0.3, 0.3, 0.4]]), into: v)
+        XCTAssertEqual(v.scalars, [1, 0, 1])  // ties: the first maximum wins, as argmax
         MeanSquaredErrorMetric().values(yTrue: try Tensor([[1, 2]]), yPred: try Tensor([[2, 4]]), into: v.rows(0..<1))
         XCTAssertEqual(v[0], 2.5)
         MeanAbsoluteErrorMetric().values(yTrue: try Tensor([[1, 2]]), yPred: try Tensor([[2, 4]]), into: v.rows(0..<1))

@@ -16,8 +16,9 @@ final class OptimizerOptionsTests: XCTestCase {
             model.compile(optimizer: opt, loss: m["loss"]!.stringValue!)
             let x = try Fixtures.npy(set, "x"), y = try Fixtures.npy(set, "y")
             let h = try model.fit(x, y, batchSize: x.shape[0], epochs: m["steps"]!.intValue!, verbose: 0, shuffle: false)
-            let ratio = Parity.assertUpdate(model.getWeights(), keras: try KerasFixtureModel.weights(set, prefix: "end"),
-                                            start: try KerasFixtureModel.weights(set, prefix: "start"), set)
+            let ratio = Parity.assertUpdate(
+                model.getWeights(), keras: try KerasFixtureModel.weights(set, prefix: "end"),
+                start: try KerasFixtureModel.weights(set, prefix: "start"), set)
             let kerasLosses = m["step_losses"]!.arrayValue!.map { $0.doubleValue! }
             var lossError = 0.0
             for (a, b) in zip(h["loss"]!, kerasLosses) {
@@ -27,8 +28,9 @@ final class OptimizerOptionsTests: XCTestCase {
             XCTAssertEqual(model.optimizerState!.iterations, 6, set)
             report.append("\(set): \(String(format: "%.1e", ratio)) (loss \(String(format: "%.1e", lossError)))")
         }
-        print("PARITY options (max|w-w_keras| / max|w_keras-w_start| after 6 steps; max relative step-loss error): "
-              + report.joined(separator: ", "))
+        print(
+            "PARITY options (max|w-w_keras| / max|w_keras-w_start| after 6 steps; max relative step-loss error): "
+                + report.joined(separator: ", "))
     }
 
     /// Every schedule at steps 0...11 against Keras's own values.
@@ -60,8 +62,15 @@ final class OptimizerOptionsTests: XCTestCase {
     /// The Swift spelling, the YAML spelling and Keras's serialised spelling make the same optimizer.
     func testScheduleSpellings() throws {
         let swift = Adam(learningRate: ExponentialDecay(initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.9))
-        let yaml = try Optimizers.make("adam", arguments: ["learning_rate": ["ExponentialDecay": [
-            "initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.9]]])
+        let yaml = try Optimizers.make(
+            "adam",
+            arguments: [
+                "learning_rate": [
+                    "ExponentialDecay": [
+                        "initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.9,
+                    ]
+                ]
+            ])
         let keras = try Optimizers.make("Adam", arguments: ["learning_rate": swift.options.schedule!.kerasObject])
         for t in [0, 5, 10, 95] {
             XCTAssertEqual(yaml.effectiveLearningRate(iteration: t), swift.effectiveLearningRate(iteration: t))
@@ -98,15 +107,28 @@ final class OptimizerOptionsTests: XCTestCase {
         expect("lion", ["weight_dacay": 0.1], "unknown argument 'weight_dacay'")
         expect("lion", ["beta_1": 0], "beta_1")
         expect("ftrl", ["l1_regularization_strength": -1], "l1_regularization_strength")
-        expect("sgd", ["learning_rate": ["ExponentialDecay": ["initial_learning_rate": 0.1, "decay_steps": 10]]],
-               "ExponentialDecay", "decay_rate")
-        expect("sgd", ["learning_rate": ["ExponentialDecay": ["initial_learning_rate": 0.1, "decay_steps": 10,
-                                                              "decay_rate": 0.5, "stair": true]]], "unknown argument 'stair'")
+        expect(
+            "sgd", ["learning_rate": ["ExponentialDecay": ["initial_learning_rate": 0.1, "decay_steps": 10]]],
+            "ExponentialDecay", "decay_rate")
+        expect(
+            "sgd",
+            [
+                "learning_rate": [
+                    "ExponentialDecay": [
+                        "initial_learning_rate": 0.1, "decay_steps": 10,
+                        "decay_rate": 0.5, "stair": true,
+                    ]
+                ]
+            ], "unknown argument 'stair'")
         expect("sgd", ["learning_rate": ["CosineDecay": ["initial_learning_rate": 0.1, "decay_steps": 0]]], "decay_steps", "> 0")
         expect("sgd", ["learning_rate": ["PiecewiseConstantDecay": ["boundaries": [1, 2], "values": [0.1]]]], "values")
         expect("sgd", ["learning_rate": ["StepDecay": ["x": 1]]], "unknown learning-rate schedule 'StepDecay'")
-        expect("sgd", ["learning_rate": ["ExponentialDecay": ["initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5]],
-                       "decay": 0.1], "decay", "schedule")
+        expect(
+            "sgd",
+            [
+                "learning_rate": ["ExponentialDecay": ["initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5]],
+                "decay": 0.1,
+            ], "decay", "schedule")
         expect("adafactor", ["epsilon": 1e-7], "unknown argument 'epsilon'")
     }
 
@@ -114,11 +136,14 @@ final class OptimizerOptionsTests: XCTestCase {
     func testCallbacksCannotSetAScheduledRate() throws {
         let d = RandomData(seed: 3)
         let x = d.uniform([8, 3]), y = try toCategorical(d.integers(2, count: 8), numClasses: 2)
-        for cb in [LearningRateScheduler { _, lr in lr * 0.5 } as Callback,
-                   ReduceLROnPlateau(monitor: "loss", factor: 0.5, patience: 0, minDelta: 100)] {
+        for cb in [
+            LearningRateScheduler { _, lr in lr * 0.5 } as Callback,
+            ReduceLROnPlateau(monitor: "loss", factor: 0.5, patience: 0, minDelta: 100),
+        ] {
             let m = Sequential([Dense(2, activation: .softmax, inputDim: 3)], seed: 1)
-            m.compile(optimizer: SGD(learningRate: InverseTimeDecay(initialLearningRate: 0.1, decaySteps: 1, decayRate: 0.5)),
-                      loss: "categorical_crossentropy")
+            m.compile(
+                optimizer: SGD(learningRate: InverseTimeDecay(initialLearningRate: 0.1, decaySteps: 1, decayRate: 0.5)),
+                loss: "categorical_crossentropy")
             XCTAssertThrowsError(try m.fit(x, y, batchSize: 4, epochs: 2, verbose: 0, callbacks: [cb])) { e in
                 XCTAssertTrue(e.localizedDescription.contains("learning-rate schedule"), e.localizedDescription)
                 XCTAssertTrue(e.localizedDescription.contains(cb is LearningRateScheduler ? "LearningRateScheduler" : "ReduceLROnPlateau"))
@@ -140,7 +165,10 @@ final class OptimizerOptionsTests: XCTestCase {
         let cases: [(String, () -> Optimizer)] = [
             ("global_clipnorm", { SGD(learningRate: 0.5, momentum: 0.5).with(globalClipnorm: 0.05) }),
             ("clipnorm", { Adam(learningRate: 0.05).with(clipnorm: 0.05) }),
-            ("clipvalue+wd+schedule", { Lion(learningRate: CosineDecay(initialLearningRate: 0.01, decaySteps: 10), weightDecay: 0.1).with(clipvalue: 0.01) }),
+            (
+                "clipvalue+wd+schedule",
+                { Lion(learningRate: CosineDecay(initialLearningRate: 0.01, decaySteps: 10), weightDecay: 0.1).with(clipvalue: 0.01) }
+            ),
             ("ema", { Ftrl(learningRate: 0.2).with(useEma: true, emaMomentum: 0.9, emaOverwriteFrequency: 4) }),
             ("adafactor", { Adafactor(learningRate: 0.05) }),
         ]
@@ -179,12 +207,14 @@ final class OptimizerOptionsTests: XCTestCase {
             for (i, h) in handles.enumerated() {
                 Kernels.copy(try Fixtures.npy(set, "grad\(k)_\(i)"), into: gradients.rows(h.offset..<(h.offset + h.count)))
             }
-            opt.update(weights: handles, values: values, gradients: gradients, slots: state.slots, scalars: &state.scalars,
-                       iteration: k, lr: opt.effectiveLearningRate(iteration: k))
+            opt.update(
+                weights: handles, values: values, gradients: gradients, slots: state.slots, scalars: &state.scalars,
+                iteration: k, lr: opt.effectiveLearningRate(iteration: k))
         }
         let ours = try handles.map { try Tensor(shape: $0.shape, scalars: Array(values.scalars[$0.offset..<($0.offset + $0.count)])) }
-        let ratio = Parity.assertUpdate(ours, keras: try (0..<3).map { try Fixtures.npy(set, "end\($0)") },
-                                        start: try (0..<3).map { try Fixtures.npy(set, "start\($0)") }, set)
+        let ratio = Parity.assertUpdate(
+            ours, keras: try (0..<3).map { try Fixtures.npy(set, "end\($0)") },
+            start: try (0..<3).map { try Fixtures.npy(set, "start\($0)") }, set)
         print("PARITY \(set): \(String(format: "%.1e", ratio))")
     }
 }

@@ -17,8 +17,9 @@ final class OptimizerTests: XCTestCase {
             let x = try Fixtures.npy(set, "x"), y = try Fixtures.npy(set, "y")
             let steps = m["steps"]!.intValue!
             let h = try model.fit(x, y, batchSize: x.shape[0], epochs: steps, verbose: 0, shuffle: false)
-            let ratio = Parity.assertUpdate(model.getWeights(), keras: try KerasFixtureModel.weights(set, prefix: "end"),
-                                            start: try KerasFixtureModel.weights(set, prefix: "start"), set)
+            let ratio = Parity.assertUpdate(
+                model.getWeights(), keras: try KerasFixtureModel.weights(set, prefix: "end"),
+                start: try KerasFixtureModel.weights(set, prefix: "start"), set)
             let kerasLosses = m["step_losses"]!.arrayValue!.map { $0.doubleValue! }
             for (a, b) in zip(h["loss"]!, kerasLosses) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b)), "\(set) step loss") }
             report.append("\(set): \(String(format: "%.1e", ratio))")
@@ -54,7 +55,8 @@ final class OptimizerTests: XCTestCase {
 
     /// Arguments left out of `make` take the initialiser's defaults bit for bit (the table writes no default itself).
     func testMadeWithoutArgumentsEqualsTheDefaultInstance() throws {
-        XCTAssertEqual(Optimizers.names, ["SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "Adadelta", "Adamax", "Nadam", "Lion", "Ftrl", "Adafactor"])
+        XCTAssertEqual(
+            Optimizers.names, ["SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "Adadelta", "Adamax", "Nadam", "Lion", "Ftrl", "Adafactor"])
         for name in Optimizers.names {
             let made = try Optimizers.make(name, arguments: [:]), standard = try Optimizers.named(name)
             XCTAssertTrue(type(of: made) == type(of: standard), name)

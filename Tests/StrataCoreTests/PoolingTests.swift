@@ -1,11 +1,14 @@
 import XCTest
+
 @testable import StrataCore
 
 /// MaxPooling1D/2D, AveragePooling1D/2D (window pooling) against Keras and finite differences.
 final class PoolingTests: XCTestCase {
     func testWindowPoolingMatchesKeras() throws {
-        for name in ["maxpool2d_valid", "maxpool2d_same", "avgpool2d_valid", "avgpool2d_same",
-                     "maxpool1d_valid", "maxpool1d_same", "avgpool1d_valid", "avgpool1d_same"] {
+        for name in [
+            "maxpool2d_valid", "maxpool2d_same", "avgpool2d_valid", "avgpool2d_same",
+            "maxpool1d_valid", "maxpool1d_same", "avgpool1d_valid", "avgpool1d_same",
+        ] {
             try checkKerasFixture(name)
         }
     }
@@ -110,8 +113,10 @@ final class PoolingTests: XCTestCase {
     }
 
     func testConfigsRoundTrip() throws {
-        let layers: [Layer] = [MaxPooling2D(poolSize: (3, 2), padding: .same), AveragePooling1D(poolSize: 4, strides: 1),
-                               GlobalMaxPooling2D(keepdims: true), Reshape([2, -1])]
+        let layers: [Layer] = [
+            MaxPooling2D(poolSize: (3, 2), padding: .same), AveragePooling1D(poolSize: 4, strides: 1),
+            GlobalMaxPooling2D(keepdims: true), Reshape([2, -1]),
+        ]
         for l in layers {
             let again = try LayerRegistry.make(className: l.className, config: l.config)
             XCTAssertEqual(again.config, l.config, l.className)

@@ -1,5 +1,6 @@
-import XCTest
 import TestSupport
+import XCTest
+
 @testable import StrataCore
 
 /// The Keras guide's three recurrent examples, written as the guide writes them, with small shapes.
@@ -59,8 +60,9 @@ final class RecurrentExamplesTests: XCTestCase {
         let yTrain = try toCategorical(data.integers(numClasses, count: batchSize * 6), numClasses: numClasses)
         let xVal = data.uniform([batchSize * 2, timesteps, dataDim])
         let yVal = try toCategorical(data.integers(numClasses, count: batchSize * 2), numClasses: numClasses)
-        let history = try model.fit(xTrain, yTrain, batchSize: batchSize, epochs: 8, verbose: 0,
-                                    validationData: (xVal, yVal), shuffle: false)
+        let history = try model.fit(
+            xTrain, yTrain, batchSize: batchSize, epochs: 8, verbose: 0,
+            validationData: (xVal, yVal), shuffle: false)
         let loss = history.history["loss"]!
         XCTAssertLessThan(loss.last!, loss.first!, "loss \(loss)")
         let last = model.layers[2] as! LSTM
@@ -85,8 +87,9 @@ final class RecurrentExamplesTests: XCTestCase {
             let model = Sequential([LSTM(3, stateful: true, batchInputShape: [2, 3, 2]), Dense(1)], seed: 5)
             model.compile(optimizer: SGD(learningRate: 0), loss: "mse")  // weights fixed: only the states move
             let data = RandomData(seed: 2)
-            try model.fit(data.uniform([4, 3, 2]), data.uniform([4, 1]), batchSize: 2, epochs: epochs, verbose: 0,
-                          callbacks: reset ? [ResetStatesCallback()] : [], shuffle: false)
+            try model.fit(
+                data.uniform([4, 3, 2]), data.uniform([4, 1]), batchSize: 2, epochs: epochs, verbose: 0,
+                callbacks: reset ? [ResetStatesCallback()] : [], shuffle: false)
             return (model.layers[0] as! LSTM).states[0].scalars
         }
         XCTAssertEqual(try run(epochs: 2, reset: true), try run(epochs: 1, reset: false))

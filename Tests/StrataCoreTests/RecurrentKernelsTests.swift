@@ -1,5 +1,6 @@
-import XCTest
 import Foundation
+import XCTest
+
 @testable import StrataCore
 
 final class RecurrentKernelsTests: XCTestCase {

@@ -1,5 +1,6 @@
-import XCTest
 import TestSupport
+import XCTest
+
 @testable import StrataCore
 
 /// Runs one layer on its own flat parameters (build, set weights, forward, backward), for the recurrent tests.
@@ -47,8 +48,10 @@ final class RecurrentHarness {
 
 func maxAbsDiff(_ a: Tensor, _ b: Tensor) -> Float { Parity.compare(a, b).maxError }
 
-func assertClose(_ a: Tensor, _ b: Tensor, atol: Float = 1e-5, rtol: Float = 1e-4, _ what: String,
-                 file: StaticString = #filePath, line: UInt = #line) {
+func assertClose(
+    _ a: Tensor, _ b: Tensor, atol: Float = 1e-5, rtol: Float = 1e-4, _ what: String,
+    file: StaticString = #filePath, line: UInt = #line
+) {
     Parity.assertClose(a, b, absolute: atol, relative: rtol, what, file: file, line: line)
 }
 
@@ -56,7 +59,8 @@ func assertClose(_ a: Tensor, _ b: Tensor, atol: Float = 1e-5, rtol: Float = 1e-
 /// return_sequences on/off and go_backwards on/off. Returns the largest output and gradient errors seen.
 @discardableResult
 func checkCellFixture(_ set: String, make: (Bool, Bool) -> Layer, file: StaticString = #filePath, line: UInt = #line)
-    throws -> (forward: Float, gradient: Float) {
+    throws -> (forward: Float, gradient: Float)
+{
     let x = try Fixtures.npy(set, "x")
     var weights: [Tensor] = []
     for i in 0..<3 { weights.append(try Fixtures.npy(set, "w\(i)")) }
@@ -87,8 +91,10 @@ func checkCellFixture(_ set: String, make: (Bool, Bool) -> Layer, file: StaticSt
 
 /// Central finite differences of `loss` against the analytic gradients of weight `i` and of the input, at a few
 /// positions; float32 forward passes, so the tolerance is relative to the gradient's scale.
-func checkFiniteDifferences(_ h: RecurrentHarness, x: Tensor, w: Tensor, training: Bool, positions: Int = 6,
-                            file: StaticString = #filePath, line: UInt = #line) {
+func checkFiniteDifferences(
+    _ h: RecurrentHarness, x: Tensor, w: Tensor, training: Bool, positions: Int = 6,
+    file: StaticString = #filePath, line: UInt = #line
+) {
     _ = h.forward(x, training: training)
     let dx = h.backward(w, training: training)
     let eps: Float = 1e-2
@@ -97,8 +103,9 @@ func checkFiniteDifferences(_ h: RecurrentHarness, x: Tensor, w: Tensor, trainin
         let differences = GradientCheck.numericGradient(target, at: at, step: { _ in eps }) { h.loss(x, w, training: training) }
         for (k, d) in zip(at, differences) {
             let numeric = Float(d)
-            XCTAssertEqual(analytic[flat: k], numeric, accuracy: 2e-3 + 2e-2 * abs(numeric),
-                           "\(what)[\(k)]: analytic \(analytic[flat: k]) vs finite difference \(numeric)", file: file, line: line)
+            XCTAssertEqual(
+                analytic[flat: k], numeric, accuracy: 2e-3 + 2e-2 * abs(numeric),
+                "\(what)[\(k)]: analytic \(analytic[flat: k]) vs finite difference \(numeric)", file: file, line: line)
         }
     }
     for i in 0..<h.parameters.handles.count { check(h.value(i), h.gradient(i), h.parameters.handles[i].name) }

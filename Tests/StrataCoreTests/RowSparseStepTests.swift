@@ -20,14 +20,17 @@ final class RowSparseStepTests: XCTestCase {
     }
 
     func train(_ optimizer: Optimizer, sparse: Bool) throws -> (weights: [UInt32], slots: [[UInt32]]) {
-        let model = Sequential([Embedding(60, outputDim: 4, inputShape: [5]), Flatten(), Dense(1, activation: .sigmoid)],
-                               seed: 3)
+        let model = Sequential(
+            [Embedding(60, outputDim: 4, inputShape: [5]), Flatten(), Dense(1, activation: .sigmoid)],
+            seed: 3)
         model.rowSparseUpdates = sparse
         model.compile(optimizer: optimizer, loss: "binary_crossentropy")
         let (x, y) = data()
         try model.fit(x, y, batchSize: 8, epochs: 3, verbose: 0)
-        return (model.parameters!.values.scalars.map(\.bitPattern),
-                model.optimizerState!.slots.map { $0.scalars.map(\.bitPattern) })
+        return (
+            model.parameters!.values.scalars.map(\.bitPattern),
+            model.optimizerState!.slots.map { $0.scalars.map(\.bitPattern) }
+        )
     }
 
     func testRMSpropSparseEqualsDense() throws {
@@ -71,8 +74,12 @@ final class RowSparseStepTests: XCTestCase {
             let sparse = try train(opt(), sparse: true)
             XCTAssertEqual(sparse.weights, dense.weights, name)
             XCTAssertEqual(sparse.slots, dense.slots, name)
-            XCTAssertNotEqual(dense.weights, try train(name.hasPrefix("clipv") || name == "ema" ? SGD(learningRate: 0.5) : RMSprop(learningRate: 0.05),
-                                                       sparse: false).weights, "\(name) changes the result")
+            XCTAssertNotEqual(
+                dense.weights,
+                try train(
+                    name.hasPrefix("clipv") || name == "ema" ? SGD(learningRate: 0.5) : RMSprop(learningRate: 0.05),
+                    sparse: false
+                ).weights, "\(name) changes the result")
         }
     }
 }

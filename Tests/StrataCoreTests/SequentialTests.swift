@@ -21,7 +21,8 @@ final class SequentialTests: XCTestCase {
             try model.build()
             XCTAssertEqual(model.countParams(), k["total"]!.intValue!, key)
             XCTAssertEqual(model.layerWeights.map { $0.reduce(0) { $0 + $1.count } }, k["per_layer"]!.arrayValue!.map { $0.intValue! }, key)
-            XCTAssertEqual(model.getWeights().map(\.shape), k["weight_shapes"]!.arrayValue!.map { $0.arrayValue!.map { $0.intValue! } }, key)
+            XCTAssertEqual(
+                model.getWeights().map(\.shape), k["weight_shapes"]!.arrayValue!.map { $0.arrayValue!.map { $0.intValue! } }, key)
             // gen_core.py ran without a terminal: Keras's 80 columns give a 76-wide table.
             let ours = try model.summaryText(lineLength: 76).trimmingCharacters(in: .whitespacesAndNewlines)
             let keras = k["summary"]!.stringValue!.trimmingCharacters(in: .whitespacesAndNewlines)

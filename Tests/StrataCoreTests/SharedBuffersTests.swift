@@ -1,5 +1,6 @@
-import XCTest
 import TestSupport
+import XCTest
+
 @testable import StrataCore
 
 /// The buffers a model lends its layers: input gradients alternate between two storages, and a model's backward
@@ -32,9 +33,12 @@ final class SharedBuffersTests: XCTestCase {
         let conv2 = Conv2D(4, kernelSize: (2, 2), padding: .same, activation: .sigmoid)
         conv1.packingBudget = 40  // several chunks per batch: the shared im2col scratch, repacked in backward
         conv2.packingBudget = 60
-        let model = Sequential([conv1, conv2, AveragePooling2D(poolSize: (2, 2)), Dropout(0.3), Flatten(),
-                                Dense(6, activation: .tanh), Activation(.sigmoid), Dropout(0.25),
-                                Dense(3, activation: .elu)], seed: 5)
+        let model = Sequential(
+            [
+                conv1, conv2, AveragePooling2D(poolSize: (2, 2)), Dropout(0.3), Flatten(),
+                Dense(6, activation: .tanh), Activation(.sigmoid), Dropout(0.25),
+                Dense(3, activation: .elu),
+            ], seed: 5)
         try model.build()
         let p = model.parameters!
         p.values.assign(GradientCheck.random([p.count], seed: 11, low: -0.5, high: 0.5))
@@ -57,8 +61,9 @@ final class SharedBuffersTests: XCTestCase {
         XCTAssertEqual(analytic(), dw, "a second pass over the used shared buffers")
 
         var worst = 0.0, largest = 0.0
-        let numeric = GradientCheck.numericGradient(p.values, at: 0..<p.count, step: { 1e-2 * max(abs($0), 1) },
-                                                    objective: objective)
+        let numeric = GradientCheck.numericGradient(
+            p.values, at: 0..<p.count, step: { 1e-2 * max(abs($0), 1) },
+            objective: objective)
         for i in 0..<p.count {
             worst = max(worst, abs(numeric[i] - Double(dw[i])))
             largest = max(largest, abs(numeric[i]))

@@ -53,18 +53,21 @@ final class TensorConvertibleTests: XCTestCase {
             return m
         }
         let reference = model()
-        let h1 = try reference.fit(x, toCategorical(labels, numClasses: 3), batchSize: 8, epochs: 2, verbose: 0,
-                                   validationData: (xVal, try toCategorical(labelsVal, numClasses: 3)))
+        let h1 = try reference.fit(
+            x, toCategorical(labels, numClasses: 3), batchSize: 8, epochs: 2, verbose: 0,
+            validationData: (xVal, try toCategorical(labelsVal, numClasses: 3)))
         let rows = (0..<24).map { Array(x.scalars[($0 * 5)..<($0 * 5 + 5)]) }
         let valRows = (0..<6).map { Array(xVal.scalars[($0 * 5)..<($0 * 5 + 5)]) }
         let oneHotRows = (0..<6).map { i in (0..<3).map { Float($0 == labelsVal[i] ? 1 : 0) } }
         let mixed = model()
-        let h2 = try mixed.fit(rows, toCategorical(labels, numClasses: 3), batchSize: 8, epochs: 2, verbose: 0,
-                               validationData: (valRows, oneHotRows))
+        let h2 = try mixed.fit(
+            rows, toCategorical(labels, numClasses: 3), batchSize: 8, epochs: 2, verbose: 0,
+            validationData: (valRows, oneHotRows))
         XCTAssertEqual(h2.history, h1.history)
         XCTAssertEqual(mixed.getWeights().map(\.scalars), reference.getWeights().map(\.scalars))
-        XCTAssertEqual(try mixed.evaluate(rows, toCategorical(labels, numClasses: 3), verbose: 0),
-                       try reference.evaluate(x, toCategorical(labels, numClasses: 3), verbose: 0))
+        XCTAssertEqual(
+            try mixed.evaluate(rows, toCategorical(labels, numClasses: 3), verbose: 0),
+            try reference.evaluate(x, toCategorical(labels, numClasses: 3), verbose: 0))
         XCTAssertEqual(try mixed.predict(valRows).scalars, try reference.predict(xVal).scalars)
     }
 

@@ -16,8 +16,9 @@ final class TrainerTests: XCTestCase {
             XCTAssertEqual(h[key]!.count, 2)
             for (a, b) in zip(h[key]!, keras) { XCTAssertEqual(a, b, accuracy: 1e-5, key) }
         }
-        let r = Parity.assertUpdate(model.getWeights(), keras: try KerasFixtureModel.weights(set, prefix: "end"),
-                                    start: try KerasFixtureModel.weights(set, prefix: "start"), set)
+        let r = Parity.assertUpdate(
+            model.getWeights(), keras: try KerasFixtureModel.weights(set, prefix: "end"),
+            start: try KerasFixtureModel.weights(set, prefix: "start"), set)
         print("PARITY fit 2 epochs x 3 batches (update ratio): \(String(format: "%.1e", r))")
         XCTAssertEqual(h.params["steps"], 3)
     }
@@ -30,7 +31,8 @@ final class TrainerTests: XCTestCase {
         let y = try Tensor(shape: [3, 1], scalars: [Float(2).squareRoot(), Float(3).squareRoot(), 3])
         let h = try model.fit(Tensor(shape: [3, 1], scalars: [1, 1, 1]), y, batchSize: 2, epochs: 1, verbose: 0, shuffle: false)
         XCTAssertEqual(h["loss"]![0], 14.0 / 3.0, accuracy: 1e-5)
-        XCTAssertEqual(try model.evaluate(Tensor(shape: [3, 1], scalars: [1, 1, 1]), y, batchSize: 2, verbose: 0)[0], 14.0 / 3.0, accuracy: 1e-5)
+        XCTAssertEqual(
+            try model.evaluate(Tensor(shape: [3, 1], scalars: [1, 1, 1]), y, batchSize: 2, verbose: 0)[0], 14.0 / 3.0, accuracy: 1e-5)
     }
 
     private func guideData(seed: UInt64, classes: Int, binary: Bool) throws -> (Tensor, Tensor) {
@@ -50,8 +52,9 @@ final class TrainerTests: XCTestCase {
         model.add(Dense(64, activation: .relu))
         model.add(Dropout(0.5))
         model.add(Dense(10, activation: .softmax))
-        model.compile(optimizer: SGD(lr: 0.01, decay: 1e-6, momentum: 0.9, nesterov: true), loss: "categorical_crossentropy",
-                      metrics: ["accuracy"])
+        model.compile(
+            optimizer: SGD(lr: 0.01, decay: 1e-6, momentum: 0.9, nesterov: true), loss: "categorical_crossentropy",
+            metrics: ["accuracy"])
         let before = try model.evaluate(x, y, batchSize: 128, verbose: 0)[0]
         XCTAssertEqual(before, Foundation.log(10), accuracy: 0.3)
         let h = try model.fit(x, y, batchSize: 128, epochs: 8, verbose: 0)
@@ -98,7 +101,8 @@ final class TrainerTests: XCTestCase {
             rows.append([Foundation.cos(t), Foundation.sin(t)]); labels.append(0)
             rows.append([1 - Foundation.cos(t), 0.5 - Foundation.sin(t)]); labels.append(1)
         }
-        let model = Sequential([Dense(16, activation: .relu, inputDim: 2), Dense(16, activation: .relu), Dense(2, activation: .softmax)], seed: 9)
+        let model = Sequential(
+            [Dense(16, activation: .relu, inputDim: 2), Dense(16, activation: .relu), Dense(2, activation: .softmax)], seed: 9)
         model.compile(optimizer: Adam(learningRate: 0.02), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"])
         try model.fit(Tensor(rows), Tensor(labels), batchSize: 16, epochs: 150, verbose: 0)
         XCTAssertEqual(try model.evaluate(Tensor(rows), Tensor(labels), verbose: 0)[1], 1.0)
@@ -114,7 +118,7 @@ final class TrainerTests: XCTestCase {
         let ev = try model.evaluate(x.rows(8..<10), y.rows(8..<10), verbose: 0)
         XCTAssertEqual(h["val_loss"]![0], ev[0], accuracy: 1e-6)
         XCTAssertEqual(h["val_accuracy"]![0], ev[1], accuracy: 1e-6)
-        XCTAssertEqual(h.params["steps"], 3)   // 8 training rows in batches of 3
+        XCTAssertEqual(h.params["steps"], 3)  // 8 training rows in batches of 3
     }
 
     /// Same seed, same result: two fits from the same seed end with identical weights (shuffles and dropout

@@ -1,7 +1,8 @@
 import Foundation
-import XCTest
-@testable import StrataHDF5
 import Strata
+import XCTest
+
+@testable import StrataHDF5
 
 /// Checkpoints that prove they are intact: every region's damage is found and named, and resuming from a run
 /// directory continues from the newest checkpoint that verifies, bit-identical to resuming from it directly.
@@ -23,8 +24,9 @@ final class CheckpointIntegrityTests: XCTestCase {
     /// A run directory with ckpt-01.h5 and ckpt-02.h5 (2 epochs).
     func trainedRun() throws -> String {
         let dir = try TestFiles.directory()
-        try model().fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0,
-                        callbacks: [ModelCheckpoint(dir + "/ckpt-{epoch:02d}.h5")])
+        try model().fit(
+            TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0,
+            callbacks: [ModelCheckpoint(dir + "/ckpt-{epoch:02d}.h5")])
         return dir
     }
 
@@ -44,8 +46,9 @@ final class CheckpointIntegrityTests: XCTestCase {
             values = withExtendedLifetime(t) { Data(bytes: t.pointer, count: 4 * t.count) }
         }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
-        XCTAssertEqual(Array(bytes[ranges[0].lowerBound..<(ranges[0].lowerBound + min(values.count, ranges[0].count - 4))]),
-                       Array(values.prefix(ranges[0].count - 4)), "the chunk of \(name) holds its values")
+        XCTAssertEqual(
+            Array(bytes[ranges[0].lowerBound..<(ranges[0].lowerBound + min(values.count, ranges[0].count - 4))]),
+            Array(values.prefix(ranges[0].count - 4)), "the chunk of \(name) holds its values")
         return ranges[0].lowerBound + min(values.count, ranges[0].count - 4) / 2
     }
 
@@ -65,7 +68,7 @@ final class CheckpointIntegrityTests: XCTestCase {
 
     func flip(_ file: String, at offset: Int) throws {
         var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
-        bytes[offset] ^= 0x01   // the lowest bit: the smallest damage there is
+        bytes[offset] ^= 0x01  // the lowest bit: the smallest damage there is
         try bytes.write(to: URL(fileURLWithPath: file))
     }
 
@@ -83,25 +86,45 @@ final class CheckpointIntegrityTests: XCTestCase {
         let pristine = run + "/ckpt-02.h5"
         let slot = try HDF5.File.open(pristine).group("strata_training_state").strings("optimizer_slot_names")[0]
         let size = try Data(contentsOf: URL(fileURLWithPath: pristine)).count
-        let cases: [(String, (String) throws -> Void, String)] = [
-            ("weight", { try self.flip($0, at: try self.datasetOffset($0, "model_weights/dense/dense/kernel:0")) },
-             "weight 'dense/kernel:0' of layer 'dense'"),
-            ("optimizer slot", { try self.flip($0, at: try self.datasetOffset($0, "strata_training_state/optimizer_slots/\(slot)")) },
-             "optimizer slot '\(slot)'"),
-            ("training state dataset", { try self.flip($0, at: try self.datasetOffset($0, "strata_training_state/counters")) },
-             "the training state (dataset /strata_training_state/counters)"),
-            ("training state attribute", { try self.flip($0, at: try self.attributeOffset($0, "strata_training_state", "optimizer_config")) },
-             "the training state (attribute 'optimizer_config'"),
-            ("model config", { try self.flip($0, at: try self.attributeOffset($0, "/", "model_config")) },
-             "the model config (root attribute model_config) does not match"),
-            ("recorded digest", { try self.flip($0, at: try self.attributeOffset($0, "/", CheckpointDigest.attribute)) },
-             "the recorded checksums (root attribute strata_digest) are themselves damaged"),
-            ("a weight's object header (HDF5 metadata)", {
-                try self.flip($0, at: try HDF5.File.open($0).dataset("model_weights/dense_1/dense_1/kernel:0").headerAddress() + 30)
-            }, "weight 'dense_1/kernel:0' of layer 'dense_1' (dataset /model_weights/dense_1/dense_1/kernel:0) cannot be read: HDF5 cannot open it"),
-        ] + [100, size / 3, 2 * size / 3, size - 1].map { n in
-            ("truncated to \(n) bytes", { try self.truncate($0, to: n) }, "truncated")
-        }
+        let cases: [(String, (String) throws -> Void, String)] =
+            [
+                (
+                    "weight", { try self.flip($0, at: try self.datasetOffset($0, "model_weights/dense/dense/kernel:0")) },
+                    "weight 'dense/kernel:0' of layer 'dense'"
+                ),
+                (
+                    "optimizer slot",
+                    { try self.flip($0, at: try self.datasetOffset($0, "strata_training_state/optimizer_slots/\(slot)")) },
+                    "optimizer slot '\(slot)'"
+                ),
+                (
+                    "training state dataset", { try self.flip($0, at: try self.datasetOffset($0, "strata_training_state/counters")) },
+                    "the training state (dataset /strata_training_state/counters)"
+                ),
+                (
+                    "training state attribute",
+                    { try self.flip($0, at: try self.attributeOffset($0, "strata_training_state", "optimizer_config")) },
+                    "the training state (attribute 'optimizer_config'"
+                ),
+                (
+                    "model config", { try self.flip($0, at: try self.attributeOffset($0, "/", "model_config")) },
+                    "the model config (root attribute model_config) does not match"
+                ),
+                (
+                    "recorded digest", { try self.flip($0, at: try self.attributeOffset($0, "/", CheckpointDigest.attribute)) },
+                    "the recorded checksums (root attribute strata_digest) are themselves damaged"
+                ),
+                (
+                    "a weight's object header (HDF5 metadata)",
+                    {
+                        try self.flip($0, at: try HDF5.File.open($0).dataset("model_weights/dense_1/dense_1/kernel:0").headerAddress() + 30)
+                    },
+                    "weight 'dense_1/kernel:0' of layer 'dense_1' (dataset /model_weights/dense_1/dense_1/kernel:0) cannot be read: HDF5 cannot open it"
+                ),
+            ]
+            + [100, size / 3, 2 * size / 3, size - 1].map { n in
+                ("truncated to \(n) bytes", { try self.truncate($0, to: n) }, "truncated")
+            }
         // The reference: resumed from the intact ckpt-01.h5 directly.
         let reference = model()
         try reference.fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 3, verbose: 0, resumeFrom: run + "/ckpt-01.h5")
@@ -163,8 +186,9 @@ final class CheckpointIntegrityTests: XCTestCase {
         try flip(run + "/ckpt-01.h5", at: try datasetOffset(run + "/ckpt-01.h5", "model_weights/dense_1/dense_1/bias:0"))
         XCTAssertThrowsError(try model().fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 3, verbose: 0, resumeFrom: run)) {
             let t = self.text($0)
-            XCTAssertTrue(t.contains("no checkpoint in this directory verifies") && t.contains("ckpt-01.h5") && t.contains("ckpt-02.h5")
-                          && t.contains("weight 'dense_1/bias:0'"), t)
+            XCTAssertTrue(
+                t.contains("no checkpoint in this directory verifies") && t.contains("ckpt-01.h5") && t.contains("ckpt-02.h5")
+                    && t.contains("weight 'dense_1/bias:0'"), t)
         }
     }
 
@@ -178,14 +202,19 @@ final class CheckpointIntegrityTests: XCTestCase {
         let data = dir + "/data.h5", run = dir + "/run", reference = dir + "/reference"
         XCTAssertEqual(try TestFiles.run(exe, ["make-data", data, "--rows", "96"]).0, 0)
         let common = ["--batch", "16", "--freq", "epoch", "--keep", "5", "--mpi"]
-        let (s1, o1) = try TestFiles.run("/usr/bin/env", ["mpirun", "-np", "2", exe, "train", data, run, "--epochs", "2"] + common,
-                                         environment: env, timeout: 120)
+        let (s1, o1) = try TestFiles.run(
+            "/usr/bin/env", ["mpirun", "-np", "2", exe, "train", data, run, "--epochs", "2"] + common,
+            environment: env, timeout: 120)
         XCTAssertEqual(s1, 0, o1)
         try flip(run + "/ckpt-02.h5", at: try datasetOffset(run + "/ckpt-02.h5", "model_weights/dense/dense/kernel:0"))
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: run + "/ckpt-01.h5")
-        let (s2, o2) = try TestFiles.run("/usr/bin/env", ["mpirun", "-np", "2", exe, "train", data, run, "--epochs", "3", "--resume",
-                                                          "--files-on-rank0-only", "--also-reference", reference] + common,
-                                         environment: env, timeout: 120)
+        let (s2, o2) = try TestFiles.run(
+            "/usr/bin/env",
+            [
+                "mpirun", "-np", "2", exe, "train", data, run, "--epochs", "3", "--resume",
+                "--files-on-rank0-only", "--also-reference", reference,
+            ] + common,
+            environment: env, timeout: 120)
         XCTAssertEqual(s2, 0, o2)
         XCTAssertTrue(o2.contains("strata: skipped \(run)/ckpt-02.h5") && o2.contains("Fletcher32"), o2)
         XCTAssertEqual(o2.components(separatedBy: "strata: skipped").count, 2, "only rank 0 reports: \(o2)")

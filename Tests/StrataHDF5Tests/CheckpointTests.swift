@@ -1,8 +1,9 @@
 import Foundation
-import XCTest
-@testable import StrataHDF5
 import Strata
 import TestSupport
+import XCTest
+
+@testable import StrataHDF5
 
 final class CheckpointTests: XCTestCase {
     func trainedModel(optimizer: Optimizer = Adam(learningRate: 0.02)) throws -> (Sequential, Tensor, Tensor) {
@@ -29,7 +30,8 @@ final class CheckpointTests: XCTestCase {
         for (a, b) in zip(back.optimizerState!.slots, m.optimizerState!.slots) { XCTAssertEqual(a.scalars, b.scalars) }
         XCTAssertEqual(try back.predict(x).scalars, try m.predict(x).scalars)
         // No temp file is left behind.
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path), ["model.h5"])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path), ["model.h5"])
     }
 
     /// Keras's attribute chunking past 64 KB (`layer_names0`, `layer_names1`, ...) round-trips.
@@ -40,7 +42,7 @@ final class CheckpointTests: XCTestCase {
         let f = try HDF5.File.open(path)
         XCTAssertFalse(f.hasAttribute("layer_names"))
         XCTAssertTrue(f.hasAttribute("layer_names0") && f.hasAttribute("layer_names1"))
-        XCTAssertFalse(f.hasAttribute("layer_names2"))   // 84 000 bytes -> 2 chunks, as Keras writes (keras-format.md 1.7)
+        XCTAssertFalse(f.hasAttribute("layer_names2"))  // 84 000 bytes -> 2 chunks, as Keras writes (keras-format.md 1.7)
         XCTAssertEqual(try f.chunkedStrings("layer_names"), names)
     }
 
@@ -53,8 +55,10 @@ final class CheckpointTests: XCTestCase {
         try bytes.prefix(bytes.count * 2 / 3).write(to: URL(fileURLWithPath: dir + "/cut.h5"))
         try Data("not hdf5".utf8).write(to: URL(fileURLWithPath: dir + "/text.h5"))
         do { let f = try HDF5.File.create(dir + "/data.h5"); try f.write("x", TestFiles.tensor(2, 2)) }
-        for (name, expected) in [("missing.h5", "no such file"), ("text.h5", "not an HDF5 file"), ("cut.h5", "cut.h5"),
-                                 ("data.h5", "no model_config")] {
+        for (name, expected) in [
+            ("missing.h5", "no such file"), ("text.h5", "not an HDF5 file"), ("cut.h5", "cut.h5"),
+            ("data.h5", "no model_config"),
+        ] {
             XCTAssertThrowsError(try Sequential.load(dir + "/" + name), name) {
                 let text = ($0 as? LocalizedError)?.errorDescription ?? "\($0)"
                 XCTAssertTrue(text.contains(expected) && text.contains(name), text)
@@ -94,12 +98,17 @@ final class CheckpointTests: XCTestCase {
             return m
         }
         let dir1 = try TestFiles.directory(), dir2 = try TestFiles.directory()
-        try model().fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 1, verbose: 0,
-                        callbacks: [ModelCheckpoint(dir1 + "/ck-{epoch}-{batch}.h5", saveFreq: .steps(1))])
-        for r in ThreadCommunicator.run(size: 2, { comm in
-            try model().fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 1, verbose: 0,
-                            callbacks: [ModelCheckpoint(dir2 + "/ck-{epoch}-{batch}.h5", saveFreq: .steps(1))], communicator: comm)
-        }) { _ = try r.get() }
+        try model().fit(
+            TensorDataset(x: x, y: y), batchSize: 8, epochs: 1, verbose: 0,
+            callbacks: [ModelCheckpoint(dir1 + "/ck-{epoch}-{batch}.h5", saveFreq: .steps(1))])
+        for r in ThreadCommunicator.run(
+            size: 2,
+            { comm in
+                try model().fit(
+                    TensorDataset(x: x, y: y), batchSize: 8, epochs: 1, verbose: 0,
+                    callbacks: [ModelCheckpoint(dir2 + "/ck-{epoch}-{batch}.h5", saveFreq: .steps(1))], communicator: comm)
+            })
+        { _ = try r.get() }
         func expectError(_ text: String, _ what: String, _ needles: [String], file: StaticString = #filePath, line: UInt = #line) {
             for n in needles { XCTAssertTrue(text.contains(n), "\(what): \(text)", file: file, line: line) }
         }
@@ -110,25 +119,37 @@ final class CheckpointTests: XCTestCase {
         for dir in [dir1, dir2] {
             let ck = dir + "/ck-1-2.h5"
             // One process.
-            expectError(message { try model().fit(TensorDataset(x: otherX, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) },
-                        "other data", other)
-            expectError(message { try model().fit(TensorDataset(x: x, y: y), batchSize: 10, epochs: 2, verbose: 0, resumeFrom: ck) },
-                        "other batch size", other + ["batch=10", "batch=8"])
-            expectError(message { try model(loss: "mse").fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) },
-                        "other loss", other)
-            expectError(message { try model().fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, shuffle: false, resumeFrom: ck) },
-                        "no shuffle", other + ["shuffle=false"])
-            expectError(message { try model(Adam(learningRate: 0.01, beta1: 0.8)).fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) },
-                        "other optimizer settings", ["beta_1", "ck-1-2.h5"])
-            expectError(message { try model(hidden: 6).fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) },
-                        "other model", ["different model", "ck-1-2.h5"])
+            expectError(
+                message { try model().fit(TensorDataset(x: otherX, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) },
+                "other data", other)
+            expectError(
+                message { try model().fit(TensorDataset(x: x, y: y), batchSize: 10, epochs: 2, verbose: 0, resumeFrom: ck) },
+                "other batch size", other + ["batch=10", "batch=8"])
+            expectError(
+                message { try model(loss: "mse").fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) },
+                "other loss", other)
+            expectError(
+                message { try model().fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, shuffle: false, resumeFrom: ck) },
+                "no shuffle", other + ["shuffle=false"])
+            expectError(
+                message {
+                    try model(Adam(learningRate: 0.01, beta1: 0.8)).fit(
+                        TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck)
+                },
+                "other optimizer settings", ["beta_1", "ck-1-2.h5"])
+            expectError(
+                message { try model(hidden: 6).fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) },
+                "other model", ["different model", "ck-1-2.h5"])
             // Two ranks: the same error on each.
             let twoRanks = ThreadCommunicator.run(size: 2) { comm in
-                message { try model().fit(TensorDataset(x: otherX, y: y), batchSize: 8, epochs: 2, verbose: 0, communicator: comm, resumeFrom: ck) }
+                message {
+                    try model().fit(TensorDataset(x: otherX, y: y), batchSize: 8, epochs: 2, verbose: 0, communicator: comm, resumeFrom: ck)
+                }
             }
             for r in twoRanks { expectError(try r.get(), "other data on 2 ranks", other) }
             // The same data and settings resume on either rank count without complaint.
-            XCTAssertEqual(message { try model().fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) }, "no error")
+            XCTAssertEqual(
+                message { try model().fit(TensorDataset(x: x, y: y), batchSize: 8, epochs: 2, verbose: 0, resumeFrom: ck) }, "no error")
         }
     }
 
@@ -138,16 +159,28 @@ final class CheckpointTests: XCTestCase {
         let r = RandomData(seed: 8)
         let labels = try toCategorical((0..<12).map { $0 % 2 }, numClasses: 2)
         let cases: [(String, () -> Sequential, Tensor)] = [
-            ("conv2d", {
-                Sequential([Conv2D(3, kernelSize: (3, 3), padding: .same, activation: .relu, inputShape: [6, 6, 1]),
-                            MaxPooling2D(), Flatten(), Dropout(0.25), Dense(2, activation: .softmax)], seed: 4)
-            }, r.uniform([12, 6, 6, 1])),
-            ("embedding-conv1d-rnn", {
-                Sequential([Embedding(10, outputDim: 4, inputShape: [6]), Conv1D(4, kernelSize: 2, activation: .relu),
+            (
+                "conv2d",
+                {
+                    Sequential(
+                        [
+                            Conv2D(3, kernelSize: (3, 3), padding: .same, activation: .relu, inputShape: [6, 6, 1]),
+                            MaxPooling2D(), Flatten(), Dropout(0.25), Dense(2, activation: .softmax),
+                        ], seed: 4)
+                }, r.uniform([12, 6, 6, 1])
+            ),
+            (
+                "embedding-conv1d-rnn",
+                {
+                    Sequential(
+                        [
+                            Embedding(10, outputDim: 4, inputShape: [6]), Conv1D(4, kernelSize: 2, activation: .relu),
                             AveragePooling1D(), LSTM(3, dropout: 0.2, returnSequences: true),
                             GRU(3, recurrentDropout: 0.2, returnSequences: true), SimpleRNN(2, goBackwards: true),
-                            Dense(2, activation: .softmax)], seed: 4)
-            }, r.integerTensor(10, shape: [12, 6])),
+                            Dense(2, activation: .softmax),
+                        ], seed: 4)
+                }, r.integerTensor(10, shape: [12, 6])
+            ),
         ]
         for (name, make, x) in cases {
             let dir = try TestFiles.directory()
@@ -157,8 +190,9 @@ final class CheckpointTests: XCTestCase {
                 if let resumeFrom {
                     try m.fit(data, batchSize: 5, epochs: 2, verbose: 0, resumeFrom: resumeFrom)
                 } else {
-                    try m.fit(data, batchSize: 5, epochs: 2, verbose: 0,
-                              callbacks: [ModelCheckpoint(dir + "/ck-{epoch}-{batch}.h5", saveFreq: .steps(1))])
+                    try m.fit(
+                        data, batchSize: 5, epochs: 2, verbose: 0,
+                        callbacks: [ModelCheckpoint(dir + "/ck-{epoch}-{batch}.h5", saveFreq: .steps(1))])
                 }
             }
             let full = make()
@@ -185,12 +219,14 @@ final class CheckpointTests: XCTestCase {
         }
         let full = model()
         let ck = ModelCheckpoint(dir + "/ck-{epoch}-{batch}.h5", saveFreq: .steps(1))
-        let h1 = try full.fit(TensorDataset(x: x, y: y), batchSize: 10, epochs: 3, verbose: 0, callbacks: [ck],
-                              validationData: TensorDataset(x: x, y: y))
+        let h1 = try full.fit(
+            TensorDataset(x: x, y: y), batchSize: 10, epochs: 3, verbose: 0, callbacks: [ck],
+            validationData: TensorDataset(x: x, y: y))
         for point in ["ck-2-3.h5", "ck-1-5.h5", "ck-3-5.h5"] {
             let resumed = model()
-            let h2 = try resumed.fit(TensorDataset(x: x, y: y), batchSize: 10, epochs: 3, verbose: 0,
-                                     validationData: TensorDataset(x: x, y: y), resumeFrom: dir + "/" + point)
+            let h2 = try resumed.fit(
+                TensorDataset(x: x, y: y), batchSize: 10, epochs: 3, verbose: 0,
+                validationData: TensorDataset(x: x, y: y), resumeFrom: dir + "/" + point)
             XCTAssertEqual(resumed.parameters!.values.scalars, full.parameters!.values.scalars, point)
             XCTAssertEqual(h2.history, h1.history, point)
             XCTAssertEqual(h2.epoch, [0, 1, 2], point)
@@ -212,12 +248,14 @@ final class CheckpointTests: XCTestCase {
         func plateau() -> ReduceLROnPlateau { ReduceLROnPlateau(monitor: "loss", factor: 0.5, patience: 2, minDelta: 1) }
         func stopping() -> EarlyStopping { EarlyStopping(monitor: "loss", patience: 10) }
         let full = model(), lrs = LearningRates()
-        try full.fit(TensorDataset(x: x, y: y), batchSize: 10, epochs: 6, verbose: 0,
-                     callbacks: [stopping(), plateau(), lrs, ModelCheckpoint(dir + "/ck-{epoch}.h5")])
+        try full.fit(
+            TensorDataset(x: x, y: y), batchSize: 10, epochs: 6, verbose: 0,
+            callbacks: [stopping(), plateau(), lrs, ModelCheckpoint(dir + "/ck-{epoch}.h5")])
         XCTAssertLessThan(lrs.seen.last!, lrs.seen.first!, "the test needs ReduceLROnPlateau to act: \(lrs.seen)")
         let resumed = model(), resumedLRs = LearningRates()
-        try resumed.fit(TensorDataset(x: x, y: y), batchSize: 10, epochs: 6, verbose: 0,
-                        callbacks: [plateau(), stopping(), resumedLRs], resumeFrom: dir + "/ck-2.h5")
+        try resumed.fit(
+            TensorDataset(x: x, y: y), batchSize: 10, epochs: 6, verbose: 0,
+            callbacks: [plateau(), stopping(), resumedLRs], resumeFrom: dir + "/ck-2.h5")
         XCTAssertEqual(resumedLRs.seen, Array(lrs.seen.suffix(resumedLRs.seen.count)))
         XCTAssertEqual(resumed.parameters!.values.scalars, full.parameters!.values.scalars)
     }
@@ -234,11 +272,12 @@ final class CheckpointTests: XCTestCase {
         let ours = try m.predict(x)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("launch/keras_check.py").path
-        let (status, out) = try TestFiles.run(python, [script, dir + "/model.h5", dir + "/x.h5", "--out", dir + "/pred.h5", "--fit"],
-                                              environment: ProcessInfo.processInfo.environment.merging(["TF_CPP_MIN_LOG_LEVEL": "3"]) { $1 },
-                                              timeout: 300)
+        let (status, out) = try TestFiles.run(
+            python, [script, dir + "/model.h5", dir + "/x.h5", "--out", dir + "/pred.h5", "--fit"],
+            environment: ProcessInfo.processInfo.environment.merging(["TF_CPP_MIN_LOG_LEVEL": "3"]) { $1 },
+            timeout: 300)
         XCTAssertEqual(status, 0, out)
-        XCTAssertTrue(out.contains("fit ran on the loaded model"), out)   // Keras ignores our training-state group
+        XCTAssertTrue(out.contains("fit ran on the loaded model"), out)  // Keras ignores our training-state group
         let keras = try HDF5.File.open(dir + "/pred.h5").dataset("keras3").readAll()
         XCTAssertEqual(keras.shape, ours.shape)
         for i in 0..<ours.count { XCTAssertEqual(keras[flat: i], ours[flat: i], accuracy: 1e-6 + 1e-5 * abs(ours[flat: i])) }

@@ -1,7 +1,7 @@
 import Foundation
 import Strata
-import XCTest
 import TestSupport
+import XCTest
 
 /// Keras 3 validates argument types when it compiles a file (SGD refuses `"momentum": 0`: "`momentum` must be a
 /// float between [0, 1]"), so a Strata checkpoint must write floats as floats. Python Keras opens one WITH compile,

@@ -1,7 +1,8 @@
 import Foundation
-import XCTest
-@testable import StrataHDF5
 import Strata
+import XCTest
+
+@testable import StrataHDF5
 
 final class HDF5DatasetTests: XCTestCase {
     /// Rows read by hyperslab (contiguous, chunked, gzip; in any order; through a small window) equal the

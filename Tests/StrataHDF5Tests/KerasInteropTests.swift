@@ -1,7 +1,7 @@
 import Foundation
-import XCTest
 import Strata
 import TestSupport
+import XCTest
 
 /// Files written by real Keras 3.15.1 and tf-keras 2.21.0 (Tests/Fixtures/gen_hdf5.py): load, predict, compare.
 final class KerasInteropTests: XCTestCase {
@@ -15,7 +15,7 @@ final class KerasInteropTests: XCTestCase {
     func testLoadsKeras3File() throws {
         let m = try Sequential.load(path("keras3_mlp.h5"))
         XCTAssertEqual(m.layers.map(\.className), ["Dense", "Dropout", "Dense", "Dense"])
-        XCTAssertEqual((m.layers[2] as? Dense)?.activation, .hardSigmoid)   // Keras 3's relu6(x+3)/6
+        XCTAssertEqual((m.layers[2] as? Dense)?.activation, .hardSigmoid)  // Keras 3's relu6(x+3)/6
         XCTAssertEqual(m.optimizer?.name, "SGD")
         let worst = assertClose(try m.predict(try Fixtures.npy("hdf5", "x")), try Fixtures.npy("hdf5", "keras3_pred"), "keras3")
         print("interop keras3_mlp.h5: max |strata - keras| = \(worst)")
@@ -23,7 +23,7 @@ final class KerasInteropTests: XCTestCase {
 
     func testLoadsTfKerasFileWithLegacyHardSigmoid() throws {
         let m = try Sequential.load(path("tfkeras_mlp.h5"))
-        XCTAssertEqual((m.layers[2] as? Dense)?.activation, .hardSigmoidLegacy)   // clip(0.2x+0.5, 0, 1)
+        XCTAssertEqual((m.layers[2] as? Dense)?.activation, .hardSigmoidLegacy)  // clip(0.2x+0.5, 0, 1)
         XCTAssertEqual(m.optimizer?.name, "Adam")
         let worst = assertClose(try m.predict(try Fixtures.npy("hdf5", "x")), try Fixtures.npy("hdf5", "tfkeras_pred"), "tf-keras")
         print("interop tfkeras_mlp.h5: max |strata - tf-keras| = \(worst)")
@@ -45,8 +45,11 @@ final class KerasInteropTests: XCTestCase {
 
     /// `loadWeights` into a model built in Swift (Keras's positional matching), and a count mismatch error.
     func testLoadWeightsByPosition() throws {
-        let m = Sequential([Dense(5, activation: .relu, inputShape: [6]), Dense(3, activation: .hardSigmoidLegacy),
-                            Dense(4, activation: .softmax)], seed: 1)
+        let m = Sequential(
+            [
+                Dense(5, activation: .relu, inputShape: [6]), Dense(3, activation: .hardSigmoidLegacy),
+                Dense(4, activation: .softmax),
+            ], seed: 1)
         try m.build()
         try m.loadWeights(path("tfkeras_mlp.h5"))
         _ = assertClose(try m.predict(try Fixtures.npy("hdf5", "x")), try Fixtures.npy("hdf5", "tfkeras_pred"), "loadWeights")
@@ -73,8 +76,9 @@ final class KerasInteropTests: XCTestCase {
         let env = ProcessInfo.processInfo.environment.merging(["TF_CPP_MIN_LOG_LEVEL": "3"]) { $1 }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("launch/keras_check.py").path
-        let (status, out) = try TestFiles.run(python, [script, dir + "/ckpt-latest.h5", dir + "/x.h5", "--out", dir + "/pred.h5"],
-                                              environment: env, timeout: 300)
+        let (status, out) = try TestFiles.run(
+            python, [script, dir + "/ckpt-latest.h5", dir + "/x.h5", "--out", dir + "/pred.h5"],
+            environment: env, timeout: 300)
         XCTAssertEqual(status, 0, out)
         let ours = try m.predict(x)
         for name in ["keras3", "tf_keras"] {
@@ -82,22 +86,22 @@ final class KerasInteropTests: XCTestCase {
             _ = assertClose(ours, theirs, name)
         }
         let probe = """
-        import h5py, shutil, sys
-        path = sys.argv[1]
-        with h5py.File(path, "r") as f:
-            ds = []
-            f.visititems(lambda n, o: ds.append(o) if isinstance(o, h5py.Dataset) and o.size > 0 else None)
-            print("datasets", len(ds), "fletcher32", sum(d.fletcher32 for d in ds))
-            offset = f["model_weights/dense/dense/kernel:0"].id.get_chunk_info(0).byte_offset
-        shutil.copy(path, path + ".damaged")
-        b = bytearray(open(path + ".damaged", "rb").read()); b[offset + 8] ^= 1
-        open(path + ".damaged", "wb").write(b)
-        try:
-            h5py.File(path + ".damaged", "r")["model_weights/dense/dense/kernel:0"][()]
-            print("h5py read the damaged weight")
-        except OSError as e:
-            print("h5py refused:", e)
-        """
+            import h5py, shutil, sys
+            path = sys.argv[1]
+            with h5py.File(path, "r") as f:
+                ds = []
+                f.visititems(lambda n, o: ds.append(o) if isinstance(o, h5py.Dataset) and o.size > 0 else None)
+                print("datasets", len(ds), "fletcher32", sum(d.fletcher32 for d in ds))
+                offset = f["model_weights/dense/dense/kernel:0"].id.get_chunk_info(0).byte_offset
+            shutil.copy(path, path + ".damaged")
+            b = bytearray(open(path + ".damaged", "rb").read()); b[offset + 8] ^= 1
+            open(path + ".damaged", "wb").write(b)
+            try:
+                h5py.File(path + ".damaged", "r")["model_weights/dense/dense/kernel:0"][()]
+                print("h5py read the damaged weight")
+            except OSError as e:
+                print("h5py refused:", e)
+            """
         let (s2, o2) = try TestFiles.run(python, ["-c", probe, dir + "/ckpt-02.h5"], environment: env)
         XCTAssertEqual(s2, 0, o2)
         let counts = o2.split(separator: "\n").first { $0.hasPrefix("datasets") }?.split(separator: " ") ?? []

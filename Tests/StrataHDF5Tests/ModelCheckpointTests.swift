@@ -1,12 +1,13 @@
 import Foundation
-import XCTest
 import Strata
+import XCTest
 
 final class ModelCheckpointTests: XCTestCase {
     func testFileNamesFollowKerasPlaceholders() {
         let c = ModelCheckpoint("runs/mlp/ckpt-{epoch:02d}.h5")
         XCTAssertEqual(c.format(epoch: 6, batch: nil, logs: [:]), "runs/mlp/ckpt-07.h5")
-        XCTAssertEqual(ModelCheckpoint("w-{epoch}-{val_loss:.2f}.h5").format(epoch: 0, batch: nil, logs: ["val_loss": 0.4567]), "w-1-0.46.h5")
+        XCTAssertEqual(
+            ModelCheckpoint("w-{epoch}-{val_loss:.2f}.h5").format(epoch: 0, batch: nil, logs: ["val_loss": 0.4567]), "w-1-0.46.h5")
         XCTAssertTrue(c.latestPath.hasSuffix("runs/mlp/ckpt-latest.h5"))
     }
 
@@ -44,12 +45,14 @@ final class ModelCheckpointTests: XCTestCase {
         }
         try run(epochs: 2, resume: false)
         try run(epochs: 4, resume: true)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(),
-                       ["ckpt-03.h5", "ckpt-04.h5", "ckpt-1x.h5", "ckpt-final.h5", "ckpt-latest.h5", "notes.h5"])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: dir).sorted(),
+            ["ckpt-03.h5", "ckpt-04.h5", "ckpt-1x.h5", "ckpt-final.h5", "ckpt-latest.h5", "notes.h5"])
         // A run that rewrites an existing file keeps it as the newest.
         try run(epochs: 4, resume: false)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("ckpt-0") }.sorted(),
-                       ["ckpt-03.h5", "ckpt-04.h5"])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("ckpt-0") }.sorted(),
+            ["ckpt-03.h5", "ckpt-04.h5"])
     }
 
     /// A run EarlyStopping ended (restoring its best weights) resumed from its last checkpoint trains no further
@@ -66,7 +69,10 @@ final class ModelCheckpointTests: XCTestCase {
         }
         // The checkpoint callback comes first, so the files hold the weights before EarlyStopping restores.
         func callbacks() -> [Callback] {
-            [ModelCheckpoint(dir + "/ck-{epoch:02d}.h5"), EarlyStopping(monitor: "val_loss", minDelta: 10, patience: 1, restoreBestWeights: true)]
+            [
+                ModelCheckpoint(dir + "/ck-{epoch:02d}.h5"),
+                EarlyStopping(monitor: "val_loss", minDelta: 10, patience: 1, restoreBestWeights: true),
+            ]
         }
         let data = TensorDataset(x: x, y: y)
         let full = model()
@@ -74,8 +80,9 @@ final class ModelCheckpointTests: XCTestCase {
         XCTAssertEqual(h.epoch, [0, 1])
         for point in ["ck-02.h5", "ck-01.h5"] {
             let resumed = model()
-            let h2 = try resumed.fit(data, batchSize: 10, epochs: 10, verbose: 0, callbacks: callbacks(), validationData: data,
-                                     resumeFrom: dir + "/" + point)
+            let h2 = try resumed.fit(
+                data, batchSize: 10, epochs: 10, verbose: 0, callbacks: callbacks(), validationData: data,
+                resumeFrom: dir + "/" + point)
             XCTAssertEqual(h2.epoch, [0, 1], point)
             XCTAssertEqual(resumed.optimizerState?.iterations, 6, point)
             XCTAssertEqual(resumed.parameters!.values.scalars, full.parameters!.values.scalars, point)
@@ -94,12 +101,17 @@ final class ModelCheckpointTests: XCTestCase {
         try FileManager.default.copyItem(atPath: fixtures + "/ckpt-02.h5", toPath: run + "/ckpt-02.h5")
         var env = ProcessInfo.processInfo.environment
         env["OPENBLAS_NUM_THREADS"] = "1"
-        let (status, out) = try TestFiles.run(exe, ["train", fixtures + "/data.h5", run, "--epochs", "2", "--batch", "16",
-                                                    "--freq", "steps:4", "--keep", "10", "--resume"], environment: env)
+        let (status, out) = try TestFiles.run(
+            exe,
+            [
+                "train", fixtures + "/data.h5", run, "--epochs", "2", "--batch", "16",
+                "--freq", "steps:4", "--keep", "10", "--resume",
+            ], environment: env)
         XCTAssertEqual(status, 0, out)
         XCTAssertTrue(out.contains("resuming from"), out)
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: run + "/final.bin")),
-                       try Data(contentsOf: URL(fileURLWithPath: fixtures + "/final.bin")))
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: run + "/final.bin")),
+            try Data(contentsOf: URL(fileURLWithPath: fixtures + "/final.bin")))
     }
 
     /// A training process SIGKILLed at random moments (often inside a checkpoint write), resumed each time,
@@ -154,9 +166,12 @@ final class ModelCheckpointTests: XCTestCase {
         XCTAssertEqual(s1, 0, o1)
         let resumed = try Data(contentsOf: URL(fileURLWithPath: run + "/final.bin"))
         XCTAssertEqual(resumed, reference, "resumed weights differ from the uninterrupted run")
-        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: run).contains { $0.contains(".tmp.") },
-                       "stale temp files of killed writers are removed")
-        print("kill/resume: 1 SIGKILL inside a checkpoint write + \(kills) at random moments (\(duringWrite) of them left a partial temp file, i.e. hit a checkpoint write); final weights bit-identical: \(resumed == reference)")
+        XCTAssertFalse(
+            try FileManager.default.contentsOfDirectory(atPath: run).contains { $0.contains(".tmp.") },
+            "stale temp files of killed writers are removed")
+        print(
+            "kill/resume: 1 SIGKILL inside a checkpoint write + \(kills) at random moments (\(duringWrite) of them left a partial temp file, i.e. hit a checkpoint write); final weights bit-identical: \(resumed == reference)"
+        )
     }
 
     /// Two ranks through mpirun, a stateful LSTM (global RNN states in every checkpoint): rank 0 SIGKILLed inside
@@ -182,19 +197,21 @@ final class ModelCheckpointTests: XCTestCase {
             XCTAssertEqual(try TestFiles.run(exe, ["make-model", data, dir + "/model.h5", "--model", "lstm", "--batch", "16"]).0, 0)
             common += ["--model-file", dir + "/model.h5"]
         }
-        let step = Int.random(in: 2...44)   // 48 steps in all; the kill hits the write of checkpoint step + 1
+        let step = Int.random(in: 2...44)  // 48 steps in all; the kill hits the write of checkpoint step + 1
         let run = dir + "/killed", one = dir + "/killed-1rank", reference = dir + "/reference"
         var t0 = Date()
-        let (sk, ok) = try TestFiles.run("/usr/bin/env", ["mpirun", "-np", "2", exe, "train", data, run, "--kill-in-write-after", "\(step)"] + common,
-                                         environment: env, timeout: 60)
+        let (sk, ok) = try TestFiles.run(
+            "/usr/bin/env", ["mpirun", "-np", "2", exe, "train", data, run, "--kill-in-write-after", "\(step)"] + common,
+            environment: env, timeout: 60)
         let killSeconds = Date().timeIntervalSince(t0)
         XCTAssertNotEqual(sk, 0, ok)
         XCTAssertTrue(ok.contains("signal 9"), ok)
         XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: run).contains { $0.contains(".tmp.") }, "killed inside a write")
         try FileManager.default.copyItem(atPath: run, toPath: one)
         t0 = Date()
-        let (s2, o2) = try TestFiles.run("/usr/bin/env", ["mpirun", "-np", "2", exe, "train", data, run, "--resume", "--also-reference", reference] + common,
-                                         environment: env, timeout: 60)
+        let (s2, o2) = try TestFiles.run(
+            "/usr/bin/env", ["mpirun", "-np", "2", exe, "train", data, run, "--resume", "--also-reference", reference] + common,
+            environment: env, timeout: 60)
         let resumeSeconds = Date().timeIntervalSince(t0)
         XCTAssertEqual(s2, 0, o2)
         XCTAssertTrue(o2.contains("resuming from"), o2)
@@ -210,7 +227,10 @@ final class ModelCheckpointTests: XCTestCase {
         let d1 = zip(single, ref).map { abs($0 - $1) }.max() ?? .infinity
         XCTAssertEqual(single.count, ref.count)
         XCTAssertLessThan(d1, 1e-5)
-        print(String(format: "mpirun kill/resume: rank 0 SIGKILLed inside the write after step %d (job %.2f s); resumed on 2 ranks + uninterrupted reference (job %.2f s): bit-identical %@; resumed on 1 process: max |w - w_ref| = %.3g",
-                     step, killSeconds, resumeSeconds, "\(two == ref)", d1))
+        print(
+            String(
+                format:
+                    "mpirun kill/resume: rank 0 SIGKILLed inside the write after step %d (job %.2f s); resumed on 2 ranks + uninterrupted reference (job %.2f s): bit-identical %@; resumed on 1 process: max |w - w_ref| = %.3g",
+                step, killSeconds, resumeSeconds, "\(two == ref)", d1))
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
-import XCTest
 import Strata
 import TestSupport
+import XCTest
 
 /// Every optimizer variant the Keras fixtures cover (core_opt_index: SGD with momentum, Nesterov and decay,
 /// RMSprop with momentum and centered, Adam and AMSGrad, Adagrad, Adadelta, Adamax, Nadam) survives a checkpoint
@@ -43,7 +43,7 @@ final class OptimizerRoundTripTests: XCTestCase {
             XCTAssertEqual(loaded.optimizer?.decay, expected.decay, set)
             var config = loaded.optimizer?.config ?? [:]
             var reference = expected.config
-            config["learning_rate"] = nil   // the run's current one, restored from the file
+            config["learning_rate"] = nil  // the run's current one, restored from the file
             reference["learning_rate"] = nil
             XCTAssertEqual(config, reference, "\(set): every optimizer argument comes back")
             XCTAssertEqual(loaded.optimizerState?.iterations, first.optimizerState?.iterations, set)
@@ -51,8 +51,9 @@ final class OptimizerRoundTripTests: XCTestCase {
             XCTAssertEqual(try Sequential.load(path, compile: false).predict(x).scalars, try first.predict(x).scalars, set)
 
             try loaded.fit(TensorDataset(x: x, y: y), batchSize: 6, epochs: 4, verbose: 0, resumeFrom: path)
-            XCTAssertEqual(loaded.parameters!.values.scalars, full.parameters!.values.scalars,
-                           "\(set): load + resume equals the uninterrupted run bit for bit")
+            XCTAssertEqual(
+                loaded.parameters!.values.scalars, full.parameters!.values.scalars,
+                "\(set): load + resume equals the uninterrupted run bit for bit")
         }
     }
 }

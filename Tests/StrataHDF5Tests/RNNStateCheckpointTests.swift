@@ -1,7 +1,7 @@
 import Foundation
-import XCTest
 import Strata
 import TestSupport
+import XCTest
 
 /// Stateful RNN states in checkpoints (DESIGN.md contracts 2 and 4): a checkpoint holds the GLOBAL state tensor
 /// of every stateful layer, so a resumed run continues each stream, on the same or another rank count.
@@ -10,12 +10,13 @@ final class RNNStateCheckpointTests: XCTestCase {
 
     /// All three recurrent families, stateful, with recurrent dropout (masks keyed by global sample index).
     func model() -> Sequential {
-        let m = Sequential([
-            LSTM(4, recurrentDropout: 0.2, returnSequences: true, stateful: true, batchInputShape: [Self.batch, 5, 2]),
-            GRU(3, returnSequences: true, stateful: true),
-            SimpleRNN(3, stateful: true),
-            Dense(1),
-        ], seed: 21)
+        let m = Sequential(
+            [
+                LSTM(4, recurrentDropout: 0.2, returnSequences: true, stateful: true, batchInputShape: [Self.batch, 5, 2]),
+                GRU(3, returnSequences: true, stateful: true),
+                SimpleRNN(3, stateful: true),
+                Dense(1),
+            ], seed: 21)
         m.compile(optimizer: Adam(learningRate: 0.02), loss: "mse")
         return m
     }
@@ -33,11 +34,13 @@ final class RNNStateCheckpointTests: XCTestCase {
     func fit(_ m: Sequential, _ comm: Communicator?, checkpoints: String? = nil, resumeFrom: String? = nil) throws {
         let cbs: [Callback] = checkpoints.map { [ModelCheckpoint($0 + "/ck-{epoch}-{batch}.h5", saveFreq: .steps(1))] } ?? []
         if let resumeFrom {
-            try m.fit(data(), batchSize: Self.batch, epochs: Self.epochs, verbose: 0, callbacks: cbs, shuffle: false,
-                      communicator: comm, resumeFrom: resumeFrom)
+            try m.fit(
+                data(), batchSize: Self.batch, epochs: Self.epochs, verbose: 0, callbacks: cbs, shuffle: false,
+                communicator: comm, resumeFrom: resumeFrom)
         } else {
-            try m.fit(data(), batchSize: Self.batch, epochs: Self.epochs, verbose: 0, callbacks: cbs, shuffle: false,
-                      communicator: comm)
+            try m.fit(
+                data(), batchSize: Self.batch, epochs: Self.epochs, verbose: 0, callbacks: cbs, shuffle: false,
+                communicator: comm)
         }
     }
 
@@ -93,7 +96,8 @@ final class RNNStateCheckpointTests: XCTestCase {
         let (w12, s12all) = try resumed2[0].get()
         let d12 = maxDifference(w12, reference.parameters!.values.scalars)
         let s12 = maxDifference(s12all, states(reference))
-        print("stateful RNN checkpoints: 2 ranks -> 1: max |w - w_ref| = \(d21), states \(s21); 1 -> 2 ranks: weights \(d12), states \(s12)")
+        print(
+            "stateful RNN checkpoints: 2 ranks -> 1: max |w - w_ref| = \(d21), states \(s21); 1 -> 2 ranks: weights \(d12), states \(s12)")
         for d in [d21, s21, d12, s12] { XCTAssertLessThan(d, 1e-5) }
     }
 
@@ -107,8 +111,9 @@ final class RNNStateCheckpointTests: XCTestCase {
         XCTAssertFalse(states(m).isEmpty)
         XCTAssertEqual(states(back), states(m))
         let x = data().x.rows(0..<Self.batch)
-        XCTAssertEqual(try back.predict(x, batchSize: Self.batch).scalars,
-                       try m.predict(x, batchSize: Self.batch).scalars)
+        XCTAssertEqual(
+            try back.predict(x, batchSize: Self.batch).scalars,
+            try m.predict(x, batchSize: Self.batch).scalars)
     }
 
     /// A checkpoint's states are for the model's fixed batch: resuming with another rank count that does not

@@ -1,7 +1,7 @@
 import Foundation
-import XCTest
 import Strata
 import TestSupport
+import XCTest
 
 /// Two seeds, never conflated (DESIGN.md): the initialisation seed draws the weights of a model built without
 /// weights; the run seed (`fit(seed:)`, else the model's) draws shuffles and dropout masks. A loaded or trained
@@ -96,8 +96,9 @@ final class SeedTests: XCTestCase {
         try half.fit(x, y, batchSize: 6, epochs: 1, verbose: 0)
         let path = try TestFiles.directory() + "/old.h5"
         try half.save(path)
-        let (status, out) = try KerasPython.run("import h5py, sys\nf = h5py.File(sys.argv[1], 'r+')\ndel f['strata_training_state'].attrs['init_seed']\ndel f.attrs['strata_digest']\nf.close()",
-                                                arguments: [path])
+        let (status, out) = try KerasPython.run(
+            "import h5py, sys\nf = h5py.File(sys.argv[1], 'r+')\ndel f['strata_training_state'].attrs['init_seed']\ndel f.attrs['strata_digest']\nf.close()",
+            arguments: [path])
         XCTAssertEqual(status, 0, out)
         let state = try XCTUnwrap(try Checkpoint.readTrainingState(try HDF5.File.open(path)))
         XCTAssertEqual(state.initSeed, 9)

@@ -21,8 +21,10 @@ enum TestFiles {
 
     /// Runs `executable` with `arguments`; returns (status, output). A timeout terminates it.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                    timeout: Double = 120) throws -> (Int32, String) {
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+        timeout: Double = 120
+    ) throws -> (Int32, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
@@ -47,9 +49,13 @@ enum TestFiles {
         guard path.split(separator: ":").contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/mpirun") }) else {
             return nil
         }
-        var env = ProcessInfo.processInfo.environment.filter { key, _ in !["OMPI_", "PMIX_", "OPAL_", "ORTE_"].contains { key.hasPrefix($0) } }
-        for (k, v) in ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1",
-                       "OMPI_MCA_odls_base_sigkill_timeout": "0", "OPENBLAS_NUM_THREADS": "1", "SWIFT_BACKTRACE": "enable=no"] { env[k] = v }
+        var env = ProcessInfo.processInfo.environment.filter { key, _ in
+            !["OMPI_", "PMIX_", "OPAL_", "ORTE_"].contains { key.hasPrefix($0) }
+        }
+        for (k, v) in [
+            "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1",
+            "OMPI_MCA_odls_base_sigkill_timeout": "0", "OPENBLAS_NUM_THREADS": "1", "SWIFT_BACKTRACE": "enable=no",
+        ] { env[k] = v }
         return env
     }
 }

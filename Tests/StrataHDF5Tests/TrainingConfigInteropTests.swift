@@ -13,9 +13,10 @@ final class TrainingConfigInteropTests: XCTestCase {
     /// Both directions without Python: the file's training_config compiles back to the same loss and metrics.
     func testRoundTripInStrata() throws {
         let model = Sequential([Dense(3, activation: .softmax, inputDim: 4)], seed: 1)
-        model.compile(optimizer: "adam", loss: CategoricalFocalCrossentropy(gamma: 1.5),
-                      metrics: ["accuracy", .metric(AUC(curve: .pr, name: "pr")), MetricSpec("TopKCategoricalAccuracy", arguments: ["k": 2])],
-                      weightedMetrics: ["accuracy"])
+        model.compile(
+            optimizer: "adam", loss: CategoricalFocalCrossentropy(gamma: 1.5),
+            metrics: ["accuracy", .metric(AUC(curve: .pr, name: "pr")), MetricSpec("TopKCategoricalAccuracy", arguments: ["k": 2])],
+            weightedMetrics: ["accuracy"])
         try model.build()
         try model.save(dir + "/m.h5")
         let back = try Sequential.load(dir + "/m.h5")
@@ -30,8 +31,11 @@ final class TrainingConfigInteropTests: XCTestCase {
     func testKerasCompilesOurFilesAndWeCompileKerasFiles() throws {
         guard KerasPython.path != nil else { throw XCTSkip("no Keras Python (set STRATA_KERAS_PYTHON)") }
         let model = Sequential([Dense(1, activation: .sigmoid, inputDim: 3)], seed: 1)
-        model.compile(optimizer: "adam", loss: Huber(delta: 2),
-                      metrics: ["accuracy", .metric(Precision(thresholds: 0.3)), MetricSpec("AUC", arguments: ["curve": "PR", "num_thresholds": 50])])
+        model.compile(
+            optimizer: "adam", loss: Huber(delta: 2),
+            metrics: [
+                "accuracy", .metric(Precision(thresholds: 0.3)), MetricSpec("AUC", arguments: ["curve": "PR", "num_thresholds": 50]),
+            ])
         try model.build()
         try model.save(dir + "/ours.h5")
         let script = """

@@ -1,7 +1,8 @@
-import XCTest
-@testable import StrataMPI
-import StrataCore
 import Foundation
+import StrataCore
+import XCTest
+
+@testable import StrataMPI
 
 final class BLASThreadPolicyTests: XCTestCase {
     func testDefaultSharesTheNodesCoresAmongItsRanks() {
@@ -16,8 +17,9 @@ final class BLASThreadPolicyTests: XCTestCase {
         XCTAssertEqual(BLASThreadPolicy(coresPerNode: 8, ranksPerNode: 1, environment: env, requested: 7).threads, 7)
         XCTAssertEqual(BLASThreadPolicy(coresPerNode: 8, ranksPerNode: 1, environment: env).threads, 3)
         XCTAssertEqual(BLASThreadPolicy(coresPerNode: 8, ranksPerNode: 1, environment: ["OPENBLAS_NUM_THREADS": "5"]).threads, 5)
-        XCTAssertEqual(BLASThreadPolicy(coresPerNode: 8, ranksPerNode: 2, environment: ["OPENBLAS_NUM_THREADS": "x"]).threads, 4,
-                       "an unreadable value falls back to the default")
+        XCTAssertEqual(
+            BLASThreadPolicy(coresPerNode: 8, ranksPerNode: 2, environment: ["OPENBLAS_NUM_THREADS": "x"]).threads, 4,
+            "an unreadable value falls back to the default")
     }
 
     func testLaunchDetection() {

@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import TestSupport
+import XCTest
 
 /// launch/run across an emulated cluster (launch/cluster): nodes with their own hostnames and addresses, reached
 /// through an rsh agent that gives them a clean environment, as ssh does. Skips with one message when not root or
@@ -90,15 +90,17 @@ final class ClusterTests: XCTestCase {
         let cluster = try EmulatedCluster("part", nodes: 2)
         defer { cluster.down() }
         // Node 2's end of its link on the bridge goes down once rank 1 has stalled.
-        let r = try cluster.launchRun(["-n", "2", "--grace", "3", "--", MPIJob.driver, "watchdog"],
-                                      extra: ["STRATA_MPI_TIMEOUT": "3"], onFault: "ip link set \(cluster.links[1]) down", timeout: 60)
+        let r = try cluster.launchRun(
+            ["-n", "2", "--grace", "3", "--", MPIJob.driver, "watchdog"],
+            extra: ["STRATA_MPI_TIMEOUT": "3"], onFault: "ip link set \(cluster.links[1]) down", timeout: 60)
         XCTAssertFalse(r.timedOut, r.output)
         XCTAssertEqual(r.status, 124, "the watchdog's status:\n\(r.output)")
         XCTAssertTrue(r.output.contains("strata: rank 0 of 2: MPI_Allreduce has waited"), r.output)
         let after = r.endedAt - MPIJob.faultTime(r.output)
         print("ClusterTests: partitioned job ended \(String(format: "%.2f", after)) s after the stall began (timeout 3 s, grace 3 s)")
         XCTAssertLessThan(after, 3 + 3 + 8, "ended within timeout + grace (+ start-up slack):\n\(r.output)")
-        XCTAssertTrue(r.output.contains("launch/run: mpirun is still running 3 s after the job ended"), "ended by the grace period:\n\(r.output)")
+        XCTAssertTrue(
+            r.output.contains("launch/run: mpirun is still running 3 s after the job ended"), "ended by the grace period:\n\(r.output)")
     }
 
     /// The program exists on node 1 only (its node-local disk): the job fails at once with one line naming node 2.
@@ -158,12 +160,17 @@ final class ClusterTests: XCTestCase {
         let dynamic = try cluster.launchRun(["-n", "2", "--", strata, "--help"], timeout: 60)
         XCTAssertNotEqual(dynamic.status, 0, dynamic.output)
         XCTAssertTrue(dynamic.output.contains("cannot start here: missing shared libraries libswift"), dynamic.output)
-        XCTAssertTrue(dynamic.output.contains("launch/run: \(cluster.hosts[0]) (rank 0)") || dynamic.output.contains("launch/run: \(cluster.hosts[1]) (rank 1)"),
-                      dynamic.output)
+        XCTAssertTrue(
+            dynamic.output.contains("launch/run: \(cluster.hosts[0]) (rank 0)")
+                || dynamic.output.contains("launch/run: \(cluster.hosts[1]) (rank 1)"),
+            dynamic.output)
 
         let config = root.appendingPathComponent("configs/mlp_softmax.yaml").path
-        let r = try cluster.launchRun(["-n", "2", "--", staticStrata, "train", config, "--set", "fit.epochs=2",
-                                       "--set", "run.dir=\(dir.path)/run"], timeout: 120)
+        let r = try cluster.launchRun(
+            [
+                "-n", "2", "--", staticStrata, "train", config, "--set", "fit.epochs=2",
+                "--set", "run.dir=\(dir.path)/run",
+            ], timeout: 120)
         XCTAssertEqual(r.status, 0, r.output)
         XCTAssertTrue(r.output.contains("Epoch 2/2"), r.output)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.path + "/run/ckpt-latest.h5"), r.output)
@@ -173,9 +180,11 @@ final class ClusterTests: XCTestCase {
     private func swiftToolchainRoot() throws -> String {
         // /proc files report size 0: read to the end rather than by size.
         let maps = String(decoding: FileHandle(forReadingAtPath: "/proc/self/maps")?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
-        guard let path = maps.split(separator: "\n").compactMap({ $0.split(separator: " ").last.map(String.init) })
-            .first(where: { $0.hasSuffix("/libswiftCore.so") }),
-              let range = path.range(of: "/usr/lib/swift/") else {
+        guard
+            let path = maps.split(separator: "\n").compactMap({ $0.split(separator: " ").last.map(String.init) })
+                .first(where: { $0.hasSuffix("/libswiftCore.so") }),
+            let range = path.range(of: "/usr/lib/swift/")
+        else {
             throw XCTSkip("this test process does not load libswiftCore.so from a toolchain folder")
         }
         return String(path[..<range.lowerBound])

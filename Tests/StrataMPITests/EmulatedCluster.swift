@@ -26,8 +26,11 @@ struct EmulatedCluster {
     init(_ tag: String, nodes: Int, options: [String] = []) throws {
         try EmulatedCluster.requireAvailable()
         name = "s\(getpid())-\(tag)"
-        let r = try MPIJob.launch([EmulatedCluster.script, "up", "--nodes", "\(nodes)", "--name", name,
-                                   "--owner", "\(getpid())"] + options, timeout: 60)
+        let r = try MPIJob.launch(
+            [
+                EmulatedCluster.script, "up", "--nodes", "\(nodes)", "--name", name,
+                "--owner", "\(getpid())",
+            ] + options, timeout: 60)
         guard r.status == 0 else { throw Failure(text: "launch/cluster up failed (\(r.status)):\n\(r.output)") }
         var fields: [String: String] = [:]
         for line in r.output.split(separator: "\n") {
@@ -35,7 +38,8 @@ struct EmulatedCluster {
             fields[String(line[..<eq])] = String(line[line.index(after: eq)...])
         }
         guard let hostfile = fields["hostfile"], let env = fields["env"], let nodeList = fields["nodes"],
-              let linkList = fields["links"] else {
+            let linkList = fields["links"]
+        else {
             throw Failure(text: "launch/cluster up printed no hostfile/env/nodes/links:\n\(r.output)")
         }
         self.hostfile = hostfile
@@ -63,8 +67,10 @@ struct EmulatedCluster {
     /// `launch/run --hostfile <this cluster's> arguments...` with the test environment plus `extra`, without the
     /// variables named in `removing`. `onFault`: a shell command run as soon as the job prints strata-mpi-check's
     /// FAULT line (e.g. to take a link down once a rank is known to be stalled).
-    func launchRun(_ arguments: [String], extra: [String: String] = [:], removing: [String] = [],
-                   onFault: String? = nil, timeout: Double = 90) throws -> MPIJob.Result {
+    func launchRun(
+        _ arguments: [String], extra: [String: String] = [:], removing: [String] = [],
+        onFault: String? = nil, timeout: Double = 90
+    ) throws -> MPIJob.Result {
         var environment = MPIJob.environment.merging(settings) { $1 }.merging(extra) { $1 }
         for key in removing { environment[key] = nil }
         let run = [MPIJob.launchDirectory.appendingPathComponent("run").path, "--hostfile", hostfile] + arguments
@@ -108,9 +114,10 @@ struct NodeReport {
                 if let eq = w.firstIndex(of: "=") { environment[String(w[..<eq])] = String(w[w.index(after: eq)...]) }
             }
             guard words.count > 2, let rank = Int(words[2]) else { continue }
-            reports[rank] = NodeReport(rank: rank, host: fields["host"] ?? "", cores: Int(fields["cores"] ?? "") ?? 0,
-                                       ranksOnNode: Int(fields["ranks_on_node"] ?? "") ?? 0, kernel: fields["openblas_kernel"] ?? "",
-                                       threads: Int(fields["threads"] ?? "") ?? 0, environment: environment)
+            reports[rank] = NodeReport(
+                rank: rank, host: fields["host"] ?? "", cores: Int(fields["cores"] ?? "") ?? 0,
+                ranksOnNode: Int(fields["ranks_on_node"] ?? "") ?? 0, kernel: fields["openblas_kernel"] ?? "",
+                threads: Int(fields["threads"] ?? "") ?? 0, environment: environment)
         }
         return reports
     }

@@ -66,13 +66,17 @@ final class ExternalPackageTests: XCTestCase {
         let template = root.appendingPathComponent("Tests/ExternalPackage")
         let package = root.appendingPathComponent(".build/external-package")
         try fm.createDirectory(at: package.appendingPathComponent("Sources/guide"), withIntermediateDirectories: true)
-        try writeIfChanged(try Data(contentsOf: template.appendingPathComponent("Sources/guide/main.swift")),
-                           to: package.appendingPathComponent("Sources/guide/main.swift"))
+        try writeIfChanged(
+            try Data(contentsOf: template.appendingPathComponent("Sources/guide/main.swift")),
+            to: package.appendingPathComponent("Sources/guide/main.swift"))
         // SwiftPM re-plans a build when a manifest changes but may miss files added to a path dependency: the
         // manifest copy carries a digest of Strata's source file list, so a pulled new file re-plans the build.
         let manifest = try String(contentsOf: template.appendingPathComponent("Package.swift"), encoding: .utf8)
-        try writeIfChanged(Data((manifest + "// Strata's source files: \(try sourceListDigest())\n").utf8), to: package.appendingPathComponent("Package.swift"))
-        try writeIfChanged(Data(ReadmeExamples.source(try documents()).utf8), to: package.appendingPathComponent("Sources/guide/ReadmeExamples.swift"))
+        try writeIfChanged(
+            Data((manifest + "// Strata's source files: \(try sourceListDigest())\n").utf8),
+            to: package.appendingPathComponent("Package.swift"))
+        try writeIfChanged(
+            Data(ReadmeExamples.source(try documents()).utf8), to: package.appendingPathComponent("Sources/guide/ReadmeExamples.swift"))
         let link = package.appendingPathComponent("strata")
         if (try? fm.destinationOfSymbolicLink(atPath: link.path)) != root.path {
             try? fm.removeItem(at: link)
@@ -87,7 +91,10 @@ final class ExternalPackageTests: XCTestCase {
         let articles = try FileManager.default.contentsOfDirectory(atPath: catalog.path).filter { $0.hasSuffix(".md") }.sorted()
         return try [("readme", String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8))]
             + articles.map { file in
-                (file.prefix(1).lowercased() + file.dropFirst().dropLast(3), try String(contentsOf: catalog.appendingPathComponent(file), encoding: .utf8))
+                (
+                    file.prefix(1).lowercased() + file.dropFirst().dropLast(3),
+                    try String(contentsOf: catalog.appendingPathComponent(file), encoding: .utf8)
+                )
             }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import StrataMPI
 
 /// The distributed contract, checked through real mpirun jobs of strata-mpi-check (each test bounds its job's time).
@@ -70,7 +71,9 @@ final class MPICommunicatorTests: XCTestCase {
         let config = dir.appendingPathComponent("run.yaml").path
         func train(_ ranks: Int, _ name: String, _ sets: [String] = []) throws -> RankReport {
             let args = ["config", config, dir.appendingPathComponent(name).path, "run.dir=\(dir.path)/\(name)-run"] + sets
-            let r = ranks == 1 ? try MPIJob.alone(args) : try MPIJob.mpirun(ranks, args, mpiArgs: ranks == 2 ? ["--mca", "btl", "tcp,self"] : [])
+            let r =
+                ranks == 1
+                ? try MPIJob.alone(args) : try MPIJob.mpirun(ranks, args, mpiArgs: ranks == 2 ? ["--mca", "btl", "tcp,self"] : [])
             XCTAssertEqual(r.status, 0, r.output)
             return try RankReport(dir.appendingPathComponent(name).path + ".rank0")
         }
@@ -144,7 +147,8 @@ final class MPICommunicatorTests: XCTestCase {
     func testDifferentModelIsRejectedBeforeTheFirstStep() throws {
         let r = try MPIJob.mpirun(2, ["different-model"], timeout: 30)
         XCTAssertEqual(r.status, 3, r.output)
-        XCTAssertTrue(r.output.contains("error: rank 1: its model, compile settings, seed, data or batch size differs from rank 0's"), r.output)
+        XCTAssertTrue(
+            r.output.contains("error: rank 1: its model, compile settings, seed, data or batch size differs from rank 0's"), r.output)
         XCTAssertTrue(r.output.contains("\"units\": 16") && r.output.contains("\"units\": 17"), "shows the difference:\n\(r.output)")
         XCTAssertFalse(r.output.contains("FIRST STEP"), r.output)
         XCTAssertFalse(r.output.contains("Epoch 1/2"), r.output)

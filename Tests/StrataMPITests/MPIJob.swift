@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import TestSupport
+import XCTest
 
 /// Runs `strata-mpi-check` under mpirun (or launch/run, or alone) from a test, with its own timeout.
 ///
@@ -65,14 +65,16 @@ struct MPIJob {
         let end = Date()
         killer.cancel()
         let timedOut = end.timeIntervalSince(start) >= timeout
-        return Result(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self),
-                      seconds: end.timeIntervalSince(start), endedAt: end.timeIntervalSince1970, timedOut: timedOut)
+        return Result(
+            status: p.terminationStatus, output: String(decoding: data, as: UTF8.self),
+            seconds: end.timeIntervalSince(start), endedAt: end.timeIntervalSince1970, timedOut: timedOut)
     }
 
     /// The time strata-mpi-check printed when it injected its fault (a test failure when it printed none).
     static func faultTime(_ output: String) -> Double {
         guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("FAULT ") }),
-              let t = line.split(separator: "=").last.flatMap({ Double($0) }) else {
+            let t = line.split(separator: "=").last.flatMap({ Double($0) })
+        else {
             XCTFail("no FAULT line in:\n\(output)")
             return .infinity
         }

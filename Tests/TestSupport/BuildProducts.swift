@@ -6,10 +6,10 @@ public enum BuildProducts {
     /// On Linux the .xctest is a plain executable in the products directory; on macOS it is a bundle there.
     public static var directory: URL {
         #if os(macOS)
-        for b in Bundle.allBundles where b.bundlePath.hasSuffix(".xctest") { return b.bundleURL.deletingLastPathComponent() }
-        return Bundle.main.bundleURL
+            for b in Bundle.allBundles where b.bundlePath.hasSuffix(".xctest") { return b.bundleURL.deletingLastPathComponent() }
+            return Bundle.main.bundleURL
         #else
-        return Bundle.main.bundleURL
+            return Bundle.main.bundleURL
         #endif
     }
 

@@ -28,7 +28,9 @@ public enum Fixtures {
         let major = bytes[6]
         let headerLen: Int
         let start: Int
-        if major == 1 { headerLen = Int(bytes[8]) | Int(bytes[9]) << 8; start = 10 } else {
+        if major == 1 {
+            headerLen = Int(bytes[8]) | Int(bytes[9]) << 8; start = 10
+        } else {
             headerLen = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24; start = 12
         }
         let header = String(decoding: bytes[start..<(start + headerLen)], as: UTF8.self)

@@ -21,8 +21,10 @@ public enum GradientCheck {
     /// The tests' one finite-difference loop: central differences of `objective` with respect to the elements
     /// `indices` of `values`, each moved to `v + h` and `v - h` (`h = step(v)`) and restored, divided by the step
     /// actually taken in Float. Layer, loss and recurrent checks all differentiate through it.
-    public static func numericGradient(_ values: Tensor, at indices: some Sequence<Int>, step: (Float) -> Float,
-                                       objective: () -> Double) -> [Double] {
+    public static func numericGradient(
+        _ values: Tensor, at indices: some Sequence<Int>, step: (Float) -> Float,
+        objective: () -> Double
+    ) -> [Double] {
         indices.map { i in
             let v = values[flat: i]
             let h = step(v)
@@ -54,11 +56,13 @@ public enum GradientCheck {
     ///   - recordFailures: false to only return the report (to test the check itself).
     /// - Returns: the report; failures are also recorded with XCTFail at the caller's line.
     @discardableResult
-    public static func check(layer: Layer, inputShape: [Int], batch: Int = 2, input: Tensor? = nil,
-                             seed: UInt64 = 7, weightRange: Float = 0.5, step: Float = 1e-2,
-                             tolerance: Double = 1e-2, training: Bool = false, checkInput: Bool = true,
-                             setWeights: ((Parameters) -> Void)? = nil, recordFailures: Bool = true,
-                             file: StaticString = #filePath, line: UInt = #line) throws -> Report {
+    public static func check(
+        layer: Layer, inputShape: [Int], batch: Int = 2, input: Tensor? = nil,
+        seed: UInt64 = 7, weightRange: Float = 0.5, step: Float = 1e-2,
+        tolerance: Double = 1e-2, training: Bool = false, checkInput: Bool = true,
+        setWeights: ((Parameters) -> Void)? = nil, recordFailures: Bool = true,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> Report {
         var alloc = WeightAllocator()
         let outShape = try layer.build(inputShape: inputShape, weights: &alloc)
         let params = Parameters(handles: alloc.handles, count: alloc.total)
@@ -91,7 +95,8 @@ public enum GradientCheck {
             for i in 0..<values.count { worst = max(worst, abs(Double(analytic[flat: i]) - numeric[i]) / scale) }
             report.errors.append((name, worst))
             if worst > tolerance && recordFailures {
-                XCTFail("\(layer.className) gradient of \(name): relative error \(worst) > \(tolerance); "
+                XCTFail(
+                    "\(layer.className) gradient of \(name): relative error \(worst) > \(tolerance); "
                         + "analytic \(analytic.scalars.prefix(8)), numeric \(numeric.prefix(8))", file: file, line: line)
             }
         }
@@ -108,9 +113,11 @@ public enum GradientCheck {
     /// backend does, and the derivative is taken with respect to the logits `input`; without, `input` is `yPred`.
     /// Returns the relative error (also recorded with XCTFail above `tolerance`) and whether the logits path ran.
     @discardableResult
-    public static func check(loss: Loss, yTrue: Tensor, input: Tensor, activation: ActivationFunction? = nil,
-                             step: Float = 1e-3, tolerance: Double = 1e-2,
-                             file: StaticString = #filePath, line: UInt = #line) -> (error: Double, usedLogits: Bool) {
+    public static func check(
+        loss: Loss, yTrue: Tensor, input: Tensor, activation: ActivationFunction? = nil,
+        step: Float = 1e-3, tolerance: Double = 1e-2,
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> (error: Double, usedLogits: Bool) {
         let z = input.copy()
         let cols = z.shape.last ?? 1
         let n = z.count / cols
@@ -150,7 +157,8 @@ public enum GradientCheck {
         var worst: Double = 0
         for i in 0..<z.count { worst = max(worst, abs(Double(analytic[flat: i]) - numeric[i]) / size) }
         if worst > tolerance {
-            XCTFail("\(loss.name) gradient: relative error \(worst) > \(tolerance); analytic \(analytic.scalars.prefix(8)), "
+            XCTFail(
+                "\(loss.name) gradient: relative error \(worst) > \(tolerance); analytic \(analytic.scalars.prefix(8)), "
                     + "numeric \(numeric.prefix(8))", file: file, line: line)
         }
         return (worst, used)

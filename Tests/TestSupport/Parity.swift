@@ -22,7 +22,7 @@ public enum Parity {
             let d = abs(a[flat: i] - b[flat: i])
             maxError = d.isNaN ? .nan : max(maxError, d)
             let bound = Double(absolute) + Double(relative) * Double(abs(b[flat: i]))
-            let r = d == 0 ? 0 : Double(d) / bound   // exact matches pass a zero tolerance
+            let r = d == 0 ? 0 : Double(d) / bound  // exact matches pass a zero tolerance
             if !(r <= worst) { worst = r.isNaN ? .infinity : r; at = i }
         }
         return Comparison(maxError: maxError, worstRatio: worst, worstIndex: at)
@@ -30,8 +30,10 @@ public enum Parity {
 
     /// Asserts `a` is within `absolute + relative |b|` of the reference `b` everywhere; returns the largest `|a - b|`.
     @discardableResult
-    public static func assertClose(_ a: Tensor, _ b: Tensor, absolute: Float, relative: Float, _ what: String,
-                                   file: StaticString = #filePath, line: UInt = #line) -> Float {
+    public static func assertClose(
+        _ a: Tensor, _ b: Tensor, absolute: Float, relative: Float, _ what: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> Float {
         check(a, b, absolute: absolute, relative: relative, what, reference: "reference", file: file, line: line)?.maxError
             ?? .infinity
     }
@@ -39,24 +41,29 @@ public enum Parity {
     /// Forward outputs: every element within `|a - b| <= 1e-6 + 1e-5 |b|`. Returns the largest `|a - b| / (1e-6 + 1e-5 |b|)`
     /// (<= 1 passes), and records a failure naming `what` otherwise.
     @discardableResult
-    public static func assertForward(_ a: Tensor, _ b: Tensor, _ what: String, absolute: Float = 1e-6, relative: Float = 1e-5,
-                                     file: StaticString = #filePath, line: UInt = #line) -> Double {
+    public static func assertForward(
+        _ a: Tensor, _ b: Tensor, _ what: String, absolute: Float = 1e-6, relative: Float = 1e-5,
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> Double {
         check(a, b, absolute: absolute, relative: relative, what, reference: "Keras", file: file, line: line)?.worstRatio
             ?? .infinity
     }
 
     /// `compare`, recording a failure naming `what` and the worst element; nil when the counts differ.
-    private static func check(_ a: Tensor, _ b: Tensor, absolute: Float, relative: Float, _ what: String, reference: String,
-                              file: StaticString, line: UInt) -> Comparison? {
+    private static func check(
+        _ a: Tensor, _ b: Tensor, absolute: Float, relative: Float, _ what: String, reference: String,
+        file: StaticString, line: UInt
+    ) -> Comparison? {
         guard a.count == b.count else {
             XCTFail("\(what): shape \(a.shape) vs \(reference) \(b.shape)", file: file, line: line)
             return nil
         }
         let c = compare(a, b, absolute: absolute, relative: relative)
         if !c.ok {
-            XCTFail("\(what): element \(c.worstIndex) is \(a[flat: c.worstIndex]), \(reference) \(b[flat: c.worstIndex]) "
+            XCTFail(
+                "\(what): element \(c.worstIndex) is \(a[flat: c.worstIndex]), \(reference) \(b[flat: c.worstIndex]) "
                     + "(max |diff| \(c.maxError), \(c.worstRatio)x the tolerance \(absolute) + \(relative)|\(reference)|)",
-                    file: file, line: line)
+                file: file, line: line)
         }
         return c
     }
@@ -64,8 +71,10 @@ public enum Parity {
     /// Weights after k steps: `max|w - w_keras| / max|w_keras - w_start|` over all weights together must be <= `tolerance`
     /// (1e-3 in DESIGN.md). Returns the ratio.
     @discardableResult
-    public static func assertUpdate(_ ours: [Tensor], keras: [Tensor], start: [Tensor], _ what: String, tolerance: Double = 1e-3,
-                                    file: StaticString = #filePath, line: UInt = #line) -> Double {
+    public static func assertUpdate(
+        _ ours: [Tensor], keras: [Tensor], start: [Tensor], _ what: String, tolerance: Double = 1e-3,
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> Double {
         guard ours.count == keras.count, keras.count == start.count else {
             XCTFail("\(what): \(ours.count) weights vs Keras \(keras.count)", file: file, line: line)
             return .infinity
@@ -82,8 +91,9 @@ public enum Parity {
         XCTAssertGreaterThan(size, 0, "\(what): Keras's update is zero, the fixture tests nothing", file: file, line: line)
         let ratio = diff / max(size, 1e-30)
         if !(ratio <= tolerance) {
-            XCTFail("\(what): max|w - w_keras| = \(diff) is \(ratio) of Keras's update \(size) (tolerance \(tolerance))",
-                    file: file, line: line)
+            XCTFail(
+                "\(what): max|w - w_keras| = \(diff) is \(ratio) of Keras's update \(size) (tolerance \(tolerance))",
+                file: file, line: line)
         }
         return ratio
     }

@@ -39,5 +39,7 @@ try model.fit(xTrain, yTrain, batchSize: 16, epochs: epochs, callbacks: [timer])
 let seconds = timer.seconds
 let score = try model.evaluate(xTest, yTest, batchSize: 16)
 print("test loss, test accuracy:", score)
-print(String(format: "training: %.0f samples/s (%d samples x %d epochs in %.1f s, %d BLAS threads, %@ kernels)",
-             Double(samples * epochs) / seconds, samples, epochs, seconds, BLAS.threads, BLAS.coreName))
+print(
+    String(
+        format: "training: %.0f samples/s (%d samples x %d epochs in %.1f s, %d BLAS threads, %@ kernels)",
+        Double(samples * epochs) / seconds, samples, epochs, seconds, BLAS.threads, BLAS.coreName))

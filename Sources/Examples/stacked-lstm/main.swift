@@ -38,5 +38,7 @@ final class Timer: Callback {
 let timer = Timer()
 try model.fit(xTrain, yTrain, batchSize: 64, epochs: epochs, callbacks: [timer], validationData: (xVal, yVal))
 let seconds = timer.seconds
-print(String(format: "training (with validation): %.0f samples/s (%d samples x %d epochs in %.2f s, %d BLAS threads, %@ kernels)",
-             Double(samples * epochs) / seconds, samples, epochs, seconds, BLAS.threads, BLAS.coreName))
+print(
+    String(
+        format: "training (with validation): %.0f samples/s (%d samples x %d epochs in %.2f s, %d BLAS threads, %@ kernels)",
+        Double(samples * epochs) / seconds, samples, epochs, seconds, BLAS.threads, BLAS.coreName))

@@ -46,7 +46,7 @@ enum ConvBenchmark {
                 print(String(format: "%-16@ forward + backward %.1f ms", layer.name as NSString, time * 1e3))
                 continue
             }
-            let conv_time = time
+            let convTime = time
             // The same GEMMs, chunk by chunk, on random operands.
             let positions = batch * out[0] * out[1]
             let patch = conv.kernelSize.0 * conv.kernelSize.1 * shape[2]
@@ -71,25 +71,35 @@ enum ConvBenchmark {
             let colsGrad = chunks { m, zc in
                 BLAS.gemm(zc, rowsA: m, colsA: f, k, rowsB: patch, colsB: f, transB: true, into: dcols)
             }
-            let gemm_time = forward + kernelGrad + colsGrad
+            let gemmTime = forward + kernelGrad + colsGrad
             let one = 2 * Double(positions) * Double(patch) * Double(f) / 1e9
-            print(String(format: "    sgemm GFLOP/s by product: forward %.1f, kernel gradient %.1f, patch gradient %.1f",
-                         one / forward, one / kernelGrad, one / colsGrad))
+            print(
+                String(
+                    format: "    sgemm GFLOP/s by product: forward %.1f, kernel gradient %.1f, patch gradient %.1f",
+                    one / forward, one / kernelGrad, one / colsGrad))
             let flops = 3 * 2 * Double(positions) * Double(patch) * Double(f)
-            totalConv += conv_time; totalGemm += gemm_time; totalFlops += flops
-            print(String(format: "%-16@ forward + backward %.1f ms: %d positions, patch %d, %d filters: %.1f GFLOP/s; "
-                         + "sgemm on the same shapes %.1f GFLOP/s; fraction %.2f", layer.name as NSString, time * 1e3, positions,
-                         patch, f, flops / conv_time / 1e9, flops / gemm_time / 1e9, gemm_time / conv_time))
+            totalConv += convTime; totalGemm += gemmTime; totalFlops += flops
+            print(
+                String(
+                    format: "%-16@ forward + backward %.1f ms: %d positions, patch %d, %d filters: %.1f GFLOP/s; "
+                        + "sgemm on the same shapes %.1f GFLOP/s; fraction %.2f", layer.name as NSString, time * 1e3, positions,
+                    patch, f, flops / convTime / 1e9, flops / gemmTime / 1e9, gemmTime / convTime))
         }
-        print(String(format: "all layers, forward + backward of one batch of %d: %.1f ms (%.1f samples/s without the optimizer)",
-                     batch, totalLayers * 1e3, Double(batch) / totalLayers))
-        print(String(format: "all conv layers: %.1f GFLOP/s vs sgemm on the same shapes %.1f GFLOP/s: fraction %.2f",
-                     totalFlops / totalConv / 1e9, totalFlops / totalGemm / 1e9, totalGemm / totalConv))
+        print(
+            String(
+                format: "all layers, forward + backward of one batch of %d: %.1f ms (%.1f samples/s without the optimizer)",
+                batch, totalLayers * 1e3, Double(batch) / totalLayers))
+        print(
+            String(
+                format: "all conv layers: %.1f GFLOP/s vs sgemm on the same shapes %.1f GFLOP/s: fraction %.2f",
+                totalFlops / totalConv / 1e9, totalFlops / totalGemm / 1e9, totalGemm / totalConv))
         let n = 1024
         let a = random.uniform([n, n]), b = random.uniform([n, n]), c = Tensor(zeros: [n, n])
         let square = seconds(5) { BLAS.gemm(a, rowsA: n, colsA: n, b, rowsB: n, colsB: n, into: c) }
         let peak = 2 * Double(n * n * n) / square / 1e9
-        print(String(format: "square sgemm 1024: %.1f GFLOP/s; conv layers reach %.2f of it", peak,
-                     totalFlops / totalConv / 1e9 / peak))
+        print(
+            String(
+                format: "square sgemm 1024: %.1f GFLOP/s; conv layers reach %.2f of it", peak,
+                totalFlops / totalConv / 1e9 / peak))
     }
 }

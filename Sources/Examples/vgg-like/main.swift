@@ -46,8 +46,10 @@ let score = try model.evaluate(xTest, yTest, batchSize: 32)
 print("test loss:", score)
 let losses = history["loss"] ?? []
 print("loss first epoch \(losses.first ?? .nan), last epoch \(losses.last ?? .nan)")
-print(String(format: "training: %.1f samples/s (%d samples x %d epochs in %.2f s, OpenBLAS %@ x%d threads)",
-             Double(100 * epochs) / seconds, 100, epochs, seconds, BLAS.coreName, BLAS.threads))
+print(
+    String(
+        format: "training: %.1f samples/s (%d samples x %d epochs in %.2f s, OpenBLAS %@ x%d threads)",
+        Double(100 * epochs) / seconds, 100, epochs, seconds, BLAS.coreName, BLAS.threads))
 
 if CommandLine.arguments.contains("--bench") {
     ConvBenchmark.run(model: model, batch: 32)

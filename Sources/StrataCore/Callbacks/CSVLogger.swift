@@ -27,7 +27,8 @@ public final class CSVLogger: Callback {
             }
             keys = nil
         } else if let text = try? String(contentsOfFile: filename, encoding: .utf8),
-                  let header = text.split(separator: "\n").first {
+            let header = text.split(separator: "\n").first
+        {
             keys = header.components(separatedBy: separator).dropFirst().map { String($0) }
         }
         handle = FileHandle(forWritingAtPath: filename)

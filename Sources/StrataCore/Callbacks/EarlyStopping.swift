@@ -17,9 +17,11 @@ public final class EarlyStopping: Callback {
     public private(set) var bestEpoch = 0
     private var bestWeights: Tensor?
 
-    public init(monitor: String = "val_loss", minDelta: Double = 0, patience: Int = 0, verbose: Int = 0,
-                mode: MonitorMode = .auto, baseline: Double? = nil, restoreBestWeights: Bool = false,
-                startFromEpoch: Int = 0) {
+    public init(
+        monitor: String = "val_loss", minDelta: Double = 0, patience: Int = 0, verbose: Int = 0,
+        mode: MonitorMode = .auto, baseline: Double? = nil, restoreBestWeights: Bool = false,
+        startFromEpoch: Int = 0
+    ) {
         self.monitor = monitor
         self.minDelta = abs(minDelta)
         self.patience = patience
@@ -51,8 +53,9 @@ public final class EarlyStopping: Callback {
     public func onEpochEnd(_ epoch: Int, logs: [String: Double], context: TrainingContext) throws {
         let model = context.model
         guard let current = logs[monitor] else {
-            throw StrataError.invalidArgument("EarlyStopping monitors '\(monitor)', which is not in the logs",
-                                              hint: "available: " + logs.keys.sorted().joined(separator: ", "))
+            throw StrataError.invalidArgument(
+                "EarlyStopping monitors '\(monitor)', which is not in the logs",
+                hint: "available: " + logs.keys.sorted().joined(separator: ", "))
         }
         if epoch < startFromEpoch { return }
         if restoreBestWeights && bestWeights == nil {

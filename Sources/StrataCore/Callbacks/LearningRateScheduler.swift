@@ -13,8 +13,9 @@ public final class LearningRateScheduler: Callback {
         guard let opt = context.model.optimizer else { return }
         let lr = schedule(epoch, opt.learningRate)
         guard lr.isFinite else {
-            throw StrataError.invalidArgument("LearningRateScheduler returned \(lr) for epoch \(epoch)",
-                                              hint: "the schedule must return a finite learning rate")
+            throw StrataError.invalidArgument(
+                "LearningRateScheduler returned \(lr) for epoch \(epoch)",
+                hint: "the schedule must return a finite learning rate")
         }
         try opt.setLearningRate(lr, by: "LearningRateScheduler")
         if verbose > 0 && context.isPrintingRank {

@@ -14,8 +14,10 @@ public final class ReduceLROnPlateau: Callback {
     public private(set) var cooldownCounter = 0
     public private(set) var best: Double
 
-    public init(monitor: String = "val_loss", factor: Float = 0.1, patience: Int = 10, verbose: Int = 0,
-                mode: MonitorMode = .auto, minDelta: Double = 1e-4, cooldown: Int = 0, minLR: Float = 0) {
+    public init(
+        monitor: String = "val_loss", factor: Float = 0.1, patience: Int = 10, verbose: Int = 0,
+        mode: MonitorMode = .auto, minDelta: Double = 1e-4, cooldown: Int = 0, minLR: Float = 0
+    ) {
         self.monitor = monitor
         self.factor = factor
         self.patience = patience
@@ -29,8 +31,9 @@ public final class ReduceLROnPlateau: Callback {
 
     public func onTrainBegin(context: TrainingContext) throws {
         guard factor < 1 else {
-            throw StrataError.invalidArgument("ReduceLROnPlateau does not support a factor >= 1 (got \(factor))",
-                                              hint: "use a factor below 1, e.g. factor: 0.1")
+            throw StrataError.invalidArgument(
+                "ReduceLROnPlateau does not support a factor >= 1 (got \(factor))",
+                hint: "use a factor below 1, e.g. factor: 0.1")
         }
         if !context.state.resumed {
             wait = 0
@@ -41,8 +44,9 @@ public final class ReduceLROnPlateau: Callback {
 
     public func onEpochEnd(_ epoch: Int, logs: [String: Double], context: TrainingContext) throws {
         guard let current = logs[monitor] else {
-            throw StrataError.invalidArgument("ReduceLROnPlateau monitors '\(monitor)', which is not in the logs",
-                                              hint: "available: " + logs.keys.sorted().joined(separator: ", "))
+            throw StrataError.invalidArgument(
+                "ReduceLROnPlateau monitors '\(monitor)', which is not in the logs",
+                hint: "available: " + logs.keys.sorted().joined(separator: ", "))
         }
         guard let opt = context.model.optimizer else { return }
         if cooldownCounter > 0 {

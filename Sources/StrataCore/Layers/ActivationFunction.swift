@@ -19,7 +19,8 @@ public enum ActivationFunction: String, CaseIterable, Sendable {
         guard let f = ActivationFunction(rawValue: n), f != .hardSigmoidLegacy else {
             throw StrataError.invalidArgument(
                 "unknown activation '\(kerasName)'",
-                hint: "use one of: " + ActivationFunction.allCases.filter { $0 != .hardSigmoidLegacy }
+                hint: "use one of: "
+                    + ActivationFunction.allCases.filter { $0 != .hardSigmoidLegacy }
                     .map(\.rawValue).joined(separator: ", "))
         }
         self = f

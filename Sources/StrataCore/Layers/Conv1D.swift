@@ -33,10 +33,12 @@ public final class Conv1D: Layer {
         set { engine.kernelLanes = newValue }
     }
 
-    public init(_ filters: Int, kernelSize: Int, strides: Int = 1, padding: Padding = .valid, dilationRate: Int = 1,
-                activation: ActivationFunction = .linear, useBias: Bool = true,
-                kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
-                inputShape: [Int]? = nil, batchSize: Int? = nil, batchInputShape: [Int]? = nil, name: String = "") {
+    public init(
+        _ filters: Int, kernelSize: Int, strides: Int = 1, padding: Padding = .valid, dilationRate: Int = 1,
+        activation: ActivationFunction = .linear, useBias: Bool = true,
+        kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+        inputShape: [Int]? = nil, batchSize: Int? = nil, batchInputShape: [Int]? = nil, name: String = ""
+    ) {
         self.filters = filters
         self.kernelSize = kernelSize
         self.strides = strides
@@ -48,8 +50,10 @@ public final class Conv1D: Layer {
         self.biasInitializer = biasInitializer
         self.name = name
         engine = Convolution(spatialRank: 1, filters: filters, activation: activation)
-        switch InputSpec.resolve(layer: name.isEmpty ? "Conv1D" : name, inputShape: inputShape, inputDim: nil,
-                                 batchSize: batchSize, batchInputShape: batchInputShape) {
+        switch InputSpec.resolve(
+            layer: name.isEmpty ? "Conv1D" : name, inputShape: inputShape, inputDim: nil,
+            batchSize: batchSize, batchInputShape: batchInputShape)
+        {
         case let .success(s): inputSpec = s; inputError = nil
         case let .failure(e): inputSpec = nil; inputError = e
         }
@@ -57,10 +61,11 @@ public final class Conv1D: Layer {
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         if let inputError { throw inputError }
-        weightHandles = try engine.build(layer: name, inputShape: inputShape, kernelSize: (1, kernelSize), strides: (1, strides),
-                                            dilationRate: (1, dilationRate), padding: padding, useBias: useBias,
-                                            kernelInitializer: kernelInitializer, biasInitializer: biasInitializer,
-                                            weights: &weights)
+        weightHandles = try engine.build(
+            layer: name, inputShape: inputShape, kernelSize: (1, kernelSize), strides: (1, strides),
+            dilationRate: (1, dilationRate), padding: padding, useBias: useBias,
+            kernelInitializer: kernelInitializer, biasInitializer: biasInitializer,
+            weights: &weights)
         return engine.outputShape
     }
 
@@ -69,8 +74,9 @@ public final class Conv1D: Layer {
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy, context: context) }
 
     public var config: [String: JSONValue] {
-        Convolution.config(filters: filters, kernelSize: [kernelSize], strides: [strides], padding: padding,
-                           dilationRate: [dilationRate], activation: activation, useBias: useBias)
+        Convolution.config(
+            filters: filters, kernelSize: [kernelSize], strides: [strides], padding: padding,
+            dilationRate: [dilationRate], activation: activation, useBias: useBias)
     }
 }
 
@@ -78,9 +84,10 @@ extension Conv1D: ConfigurableLayer {
     public static let kerasClassName = "Conv1D"
     public convenience init(config c: LayerConfig) throws {
         let v = try Convolution.ConfigValues(c, size: c.single, sizeText: "an integer")
-        self.init(v.filters, kernelSize: v.kernelSize, strides: v.strides ?? 1, padding: v.padding,
-                  dilationRate: v.dilationRate ?? 1, activation: v.activation, useBias: v.useBias,
-                  kernelInitializer: v.kernelInitializer, biasInitializer: v.biasInitializer, inputShape: v.inputShape,
-                  batchSize: v.batchSize, batchInputShape: v.batchInputShape)
+        self.init(
+            v.filters, kernelSize: v.kernelSize, strides: v.strides ?? 1, padding: v.padding,
+            dilationRate: v.dilationRate ?? 1, activation: v.activation, useBias: v.useBias,
+            kernelInitializer: v.kernelInitializer, biasInitializer: v.biasInitializer, inputShape: v.inputShape,
+            batchSize: v.batchSize, batchInputShape: v.batchInputShape)
     }
 }

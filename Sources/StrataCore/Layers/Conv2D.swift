@@ -34,10 +34,12 @@ public final class Conv2D: Layer {
         set { engine.kernelLanes = newValue }
     }
 
-    public init(_ filters: Int, kernelSize: (Int, Int), strides: (Int, Int) = (1, 1), padding: Padding = .valid,
-                dilationRate: (Int, Int) = (1, 1), activation: ActivationFunction = .linear, useBias: Bool = true,
-                kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
-                inputShape: [Int]? = nil, batchSize: Int? = nil, batchInputShape: [Int]? = nil, name: String = "") {
+    public init(
+        _ filters: Int, kernelSize: (Int, Int), strides: (Int, Int) = (1, 1), padding: Padding = .valid,
+        dilationRate: (Int, Int) = (1, 1), activation: ActivationFunction = .linear, useBias: Bool = true,
+        kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+        inputShape: [Int]? = nil, batchSize: Int? = nil, batchInputShape: [Int]? = nil, name: String = ""
+    ) {
         self.filters = filters
         self.kernelSize = kernelSize
         self.strides = strides
@@ -49,8 +51,10 @@ public final class Conv2D: Layer {
         self.biasInitializer = biasInitializer
         self.name = name
         engine = Convolution(spatialRank: 2, filters: filters, activation: activation)
-        switch InputSpec.resolve(layer: name.isEmpty ? "Conv2D" : name, inputShape: inputShape, inputDim: nil,
-                                 batchSize: batchSize, batchInputShape: batchInputShape) {
+        switch InputSpec.resolve(
+            layer: name.isEmpty ? "Conv2D" : name, inputShape: inputShape, inputDim: nil,
+            batchSize: batchSize, batchInputShape: batchInputShape)
+        {
         case let .success(s): inputSpec = s; inputError = nil
         case let .failure(e): inputSpec = nil; inputError = e
         }
@@ -58,10 +62,11 @@ public final class Conv2D: Layer {
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         if let inputError { throw inputError }
-        weightHandles = try engine.build(layer: name, inputShape: inputShape, kernelSize: kernelSize, strides: strides,
-                                            dilationRate: dilationRate, padding: padding, useBias: useBias,
-                                            kernelInitializer: kernelInitializer, biasInitializer: biasInitializer,
-                                            weights: &weights)
+        weightHandles = try engine.build(
+            layer: name, inputShape: inputShape, kernelSize: kernelSize, strides: strides,
+            dilationRate: dilationRate, padding: padding, useBias: useBias,
+            kernelInitializer: kernelInitializer, biasInitializer: biasInitializer,
+            weights: &weights)
         return engine.outputShape
     }
 
@@ -70,9 +75,10 @@ public final class Conv2D: Layer {
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy, context: context) }
 
     public var config: [String: JSONValue] {
-        Convolution.config(filters: filters, kernelSize: [kernelSize.0, kernelSize.1], strides: [strides.0, strides.1],
-                           padding: padding, dilationRate: [dilationRate.0, dilationRate.1], activation: activation,
-                           useBias: useBias)
+        Convolution.config(
+            filters: filters, kernelSize: [kernelSize.0, kernelSize.1], strides: [strides.0, strides.1],
+            padding: padding, dilationRate: [dilationRate.0, dilationRate.1], activation: activation,
+            useBias: useBias)
     }
 }
 
@@ -80,9 +86,10 @@ extension Conv2D: ConfigurableLayer {
     public static let kerasClassName = "Conv2D"
     public convenience init(config c: LayerConfig) throws {
         let v = try Convolution.ConfigValues(c, size: c.pair, sizeText: "two integers")
-        self.init(v.filters, kernelSize: v.kernelSize, strides: v.strides ?? (1, 1), padding: v.padding,
-                  dilationRate: v.dilationRate ?? (1, 1), activation: v.activation, useBias: v.useBias,
-                  kernelInitializer: v.kernelInitializer, biasInitializer: v.biasInitializer, inputShape: v.inputShape,
-                  batchSize: v.batchSize, batchInputShape: v.batchInputShape)
+        self.init(
+            v.filters, kernelSize: v.kernelSize, strides: v.strides ?? (1, 1), padding: v.padding,
+            dilationRate: v.dilationRate ?? (1, 1), activation: v.activation, useBias: v.useBias,
+            kernelInitializer: v.kernelInitializer, biasInitializer: v.biasInitializer, inputShape: v.inputShape,
+            batchSize: v.batchSize, batchInputShape: v.batchInputShape)
     }
 }

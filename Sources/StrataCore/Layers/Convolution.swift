@@ -35,7 +35,7 @@ final class Convolution {
     /// their input gradient and the per-thread `partialGradients`.
     enum Slot {
         case preActivation, output, activationGradient, inputGradient, patches, patchGradients, kernelScratch,
-             flippedKernel, partialGradients
+            flippedKernel, partialGradients
     }
     private var workspace = Workspace<Slot>()
     private var lastInput: Tensor?
@@ -54,35 +54,45 @@ final class Convolution {
     /// Checks the hyperparameters against the sample shape `inputShape`, sets the geometry and adds `kernel` (and,
     /// with `useBias`, `bias`) to `weights`; returns the handles in Keras's order. Sizes are `(height, width)`; a 1-D
     /// layer passes 1 for the height entries (its height is one position with no window).
-    func build(layer: String, inputShape: [Int], kernelSize: (Int, Int), strides: (Int, Int), dilationRate: (Int, Int),
-               padding: Padding, useBias: Bool, kernelInitializer: Initializer, biasInitializer: Initializer,
-               weights: inout WeightAllocator) throws -> [ParameterHandle] {
+    func build(
+        layer: String, inputShape: [Int], kernelSize: (Int, Int), strides: (Int, Int), dilationRate: (Int, Int),
+        padding: Padding, useBias: Bool, kernelInitializer: Initializer, biasInitializer: Initializer,
+        weights: inout WeightAllocator
+    ) throws -> [ParameterHandle] {
         let oneD = spatialRank == 1
         guard filters > 0 else {
-            throw StrataError.invalidModel(layer: layer, "filters must be positive, got \(filters)",
-                                           hint: oneD ? "use e.g. Conv1D(64, kernelSize: 3)" : "use e.g. Conv2D(32, kernelSize: (3, 3))")
+            throw StrataError.invalidModel(
+                layer: layer, "filters must be positive, got \(filters)",
+                hint: oneD ? "use e.g. Conv1D(64, kernelSize: 3)" : "use e.g. Conv2D(32, kernelSize: (3, 3))")
         }
         guard inputShape.count == spatialRank + 1 else {
             throw oneD
-                ? StrataError.invalidModel(layer: layer, "Conv1D needs samples of shape (steps, channels), got \(inputShape)",
-                                           hint: "give inputShape: [steps, channels], or use Conv2D for images")
-                : StrataError.invalidModel(layer: layer, "Conv2D needs samples of shape (height, width, channels), got \(inputShape)",
-                                           hint: "give inputShape: [height, width, channels] (channels last), or use Conv1D for sequences")
+                ? StrataError.invalidModel(
+                    layer: layer, "Conv1D needs samples of shape (steps, channels), got \(inputShape)",
+                    hint: "give inputShape: [steps, channels], or use Conv2D for images")
+                : StrataError.invalidModel(
+                    layer: layer, "Conv2D needs samples of shape (height, width, channels), got \(inputShape)",
+                    hint: "give inputShape: [height, width, channels] (channels last), or use Conv1D for sequences")
         }
         guard oneD || padding != .causal else {
             throw StrataError.invalidModel(layer: layer, "padding \"causal\" is only for Conv1D", hint: "use \"valid\" or \"same\"")
         }
         if (strides.0 > 1 || strides.1 > 1) && (dilationRate.0 > 1 || dilationRate.1 > 1) {
             let s = oneD ? "\(strides.1)" : "\(strides)", d = oneD ? "\(dilationRate.1)" : "\(dilationRate)"
-            throw StrataError.invalidModel(layer: layer, "strides \(s) and dilation rate \(d) are both above 1",
-                                           hint: "Keras allows either strides > 1 or dilation_rate > 1, not both")
+            throw StrataError.invalidModel(
+                layer: layer, "strides \(s) and dilation rate \(d) are both above 1",
+                hint: "Keras allows either strides > 1 or dilation_rate > 1, not both")
         }
-        let h = oneD ? WindowAxis.unit()
-            : try WindowAxis.make(layer: layer, axis: "height (input \(inputShape))", input: inputShape[0], window: kernelSize.0,
-                                  stride: strides.0, dilation: dilationRate.0, padding: padding)
-        let w = try WindowAxis.make(layer: layer, axis: "\(oneD ? "steps" : "width") (input \(inputShape))",
-                                    input: inputShape[spatialRank - 1], window: kernelSize.1, stride: strides.1,
-                                    dilation: dilationRate.1, padding: padding)
+        let h =
+            oneD
+            ? WindowAxis.unit()
+            : try WindowAxis.make(
+                layer: layer, axis: "height (input \(inputShape))", input: inputShape[0], window: kernelSize.0,
+                stride: strides.0, dilation: dilationRate.0, padding: padding)
+        let w = try WindowAxis.make(
+            layer: layer, axis: "\(oneD ? "steps" : "width") (input \(inputShape))",
+            input: inputShape[spatialRank - 1], window: kernelSize.1, stride: strides.1,
+            dilation: dilationRate.1, padding: padding)
         let channels = inputShape[spatialRank]
         geometry = WindowGeometry(height: h, width: w, channels: channels)
         let window = oneD ? [kernelSize.1] : [kernelSize.0, kernelSize.1]
@@ -106,11 +116,16 @@ final class Convolution {
         let inputShape: [Int]?, batchSize: Int?, batchInputShape: [Int]?
 
         init(_ c: LayerConfig, size: (String) throws -> Size?, sizeText: String) throws {
-            try c.checkArguments(["filters", "kernel_size", "strides", "padding", "dilation_rate", "activation", "use_bias",
-                                  "kernel_initializer", "bias_initializer"],
-                                 unsupported: [LayerConfig.channelsLast, UnsupportedArgument("groups", accepting: [1], hint: "use groups = 1")]
-                                    + LayerConfig.noRegularizers(["kernel_regularizer", "bias_regularizer", "activity_regularizer",
-                                                                  "kernel_constraint", "bias_constraint"]))
+            try c.checkArguments(
+                [
+                    "filters", "kernel_size", "strides", "padding", "dilation_rate", "activation", "use_bias",
+                    "kernel_initializer", "bias_initializer",
+                ],
+                unsupported: [LayerConfig.channelsLast, UnsupportedArgument("groups", accepting: [1], hint: "use groups = 1")]
+                    + LayerConfig.noRegularizers([
+                        "kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                        "kernel_constraint", "bias_constraint",
+                    ]))
             let io = try c.inputArguments()
             (inputShape, batchSize, batchInputShape) = (io.inputShape, io.batchSize, io.batchInputShape)
             guard let k = try size("kernel_size") else { throw c.fail("kernel_size", "\(sizeText) (it is required)") }
@@ -127,11 +142,15 @@ final class Convolution {
     }
 
     /// Keras's `get_config()` of a convolution layer; sizes as Keras lists (one entry per spatial axis).
-    static func config(filters: Int, kernelSize: [Int], strides: [Int], padding: Padding, dilationRate: [Int],
-                       activation: ActivationFunction, useBias: Bool) -> [String: JSONValue] {
-        ["filters": JSONValue(filters), "kernel_size": JSONValue(kernelSize), "strides": JSONValue(strides),
-         "padding": .string(padding.rawValue), "data_format": "channels_last", "dilation_rate": JSONValue(dilationRate),
-         "groups": 1, "activation": .string(activation.kerasName), "use_bias": .bool(useBias)]
+    static func config(
+        filters: Int, kernelSize: [Int], strides: [Int], padding: Padding, dilationRate: [Int],
+        activation: ActivationFunction, useBias: Bool
+    ) -> [String: JSONValue] {
+        [
+            "filters": JSONValue(filters), "kernel_size": JSONValue(kernelSize), "strides": JSONValue(strides),
+            "padding": .string(padding.rawValue), "data_format": "channels_last", "dilation_rate": JSONValue(dilationRate),
+            "groups": 1, "activation": .string(activation.kerasName), "use_bias": .bool(useBias),
+        ]
     }
 
     /// Output positions per chunk for a batch of `positions` output positions.
@@ -149,7 +168,8 @@ final class Convolution {
     /// The im2col buffer: the layer's own when it holds the whole batch (backward reuses that packing), else the
     /// model's shared chunk, which only lives during one call.
     private func packing(_ shape: [Int], wholeBatch: Bool, context: LayerContext) -> Tensor {
-        wholeBatch ? workspace.buffer(.patches, shape)
+        wholeBatch
+            ? workspace.buffer(.patches, shape)
             : context.scratch(shape, sharedSlot: .patches, workspace: &workspace, slot: .patches)
     }
 
@@ -172,8 +192,9 @@ final class Convolution {
         if lanes > 0 {
             let parts = ConvKernels.parts(batch: batch, threads: context.threads)
             let scratch = workspace.buffer(.kernelScratch, [parts * ConvKernels.scratchCount(geometry, filters: filters)])
-            ConvKernels.forward(x, geometry, kernel: k, filters: filters, bias: b, into: z, relu: activation == .relu,
-                                lanes: lanes, scratch: scratch, parts: parts)
+            ConvKernels.forward(
+                x, geometry, kernel: k, filters: filters, bias: b, into: z, relu: activation == .relu,
+                lanes: lanes, scratch: scratch, parts: parts)
             if activation != .linear && activation != .relu { activation.apply(z2, into: y2) }
             packedWholeBatch = false
             return y
@@ -205,7 +226,8 @@ final class Convolution {
         let positions = batch * geometry.outputPositions
         let patch = geometry.patchSize
         let dy2 = dy.view([positions, filters])
-        let dz2 = activation == .linear
+        let dz2 =
+            activation == .linear
             ? dy2 : context.elementwiseGradient(of: dy2, workspace: &workspace, slot: .activationGradient)
         let z2 = lastZ!.view([positions, filters]), y2 = lastY!.view([positions, filters])
         let p = context.parameters
@@ -213,7 +235,9 @@ final class Convolution {
         let dk = p.gradient(kernel!)
         let db = bias.map { p.gradient($0) }
         let needsDx = context.needsInputGradient
-        let dx = needsDx ? context.inputGradient(x.shape, dy: dy, workspace: &workspace, slot: .inputGradient)
+        let dx =
+            needsDx
+            ? context.inputGradient(x.shape, dy: dy, workspace: &workspace, slot: .inputGradient)
             : workspace.buffer(.inputGradient, [0])
         let lanes = directLanes(filters), dxLanes = needsDx ? directLanes(geometry.channels) : 0
         let gemmDx = needsDx && dxLanes == 0
@@ -225,16 +249,20 @@ final class Convolution {
             if activation != .linear && !relu { activation.gradient(x: z2, y: y2, dy: dy2, into: dz2) }
             let partialsCount = ConvKernels.partialsCount(kernel: dk.count, bias: db?.count ?? 0, parts: parts)
             let partials = workspace.buffer(.partialGradients, [partialsCount])
-            ConvKernels.kernelGradient(x, geometry, dy: relu ? dy2 : dz2, reluY: relu ? y2 : nil, dz: dz2,
-                                       filters: filters, into: dk, bias: db, lanes: lanes, scratch: scratch,
-                                       partials: partials, parts: parts)
+            ConvKernels.kernelGradient(
+                x, geometry, dy: relu ? dy2 : dz2, reluY: relu ? y2 : nil, dz: dz2,
+                filters: filters, into: dk, bias: db, lanes: lanes, scratch: scratch,
+                partials: partials, parts: parts)
         }
         if lanes == 0 || gemmDx {
             if gemmDx { dx.fill(0) }
             let chunk = chunkRows(positions)
             let cols = lanes == 0 ? packing([chunk, patch], wholeBatch: packedWholeBatch && chunk >= positions, context: context) : nil
-            let dcols = gemmDx ? context.scratch([chunk, patch], sharedSlot: .patchGradients, workspace: &workspace,
-                                                 slot: .patchGradients) : nil
+            let dcols =
+                gemmDx
+                ? context.scratch(
+                    [chunk, patch], sharedSlot: .patchGradients, workspace: &workspace,
+                    slot: .patchGradients) : nil
             var r0 = 0
             while r0 < positions {
                 let m = min(chunk, positions - r0)
@@ -255,8 +283,9 @@ final class Convolution {
         }
         if dxLanes > 0 {
             let flipped = workspace.buffer(.flippedKernel, [patch * filters])
-            ConvKernels.inputGradient(dz2, geometry, kernel: k, filters: filters, flipped: flipped, into: dx,
-                                      lanes: dxLanes, scratch: scratch, parts: parts)
+            ConvKernels.inputGradient(
+                dz2, geometry, kernel: k, filters: filters, flipped: flipped, into: dx,
+                lanes: dxLanes, scratch: scratch, parts: parts)
         }
         return dx
     }

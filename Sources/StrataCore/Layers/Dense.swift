@@ -23,18 +23,22 @@ public final class Dense: LogitsProducing {
     private var lastZ: Tensor?
     private var lastY: Tensor?
 
-    public init(_ units: Int, activation: ActivationFunction = .linear, useBias: Bool = true,
-                kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
-                inputShape: [Int]? = nil, inputDim: Int? = nil, batchSize: Int? = nil, batchInputShape: [Int]? = nil,
-                name: String = "") {
+    public init(
+        _ units: Int, activation: ActivationFunction = .linear, useBias: Bool = true,
+        kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+        inputShape: [Int]? = nil, inputDim: Int? = nil, batchSize: Int? = nil, batchInputShape: [Int]? = nil,
+        name: String = ""
+    ) {
         self.units = units
         self.activation = activation
         self.useBias = useBias
         self.kernelInitializer = kernelInitializer
         self.biasInitializer = biasInitializer
         self.name = name
-        switch InputSpec.resolve(layer: name.isEmpty ? "Dense" : name, inputShape: inputShape, inputDim: inputDim,
-                                 batchSize: batchSize, batchInputShape: batchInputShape) {
+        switch InputSpec.resolve(
+            layer: name.isEmpty ? "Dense" : name, inputShape: inputShape, inputDim: inputDim,
+            batchSize: batchSize, batchInputShape: batchInputShape)
+        {
         case let .success(s): inputSpec = s; inputError = nil
         case let .failure(e): inputSpec = nil; inputError = e
         }
@@ -46,8 +50,9 @@ public final class Dense: LogitsProducing {
             throw StrataError.invalidModel(layer: name, "units must be positive, got \(units)", hint: "use Dense(n) with n >= 1")
         }
         guard let last = inputShape.last, last > 0 else {
-            throw StrataError.invalidModel(layer: name, "Dense needs an input with a last axis, got shape \(inputShape)",
-                                           hint: "add Flatten() before Dense or give inputShape")
+            throw StrataError.invalidModel(
+                layer: name, "Dense needs an input with a last axis, got shape \(inputShape)",
+                hint: "add Flatten() before Dense or give inputShape")
         }
         inputDim = last
         let k = weights.add("kernel", shape: [last, units], initializer: kernelInitializer)
@@ -90,8 +95,9 @@ public final class Dense: LogitsProducing {
         let x = lastInput!
         let rows = x.count / inputDim
         let p = context.parameters
-        BLAS.gemm(x, rowsA: rows, colsA: inputDim, transA: true, dz, rowsB: rows, colsB: units,
-                  into: p.gradient(kernel!), beta: 1)
+        BLAS.gemm(
+            x, rowsA: rows, colsA: inputDim, transA: true, dz, rowsB: rows, colsB: units,
+            into: p.gradient(kernel!), beta: 1)
         if let bias { Kernels.accumulateColumnSums(dz, rows: rows, cols: units, into: p.gradient(bias)) }
         // The first layer's input gradient is unused: skip its GEMM and return an empty tensor.
         guard context.needsInputGradient else { return workspace.buffer(.inputGradient, [0]) }
@@ -108,16 +114,21 @@ public final class Dense: LogitsProducing {
 extension Dense: ConfigurableLayer {
     public static let kerasClassName = "Dense"
     public convenience init(config c: LayerConfig) throws {
-        try c.checkArguments(["units", "activation", "use_bias", "kernel_initializer", "bias_initializer"],
-                             unsupported: LayerConfig.noRegularizers(["kernel_regularizer", "bias_regularizer",
-                                 "activity_regularizer", "kernel_constraint", "bias_constraint"]) + [
-                                 UnsupportedArgument("lora_rank", hint: "Strata trains the full kernel: remove lora_rank"),
-                                 UnsupportedArgument("lora_alpha", hint: "Strata trains the full kernel: remove lora_alpha"),
-                                 UnsupportedArgument("quantization_config", hint: "Strata computes in float32: remove it")])
+        try c.checkArguments(
+            ["units", "activation", "use_bias", "kernel_initializer", "bias_initializer"],
+            unsupported: LayerConfig.noRegularizers([
+                "kernel_regularizer", "bias_regularizer",
+                "activity_regularizer", "kernel_constraint", "bias_constraint",
+            ]) + [
+                UnsupportedArgument("lora_rank", hint: "Strata trains the full kernel: remove lora_rank"),
+                UnsupportedArgument("lora_alpha", hint: "Strata trains the full kernel: remove lora_alpha"),
+                UnsupportedArgument("quantization_config", hint: "Strata computes in float32: remove it"),
+            ])
         let io = try c.inputArguments()
-        self.init(try c.requiredInt("units"), activation: try c.activation(), useBias: try c.bool("use_bias") ?? true,
-                  kernelInitializer: try c.initializer("kernel_initializer", default: .glorotUniform),
-                  biasInitializer: try c.initializer("bias_initializer", default: .zeros),
-                  inputShape: io.inputShape, inputDim: io.inputDim, batchSize: io.batchSize, batchInputShape: io.batchInputShape)
+        self.init(
+            try c.requiredInt("units"), activation: try c.activation(), useBias: try c.bool("use_bias") ?? true,
+            kernelInitializer: try c.initializer("kernel_initializer", default: .glorotUniform),
+            biasInitializer: try c.initializer("bias_initializer", default: .zeros),
+            inputShape: io.inputShape, inputDim: io.inputDim, batchSize: io.batchSize, batchInputShape: io.batchInputShape)
     }
 }

@@ -96,8 +96,11 @@ extension Dropout: ConfigurableLayer {
     public static let kerasClassName = "Dropout"
     public convenience init(config c: LayerConfig) throws {
         // Keras's `seed` draws Keras's own masks; Strata's masks come from the run seed, so it is accepted and unused.
-        try c.checkArguments(["rate", "seed"], unsupported: [
-            UnsupportedArgument("noise_shape", hint: "Strata draws one mask value per element: remove noise_shape")])
+        try c.checkArguments(
+            ["rate", "seed"],
+            unsupported: [
+                UnsupportedArgument("noise_shape", hint: "Strata draws one mask value per element: remove noise_shape")
+            ])
         guard let r = try c.double("rate") else { throw c.fail("rate", "a number in [0, 1) (it is required)") }
         self.init(Float(r), inputShape: try c.inputArguments().inputShape)
     }

@@ -22,9 +22,11 @@ public final class Embedding: Layer, InputChecking {
     public private(set) var touchedRows: [Int] = []
     private var rowSeen: [Bool] = []
 
-    public init(_ inputDim: Int, outputDim: Int, embeddingsInitializer: Initializer = .uniform(-0.05, 0.05),
-                inputLength: Int? = nil, inputShape: [Int]? = nil, batchSize: Int? = nil, batchInputShape: [Int]? = nil,
-                name: String = "") {
+    public init(
+        _ inputDim: Int, outputDim: Int, embeddingsInitializer: Initializer = .uniform(-0.05, 0.05),
+        inputLength: Int? = nil, inputShape: [Int]? = nil, batchSize: Int? = nil, batchInputShape: [Int]? = nil,
+        name: String = ""
+    ) {
         self.inputDim = inputDim
         self.outputDim = outputDim
         self.embeddingsInitializer = embeddingsInitializer
@@ -35,8 +37,10 @@ public final class Embedding: Layer, InputChecking {
             inputError = .invalidModel(layer: layer, "inputLength \(length) contradicts inputShape \(s)", hint: "give only one of them")
             return
         }
-        switch InputSpec.resolve(layer: layer, inputShape: inputShape ?? inputLength.map { [$0] }, inputDim: nil,
-                                 batchSize: batchSize, batchInputShape: batchInputShape) {
+        switch InputSpec.resolve(
+            layer: layer, inputShape: inputShape ?? inputLength.map { [$0] }, inputDim: nil,
+            batchSize: batchSize, batchInputShape: batchInputShape)
+        {
         case let .success(s): inputSpec = s; inputError = nil
         case let .failure(e): inputSpec = nil; inputError = e
         }
@@ -45,8 +49,9 @@ public final class Embedding: Layer, InputChecking {
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         if let inputError { throw inputError }
         guard inputDim > 0 && outputDim > 0 else {
-            throw StrataError.invalidModel(layer: name, "inputDim (\(inputDim)) and outputDim (\(outputDim)) must be positive",
-                                           hint: "inputDim is the vocabulary size (largest id + 1), outputDim the vector size")
+            throw StrataError.invalidModel(
+                layer: name, "inputDim (\(inputDim)) and outputDim (\(outputDim)) must be positive",
+                hint: "inputDim is the vocabulary size (largest id + 1), outputDim the vector size")
         }
         let e = weights.add("embeddings", shape: [inputDim, outputDim], initializer: embeddingsInitializer)
         embeddings = e
@@ -109,18 +114,24 @@ extension Embedding: ConfigurableLayer {
     public static let kerasClassName = "Embedding"
     public convenience init(config c: LayerConfig) throws {
         // `sparse` only chooses how Keras stores the gradient (Strata's is row-sparse already).
-        try c.checkArguments(["input_dim", "output_dim", "embeddings_initializer", "sparse"],
-                             unsupported: LayerConfig.noRegularizers(["embeddings_regularizer", "activity_regularizer",
-                                                                      "embeddings_constraint"]) + [
-            UnsupportedArgument("mask_zero", accepting: [false],
-                                hint: "remove mask_zero (pad with id 0 and let the model learn it)"),
-            UnsupportedArgument("lora_rank", hint: "Strata trains the full embeddings: remove lora_rank"),
-            UnsupportedArgument("lora_alpha", hint: "Strata trains the full embeddings: remove lora_alpha"),
-            UnsupportedArgument("quantization_config", hint: "Strata computes in float32: remove it")])
+        try c.checkArguments(
+            ["input_dim", "output_dim", "embeddings_initializer", "sparse"],
+            unsupported: LayerConfig.noRegularizers([
+                "embeddings_regularizer", "activity_regularizer",
+                "embeddings_constraint",
+            ]) + [
+                UnsupportedArgument(
+                    "mask_zero", accepting: [false],
+                    hint: "remove mask_zero (pad with id 0 and let the model learn it)"),
+                UnsupportedArgument("lora_rank", hint: "Strata trains the full embeddings: remove lora_rank"),
+                UnsupportedArgument("lora_alpha", hint: "Strata trains the full embeddings: remove lora_alpha"),
+                UnsupportedArgument("quantization_config", hint: "Strata computes in float32: remove it"),
+            ])
         let io = try c.inputArguments()
-        self.init(try c.requiredInt("input_dim"), outputDim: try c.requiredInt("output_dim"),
-                  embeddingsInitializer: try c.initializer("embeddings_initializer", default: .uniform(-0.05, 0.05)),
-                  inputLength: try c.int("input_length"), inputShape: io.inputShape, batchSize: io.batchSize,
-                  batchInputShape: io.batchInputShape)
+        self.init(
+            try c.requiredInt("input_dim"), outputDim: try c.requiredInt("output_dim"),
+            embeddingsInitializer: try c.initializer("embeddings_initializer", default: .uniform(-0.05, 0.05)),
+            inputLength: try c.int("input_length"), inputShape: io.inputShape, batchSize: io.batchSize,
+            batchInputShape: io.batchInputShape)
     }
 }

@@ -33,13 +33,15 @@ public final class GRU: RecurrentLayer {
 
     public var weightHandles: [ParameterHandle] { core.weightHandles }
 
-    public init(_ units: Int, activation: ActivationFunction = .tanh, recurrentActivation: ActivationFunction = .sigmoid,
-                useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform,
-                recurrentInitializer: Initializer = .orthogonal(gain: 1), biasInitializer: Initializer = .zeros,
-                dropout: Float = 0, recurrentDropout: Float = 0,
-                returnSequences: Bool = false, goBackwards: Bool = false, stateful: Bool = false,
-                inputShape: [Int]? = nil, inputDim: Int? = nil, inputLength: Int? = nil, batchSize: Int? = nil,
-                batchInputShape: [Int]? = nil, name: String = "") {
+    public init(
+        _ units: Int, activation: ActivationFunction = .tanh, recurrentActivation: ActivationFunction = .sigmoid,
+        useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform,
+        recurrentInitializer: Initializer = .orthogonal(gain: 1), biasInitializer: Initializer = .zeros,
+        dropout: Float = 0, recurrentDropout: Float = 0,
+        returnSequences: Bool = false, goBackwards: Bool = false, stateful: Bool = false,
+        inputShape: [Int]? = nil, inputDim: Int? = nil, inputLength: Int? = nil, batchSize: Int? = nil,
+        batchInputShape: [Int]? = nil, name: String = ""
+    ) {
         self.units = units
         self.activation = activation
         self.recurrentActivation = recurrentActivation
@@ -48,18 +50,20 @@ public final class GRU: RecurrentLayer {
         self.recurrentInitializer = recurrentInitializer
         self.biasInitializer = biasInitializer
         self.name = name
-        core = RecurrentCore(kind: "GRU", name: name, units: units, stateCount: 1, returnSequences: returnSequences,
-                             goBackwards: goBackwards, stateful: stateful, dropout: dropout,
-                             recurrentDropout: recurrentDropout, activation: activation,
-                             recurrentActivation: recurrentActivation, useBias: useBias,
-                             inputShape: inputShape, inputDim: inputDim, inputLength: inputLength, batchSize: batchSize,
-                             batchInputShape: batchInputShape)
+        core = RecurrentCore(
+            kind: "GRU", name: name, units: units, stateCount: 1, returnSequences: returnSequences,
+            goBackwards: goBackwards, stateful: stateful, dropout: dropout,
+            recurrentDropout: recurrentDropout, activation: activation,
+            recurrentActivation: recurrentActivation, useBias: useBias,
+            inputShape: inputShape, inputDim: inputDim, inputLength: inputLength, batchSize: batchSize,
+            batchInputShape: batchInputShape)
     }
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         let out = try core.build(name: name, inputShape: inputShape)
-        core.addWeights(width: 3 * units, biasShape: [2, 3 * units], kernelInitializer: kernelInitializer,
-                        recurrentInitializer: recurrentInitializer, biasInitializer: biasInitializer, to: &weights)
+        core.addWeights(
+            width: 3 * units, biasShape: [2, 3 * units], kernelInitializer: kernelInitializer,
+            recurrentInitializer: recurrentInitializer, biasInitializer: biasInitializer, to: &weights)
         return out
     }
 
@@ -83,8 +87,9 @@ public final class GRU: RecurrentLayer {
         let r = p.value(core.recurrentKernel!)
         for t in 0..<steps {
             core.addRecurrentProduct(hidden: h, masked: hm, step: t, recurrentKernel: r, width: 3 * u, into: gr, beta: useBias ? 1 : 0)
-            Kernels.gruStep(t: t, rows: n, units: u, x: gx, r: gr, h: h, activation: activation,
-                            recurrentActivation: recurrentActivation)
+            Kernels.gruStep(
+                t: t, rows: n, units: u, x: gx, r: gr, h: h, activation: activation,
+                recurrentActivation: recurrentActivation)
         }
         core.saveState(0, from: h, step: steps)
         return core.output(hidden: h)
@@ -105,8 +110,9 @@ public final class GRU: RecurrentLayer {
         let r = p.value(core.recurrentKernel!)
         for t in stride(from: steps - 1, through: 0, by: -1) {
             core.addOutputGradient(step: t, dy: dy, timeMajor: dyTime, into: dh)
-            Kernels.gruStepBackward(t: t, rows: n, units: u, gates: gates, r: gr, h: h, dh: dh, dx: dgx, dr: dgr,
-                                    activation: activation, recurrentActivation: recurrentActivation)
+            Kernels.gruStepBackward(
+                t: t, rows: n, units: u, gates: gates, r: gr, h: h, dh: dh, dx: dgx, dr: dgr,
+                activation: activation, recurrentActivation: recurrentActivation)
             if t > 0 {
                 // dh_{t-1} = dh z + (d recurrent part) recurrent_kernel^T (times the recurrent mask)
                 if let mask = core.recurrentMask {
@@ -114,8 +120,9 @@ public final class GRU: RecurrentLayer {
                     Kernels.multiply(dhr, mask, into: dhr)
                     Kernels.add(dhr, into: dh, count: n * u)
                 } else {
-                    BLAS.gemm(dgr.rows(t..<(t + 1)), rowsA: n, colsA: 3 * u, r, rowsB: u, colsB: 3 * u, transB: true,
-                              into: dh, beta: 1)
+                    BLAS.gemm(
+                        dgr.rows(t..<(t + 1)), rowsA: n, colsA: 3 * u, r, rowsB: u, colsB: 3 * u, transB: true,
+                        into: dh, beta: 1)
                 }
             }
         }
@@ -142,14 +149,19 @@ public final class GRU: RecurrentLayer {
 extension GRU: ConfigurableLayer {
     public static let kerasClassName = "GRU"
     public convenience init(config c: LayerConfig) throws {
-        let r = try RecurrentConfig(c, extraKeys: ["recurrent_activation"], unsupported: [
-            UnsupportedArgument("reset_after", accepting: [true],
-                                hint: "reset_after=False is the Keras 2 GRU layout; use reset_after=True, the Keras 3 default")])
-        self.init(r.units, activation: r.activation, recurrentActivation: r.recurrentActivation,
-                  useBias: r.useBias, kernelInitializer: r.kernelInitializer, recurrentInitializer: r.recurrentInitializer,
-                  biasInitializer: r.biasInitializer, dropout: r.dropout, recurrentDropout: r.recurrentDropout,
-                  returnSequences: r.returnSequences, goBackwards: r.goBackwards, stateful: r.stateful,
-                  inputShape: r.io.inputShape, inputDim: r.io.inputDim, inputLength: r.inputLength,
-                  batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
+        let r = try RecurrentConfig(
+            c, extraKeys: ["recurrent_activation"],
+            unsupported: [
+                UnsupportedArgument(
+                    "reset_after", accepting: [true],
+                    hint: "reset_after=False is the Keras 2 GRU layout; use reset_after=True, the Keras 3 default")
+            ])
+        self.init(
+            r.units, activation: r.activation, recurrentActivation: r.recurrentActivation,
+            useBias: r.useBias, kernelInitializer: r.kernelInitializer, recurrentInitializer: r.recurrentInitializer,
+            biasInitializer: r.biasInitializer, dropout: r.dropout, recurrentDropout: r.recurrentDropout,
+            returnSequences: r.returnSequences, goBackwards: r.goBackwards, stateful: r.stateful,
+            inputShape: r.io.inputShape, inputDim: r.io.inputDim, inputLength: r.inputLength,
+            batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
     }
 }

@@ -26,8 +26,9 @@ final class GlobalPooling {
     func build(layer: String, className: String, inputShape: [Int]) throws -> [Int] {
         guard inputShape.count == spatialRank + 1 else {
             let wanted = spatialRank == 1 ? "(steps, channels)" : "(height, width, channels)"
-            throw StrataError.invalidModel(layer: layer, "\(className) needs samples of shape \(wanted), got \(inputShape)",
-                                           hint: spatialRank == 1 ? "use the 2D variant for images" : "use the 1D variant for sequences")
+            throw StrataError.invalidModel(
+                layer: layer, "\(className) needs samples of shape \(wanted), got \(inputShape)",
+                hint: spatialRank == 1 ? "use the 2D variant for images" : "use the 1D variant for sequences")
         }
         channels = inputShape[spatialRank]
         positions = inputShape.dropLast().reduce(1, *)
@@ -55,8 +56,9 @@ final class GlobalPooling {
         case .average:
             PoolingKernels.globalAverageBackward(dy, batch: batch, positions: positions, channels: channels, into: dx)
         case .max:
-            PoolingKernels.globalMaxBackward(dy, x: x, y: lastY!, batch: batch, positions: positions, channels: channels,
-                                             into: dx, counts: workspace.buffer(.tieCounts, [channels]))
+            PoolingKernels.globalMaxBackward(
+                dy, x: x, y: lastY!, batch: batch, positions: positions, channels: channels,
+                into: dx, counts: workspace.buffer(.tieCounts, [channels]))
         }
         return dx
     }

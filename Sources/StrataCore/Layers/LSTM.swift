@@ -32,13 +32,15 @@ public final class LSTM: RecurrentLayer {
 
     public var weightHandles: [ParameterHandle] { core.weightHandles }
 
-    public init(_ units: Int, activation: ActivationFunction = .tanh, recurrentActivation: ActivationFunction = .sigmoid,
-                useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform,
-                recurrentInitializer: Initializer = .orthogonal(gain: 1), biasInitializer: Initializer = .zeros,
-                unitForgetBias: Bool = true, dropout: Float = 0, recurrentDropout: Float = 0,
-                returnSequences: Bool = false, goBackwards: Bool = false, stateful: Bool = false,
-                inputShape: [Int]? = nil, inputDim: Int? = nil, inputLength: Int? = nil, batchSize: Int? = nil,
-                batchInputShape: [Int]? = nil, name: String = "") {
+    public init(
+        _ units: Int, activation: ActivationFunction = .tanh, recurrentActivation: ActivationFunction = .sigmoid,
+        useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform,
+        recurrentInitializer: Initializer = .orthogonal(gain: 1), biasInitializer: Initializer = .zeros,
+        unitForgetBias: Bool = true, dropout: Float = 0, recurrentDropout: Float = 0,
+        returnSequences: Bool = false, goBackwards: Bool = false, stateful: Bool = false,
+        inputShape: [Int]? = nil, inputDim: Int? = nil, inputLength: Int? = nil, batchSize: Int? = nil,
+        batchInputShape: [Int]? = nil, name: String = ""
+    ) {
         self.units = units
         self.activation = activation
         self.recurrentActivation = recurrentActivation
@@ -48,20 +50,22 @@ public final class LSTM: RecurrentLayer {
         self.recurrentInitializer = recurrentInitializer
         self.biasInitializer = biasInitializer
         self.name = name
-        core = RecurrentCore(kind: "LSTM", name: name, units: units, stateCount: 2, returnSequences: returnSequences,
-                             goBackwards: goBackwards, stateful: stateful, dropout: dropout,
-                             recurrentDropout: recurrentDropout, activation: activation,
-                             recurrentActivation: recurrentActivation, useBias: useBias,
-                             inputShape: inputShape, inputDim: inputDim, inputLength: inputLength, batchSize: batchSize,
-                             batchInputShape: batchInputShape)
+        core = RecurrentCore(
+            kind: "LSTM", name: name, units: units, stateCount: 2, returnSequences: returnSequences,
+            goBackwards: goBackwards, stateful: stateful, dropout: dropout,
+            recurrentDropout: recurrentDropout, activation: activation,
+            recurrentActivation: recurrentActivation, useBias: useBias,
+            inputShape: inputShape, inputDim: inputDim, inputLength: inputLength, batchSize: batchSize,
+            batchInputShape: batchInputShape)
     }
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         let out = try core.build(name: name, inputShape: inputShape)
         // unit_forget_bias: the bias initializer fills everything, then the forget block [u, 2u) is ones.
         let initializer: Initializer = unitForgetBias && biasInitializer == .zeros ? .unitForgetBias(units: units) : biasInitializer
-        core.addWeights(width: 4 * units, biasShape: [4 * units], kernelInitializer: kernelInitializer,
-                        recurrentInitializer: recurrentInitializer, biasInitializer: initializer, to: &weights)
+        core.addWeights(
+            width: 4 * units, biasShape: [4 * units], kernelInitializer: kernelInitializer,
+            recurrentInitializer: recurrentInitializer, biasInitializer: initializer, to: &weights)
         return out
     }
 
@@ -82,8 +86,9 @@ public final class LSTM: RecurrentLayer {
         for t in 0..<steps {
             // z_t += h_{t-1} recurrent_kernel (h masked by recurrent dropout)
             core.addRecurrentProduct(hidden: h, masked: hm, step: t, recurrentKernel: r, width: 4 * u, into: z)
-            Kernels.lstmStep(t: t, rows: n, units: u, z: z, c: c, h: h, ac: ac,
-                             activation: activation, recurrentActivation: recurrentActivation)
+            Kernels.lstmStep(
+                t: t, rows: n, units: u, z: z, c: c, h: h, ac: ac,
+                activation: activation, recurrentActivation: recurrentActivation)
         }
         core.saveState(0, from: h, step: steps)
         core.saveState(1, from: c, step: steps)
@@ -106,8 +111,9 @@ public final class LSTM: RecurrentLayer {
         let r = p.value(core.recurrentKernel!)
         for t in stride(from: steps - 1, through: 0, by: -1) {
             core.addOutputGradient(step: t, dy: dy, timeMajor: dyTime, into: dh)
-            Kernels.lstmStepBackward(t: t, rows: n, units: u, gates: gates, c: c, ac: ac, dh: dh, dc: dc, dz: dz,
-                                     activation: activation, recurrentActivation: recurrentActivation)
+            Kernels.lstmStepBackward(
+                t: t, rows: n, units: u, gates: gates, c: c, ac: ac, dh: dh, dc: dc, dz: dz,
+                activation: activation, recurrentActivation: recurrentActivation)
             if t > 0 {
                 // dh_{t-1} = dz_t recurrent_kernel^T (times the recurrent mask)
                 BLAS.gemm(dz.rows(t..<(t + 1)), rowsA: n, colsA: 4 * u, r, rowsB: u, colsB: 4 * u, transB: true, into: dh)
@@ -134,11 +140,12 @@ extension LSTM: ConfigurableLayer {
     public static let kerasClassName = "LSTM"
     public convenience init(config c: LayerConfig) throws {
         let r = try RecurrentConfig(c, extraKeys: ["recurrent_activation", "unit_forget_bias"])
-        self.init(r.units, activation: r.activation, recurrentActivation: r.recurrentActivation,
-                  useBias: r.useBias, kernelInitializer: r.kernelInitializer, recurrentInitializer: r.recurrentInitializer,
-                  biasInitializer: r.biasInitializer, unitForgetBias: try c.bool("unit_forget_bias") ?? true,
-                  dropout: r.dropout, recurrentDropout: r.recurrentDropout, returnSequences: r.returnSequences,
-                  goBackwards: r.goBackwards, stateful: r.stateful, inputShape: r.io.inputShape, inputDim: r.io.inputDim,
-                  inputLength: r.inputLength, batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
+        self.init(
+            r.units, activation: r.activation, recurrentActivation: r.recurrentActivation,
+            useBias: r.useBias, kernelInitializer: r.kernelInitializer, recurrentInitializer: r.recurrentInitializer,
+            biasInitializer: r.biasInitializer, unitForgetBias: try c.bool("unit_forget_bias") ?? true,
+            dropout: r.dropout, recurrentDropout: r.recurrentDropout, returnSequences: r.returnSequences,
+            goBackwards: r.goBackwards, stateful: r.stateful, inputShape: r.io.inputShape, inputDim: r.io.inputDim,
+            inputLength: r.inputLength, batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
     }
 }

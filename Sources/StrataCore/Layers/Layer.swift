@@ -6,37 +6,49 @@ public struct InputSpec: Equatable, Sendable {
     public init(shape: [Int]? = nil, batchSize: Int? = nil) { self.shape = shape; self.batchSize = batchSize }
 
     /// Combines Keras's four ways to give an input shape; contradictions are errors naming the layer.
-    public static func resolve(layer: String, inputShape: [Int]?, inputDim: Int?, batchSize: Int?,
-                               batchInputShape: [Int]?) -> Result<InputSpec?, StrataError> {
+    public static func resolve(
+        layer: String, inputShape: [Int]?, inputDim: Int?, batchSize: Int?,
+        batchInputShape: [Int]?
+    ) -> Result<InputSpec?, StrataError> {
         var shape = inputShape
         var batch = batchSize
         if let d = inputDim {
             if let s = shape, s != [d] {
-                return .failure(.invalidModel(layer: layer, "inputDim \(d) contradicts inputShape \(s)",
-                                              hint: "give only one of inputShape and inputDim"))
+                return .failure(
+                    .invalidModel(
+                        layer: layer, "inputDim \(d) contradicts inputShape \(s)",
+                        hint: "give only one of inputShape and inputDim"))
             }
             shape = [d]
         }
         if let b = batchInputShape {
             guard b.count >= 2 else {
-                return .failure(.invalidModel(layer: layer, "batchInputShape \(b) needs a batch size and at least one more axis",
-                                              hint: "write it as [batch, ...inputShape], e.g. [32, 8, 16]"))
+                return .failure(
+                    .invalidModel(
+                        layer: layer, "batchInputShape \(b) needs a batch size and at least one more axis",
+                        hint: "write it as [batch, ...inputShape], e.g. [32, 8, 16]"))
             }
             let s = Array(b.dropFirst())
             if let given = shape, given != s {
-                return .failure(.invalidModel(layer: layer, "batchInputShape \(b) contradicts inputShape \(given)",
-                                              hint: "give either batchInputShape or inputShape with batchSize"))
+                return .failure(
+                    .invalidModel(
+                        layer: layer, "batchInputShape \(b) contradicts inputShape \(given)",
+                        hint: "give either batchInputShape or inputShape with batchSize"))
             }
             if let bs = batch, bs != b[0] {
-                return .failure(.invalidModel(layer: layer, "batchInputShape \(b) contradicts batchSize \(bs)",
-                                              hint: "give the batch size once"))
+                return .failure(
+                    .invalidModel(
+                        layer: layer, "batchInputShape \(b) contradicts batchSize \(bs)",
+                        hint: "give the batch size once"))
             }
             shape = s
             batch = b[0]
         }
         if let s = shape, s.contains(where: { $0 <= 0 }) {
-            return .failure(.invalidModel(layer: layer, "input shape \(s) has a dimension that is not positive",
-                                          hint: "every input dimension must be a positive integer"))
+            return .failure(
+                .invalidModel(
+                    layer: layer, "input shape \(s) has a dimension that is not positive",
+                    hint: "every input dimension must be a positive integer"))
         }
         if let b = batch, b <= 0 {
             return .failure(.invalidModel(layer: layer, "batch size \(b) is not positive", hint: "use a positive batch size"))
@@ -72,9 +84,11 @@ public struct LayerContext {
     /// rank (`Communicator.threadsPerRank`), passed by the model; a context made by hand takes the process's.
     public var threads: Int
 
-    public init(training: Bool, parameters: Parameters, step: Int = 0, firstRow: Int = 0, seed: UInt64 = 0,
-                layerIndex: Int = 0, needsInputGradient: Bool = true, shared: SharedBuffers? = nil,
-                threads: Int? = nil) {
+    public init(
+        training: Bool, parameters: Parameters, step: Int = 0, firstRow: Int = 0, seed: UInt64 = 0,
+        layerIndex: Int = 0, needsInputGradient: Bool = true, shared: SharedBuffers? = nil,
+        threads: Int? = nil
+    ) {
         self.training = training
         self.parameters = parameters
         self.step = step

@@ -22,8 +22,9 @@ public final class MaxPooling1D: Layer {
     public var weightHandles: [ParameterHandle] { [] }
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
-        try engine.build(layer: name, className: className, inputShape: inputShape, pool: (1, poolSize), strides: (1, strides),
-                         padding: padding)
+        try engine.build(
+            layer: name, className: className, inputShape: inputShape, pool: (1, poolSize), strides: (1, strides),
+            padding: padding)
     }
 
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x, context: context) }

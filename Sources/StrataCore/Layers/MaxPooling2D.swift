@@ -11,8 +11,10 @@ public final class MaxPooling2D: Layer {
     public let inputSpec: InputSpec?
     private let engine = WindowPooling(kind: .max, spatialRank: 2)
 
-    public init(poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid,
-                inputShape: [Int]? = nil, name: String = "") {
+    public init(
+        poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid,
+        inputShape: [Int]? = nil, name: String = ""
+    ) {
         self.poolSize = poolSize
         self.strides = strides ?? poolSize
         self.padding = padding
@@ -23,8 +25,9 @@ public final class MaxPooling2D: Layer {
     public var weightHandles: [ParameterHandle] { [] }
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
-        try engine.build(layer: name, className: className, inputShape: inputShape, pool: poolSize, strides: strides,
-                         padding: padding)
+        try engine.build(
+            layer: name, className: className, inputShape: inputShape, pool: poolSize, strides: strides,
+            padding: padding)
     }
 
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x, context: context) }

@@ -41,11 +41,14 @@ public struct WindowAxis: Equatable, Sendable {
 
     /// The axis for `padding`, following Keras 3 / TensorFlow (keras/src/ops/operation_utils.py
     /// `compute_conv_output_shape`, TF `GetWindowedOutputSize`); errors name `layer` and the sizes.
-    public static func make(layer: String, axis: String, input n: Int, window k: Int, stride s: Int, dilation d: Int,
-                            padding: Padding) throws -> WindowAxis {
+    public static func make(
+        layer: String, axis: String, input n: Int, window k: Int, stride s: Int, dilation d: Int,
+        padding: Padding
+    ) throws -> WindowAxis {
         guard k >= 1, s >= 1, d >= 1 else {
-            throw StrataError.invalidModel(layer: layer, "window \(k), stride \(s) and dilation \(d) along \(axis) must be positive",
-                                           hint: "use positive kernel/pool sizes, strides and dilation rates")
+            throw StrataError.invalidModel(
+                layer: layer, "window \(k), stride \(s) and dilation \(d) along \(axis) must be positive",
+                hint: "use positive kernel/pool sizes, strides and dilation rates")
         }
         let span = d * (k - 1) + 1
         switch padding {

@@ -50,11 +50,12 @@ final class RecurrentCore {
     private(set) var bias: ParameterHandle?
     private(set) var weightHandles: [ParameterHandle] = []
 
-
     /// `name` (empty: `kind`) names the layer in input-argument errors.
-    init(kind: String, name: String, units: Int, stateCount: Int, returnSequences: Bool, goBackwards: Bool, stateful: Bool,
-         dropout: Float, recurrentDropout: Float, activation: ActivationFunction, recurrentActivation: ActivationFunction?,
-         useBias: Bool, inputShape: [Int]?, inputDim: Int?, inputLength: Int?, batchSize: Int?, batchInputShape: [Int]?) {
+    init(
+        kind: String, name: String, units: Int, stateCount: Int, returnSequences: Bool, goBackwards: Bool, stateful: Bool,
+        dropout: Float, recurrentDropout: Float, activation: ActivationFunction, recurrentActivation: ActivationFunction?,
+        useBias: Bool, inputShape: [Int]?, inputDim: Int?, inputLength: Int?, batchSize: Int?, batchInputShape: [Int]?
+    ) {
         self.kind = kind
         self.units = units
         self.stateCount = stateCount
@@ -67,31 +68,44 @@ final class RecurrentCore {
         self.activation = activation
         self.recurrentActivation = recurrentActivation
         self.useBias = useBias
-        (inputSpec, inputError) = Self.inputSpec(layer: name.isEmpty ? kind : name, inputShape: inputShape,
-                                                 inputDim: inputDim, inputLength: inputLength, batchSize: batchSize,
-                                                 batchInputShape: batchInputShape)
+        (inputSpec, inputError) = Self.inputSpec(
+            layer: name.isEmpty ? kind : name, inputShape: inputShape,
+            inputDim: inputDim, inputLength: inputLength, batchSize: batchSize,
+            batchInputShape: batchInputShape)
     }
 
     /// Keras's input arguments for a recurrent first layer; `inputDim` + `inputLength` (Keras 2) mean
     /// `inputShape: [inputLength, inputDim]`.
-    private static func inputSpec(layer: String, inputShape: [Int]?, inputDim: Int?, inputLength: Int?, batchSize: Int?,
-                          batchInputShape: [Int]?) -> (InputSpec?, StrataError?) {
+    private static func inputSpec(
+        layer: String, inputShape: [Int]?, inputDim: Int?, inputLength: Int?, batchSize: Int?,
+        batchInputShape: [Int]?
+    ) -> (InputSpec?, StrataError?) {
         var shape = inputShape
         if let d = inputDim {
             guard let length = inputLength ?? inputShape?.first else {
-                return (nil, .invalidModel(layer: layer, "inputDim \(d) without inputLength leaves the number of timesteps unknown",
-                                          hint: "give inputShape: [timesteps, \(d)]"))
+                return (
+                    nil,
+                    .invalidModel(
+                        layer: layer, "inputDim \(d) without inputLength leaves the number of timesteps unknown",
+                        hint: "give inputShape: [timesteps, \(d)]")
+                )
             }
             if let s = inputShape, s != [length, d] {
                 return (nil, .invalidModel(layer: layer, "inputDim \(d) contradicts inputShape \(s)", hint: "give only inputShape"))
             }
             shape = [length, d]
         } else if inputLength != nil && inputShape == nil && batchInputShape == nil {
-            return (nil, .invalidModel(layer: layer, "inputLength without inputDim leaves the features unknown",
-                                      hint: "give inputShape: [timesteps, features]"))
+            return (
+                nil,
+                .invalidModel(
+                    layer: layer, "inputLength without inputDim leaves the features unknown",
+                    hint: "give inputShape: [timesteps, features]")
+            )
         }
-        switch InputSpec.resolve(layer: layer, inputShape: shape, inputDim: nil, batchSize: batchSize,
-                                 batchInputShape: batchInputShape) {
+        switch InputSpec.resolve(
+            layer: layer, inputShape: shape, inputDim: nil, batchSize: batchSize,
+            batchInputShape: batchInputShape)
+        {
         case let .success(s): return (s, nil)
         case let .failure(e): return (nil, e)
         }
@@ -104,15 +118,17 @@ final class RecurrentCore {
             throw StrataError.invalidModel(layer: name, "units must be positive, got \(units)", hint: "use \(kind)(n) with n >= 1")
         }
         guard inputShape.count == 2 else {
-            throw StrataError.invalidModel(layer: name, "\(kind) needs inputs of shape (timesteps, features), got \(inputShape)",
-                                           hint: inputShape.count == 1
-                                            ? "put an Embedding before it, or give inputShape: [timesteps, features]"
-                                            : "a recurrent layer reads 3-D batches (batch, timesteps, features)")
+            throw StrataError.invalidModel(
+                layer: name, "\(kind) needs inputs of shape (timesteps, features), got \(inputShape)",
+                hint: inputShape.count == 1
+                    ? "put an Embedding before it, or give inputShape: [timesteps, features]"
+                    : "a recurrent layer reads 3-D batches (batch, timesteps, features)")
         }
         let checked: [(String, ActivationFunction?)] = [("activation", activation), ("recurrent_activation", recurrentActivation)]
         for case let (key, f?) in checked where !Kernels.recurrentActivations.contains(f) {
-            throw StrataError.invalidModel(layer: name, "\(key) '\(f.kerasName)' is not supported in \(kind)",
-                                           hint: "use one of tanh, sigmoid, hard_sigmoid, relu, linear")
+            throw StrataError.invalidModel(
+                layer: name, "\(key) '\(f.kerasName)' is not supported in \(kind)",
+                hint: "use one of tanh, sigmoid, hard_sigmoid, relu, linear")
         }
         steps = inputShape[0]
         inputDim = inputShape[1]
@@ -121,8 +137,10 @@ final class RecurrentCore {
 
     /// Adds `kernel (in, width)`, `recurrent_kernel (u, width)` and, with `use_bias`, `bias (biasShape)`;
     /// `width` is `gates * u`. Call after `build(name:inputShape:)`, which sets `inputDim`.
-    func addWeights(width: Int, biasShape: [Int], kernelInitializer: Initializer, recurrentInitializer: Initializer,
-                    biasInitializer: Initializer, to weights: inout WeightAllocator) {
+    func addWeights(
+        width: Int, biasShape: [Int], kernelInitializer: Initializer, recurrentInitializer: Initializer,
+        biasInitializer: Initializer, to weights: inout WeightAllocator
+    ) {
         let k = weights.add("kernel", shape: [inputDim, width], initializer: kernelInitializer)
         let r = weights.add("recurrent_kernel", shape: [units, width], initializer: recurrentInitializer)
         kernel = k
@@ -139,8 +157,9 @@ final class RecurrentCore {
     func inputProjection(_ x: Tensor, context: LayerContext, width: Int) -> Tensor {
         let xs = prepare(x, context: context)
         let z = work.buffer(.gates, [steps, rows, width])
-        BLAS.gemm(xs, rowsA: steps * rows, colsA: inputDim, context.parameters.value(kernel!), rowsB: inputDim, colsB: width,
-                  into: z)
+        BLAS.gemm(
+            xs, rowsA: steps * rows, colsA: inputDim, context.parameters.value(kernel!), rowsB: inputDim, colsB: width,
+            into: z)
         return z
     }
 
@@ -154,13 +173,15 @@ final class RecurrentCore {
         recurrentMask = nil
         if context.training && dropout > 0 {
             let m = work.buffer(.inputMask, [n, inputDim])
-            Kernels.dropoutMask(m, rows: n, width: inputDim, rate: dropout, rng: maskStream(context, 0x524E_4E44), firstRow: context.firstRow)
+            Kernels.dropoutMask(
+                m, rows: n, width: inputDim, rate: dropout, rng: maskStream(context, 0x524E_4E44), firstRow: context.firstRow)
             inputMask = m
         }
         if context.training && recurrentDropout > 0 {
             let m = work.buffer(.recurrentMask, [n, units])
-            Kernels.dropoutMask(m, rows: n, width: units, rate: recurrentDropout, rng: maskStream(context, 0x524E_4E52),
-                                firstRow: context.firstRow)
+            Kernels.dropoutMask(
+                m, rows: n, width: units, rate: recurrentDropout, rng: maskStream(context, 0x524E_4E52),
+                firstRow: context.firstRow)
             recurrentMask = m
         }
         let xs = work.buffer(.input, [steps, n, inputDim])
@@ -181,7 +202,10 @@ final class RecurrentCore {
         let n = rows * units
         if stateful {
             if carried.count != stateCount || carried[0].shape[0] != rows {
-                precondition(carried.isEmpty, "\(kind): carried states have \(carried[0].shape[0]) rows but the batch has \(rows); the trainer checks stateful batching")
+                precondition(
+                    carried.isEmpty,
+                    "\(kind): carried states have \(carried[0].shape[0]) rows but the batch has \(rows); the trainer checks stateful batching"
+                )
                 carried = (0..<stateCount).map { _ in Tensor(zeros: [rows, units]) }
             }
             Kernels.copy(carried[k], offset: 0, into: t, offset: 0, count: n)
@@ -199,8 +223,10 @@ final class RecurrentCore {
     /// Block `t` of `z` `(T, N, width)`: `z_t = h_{t-1} recurrent_kernel + beta z_t`. `h_{t-1}` is block `t` of
     /// `h` `(T+1, N, u)`, or, with recurrent dropout, that block times the mask, written into block `t` of
     /// `masked` `(T, N, u)` (kept for the recurrent_kernel gradient).
-    func addRecurrentProduct(hidden h: Tensor, masked: Tensor?, step t: Int, recurrentKernel r: Tensor, width: Int,
-                             into z: Tensor, beta: Float = 1) {
+    func addRecurrentProduct(
+        hidden h: Tensor, masked: Tensor?, step t: Int, recurrentKernel r: Tensor, width: Int,
+        into z: Tensor, beta: Float = 1
+    ) {
         var hPrev = h.rows(t..<(t + 1))
         if let masked, let mask = recurrentMask {
             let block = rows * units
@@ -255,14 +281,18 @@ final class RecurrentCore {
     ///
     /// `h_{t-1}` is `hidden` `(T+1, N, u)` read from block 0, or the masked copy (`maskedHidden()`) with recurrent
     /// dropout. Returns the input gradient `(N, T, in)`; slot `.timeMajorInputGradient` holds the time-major `dxs`.
-    func kernelGradients(dInput: Tensor, dRecurrent: Tensor, width: Int, hidden h: Tensor,
-                         parameters p: Parameters) -> Tensor {
+    func kernelGradients(
+        dInput: Tensor, dRecurrent: Tensor, width: Int, hidden h: Tensor,
+        parameters p: Parameters
+    ) -> Tensor {
         let m = steps * rows
-        BLAS.gemm(input!, rowsA: m, colsA: inputDim, transA: true, dInput, rowsB: m, colsB: width,
-                  into: p.gradient(kernel!), beta: 1)
+        BLAS.gemm(
+            input!, rowsA: m, colsA: inputDim, transA: true, dInput, rowsB: m, colsB: width,
+            into: p.gradient(kernel!), beta: 1)
         let hPrev = maskedHidden() ?? h
-        BLAS.gemm(hPrev, rowsA: m, colsA: units, transA: true, dRecurrent, rowsB: m, colsB: width,
-                  into: p.gradient(recurrentKernel!), beta: 1)
+        BLAS.gemm(
+            hPrev, rowsA: m, colsA: units, transA: true, dRecurrent, rowsB: m, colsB: width,
+            into: p.gradient(recurrentKernel!), beta: 1)
         let dxs = work.buffer(.timeMajorInputGradient, [steps, rows, inputDim])
         BLAS.gemm(dInput, rowsA: m, colsA: width, p.value(kernel!), rowsB: inputDim, colsB: width, transB: true, into: dxs)
         return inputGradient(timeMajor: dxs)
@@ -283,27 +313,32 @@ final class RecurrentCore {
 
     func setStates(_ new: [Tensor], layer: String) throws {
         guard stateful else {
-            throw StrataError.usage("layer '\(layer)' is not stateful, so it carries no states to set",
-                                    hint: "create it with stateful: true")
+            throw StrataError.usage(
+                "layer '\(layer)' is not stateful, so it carries no states to set",
+                hint: "create it with stateful: true")
         }
         guard new.count == stateCount else {
-            throw StrataError.invalidArgument("layer '\(layer)' has \(stateCount) state(s), got \(new.count)",
-                                              hint: kind == "LSTM" ? "pass [h, c]" : "pass [h]")
+            throw StrataError.invalidArgument(
+                "layer '\(layer)' has \(stateCount) state(s), got \(new.count)",
+                hint: kind == "LSTM" ? "pass [h, c]" : "pass [h]")
         }
         let r = new[0].shape.first ?? 0
         for (k, s) in new.enumerated() where s.shape != [r, units] {
-            throw StrataError.invalidArgument("state \(k) of layer '\(layer)' has shape \(s.shape), expected [\(r), \(units)] like state 0",
-                                              hint: "states are (rows, units) with the rows this process runs")
+            throw StrataError.invalidArgument(
+                "state \(k) of layer '\(layer)' has shape \(s.shape), expected [\(r), \(units)] like state 0",
+                hint: "states are (rows, units) with the rows this process runs")
         }
         carried = new.map { $0.copy() }
     }
 
     /// The config keys LSTM, GRU and SimpleRNN share (plus `recurrent_activation` where the layer has one).
     var configEntries: [String: JSONValue] {
-        var c: [String: JSONValue] = ["units": JSONValue(units), "activation": .string(activation.kerasName), "use_bias": .bool(useBias),
-         "return_sequences": .bool(returnSequences), "return_state": .bool(false), "go_backwards": .bool(goBackwards),
-         "stateful": .bool(stateful), "unroll": .bool(false), "dropout": JSONValue(dropout),
-         "recurrent_dropout": JSONValue(recurrentDropout)]
+        var c: [String: JSONValue] = [
+            "units": JSONValue(units), "activation": .string(activation.kerasName), "use_bias": .bool(useBias),
+            "return_sequences": .bool(returnSequences), "return_state": .bool(false), "go_backwards": .bool(goBackwards),
+            "stateful": .bool(stateful), "unroll": .bool(false), "dropout": JSONValue(dropout),
+            "recurrent_dropout": JSONValue(recurrentDropout),
+        ]
         if let recurrentActivation { c["recurrent_activation"] = .string(recurrentActivation.kerasName) }
         return c
     }
@@ -316,7 +351,7 @@ enum RecurrentSlot: Hashable {
     /// Filled by `RecurrentCore`: the time-major (masked) input, the dropout masks, the output, the time-major output
     /// gradient, the masked `h_{t-1}`, and the input gradient time-major and batch-major.
     case input, inputMask, recurrentMask, output, timeMajorOutputGradient, maskedHidden, timeMajorInputGradient,
-         inputGradient
+        inputGradient
     /// Filled by the layers: forward `gates`, GRU's `recurrentPart`, `hidden (T+1, N, u)`, LSTM's `cells (T+1, N, u)`
     /// and `activatedCells` (`a(c_t)`).
     case gates, recurrentPart, hidden, cells, activatedCells
@@ -330,16 +365,23 @@ struct RecurrentConfig {
     /// Keys read here, and keys that only choose how Keras runs the same computation (`unroll`, `implementation`,
     /// `use_cudnn`; `seed` draws Keras's own dropout masks, Strata's come from the run seed; masks are never given,
     /// so `zero_output_for_mask` has nothing to act on).
-    static let keys: Set<String> = ["units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer",
-                                    "bias_initializer", "dropout", "recurrent_dropout", "seed", "return_sequences",
-                                    "go_backwards", "stateful", "unroll", "implementation", "use_cudnn",
-                                    "zero_output_for_mask"]
-    static let unsupported = LayerConfig.noRegularizers(["kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-                                                         "activity_regularizer", "kernel_constraint",
-                                                         "recurrent_constraint", "bias_constraint"]) + [
-        UnsupportedArgument("return_state", accepting: [false],
-                            hint: "remove return_state (a layer of a Sequential model has one output)"),
-        UnsupportedArgument("time_major", accepting: [false], hint: "feed (batch, timesteps, features) and drop time_major")]
+    static let keys: Set<String> = [
+        "units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer",
+        "bias_initializer", "dropout", "recurrent_dropout", "seed", "return_sequences",
+        "go_backwards", "stateful", "unroll", "implementation", "use_cudnn",
+        "zero_output_for_mask",
+    ]
+    static let unsupported =
+        LayerConfig.noRegularizers([
+            "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+            "activity_regularizer", "kernel_constraint",
+            "recurrent_constraint", "bias_constraint",
+        ]) + [
+            UnsupportedArgument(
+                "return_state", accepting: [false],
+                hint: "remove return_state (a layer of a Sequential model has one output)"),
+            UnsupportedArgument("time_major", accepting: [false], hint: "feed (batch, timesteps, features) and drop time_major"),
+        ]
     let units: Int
     let activation: ActivationFunction
     let useBias: Bool

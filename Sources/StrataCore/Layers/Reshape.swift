@@ -20,21 +20,26 @@ public final class Reshape: Layer {
         let size = inputShape.reduce(1, *)
         let unknown = targetShape.indices.filter { targetShape[$0] == -1 }
         guard unknown.count <= 1, targetShape.allSatisfy({ $0 > 0 || $0 == -1 }) else {
-            throw StrataError.invalidModel(layer: name, "target shape \(targetShape) may hold positive sizes and at most one -1",
-                                           hint: "e.g. Reshape([-1, 8])")
+            throw StrataError.invalidModel(
+                layer: name, "target shape \(targetShape) may hold positive sizes and at most one -1",
+                hint: "e.g. Reshape([-1, 8])")
         }
         let known = targetShape.filter { $0 > 0 }.reduce(1, *)
         var out = targetShape
         if let u = unknown.first {
             guard size % known == 0 else {
-                throw StrataError.invalidModel(layer: name, "cannot reshape samples of shape \(inputShape) (\(size) values) to \(targetShape): \(size) is not a multiple of \(known)",
-                                               hint: "choose a target shape whose known sizes divide \(size)")
+                throw StrataError.invalidModel(
+                    layer: name,
+                    "cannot reshape samples of shape \(inputShape) (\(size) values) to \(targetShape): \(size) is not a multiple of \(known)",
+                    hint: "choose a target shape whose known sizes divide \(size)")
             }
             out[u] = size / known
         }
         guard out.reduce(1, *) == size else {
-            throw StrataError.invalidModel(layer: name, "cannot reshape samples of shape \(inputShape) (\(size) values) to \(targetShape) (\(out.reduce(1, *)) values)",
-                                           hint: "the target shape must hold the same number of values")
+            throw StrataError.invalidModel(
+                layer: name,
+                "cannot reshape samples of shape \(inputShape) (\(size) values) to \(targetShape) (\(out.reduce(1, *)) values)",
+                hint: "the target shape must hold the same number of values")
         }
         self.inputShape = inputShape
         outputShape = out

@@ -86,8 +86,10 @@ extension LayerContext {
 
     /// Rule 4: scratch of `shape` used only during this call: the model's shared `sharedSlot` (the next layer reuses
     /// it), else `workspace`'s `slot`.
-    public func scratch<S>(_ shape: [Int], sharedSlot: SharedBuffers.ScratchSlot, workspace: inout Workspace<S>,
-                           slot: S) -> Tensor {
+    public func scratch<S>(
+        _ shape: [Int], sharedSlot: SharedBuffers.ScratchSlot, workspace: inout Workspace<S>,
+        slot: S
+    ) -> Tensor {
         shared?.scratch(sharedSlot, shape) ?? workspace.buffer(slot, shape)
     }
 }

@@ -26,12 +26,14 @@ public final class SimpleRNN: RecurrentLayer {
 
     public var weightHandles: [ParameterHandle] { core.weightHandles }
 
-    public init(_ units: Int, activation: ActivationFunction = .tanh, useBias: Bool = true,
-                kernelInitializer: Initializer = .glorotUniform, recurrentInitializer: Initializer = .orthogonal(gain: 1),
-                biasInitializer: Initializer = .zeros, dropout: Float = 0, recurrentDropout: Float = 0,
-                returnSequences: Bool = false, goBackwards: Bool = false, stateful: Bool = false,
-                inputShape: [Int]? = nil, inputDim: Int? = nil, inputLength: Int? = nil, batchSize: Int? = nil,
-                batchInputShape: [Int]? = nil, name: String = "") {
+    public init(
+        _ units: Int, activation: ActivationFunction = .tanh, useBias: Bool = true,
+        kernelInitializer: Initializer = .glorotUniform, recurrentInitializer: Initializer = .orthogonal(gain: 1),
+        biasInitializer: Initializer = .zeros, dropout: Float = 0, recurrentDropout: Float = 0,
+        returnSequences: Bool = false, goBackwards: Bool = false, stateful: Bool = false,
+        inputShape: [Int]? = nil, inputDim: Int? = nil, inputLength: Int? = nil, batchSize: Int? = nil,
+        batchInputShape: [Int]? = nil, name: String = ""
+    ) {
         self.units = units
         self.activation = activation
         self.useBias = useBias
@@ -39,17 +41,19 @@ public final class SimpleRNN: RecurrentLayer {
         self.recurrentInitializer = recurrentInitializer
         self.biasInitializer = biasInitializer
         self.name = name
-        core = RecurrentCore(kind: "SimpleRNN", name: name, units: units, stateCount: 1, returnSequences: returnSequences,
-                             goBackwards: goBackwards, stateful: stateful, dropout: dropout,
-                             recurrentDropout: recurrentDropout, activation: activation, recurrentActivation: nil, useBias: useBias,
-                             inputShape: inputShape, inputDim: inputDim, inputLength: inputLength, batchSize: batchSize,
-                             batchInputShape: batchInputShape)
+        core = RecurrentCore(
+            kind: "SimpleRNN", name: name, units: units, stateCount: 1, returnSequences: returnSequences,
+            goBackwards: goBackwards, stateful: stateful, dropout: dropout,
+            recurrentDropout: recurrentDropout, activation: activation, recurrentActivation: nil, useBias: useBias,
+            inputShape: inputShape, inputDim: inputDim, inputLength: inputLength, batchSize: batchSize,
+            batchInputShape: batchInputShape)
     }
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         let out = try core.build(name: name, inputShape: inputShape)
-        core.addWeights(width: units, biasShape: [units], kernelInitializer: kernelInitializer,
-                        recurrentInitializer: recurrentInitializer, biasInitializer: biasInitializer, to: &weights)
+        core.addWeights(
+            width: units, biasShape: [units], kernelInitializer: kernelInitializer,
+            recurrentInitializer: recurrentInitializer, biasInitializer: biasInitializer, to: &weights)
         return out
     }
 
@@ -109,10 +113,11 @@ extension SimpleRNN: ConfigurableLayer {
     public static let kerasClassName = "SimpleRNN"
     public convenience init(config c: LayerConfig) throws {
         let r = try RecurrentConfig(c, extraKeys: [])
-        self.init(r.units, activation: r.activation, useBias: r.useBias, kernelInitializer: r.kernelInitializer,
-                  recurrentInitializer: r.recurrentInitializer, biasInitializer: r.biasInitializer, dropout: r.dropout,
-                  recurrentDropout: r.recurrentDropout, returnSequences: r.returnSequences, goBackwards: r.goBackwards,
-                  stateful: r.stateful, inputShape: r.io.inputShape, inputDim: r.io.inputDim, inputLength: r.inputLength,
-                  batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
+        self.init(
+            r.units, activation: r.activation, useBias: r.useBias, kernelInitializer: r.kernelInitializer,
+            recurrentInitializer: r.recurrentInitializer, biasInitializer: r.biasInitializer, dropout: r.dropout,
+            recurrentDropout: r.recurrentDropout, returnSequences: r.returnSequences, goBackwards: r.goBackwards,
+            stateful: r.stateful, inputShape: r.io.inputShape, inputDim: r.io.inputDim, inputLength: r.inputLength,
+            batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
     }
 }

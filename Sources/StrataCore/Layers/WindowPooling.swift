@@ -24,26 +24,34 @@ final class WindowPooling {
 
     /// Checks `inputShape` (one sample) and sets the geometry for `pool` and `strides`, given as `(height, width)`;
     /// returns the per-sample output shape.
-    func build(layer: String, className: String, inputShape: [Int], pool: (Int, Int), strides: (Int, Int),
-               padding: Padding) throws -> [Int] {
+    func build(
+        layer: String, className: String, inputShape: [Int], pool: (Int, Int), strides: (Int, Int),
+        padding: Padding
+    ) throws -> [Int] {
         let oneD = spatialRank == 1
         guard inputShape.count == spatialRank + 1 else {
             let other = className.dropLast(2) + (oneD ? "2D" : "1D")
             throw oneD
-                ? StrataError.invalidModel(layer: layer, "\(className) needs samples of shape (steps, channels), got \(inputShape)",
-                                           hint: "use it after Conv1D, or use \(other) for images")
-                : StrataError.invalidModel(layer: layer, "\(className) needs samples of shape (height, width, channels), got \(inputShape)",
-                                           hint: "use it after Conv2D, or use \(other) for sequences")
+                ? StrataError.invalidModel(
+                    layer: layer, "\(className) needs samples of shape (steps, channels), got \(inputShape)",
+                    hint: "use it after Conv1D, or use \(other) for images")
+                : StrataError.invalidModel(
+                    layer: layer, "\(className) needs samples of shape (height, width, channels), got \(inputShape)",
+                    hint: "use it after Conv2D, or use \(other) for sequences")
         }
         guard padding != .causal else {
             throw StrataError.invalidModel(layer: layer, "pooling has no \"causal\" padding", hint: "use \"valid\" or \"same\"")
         }
-        let axes = oneD ? ("height", "steps (input \(inputShape))")
+        let axes =
+            oneD
+            ? ("height", "steps (input \(inputShape))")
             : ("height (input \(inputShape))", "width (input \(inputShape))")
-        let h = try WindowAxis.make(layer: layer, axis: axes.0, input: oneD ? 1 : inputShape[0], window: pool.0,
-                                    stride: strides.0, dilation: 1, padding: padding)
-        let w = try WindowAxis.make(layer: layer, axis: axes.1, input: inputShape[spatialRank - 1], window: pool.1,
-                                    stride: strides.1, dilation: 1, padding: padding)
+        let h = try WindowAxis.make(
+            layer: layer, axis: axes.0, input: oneD ? 1 : inputShape[0], window: pool.0,
+            stride: strides.0, dilation: 1, padding: padding)
+        let w = try WindowAxis.make(
+            layer: layer, axis: axes.1, input: inputShape[spatialRank - 1], window: pool.1,
+            stride: strides.1, dilation: 1, padding: padding)
         let channels = inputShape[spatialRank]
         geometry = WindowGeometry(height: h, width: w, channels: channels)
         outputShape = (oneD ? [w.output] : [h.output, w.output]) + [channels]
@@ -53,15 +61,18 @@ final class WindowPooling {
     /// The config values of the four layers after the shared argument check (channels_last only); `size` reads a
     /// 1-D or 2-D size (`LayerConfig.single` or `.pair`), `pool` defaults to `defaultPool`.
     static func configValues<Size>(_ c: LayerConfig, size: (String) throws -> Size?, defaultPool: Size) throws
-        -> (pool: Size, strides: Size?, padding: Padding, inputShape: [Int]?) {
+        -> (pool: Size, strides: Size?, padding: Padding, inputShape: [Int]?)
+    {
         try c.checkArguments(["pool_size", "strides", "padding"], unsupported: [LayerConfig.channelsLast])
         return (try size("pool_size") ?? defaultPool, try size("strides"), try c.padding(), try c.inputArguments().inputShape)
     }
 
     /// Keras's `get_config()` of a window pooling layer; sizes as Keras lists (one entry per spatial axis).
     static func config(poolSize: [Int], strides: [Int], padding: Padding) -> [String: JSONValue] {
-        ["pool_size": JSONValue(poolSize), "strides": JSONValue(strides), "padding": .string(padding.rawValue),
-         "data_format": "channels_last"]
+        [
+            "pool_size": JSONValue(poolSize), "strides": JSONValue(strides), "padding": .string(padding.rawValue),
+            "data_format": "channels_last",
+        ]
     }
 
     /// Threads for a batch of `batch` samples: the run's (`LayerContext.threads`), as for the convolutions.

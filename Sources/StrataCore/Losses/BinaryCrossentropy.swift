@@ -22,7 +22,7 @@ public final class BinaryCrossentropy: LogitsLoss, ConfigurableLoss {
 
     public func compute(yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor) {
         let y = options.labels(yTrue)
-        if let p = options.probabilities(of: yPred) {   // yPred is z: the gradient is with respect to the model's output
+        if let p = options.probabilities(of: yPred) {  // yPred is z: the gradient is with respect to the model's output
             LossKernels.binaryCrossentropy(logits: yPred, yTrue: y, yPred: p, scale: scale, values: values, gradient: gradient)
         } else {
             LossKernels.binaryCrossentropy(yTrue: y, yPred: yPred, scale: scale, values: values, gradient: gradient)
@@ -30,6 +30,7 @@ public final class BinaryCrossentropy: LogitsLoss, ConfigurableLoss {
     }
 
     public func compute(yTrue: Tensor, logits z: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor) {
-        LossKernels.binaryCrossentropy(logits: z, yTrue: options.labels(yTrue), yPred: yPred, scale: scale, values: values, gradient: gradient)
+        LossKernels.binaryCrossentropy(
+            logits: z, yTrue: options.labels(yTrue), yPred: yPred, scale: scale, values: values, gradient: gradient)
     }
 }

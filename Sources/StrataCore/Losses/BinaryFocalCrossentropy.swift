@@ -15,8 +15,10 @@ public final class BinaryFocalCrossentropy: Loss, ConfigurableLoss {
     public let fromLogits: Bool
     public let labelSmoothing: Float
 
-    public init(applyClassBalancing: Bool = false, alpha: Float = 0.25, gamma: Float = 2.0, fromLogits: Bool = false,
-                labelSmoothing: Float = 0.0) {
+    public init(
+        applyClassBalancing: Bool = false, alpha: Float = 0.25, gamma: Float = 2.0, fromLogits: Bool = false,
+        labelSmoothing: Float = 0.0
+    ) {
         self.applyClassBalancing = applyClassBalancing
         self.alpha = alpha
         self.gamma = gamma

@@ -24,7 +24,7 @@ public final class CategoricalCrossentropy: LogitsLoss, ConfigurableLoss {
 
     public func compute(yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor) {
         let y = options.labels(yTrue)
-        if let p = options.probabilities(of: yPred) {   // yPred is z: the gradient is with respect to the model's output
+        if let p = options.probabilities(of: yPred) {  // yPred is z: the gradient is with respect to the model's output
             LossKernels.categoricalCrossentropy(logits: yPred, yTrue: y, yPred: p, scale: scale, values: values, gradient: gradient)
         } else {
             LossKernels.categoricalCrossentropy(yTrue: y, yPred: yPred, scale: scale, values: values, gradient: gradient)
@@ -32,6 +32,7 @@ public final class CategoricalCrossentropy: LogitsLoss, ConfigurableLoss {
     }
 
     public func compute(yTrue: Tensor, logits z: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor) {
-        LossKernels.categoricalCrossentropy(logits: z, yTrue: options.labels(yTrue), yPred: yPred, scale: scale, values: values, gradient: gradient)
+        LossKernels.categoricalCrossentropy(
+            logits: z, yTrue: options.labels(yTrue), yPred: yPred, scale: scale, values: values, gradient: gradient)
     }
 }

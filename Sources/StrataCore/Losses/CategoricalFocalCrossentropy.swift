@@ -31,7 +31,8 @@ public final class CategoricalFocalCrossentropy: Loss, ConfigurableLoss {
             p = probabilities.buffer(like: yPred)
             ActivationFunction.softmax.apply(yPred, into: p)
         }
-        LossKernels.categoricalFocal(yTrue: yTrue, probabilities: p, softmaxInput: fromLogits, alpha: alpha, gamma: gamma,
-                                     smoothing: labelSmoothing, scale: scale, values: values, gradient: gradient)
+        LossKernels.categoricalFocal(
+            yTrue: yTrue, probabilities: p, softmaxInput: fromLogits, alpha: alpha, gamma: gamma,
+            smoothing: labelSmoothing, scale: scale, values: values, gradient: gradient)
     }
 }

@@ -18,8 +18,10 @@ extension ConfigurableLoss {
         var config = args
         config["name"] = .string(kerasName)
         config["reduction"] = "sum_over_batch_size"
-        return ["module": "keras.losses", "class_name": .string(kerasClassName), "config": .object(config),
-                "registered_name": .null]
+        return [
+            "module": "keras.losses", "class_name": .string(kerasClassName), "config": .object(config),
+            "registered_name": .null,
+        ]
     }
 }
 

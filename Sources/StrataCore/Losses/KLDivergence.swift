@@ -11,8 +11,10 @@ public final class KLDivergence: Loss, ConfigurableLoss {
 
     public func compute(yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor) {
         let eps = Losses.epsilon
-        LossKernels.elementwise(yTrue: yTrue, yPred: yPred, scale: scale, values: values, gradient: gradient,
-                                mean: false) { y, p in
+        LossKernels.elementwise(
+            yTrue: yTrue, yPred: yPred, scale: scale, values: values, gradient: gradient,
+            mean: false
+        ) { y, p in
             let yc = min(max(y, eps), 1), pc = min(max(p, eps), 1)
             return (yc * Kernels.log(yc / pc), p >= eps && p <= 1 ? -yc / pc : 0)
         }

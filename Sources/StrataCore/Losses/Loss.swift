@@ -27,8 +27,10 @@ extension Loss {
     /// The API before `LogitsLoss`: the gradient is with respect to the logits (and the result true) when `logits`
     /// is given and the loss consumes them.
     @available(*, deprecated, message: "call compute(yTrue:yPred:scale:values:gradient:), or LogitsLoss's compute(yTrue:logits:...)")
-    public func compute(yTrue: Tensor, yPred: Tensor, logits: (Tensor, ActivationFunction)?, scale: Float,
-                        values: Tensor, gradient: Tensor) -> Bool {
+    public func compute(
+        yTrue: Tensor, yPred: Tensor, logits: (Tensor, ActivationFunction)?, scale: Float,
+        values: Tensor, gradient: Tensor
+    ) -> Bool {
         if let (z, activation) = logits, let l = self as? LogitsLoss, l.consumesLogits(of: activation) {
             l.compute(yTrue: yTrue, logits: z, yPred: yPred, scale: scale, values: values, gradient: gradient)
             return true

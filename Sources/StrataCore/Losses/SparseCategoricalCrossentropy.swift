@@ -21,7 +21,7 @@ public final class SparseCategoricalCrossentropy: LogitsLoss, ConfigurableLoss {
 
     public func compute(yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor) {
         let y = options.labels(yTrue)
-        if let p = options.probabilities(of: yPred) {   // yPred is z: the gradient is with respect to the model's output
+        if let p = options.probabilities(of: yPred) {  // yPred is z: the gradient is with respect to the model's output
             LossKernels.sparseCategoricalCrossentropy(logits: yPred, yTrue: y, yPred: p, scale: scale, values: values, gradient: gradient)
         } else {
             LossKernels.sparseCategoricalCrossentropy(yTrue: y, yPred: yPred, scale: scale, values: values, gradient: gradient)
@@ -29,6 +29,7 @@ public final class SparseCategoricalCrossentropy: LogitsLoss, ConfigurableLoss {
     }
 
     public func compute(yTrue: Tensor, logits z: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor) {
-        LossKernels.sparseCategoricalCrossentropy(logits: z, yTrue: options.labels(yTrue), yPred: yPred, scale: scale, values: values, gradient: gradient)
+        LossKernels.sparseCategoricalCrossentropy(
+            logits: z, yTrue: options.labels(yTrue), yPred: yPred, scale: scale, values: values, gradient: gradient)
     }
 }

@@ -6,7 +6,10 @@
 /// (Keras's `interpolate_pr_auc`), `minoring` / `majoring` by the smaller / larger neighbour. `multi_label` averages
 /// the per-column areas.
 public final class AUC: CountingMetric {
-    public enum Curve: String { case roc = "ROC", pr = "PR" }
+    public enum Curve: String {
+        case roc = "ROC"
+        case pr = "PR"
+    }
     public enum SummationMethod: String { case interpolation, minoring, majoring }
     public let name: String
     public let numThresholds: Int
@@ -17,8 +20,10 @@ public final class AUC: CountingMetric {
     /// Labels per histogram: the output's last axis with `multiLabel` (set when the metric is resolved), else 1.
     private var labels = 1
 
-    public init(numThresholds: Int = 200, curve: Curve = .roc, summationMethod: SummationMethod = .interpolation,
-                multiLabel: Bool = false, fromLogits: Bool = false, name: String = "auc") {
+    public init(
+        numThresholds: Int = 200, curve: Curve = .roc, summationMethod: SummationMethod = .interpolation,
+        multiLabel: Bool = false, fromLogits: Bool = false, name: String = "auc"
+    ) {
         precondition(numThresholds > 1, "AUC needs num_thresholds > 1 (Metrics.make checks user input)")
         self.numThresholds = numThresholds
         self.curve = curve
@@ -34,8 +39,9 @@ public final class AUC: CountingMetric {
     }
 
     public func accumulate(yTrue: Tensor, yPred: Tensor, sampleWeight: Tensor?, into state: Tensor) {
-        MetricKernels.aucHistogram(yTrue: yTrue, yPred: yPred, weights: sampleWeight, thresholds: numThresholds,
-                                   fromLogits: fromLogits, multiLabel: multiLabel, into: state)
+        MetricKernels.aucHistogram(
+            yTrue: yTrue, yPred: yPred, weights: sampleWeight, thresholds: numThresholds,
+            fromLogits: fromLogits, multiLabel: multiLabel, into: state)
     }
 
     public func result(_ state: ArraySlice<Double>) -> Double {
@@ -67,12 +73,13 @@ public final class AUC: CountingMetric {
                 let slope = divideNoNaN(dtp, max(p0 - p1, 0))
                 let intercept = tp[i + 1] - slope * p1
                 let ratio = p0 > 0 && p1 > 0 ? divideNoNaN(p0, max(p1, 0)) : 1
-                sum += divideNoNaN(slope * (dtp + intercept * _math_log(ratio)), max(tp[i + 1] + fn[i + 1], 0))
+                sum += divideNoNaN(slope * (dtp + intercept * libmLog(ratio)), max(tp[i + 1] + fn[i + 1], 0))
             }
             return sum
         }
         let recall = (0..<t).map { divideNoNaN(tp[$0], tp[$0] + fn[$0]) }
-        let (x, y): ([Double], [Double]) = curve == .roc
+        let (x, y): ([Double], [Double]) =
+            curve == .roc
             ? ((0..<t).map { divideNoNaN(fp[$0], fp[$0] + tn[$0]) }, recall)
             : (recall, (0..<t).map { divideNoNaN(tp[$0], tp[$0] + fp[$0]) })
         var sum = 0.0

@@ -15,8 +15,9 @@ public protocol CountingMetric: Metric {
 extension CountingMetric {
     /// A counting metric has no per-sample values; the trainer accumulates its counts instead.
     public func values(yTrue: Tensor, yPred: Tensor, into values: Tensor) throws {
-        throw StrataError.usage("\(name) is computed from counts over the epoch, not per sample",
-                                hint: "use accumulate(yTrue:yPred:sampleWeight:into:) and result(_:)")
+        throw StrataError.usage(
+            "\(name) is computed from counts over the epoch, not per sample",
+            hint: "use accumulate(yTrue:yPred:sampleWeight:into:) and result(_:)")
     }
 }
 

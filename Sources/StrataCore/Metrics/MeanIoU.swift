@@ -10,8 +10,10 @@ public final class MeanIoU: CountingMetric {
     public let sparseYTrue: Bool
     public let sparseYPred: Bool
 
-    public init(numClasses: Int, ignoreClass: Int? = nil, sparseYTrue: Bool = true, sparseYPred: Bool = true,
-                name: String = "mean_io_u") {
+    public init(
+        numClasses: Int, ignoreClass: Int? = nil, sparseYTrue: Bool = true, sparseYPred: Bool = true,
+        name: String = "mean_io_u"
+    ) {
         self.numClasses = numClasses
         self.ignoreClass = ignoreClass
         self.sparseYTrue = sparseYTrue
@@ -22,8 +24,9 @@ public final class MeanIoU: CountingMetric {
     public func stateCount(outputShape: [Int]) -> Int { numClasses * numClasses }
 
     public func accumulate(yTrue: Tensor, yPred: Tensor, sampleWeight: Tensor?, into state: Tensor) {
-        MetricKernels.confusionMatrix(yTrue: yTrue, yPred: yPred, weights: sampleWeight, classes: numClasses,
-                                      sparseTrue: sparseYTrue, sparsePred: sparseYPred, ignoreClass: ignoreClass, into: state)
+        MetricKernels.confusionMatrix(
+            yTrue: yTrue, yPred: yPred, weights: sampleWeight, classes: numClasses,
+            sparseTrue: sparseYTrue, sparsePred: sparseYPred, ignoreClass: ignoreClass, into: state)
     }
 
     public func result(_ s: ArraySlice<Double>) -> Double {

@@ -55,8 +55,9 @@ public struct MetricSpec: ExpressibleByStringLiteral, @unchecked Sendable {
             return try Metrics.make(id, arguments: args.merging(given.map { ["name": .string($0)] } ?? [:]) { $1 })
         case let .instance(m):
             if let given, given != m.name {
-                throw StrataError.invalidArgument("weighted metric '\(m.name)' has the name of a metric",
-                                                  hint: "create it with another name, e.g. name: \"\(given)\"")
+                throw StrataError.invalidArgument(
+                    "weighted metric '\(m.name)' has the name of a metric",
+                    hint: "create it with another name, e.g. name: \"\(given)\"")
             }
             return m
         case let .named(n):
@@ -64,7 +65,8 @@ public struct MetricSpec: ExpressibleByStringLiteral, @unchecked Sendable {
             switch n.lowercased() {
             case "accuracy", "acc":
                 let isBinary = outputShape.last == 1
-                let isSparse = loss.sparseTargets || targetShape.count < outputShape.count
+                let isSparse =
+                    loss.sparseTargets || targetShape.count < outputShape.count
                     || (targetShape.last == 1 && (outputShape.last ?? 1) > 1)
                 if isBinary { return BinaryAccuracy(name: name) }
                 if isSparse { return SparseCategoricalAccuracy(name: name) }

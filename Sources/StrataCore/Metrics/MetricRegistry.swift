@@ -31,7 +31,8 @@ public enum Metrics {
         case "precision", "recall":
             let thresholds = try args.optionalFloat("thresholds"), topK = try args.optionalInt("top_k", min: 1)
             let classId = try args.optionalInt("class_id", min: 0)
-            metric = id.lowercased() == "precision"
+            metric =
+                id.lowercased() == "precision"
                 ? Precision(thresholds: thresholds, topK: topK, classId: classId, name: name("precision"))
                 : Recall(thresholds: thresholds, topK: topK, classId: classId, name: name("recall"))
         case "auc":
@@ -42,20 +43,25 @@ public enum Metrics {
             }
             let methodName = try args.string("summation_method") ?? "interpolation"
             guard let method = AUC.SummationMethod(rawValue: methodName.lowercased()) else {
-                throw StrataError.invalidArgument("metric \(id): summation_method '\(methodName)' is not supported",
-                                                  hint: "use interpolation, minoring or majoring")
+                throw StrataError.invalidArgument(
+                    "metric \(id): summation_method '\(methodName)' is not supported",
+                    hint: "use interpolation, minoring or majoring")
             }
-            for unsupported in ["thresholds", "label_weights", "num_labels"] where args.remaining[unsupported] != nil && args.remaining[unsupported] != .null {
-                throw StrataError.invalidArgument("metric \(id): '\(unsupported)' is not supported",
-                                                  hint: "AUC uses num_thresholds evenly spaced thresholds (Keras's default)")
+            for unsupported in ["thresholds", "label_weights", "num_labels"]
+            where args.remaining[unsupported] != nil && args.remaining[unsupported] != .null {
+                throw StrataError.invalidArgument(
+                    "metric \(id): '\(unsupported)' is not supported",
+                    hint: "AUC uses num_thresholds evenly spaced thresholds (Keras's default)")
             }
             args.remaining["thresholds"] = nil; args.remaining["label_weights"] = nil; args.remaining["num_labels"] = nil
-            metric = AUC(numThresholds: t, curve: curve, summationMethod: method, multiLabel: try args.bool("multi_label", false),
-                         fromLogits: try args.bool("from_logits", false), name: name("auc"))
+            metric = AUC(
+                numThresholds: t, curve: curve, summationMethod: method, multiLabel: try args.bool("multi_label", false),
+                fromLogits: try args.bool("from_logits", false), name: name("auc"))
         case "f1score":
             guard let a = try args.string("average"), let average = F1Score.Average(rawValue: a) else {
-                throw StrataError.invalidArgument("metric \(id): 'average' must be micro, macro or weighted",
-                                                  hint: "Keras's average=None reports one figure per class, which History cannot hold; e.g. {F1Score: {average: macro}}")
+                throw StrataError.invalidArgument(
+                    "metric \(id): 'average' must be micro, macro or weighted",
+                    hint: "Keras's average=None reports one figure per class, which History cannot hold; e.g. {F1Score: {average: macro}}")
             }
             if let beta = args.remaining.removeValue(forKey: "beta"), beta != .null, beta.doubleValue != 1 {
                 throw StrataError.invalidArgument("metric \(id): 'beta' is not supported", hint: "F1Score has beta 1")
@@ -65,9 +71,10 @@ public enum Metrics {
             guard let classes = try args.optionalInt("num_classes", min: 1) else {
                 throw StrataError.invalidArgument("metric \(id): 'num_classes' is required", hint: "e.g. {MeanIoU: {num_classes: 3}}")
             }
-            metric = MeanIoU(numClasses: classes, ignoreClass: try args.optionalInt("ignore_class", min: Int.min),
-                             sparseYTrue: try args.bool("sparse_y_true", true), sparseYPred: try args.bool("sparse_y_pred", true),
-                             name: name("mean_io_u"))
+            metric = MeanIoU(
+                numClasses: classes, ignoreClass: try args.optionalInt("ignore_class", min: Int.min),
+                sparseYTrue: try args.bool("sparse_y_true", true), sparseYPred: try args.bool("sparse_y_pred", true),
+                name: name("mean_io_u"))
             if let a = args.remaining.removeValue(forKey: "axis"), a != .null, a.intValue != -1 {
                 throw StrataError.invalidArgument("metric \(id): axis \(a) is not supported", hint: "MeanIoU takes the last axis")
             }
@@ -81,9 +88,11 @@ public enum Metrics {
     static let snakeIds: Set<String> = [
         "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "mse", "mae", "mean_squared_error",
         "mean_absolute_error", "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "precision", "recall",
-        "auc", "f1_score", "mean_io_u"]
+        "auc", "f1_score", "mean_io_u",
+    ]
 
-    static let knownMetrics = "accuracy (acc), binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, "
+    static let knownMetrics =
+        "accuracy (acc), binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, "
         + "top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, mse, mae, precision, recall, auc, "
         + "{F1Score: {average: macro}}, {MeanIoU: {num_classes: N}}, or MetricSpec.custom(name) { yTrue, yPred in ... }"
 
@@ -107,26 +116,32 @@ extension Metrics {
     /// string id, Keras's serialized instance for a metric with arguments.
     static func kerasConfig(_ spec: MetricSpec, resolved metric: Metric?) -> JSONValue {
         if case let .named(n) = spec.kind { return .string(n) }
-        guard let m = (metric ?? (try? spec.resolve(outputShape: [], targetShape: [], loss: MeanSquaredError()))) as? ConfigurableMetric else {
+        guard let m = (metric ?? (try? spec.resolve(outputShape: [], targetShape: [], loss: MeanSquaredError()))) as? ConfigurableMetric
+        else {
             return .string(spec.name)
         }
-        return ["module": "keras.metrics", "class_name": .string(m.kerasClassName), "config": .object(m.kerasConfig),
-                "registered_name": .null]
+        return [
+            "module": "keras.metrics", "class_name": .string(m.kerasClassName), "config": .object(m.kerasConfig),
+            "registered_name": .null,
+        ]
     }
 
     /// A metric spec from `training_config["metrics"]`'s entry when it is a serialized Keras metric Strata knows
     /// (`{"class_name": "AUC", "config": {...}}`), else nil.
     static func spec(kerasConfig c: JSONValue) -> MetricSpec? {
         guard let cls = c["class_name"]?.stringValue, let config = c["config"]?.objectValue,
-              (try? make(cls, arguments: config)) != nil else { return nil }
+            (try? make(cls, arguments: config)) != nil
+        else { return nil }
         return MetricSpec(cls, arguments: config)
     }
 }
 
 extension ThresholdCountingMetric {
     var thresholdConfig: [String: JSONValue] {
-        ["name": .string(name), "thresholds": thresholds.isFinite ? JSONValue(thresholds) : .null,
-         "top_k": topK.map { JSONValue($0) } ?? .null, "class_id": classId.map { JSONValue($0) } ?? .null]
+        [
+            "name": .string(name), "thresholds": thresholds.isFinite ? JSONValue(thresholds) : .null,
+            "top_k": topK.map { JSONValue($0) } ?? .null, "class_id": classId.map { JSONValue($0) } ?? .null,
+        ]
     }
 }
 
@@ -143,8 +158,10 @@ extension Recall: ConfigurableMetric {
 extension AUC: ConfigurableMetric {
     public var kerasClassName: String { "AUC" }
     public var kerasConfig: [String: JSONValue] {
-        ["name": .string(name), "num_thresholds": JSONValue(numThresholds), "curve": .string(curve.rawValue),
-         "summation_method": .string(summationMethod.rawValue), "multi_label": .bool(multiLabel), "from_logits": .bool(fromLogits)]
+        [
+            "name": .string(name), "num_thresholds": JSONValue(numThresholds), "curve": .string(curve.rawValue),
+            "summation_method": .string(summationMethod.rawValue), "multi_label": .bool(multiLabel), "from_logits": .bool(fromLogits),
+        ]
     }
 }
 
@@ -158,8 +175,10 @@ extension F1Score: ConfigurableMetric {
 extension MeanIoU: ConfigurableMetric {
     public var kerasClassName: String { "MeanIoU" }
     public var kerasConfig: [String: JSONValue] {
-        ["name": .string(name), "num_classes": JSONValue(numClasses), "ignore_class": ignoreClass.map { JSONValue($0) } ?? .null,
-         "sparse_y_true": .bool(sparseYTrue), "sparse_y_pred": .bool(sparseYPred)]
+        [
+            "name": .string(name), "num_classes": JSONValue(numClasses), "ignore_class": ignoreClass.map { JSONValue($0) } ?? .null,
+            "sparse_y_true": .bool(sparseYTrue), "sparse_y_pred": .bool(sparseYPred),
+        ]
     }
 }
 

@@ -33,7 +33,8 @@ public class ThresholdCountingMetric {
     }
     public func stateCount(outputShape: [Int]) -> Int { 3 }
     public func accumulate(yTrue: Tensor, yPred: Tensor, sampleWeight: Tensor?, into state: Tensor) {
-        MetricKernels.thresholdCounts(yTrue: yTrue, yPred: yPred, weights: sampleWeight, threshold: thresholds,
-                                      topK: topK, classId: classId, into: state)
+        MetricKernels.thresholdCounts(
+            yTrue: yTrue, yPred: yPred, weights: sampleWeight, threshold: thresholds,
+            topK: topK, classId: classId, into: state)
     }
 }

@@ -4,8 +4,9 @@
 public func toCategorical(_ labels: [Int], numClasses: Int? = nil) throws -> Tensor {
     let c = numClasses ?? ((labels.max() ?? -1) + 1)
     if let i = labels.firstIndex(where: { $0 < 0 || $0 >= c }) {
-        throw StrataError.invalidData("toCategorical: label \(labels[i]) at index \(i) is not a class id in [0, \(c))",
-                                      hint: labels[i] < 0 ? "labels are class ids 0, 1, 2, ..." : "pass numClasses larger than every label")
+        throw StrataError.invalidData(
+            "toCategorical: label \(labels[i]) at index \(i) is not a class id in [0, \(c))",
+            hint: labels[i] < 0 ? "labels are class ids 0, 1, 2, ..." : "pass numClasses larger than every label")
     }
     let out = Tensor(zeros: [labels.count, c])
     for (i, l) in labels.enumerated() { out[flat: i * c + l] = 1 }
@@ -18,7 +19,8 @@ public func toCategorical(_ labels: Tensor, numClasses: Int? = nil) throws -> Te
     if shape.count > 1 && shape.last == 1 { shape.removeLast() }
     let values = labels.scalars
     if let i = values.firstIndex(where: { !$0.isFinite || abs($0) >= 1e9 }) {
-        throw StrataError.invalidData("toCategorical: label \(values[i]) at index \(i) is not a class id", hint: "labels are class ids 0, 1, 2, ...")
+        throw StrataError.invalidData(
+            "toCategorical: label \(values[i]) at index \(i) is not a class id", hint: "labels are class ids 0, 1, 2, ...")
     }
     let ids: [Int] = values.map { Int($0) }  // typed, so the call below is the [Int] overload, not the generic one
     let flat = try toCategorical(ids, numClasses: numClasses)

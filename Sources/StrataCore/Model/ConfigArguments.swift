@@ -51,8 +51,9 @@ struct ConfigArguments {
 
     func finish() throws {
         if let key = remaining.keys.sorted().first {
-            throw StrataError.invalidArgument("\(what): unknown argument '\(key)'",
-                                              hint: "see the README's table of metrics and losses for the arguments each takes")
+            throw StrataError.invalidArgument(
+                "\(what): unknown argument '\(key)'",
+                hint: "see the README's table of metrics and losses for the arguments each takes")
         }
     }
 }

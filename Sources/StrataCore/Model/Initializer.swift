@@ -42,7 +42,8 @@ public enum Initializer: Equatable, Sendable {
         case "zeros", "zero": self = .zeros
         case "ones", "one": self = .ones
         default:
-            throw StrataError.invalidArgument("unknown initializer '\(kerasName)'",
+            throw StrataError.invalidArgument(
+                "unknown initializer '\(kerasName)'",
                 hint: "use glorot_uniform, glorot_normal, he_uniform, uniform, orthogonal, zeros or ones")
         }
     }

@@ -52,8 +52,9 @@ public enum JSONValue: Sendable, CustomStringConvertible {
         do {
             return try JSONParser.parse(text)
         } catch let e as JSONParser.Failure {
-            throw StrataError.invalidArgument("not valid JSON: \(e.message) at character \(e.offset)",
-                                              hint: "check the JSON text (a Keras model_config or config file)")
+            throw StrataError.invalidArgument(
+                "not valid JSON: \(e.message) at character \(e.offset)",
+                hint: "check the JSON text (a Keras model_config or config file)")
         }
     }
 
@@ -95,7 +96,8 @@ public enum JSONValue: Sendable, CustomStringConvertible {
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
-    ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral {
+    ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
+{
     public init(stringLiteral v: String) { self = .string(v) }
     public init(integerLiteral v: Int) { self = .int(v) }
     public init(floatLiteral v: Double) { self = .number(v) }
@@ -125,13 +127,21 @@ extension JSONValue: Equatable {
 extension JSONValue: Codable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? c.decode(Int.self) { self = .int(i) }
-        else if let d = try? c.decode(Double.self) { self = .number(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let i = try? c.decode(Int.self) {
+            self = .int(i)
+        } else if let d = try? c.decode(Double.self) {
+            self = .number(d)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            self = .object(try c.decode([String: JSONValue].self))
+        }
     }
 
     public func encode(to encoder: Encoder) throws {

@@ -28,8 +28,9 @@ public struct LayerConfig {
     var layerName: String { values["name"]?.stringValue ?? className }
 
     func fail(_ key: String, _ expected: String) -> StrataError {
-        .invalidModel(layer: layerName, "'\(key)' must be \(expected), got \(values[key].map { $0.jsonText } ?? "nothing")",
-                      hint: "fix '\(key)' in the \(className) config")
+        .invalidModel(
+            layer: layerName, "'\(key)' must be \(expected), got \(values[key].map { $0.jsonText } ?? "nothing")",
+            hint: "fix '\(key)' in the \(className) config")
     }
 
     public func int(_ key: String) throws -> Int? {
@@ -113,19 +114,23 @@ public struct LayerConfig {
     /// implement fails unless it is absent, `null`, or holds a value Strata computes (its Keras default): one error
     /// naming the layer, the argument and the value.
     public func checkArguments(_ supported: Set<String>, unsupported: [UnsupportedArgument] = []) throws {
-        let common: Set<String> = ["name", "trainable", "dtype", "input_shape", "input_dim", "batch_size",
-                                   "batch_input_shape", "batch_shape", "input_length"]
+        let common: Set<String> = [
+            "name", "trainable", "dtype", "input_shape", "input_dim", "batch_size",
+            "batch_input_shape", "batch_shape", "input_length",
+        ]
         let known = supported.union(unsupported.map(\.key))
         for k in values.keys.sorted() where !known.contains(k) && !common.contains(k) {
             let all = known.union(common)
             let closest = all.min { LayerConfig.distance($0, k) < LayerConfig.distance($1, k) } ?? ""
-            throw StrataError.invalidModel(layer: layerName, "unknown \(className) argument '\(k)'",
-                                           hint: "did you mean '\(closest)'? Valid: " + known.sorted().joined(separator: ", "))
+            throw StrataError.invalidModel(
+                layer: layerName, "unknown \(className) argument '\(k)'",
+                hint: "did you mean '\(closest)'? Valid: " + known.sorted().joined(separator: ", "))
         }
         for a in unsupported {
             guard let v = values[a.key], v != .null, !a.accepted.contains(v) else { continue }
-            throw StrataError.invalidModel(layer: layerName, "\(className) argument '\(a.key)' = \(v.jsonText) is not supported",
-                                           hint: a.hint)
+            throw StrataError.invalidModel(
+                layer: layerName, "\(className) argument '\(a.key)' = \(v.jsonText) is not supported",
+                hint: a.hint)
         }
     }
 

@@ -25,8 +25,9 @@ public enum LayerRegistry {
         guard let t = types.first(where: { $0.kerasClassName == className }) else {
             let names = types.map { $0.kerasClassName }
             let closest = names.min { LayerConfig.distance($0, className) < LayerConfig.distance($1, className) } ?? ""
-            throw StrataError.invalidArgument("unsupported layer class '\(className)'",
-                                              hint: "did you mean '\(closest)'? Strata supports: " + names.joined(separator: ", "))
+            throw StrataError.invalidArgument(
+                "unsupported layer class '\(className)'",
+                hint: "did you mean '\(closest)'? Strata supports: " + names.joined(separator: ", "))
         }
         let layer = try t.init(config: LayerConfig(className: className, values: config, legacyDialect: legacyDialect))
         if let n = config["name"]?.stringValue { layer.name = n }

@@ -25,11 +25,13 @@ public struct ModelConfig {
     public init(json: JSONValue, kerasVersion: String?) throws {
         legacyDialect = (kerasVersion.flatMap { Int($0.split(separator: ".").first ?? "") } ?? 1) < 3
         guard let cls = json["class_name"]?.stringValue else {
-            throw StrataError.invalidArgument("model_config has no class_name", hint: "expected {\"class_name\": \"Sequential\", \"config\": ...}")
+            throw StrataError.invalidArgument(
+                "model_config has no class_name", hint: "expected {\"class_name\": \"Sequential\", \"config\": ...}")
         }
         guard cls == "Sequential" else {
-            throw StrataError.invalidArgument("model_config describes a '\(cls)' model; Strata loads Sequential models only",
-                                              hint: "save a keras.Sequential model")
+            throw StrataError.invalidArgument(
+                "model_config describes a '\(cls)' model; Strata loads Sequential models only",
+                hint: "save a keras.Sequential model")
         }
         let config = json["config"]
         let entries: [JSONValue]
@@ -53,7 +55,8 @@ public struct ModelConfig {
                 continue
             }
             if out.isEmpty, let pendingInput,
-               values["batch_input_shape"] == nil && values["batch_shape"] == nil && values["input_shape"] == nil {
+                values["batch_input_shape"] == nil && values["batch_shape"] == nil && values["input_shape"] == nil
+            {
                 values["batch_input_shape"] = pendingInput
             }
             out.append(LayerEntry(className: c, config: values))
@@ -77,9 +80,13 @@ public struct ModelConfig {
     public static func json(of model: Sequential) -> JSONValue {
         let batch: JSONValue = model.fixedBatchSize.map { JSONValue($0) } ?? .null
         let shape = model.inputShape ?? model.layers.first?.inputSpec?.shape ?? []
-        let input: JSONValue = ["class_name": "InputLayer",
-                                "config": ["batch_input_shape": .array([batch] + shape.map { JSONValue($0) }),
-                                           "dtype": "float32", "name": "input_1"]]
+        let input: JSONValue = [
+            "class_name": "InputLayer",
+            "config": [
+                "batch_input_shape": .array([batch] + shape.map { JSONValue($0) }),
+                "dtype": "float32", "name": "input_1",
+            ],
+        ]
         let entries = ModelConfig(model: model).layers.map { e -> JSONValue in
             ["class_name": .string(e.className), "config": .object(e.config)]
         }
@@ -103,11 +110,13 @@ public struct ModelConfig {
         let resolved = model.metrics.count == specs.count ? model.metrics.map { Optional($0) } : specs.map { _ in nil }
         let entries = zip(specs, resolved).map { Metrics.kerasConfig($0, resolved: $1) }
         let weighted = Array(entries.dropFirst(model.metricSpecs.count))
-        return ["loss": Losses.kerasConfig(of: loss),
-                "metrics": .array(Array(entries.prefix(model.metricSpecs.count))),
-                "weighted_metrics": weighted.isEmpty ? .null : .array(weighted),
-                "loss_weights": .null,
-                "optimizer_config": ["class_name": .string(opt.name), "config": .object(opt.kerasConfig)]]
+        return [
+            "loss": Losses.kerasConfig(of: loss),
+            "metrics": .array(Array(entries.prefix(model.metricSpecs.count))),
+            "weighted_metrics": weighted.isEmpty ? .null : .array(weighted),
+            "loss_weights": .null,
+            "optimizer_config": ["class_name": .string(opt.name), "config": .object(opt.kerasConfig)],
+        ]
     }
 
     /// Compiles `model` from a `training_config` of any dialect (tf-keras metric wrappers, `Custom>` optimizer
@@ -119,10 +128,15 @@ public struct ModelConfig {
         let loss = try Losses.make(kerasConfig: lossConfig)
         var metrics: [MetricSpec] = []
         func addMetric(_ m: JSONValue) {
-            if let s = m.stringValue { metrics.append(MetricSpec(s)) }
-            else if let spec = Metrics.spec(kerasConfig: m) { metrics.append(spec) }
-            else if let a = m.arrayValue { a.forEach(addMetric) }
-            else if let n = m["config"]?["name"]?.stringValue ?? m["class_name"]?.stringValue { metrics.append(MetricSpec(n)) }
+            if let s = m.stringValue {
+                metrics.append(MetricSpec(s))
+            } else if let spec = Metrics.spec(kerasConfig: m) {
+                metrics.append(spec)
+            } else if let a = m.arrayValue {
+                a.forEach(addMetric)
+            } else if let n = m["config"]?["name"]?.stringValue ?? m["class_name"]?.stringValue {
+                metrics.append(MetricSpec(n))
+            }
         }
         t["metrics"].map(addMetric)
         let plain = metrics

@@ -19,9 +19,11 @@ public struct WeightAllocator {
 
     /// Declares a weight; the returned handle is what a layer keeps.
     public mutating func add(_ name: String, shape: [Int], initializer: Initializer, trainable: Bool = true)
-        -> ParameterHandle {
-        let h = ParameterHandle(index: handles.count, offset: total, shape: shape, name: name,
-                                initializer: initializer, trainable: trainable)
+        -> ParameterHandle
+    {
+        let h = ParameterHandle(
+            index: handles.count, offset: total, shape: shape, name: name,
+            initializer: initializer, trainable: trainable)
         handles.append(h)
         total += h.count
         return h

@@ -30,17 +30,21 @@ extension Sequential {
         for name in global.keys.sorted() {
             let states = global[name]!
             guard let layer = layers.first(where: { $0.name == name }) as? RecurrentLayer, layer.stateful else {
-                throw StrataError.file(path: source, "it holds RNN states for layer '\(name)', which is not a stateful recurrent layer of this model",
-                                       hint: "resume with the model that wrote the checkpoint")
+                throw StrataError.file(
+                    path: source, "it holds RNN states for layer '\(name)', which is not a stateful recurrent layer of this model",
+                    hint: "resume with the model that wrote the checkpoint")
             }
             let rows = states.first?.shape.first ?? 0
             if let fixed = fixedBatchSize, rows != fixed {
-                throw StrataError.file(path: source, "the states of layer '\(name)' are for a batch of \(rows) streams, the model's fixed batch size is \(fixed)",
-                                       hint: "resume with batch size \(rows)")
+                throw StrataError.file(
+                    path: source,
+                    "the states of layer '\(name)' are for a batch of \(rows) streams, the model's fixed batch size is \(fixed)",
+                    hint: "resume with batch size \(rows)")
             }
             guard size > 0, rows % size == 0 else {
-                throw StrataError.file(path: source, "the states of layer '\(name)' hold \(rows) streams, which do not divide over \(size) ranks",
-                                       hint: "resume on a rank count that divides \(rows)")
+                throw StrataError.file(
+                    path: source, "the states of layer '\(name)' hold \(rows) streams, which do not divide over \(size) ranks",
+                    hint: "resume on a rank count that divides \(rows)")
             }
             let per = rows / size
             try layer.setStates(states.map { $0.rows((rank * per)..<((rank + 1) * per)).copy() })
@@ -57,8 +61,9 @@ extension Sequential {
             let rows = layer.states[0].shape.first ?? 0
             if rows == per { continue }
             guard rows == fixed else {
-                throw StrataError.invalidArgument("layer '\(layer.name)' carries states for \(rows) streams; on \(size) rank(s) each rank runs \(per) of the batch's \(fixed)",
-                                                  hint: "reset them (model.resetStates()) or set the whole batch's (\(fixed), units) states")
+                throw StrataError.invalidArgument(
+                    "layer '\(layer.name)' carries states for \(rows) streams; on \(size) rank(s) each rank runs \(per) of the batch's \(fixed)",
+                    hint: "reset them (model.resetStates()) or set the whole batch's (\(fixed), units) states")
             }
             try layer.setStates(layer.states.map { $0.rows((rank * per)..<((rank + 1) * per)).copy() })
         }

@@ -7,19 +7,22 @@ extension Sequential {
     /// entry of Keras's `validation_data`. `batchSize` is the GLOBAL batch (default 32). Pass `communicator:` (e.g.
     /// `try MPICommunicator.automatic()`) to train data-parallel.
     @discardableResult
-    public func fit(_ x: some TensorConvertible, _ y: some TensorConvertible, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
-                    callbacks: [Callback] = [], validationSplit: Double = 0,
-                    validationData: (any TensorConvertible, any TensorConvertible)? = nil,
-                    validationSampleWeight: (any TensorConvertible)? = nil, shuffle: Bool = true, classWeight: [Int: Float]? = nil,
-                    sampleWeight: (any TensorConvertible)? = nil, initialEpoch: Int = 0, seed: UInt64? = nil,
-                    communicator: Communicator? = nil) throws -> History {
+    public func fit(
+        _ x: some TensorConvertible, _ y: some TensorConvertible, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
+        callbacks: [Callback] = [], validationSplit: Double = 0,
+        validationData: (any TensorConvertible, any TensorConvertible)? = nil,
+        validationSampleWeight: (any TensorConvertible)? = nil, shuffle: Bool = true, classWeight: [Int: Float]? = nil,
+        sampleWeight: (any TensorConvertible)? = nil, initialEpoch: Int = 0, seed: UInt64? = nil,
+        communicator: Communicator? = nil
+    ) throws -> History {
         let (x, y) = try (x.makeTensor(), y.makeTensor())
         try checkRows(x, y)
         let validation = try validationData.map { TensorDataset(x: try $0.0.makeTensor(), y: try $0.1.makeTensor(), label: "validation x") }
-        return try fit(TensorDataset(x: x, y: y), batchSize: batchSize, epochs: epochs, verbose: verbose,
-                       callbacks: callbacks, validationSplit: validationSplit, validationData: validation,
-                       validationSampleWeight: try validationSampleWeight?.makeTensor(), shuffle: shuffle, classWeight: classWeight,
-                       sampleWeight: try sampleWeight?.makeTensor(), initialEpoch: initialEpoch, seed: seed, communicator: communicator)
+        return try fit(
+            TensorDataset(x: x, y: y), batchSize: batchSize, epochs: epochs, verbose: verbose,
+            callbacks: callbacks, validationSplit: validationSplit, validationData: validation,
+            validationSampleWeight: try validationSampleWeight?.makeTensor(), shuffle: shuffle, classWeight: classWeight,
+            sampleWeight: try sampleWeight?.makeTensor(), initialEpoch: initialEpoch, seed: seed, communicator: communicator)
     }
 
     /// `fit` on any `Dataset` (in memory, or an HDF5 file read row by row). `resume`: a checkpoint's position
@@ -28,23 +31,27 @@ extension Sequential {
     /// `class_weight`) weigh each sample's loss (and `weightedMetrics`) as Keras does; `validationSampleWeight`
     /// weighs the validation data's.
     @discardableResult
-    public func fit(_ data: Dataset, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
-                    callbacks: [Callback] = [], validationSplit: Double = 0, validationData: Dataset? = nil,
-                    validationSampleWeight: Tensor? = nil, shuffle: Bool = true, classWeight: [Int: Float]? = nil,
-                    sampleWeight: Tensor? = nil, initialEpoch: Int = 0, seed: UInt64? = nil,
-                    communicator: Communicator? = nil, resume: TrainingState? = nil) throws -> History {
+    public func fit(
+        _ data: Dataset, batchSize: Int? = nil, epochs: Int = 1, verbose: Int = 1,
+        callbacks: [Callback] = [], validationSplit: Double = 0, validationData: Dataset? = nil,
+        validationSampleWeight: Tensor? = nil, shuffle: Bool = true, classWeight: [Int: Float]? = nil,
+        sampleWeight: Tensor? = nil, initialEpoch: Int = 0, seed: UInt64? = nil,
+        communicator: Communicator? = nil, resume: TrainingState? = nil
+    ) throws -> History {
         let comm = try Trainer.resolveCommunicator(communicator)
-        let plan = try Trainer.preflight(self, comm, data: data, role: "training data", targets: true, batchSize: batchSize,
-                                         validationSplit: validationSplit, validationData: validationData, shuffle: shuffle,
-                                         epochs: epochs, initialEpoch: initialEpoch, seed: seed, resume: resume,
-                                         training: true, verbose: verbose, sampleWeight: sampleWeight, classWeight: classWeight,
-                                         validationSampleWeight: validationSampleWeight)
+        let plan = try Trainer.preflight(
+            self, comm, data: data, role: "training data", targets: true, batchSize: batchSize,
+            validationSplit: validationSplit, validationData: validationData, shuffle: shuffle,
+            epochs: epochs, initialEpoch: initialEpoch, seed: seed, resume: resume,
+            training: true, verbose: verbose, sampleWeight: sampleWeight, classWeight: classWeight,
+            validationSampleWeight: validationSampleWeight)
         var run = ""
-        try comm.agreeOnErrors {   // a read error on one rank is an error on every rank, never a hang
+        try comm.agreeOnErrors {  // a read error on one rank is an error on every rank, never a hang
             run = try Trainer.runFingerprint(self, plan)
             if let resume, !resume.runFingerprint.isEmpty, resume.runFingerprint != run {
-                throw StrataError.usage("the checkpoint was written by a run with other data or settings:\n  checkpoint: \(resume.runFingerprint)\n  this run:   \(run)",
-                                        hint: "resume with the same training and validation data, batchSize, shuffle, loss and metrics, or start a new run")
+                throw StrataError.usage(
+                    "the checkpoint was written by a run with other data or settings:\n  checkpoint: \(resume.runFingerprint)\n  this run:   \(run)",
+                    hint: "resume with the same training and validation data, batchSize, shuffle, loss and metrics, or start a new run")
             }
         }
         let state = resume ?? TrainingState(seed: runSeed, initSeed: self.seed)
@@ -57,22 +64,28 @@ extension Sequential {
     /// (each sample once); `x`, `y` and `sampleWeight` are any ``TensorConvertible``. `returnDict: true` gives the
     /// same figures by name.
     @discardableResult
-    public func evaluate(_ x: some TensorConvertible, _ y: some TensorConvertible, batchSize: Int? = nil, verbose: Int = 1,
-                         sampleWeight: (any TensorConvertible)? = nil,
-                         communicator: Communicator? = nil) throws -> [Double] {
+    public func evaluate(
+        _ x: some TensorConvertible, _ y: some TensorConvertible, batchSize: Int? = nil, verbose: Int = 1,
+        sampleWeight: (any TensorConvertible)? = nil,
+        communicator: Communicator? = nil
+    ) throws -> [Double] {
         let (x, y) = try (x.makeTensor(), y.makeTensor())
         try checkRows(x, y)
-        return try evaluate(TensorDataset(x: x, y: y), batchSize: batchSize, verbose: verbose, sampleWeight: try sampleWeight?.makeTensor(),
-                            communicator: communicator)
+        return try evaluate(
+            TensorDataset(x: x, y: y), batchSize: batchSize, verbose: verbose, sampleWeight: try sampleWeight?.makeTensor(),
+            communicator: communicator)
     }
 
     /// `evaluate` on any `Dataset`.
     @discardableResult
-    public func evaluate(_ data: Dataset, batchSize: Int? = nil, verbose: Int = 1, sampleWeight: Tensor? = nil,
-                         communicator: Communicator? = nil) throws -> [Double] {
+    public func evaluate(
+        _ data: Dataset, batchSize: Int? = nil, verbose: Int = 1, sampleWeight: Tensor? = nil,
+        communicator: Communicator? = nil
+    ) throws -> [Double] {
         let comm = try Trainer.resolveCommunicator(communicator)
-        let plan = try Trainer.preflight(self, comm, data: data, role: "evaluation data", targets: true, batchSize: batchSize,
-                                         sampleWeight: sampleWeight)
+        let plan = try Trainer.preflight(
+            self, comm, data: data, role: "evaluation data", targets: true, batchSize: batchSize,
+            sampleWeight: sampleWeight)
         return try Trainer(self, comm, plan).evaluate(verbose: verbose)
     }
 
@@ -101,8 +114,9 @@ extension Sequential {
 
     func checkRows(_ x: Tensor, _ y: Tensor) throws {
         guard x.shape.first == y.shape.first else {
-            throw StrataError.invalidData("x has \(x.shape.first ?? 0) samples but y has \(y.shape.first ?? 0)",
-                                          hint: "x and y need one row per sample, in the same order")
+            throw StrataError.invalidData(
+                "x has \(x.shape.first ?? 0) samples but y has \(y.shape.first ?? 0)",
+                hint: "x and y need one row per sample, in the same order")
         }
     }
 

@@ -109,15 +109,17 @@ public final class Sequential {
         var shape: [Int]
         if let s = first.inputSpec?.shape {
             if let g = given, g != s {
-                throw StrataError.invalidModel(layer: first.name, "the data has samples of shape \(g) but the layer expects \(s)",
-                                               hint: "reshape the data or change the input shape")
+                throw StrataError.invalidModel(
+                    layer: first.name, "the data has samples of shape \(g) but the layer expects \(s)",
+                    hint: "reshape the data or change the input shape")
             }
             shape = s
         } else if let g = given {
             shape = g
         } else {
-            throw StrataError.invalidModel(layer: first.name, "the first layer has no input shape",
-                                           hint: "give the first layer inputShape:, inputDim:, or batchInputShape: (e.g. Dense(32, inputShape: [784]))")
+            throw StrataError.invalidModel(
+                layer: first.name, "the first layer has no input shape",
+                hint: "give the first layer inputShape:, inputDim:, or batchInputShape: (e.g. Dense(32, inputShape: [784]))")
         }
         fixedBatchSize = first.inputSpec?.batchSize
         inputShape = shape
@@ -183,21 +185,24 @@ public final class Sequential {
     /// `compile` by Keras ids: `compile(optimizer: "rmsprop", loss: "binary_crossentropy", metrics: ["accuracy"])`.
     public func compile(optimizer: String, loss: String, metrics: [MetricSpec] = [], weightedMetrics: [MetricSpec] = []) {
         do {
-            compile(optimizer: try Optimizers.named(optimizer), loss: try Losses.named(loss), metrics: metrics,
-                    weightedMetrics: weightedMetrics)
+            compile(
+                optimizer: try Optimizers.named(optimizer), loss: try Losses.named(loss), metrics: metrics,
+                weightedMetrics: weightedMetrics)
         } catch { recordCompileError(error, metrics) }
     }
 
     /// `compile` with an optimizer instance and a loss id.
     public func compile(optimizer: Optimizer, loss: String, metrics: [MetricSpec] = [], weightedMetrics: [MetricSpec] = []) {
-        do { compile(optimizer: optimizer, loss: try Losses.named(loss), metrics: metrics, weightedMetrics: weightedMetrics) }
-        catch { recordCompileError(error, metrics) }
+        do { compile(optimizer: optimizer, loss: try Losses.named(loss), metrics: metrics, weightedMetrics: weightedMetrics) } catch {
+            recordCompileError(error, metrics)
+        }
     }
 
     /// `compile` with an optimizer id and a loss instance.
     public func compile(optimizer: String, loss: Loss, metrics: [MetricSpec] = [], weightedMetrics: [MetricSpec] = []) {
-        do { compile(optimizer: try Optimizers.named(optimizer), loss: loss, metrics: metrics, weightedMetrics: weightedMetrics) }
-        catch { recordCompileError(error, metrics) }
+        do { compile(optimizer: try Optimizers.named(optimizer), loss: loss, metrics: metrics, weightedMetrics: weightedMetrics) } catch {
+            recordCompileError(error, metrics)
+        }
     }
 
     private func recordCompileError(_ error: Error, _ metrics: [MetricSpec]) {
@@ -215,14 +220,15 @@ public final class Sequential {
         var taken = Set(metrics.map(\.name))
         for spec in weightedMetricSpecs {
             var m = try spec.resolve(outputShape: outputShape ?? [], targetShape: targetShape, loss: loss)
-            if taken.contains(m.name) {   // Keras reports it as weighted_<name>
+            if taken.contains(m.name) {  // Keras reports it as weighted_<name>
                 m = try spec.resolve(outputShape: outputShape ?? [], targetShape: targetShape, loss: loss, name: "weighted_" + m.name)
             }
             taken.insert(m.name)
             metrics.append(m)
         }
-        figures = FigureSums(metrics: metrics, weighted: metricSpecs.map { _ in false } + weightedMetricSpecs.map { _ in true },
-                             outputShape: outputShape ?? [])
+        figures = FigureSums(
+            metrics: metrics, weighted: metricSpecs.map { _ in false } + weightedMetricSpecs.map { _ in true },
+            outputShape: outputShape ?? [])
         let names = ["loss"] + metrics.map(\.name)
         if Set(names).count != names.count {
             throw StrataError.invalidArgument("metric names repeat: \(names)", hint: "give each metric a distinct name")
@@ -242,12 +248,14 @@ public final class Sequential {
         if parameters == nil { try build() }
         let p = parameters!
         guard weights.count == p.handles.count else {
-            throw StrataError.invalidArgument("setWeights got \(weights.count) arrays, the model has \(p.handles.count)",
-                                              hint: "pass the arrays in the order of getWeights()")
+            throw StrataError.invalidArgument(
+                "setWeights got \(weights.count) arrays, the model has \(p.handles.count)",
+                hint: "pass the arrays in the order of getWeights()")
         }
         for (i, (w, h)) in zip(weights, p.handles).enumerated() where w.shape != h.shape {
-            throw StrataError.invalidArgument("weight \(i) (\(h.name)) has shape \(w.shape), expected \(h.shape)",
-                                              hint: "pass the arrays in the order and shapes of getWeights()")
+            throw StrataError.invalidArgument(
+                "weight \(i) (\(h.name)) has shape \(w.shape), expected \(h.shape)",
+                hint: "pass the arrays in the order and shapes of getWeights()")
         }
         for (w, h) in zip(weights, p.handles) { p.value(h).assign(w) }
     }
@@ -261,8 +269,9 @@ public final class Sequential {
     // MARK: forward / backward
 
     func forward(_ x: Tensor, training: Bool, step: Int, firstRow: Int, threads: Int? = nil) -> Tensor {
-        var context = LayerContext(training: training, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
-                                   shared: sharedBuffers, threads: threads)
+        var context = LayerContext(
+            training: training, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
+            shared: sharedBuffers, threads: threads)
         var h = x
         // The layer whose output `h` shares storage with (nil: the caller's `x`); views (Flatten) keep it.
         var producer: Int?
@@ -286,14 +295,16 @@ public final class Sequential {
     /// crossentropy, as Keras's TensorFlow backend does): asked once per run; backward then starts at the logits.
     func logitsOutput(for loss: Loss) -> (layer: LogitsProducing, loss: LogitsLoss)? {
         guard let last = layers.last as? LogitsProducing, let l = loss as? LogitsLoss,
-              l.consumesLogits(of: last.outputActivation) else { return nil }
+            l.consumesLogits(of: last.outputActivation)
+        else { return nil }
         return (last, l)
     }
 
     /// Backward from `dy`, the gradient with respect to the output (or to the last layer's logits, `fromLogits`).
     func backward(_ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int, threads: Int? = nil) {
-        var context = LayerContext(training: true, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
-                                   shared: sharedBuffers, threads: threads)
+        var context = LayerContext(
+            training: true, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
+            shared: sharedBuffers, threads: threads)
         var g = dy
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
             context.layerIndex = i

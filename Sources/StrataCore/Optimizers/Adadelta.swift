@@ -19,8 +19,9 @@ public final class Adadelta: Optimizer {
     public var slotNames: [String] { ["accumulated_grad", "accumulated_delta_var"] }
 
     public func update(values: Tensor, gradients: Tensor, slots: [Tensor], scalars: inout [Double], iteration: Int, lr: Float) {
-        UpdateKernels.adadelta(values: values, gradients: gradients, accumulatedGrad: slots[0], accumulatedDelta: slots[1],
-                               rho: rho, lr: lr, epsilon: epsilon)
+        UpdateKernels.adadelta(
+            values: values, gradients: gradients, accumulatedGrad: slots[0], accumulatedDelta: slots[1],
+            rho: rho, lr: lr, epsilon: epsilon)
     }
 
     public var config: [String: JSONValue] {

@@ -20,8 +20,10 @@ public final class Adafactor: Optimizer, WeightwiseOptimizer {
     public let relativeStep: Bool
     public var decay: Float { 0 }
 
-    public init(learningRate: any LearningRateConvertible = Float(0.001), beta2Decay: Float = -0.8, epsilon1: Float = 1e-30,
-                epsilon2: Float = 1e-3, clipThreshold: Float = 1, relativeStep: Bool = true) {
+    public init(
+        learningRate: any LearningRateConvertible = Float(0.001), beta2Decay: Float = -0.8, epsilon1: Float = 1e-30,
+        epsilon2: Float = 1e-3, clipThreshold: Float = 1, relativeStep: Bool = true
+    ) {
         (self.learningRate, options.schedule) = learningRate.learningRateValue
         self.beta2Decay = beta2Decay
         self.epsilon1 = epsilon1
@@ -45,9 +47,13 @@ public final class Adafactor: Optimizer, WeightwiseOptimizer {
         return (batch * rows, batch * cols)
     }
 
-    public func update(weights: [ParameterHandle], values: Tensor, gradients: Tensor, slots: [Tensor],
-                       scalars: inout [Double], iteration: Int, lr: Float) {
-        let total = weights.reduce(0) { let f = Self.factors($1.shape); return $0 + f.r + f.c }
+    public func update(
+        weights: [ParameterHandle], values: Tensor, gradients: Tensor, slots: [Tensor],
+        scalars: inout [Double], iteration: Int, lr: Float
+    ) {
+        let total = weights.reduce(0) {
+            let f = Self.factors($1.shape); return $0 + f.r + f.c
+        }
         if scalars.count != total { scalars = [Double](repeating: 0, count: total) }
         let t = Float(iteration + 1)
         var rate = lr
@@ -59,24 +65,28 @@ public final class Adafactor: Optimizer, WeightwiseOptimizer {
             let range = h.offset..<(h.offset + h.count)
             let (nr, nc) = Self.factors(h.shape)
             var r = scalars[at..<(at + nr)].map { Float($0) }, c = scalars[(at + nr)..<(at + nr + nc)].map { Float($0) }
-            UpdateKernels.adafactor(value: values.rows(range), gradient: gradients.rows(range), velocity: slots[0].rows(range),
-                                    r: &r, c: &c, columns: h.shape.count >= 2 ? h.shape[h.shape.count - 1] : 0,
-                                    rho: rho, beta2t: beta2t, epsilon1: epsilon1, epsilon2: epsilon2, clipThreshold: clipThreshold)
+            UpdateKernels.adafactor(
+                value: values.rows(range), gradient: gradients.rows(range), velocity: slots[0].rows(range),
+                r: &r, c: &c, columns: h.shape.count >= 2 ? h.shape[h.shape.count - 1] : 0,
+                rho: rho, beta2t: beta2t, epsilon1: epsilon1, epsilon2: epsilon2, clipThreshold: clipThreshold)
             for (i, v) in (r + c).enumerated() { scalars[at + i] = Double(v) }
             at += nr + nc
         }
     }
 
     public var config: [String: JSONValue] {
-        ["name": "Adafactor", "learning_rate": JSONValue(learningRate), "beta_2_decay": JSONValue(beta2Decay),
-         "epsilon_1": JSONValue(epsilon1), "epsilon_2": JSONValue(epsilon2), "clip_threshold": JSONValue(clipThreshold),
-         "relative_step": .bool(relativeStep)]
+        [
+            "name": "Adafactor", "learning_rate": JSONValue(learningRate), "beta_2_decay": JSONValue(beta2Decay),
+            "epsilon_1": JSONValue(epsilon1), "epsilon_2": JSONValue(epsilon2), "clip_threshold": JSONValue(clipThreshold),
+            "relative_step": .bool(relativeStep),
+        ]
     }
 }
 
 /// An optimizer whose update needs each weight's shape (Adafactor factors a matrix's second moments); `apply`
 /// gives it the trainable weights of the buffer.
 public protocol WeightwiseOptimizer: Optimizer {
-    func update(weights: [ParameterHandle], values: Tensor, gradients: Tensor, slots: [Tensor], scalars: inout [Double],
-                iteration: Int, lr: Float)
+    func update(
+        weights: [ParameterHandle], values: Tensor, gradients: Tensor, slots: [Tensor], scalars: inout [Double],
+        iteration: Int, lr: Float)
 }

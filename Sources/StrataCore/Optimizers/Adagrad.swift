@@ -8,7 +8,10 @@ public final class Adagrad: Optimizer {
     public let epsilon: Float
     public let decay: Float
 
-    public init(learningRate: any LearningRateConvertible = Float(0.001), initialAccumulatorValue: Float = 0.1, epsilon: Float = 1e-7, decay: Float = 0) {
+    public init(
+        learningRate: any LearningRateConvertible = Float(0.001), initialAccumulatorValue: Float = 0.1, epsilon: Float = 1e-7,
+        decay: Float = 0
+    ) {
         (self.learningRate, options.schedule) = learningRate.learningRateValue
         self.initialAccumulatorValue = initialAccumulatorValue
         self.epsilon = epsilon
@@ -23,7 +26,9 @@ public final class Adagrad: Optimizer {
     }
 
     public var config: [String: JSONValue] {
-        ["name": "Adagrad", "learning_rate": JSONValue(learningRate),
-         "initial_accumulator_value": JSONValue(initialAccumulatorValue), "epsilon": JSONValue(epsilon)]
+        [
+            "name": "Adagrad", "learning_rate": JSONValue(learningRate),
+            "initial_accumulator_value": JSONValue(initialAccumulatorValue), "epsilon": JSONValue(epsilon),
+        ]
     }
 }

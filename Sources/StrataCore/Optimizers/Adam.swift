@@ -13,8 +13,10 @@ public final class Adam: Optimizer {
     public let amsgrad: Bool
     public let decay: Float
 
-    public init(learningRate: any LearningRateConvertible = Float(0.001), beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7,
-                amsgrad: Bool = false, decay: Float = 0) {
+    public init(
+        learningRate: any LearningRateConvertible = Float(0.001), beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7,
+        amsgrad: Bool = false, decay: Float = 0
+    ) {
         (self.learningRate, options.schedule) = learningRate.learningRateValue
         self.beta1 = beta1
         self.beta2 = beta2
@@ -29,16 +31,20 @@ public final class Adam: Optimizer {
         let t = Float(iteration + 1)
         let alpha = lr * (1 - powf(beta2, t)).squareRoot() / (1 - powf(beta1, t))
         if amsgrad {
-            UpdateKernels.amsgrad(values: values, gradients: gradients, m: slots[0], v: slots[1], vHat: slots[2],
-                                  beta1: beta1, beta2: beta2, alpha: alpha, epsilon: epsilon)
+            UpdateKernels.amsgrad(
+                values: values, gradients: gradients, m: slots[0], v: slots[1], vHat: slots[2],
+                beta1: beta1, beta2: beta2, alpha: alpha, epsilon: epsilon)
         } else {
-            UpdateKernels.adam(values: values, gradients: gradients, m: slots[0], v: slots[1], beta1: beta1, beta2: beta2,
-                               alpha: alpha, epsilon: epsilon)
+            UpdateKernels.adam(
+                values: values, gradients: gradients, m: slots[0], v: slots[1], beta1: beta1, beta2: beta2,
+                alpha: alpha, epsilon: epsilon)
         }
     }
 
     public var config: [String: JSONValue] {
-        ["name": "Adam", "learning_rate": JSONValue(learningRate), "beta_1": JSONValue(beta1), "beta_2": JSONValue(beta2),
-         "epsilon": JSONValue(epsilon), "amsgrad": .bool(amsgrad)]
+        [
+            "name": "Adam", "learning_rate": JSONValue(learningRate), "beta_1": JSONValue(beta1), "beta_2": JSONValue(beta2),
+            "epsilon": JSONValue(epsilon), "amsgrad": .bool(amsgrad),
+        ]
     }
 }

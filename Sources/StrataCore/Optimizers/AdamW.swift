@@ -14,8 +14,10 @@ public final class AdamW: Optimizer {
     public var decay: Float { 0 }
     public var weightDecay: Float { options.weightDecay ?? 0 }
 
-    public init(learningRate: any LearningRateConvertible = Float(0.001), weightDecay: Float = 0.004, beta1: Float = 0.9,
-                beta2: Float = 0.999, epsilon: Float = 1e-7, amsgrad: Bool = false) {
+    public init(
+        learningRate: any LearningRateConvertible = Float(0.001), weightDecay: Float = 0.004, beta1: Float = 0.9,
+        beta2: Float = 0.999, epsilon: Float = 1e-7, amsgrad: Bool = false
+    ) {
         adam = Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad)
         options.schedule = adam.options.schedule
         options.weightDecay = weightDecay
@@ -29,7 +31,8 @@ public final class AdamW: Optimizer {
 
     public func validateArguments() throws {
         guard options.weightDecay != nil else {
-            throw StrataError.invalidArgument("optimizer AdamW: 'weight_decay' must be a number, got null", hint: "e.g. weight_decay: 0.004")
+            throw StrataError.invalidArgument(
+                "optimizer AdamW: 'weight_decay' must be a number, got null", hint: "e.g. weight_decay: 0.004")
         }
     }
 

@@ -11,7 +11,10 @@ public final class Adamax: Optimizer {
     public let epsilon: Float
     public let decay: Float
 
-    public init(learningRate: any LearningRateConvertible = Float(0.001), beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7, decay: Float = 0) {
+    public init(
+        learningRate: any LearningRateConvertible = Float(0.001), beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7,
+        decay: Float = 0
+    ) {
         (self.learningRate, options.schedule) = learningRate.learningRateValue
         self.beta1 = beta1
         self.beta2 = beta2
@@ -23,12 +26,15 @@ public final class Adamax: Optimizer {
 
     public func update(values: Tensor, gradients: Tensor, slots: [Tensor], scalars: inout [Double], iteration: Int, lr: Float) {
         let correction = 1 - powf(beta1, Float(iteration + 1))
-        UpdateKernels.adamax(values: values, gradients: gradients, m: slots[0], u: slots[1], beta1: beta1, beta2: beta2,
-                             lr: lr, correction: correction, epsilon: epsilon)
+        UpdateKernels.adamax(
+            values: values, gradients: gradients, m: slots[0], u: slots[1], beta1: beta1, beta2: beta2,
+            lr: lr, correction: correction, epsilon: epsilon)
     }
 
     public var config: [String: JSONValue] {
-        ["name": "Adamax", "learning_rate": JSONValue(learningRate), "beta_1": JSONValue(beta1), "beta_2": JSONValue(beta2),
-         "epsilon": JSONValue(epsilon)]
+        [
+            "name": "Adamax", "learning_rate": JSONValue(learningRate), "beta_1": JSONValue(beta1), "beta_2": JSONValue(beta2),
+            "epsilon": JSONValue(epsilon),
+        ]
     }
 }

@@ -16,9 +16,11 @@ public final class Ftrl: Optimizer {
     public let beta: Float
     public var decay: Float { 0 }
 
-    public init(learningRate: any LearningRateConvertible = Float(0.001), learningRatePower: Float = -0.5,
-                initialAccumulatorValue: Float = 0.1, l1RegularizationStrength: Float = 0,
-                l2RegularizationStrength: Float = 0, l2ShrinkageRegularizationStrength: Float = 0, beta: Float = 0) {
+    public init(
+        learningRate: any LearningRateConvertible = Float(0.001), learningRatePower: Float = -0.5,
+        initialAccumulatorValue: Float = 0.1, l1RegularizationStrength: Float = 0,
+        l2RegularizationStrength: Float = 0, l2ShrinkageRegularizationStrength: Float = 0, beta: Float = 0
+    ) {
         (self.learningRate, options.schedule) = learningRate.learningRateValue
         self.learningRatePower = learningRatePower
         self.initialAccumulatorValue = initialAccumulatorValue
@@ -32,10 +34,11 @@ public final class Ftrl: Optimizer {
     public func slotInitialValue(_ i: Int) -> Float { i == 0 ? initialAccumulatorValue : 0 }
 
     public func update(values: Tensor, gradients: Tensor, slots: [Tensor], scalars: inout [Double], iteration: Int, lr: Float) {
-        UpdateKernels.ftrl(values: values, gradients: gradients, accumulator: slots[0], linear: slots[1], lr: lr,
-                           power: -learningRatePower, l1: l1RegularizationStrength,
-                           l2: l2RegularizationStrength + beta / (2 * lr),
-                           shrinkage: 2 * l2ShrinkageRegularizationStrength)
+        UpdateKernels.ftrl(
+            values: values, gradients: gradients, accumulator: slots[0], linear: slots[1], lr: lr,
+            power: -learningRatePower, l1: l1RegularizationStrength,
+            l2: l2RegularizationStrength + beta / (2 * lr),
+            shrinkage: 2 * l2ShrinkageRegularizationStrength)
     }
 
     /// Keras's constructor checks.
@@ -48,16 +51,19 @@ public final class Ftrl: Optimizer {
             ("l2_shrinkage_regularization_strength", l2ShrinkageRegularizationStrength, l2ShrinkageRegularizationStrength >= 0),
         ]
         for (key, value, ok) in checks where !ok {
-            throw StrataError.invalidArgument("optimizer Ftrl: '\(key)' must be \(key == "learning_rate_power" ? "<= 0" : ">= 0"), got \(value)",
-                                              hint: "Keras refuses it too")
+            throw StrataError.invalidArgument(
+                "optimizer Ftrl: '\(key)' must be \(key == "learning_rate_power" ? "<= 0" : ">= 0"), got \(value)",
+                hint: "Keras refuses it too")
         }
     }
 
     public var config: [String: JSONValue] {
-        ["name": "Ftrl", "learning_rate": JSONValue(learningRate), "learning_rate_power": JSONValue(learningRatePower),
-         "initial_accumulator_value": JSONValue(initialAccumulatorValue),
-         "l1_regularization_strength": JSONValue(l1RegularizationStrength),
-         "l2_regularization_strength": JSONValue(l2RegularizationStrength),
-         "l2_shrinkage_regularization_strength": JSONValue(l2ShrinkageRegularizationStrength), "beta": JSONValue(beta)]
+        [
+            "name": "Ftrl", "learning_rate": JSONValue(learningRate), "learning_rate_power": JSONValue(learningRatePower),
+            "initial_accumulator_value": JSONValue(initialAccumulatorValue),
+            "l1_regularization_strength": JSONValue(l1RegularizationStrength),
+            "l2_regularization_strength": JSONValue(l2RegularizationStrength),
+            "l2_shrinkage_regularization_strength": JSONValue(l2ShrinkageRegularizationStrength), "beta": JSONValue(beta),
+        ]
     }
 }

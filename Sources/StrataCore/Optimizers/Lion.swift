@@ -8,8 +8,10 @@ public final class Lion: Optimizer {
     public let beta2: Float
     public var decay: Float { 0 }
 
-    public init(learningRate: any LearningRateConvertible = Float(0.001), beta1: Float = 0.9, beta2: Float = 0.99,
-                weightDecay: Float? = nil) {
+    public init(
+        learningRate: any LearningRateConvertible = Float(0.001), beta1: Float = 0.9, beta2: Float = 0.99,
+        weightDecay: Float? = nil
+    ) {
         (self.learningRate, options.schedule) = learningRate.learningRateValue
         self.beta1 = beta1
         self.beta2 = beta2

@@ -14,7 +14,10 @@ public final class Nadam: Optimizer {
     public let epsilon: Float
     public let decay: Float
 
-    public init(learningRate: any LearningRateConvertible = Float(0.001), beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7, decay: Float = 0) {
+    public init(
+        learningRate: any LearningRateConvertible = Float(0.001), beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7,
+        decay: Float = 0
+    ) {
         (self.learningRate, options.schedule) = learningRate.learningRateValue
         self.beta1 = beta1
         self.beta2 = beta2
@@ -33,13 +36,16 @@ public final class Nadam: Optimizer {
         scalars[0] = Double(product)
         let productNext = product * ut1
         let b2Power = powf(beta2, t)
-        UpdateKernels.nadam(values: values, gradients: gradients, m: slots[0], v: slots[1], beta1: beta1, beta2: beta2,
-                            lr: lr, ut: ut, ut1: ut1, product: product, productNext: productNext, b2Power: b2Power,
-                            epsilon: epsilon)
+        UpdateKernels.nadam(
+            values: values, gradients: gradients, m: slots[0], v: slots[1], beta1: beta1, beta2: beta2,
+            lr: lr, ut: ut, ut1: ut1, product: product, productNext: productNext, b2Power: b2Power,
+            epsilon: epsilon)
     }
 
     public var config: [String: JSONValue] {
-        ["name": "Nadam", "learning_rate": JSONValue(learningRate), "beta_1": JSONValue(beta1), "beta_2": JSONValue(beta2),
-         "epsilon": JSONValue(epsilon)]
+        [
+            "name": "Nadam", "learning_rate": JSONValue(learningRate), "beta_1": JSONValue(beta1), "beta_2": JSONValue(beta2),
+            "epsilon": JSONValue(epsilon),
+        ]
     }
 }

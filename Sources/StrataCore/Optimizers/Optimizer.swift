@@ -51,8 +51,9 @@ extension Optimizer {
     /// Sets the constant learning rate as a callback does; Keras refuses when the optimizer has a schedule.
     public func setLearningRate(_ lr: Float, by caller: String) throws {
         if options.schedule != nil {
-            throw StrataError.usage("\(caller) cannot set the learning rate: this \(name) optimizer was created with a learning-rate schedule (\(options.schedule!.className)) as its learning rate, so its learning rate is not settable",
-                                    hint: "use a number as the optimizer's learning rate with \(caller), or drop \(caller) and let the schedule set it")
+            throw StrataError.usage(
+                "\(caller) cannot set the learning rate: this \(name) optimizer was created with a learning-rate schedule (\(options.schedule!.className)) as its learning rate, so its learning rate is not settable",
+                hint: "use a number as the optimizer's learning rate with \(caller), or drop \(caller) and let the schedule set it")
         }
         learningRate = lr
     }
@@ -60,8 +61,10 @@ extension Optimizer {
     /// Keras's base-optimizer arguments set fluently, e.g. `Adam(learningRate: 1e-3).with(clipnorm: 1)`; nil
     /// leaves an argument as it is.
     @discardableResult
-    public func with(weightDecay: Float? = nil, clipnorm: Float? = nil, clipvalue: Float? = nil, globalClipnorm: Float? = nil,
-                     useEma: Bool? = nil, emaMomentum: Float? = nil, emaOverwriteFrequency: Int? = nil) -> Self {
+    public func with(
+        weightDecay: Float? = nil, clipnorm: Float? = nil, clipvalue: Float? = nil, globalClipnorm: Float? = nil,
+        useEma: Bool? = nil, emaMomentum: Float? = nil, emaOverwriteFrequency: Int? = nil
+    ) -> Self {
         if let weightDecay { options.weightDecay = weightDecay }
         if let clipnorm { options.clipnorm = clipnorm }
         if let clipvalue { options.clipvalue = clipvalue }

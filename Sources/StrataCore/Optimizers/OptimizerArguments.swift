@@ -97,7 +97,8 @@ public struct OptimizerArguments {
     /// Throws for the first argument nobody read.
     public func finish(valid: [String]) throws {
         guard let k = values.keys.sorted().first else { return }
-        throw StrataError.invalidArgument("\(owner): unknown argument '\(k)'",
-                                          hint: "valid arguments: " + valid.sorted().joined(separator: ", "))
+        throw StrataError.invalidArgument(
+            "\(owner): unknown argument '\(k)'",
+            hint: "valid arguments: " + valid.sorted().joined(separator: ", "))
     }
 }

@@ -14,9 +14,11 @@ public struct OptimizerOptions: Sendable {
     /// The learning rate as a function of `iterations` (nil: the optimizer's constant `learningRate`).
     public var schedule: LearningRateSchedule?
 
-    public init(weightDecay: Float? = nil, clipnorm: Float? = nil, clipvalue: Float? = nil, globalClipnorm: Float? = nil,
-                useEma: Bool = false, emaMomentum: Float = 0.99, emaOverwriteFrequency: Int? = nil,
-                schedule: LearningRateSchedule? = nil) {
+    public init(
+        weightDecay: Float? = nil, clipnorm: Float? = nil, clipvalue: Float? = nil, globalClipnorm: Float? = nil,
+        useEma: Bool = false, emaMomentum: Float = 0.99, emaOverwriteFrequency: Int? = nil,
+        schedule: LearningRateSchedule? = nil
+    ) {
         self.weightDecay = weightDecay
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
@@ -28,8 +30,10 @@ public struct OptimizerOptions: Sendable {
     }
 
     /// The argument names, as Keras writes them.
-    static let keys = ["weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema", "ema_momentum",
-                       "ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps"]
+    static let keys = [
+        "weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema", "ema_momentum",
+        "ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps",
+    ]
 
     /// Reads the base arguments (the learning rate is read by the optimizer's own entry); Keras's
     /// `loss_scale_factor` and `gradient_accumulation_steps` are refused unless null.
@@ -42,8 +46,9 @@ public struct OptimizerOptions: Sendable {
         emaMomentum = try a.float("ema_momentum", 0.99)
         emaOverwriteFrequency = try a.int("ema_overwrite_frequency")
         for key in ["loss_scale_factor", "gradient_accumulation_steps"] where a.take(key) != nil {
-            throw StrataError.invalidArgument("\(a.owner): '\(key)' is not supported by Strata",
-                                              hint: "leave \(key) out (Strata trains in float32 and applies every step)")
+            throw StrataError.invalidArgument(
+                "\(a.owner): '\(key)' is not supported by Strata",
+                hint: "leave \(key) out (Strata trains in float32 and applies every step)")
         }
         a.ignore("is_legacy_optimizer", "jit_compile")
     }
@@ -53,25 +58,31 @@ public struct OptimizerOptions: Sendable {
         let clips = [("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", globalClipnorm)]
         let set = clips.filter { $0.1 != nil }
         if set.count > 1 {
-            throw StrataError.invalidArgument("optimizer \(name): only one of clipnorm, clipvalue and global_clipnorm can be set, got " + set.map { "\($0.0)=\($0.1!)" }.joined(separator: ", "),
-                                              hint: "keep one clipping argument")
+            throw StrataError.invalidArgument(
+                "optimizer \(name): only one of clipnorm, clipvalue and global_clipnorm can be set, got "
+                    + set.map { "\($0.0)=\($0.1!)" }.joined(separator: ", "),
+                hint: "keep one clipping argument")
         }
         for (key, v) in clips + [("weight_decay", weightDecay)] {
             if let v, !(v >= 0) || !v.isFinite {
-                throw StrataError.invalidArgument("optimizer \(name): '\(key)' must be a finite number >= 0, got \(v)", hint: "e.g. \(key): 1.0")
+                throw StrataError.invalidArgument(
+                    "optimizer \(name): '\(key)' must be a finite number >= 0, got \(v)", hint: "e.g. \(key): 1.0")
             }
         }
         if useEma && !(emaMomentum >= 0 && emaMomentum <= 1) {
-            throw StrataError.invalidArgument("optimizer \(name): 'ema_momentum' must be in the range [0, 1], got \(emaMomentum)", hint: "e.g. ema_momentum: 0.99")
+            throw StrataError.invalidArgument(
+                "optimizer \(name): 'ema_momentum' must be in the range [0, 1], got \(emaMomentum)", hint: "e.g. ema_momentum: 0.99")
         }
         if let f = emaOverwriteFrequency, f < 1 {
-            throw StrataError.invalidArgument("optimizer \(name): 'ema_overwrite_frequency' must be an integer >= 1 or null, got \(f)", hint: "")
+            throw StrataError.invalidArgument(
+                "optimizer \(name): 'ema_overwrite_frequency' must be an integer >= 1 or null, got \(f)", hint: "")
         }
         if let schedule {
             try schedule.validate()
             if decay != 0 {
-                throw StrataError.invalidArgument("optimizer \(name): Keras 2's 'decay' cannot be combined with a learning-rate schedule",
-                                                  hint: "use InverseTimeDecay(initial_learning_rate, 1, decay) as the schedule, or drop decay")
+                throw StrataError.invalidArgument(
+                    "optimizer \(name): Keras 2's 'decay' cannot be combined with a learning-rate schedule",
+                    hint: "use InverseTimeDecay(initial_learning_rate, 1, decay) as the schedule, or drop decay")
             }
         }
     }

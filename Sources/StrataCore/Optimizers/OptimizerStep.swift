@@ -20,11 +20,13 @@ extension Optimizer {
             // A non-finite norm makes a whole weight's gradient NaN, untouched rows included: zero them all next step.
             if options.globalClipnorm != nil || options.clipnorm != nil { rowSparse.invalidate() }
         } else if let weightwise = self as? WeightwiseOptimizer {
-            weightwise.update(weights: trainable, values: p.values, gradients: p.gradients,
-                              slots: Array(state.slots.prefix(slotNames.count)), scalars: &state.scalars, iteration: t, lr: lr)
+            weightwise.update(
+                weights: trainable, values: p.values, gradients: p.gradients,
+                slots: Array(state.slots.prefix(slotNames.count)), scalars: &state.scalars, iteration: t, lr: lr)
         } else {
-            update(values: p.values, gradients: p.gradients, slots: Array(state.slots.prefix(slotNames.count)),
-                   scalars: &state.scalars, iteration: t, lr: lr)
+            update(
+                values: p.values, gradients: p.gradients, slots: Array(state.slots.prefix(slotNames.count)),
+                scalars: &state.scalars, iteration: t, lr: lr)
         }
         if options.useEma {
             let average = state.slots[slotNames.count], m = t == 0 ? 0 : options.emaMomentum

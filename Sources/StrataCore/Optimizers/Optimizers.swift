@@ -18,52 +18,62 @@ public enum Optimizers {
     /// Every optimizer Strata implements.
     nonisolated(unsafe) static let table: [Entry] = [
         Entry(name: "SGD", standard: { SGD() }) { a in
-            SGD(learningRate: try a.learningRate(), momentum: try a.float("momentum"), nesterov: try a.bool("nesterov"),
+            SGD(
+                learningRate: try a.learningRate(), momentum: try a.float("momentum"), nesterov: try a.bool("nesterov"),
                 decay: try a.float("decay"))
         },
         Entry(name: "RMSprop", standard: { RMSprop() }) { a in
-            RMSprop(learningRate: try a.learningRate(), rho: try a.float("rho"), momentum: try a.float("momentum"),
-                    epsilon: try a.float("epsilon"), centered: try a.bool("centered"), decay: try a.float("decay"))
+            RMSprop(
+                learningRate: try a.learningRate(), rho: try a.float("rho"), momentum: try a.float("momentum"),
+                epsilon: try a.float("epsilon"), centered: try a.bool("centered"), decay: try a.float("decay"))
         },
         Entry(name: "Adagrad", standard: { Adagrad() }) { a in
-            Adagrad(learningRate: try a.learningRate(), initialAccumulatorValue: try a.float("initial_accumulator_value"),
-                    epsilon: try a.float("epsilon"), decay: try a.float("decay"))
+            Adagrad(
+                learningRate: try a.learningRate(), initialAccumulatorValue: try a.float("initial_accumulator_value"),
+                epsilon: try a.float("epsilon"), decay: try a.float("decay"))
         },
         Entry(name: "Adam", standard: { Adam() }) { a in
-            Adam(learningRate: try a.learningRate(), beta1: try a.float("beta_1"), beta2: try a.float("beta_2"),
-                 epsilon: try a.float("epsilon"), amsgrad: try a.bool("amsgrad"), decay: try a.float("decay"))
+            Adam(
+                learningRate: try a.learningRate(), beta1: try a.float("beta_1"), beta2: try a.float("beta_2"),
+                epsilon: try a.float("epsilon"), amsgrad: try a.bool("amsgrad"), decay: try a.float("decay"))
         },
         Entry(name: "AdamW", standard: { AdamW() }) { a in
-            AdamW(learningRate: try a.learningRate(), weightDecay: try a.float("weight_decay"), beta1: try a.float("beta_1"),
-                  beta2: try a.float("beta_2"), epsilon: try a.float("epsilon"), amsgrad: try a.bool("amsgrad"))
+            AdamW(
+                learningRate: try a.learningRate(), weightDecay: try a.float("weight_decay"), beta1: try a.float("beta_1"),
+                beta2: try a.float("beta_2"), epsilon: try a.float("epsilon"), amsgrad: try a.bool("amsgrad"))
         },
         Entry(name: "Adadelta", standard: { Adadelta() }) { a in
-            Adadelta(learningRate: try a.learningRate(), rho: try a.float("rho"), epsilon: try a.float("epsilon"),
-                     decay: try a.float("decay"))
+            Adadelta(
+                learningRate: try a.learningRate(), rho: try a.float("rho"), epsilon: try a.float("epsilon"),
+                decay: try a.float("decay"))
         },
         Entry(name: "Adamax", standard: { Adamax() }) { a in
-            Adamax(learningRate: try a.learningRate(), beta1: try a.float("beta_1"), beta2: try a.float("beta_2"),
-                   epsilon: try a.float("epsilon"), decay: try a.float("decay"))
+            Adamax(
+                learningRate: try a.learningRate(), beta1: try a.float("beta_1"), beta2: try a.float("beta_2"),
+                epsilon: try a.float("epsilon"), decay: try a.float("decay"))
         },
         Entry(name: "Nadam", standard: { Nadam() }) { a in
-            Nadam(learningRate: try a.learningRate(), beta1: try a.float("beta_1"), beta2: try a.float("beta_2"),
-                  epsilon: try a.float("epsilon"), decay: try a.float("decay"))
+            Nadam(
+                learningRate: try a.learningRate(), beta1: try a.float("beta_1"), beta2: try a.float("beta_2"),
+                epsilon: try a.float("epsilon"), decay: try a.float("decay"))
         },
         Entry(name: "Lion", standard: { Lion() }) { a in
             Lion(learningRate: try a.learningRate(), beta1: try a.float("beta_1"), beta2: try a.float("beta_2"))
         },
         Entry(name: "Ftrl", standard: { Ftrl() }) { a in
-            Ftrl(learningRate: try a.learningRate(), learningRatePower: try a.float("learning_rate_power"),
-                 initialAccumulatorValue: try a.float("initial_accumulator_value"),
-                 l1RegularizationStrength: try a.float("l1_regularization_strength"),
-                 l2RegularizationStrength: try a.float("l2_regularization_strength"),
-                 l2ShrinkageRegularizationStrength: try a.float("l2_shrinkage_regularization_strength"),
-                 beta: try a.float("beta"))
+            Ftrl(
+                learningRate: try a.learningRate(), learningRatePower: try a.float("learning_rate_power"),
+                initialAccumulatorValue: try a.float("initial_accumulator_value"),
+                l1RegularizationStrength: try a.float("l1_regularization_strength"),
+                l2RegularizationStrength: try a.float("l2_regularization_strength"),
+                l2ShrinkageRegularizationStrength: try a.float("l2_shrinkage_regularization_strength"),
+                beta: try a.float("beta"))
         },
         Entry(name: "Adafactor", standard: { Adafactor() }) { a in
-            Adafactor(learningRate: try a.learningRate(), beta2Decay: try a.float("beta_2_decay"),
-                      epsilon1: try a.float("epsilon_1"), epsilon2: try a.float("epsilon_2"),
-                      clipThreshold: try a.float("clip_threshold"), relativeStep: try a.bool("relative_step"))
+            Adafactor(
+                learningRate: try a.learningRate(), beta2Decay: try a.float("beta_2_decay"),
+                epsilon1: try a.float("epsilon_1"), epsilon2: try a.float("epsilon_2"),
+                clipThreshold: try a.float("clip_threshold"), relativeStep: try a.bool("relative_step"))
         },
     ]
 
@@ -89,8 +99,9 @@ public enum Optimizers {
         // Keras 3 ignores Keras 2's `decay`; Strata applies it where the optimizer existed in Keras 2, and takes
         // a 0 (as checkpoints record it) everywhere.
         if let d = try a.optionalFloat("decay"), d != 0 {
-            throw StrataError.invalidArgument("optimizer \(id): Keras 2's 'decay' does not apply to \(opt.name)",
-                                              hint: "use learning_rate: {InverseTimeDecay: {initial_learning_rate: <lr>, decay_steps: 1, decay_rate: \(d)}}")
+            throw StrataError.invalidArgument(
+                "optimizer \(id): Keras 2's 'decay' does not apply to \(opt.name)",
+                hint: "use learning_rate: {InverseTimeDecay: {initial_learning_rate: <lr>, decay_steps: 1, decay_rate: \(d)}}")
         }
         a.ignore("name")
         try a.finish(valid: Array(defaults.keys) + ["name"] + OptimizerOptions.keys)
@@ -100,8 +111,9 @@ public enum Optimizers {
 
     private static func entry(_ id: String) throws -> Entry {
         guard let e = table.first(where: { $0.name.lowercased() == id.lowercased() }) else {
-            throw StrataError.invalidArgument("unknown optimizer '\(id)'",
-                                              hint: "use " + table.map { $0.name.lowercased() }.joined(separator: ", "))
+            throw StrataError.invalidArgument(
+                "unknown optimizer '\(id)'",
+                hint: "use " + table.map { $0.name.lowercased() }.joined(separator: ", "))
         }
         return e
     }

@@ -12,8 +12,10 @@ public final class RMSprop: Optimizer {
     public let centered: Bool
     public let decay: Float
 
-    public init(learningRate: any LearningRateConvertible = Float(0.001), rho: Float = 0.9, momentum: Float = 0, epsilon: Float = 1e-7,
-                centered: Bool = false, decay: Float = 0) {
+    public init(
+        learningRate: any LearningRateConvertible = Float(0.001), rho: Float = 0.9, momentum: Float = 0, epsilon: Float = 1e-7,
+        centered: Bool = false, decay: Float = 0
+    ) {
         (self.learningRate, options.schedule) = learningRate.learningRateValue
         self.rho = rho
         self.momentum = momentum
@@ -34,16 +36,20 @@ public final class RMSprop: Optimizer {
         let mom = momentum > 0 ? slots[1] : nil
         let mg = centered ? slots[momentum > 0 ? 2 : 1] : nil
         if mom == nil && mg == nil {  // Keras's default: the vectorised kernel, identical results
-            return UpdateKernels.rmsprop(values: values, gradients: gradients, accumulator: slots[0], rho: rho, lr: lr,
-                                         epsilon: epsilon)
+            return UpdateKernels.rmsprop(
+                values: values, gradients: gradients, accumulator: slots[0], rho: rho, lr: lr,
+                epsilon: epsilon)
         }
-        UpdateKernels.rmsprop(values: values, gradients: gradients, accumulator: slots[0], momentum: mom,
-                              averageGradient: mg, rho: rho, momentum: momentum, lr: lr, epsilon: epsilon)
+        UpdateKernels.rmsprop(
+            values: values, gradients: gradients, accumulator: slots[0], momentum: mom,
+            averageGradient: mg, rho: rho, momentum: momentum, lr: lr, epsilon: epsilon)
     }
 
     public var config: [String: JSONValue] {
-        ["name": "RMSprop", "learning_rate": JSONValue(learningRate), "rho": JSONValue(rho), "momentum": JSONValue(momentum),
-         "epsilon": JSONValue(epsilon), "centered": .bool(centered)]
+        [
+            "name": "RMSprop", "learning_rate": JSONValue(learningRate), "rho": JSONValue(rho), "momentum": JSONValue(momentum),
+            "epsilon": JSONValue(epsilon), "centered": .bool(centered),
+        ]
     }
 }
 

@@ -25,8 +25,9 @@ public final class SGD: Optimizer {
 
     public func update(values: Tensor, gradients: Tensor, slots: [Tensor], scalars: inout [Double], iteration: Int, lr: Float) {
         if momentum == 0 { return UpdateKernels.sgd(values: values, gradients: gradients, lr: lr) }
-        UpdateKernels.sgd(values: values, gradients: gradients, momentum: slots[0], lr: lr, momentum: momentum,
-                          nesterov: nesterov)
+        UpdateKernels.sgd(
+            values: values, gradients: gradients, momentum: slots[0], lr: lr, momentum: momentum,
+            nesterov: nesterov)
     }
 
     public var config: [String: JSONValue] {

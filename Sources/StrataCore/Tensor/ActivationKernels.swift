@@ -49,7 +49,10 @@ enum ActivationKernels {
             let s = ActivationFunction.seluScale, a = ActivationFunction.seluAlpha
             Self.map(n, px, py, pg, pd) { x, y, g in x > 0 ? g * s : g * (y + s * a) }
         case .softplus: Self.map(n, px, py, pg, pd) { x, _, g in g * Kernels.sigmoid(x) }
-        case .softsign: Self.map(n, px, py, pg, pd) { x, _, g in let d = 1 + abs(x); return g / (d * d) }
+        case .softsign:
+            Self.map(n, px, py, pg, pd) { x, _, g in
+                let d = 1 + abs(x); return g / (d * d)
+            }
         case .softmax:
             let cols = x.shape.last ?? 1
             let rows = cols == 0 ? 0 : n / cols
@@ -65,8 +68,10 @@ enum ActivationKernels {
     /// `py[i] = f(px[i])` for `i < n`, where `py` may be `px` (an activation applied in place): one pointer then,
     /// for the reason `map(_:_:_:_:_:_:)` gives.
     @inline(__always)
-    static func map(_ n: Int, _ px: UnsafeMutablePointer<Float>, _ py: UnsafeMutablePointer<Float>,
-                    _ f: (Float) -> Float) {
+    static func map(
+        _ n: Int, _ px: UnsafeMutablePointer<Float>, _ py: UnsafeMutablePointer<Float>,
+        _ f: (Float) -> Float
+    ) {
         if px == py {
             for i in 0..<n { py[i] = f(py[i]) }
         } else {
@@ -78,9 +83,11 @@ enum ActivationKernels {
     /// reads and writes through one pointer, because LLVM's overlap check sends a loop whose output aliases an
     /// input to its scalar version (5x slower).
     @inline(__always)
-    static func map(_ n: Int, _ px: UnsafeMutablePointer<Float>, _ py: UnsafeMutablePointer<Float>,
-                    _ pg: UnsafeMutablePointer<Float>, _ pd: UnsafeMutablePointer<Float>,
-                    _ f: (Float, Float, Float) -> Float) {
+    static func map(
+        _ n: Int, _ px: UnsafeMutablePointer<Float>, _ py: UnsafeMutablePointer<Float>,
+        _ pg: UnsafeMutablePointer<Float>, _ pd: UnsafeMutablePointer<Float>,
+        _ f: (Float, Float, Float) -> Float
+    ) {
         if pg == pd {
             for i in 0..<n { pd[i] = f(px[i], py[i], pd[i]) }
         } else {

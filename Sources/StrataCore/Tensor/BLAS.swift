@@ -6,24 +6,28 @@ public enum BLAS {
     ///
     /// `a` is seen as `m x k` (or `k x m` when `transA`), `b` as `k x n` (or `n x k` when `transB`), `c` is `m x n`.
     /// The leading dimensions are the stored column counts, so tensors of any rank are read as 2-D by their sizes.
-    public static func gemm(_ a: Tensor, rowsA: Int, colsA: Int, transA: Bool = false,
-                            _ b: Tensor, rowsB: Int, colsB: Int, transB: Bool = false,
-                            into c: Tensor, alpha: Float = 1, beta: Float = 0) {
+    public static func gemm(
+        _ a: Tensor, rowsA: Int, colsA: Int, transA: Bool = false,
+        _ b: Tensor, rowsB: Int, colsB: Int, transB: Bool = false,
+        into c: Tensor, alpha: Float = 1, beta: Float = 0
+    ) {
         let m = transA ? colsA : rowsA
         let k = transA ? rowsA : colsA
         let kb = transB ? colsB : rowsB
         let n = transB ? rowsB : colsB
         precondition(k == kb, "gemm inner dimensions differ: \(k) vs \(kb)")
-        precondition(rowsA * colsA <= a.count && rowsB * colsB <= b.count && m * n <= c.count,
-                     "gemm operands too small: a \(a.shape) b \(b.shape) c \(c.shape) for \(m)x\(k)x\(n)")
+        precondition(
+            rowsA * colsA <= a.count && rowsB * colsB <= b.count && m * n <= c.count,
+            "gemm operands too small: a \(a.shape) b \(b.shape) c \(c.shape) for \(m)x\(k)x\(n)")
         if m == 0 || n == 0 { return }
         if k == 0 {
             if beta == 0 { c.pointer.update(repeating: 0, count: m * n) } else { scal(c.pointer, m * n, beta) }
             return
         }
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a.pointer, Int32(max(colsA, 1)),
-                    b.pointer, Int32(max(colsB, 1)), beta, c.pointer, Int32(max(n, 1)))
+        cblas_sgemm(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a.pointer, Int32(max(colsA, 1)),
+            b.pointer, Int32(max(colsB, 1)), beta, c.pointer, Int32(max(n, 1)))
     }
 
     /// Multiplies `n` scalars at `x` by `alpha`.

@@ -48,16 +48,19 @@ enum ConvKernels {
     }
 
     /// `y = bias + conv(x, kernel)` (then relu when asked), written over `y` (`(batch, oh, ow, filters)`).
-    static func forward(_ x: Tensor, _ g: WindowGeometry, kernel: Tensor, filters: Int, bias: Tensor?, into y: Tensor,
-                        relu: Bool, lanes: Int, scratch: Tensor, parts: Int = 1) {
+    static func forward(
+        _ x: Tensor, _ g: WindowGeometry, kernel: Tensor, filters: Int, bias: Tensor?, into y: Tensor,
+        relu: Bool, lanes: Int, scratch: Tensor, parts: Int = 1
+    ) {
         let h = g.height, w = g.width
         let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
         let px = x.pointer, pk = kernel.pointer, pb = bias?.pointer, py = y.pointer, ps = scratch.pointer
         let xSize = g.inputSize, ySize = g.outputPositions &* filters, sSize = scratchCount(g, filters: filters)
         split(batch: batch, parts: parts) { i, s in
-            strata_conv_forward(lanes, px + s.lowerBound &* xSize, s.count, h.input, w.input, g.channels, h.padBefore,
-                                w.padBefore, pk, h.window, w.window, filters, pb, py + s.lowerBound &* ySize, h.output,
-                                w.output, relu ? 1 : 0, ps + i &* sSize)
+            strata_conv_forward(
+                lanes, px + s.lowerBound &* xSize, s.count, h.input, w.input, g.channels, h.padBefore,
+                w.padBefore, pk, h.window, w.window, filters, pb, py + s.lowerBound &* ySize, h.output,
+                w.output, relu ? 1 : 0, ps + i &* sSize)
         }
     }
 
@@ -65,9 +68,11 @@ enum ConvKernels {
     /// `dz = dy`, or for a relu layer (`reluY` its output) `dz = dy where reluY > 0 else 0`, written to `dz`: the
     /// activation gradient and bias sums run row by row while the row is in cache.
     /// Parts after the first accumulate into their slices of `partials` (`partialsCount` floats).
-    static func kernelGradient(_ x: Tensor, _ g: WindowGeometry, dy: Tensor, reluY: Tensor?, dz: Tensor, filters: Int,
-                               into dk: Tensor, bias db: Tensor?, lanes: Int, scratch: Tensor, partials: Tensor? = nil,
-                               parts: Int = 1) {
+    static func kernelGradient(
+        _ x: Tensor, _ g: WindowGeometry, dy: Tensor, reluY: Tensor?, dz: Tensor, filters: Int,
+        into dk: Tensor, bias db: Tensor?, lanes: Int, scratch: Tensor, partials: Tensor? = nil,
+        parts: Int = 1
+    ) {
         let h = g.height, w = g.width
         let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
         let px = x.pointer, pdy = dy.pointer, pr = reluY?.pointer, pdz = dz.pointer, ps = scratch.pointer
@@ -83,9 +88,10 @@ enum ConvKernels {
                 pb = db == nil ? nil : own + kCount
             }
             let o = s.lowerBound &* ySize
-            strata_conv_kernel_gradient(lanes, px + s.lowerBound &* xSize, s.count, h.input, w.input, g.channels,
-                                        h.padBefore, w.padBefore, pdy + o, pr.map { $0 + o }, pdz + o, h.window,
-                                        w.window, filters, pk, pb, h.output, w.output, ps + i &* sSize)
+            strata_conv_kernel_gradient(
+                lanes, px + s.lowerBound &* xSize, s.count, h.input, w.input, g.channels,
+                h.padBefore, w.padBefore, pdy + o, pr.map { $0 + o }, pdz + o, h.window,
+                w.window, filters, pk, pb, h.output, w.output, ps + i &* sSize)
         }
         guard let pp, parts > 1 else { return }
         let pk = dk.pointer, pb = db?.pointer
@@ -99,8 +105,10 @@ enum ConvKernels {
     /// The input gradient, written over `dx`: the stride-1 backward pass is itself a stride-1 convolution of `dz`
     /// (padded by `window - 1 - padBefore` before) with the kernel flipped in space and transposed in channels,
     /// `flipped[kh-1-ky, kw-1-kx, f, c] = kernel[ky, kx, c, f]` (`flipped` receives it).
-    static func inputGradient(_ dz: Tensor, _ g: WindowGeometry, kernel: Tensor, filters: Int, flipped: Tensor,
-                              into dx: Tensor, lanes: Int, scratch: Tensor, parts: Int = 1) {
+    static func inputGradient(
+        _ dz: Tensor, _ g: WindowGeometry, kernel: Tensor, filters: Int, flipped: Tensor,
+        into dx: Tensor, lanes: Int, scratch: Tensor, parts: Int = 1
+    ) {
         let h = g.height, w = g.width, c = g.channels
         let pk = kernel.pointer, pf = flipped.pointer
         for ky in 0..<h.window {
@@ -116,9 +124,10 @@ enum ConvKernels {
         let pdz = dz.pointer, pdx = dx.pointer, ps = scratch.pointer
         let xSize = g.inputSize, ySize = g.outputPositions &* filters, sSize = scratchCount(g, filters: filters)
         split(batch: batch, parts: parts) { i, s in
-            strata_conv_forward(lanes, pdz + s.lowerBound &* ySize, s.count, h.output, w.output, filters,
-                                h.window - 1 - h.padBefore, w.window - 1 - w.padBefore, pf, h.window, w.window, c, nil,
-                                pdx + s.lowerBound &* xSize, h.input, w.input, 0, ps + i &* sSize)
+            strata_conv_forward(
+                lanes, pdz + s.lowerBound &* ySize, s.count, h.output, w.output, filters,
+                h.window - 1 - h.padBefore, w.window - 1 - w.padBefore, pf, h.window, w.window, c, nil,
+                pdx + s.lowerBound &* xSize, h.input, w.input, 0, ps + i &* sSize)
         }
     }
 }

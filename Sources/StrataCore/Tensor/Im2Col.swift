@@ -25,8 +25,11 @@ public enum Im2Col {
                 }
                 for kx in 0..<kw {
                     let ix = ix0 + kx * g.width.dilation
-                    if ix < 0 || ix >= g.width.input { (d + kx &* c).update(repeating: 0, count: c) }
-                    else { let s = rowBase + ix &* c, t = d + kx &* c; for j in 0..<c { t[j] = s[j] } }
+                    if ix < 0 || ix >= g.width.input {
+                        (d + kx &* c).update(repeating: 0, count: c)
+                    } else {
+                        let s = rowBase + ix &* c, t = d + kx &* c; for j in 0..<c { t[j] = s[j] }
+                    }
                 }
             }
         }
@@ -62,8 +65,10 @@ public enum Im2Col {
     /// Calls `body(row, sampleOffset, iy0, ix0)` for each output position in the range: the row within the
     /// chunk, the sample's scalar offset in the batch, and the window's top-left input coordinates.
     @inline(__always)
-    static func forEachRow(_ g: WindowGeometry, firstRow: Int, rows: Int,
-                           _ body: (Int, Int, Int, Int) -> Void) {
+    static func forEachRow(
+        _ g: WindowGeometry, firstRow: Int, rows: Int,
+        _ body: (Int, Int, Int, Int) -> Void
+    ) {
         let ow = g.width.output, oh = g.height.output, per = oh * ow
         guard rows > 0, per > 0 else { return }
         var n = firstRow / per

@@ -43,11 +43,11 @@ public enum Kernels {
 
     /// log(x) for positive x (used by losses; not in hot elementwise loops).
     @inline(__always)
-    public static func log(_ x: Float) -> Float { Float(_math_log(Double(x))) }
+    public static func log(_ x: Float) -> Float { Float(libmLog(Double(x))) }
 
     /// log(1 + e^x), stable for large |x|.
     @inline(__always)
-    public static func softplus(_ x: Float) -> Float { max(x, 0) + Float(_math_log1p(Double(exp(-abs(x))))) }
+    public static func softplus(_ x: Float) -> Float { max(x, 0) + Float(libmLog1p(Double(exp(-abs(x))))) }
 
     // MARK: rows
 
@@ -115,11 +115,11 @@ public enum Kernels {
 }
 
 #if canImport(Glibc)
-import Glibc
-@inline(__always) func _math_log(_ x: Double) -> Double { Glibc.log(x) }
-@inline(__always) func _math_log1p(_ x: Double) -> Double { Glibc.log1p(x) }
+    import Glibc
+    @inline(__always) func libmLog(_ x: Double) -> Double { Glibc.log(x) }
+    @inline(__always) func libmLog1p(_ x: Double) -> Double { Glibc.log1p(x) }
 #else
-import Foundation
-@inline(__always) func _math_log(_ x: Double) -> Double { Foundation.log(x) }
-@inline(__always) func _math_log1p(_ x: Double) -> Double { Foundation.log1p(x) }
+    import Foundation
+    @inline(__always) func libmLog(_ x: Double) -> Double { Foundation.log(x) }
+    @inline(__always) func libmLog1p(_ x: Double) -> Double { Foundation.log1p(x) }
 #endif

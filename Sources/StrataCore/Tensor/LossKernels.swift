@@ -15,8 +15,10 @@ enum LossKernels {
     /// last axis's size. `term(d, step)` returns `f(d)` and `step f'(d)`, `step = scale / D`; inlined so each loss
     /// gets its own loop with the term in it (no call per element).
     @inline(__always)
-    static func lastAxisMean(yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor,
-                             term: (_ d: Float, _ step: Float) -> (value: Float, gradient: Float)) {
+    static func lastAxisMean(
+        yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor,
+        term: (_ d: Float, _ step: Float) -> (value: Float, gradient: Float)
+    ) {
         let (rows, cols) = rowsAndColumns(yPred)
         let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pp = yPred.pointer
         let inv = 1 / Float(cols)
@@ -35,8 +37,10 @@ enum LossKernels {
 
     /// Binary crossentropy from the sigmoid's logits `z` (unclipped): `max(z, 0) - z y + log(1 + e^-|z|)` averaged
     /// over the last axis; gradient with respect to `z`: `scale (sigmoid(z) - y) / D`, `sigmoid(z)` being `yPred`.
-    static func binaryCrossentropy(logits z: Tensor, yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor,
-                                   gradient: Tensor) {
+    static func binaryCrossentropy(
+        logits z: Tensor, yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor,
+        gradient: Tensor
+    ) {
         let (rows, cols) = rowsAndColumns(yPred)
         let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pp = yPred.pointer, pz = z.pointer
         let inv = 1 / Float(cols)
@@ -45,7 +49,7 @@ enum LossKernels {
             for j in 0..<cols {
                 let i = r &* cols &+ j
                 let zi = pz[i], yi = py[i]
-                loss += Double(max(zi, 0) - zi * yi) + _math_log1p(Double(Kernels.exp(-abs(zi))))
+                loss += Double(max(zi, 0) - zi * yi) + libmLog1p(Double(Kernels.exp(-abs(zi))))
                 pg[i] = scale * inv * (pp[i] - yi)
             }
             pv[r] = Float(loss) * inv
@@ -65,7 +69,7 @@ enum LossKernels {
                 let i = r &* cols &+ j
                 let p = pp[i], y = py[i]
                 let pc = min(max(p, eps), 1 - eps)
-                loss -= Double(y) * _math_log(Double(pc)) + Double(1 - y) * _math_log(Double(1 - pc))
+                loss -= Double(y) * libmLog(Double(pc)) + Double(1 - y) * libmLog(Double(1 - pc))
                 pg[i] = (p >= eps && p <= 1 - eps) ? scale * inv * (-y / pc + (1 - y) / (1 - pc)) : 0
             }
             pv[r] = Float(loss) * inv
@@ -74,8 +78,10 @@ enum LossKernels {
 
     /// Categorical crossentropy from the softmax's logits `z`: `sum(y) logsumexp(z) - sum(y z)`; gradient with respect
     /// to `z`: `scale (softmax(z) sum(y) - y)`, `softmax(z)` being `yPred`.
-    static func categoricalCrossentropy(logits z: Tensor, yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor,
-                                        gradient: Tensor) {
+    static func categoricalCrossentropy(
+        logits z: Tensor, yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor,
+        gradient: Tensor
+    ) {
         let (rows, cols) = rowsAndColumns(yPred)
         let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pz = z.pointer, pp = yPred.pointer
         for r in 0..<rows {
@@ -84,7 +90,7 @@ enum LossKernels {
             for j in 0..<cols { m = max(m, zr[j]) }
             var s: Double = 0
             for j in 0..<cols { s += Double(Kernels.exp(zr[j] - m)) }
-            let lse = Double(m) + _math_log(s)
+            let lse = Double(m) + libmLog(s)
             var ysum: Double = 0, yz: Double = 0
             for j in 0..<cols { ysum += Double(yr[j]); yz += Double(yr[j]) * Double(zr[j]) }
             pv[r] = Float(ysum * lse - yz)
@@ -104,11 +110,11 @@ enum LossKernels {
             var s: Float = 0
             for j in 0..<cols { s += pr[j] }
             var loss: Double = 0
-            var dot: Float = 0   // sum_i g_i q_i
+            var dot: Float = 0  // sum_i g_i q_i
             for j in 0..<cols {
                 let q = pr[j] / s
                 let qc = min(max(q, eps), 1 - eps)
-                loss -= Double(yr[j]) * _math_log(Double(qc))
+                loss -= Double(yr[j]) * libmLog(Double(qc))
                 let g: Float = (q >= eps && q <= 1 - eps) ? -yr[j] / qc : 0
                 gr[j] = g
                 dot += g * q
@@ -120,8 +126,10 @@ enum LossKernels {
 
     /// Sparse categorical crossentropy from the softmax's logits `z`, `yTrue` holding one class id per row:
     /// `logsumexp(z) - z[label]`; gradient with respect to `z`: `scale (softmax(z) - onehot(label))`.
-    static func sparseCategoricalCrossentropy(logits z: Tensor, yTrue: Tensor, yPred: Tensor, scale: Float,
-                                              values: Tensor, gradient: Tensor) {
+    static func sparseCategoricalCrossentropy(
+        logits z: Tensor, yTrue: Tensor, yPred: Tensor, scale: Float,
+        values: Tensor, gradient: Tensor
+    ) {
         let (rows, cols) = rowsAndColumns(yPred)
         let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pp = yPred.pointer, pz = z.pointer
         for r in 0..<rows {
@@ -131,15 +139,17 @@ enum LossKernels {
             for j in 0..<cols { m = max(m, zr[j]) }
             var s: Double = 0
             for j in 0..<cols { s += Double(Kernels.exp(zr[j] - m)) }
-            pv[r] = Float(Double(m) + _math_log(s) - Double(zr[label]))
+            pv[r] = Float(Double(m) + libmLog(s) - Double(zr[label]))
             for j in 0..<cols { gr[j] = scale * pr[j] }
             gr[label] -= scale
         }
     }
 
     /// Sparse categorical crossentropy from probabilities: `-log(clip(p[label] / sum(p), eps, 1 - eps))`.
-    static func sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor,
-                                              gradient: Tensor) {
+    static func sparseCategoricalCrossentropy(
+        yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor,
+        gradient: Tensor
+    ) {
         let (rows, cols) = rowsAndColumns(yPred)
         let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pp = yPred.pointer
         let eps = Losses.epsilon
@@ -150,7 +160,7 @@ enum LossKernels {
             for j in 0..<cols { s += pr[j] }
             let q = pr[label] / s
             let qc = min(max(q, eps), 1 - eps)
-            pv[r] = Float(-_math_log(Double(qc)))
+            pv[r] = Float(-libmLog(Double(qc)))
             let g: Float = (q >= eps && q <= 1 - eps) ? -1 / qc : 0
             // d/dp_j of -log(p_label / s) through the normalisation: (g (delta_j,label - q)) / s
             for j in 0..<cols { gr[j] = scale * (-g * q) / s }
@@ -162,8 +172,10 @@ enum LossKernels {
     /// `gradient[r, j] = step f'(p)`, `step = scale / D` (or `scale`). `term(y, p)` returns `f` and `df/dp`;
     /// inlined so each loss gets its own loop with the term in it (no call per element).
     @inline(__always)
-    static func elementwise(yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor, mean: Bool = true,
-                            term: (_ y: Float, _ p: Float) -> (value: Float, derivative: Float)) {
+    static func elementwise(
+        yTrue: Tensor, yPred: Tensor, scale: Float, values: Tensor, gradient: Tensor, mean: Bool = true,
+        term: (_ y: Float, _ p: Float) -> (value: Float, derivative: Float)
+    ) {
         let (rows, cols) = rowsAndColumns(yPred)
         let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pp = yPred.pointer
         let inv: Float = mean ? 1 / Float(cols) : 1
@@ -242,8 +254,10 @@ enum LossKernels {
     /// `-sum(alpha (1 - q)^gamma y log q)`, `y` smoothed to `y (1 - s) + s / K`. The gradient goes back through the
     /// normalisation (0 where `q` was clipped) and, with `softmaxInput`, through the softmax that made `p` from the
     /// logits (the gradient is then with respect to the logits).
-    static func categoricalFocal(yTrue: Tensor, probabilities: Tensor, softmaxInput: Bool, alpha: Float, gamma: Float,
-                                 smoothing: Float, scale: Float, values: Tensor, gradient: Tensor) {
+    static func categoricalFocal(
+        yTrue: Tensor, probabilities: Tensor, softmaxInput: Bool, alpha: Float, gamma: Float,
+        smoothing: Float, scale: Float, values: Tensor, gradient: Tensor
+    ) {
         let (rows, cols) = rowsAndColumns(probabilities)
         let py = yTrue.pointer, pv = values.pointer, pg = gradient.pointer, pp = probabilities.pointer
         let eps = Losses.epsilon

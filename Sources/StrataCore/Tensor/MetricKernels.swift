@@ -86,8 +86,10 @@ enum MetricKernels {
     /// positive when its score exceeds `threshold` and is a true positive when its label is nonzero (Keras's
     /// `update_confusion_matrix_variables`). With `topK` only each row's `k` largest scores (first index wins ties)
     /// can be positive; with `classId` only that column counts.
-    static func thresholdCounts(yTrue: Tensor, yPred: Tensor, weights: Tensor?, threshold: Float, topK: Int?,
-                                classId: Int?, into counts: Tensor) {
+    static func thresholdCounts(
+        yTrue: Tensor, yPred: Tensor, weights: Tensor?, threshold: Float, topK: Int?,
+        classId: Int?, into counts: Tensor
+    ) {
         let (rows, cols) = rowsAndColumns(yPred)
         let pp = yPred.pointer, py = yTrue.pointer, pc = counts.pointer, pw = weights?.pointer
         var tp: Float = 0, fp: Float = 0, fn: Float = 0
@@ -98,7 +100,7 @@ enum MetricKernels {
                 if let classId, j != classId { continue }
                 var predicted = pr[j] > threshold
                 if let topK {
-                    var better = 0   // entries ranked before j: larger, or equal at a lower index
+                    var better = 0  // entries ranked before j: larger, or equal at a lower index
                     for i in 0..<cols where pr[i] > pr[j] || (pr[i] == pr[j] && i < j) { better += 1 }
                     predicted = better < topK && pr[j] > threshold
                 }
@@ -116,8 +118,10 @@ enum MetricKernels {
     /// `max(ceil(p (T - 1)) - 1, 0)`; its weight is added to the true-label or false-label histogram, laid out as
     /// `counts = [trueHistogram (T x labels), falseHistogram (T x labels)]`, bucket-major. With `multiLabel` each
     /// column is its own label, else every element counts in one histogram (`labels` = 1).
-    static func aucHistogram(yTrue: Tensor, yPred: Tensor, weights: Tensor?, thresholds: Int, fromLogits: Bool,
-                             multiLabel: Bool, into counts: Tensor) {
+    static func aucHistogram(
+        yTrue: Tensor, yPred: Tensor, weights: Tensor?, thresholds: Int, fromLogits: Bool,
+        multiLabel: Bool, into counts: Tensor
+    ) {
         let (rows, cols) = rowsAndColumns(yPred)
         let labels = multiLabel ? cols : 1
         let pp = yPred.pointer, py = yTrue.pointer, pc = counts.pointer, pw = weights?.pointer
@@ -161,8 +165,10 @@ enum MetricKernels {
     /// MeanIoU's confusion matrix (`counts[true * C + predicted]`), from class ids (truncated to integers, as Keras's
     /// int dtype does) or from each row's argmax when `sparseTrue` / `sparsePred` is false. Ids outside `[0, C)` and
     /// `ignoreClass` are skipped; weights are truncated to integers as Keras's int confusion matrix does.
-    static func confusionMatrix(yTrue: Tensor, yPred: Tensor, weights: Tensor?, classes: Int, sparseTrue: Bool,
-                                sparsePred: Bool, ignoreClass: Int?, into counts: Tensor) {
+    static func confusionMatrix(
+        yTrue: Tensor, yPred: Tensor, weights: Tensor?, classes: Int, sparseTrue: Bool,
+        sparsePred: Bool, ignoreClass: Int?, into counts: Tensor
+    ) {
         let trueWidth = sparseTrue ? 1 : (yTrue.shape.last ?? 1)
         let predWidth = sparsePred ? 1 : (yPred.shape.last ?? 1)
         let n = trueWidth == 0 ? 0 : yTrue.count / trueWidth

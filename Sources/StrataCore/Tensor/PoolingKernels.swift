@@ -6,8 +6,10 @@ public enum PoolingKernels {
     /// Max pooling: `y[n, oy, ox, c] = max` over the window's input positions; `argmax` receives the flat batch
     /// index of the first maximum in scan order (where TensorFlow's MaxPoolGrad sends the gradient).
     /// The vectorised path splits the batch into `parts` sample ranges, one per thread (`ConvKernels.split`).
-    public static func maxForward(_ x: Tensor, _ g: WindowGeometry, into y: Tensor, argmax: inout [Int32],
-                                  parts: Int = 1) {
+    public static func maxForward(
+        _ x: Tensor, _ g: WindowGeometry, into y: Tensor, argmax: inout [Int32],
+        parts: Int = 1
+    ) {
         let c = g.channels, px = x.pointer, py = y.pointer
         let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
         precondition(x.count < Int(Int32.max), "max pooling indexes batches below 2^31 scalars, got \(x.shape)")
@@ -15,13 +17,15 @@ public enum PoolingKernels {
         let h = g.height, w = g.width
         if ConvKernels.cpuLanes > 0 && h.padBefore == 0 && w.padBefore == 0 && h.output > 0 && w.output > 0
             && (h.output - 1) * h.stride + h.span <= h.input && (w.output - 1) * w.stride + w.span <= w.input
-            && h.dilation == 1 && w.dilation == 1 {
+            && h.dilation == 1 && w.dilation == 1
+        {
             // Every window inside the input: the same loop in C for AVX2/AVX-512, where its select vectorises.
             argmax.withUnsafeMutableBufferPointer { buf in
                 let pa = buf.baseAddress!
                 ConvKernels.split(batch: batch, parts: parts) { _, s in
-                    strata_max_pool_forward(ConvKernels.cpuLanes, px, s.lowerBound, s.upperBound, h.input, w.input, c,
-                                            h.window, w.window, h.stride, w.stride, py, pa, h.output, w.output)
+                    strata_max_pool_forward(
+                        ConvKernels.cpuLanes, px, s.lowerBound, s.upperBound, h.input, w.input, c,
+                        h.window, w.window, h.stride, w.stride, py, pa, h.output, w.output)
                 }
             }
             return
@@ -59,14 +63,16 @@ public enum PoolingKernels {
         let h = g.height, w = g.width
         if ConvKernels.cpuLanes > 0 && h.padBefore == 0 && w.padBefore == 0 && h.stride == h.window
             && w.stride == w.window && h.output * h.window == h.input && w.output * w.window == w.input
-            && h.dilation == 1 && w.dilation == 1 {
+            && h.dilation == 1 && w.dilation == 1
+        {
             let batch = g.inputSize == 0 ? 0 : dx.count / g.inputSize
             let pg = dy.pointer, pd = dx.pointer
             argmax.withUnsafeBufferPointer { buf in
                 let pa = buf.baseAddress!
                 ConvKernels.split(batch: batch, parts: parts) { _, s in
-                    strata_max_pool_backward(ConvKernels.cpuLanes, pg, pa, s.lowerBound, s.upperBound, h.input,
-                                             w.input, g.channels, h.window, w.window, pd, h.output, w.output)
+                    strata_max_pool_backward(
+                        ConvKernels.cpuLanes, pg, pa, s.lowerBound, s.upperBound, h.input,
+                        w.input, g.channels, h.window, w.window, pd, h.output, w.output)
                 }
             }
             return
@@ -117,8 +123,10 @@ public enum PoolingKernels {
     /// Calls `body(outputIndex, sampleOffset, rows, columns)` for each output position of the batch, with the
     /// window's input rows and columns clipped to the input (strided by the dilation).
     @inline(__always)
-    static func forEachWindow(_ g: WindowGeometry, batch: Int,
-                              _ body: (Int, Int, StrideTo<Int>, StrideTo<Int>) -> Void) {
+    static func forEachWindow(
+        _ g: WindowGeometry, batch: Int,
+        _ body: (Int, Int, StrideTo<Int>, StrideTo<Int>) -> Void
+    ) {
         let h = g.height, w = g.width
         var out = 0
         for n in 0..<batch {
@@ -192,8 +200,10 @@ public enum PoolingKernels {
     }
 
     /// TensorFlow's `reduce_max` gradient: `dy[n, c]` split equally among the positions equal to the maximum.
-    public static func globalMaxBackward(_ dy: Tensor, x: Tensor, y: Tensor, batch: Int, positions: Int, channels c: Int,
-                                         into dx: Tensor, counts: Tensor) {
+    public static func globalMaxBackward(
+        _ dy: Tensor, x: Tensor, y: Tensor, batch: Int, positions: Int, channels c: Int,
+        into dx: Tensor, counts: Tensor
+    ) {
         let pg = dy.pointer, px = x.pointer, py = y.pointer, pd = dx.pointer, pc = counts.pointer
         for n in 0..<batch {
             let yo = py + n &* c, go = pg + n &* c

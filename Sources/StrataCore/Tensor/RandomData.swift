@@ -32,8 +32,9 @@ extension Tensor {
     public func mean(axis: Int) throws -> Tensor {
         let a = axis < 0 ? shape.count + axis : axis
         guard a >= 0 && a < shape.count else {
-            throw StrataError.invalidArgument("mean(axis: \(axis)) of a tensor of shape \(shape), which has axes 0..<\(shape.count)",
-                                              hint: "use an axis in \(-shape.count)..<\(shape.count) (-1 is the last)")
+            throw StrataError.invalidArgument(
+                "mean(axis: \(axis)) of a tensor of shape \(shape), which has axes 0..<\(shape.count)",
+                hint: "use an axis in \(-shape.count)..<\(shape.count) (-1 is the last)")
         }
         let outer = shape[..<a].reduce(1, *), n = shape[a], inner = shape[(a + 1)...].reduce(1, *)
         var outShape = shape

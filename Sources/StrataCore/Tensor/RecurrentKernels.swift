@@ -69,15 +69,19 @@ extension Kernels {
     }
 
     /// The activations a recurrent cell accepts: their derivative is a function of their output.
-    public static let recurrentActivations: Set<ActivationFunction> = [.tanh, .sigmoid, .linear, .relu, .hardSigmoid,
-                                                                       .hardSigmoidLegacy]
+    public static let recurrentActivations: Set<ActivationFunction> = [
+        .tanh, .sigmoid, .linear, .relu, .hardSigmoid,
+        .hardSigmoidLegacy,
+    ]
 
     // MARK: layout
 
     /// Batch-major `(N, T, D)` to time-major `(T, N, D)`; `reverse` reads time backwards (`go_backwards`);
     /// `mask` `(N, D)`, if given, multiplies every step of sample `n` (an RNN input dropout mask).
-    public static func toTimeMajor(_ x: Tensor, rows: Int, steps: Int, features: Int, reverse: Bool, mask: Tensor?,
-                                   into xs: Tensor) {
+    public static func toTimeMajor(
+        _ x: Tensor, rows: Int, steps: Int, features: Int, reverse: Bool, mask: Tensor?,
+        into xs: Tensor
+    ) {
         precondition(x.count >= rows * steps * features && xs.count >= rows * steps * features, "toTimeMajor sizes")
         let px = x.pointer, po = xs.pointer
         let pm = mask?.pointer
@@ -97,10 +101,13 @@ extension Kernels {
 
     /// The inverse of `toTimeMajor`: time-major `(T, N, D)` (starting at step `firstStep` of `xs`) to batch-major
     /// `(N, T, D)`, reversing time if asked and multiplying by `mask` `(N, D)` if given.
-    public static func fromTimeMajor(_ xs: Tensor, firstStep: Int = 0, rows: Int, steps: Int, features: Int,
-                                     reverse: Bool, mask: Tensor?, into x: Tensor) {
-        precondition(xs.count >= (firstStep + steps) * rows * features && x.count >= rows * steps * features,
-                     "fromTimeMajor sizes")
+    public static func fromTimeMajor(
+        _ xs: Tensor, firstStep: Int = 0, rows: Int, steps: Int, features: Int,
+        reverse: Bool, mask: Tensor?, into x: Tensor
+    ) {
+        precondition(
+            xs.count >= (firstStep + steps) * rows * features && x.count >= rows * steps * features,
+            "fromTimeMajor sizes")
         let ps = xs.pointer + firstStep &* rows &* features, po = x.pointer
         let pm = mask?.pointer
         for n in 0..<rows {
@@ -152,17 +159,19 @@ extension Kernels {
     /// One LSTM step (keras/src/layers/rnn/lstm.py, gate order i, f, c, o). On entry `z[t]` holds the
     /// pre-activations `x W + h W_r + b` `(N, 4u)`; on exit the activated gates. Writes `c[t+1]`, `h[t+1]` and
     /// `act(c)` into `ac[t]` from `c[t]`:  `c' = f c + i g`, `h' = o act(c')`.
-    public static func lstmStep(t: Int, rows: Int, units u: Int, z: Tensor, c: Tensor, h: Tensor, ac: Tensor,
-                                activation: ActivationFunction, recurrentActivation: ActivationFunction) {
+    public static func lstmStep(
+        t: Int, rows: Int, units u: Int, z: Tensor, c: Tensor, h: Tensor, ac: Tensor,
+        activation: ActivationFunction, recurrentActivation: ActivationFunction
+    ) {
         let pz = z.pointer + t &* rows &* 4 &* u
         let pcPrev = c.pointer + t &* rows &* u, pc = pcPrev + rows &* u
         let ph = h.pointer + (t + 1) &* rows &* u
         let pa = ac.pointer + t &* rows &* u
         for n in 0..<rows {
             let g = pz + n &* 4 &* u
-            activateInPlace(recurrentActivation, g, 2 &* u)          // i, f
-            activateInPlace(activation, g + 2 &* u, u)                // c candidate
-            activateInPlace(recurrentActivation, g + 3 &* u, u)       // o
+            activateInPlace(recurrentActivation, g, 2 &* u)  // i, f
+            activateInPlace(activation, g + 2 &* u, u)  // c candidate
+            activateInPlace(recurrentActivation, g + 3 &* u, u)  // o
             let cp = pcPrev + n &* u, cn = pc + n &* u, an = pa + n &* u
             for j in 0..<u { cn[j] = g[u &+ j] * cp[j] + g[j] * g[2 &* u &+ j] }
             an.update(from: cn, count: u)
@@ -175,9 +184,11 @@ extension Kernels {
     /// Backward of `lstmStep` at step `t`. `dh` `(N, u)` is the gradient reaching `h[t+1]` (from the output and
     /// from step t+1); `dc` `(N, u)` holds the gradient reaching `c[t+1]` from step t+1 and is replaced by the
     /// gradient reaching `c[t]`. Writes the pre-activation gradients into `dz[t]` `(N, 4u)`.
-    public static func lstmStepBackward(t: Int, rows: Int, units u: Int, gates: Tensor, c: Tensor, ac: Tensor,
-                                        dh: Tensor, dc: Tensor, dz: Tensor,
-                                        activation: ActivationFunction, recurrentActivation: ActivationFunction) {
+    public static func lstmStepBackward(
+        t: Int, rows: Int, units u: Int, gates: Tensor, c: Tensor, ac: Tensor,
+        dh: Tensor, dc: Tensor, dz: Tensor,
+        activation: ActivationFunction, recurrentActivation: ActivationFunction
+    ) {
         let pg0 = gates.pointer + t &* rows &* 4 &* u, pd0 = dz.pointer + t &* rows &* 4 &* u
         let pcPrev = c.pointer + t &* rows &* u, pa = ac.pointer + t &* rows &* u
         let pdh = dh.pointer, pdc = dc.pointer
@@ -218,8 +229,10 @@ extension Kernels {
     /// One GRU step, Keras 3 `reset_after=True` (keras/src/layers/rnn/gru.py `GRUCell.call`, gate order z, r, h).
     /// On entry `x[t]` holds `x W + b_in` and `r[t]` holds `h W_r + b_rec` `(N, 3u)`. On exit `x[t]` holds the
     /// activated z, r and candidate hh, and `h[t+1] = z h[t] + (1 - z) hh` with `hh = act(x_h + r * rec_h)`.
-    public static func gruStep(t: Int, rows: Int, units u: Int, x: Tensor, r: Tensor, h: Tensor,
-                               activation: ActivationFunction, recurrentActivation: ActivationFunction) {
+    public static func gruStep(
+        t: Int, rows: Int, units u: Int, x: Tensor, r: Tensor, h: Tensor,
+        activation: ActivationFunction, recurrentActivation: ActivationFunction
+    ) {
         let px = x.pointer + t &* rows &* 3 &* u, pr = r.pointer + t &* rows &* 3 &* u
         let phPrev = h.pointer + t &* rows &* u, ph = phPrev + rows &* u
         for n in 0..<rows {
@@ -236,9 +249,11 @@ extension Kernels {
     /// Backward of `gruStep`. `dh` `(N, u)` is the gradient reaching `h[t+1]`; it is replaced by the direct part
     /// of the gradient reaching `h[t]` (`dh * z`; the caller adds the recurrent GEMM part). Writes the gradients of
     /// the input pre-activations into `dx[t]` and of the recurrent pre-activations (`h W_r + b_rec`) into `dr[t]`.
-    public static func gruStepBackward(t: Int, rows: Int, units u: Int, gates: Tensor, r: Tensor, h: Tensor,
-                                       dh: Tensor, dx: Tensor, dr: Tensor,
-                                       activation: ActivationFunction, recurrentActivation: ActivationFunction) {
+    public static func gruStepBackward(
+        t: Int, rows: Int, units u: Int, gates: Tensor, r: Tensor, h: Tensor,
+        dh: Tensor, dx: Tensor, dr: Tensor,
+        activation: ActivationFunction, recurrentActivation: ActivationFunction
+    ) {
         let pg = gates.pointer + t &* rows &* 3 &* u, pr = r.pointer + t &* rows &* 3 &* u
         let pdx = dx.pointer + t &* rows &* 3 &* u, pdr = dr.pointer + t &* rows &* 3 &* u
         let phPrev = h.pointer + t &* rows &* u, pdh = dh.pointer
@@ -268,8 +283,10 @@ extension Kernels {
     }
 
     /// `dz[t] = dh * act'(h[t+1])`.
-    public static func simpleRNNStepBackward(t: Int, rows: Int, units u: Int, h: Tensor, dh: Tensor, dz: Tensor,
-                                             activation: ActivationFunction) {
+    public static func simpleRNNStepBackward(
+        t: Int, rows: Int, units u: Int, h: Tensor, dh: Tensor, dz: Tensor,
+        activation: ActivationFunction
+    ) {
         let n = rows &* u
         let ph = h.pointer + (t + 1) &* n, pd = dh.pointer, pz = dz.pointer + t &* n
         for i in 0..<n { pz[i] = pd[i] * derivative(activation, output: ph[i]) }

@@ -39,8 +39,9 @@ public struct Tensor: CustomStringConvertible {
 
     public init(shape: [Int], storage: TensorStorage, offset: Int = 0) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
-        precondition(offset + shape.reduce(1, *) <= storage.capacity,
-                     "view \(shape) at \(offset) exceeds storage of \(storage.capacity)")
+        precondition(
+            offset + shape.reduce(1, *) <= storage.capacity,
+            "view \(shape) at \(offset) exceeds storage of \(storage.capacity)")
         self.shape = shape
         self.storage = storage
         self.offset = offset
@@ -67,8 +68,9 @@ public struct Tensor: CustomStringConvertible {
     public init(_ rows: [[Float]]) throws {
         let cols = rows.first?.count ?? 0
         if let bad = rows.firstIndex(where: { $0.count != cols }) {
-            throw StrataError.invalidData("row \(bad) has \(rows[bad].count) values but row 0 has \(cols): the rows of a 2-D array must have one length",
-                                          hint: "pad or trim row \(bad) (every row holds one sample's \(cols) features)")
+            throw StrataError.invalidData(
+                "row \(bad) has \(rows[bad].count) values but row 0 has \(cols): the rows of a 2-D array must have one length",
+                hint: "pad or trim row \(bad) (every row holds one sample's \(cols) features)")
         }
         self.init(exactly: [rows.count, cols], scalars: rows.flatMap { $0 })
     }
@@ -79,8 +81,9 @@ public struct Tensor: CustomStringConvertible {
             throw StrataError.invalidArgument("\(what): the shape has a negative dimension", hint: "dimensions are sizes, 0 or more")
         }
         guard shape.reduce(1, *) == count else {
-            throw StrataError.invalidArgument("\(what): the shape holds \(shape.reduce(1, *)) scalars, the data has \(count)",
-                                              hint: "give a shape whose dimensions multiply to \(count)")
+            throw StrataError.invalidArgument(
+                "\(what): the shape holds \(shape.reduce(1, *)) scalars, the data has \(count)",
+                hint: "give a shape whose dimensions multiply to \(count)")
         }
     }
 

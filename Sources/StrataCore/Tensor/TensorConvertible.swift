@@ -79,10 +79,12 @@ extension Array: TensorConvertibleElement where Element: TensorConvertibleElemen
     static func ragged(path: String, row i: Int, shape: [Int], first: [Int]) -> StrataError {
         let name = { (k: Int) in path.isEmpty ? "\(k)" : "\(path)[\(k)]" }
         if shape.count == 1 && first.count == 1 {
-            return .invalidData("row \(name(i)) has \(shape[0]) values but row \(name(0)) has \(first[0]): the rows of an array must have one length",
-                                hint: "pad or trim row \(name(i)) (every row holds one sample's \(first[0]) values)")
+            return .invalidData(
+                "row \(name(i)) has \(shape[0]) values but row \(name(0)) has \(first[0]): the rows of an array must have one length",
+                hint: "pad or trim row \(name(i)) (every row holds one sample's \(first[0]) values)")
         }
-        return .invalidData("element \(name(i)) has shape \(shape) but element \(name(0)) has shape \(first): every sample needs the same shape",
-                            hint: "pad or trim element \(name(i)), or build a Tensor(shape:scalars:)")
+        return .invalidData(
+            "element \(name(i)) has shape \(shape) but element \(name(0)) has shape \(first): every sample needs the same shape",
+            hint: "pad or trim element \(name(i)), or build a Tensor(shape:scalars:)")
     }
 }

@@ -14,8 +14,10 @@ enum UpdateKernels {
     }
 
     /// SGD with momentum: `m = mu m - lr g`, then `p += m`, or with Nesterov `p += mu m - lr g`.
-    static func sgd(values: Tensor, gradients: Tensor, momentum slot: Tensor, lr: Float, momentum mu: Float,
-                    nesterov: Bool) {
+    static func sgd(
+        values: Tensor, gradients: Tensor, momentum slot: Tensor, lr: Float, momentum mu: Float,
+        nesterov: Bool
+    ) {
         let n = values.count, p = values.pointer, g = gradients.pointer, m = slot.pointer
         if nesterov {
             for i in 0..<n { let mi = mu * m[i] - lr * g[i]; m[i] = mi; p[i] += mu * mi - lr * g[i] }
@@ -32,8 +34,10 @@ enum UpdateKernels {
     /// RMSprop with momentum and/or centered (each slot nil when off): `a = rho a + (1 - rho) g^2`; centered
     /// `mg = rho mg + (1 - rho) g` and denominator `a - mg^2 + eps`, else `a + eps`; `inc = lr g / sqrt(denominator)`;
     /// with momentum `v = momentum v + inc; p -= v`, else `p -= inc`.
-    static func rmsprop(values: Tensor, gradients: Tensor, accumulator: Tensor, momentum momentumSlot: Tensor?,
-                        averageGradient: Tensor?, rho r: Float, momentum: Float, lr: Float, epsilon eps: Float) {
+    static func rmsprop(
+        values: Tensor, gradients: Tensor, accumulator: Tensor, momentum momentumSlot: Tensor?,
+        averageGradient: Tensor?, rho r: Float, momentum: Float, lr: Float, epsilon eps: Float
+    ) {
         let n = values.count, p = values.pointer, g = gradients.pointer, a = accumulator.pointer
         let mom = momentumSlot?.pointer, mg = averageGradient?.pointer
         for i in 0..<n {
@@ -76,8 +80,10 @@ enum UpdateKernels {
 
     /// Adadelta: `a = rho a + (1 - rho) g^2`, `delta = -sqrt(d + eps) / sqrt(a + eps) g`,
     /// `d = rho d + (1 - rho) delta^2`, `p += lr delta`.
-    static func adadelta(values: Tensor, gradients: Tensor, accumulatedGrad: Tensor, accumulatedDelta: Tensor, rho r: Float,
-                         lr: Float, epsilon eps: Float) {
+    static func adadelta(
+        values: Tensor, gradients: Tensor, accumulatedGrad: Tensor, accumulatedDelta: Tensor, rho r: Float,
+        lr: Float, epsilon eps: Float
+    ) {
         let n = values.count, p = values.pointer, g = gradients.pointer
         let a = accumulatedGrad.pointer, d = accumulatedDelta.pointer
         for i in 0..<n {
@@ -91,15 +97,20 @@ enum UpdateKernels {
 
     /// Adam without amsgrad: `m += (g - m)(1 - beta1); v += (g^2 - v)(1 - beta2); p -= alpha m / (sqrt(v) + eps)` (C,
     /// vectorised).
-    static func adam(values: Tensor, gradients: Tensor, m: Tensor, v: Tensor, beta1: Float, beta2: Float,
-                     alpha: Float, epsilon: Float) {
-        strata_adam_update(values.pointer, gradients.pointer, m.pointer, v.pointer, values.count, 1 - beta1, 1 - beta2,
-                           alpha, epsilon)
+    static func adam(
+        values: Tensor, gradients: Tensor, m: Tensor, v: Tensor, beta1: Float, beta2: Float,
+        alpha: Float, epsilon: Float
+    ) {
+        strata_adam_update(
+            values.pointer, gradients.pointer, m.pointer, v.pointer, values.count, 1 - beta1, 1 - beta2,
+            alpha, epsilon)
     }
 
     /// Adam with amsgrad: as `adam`, with `vhat = max(vhat, v)` used in place of `v`.
-    static func amsgrad(values: Tensor, gradients: Tensor, m: Tensor, v: Tensor, vHat: Tensor, beta1 b1: Float,
-                        beta2 b2: Float, alpha: Float, epsilon eps: Float) {
+    static func amsgrad(
+        values: Tensor, gradients: Tensor, m: Tensor, v: Tensor, vHat: Tensor, beta1 b1: Float,
+        beta2 b2: Float, alpha: Float, epsilon eps: Float
+    ) {
         let n = values.count, p = values.pointer, g = gradients.pointer
         let pm = m.pointer, pv = v.pointer, vh = vHat.pointer
         for i in 0..<n {
@@ -113,8 +124,10 @@ enum UpdateKernels {
     }
 
     /// Adamax: `m += (g - m)(1 - b1)`, `u = max(b2 u, |g|)`, `p -= lr m / (correction (u + eps))`.
-    static func adamax(values: Tensor, gradients: Tensor, m: Tensor, u: Tensor, beta1 b1: Float, beta2 b2: Float,
-                       lr: Float, correction: Float, epsilon eps: Float) {
+    static func adamax(
+        values: Tensor, gradients: Tensor, m: Tensor, u: Tensor, beta1 b1: Float, beta2 b2: Float,
+        lr: Float, correction: Float, epsilon eps: Float
+    ) {
         let n = values.count, p = values.pointer, g = gradients.pointer, pm = m.pointer, pu = u.pointer
         for i in 0..<n {
             let gi = g[i]
@@ -127,8 +140,10 @@ enum UpdateKernels {
     /// Nadam's per-parameter step, its scalars computed by `Nadam.update`: `m += (g - m)(1 - b1)`,
     /// `v += (g^2 - v)(1 - b2)`, `mhat = ut1 m / (1 - productNext) + (1 - ut) g / (1 - product)`,
     /// `vhat = v / (1 - b2Power)`, `p -= lr mhat / (sqrt(vhat) + eps)`.
-    static func nadam(values: Tensor, gradients: Tensor, m: Tensor, v: Tensor, beta1 b1: Float, beta2 b2: Float, lr: Float,
-                      ut: Float, ut1: Float, product: Float, productNext: Float, b2Power: Float, epsilon eps: Float) {
+    static func nadam(
+        values: Tensor, gradients: Tensor, m: Tensor, v: Tensor, beta1 b1: Float, beta2 b2: Float, lr: Float,
+        ut: Float, ut1: Float, product: Float, productNext: Float, b2Power: Float, epsilon eps: Float
+    ) {
         let n = values.count, p = values.pointer, g = gradients.pointer, pm = m.pointer, pv = v.pointer
         for i in 0..<n {
             let gi = g[i]
@@ -158,8 +173,10 @@ extension UpdateKernels {
     /// Ftrl (`power = -learning_rate_power`, `shrinkage = 2 l2_shrinkage`, `l2` already `l2 + beta / (2 lr)`):
     /// `n' = n + g^2; linear += g + shrinkage p - (n'^power - n^power) / lr p;
     /// p = (clip(linear, -l1, l1) - linear) / (n'^power / lr + 2 l2); n = n'`.
-    static func ftrl(values: Tensor, gradients: Tensor, accumulator: Tensor, linear: Tensor, lr: Float, power: Float,
-                     l1: Float, l2: Float, shrinkage: Float) {
+    static func ftrl(
+        values: Tensor, gradients: Tensor, accumulator: Tensor, linear: Tensor, lr: Float, power: Float,
+        l1: Float, l2: Float, shrinkage: Float
+    ) {
         let n = values.count, p = values.pointer, g = gradients.pointer, acc = accumulator.pointer, lin = linear.pointer
         for i in 0..<n {
             let gi = g[i], pi = p[i]
@@ -212,8 +229,10 @@ extension UpdateKernels {
 extension UpdateKernels {
     /// Adafactor's step on one weight (`columns` 0: not factored; else rows of `columns` scalars with `r` one entry
     /// per row and `c` one per column of each trailing matrix), as `Adafactor` documents; means in Double.
-    static func adafactor(value: Tensor, gradient: Tensor, velocity: Tensor, r: inout [Float], c: inout [Float], columns: Int,
-                          rho: Float, beta2t: Float, epsilon1 e1: Float, epsilon2 e2: Float, clipThreshold: Float) {
+    static func adafactor(
+        value: Tensor, gradient: Tensor, velocity: Tensor, r: inout [Float], c: inout [Float], columns: Int,
+        rho: Float, beta2t: Float, epsilon1 e1: Float, epsilon2 e2: Float, clipThreshold: Float
+    ) {
         let n = value.count, p = value.pointer, g = gradient.pointer, v = velocity.pointer
         let alpha = max(e2, Float(sumOfSquares(value) / Double(n)).squareRoot()) * rho
         if columns > 0 {

@@ -9,8 +9,9 @@ extension Sequential {
             let perSample = max((i == 0 ? inputShape ?? [] : layerOutputShapes[i - 1]).reduce(1, *), 1)
             guard rows * perSample >= Int(Int32.max) else { continue }
             let fitting = (Int(Int32.max) - 1) / perSample * ranks
-            throw StrataError.fixable("layer '\(layer.name)' would receive \(rows) samples of \(perSample) values on one rank, \(rows * perSample) in all; max pooling indexes at most 2^31 - 1 per rank",
-                                      remedy: .argument("batchSize", value: "\(fitting)"))
+            throw StrataError.fixable(
+                "layer '\(layer.name)' would receive \(rows) samples of \(perSample) values on one rank, \(rows * perSample) in all; max pooling indexes at most 2^31 - 1 per rank",
+                remedy: .argument("batchSize", value: "\(fitting)"))
         }
     }
 }

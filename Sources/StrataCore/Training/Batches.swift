@@ -8,7 +8,8 @@ public struct Batches {
     public init(sampleCount: Int, batchSize: Int, shuffle: Bool, seed: UInt64, epoch: Int) {
         self.sampleCount = sampleCount
         self.batchSize = batchSize
-        order = shuffle
+        order =
+            shuffle
             ? CounterRandom(seed: seed, stream: 0x5348_5546).derived(UInt64(epoch)).permutation(sampleCount)  // "SHUF"
             : Array(0..<sampleCount)
     }
@@ -30,8 +31,9 @@ public struct Batches {
     public func shard(_ k: Int, rank: Int, size: Int) -> Shard {
         let global = batch(k)
         let mine = Batches.shard(global.count, rank: rank, size: size)
-        return Shard(global: global.count, positions: mine,
-                     samples: global[(global.startIndex + mine.lowerBound)..<(global.startIndex + mine.upperBound)])
+        return Shard(
+            global: global.count, positions: mine,
+            samples: global[(global.startIndex + mine.lowerBound)..<(global.startIndex + mine.upperBound)])
     }
 
     /// One rank's rows of one global batch.

@@ -45,7 +45,10 @@ extension Communicator {
         try allReduceSum(&flags)
         if let bad = flags.firstIndex(where: { $0 != 0 }) {
             let theirs = try broadcast(value, root: bad)
-            throw StrataError.distributed(rank: bad, "its \(what) differs from rank 0's (\(Self.difference(root, theirs, rank: bad))); every rank must run the same model, data and settings")
+            throw StrataError.distributed(
+                rank: bad,
+                "its \(what) differs from rank 0's (\(Self.difference(root, theirs, rank: bad))); every rank must run the same model, data and settings"
+            )
         }
     }
 

@@ -37,12 +37,14 @@ public struct TensorDataset: Dataset {
 
     public func validateValues() throws {
         if let i = Kernels.firstNonFinite(x) {
-            throw StrataError.invalidData("x has a non-finite value (\(x[flat: i])) in sample \(i / max(x.rowSize, 1))",
-                                          hint: "remove or impute NaN and infinite values before training")
+            throw StrataError.invalidData(
+                "x has a non-finite value (\(x[flat: i])) in sample \(i / max(x.rowSize, 1))",
+                hint: "remove or impute NaN and infinite values before training")
         }
         if let y, let i = Kernels.firstNonFinite(y) {
-            throw StrataError.invalidData("y has a non-finite value (\(y[flat: i])) in sample \(i / max(y.rowSize, 1))",
-                                          hint: "remove or impute NaN and infinite values before training")
+            throw StrataError.invalidData(
+                "y has a non-finite value (\(y[flat: i])) in sample \(i / max(y.rowSize, 1))",
+                hint: "remove or impute NaN and infinite values before training")
         }
     }
 }

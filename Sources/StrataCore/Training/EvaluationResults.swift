@@ -10,15 +10,19 @@ extension Sequential {
     public var metricsNames: [String] { ["loss"] + metrics.map(\.name) }
 
     /// Keras `evaluate(x, y, batch_size, verbose, return_dict=True)`: the loss and each metric by name.
-    public func evaluate(_ x: some TensorConvertible, _ y: some TensorConvertible, batchSize: Int? = nil, verbose: Int = 1,
-                         returnDict: Bool, communicator: Communicator? = nil) throws -> [String: Double] {
+    public func evaluate(
+        _ x: some TensorConvertible, _ y: some TensorConvertible, batchSize: Int? = nil, verbose: Int = 1,
+        returnDict: Bool, communicator: Communicator? = nil
+    ) throws -> [String: Double] {
         try requireDict(returnDict)
         return named(try evaluate(x, y, batchSize: batchSize, verbose: verbose, communicator: communicator))
     }
 
     /// `evaluate(..., returnDict: true)` on any `Dataset` (e.g. an `HDF5Dataset`).
-    public func evaluate(_ data: Dataset, batchSize: Int? = nil, verbose: Int = 1, returnDict: Bool,
-                         communicator: Communicator? = nil) throws -> [String: Double] {
+    public func evaluate(
+        _ data: Dataset, batchSize: Int? = nil, verbose: Int = 1, returnDict: Bool,
+        communicator: Communicator? = nil
+    ) throws -> [String: Double] {
         try requireDict(returnDict)
         return named(try evaluate(data, batchSize: batchSize, verbose: verbose, communicator: communicator))
     }
@@ -26,8 +30,9 @@ extension Sequential {
     /// The dictionary overloads exist only for `returnDict: true`; `false` is said plainly, before any work.
     private func requireDict(_ returnDict: Bool) throws {
         guard returnDict else {
-            throw StrataError.invalidArgument("evaluate(..., returnDict: false) cannot return a dictionary",
-                                              hint: "leave out returnDict: to get [Double] (in model.metricsNames order)")
+            throw StrataError.invalidArgument(
+                "evaluate(..., returnDict: false) cannot return a dictionary",
+                hint: "leave out returnDict: to get [Double] (in model.metricsNames order)")
         }
     }
 

@@ -53,8 +53,10 @@ struct FigureSums {
     /// number of loss values, the weight sum and the counting metrics' counts. `lossValues` holds the per-sample
     /// losses (`perSample` per row); `scratch` is a buffer of the same size for the metric values; `weights` has one
     /// weight per row or is nil.
-    func accumulate(yTrue: Tensor, yPred: Tensor, lossValues: Tensor, weights: Tensor?, perSample: Int, scratch: Tensor,
-                    into tail: Tensor) throws {
+    func accumulate(
+        yTrue: Tensor, yPred: Tensor, lossValues: Tensor, weights: Tensor?, perSample: Int, scratch: Tensor,
+        into tail: Tensor
+    ) throws {
         tail.fill(0)
         tail[flat: 0] = Float(MetricKernels.weightedSum(lossValues, weights: weights, group: perSample))
         for (j, m) in metrics.enumerated() {

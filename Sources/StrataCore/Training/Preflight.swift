@@ -22,12 +22,14 @@ extension Trainer {
     /// shapes and values against the model (building it for the data when needed), the stateful batching rules.
     /// Any rank's failure is the same error on every rank. Then every rank checks that all run the same model,
     /// settings and data, and starts from rank 0's seed, weights and optimizer state.
-    static func preflight(_ model: Sequential, _ comm: Communicator, data: Dataset, role: String, targets: Bool,
-                          batchSize: Int?, validationSplit: Double = 0, validationData: Dataset? = nil,
-                          shuffle: Bool = false, epochs: Int = 0, initialEpoch: Int = 0, seed: UInt64? = nil,
-                          resume: TrainingState? = nil, training: Bool = false, verbose: Int = 0,
-                          sampleWeight: Tensor? = nil, classWeight: [Int: Float]? = nil,
-                          validationSampleWeight: Tensor? = nil) throws -> RunPlan {
+    static func preflight(
+        _ model: Sequential, _ comm: Communicator, data: Dataset, role: String, targets: Bool,
+        batchSize: Int?, validationSplit: Double = 0, validationData: Dataset? = nil,
+        shuffle: Bool = false, epochs: Int = 0, initialEpoch: Int = 0, seed: UInt64? = nil,
+        resume: TrainingState? = nil, training: Bool = false, verbose: Int = 0,
+        sampleWeight: Tensor? = nil, classWeight: [Int: Float]? = nil,
+        validationSampleWeight: Tensor? = nil
+    ) throws -> RunPlan {
         var train = data
         var validation = validationData
         let sampleWeight = try sampleWeight.map { try $0.reshaped([$0.count]) }
@@ -37,7 +39,7 @@ extension Trainer {
             guard validationSplit > 0 && validationSplit < 1 else {
                 throw StrataError.invalidArgument("validationSplit must be in (0, 1), got \(validationSplit)", hint: "e.g. 0.2")
             }
-            if validation == nil {   // Keras takes the last fraction, before shuffling
+            if validation == nil {  // Keras takes the last fraction, before shuffling
                 let cut = Int(Double(data.count) * (1 - validationSplit))
                 train = DatasetSlice(data, 0..<cut)
                 validation = DatasetSlice(data, cut..<data.count)
@@ -53,8 +55,9 @@ extension Trainer {
         if let seed, !model.isBuilt, !model.hasSeed { model.adoptSeeds(initialization: seed) }
         try comm.agreeOnErrors {
             if let seed, let resume, seed != resume.seed {
-                throw StrataError.usage("the checkpoint continues a run with seed \(resume.seed), this run asks for seed \(seed)",
-                                        hint: "resume with the checkpoint's seed, or start a new run")
+                throw StrataError.usage(
+                    "the checkpoint continues a run with seed \(resume.seed), this run asks for seed \(seed)",
+                    hint: "resume with the checkpoint's seed, or start a new run")
             }
             guard batch > 0 else {
                 throw StrataError.invalidArgument("batchSize must be positive, got \(batch)", hint: "e.g. batchSize: 32")
@@ -66,14 +69,16 @@ extension Trainer {
             if training { try model.optimizer?.validate() }
             if let validation { try check(validation, role: "validation data", targets: true, model: model) }
             if sampleWeight != nil && classWeight != nil {
-                throw StrataError.invalidArgument("fit got both classWeight and sampleWeight",
-                                                  hint: "pass one of them (Keras: you cannot class_weight and sample_weight at the same time)")
+                throw StrataError.invalidArgument(
+                    "fit got both classWeight and sampleWeight",
+                    hint: "pass one of them (Keras: you cannot class_weight and sample_weight at the same time)")
             }
             try trainWeights?.validate(for: train, role: role)
             if let validationWeights {
                 guard let validation else {
-                    throw StrataError.invalidArgument("validationSampleWeight was given without validation data",
-                                                      hint: "pass validationData: too, or leave out validationSampleWeight")
+                    throw StrataError.invalidArgument(
+                        "validationSampleWeight was given without validation data",
+                        hint: "pass validationData: too, or leave out validationSampleWeight")
                 }
                 try validationWeights.validate(for: validation, role: "validation data")
             }
@@ -85,21 +90,24 @@ extension Trainer {
             }
         }
         let drawn = training && seed == nil && resume == nil && model.seedDrawn
-        try synchronizeStart(model, comm, seed: seed ?? resume?.seed, training: training,
-                             datasets: [train] + (validation.map { [$0] } ?? []), batch: batch)
+        try synchronizeStart(
+            model, comm, seed: seed ?? resume?.seed, training: training,
+            datasets: [train] + (validation.map { [$0] } ?? []), batch: batch)
         if drawn && comm.rank == 0 && verbose > 0 {
             print("strata: no seed given; this run's seed is \(model.runSeed) (pass seed: \(model.runSeed) to repeat it)")
         }
-        return RunPlan(data: train, validation: validation, batch: batch, shuffle: shuffle, hasTargets: targets,
-                       weights: trainWeights, validationWeights: validationWeights)
+        return RunPlan(
+            data: train, validation: validation, batch: batch, shuffle: shuffle, hasTargets: targets,
+            weights: trainWeights, validationWeights: validationWeights)
     }
 
     /// Builds the model for the data's sample shape if needed, checks compile and the data's shapes and values.
     static func check(_ data: Dataset, role: String, targets: Bool, model: Sequential) throws {
         try model.buildIfNeeded(sampleShape: data.xShape)
         guard data.xShape == model.inputShape! else {
-            throw StrataError.invalidData("\(role) (\(data.label)) has samples of shape \(data.xShape), the model expects \(model.inputShape!)",
-                                          hint: "reshape the data, or change the first layer's input shape")
+            throw StrataError.invalidData(
+                "\(role) (\(data.label)) has samples of shape \(data.xShape), the model expects \(model.inputShape!)",
+                hint: "reshape the data, or change the first layer's input shape")
         }
         guard data.count > 0 else {
             throw StrataError.invalidData("\(role) (\(data.label)) has no samples", hint: "pass at least one sample")
@@ -113,8 +121,9 @@ extension Trainer {
             if model.loss!.sparseTargets {
                 let ok = yShape == Array(out.dropLast()) || yShape == Array(out.dropLast()) + [1]
                 guard ok else {
-                    throw StrataError.invalidData("\(role) targets have shape \(yShape); sparse_categorical_crossentropy needs one integer class per sample, shape \(Array(out.dropLast()) + [1])",
-                                                  hint: "pass class ids, or use categorical_crossentropy with one-hot targets")
+                    throw StrataError.invalidData(
+                        "\(role) targets have shape \(yShape); sparse_categorical_crossentropy needs one integer class per sample, shape \(Array(out.dropLast()) + [1])",
+                        hint: "pass class ids, or use categorical_crossentropy with one-hot targets")
                 }
             } else if yShape.reduce(1, *) != out.reduce(1, *) || yShape.last != out.last {
                 let what = "\(role) targets have shape \(yShape), the model's output is \(out)"
@@ -141,8 +150,9 @@ extension Trainer {
             for j in 0..<perRow {
                 let v = y[flat: r * perRow + j]
                 if v != v.rounded() || v < 0 || Int(v) >= classes {
-                    throw StrataError.invalidData("\(data.label): label \(v) of sample \(sample) is not a class id in [0, \(classes))",
-                                                  hint: "sparse_categorical_crossentropy needs integer labels below the output size \(classes)")
+                    throw StrataError.invalidData(
+                        "\(data.label): label \(v) of sample \(sample) is not a class id in [0, \(classes))",
+                        hint: "sparse_categorical_crossentropy needs integer labels below the output size \(classes)")
                 }
             }
         }
@@ -152,35 +162,43 @@ extension Trainer {
     static func checkStatefulBatching(_ model: Sequential, batch: Int, shuffle: Bool, samples: Int, comm: Communicator) throws {
         guard model.layers.contains(where: { ($0 as? StatefulLayer)?.stateful == true }) else { return }
         guard let fixed = model.fixedBatchSize else {
-            throw StrataError.usage("a stateful layer needs a fixed batch size", hint: "give the first layer batchInputShape: [batch, ...] or batchSize:")
+            throw StrataError.usage(
+                "a stateful layer needs a fixed batch size", hint: "give the first layer batchInputShape: [batch, ...] or batchSize:")
         }
         if batch != fixed {
-            throw StrataError.fixable("the batch size \(batch) differs from the model's fixed batch size \(fixed)",
-                                      remedy: .argument("batchSize", value: "\(fixed)"))
+            throw StrataError.fixable(
+                "the batch size \(batch) differs from the model's fixed batch size \(fixed)",
+                remedy: .argument("batchSize", value: "\(fixed)"))
         }
         if shuffle {
-            throw StrataError.fixable("stateful layers carry state from sample i of one batch to sample i of the next; shuffling breaks that",
-                                      remedy: .argument("shuffle", value: "false"))
+            throw StrataError.fixable(
+                "stateful layers carry state from sample i of one batch to sample i of the next; shuffling breaks that",
+                remedy: .argument("shuffle", value: "false"))
         }
         if samples % fixed != 0 {
-            throw StrataError.invalidData("\(samples) samples do not divide into batches of \(fixed)",
-                                          hint: "a stateful model needs a sample count that is a multiple of the batch size; drop \(samples % fixed) samples")
+            throw StrataError.invalidData(
+                "\(samples) samples do not divide into batches of \(fixed)",
+                hint: "a stateful model needs a sample count that is a multiple of the batch size; drop \(samples % fixed) samples")
         }
         if fixed % comm.size != 0 {
-            throw StrataError.invalidArgument("the stateful batch size \(fixed) does not divide over \(comm.size) ranks",
-                                              hint: "use a rank count that divides \(fixed)")
+            throw StrataError.invalidArgument(
+                "the stateful batch size \(fixed) does not divide over \(comm.size) ranks",
+                hint: "use a rank count that divides \(fixed)")
         }
         try model.shardStates(rank: comm.rank, size: comm.size)
     }
 
     /// Broadcasts rank 0's seeds, weights and optimizer state, and checks that all ranks run the same thing.
     /// `fitSeed` (or, `training`, else the initialisation seed) becomes the run seed; the weights are not touched.
-    static func synchronizeStart(_ model: Sequential, _ comm: Communicator, seed fitSeed: UInt64?, training: Bool,
-                                 datasets: [Dataset], batch: Int) throws {
+    static func synchronizeStart(
+        _ model: Sequential, _ comm: Communicator, seed fitSeed: UInt64?, training: Bool,
+        datasets: [Dataset], batch: Int
+    ) throws {
         let p = model.parameters!
         let explicitSeed = fitSeed ?? model.requestedSeed
         // `extras`: the step sums behind the gradients (loss, metrics, stop flag), as in every earlier release.
-        let fingerprint = "model=\(model.configFingerprint) params=\(p.count) extras=\(model.metrics.count + 2)"
+        let fingerprint =
+            "model=\(model.configFingerprint) params=\(p.count) extras=\(model.metrics.count + 2)"
             + " compile=\(model.compileSpec.map { "\($0.optimizer),\($0.loss),\($0.metrics)" } ?? "none")"
             + " seed=\(explicitSeed.map(String.init) ?? "drawn") batch=\(batch) data="
             + datasets.map { "\($0.count)x\($0.xShape)->\($0.yShape ?? [])" }.joined(separator: ",")
@@ -205,7 +223,7 @@ extension Trainer {
     /// with other data or settings is one clear error instead of a silently different run.
     static func runFingerprint(_ model: Sequential, _ plan: RunPlan) throws -> String {
         func describe(_ d: Dataset) throws -> String {
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325   // FNV-1a over the sampled rows' bits
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a over the sampled rows' bits
             for row in Set([0, d.count / 2, d.count - 1]).sorted() where row >= 0 {
                 let x = Tensor(zeros: [1] + d.xShape)
                 let y = d.yShape.map { Tensor(zeros: [1] + $0) }
@@ -225,8 +243,9 @@ extension Trainer {
     static func resolveCommunicator(_ given: Communicator?) throws -> Communicator {
         if let given { return given }
         if let n = SingleProcess.launchedAsOneOfSeveralRanks {
-            throw StrataError.usage("this process is one of \(n) ranks started by mpirun/srun, but fit/evaluate/predict got no communicator, so every rank would train its own copy",
-                                    hint: "pass communicator: try MPICommunicator.automatic() (import Strata), or run a single process without mpirun")
+            throw StrataError.usage(
+                "this process is one of \(n) ranks started by mpirun/srun, but fit/evaluate/predict got no communicator, so every rank would train its own copy",
+                hint: "pass communicator: try MPICommunicator.automatic() (import Strata), or run a single process without mpirun")
         }
         return SingleProcess()
     }

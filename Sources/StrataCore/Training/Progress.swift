@@ -48,7 +48,8 @@ public final class ProgressBar {
             Console.write(out)
         } else if finalize && verbose >= 1 {
             let elapsed = now.timeIntervalSince(start)
-            let line = "\(current)/\(target) - \(ProgressBar.elapsed(elapsed)) - \(stepTime(current, now))"
+            let line =
+                "\(current)/\(target) - \(ProgressBar.elapsed(elapsed)) - \(stepTime(current, now))"
                 + ProgressBar.metrics(logs) + "\n"
             Console.write(line)
         }

@@ -13,7 +13,8 @@ final class RowSparseStep {
     init?(layers: [Layer], optimizer: Optimizer?) {
         // Weight decay and the EMA change every row whatever its gradient; clipping only scales the (exact) gradient.
         guard let opt = optimizer as? ZeroGradientUpdating, opt.skipsZeroGradientRows,
-              !opt.options.touchesAllWeights else { return nil }
+            !opt.options.touchesAllWeights
+        else { return nil }
         let found: [Region] = layers.compactMap { l in
             guard let s = l as? RowSparseGradient, let h = s.rowSparseWeight, h.shape.count >= 2 else { return nil }
             return Region(layer: s, offset: h.offset, rows: h.shape[0], width: h.count / h.shape[0])
@@ -43,9 +44,10 @@ final class RowSparseStep {
         let zero = opt as! ZeroGradientUpdating
         func full(_ range: Range<Int>) {
             guard !range.isEmpty else { return }
-            opt.update(values: p.values.rows(range), gradients: p.gradients.rows(range),
-                       slots: state.slots.prefix(opt.slotNames.count).map { $0.rows(range) }, scalars: &state.scalars,
-                       iteration: state.iterations, lr: lr)
+            opt.update(
+                values: p.values.rows(range), gradients: p.gradients.rows(range),
+                slots: state.slots.prefix(opt.slotNames.count).map { $0.rows(range) }, scalars: &state.scalars,
+                iteration: state.iterations, lr: lr)
         }
         func untouched(_ range: Range<Int>) {
             guard !range.isEmpty else { return }

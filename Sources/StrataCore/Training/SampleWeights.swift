@@ -14,16 +14,18 @@ public enum SampleWeights {
         switch self {
         case let .perSample(w):
             guard w.shape.first == data.count, w.count == data.count else {
-                throw StrataError.invalidData("\(role) sample weights have shape \(w.shape) for \(data.count) samples",
-                                              hint: "pass one weight per sample, shape (\(data.count),)")
+                throw StrataError.invalidData(
+                    "\(role) sample weights have shape \(w.shape) for \(data.count) samples",
+                    hint: "pass one weight per sample, shape (\(data.count),)")
             }
             for i in 0..<w.count where !(w[flat: i] >= 0 && w[flat: i].isFinite) {
                 throw StrataError.invalidData("\(role) sample weight \(i) is \(w[flat: i])", hint: "weights must be finite and >= 0")
             }
         case let .byClass(weights):
             guard let yShape = data.yShape, yShape.count <= 1 else {
-                throw StrataError.invalidArgument("class weights need one class per sample, but \(role) targets have shape \(data.yShape ?? [])",
-                                                  hint: "class_weight works with targets of shape (1) or one-hot rows (classes); pass sample weights instead")
+                throw StrataError.invalidArgument(
+                    "class weights need one class per sample, but \(role) targets have shape \(data.yShape ?? [])",
+                    hint: "class_weight works with targets of shape (1) or one-hot rows (classes); pass sample weights instead")
             }
             for (c, w) in weights where !(w >= 0 && w.isFinite) {
                 throw StrataError.invalidArgument("class weight \(w) for class \(c)", hint: "weights must be finite and >= 0")

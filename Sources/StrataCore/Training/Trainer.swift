@@ -31,8 +31,9 @@ final class Trainer {
         self.comm = comm
         self.plan = plan
         let state = resume ?? TrainingState(seed: model.runSeed, initSeed: model.seed)
-        context = TrainingContext(model: model, communicator: comm, state: state, threads: comm.threadsPerRank,
-                                  callbacks: callbacks)
+        context = TrainingContext(
+            model: model, communicator: comm, state: state, threads: comm.threadsPerRank,
+            callbacks: callbacks)
         // OpenBLAS's own GEMM threads follow the run's count (the one place a run sets it; layers get it passed).
         if BLAS.threads != context.threads { BLAS.threads = context.threads }
         loss = plan.hasTargets ? model.loss : nil
@@ -85,8 +86,11 @@ final class Trainer {
                     if !context.stopTraining { for cb in callbacks { try cb.onBatchBegin(k, context: context) } }
                     // A stop asked for by any rank's callbacks rides in this step's all-reduce; then every rank
                     // discards this step and stops after the same batch (no rank is left waiting).
-                    guard try trainStep(batches.shard(k, rank: comm.rank, size: comm.size), step,
-                                        sums: &state.partialSums) else {
+                    guard
+                        try trainStep(
+                            batches.shard(k, rank: comm.rank, size: comm.size), step,
+                            sums: &state.partialSums)
+                    else {
                         context.stopTraining = true
                         break
                     }
@@ -146,14 +150,17 @@ final class Trainer {
         if let rowSparse = step.rowSparse { rowSparse.zeroGradients(step.buffer) } else { step.buffer.fill(0) }
         let n = shard.global * perSample
         if !shard.isEmpty {
-            let (y, yPred, values, gradient) = try forwardAndLoss(shard, of: plan.data, training: true, step: optState.iterations,
-                                                                  scale: 1 / Float(n))
+            let (y, yPred, values, gradient) = try forwardAndLoss(
+                shard, of: plan.data, training: true, step: optState.iterations,
+                scale: 1 / Float(n))
             let w = sampleWeights(plan.weights, shard, y)
-            if let w { LossKernels.scaleSamples(gradient, by: w) }   // d(sum(w l) / n)
-            model.backward(gradient, fromLogits: fused != nil, step: optState.iterations, firstRow: shard.firstRow,
-                           threads: context.threads)
-            try figures.accumulate(yTrue: y, yPred: yPred, lossValues: values, weights: w, perSample: perSample,
-                                   scratch: work.buffer(.metricValues, values.shape), into: step.sums.rows(0..<figures.count))
+            if let w { LossKernels.scaleSamples(gradient, by: w) }  // d(sum(w l) / n)
+            model.backward(
+                gradient, fromLogits: fused != nil, step: optState.iterations, firstRow: shard.firstRow,
+                threads: context.threads)
+            try figures.accumulate(
+                yTrue: y, yPred: yPred, lossValues: values, weights: w, perSample: perSample,
+                scratch: work.buffer(.metricValues, values.shape), into: step.sums.rows(0..<figures.count))
         }
         step.sums[flat: figures.count] = context.stopTraining ? 1 : 0
         try comm.allReduceSum(step.buffer)
@@ -166,7 +173,8 @@ final class Trainer {
     /// Reads and checks this rank's rows, runs forward and the loss: per-sample losses in `values`, the scaled
     /// gradient (with respect to the logits when the loss consumes them) in the output-gradient slot.
     private func forwardAndLoss(_ shard: Batches.Shard, of data: Dataset, training: Bool, step: Int, scale: Float) throws
-        -> (y: Tensor, yPred: Tensor, values: Tensor, gradient: Tensor) {
+        -> (y: Tensor, yPred: Tensor, values: Tensor, gradient: Tensor)
+    {
         let rows = shard.samples
         let x = work.buffer(.input, [rows.count] + data.xShape)
         let y = work.buffer(.target, [rows.count] + data.yShape!)
@@ -195,8 +203,9 @@ final class Trainer {
             let shard = batches.shard(k, rank: comm.rank, size: comm.size)
             if shard.isEmpty { continue }
             let (y, yPred, values, _) = try forwardAndLoss(shard, of: data, training: false, step: 0, scale: 0)
-            try figures.accumulate(yTrue: y, yPred: yPred, lossValues: values, weights: sampleWeights(weights, shard, y),
-                                   perSample: perSample, scratch: work.buffer(.metricValues, values.shape), into: tail)
+            try figures.accumulate(
+                yTrue: y, yPred: yPred, lossValues: values, weights: sampleWeights(weights, shard, y),
+                perSample: perSample, scratch: work.buffer(.metricValues, values.shape), into: tail)
             figures.add(tail, to: &sums)
         }
         try comm.allReduceSum(&sums)
@@ -219,8 +228,12 @@ final class Trainer {
             if context.isPrintingRank && verbose > 0 {
                 let steps = (plan.data.count + plan.batch - 1) / plan.batch
                 let per = Date().timeIntervalSince(start) / Double(max(steps, 1))
-                let t = per >= 1 ? String(format: "%.0fs/step", per) : per >= 1e-3 ? String(format: "%.0fms/step", per * 1e3)
-                    : String(format: "%.0fus/step", per * 1e6)
+                let t =
+                    per >= 1
+                    ? String(format: "%.0fs/step", per)
+                    : per >= 1e-3
+                        ? String(format: "%.0fms/step", per * 1e3)
+                        : String(format: "%.0fus/step", per * 1e6)
                 print("\(steps)/\(steps) - \(ProgressBar.elapsed(Date().timeIntervalSince(start))) - \(t)" + ProgressBar.metrics(logs))
             }
             return [logs["loss"]!] + metrics.map { logs[$0.name]! }
@@ -242,7 +255,7 @@ final class Trainer {
                 try data.read(shard.samples, x: x, y: nil)
                 try model.checkInputs(x, rows: shard.samples, data: data)
                 let y = model.forward(x, training: false, step: 0, firstRow: shard.firstRow, threads: context.threads)
-                Kernels.copy(y, into: out.rows(shard.samples.indices))   // unshuffled: positions are sample rows
+                Kernels.copy(y, into: out.rows(shard.samples.indices))  // unshuffled: positions are sample rows
             }
             try comm.allReduceSum(out)
             return out

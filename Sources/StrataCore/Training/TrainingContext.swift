@@ -17,10 +17,13 @@ public final class TrainingContext {
     let callbacks: [(key: String, callback: Callback)]
 
     /// A context for driving callbacks by hand (tests, custom loops); `fit` makes its own.
-    public convenience init(model: Sequential, communicator: Communicator = SingleProcess(), state: TrainingState? = nil,
-                            threads: Int? = nil) {
-        self.init(model: model, communicator: communicator, state: state ?? TrainingState(seed: model.seed),
-                  threads: threads ?? communicator.threadsPerRank, callbacks: [])
+    public convenience init(
+        model: Sequential, communicator: Communicator = SingleProcess(), state: TrainingState? = nil,
+        threads: Int? = nil
+    ) {
+        self.init(
+            model: model, communicator: communicator, state: state ?? TrainingState(seed: model.seed),
+            threads: threads ?? communicator.threadsPerRank, callbacks: [])
     }
 
     init(model: Sequential, communicator: Communicator, state: TrainingState, threads: Int, callbacks: [Callback]) {

@@ -13,8 +13,10 @@ public struct CosineDecay: LearningRateSchedule {
     public let warmupTarget: Float?
     public let warmupSteps: Int
 
-    public init(initialLearningRate: Float, decaySteps: Int, alpha: Float = 0, warmupTarget: Float? = nil,
-                warmupSteps: Int = 0) {
+    public init(
+        initialLearningRate: Float, decaySteps: Int, alpha: Float = 0, warmupTarget: Float? = nil,
+        warmupSteps: Int = 0
+    ) {
         self.initialLearningRate = initialLearningRate
         self.decaySteps = decaySteps
         self.alpha = alpha
@@ -23,9 +25,10 @@ public struct CosineDecay: LearningRateSchedule {
     }
 
     init(arguments a: inout OptimizerArguments) throws {
-        self.init(initialLearningRate: try a.requiredFloat("initial_learning_rate"), decaySteps: try a.requiredInt("decay_steps"),
-                  alpha: try a.float("alpha", 0), warmupTarget: try a.optionalFloat("warmup_target"),
-                  warmupSteps: try a.int("warmup_steps") ?? 0)
+        self.init(
+            initialLearningRate: try a.requiredFloat("initial_learning_rate"), decaySteps: try a.requiredInt("decay_steps"),
+            alpha: try a.float("alpha", 0), warmupTarget: try a.optionalFloat("warmup_target"),
+            warmupSteps: try a.int("warmup_steps") ?? 0)
         try a.finish(valid: ["initial_learning_rate", "decay_steps", "alpha", "warmup_target", "warmup_steps", "name"])
         try validate()
     }
@@ -54,8 +57,10 @@ public struct CosineDecay: LearningRateSchedule {
     }
 
     public var config: [String: JSONValue] {
-        ["initial_learning_rate": JSONValue(initialLearningRate), "decay_steps": JSONValue(decaySteps),
-         "alpha": JSONValue(alpha), "warmup_target": warmupTarget.map { JSONValue($0) } ?? .null,
-         "warmup_steps": JSONValue(warmupSteps), "name": "CosineDecay"]
+        [
+            "initial_learning_rate": JSONValue(initialLearningRate), "decay_steps": JSONValue(decaySteps),
+            "alpha": JSONValue(alpha), "warmup_target": warmupTarget.map { JSONValue($0) } ?? .null,
+            "warmup_steps": JSONValue(warmupSteps), "name": "CosineDecay",
+        ]
     }
 }

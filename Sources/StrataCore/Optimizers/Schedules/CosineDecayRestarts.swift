@@ -21,9 +21,10 @@ public struct CosineDecayRestarts: LearningRateSchedule {
     }
 
     init(arguments a: inout OptimizerArguments) throws {
-        self.init(initialLearningRate: try a.requiredFloat("initial_learning_rate"),
-                  firstDecaySteps: try a.requiredInt("first_decay_steps"), tMul: try a.float("t_mul", 2),
-                  mMul: try a.float("m_mul", 1), alpha: try a.float("alpha", 0))
+        self.init(
+            initialLearningRate: try a.requiredFloat("initial_learning_rate"),
+            firstDecaySteps: try a.requiredInt("first_decay_steps"), tMul: try a.float("t_mul", 2),
+            mMul: try a.float("m_mul", 1), alpha: try a.float("alpha", 0))
         try a.finish(valid: ["initial_learning_rate", "first_decay_steps", "t_mul", "m_mul", "alpha", "name"])
         try validate()
     }
@@ -50,7 +51,9 @@ public struct CosineDecayRestarts: LearningRateSchedule {
     }
 
     public var config: [String: JSONValue] {
-        ["initial_learning_rate": JSONValue(initialLearningRate), "first_decay_steps": JSONValue(firstDecaySteps),
-         "t_mul": JSONValue(tMul), "m_mul": JSONValue(mMul), "alpha": JSONValue(alpha), "name": "SGDRDecay"]
+        [
+            "initial_learning_rate": JSONValue(initialLearningRate), "first_decay_steps": JSONValue(firstDecaySteps),
+            "t_mul": JSONValue(tMul), "m_mul": JSONValue(mMul), "alpha": JSONValue(alpha), "name": "SGDRDecay",
+        ]
     }
 }

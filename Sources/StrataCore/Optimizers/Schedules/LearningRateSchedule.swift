@@ -21,8 +21,10 @@ extension LearningRateSchedule {
     /// As Keras serialises it in `training_config`: `{"module": "keras.optimizers.schedules", "class_name": ...,
     /// "config": {...}, "registered_name": null}`.
     public var kerasObject: JSONValue {
-        ["module": "keras.optimizers.schedules", "class_name": .string(className), "config": .object(config),
-         "registered_name": .null]
+        [
+            "module": "keras.optimizers.schedules", "class_name": .string(className), "config": .object(config),
+            "registered_name": .null,
+        ]
     }
 }
 
@@ -43,8 +45,10 @@ extension Double: LearningRateConvertible {
 /// The schedules by Keras class name.
 public enum LearningRateSchedules {
     /// Keras's class names of the schedules Strata has.
-    public static let names = ["ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "InverseTimeDecay",
-                               "CosineDecay", "CosineDecayRestarts"]
+    public static let names = [
+        "ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "InverseTimeDecay",
+        "CosineDecay", "CosineDecayRestarts",
+    ]
 
     static func make(_ name: String, _ a: inout OptimizerArguments) throws -> LearningRateSchedule? {
         switch name {
@@ -62,8 +66,9 @@ public enum LearningRateSchedules {
     /// or the YAML form (`{ExponentialDecay: {initial_learning_rate: ...}}`).
     public static func make(_ value: JSONValue) throws -> LearningRateSchedule {
         guard let o = value.objectValue else {
-            throw StrataError.invalidArgument("a learning-rate schedule must be a mapping, got \(value.jsonText)",
-                                              hint: "e.g. learning_rate: {ExponentialDecay: {initial_learning_rate: 0.1, decay_steps: 100, decay_rate: 0.9}}")
+            throw StrataError.invalidArgument(
+                "a learning-rate schedule must be a mapping, got \(value.jsonText)",
+                hint: "e.g. learning_rate: {ExponentialDecay: {initial_learning_rate: 0.1, decay_steps: 100, decay_rate: 0.9}}")
         }
         let name: String, config: [String: JSONValue]
         if let c = o["class_name"]?.stringValue {
@@ -73,14 +78,16 @@ public enum LearningRateSchedules {
             name = k
             config = c
         } else {
-            throw StrataError.invalidArgument("a learning-rate schedule is written {Name: {arguments}}, got \(value.jsonText)",
-                                              hint: "e.g. {ExponentialDecay: {initial_learning_rate: 0.1, decay_steps: 100, decay_rate: 0.9}}")
+            throw StrataError.invalidArgument(
+                "a learning-rate schedule is written {Name: {arguments}}, got \(value.jsonText)",
+                hint: "e.g. {ExponentialDecay: {initial_learning_rate: 0.1, decay_steps: 100, decay_rate: 0.9}}")
         }
         var args = OptimizerArguments("schedule \(name)", config)
         args.ignore("name")
         guard let schedule = try make(name, &args) else {
-            throw StrataError.invalidArgument("unknown learning-rate schedule '\(name)'",
-                                              hint: "use one of " + names.joined(separator: ", "))
+            throw StrataError.invalidArgument(
+                "unknown learning-rate schedule '\(name)'",
+                hint: "use one of " + names.joined(separator: ", "))
         }
         return schedule
     }

@@ -12,9 +12,11 @@ public struct PiecewiseConstantDecay: LearningRateSchedule {
 
     init(arguments a: inout OptimizerArguments) throws {
         guard let b = a.take("boundaries")?.arrayValue, let bounds = Optional(b.compactMap(\.intValue)),
-              bounds.count == b.count else {
-            throw StrataError.invalidArgument("schedule PiecewiseConstantDecay: 'boundaries' must be a list of integer steps",
-                                              hint: "e.g. boundaries: [1000, 2000]")
+            bounds.count == b.count
+        else {
+            throw StrataError.invalidArgument(
+                "schedule PiecewiseConstantDecay: 'boundaries' must be a list of integer steps",
+                hint: "e.g. boundaries: [1000, 2000]")
         }
         self.init(boundaries: bounds, values: try a.floats("values"))
         try a.finish(valid: ["boundaries", "values", "name"])
@@ -25,8 +27,9 @@ public struct PiecewiseConstantDecay: LearningRateSchedule {
 
     public func validate() throws {
         guard values.count == boundaries.count + 1, !boundaries.isEmpty else {
-            throw StrataError.invalidArgument("schedule PiecewiseConstantDecay: the length of 'values' (\(values.count)) must be the length of 'boundaries' (\(boundaries.count)) plus 1",
-                                              hint: "e.g. boundaries: [1000], values: [0.1, 0.01]")
+            throw StrataError.invalidArgument(
+                "schedule PiecewiseConstantDecay: the length of 'values' (\(values.count)) must be the length of 'boundaries' (\(boundaries.count)) plus 1",
+                hint: "e.g. boundaries: [1000], values: [0.1, 0.01]")
         }
     }
 

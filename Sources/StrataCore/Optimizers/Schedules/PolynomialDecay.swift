@@ -11,8 +11,10 @@ public struct PolynomialDecay: LearningRateSchedule {
     public let power: Float
     public let cycle: Bool
 
-    public init(initialLearningRate: Float, decaySteps: Int, endLearningRate: Float = 0.0001, power: Float = 1,
-                cycle: Bool = false) {
+    public init(
+        initialLearningRate: Float, decaySteps: Int, endLearningRate: Float = 0.0001, power: Float = 1,
+        cycle: Bool = false
+    ) {
         self.initialLearningRate = initialLearningRate
         self.decaySteps = decaySteps
         self.endLearningRate = endLearningRate
@@ -21,9 +23,10 @@ public struct PolynomialDecay: LearningRateSchedule {
     }
 
     init(arguments a: inout OptimizerArguments) throws {
-        self.init(initialLearningRate: try a.requiredFloat("initial_learning_rate"), decaySteps: try a.requiredInt("decay_steps"),
-                  endLearningRate: try a.float("end_learning_rate", 0.0001), power: try a.float("power", 1),
-                  cycle: try a.bool("cycle", false))
+        self.init(
+            initialLearningRate: try a.requiredFloat("initial_learning_rate"), decaySteps: try a.requiredInt("decay_steps"),
+            endLearningRate: try a.float("end_learning_rate", 0.0001), power: try a.float("power", 1),
+            cycle: try a.bool("cycle", false))
         try a.finish(valid: ["initial_learning_rate", "decay_steps", "end_learning_rate", "power", "cycle", "name"])
         try validate()
     }
@@ -47,8 +50,10 @@ public struct PolynomialDecay: LearningRateSchedule {
     }
 
     public var config: [String: JSONValue] {
-        ["initial_learning_rate": JSONValue(initialLearningRate), "decay_steps": JSONValue(decaySteps),
-         "end_learning_rate": JSONValue(endLearningRate), "power": JSONValue(power), "cycle": .bool(cycle),
-         "name": "PolynomialDecay"]
+        [
+            "initial_learning_rate": JSONValue(initialLearningRate), "decay_steps": JSONValue(decaySteps),
+            "end_learning_rate": JSONValue(endLearningRate), "power": JSONValue(power), "cycle": .bool(cycle),
+            "name": "PolynomialDecay",
+        ]
     }
 }

@@ -34,7 +34,9 @@ public struct StepDecay: Sendable, Equatable {
     }
 
     func config(name: String) -> [String: JSONValue] {
-        ["initial_learning_rate": JSONValue(initialLearningRate), "decay_steps": JSONValue(decaySteps),
-         "decay_rate": JSONValue(decayRate), "staircase": .bool(staircase), "name": .string(name)]
+        [
+            "initial_learning_rate": JSONValue(initialLearningRate), "decay_steps": JSONValue(decaySteps),
+            "decay_rate": JSONValue(decayRate), "staircase": .bool(staircase), "name": .string(name),
+        ]
     }
 }

@@ -16,18 +16,21 @@ let (x, labels) = makeData(rows: 240, offset: 0)
 let (xVal, labelsVal) = makeData(rows: 60, offset: 1000)
 let y = try toCategorical(labels, numClasses: 10)
 
-let model = Sequential([
-    Dense(64, activation: .relu, inputDim: 20),
-    Dropout(0.5),
-    Dense(64, activation: .relu),
-    Dropout(0.5),
-    Dense(10, activation: .softmax),
-], seed: 42)
-model.compile(optimizer: SGD(lr: 0.01, decay: 1e-6, momentum: 0.9, nesterov: true),
-              loss: "categorical_crossentropy", metrics: ["accuracy"])
-let history = try model.fit(x, y, batchSize: 32, epochs: 4, verbose: 0,
-                            validationData: (xVal, try toCategorical(labelsVal.map { [$0] }, numClasses: 10)),
-                            communicator: comm)
+let model = Sequential(
+    [
+        Dense(64, activation: .relu, inputDim: 20),
+        Dropout(0.5),
+        Dense(64, activation: .relu),
+        Dropout(0.5),
+        Dense(10, activation: .softmax),
+    ], seed: 42)
+model.compile(
+    optimizer: SGD(lr: 0.01, decay: 1e-6, momentum: 0.9, nesterov: true),
+    loss: "categorical_crossentropy", metrics: ["accuracy"])
+let history = try model.fit(
+    x, y, batchSize: 32, epochs: 4, verbose: 0,
+    validationData: (xVal, try toCategorical(labelsVal.map { [$0] }, numClasses: 10)),
+    communicator: comm)
 let score = try model.evaluate(x, y, batchSize: 128, verbose: 0, returnDict: true, communicator: comm)
 let probs = try model.predict(xVal, batchSize: 128, communicator: comm)
 if comm.rank == 0 { print("loss per epoch:", history.loss, "val_accuracy:", history.val_accuracy, "evaluate:", score) }
