@@ -6,7 +6,8 @@ depends on initialisation), y_train = layer(x, training=True), the moving statis
 y's shape) and the gradients of sum(y_train * r) with respect to x and the trainable weights (tf.GradientTape).
 The manifest carries the class and get_config(), which the Swift test feeds to LayerRegistry.
 
-Model sets `norm_model_<name>`: start weights w<i> (all of get_weights(), moving statistics included),
+Model sets `norm_model_<name>` (a bias right before a BatchNormalization has a zero gradient up to rounding,
+which Adam turns into steps of noise, so the MLP's Dense has none): start weights w<i> (all of get_weights(), moving statistics included),
 predictions pred (inference mode), the weights after 3 optimizer steps (batch 4, no shuffle) trained<i>, and
 the predictions of the trained model pred_trained (which use the moving statistics).
 """
@@ -90,7 +91,7 @@ def model_set(name, model, x, y, loss, optimizer):
 
 x1 = (2 * rng.random((12, 5)) - 0.5).astype(np.float32)
 y1 = keras.utils.to_categorical(rng.integers(0, 3, 12), 3)
-model_set("mlp", keras.Sequential([keras.Input((5,)), layers.Dense(8), layers.BatchNormalization(),
+model_set("mlp", keras.Sequential([keras.Input((5,)), layers.Dense(8, use_bias=False), layers.BatchNormalization(),
                                    layers.Activation("relu"), layers.Dense(6), layers.LayerNormalization(),
                                    layers.Dense(3, activation="softmax")]),
           x1, y1, "categorical_crossentropy", keras.optimizers.Adam(learning_rate=0.01))

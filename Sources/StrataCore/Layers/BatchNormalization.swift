@@ -123,7 +123,7 @@ public final class BatchNormalization: GlobalBatchStatistics {
             context.sumOverRanks?(&sums)
             globalCount = sums[2 * channels]
             let keep = Float(momentum), take = Float(1 - momentum)
-            for c in 0..<channels {
+            for c in 0..<channels where globalCount > 0 {
                 let m = sums[c] / globalCount
                 let v = max(sums[channels + c] / globalCount - m * m, 0)
                 mean[c] = Float(m)
@@ -166,6 +166,7 @@ public final class BatchNormalization: GlobalBatchStatistics {
         }
         guard context.needsInputGradient else { return workspace.buffer(.inputGradient, [0]) }
         if usedBatchStatistics { context.sumOverRanks?(&sums) }
+        if globalCount == 0 && usedBatchStatistics { return context.inputGradient(x.shape, dy: dy, workspace: &workspace, slot: .inputGradient) }
         let g = gamma.map { p.value($0) }
         for c in 0..<channels {
             let gr = g.map { $0[flat: c] * inv[c] } ?? inv[c]
