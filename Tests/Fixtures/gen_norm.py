@@ -101,3 +101,27 @@ model_set("cnn", keras.Sequential([keras.Input((6, 6, 2)), layers.Conv2D(3, (3, 
                                    layers.BatchNormalization(momentum=0.9), layers.Activation("relu"),
                                    layers.MaxPooling2D((2, 2)), layers.Flatten(), layers.Dense(4, activation="softmax")]),
           x2, y2, "categorical_crossentropy", keras.optimizers.SGD(learning_rate=0.1, momentum=0.9))
+
+
+# Files written by Keras itself (set `norm_h5`): a BN/LN model trained 2 epochs (so the moving statistics are not
+# their initial values), saved with model.save() by Keras 3 and by tf-keras; x and each one's predictions.
+import os
+import tf_keras
+from fixture_util import ROOT
+
+folder = os.path.join(ROOT, "norm_h5")
+os.makedirs(folder, exist_ok=True)
+xh = rng.random((16, 6, 6, 2)).astype(np.float32)
+yh = keras.utils.to_categorical(rng.integers(0, 3, 16), 3)
+preds = {}
+for tag, K in (("keras3", keras), ("tfkeras", tf_keras)):
+    L = K.layers
+    m = K.Sequential([K.Input((6, 6, 2)), L.Conv2D(3, (3, 3), use_bias=False), L.BatchNormalization(momentum=0.7),
+                      L.Activation("relu"), L.Flatten(), L.Dense(5), L.LayerNormalization(),
+                      L.BatchNormalization(center=False, epsilon=0.01), L.Dense(3, activation="softmax")])
+    m.compile(optimizer="adam", loss="categorical_crossentropy")
+    m.fit(xh, yh, batch_size=5, epochs=2, verbose=0)
+    m.save(os.path.join(folder, tag + "_norm.h5"))
+    preds[tag + "_pred"] = m.predict(xh, verbose=0)
+write_set("norm_h5", dict(x=xh, **preds), tf_keras=tf_keras.__version__, files=["keras3_norm.h5", "tfkeras_norm.h5"])
+print("norm_h5", {k: v.shape for k, v in preds.items()})

@@ -145,12 +145,14 @@ public final class LayerNormalization: Layer {
     /// Backward reads the input, not the output: the next layer may write over the output.
     public var backwardReadsOutput: Bool { false }
 
+    /// `rms_scaling` is written only when set: tf-keras refuses the key, and Keras 3 defaults it to false.
     public var config: [String: JSONValue] {
-        [
+        var c: [String: JSONValue] = [
             "axis": JSONValue(axis), "epsilon": JSONValue(epsilon), "center": .bool(center), "scale": .bool(scale),
-            "rms_scaling": .bool(rmsScaling), "beta_initializer": .string(betaInitializer.kerasName),
-            "gamma_initializer": .string(gammaInitializer.kerasName),
+            "beta_initializer": .string(betaInitializer.kerasName), "gamma_initializer": .string(gammaInitializer.kerasName),
         ]
+        if rmsScaling { c["rms_scaling"] = .bool(true) }
+        return c
     }
 }
 
