@@ -29,11 +29,7 @@ struct StrataCommand: ParsableCommand {
     }
 
     /// This machine's name as its kernel knows it (the UTS namespace's), without a DNS lookup.
-    static var hostName: String {
-        let name = (try? String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        return name.flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.hostName
-    }
+    static var hostName: String { RankHosts.local }
 
     /// MPI when started by mpirun/srun (unless `single`), one process otherwise.
     static func communicator(single: Bool) throws -> Communicator {
