@@ -122,6 +122,24 @@ final class CrossNodeTests: XCTestCase {
         let d = Self.relativeDifference(
             try Self.weights(node1 + "/ckpt-latest.h5", scratch: dir), try Self.weights("\(dir.path)/one/ckpt-latest.h5", scratch: dir))
         XCTAssertLessThanOrEqual(d, 1e-5, "2 + 2 epochs on 2 nodes vs 4 on one process")
+
+        // Every checkpoint on rank 0's node damaged: rank 0 finds none that verifies, and the job stops before the
+        // first step with that one error, printed once (by rank 0), not after the watchdog.
+        for name in try FileManager.default.contentsOfDirectory(atPath: node1) where name.hasPrefix("ckpt-") && !name.contains("latest") {
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: node1 + "/" + name))
+            try handle.truncate(atOffset: 5000)
+            try handle.close()
+        }
+        let damaged = try train(6)
+        XCTAssertNotEqual(damaged.status, 0, damaged.output)
+        XCTAssertLessThan(damaged.seconds, 20, "stopped before the watchdog:\n\(damaged.output)")
+        XCTAssertFalse(damaged.output.contains("Epoch 5/6"), damaged.output)
+        let errors = damaged.output.split(separator: "\n").filter { $0.hasPrefix("strata: ") }
+        XCTAssertEqual(errors.count, 1, "one message:\n\(damaged.output)")
+        XCTAssertTrue(
+            errors.first?.hasPrefix("strata: error: rank 0 on \(cluster.hosts[0]): \(local)/run: no checkpoint in this directory verifies")
+                ?? false, damaged.output)
+        XCTAssertFalse(damaged.output.contains("mpirun detected"), "mpirun's box is left out:\n\(damaged.output)")
     }
 
     /// A node killed mid-training (every process on it at once): mpirun loses its daemon and ends the job at once;
