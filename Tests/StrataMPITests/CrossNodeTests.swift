@@ -81,7 +81,8 @@ final class CrossNodeTests: XCTestCase {
         let one = try Self.trainAlone(config, ["run.dir=\(dir.path)/one"])
         XCTAssertEqual(one.status, 0, one.output)
         let d = Self.relativeDifference(
-            try Self.weights("\(dir.path)/three/ckpt-latest.h5", scratch: dir), try Self.weights("\(dir.path)/one/ckpt-latest.h5", scratch: dir))
+            try Self.weights("\(dir.path)/three/ckpt-latest.h5", scratch: dir),
+            try Self.weights("\(dir.path)/one/ckpt-latest.h5", scratch: dir))
         print("CrossNodeTests: stateful LSTM 3 nodes vs 1 process: max |dw| / max |w| = \(d)")
         XCTAssertLessThanOrEqual(d, 1e-5)
         XCTAssertEqual(
@@ -148,7 +149,8 @@ final class CrossNodeTests: XCTestCase {
         let cluster = try EmulatedCluster("kill", nodes: 2)
         try checkFault(cluster, "kill", inject: cluster.killNodeCommand(2)) { r in
             XCTAssertTrue(
-                r.output.contains("launch/run: lost contact with node \(cluster.addresses[1]) (rank 1): the node died or its network link is down"),
+                r.output.contains(
+                    "launch/run: lost contact with node \(cluster.addresses[1]) (rank 1): the node died or its network link is down"),
                 r.output)
             XCTAssertFalse(r.output.contains("ORTE has lost communication"), "mpirun's box is folded into that line:\n\(r.output)")
         }
@@ -191,7 +193,9 @@ final class CrossNodeTests: XCTestCase {
         XCTAssertFalse(r.timedOut, r.output)
         XCTAssertNotEqual(r.status, 0, r.output)
         let after = r.endedAt - MPIJob.faultTime(r.output)
-        print("CrossNodeTests: \(tag): the job ended \(String(format: "%.2f", after)) s after the fault (timeout \(timeout) s, grace \(grace) s)")
+        print(
+            "CrossNodeTests: \(tag): the job ended \(String(format: "%.2f", after)) s after the fault (timeout \(timeout) s, grace \(grace) s)"
+        )
         XCTAssertLessThan(after, timeout + grace + 5, r.output)
         expect(r)
 
@@ -207,7 +211,8 @@ final class CrossNodeTests: XCTestCase {
         XCTAssertTrue(resumed.output.contains("Epoch 5/5"), resumed.output)
         let one = try Self.trainAlone(Self.mlp, ["fit.epochs=5", "run.dir=\(dir.path)/one"])
         XCTAssertEqual(one.status, 0, one.output)
-        let d = Self.relativeDifference(try Self.weights(latest, scratch: dir), try Self.weights("\(dir.path)/one/ckpt-latest.h5", scratch: dir))
+        let d = Self.relativeDifference(
+            try Self.weights(latest, scratch: dir), try Self.weights("\(dir.path)/one/ckpt-latest.h5", scratch: dir))
         XCTAssertLessThanOrEqual(d, 1e-5, "resumed after the \(tag) fault vs 5 epochs on one process")
     }
 }

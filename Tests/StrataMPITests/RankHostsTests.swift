@@ -21,6 +21,9 @@ final class RankHostsTests: XCTestCase {
     func testWatchdogMessageIsOneLineNamingBothEnds() {
         let text = Watchdog.message(place: "rank 0 of 2 on n1", call: "MPI_Allreduce", waited: 3.04, timeout: 3, waitingFor: "rank 1 on n2")
         XCTAssertFalse(text.contains("\n"))
-        XCTAssertTrue(text.hasPrefix("strata: rank 0 of 2 on n1: MPI_Allreduce has waited 3.0 s for the other ranks (watchdog timeout 3 s): rank 1 on n2 has died"), text)
+        XCTAssertTrue(
+            text.hasPrefix(
+                "strata: rank 0 of 2 on n1: MPI_Allreduce has waited 3.0 s for the other ranks (watchdog timeout 3 s): rank 1 on n2 has died"
+            ), text)
     }
 }

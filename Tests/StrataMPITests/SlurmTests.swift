@@ -21,7 +21,8 @@ final class SlurmTests: XCTestCase {
         defer { cluster.down(); try? FileManager.default.removeItem(at: dir) }
 
         let sets = ["fit.epochs=3", "fit.shuffle=true", "fit.verbose=2"]
-        let program = ([CrossNodeTests.strata, "train", CrossNodeTests.mlp] + (sets + ["run.dir=\(dir.path)/run"]).flatMap { ["--set", $0] })
+        let program =
+            ([CrossNodeTests.strata, "train", CrossNodeTests.mlp] + (sets + ["run.dir=\(dir.path)/run"]).flatMap { ["--set", $0] })
             .joined(separator: " ")
         let template = try String(contentsOf: MPIJob.launchDirectory.appendingPathComponent("slurm.sbatch"), encoding: .utf8)
         var job = template
