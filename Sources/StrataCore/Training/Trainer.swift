@@ -157,7 +157,7 @@ final class Trainer {
             if let w { LossKernels.scaleSamples(gradient, by: w) }  // d(sum(w l) / n)
             model.backward(
                 gradient, fromLogits: fused != nil, step: optState.iterations, firstRow: shard.firstRow,
-                threads: context.threads)
+                threads: context.threads, pool: context.pool)
             try figures.accumulate(
                 yTrue: y, yPred: yPred, lossValues: values, weights: w, perSample: perSample,
                 scratch: work.buffer(.metricValues, values.shape), into: step.sums.rows(0..<figures.count))
@@ -181,7 +181,7 @@ final class Trainer {
         try data.read(rows, x: x, y: y)
         try model.checkInputs(x, rows: rows, data: data)
         try Trainer.checkTargets(y, rows: rows, data: data, model: model)
-        let yPred = model.forward(x, training: training, step: step, firstRow: shard.firstRow, threads: context.threads)
+        let yPred = model.forward(x, training: training, step: step, firstRow: shard.firstRow, threads: context.threads, pool: context.pool)
         let values = work.buffer(.lossValues, [rows.count * perSample])
         let gradient = work.buffer(.outputGradient, yPred.shape)
         if let fused {
@@ -254,7 +254,7 @@ final class Trainer {
                 let x = work.buffer(.input, [shard.samples.count] + data.xShape)
                 try data.read(shard.samples, x: x, y: nil)
                 try model.checkInputs(x, rows: shard.samples, data: data)
-                let y = model.forward(x, training: false, step: 0, firstRow: shard.firstRow, threads: context.threads)
+                let y = model.forward(x, training: false, step: 0, firstRow: shard.firstRow, threads: context.threads, pool: context.pool)
                 Kernels.copy(y, into: out.rows(shard.samples.indices))  // unshuffled: positions are sample rows
             }
             try comm.allReduceSum(out)
