@@ -282,7 +282,7 @@ public final class Sequential {
             if let timer = layerTimer {
                 let start = LayerTimer.now()
                 h = l.forward(h, context: context)
-                timer.addForward(i, since: start)
+                timer.addForward(i, since: start, samples: x.shape.first ?? 0)
             } else {
                 h = l.forward(h, context: context)
             }
@@ -315,7 +315,7 @@ public final class Sequential {
             } else {
                 g = layers[i].backward(g, context: context)
             }
-            layerTimer?.addBackward(i, since: start)
+            layerTimer?.addBackward(i, since: start, samples: dy.shape.first ?? 0)
         }
     }
 

@@ -147,7 +147,7 @@ final class Trainer {
     /// (the flag rides in the step buffer's last slot).
     private func trainStep(_ shard: Batches.Shard, _ step: StepBuffer, sums: inout [Double]) throws -> Bool {
         let p = model.parameters!, opt = model.optimizer!, optState = model.optimizerState!
-        if let rowSparse = step.rowSparse { rowSparse.zeroGradients(step.buffer) } else { step.buffer.fill(0) }
+        if let rowSparse = step.rowSparse { rowSparse.zeroGradients(step.buffer) } else { Kernels.fill(step.buffer, 0, pool: context.pool) }
         let n = shard.global * perSample
         if !shard.isEmpty {
             let (y, yPred, values, gradient) = try forwardAndLoss(
@@ -166,7 +166,7 @@ final class Trainer {
         try comm.allReduceSum(step.buffer)
         if step.sums[flat: figures.count] > 0 { return false }
         figures.add(step.sums, to: &sums)
-        opt.apply(p, optState, rowSparse: step.rowSparse)  // clipping, weight decay, update, EMA on the global gradient
+        opt.apply(p, optState, rowSparse: step.rowSparse, pool: context.pool)  // clipping, weight decay, update, EMA on the global gradient
         return true
     }
 
