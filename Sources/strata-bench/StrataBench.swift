@@ -331,7 +331,8 @@ func report(_ resultsPath: String, csvPath: String?, jsonPath: String?) throws {
             let rate = trainFlops * samplesPerSecond(r) / 1e9
             print(
                 String(
-                    format: "  training: %.3f GFLOP/sample x %.1f samples/s = %.1f GFLOP/s = %.0f%% of the same run's sgemm (%.1f GFLOP/s, 1024^3, %@r x %@t)",
+                    format:
+                        "  training: %.3f GFLOP/sample x %.1f samples/s = %.1f GFLOP/s = %.0f%% of the same run's sgemm (%.1f GFLOP/s, 1024^3, %@r x %@t)",
                     trainFlops / 1e9, samplesPerSecond(r), rate, 100 * rate / sgemm, sgemm, s(r, "ranks") as NSString,
                     s(r, "threads") as NSString))
         }

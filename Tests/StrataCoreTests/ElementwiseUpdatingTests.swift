@@ -16,9 +16,8 @@ final class ElementwiseUpdatingTests: XCTestCase {
         for (k, make) in optimizers.enumerated() {
             func run(threads: Int) -> [[Float]] {
                 let opt = make()
-                let values = normalTensor([n], seed: 1), slots = opt.slotNames.indices.map { i in
-                    Tensor(zeros: [n], repeating: opt.slotInitialValue(i))
-                }
+                let values = normalTensor([n], seed: 1)
+                let slots = opt.slotNames.indices.map { Tensor(zeros: [n], repeating: opt.slotInitialValue($0)) }
                 var scalars = opt.initialScalars
                 let pool = ThreadPool(threads: threads)
                 for t in 0..<3 {

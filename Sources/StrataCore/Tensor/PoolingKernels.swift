@@ -59,7 +59,8 @@ public enum PoolingKernels {
 
     /// Max pooling backward: `dx[argmax[i]] += dy[i]` (`dx` zeroed here). When the windows tile the input exactly
     /// (the usual 2x2 pool of an even size), one pass writes every position instead of zeroing then scattering.
-    public static func maxBackward(_ dy: Tensor, _ g: WindowGeometry, argmax: [Int32], into dx: Tensor, parts: Int = 1,
+    public static func maxBackward(
+        _ dy: Tensor, _ g: WindowGeometry, argmax: [Int32], into dx: Tensor, parts: Int = 1,
         pool: ThreadPool? = nil
     ) {
         let h = g.height, w = g.width
