@@ -157,6 +157,7 @@ func train(_ configPath: String, _ dir: String, epochs: Int, profile: Bool, sing
     rss[comm.rank] = Double(usage.ru_maxrss) / 1024  // Linux reports KiB
     try comm.allReduceSum(&rss)
     let allReduce = try timed.flatMap { try AllReduceBenchmark($0, mpi!, floats: model.stepBufferCount) }
+    let sgemm = try timer.map { _ in try sameRunSgemmRate(comm) }
     guard comm.rank == 0 else { return }
     var out: [String: JSONValue] = [
         "engine": .string("strata"),
@@ -183,15 +184,20 @@ func train(_ configPath: String, _ dir: String, epochs: Int, profile: Bool, sing
     }
     if let timer {
         let layers: [JSONValue] = model.layers.indices.map { i in
-            .object([
+            let counted = model.layers[i] as? FlopCounting
+            return .object([
                 "name": .string(model.layers[i].name),
                 "forward_s": .number(i < timer.forwardSeconds.count ? timer.forwardSeconds[i] : 0),
                 "backward_s": .number(i < timer.backwardSeconds.count ? timer.backwardSeconds[i] : 0),
+                "forward_flops": .number(counted?.forwardFlopsPerSample ?? 0),
+                "backward_flops": .number(counted?.backwardFlopsPerSample(needsInputGradient: i > 0) ?? 0),
             ])
         }
         out["profile"] = .object([
             "steps": JSONValue(timer.steps), "layers": .array(layers),
             "seconds": .number(clock.seconds.dropFirst().reduce(0, +)),
+            "forward_samples": JSONValue(timer.forwardSamples), "backward_samples": JSONValue(timer.backwardSamples),
+            "sgemm_gflops": .number(sgemm ?? 0),
         ])
     }
     print("BENCH " + JSONValue.object(out).jsonText)
@@ -306,15 +312,32 @@ func report(_ resultsPath: String, csvPath: String?, jsonPath: String?) throws {
             "\nprofile \(s(r, "workload")) \(s(r, "ranks"))r x \(s(r, "threads"))t \(s(r, "kernel")): "
                 + "\(String(format: "%.3f", total)) s after the first epoch, \(s(p, "steps")) forward passes "
                 + "(training and validation batches; rank 0)")
-        var inLayers = 0.0
+        // GFLOP/s of the counted layers (conv, dense) for all ranks together (rank 0's time, every rank's samples)
+        // against the sgemm rate of the same ranks and threads measured at the end of the same run.
+        let ranks = r["ranks"]?.doubleValue ?? 1, sgemm = p["sgemm_gflops"]?.doubleValue ?? 0
+        let fs = p["forward_samples"]?.doubleValue ?? 0, bs = p["backward_samples"]?.doubleValue ?? 0
+        var inLayers = 0.0, trainFlops = 0.0
         for l in layers {
             let f = l["forward_s"]?.doubleValue ?? 0, b = l["backward_s"]?.doubleValue ?? 0
+            let ff = l["forward_flops"]?.doubleValue ?? 0, bf = l["backward_flops"]?.doubleValue ?? 0
             inLayers += f + b
+            trainFlops += ff + bf
+            let rate = (ff * fs + bf * bs) * ranks / max(f + b, 1e-12) / 1e9
+            let vs = ff > 0 && sgemm > 0 ? String(format: "  %6.1f GFLOP/s (%3.0f%% of sgemm)", rate, 100 * rate / sgemm) : ""
             print(
                 "  " + pad(s(l, "name"), 22)
                     + String(
                         format: " forward %8.4f s  backward %8.4f s  (%4.1f%%)", f, b,
-                        100 * (f + b) / max(total, 1e-12)))
+                        100 * (f + b) / max(total, 1e-12)) + vs)
+        }
+        if sgemm > 0 && trainFlops > 0 {
+            let rate = trainFlops * samplesPerSecond(r) / 1e9
+            print(
+                String(
+                    format:
+                        "  training: %.3f GFLOP/sample x %.1f samples/s = %.1f GFLOP/s = %.0f%% of the same run's sgemm (%.1f GFLOP/s, 1024^3, %@r x %@t)",
+                    trainFlops / 1e9, samplesPerSecond(r), rate, 100 * rate / sgemm, sgemm, s(r, "ranks") as NSString,
+                    s(r, "threads") as NSString))
         }
         print(
             "  " + pad("rest (loss, metrics, optimizer, all-reduce, data, callbacks)", 22)
@@ -325,6 +348,16 @@ func report(_ resultsPath: String, csvPath: String?, jsonPath: String?) throws {
         try JSONValue.object(["rows": .array(json), "results": .array(results)]).jsonText
             .write(toFile: jsonPath, atomically: true, encoding: .utf8)
     }
+}
+
+/// The sgemm rate (1024^3, best of 5) of every rank at once with the run's threads, summed: the ceiling the run's
+/// layers are compared with (`--profile`). The ranks start together after an all-reduce.
+func sameRunSgemmRate(_ comm: Communicator) throws -> Double {
+    var sync = [0.0]
+    try comm.allReduceSum(&sync)
+    var rate = [gemmRate(1024, 1024, 1024)]
+    try comm.allReduceSum(&rate)
+    return rate[0]
 }
 
 /// Best-of-5 GFLOP/s of `c = a(m x k) b(k x n)` (or its transposed forms for the backward products).

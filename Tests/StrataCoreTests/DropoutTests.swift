@@ -60,4 +60,21 @@ final class DropoutTests: XCTestCase {
             XCTAssertTrue(e.localizedDescription.contains("rate must be in [0, 1]"))
         }
     }
+
+    /// Large inputs split over the run's threads (contiguous element ranges) give the one-thread masks, outputs and
+    /// gradients exactly.
+    func testThreadedMaskEqualsOneThread() throws {
+        let x = GradientCheck.random([3, 40_001], seed: 5), dy = GradientCheck.random([3, 40_001], seed: 6)
+        func run(threads: Int) throws -> [[Float]] {
+            let d = Dropout(0.3)
+            var alloc = WeightAllocator()
+            _ = try d.build(inputShape: [40_001], weights: &alloc)
+            let ctx = LayerContext(
+                training: true, parameters: Parameters(handles: [], count: 0), step: 2, seed: 9, pool: ThreadPool(threads: threads))
+            return [d.forward(x, context: ctx).copy().scalars, d.backward(dy, context: ctx).copy().scalars]
+        }
+        let one = try run(threads: 1)
+        XCTAssertEqual(try run(threads: 2), one)
+        XCTAssertEqual(try run(threads: 3), one)
+    }
 }

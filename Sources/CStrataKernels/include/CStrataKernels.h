@@ -10,4 +10,13 @@
 #include "conv_kernels.h"
 #include "pool_kernels.h"
 
+/// A spin-wait hint (x86 PAUSE, ARM YIELD) for ThreadPool's waiting threads: cheaper for the core than a bare loop.
+static inline void strata_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 #endif

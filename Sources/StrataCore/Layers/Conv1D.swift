@@ -17,7 +17,7 @@ public final class Conv1D: Layer {
     public let biasInitializer: Initializer
     public let inputSpec: InputSpec?
     public let inputError: StrataError?
-    private let engine: Convolution
+    let engine: Convolution
     public private(set) var weightHandles: [ParameterHandle] = []
 
     /// Upper bound on the scalars of one im2col chunk (memory versus GEMM size); tests lower it to force chunking.

@@ -194,7 +194,7 @@ final class Convolution {
             let scratch = workspace.buffer(.kernelScratch, [parts * ConvKernels.scratchCount(geometry, filters: filters)])
             ConvKernels.forward(
                 x, geometry, kernel: k, filters: filters, bias: b, into: z, relu: activation == .relu,
-                lanes: lanes, scratch: scratch, parts: parts)
+                lanes: lanes, scratch: scratch, parts: parts, pool: context.pool)
             if activation != .linear && activation != .relu { activation.apply(z2, into: y2) }
             packedWholeBatch = false
             return y
@@ -252,7 +252,7 @@ final class Convolution {
             ConvKernels.kernelGradient(
                 x, geometry, dy: relu ? dy2 : dz2, reluY: relu ? y2 : nil, dz: dz2,
                 filters: filters, into: dk, bias: db, lanes: lanes, scratch: scratch,
-                partials: partials, parts: parts)
+                partials: partials, parts: parts, pool: context.pool)
         }
         if lanes == 0 || gemmDx {
             if gemmDx { dx.fill(0) }
@@ -285,7 +285,7 @@ final class Convolution {
             let flipped = workspace.buffer(.flippedKernel, [patch * filters])
             ConvKernels.inputGradient(
                 dz2, geometry, kernel: k, filters: filters, flipped: flipped, into: dx,
-                lanes: dxLanes, scratch: scratch, parts: parts)
+                lanes: dxLanes, scratch: scratch, parts: parts, pool: context.pool)
         }
         return dx
     }

@@ -14,7 +14,9 @@ public final class Dense: LogitsProducing {
     public private(set) var weightHandles: [ParameterHandle] = []
     private var kernel: ParameterHandle?
     private var bias: ParameterHandle?
-    private var inputDim = 0
+    private(set) var inputDim = 0
+    /// Rows of `inputDim` per sample (the product of the input's leading axes; 1 for flat inputs).
+    private(set) var rowsPerSample = 1
     /// Workspace slots: the pre-activation `z`, the activation's output, the activation gradient `dz` (when the
     /// layer runs alone) and `dx` (ditto, or the empty one of a first layer).
     enum Slot { case preActivation, output, activationGradient, inputGradient }
@@ -55,6 +57,7 @@ public final class Dense: LogitsProducing {
                 hint: "add Flatten() before Dense or give inputShape")
         }
         inputDim = last
+        rowsPerSample = inputShape.dropLast().reduce(1, *)
         let k = weights.add("kernel", shape: [last, units], initializer: kernelInitializer)
         kernel = k
         weightHandles = [k]

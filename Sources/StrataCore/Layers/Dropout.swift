@@ -38,14 +38,14 @@ public final class Dropout: Layer {
         mask = m
         let y = context.output(over: x, workspace: &workspace, slot: .output)
         if kept.count < x.count { kept = [UInt8](repeating: 0, count: x.count) }
-        Kernels.dropout(x, into: y, mask: m, recording: &kept)
+        Kernels.dropout(x, into: y, mask: m, recording: &kept, pool: context.pool)
         return y
     }
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         guard let mask else { return dy }
         let dx = context.elementwiseGradient(of: dy, workspace: &workspace, slot: .inputGradient)
-        Kernels.dropoutGradient(dy, into: dx, mask: mask, recorded: kept)
+        Kernels.dropoutGradient(dy, into: dx, mask: mask, recorded: kept, pool: context.pool)
         return dx
     }
 

@@ -87,11 +87,14 @@ public struct LayerContext {
     /// synchronized moments, `GlobalBatchStatistics`): the trainer's all-reduce; nil when a layer runs on its own
     /// or outside `fit`, where the local rows are the whole batch.
     public var sumOverRanks: ((inout [Double]) -> Void)?
+    /// The run's thread pool (`threads` threads) that layers split their loops over: the trainer's, passed by the
+    /// model; a context made by hand gets its own (its workers start at its first parallel loop).
+    public var pool: ThreadPool
 
     public init(
         training: Bool, parameters: Parameters, step: Int = 0, firstRow: Int = 0, seed: UInt64 = 0,
         layerIndex: Int = 0, needsInputGradient: Bool = true, shared: SharedBuffers? = nil,
-        threads: Int? = nil
+        threads: Int? = nil, pool: ThreadPool? = nil
     ) {
         self.training = training
         self.parameters = parameters
@@ -101,7 +104,8 @@ public struct LayerContext {
         self.layerIndex = layerIndex
         self.needsInputGradient = needsInputGradient
         self.shared = shared
-        self.threads = threads ?? BLAS.threads
+        self.pool = pool ?? ThreadPool(threads: threads ?? BLAS.threads)
+        self.threads = self.pool.threads
     }
 }
 

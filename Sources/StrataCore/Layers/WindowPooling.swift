@@ -82,7 +82,8 @@ final class WindowPooling {
         inputShape = x.shape
         let y = workspace.buffer(.output, [x.shape.first ?? 0] + outputShape)
         switch kind {
-        case .max: PoolingKernels.maxForward(x, geometry, into: y, argmax: &argmax, parts: parts(x.shape.first ?? 0, context))
+        case .max:
+            PoolingKernels.maxForward(x, geometry, into: y, argmax: &argmax, parts: parts(x.shape.first ?? 0, context), pool: context.pool)
         case .average: PoolingKernels.averageForward(x, geometry, into: y)
         }
         return y
@@ -91,7 +92,9 @@ final class WindowPooling {
     func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         let dx = context.inputGradient(inputShape, dy: dy, workspace: &workspace, slot: .inputGradient)
         switch kind {
-        case .max: PoolingKernels.maxBackward(dy, geometry, argmax: argmax, into: dx, parts: parts(dx.shape.first ?? 0, context))
+        case .max:
+            PoolingKernels.maxBackward(
+                dy, geometry, argmax: argmax, into: dx, parts: parts(dx.shape.first ?? 0, context), pool: context.pool)
         case .average: PoolingKernels.averageBackward(dy, geometry, into: dx)
         }
         return dx

@@ -11,26 +11,29 @@ public final class LayerTimer {
     public private(set) var backwardSeconds: [Double] = []
     /// Forward calls of layer 0 (one per step).
     public private(set) var steps = 0
+    /// Samples (rows of the batch) through the forward passes, and through the backward passes.
+    public private(set) var forwardSamples = 0, backwardSamples = 0
 
     public init() {}
 
     @inline(__always) static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
-    func addForward(_ layer: Int, since start: UInt64) {
+    func addForward(_ layer: Int, since start: UInt64, samples: Int) {
         let dt = Double(LayerTimer.now() &- start) * 1e-9
         if forwardSeconds.count <= layer {
             forwardSeconds += Array(repeating: 0, count: layer + 1 - forwardSeconds.count)
         }
         forwardSeconds[layer] += dt
-        if layer == 0 { steps += 1 }
+        if layer == 0 { steps += 1; forwardSamples += samples }
     }
 
-    func addBackward(_ layer: Int, since start: UInt64) {
+    func addBackward(_ layer: Int, since start: UInt64, samples: Int) {
         let dt = Double(LayerTimer.now() &- start) * 1e-9
         if backwardSeconds.count <= layer {
             backwardSeconds += Array(repeating: 0, count: layer + 1 - backwardSeconds.count)
         }
         backwardSeconds[layer] += dt
+        if layer == 0 { backwardSamples += samples }
     }
 
     /// Forgets every sum (e.g. after a warm-up epoch).
@@ -38,5 +41,7 @@ public final class LayerTimer {
         forwardSeconds = forwardSeconds.map { _ in 0 }
         backwardSeconds = backwardSeconds.map { _ in 0 }
         steps = 0
+        forwardSamples = 0
+        backwardSamples = 0
     }
 }

@@ -269,12 +269,12 @@ public final class Sequential {
     // MARK: forward / backward
 
     func forward(
-        _ x: Tensor, training: Bool, step: Int, firstRow: Int, threads: Int? = nil,
+        _ x: Tensor, training: Bool, step: Int, firstRow: Int, threads: Int? = nil, pool: ThreadPool? = nil,
         sumOverRanks: ((inout [Double]) -> Void)? = nil
     ) -> Tensor {
         var context = LayerContext(
             training: training, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
-            shared: sharedBuffers, threads: threads)
+            shared: sharedBuffers, threads: threads, pool: pool)
         context.sumOverRanks = sumOverRanks
         var h = x
         // The layer whose output `h` shares storage with (nil: the caller's `x`); views (Flatten) keep it.
@@ -286,7 +286,7 @@ public final class Sequential {
             if let timer = layerTimer {
                 let start = LayerTimer.now()
                 h = l.forward(h, context: context)
-                timer.addForward(i, since: start)
+                timer.addForward(i, since: start, samples: x.shape.first ?? 0)
             } else {
                 h = l.forward(h, context: context)
             }
@@ -306,12 +306,12 @@ public final class Sequential {
 
     /// Backward from `dy`, the gradient with respect to the output (or to the last layer's logits, `fromLogits`).
     func backward(
-        _ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int, threads: Int? = nil,
+        _ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int, threads: Int? = nil, pool: ThreadPool? = nil,
         sumOverRanks: ((inout [Double]) -> Void)? = nil
     ) {
         var context = LayerContext(
             training: true, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
-            shared: sharedBuffers, threads: threads)
+            shared: sharedBuffers, threads: threads, pool: pool)
         context.sumOverRanks = sumOverRanks
         var g = dy
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
@@ -323,7 +323,7 @@ public final class Sequential {
             } else {
                 g = layers[i].backward(g, context: context)
             }
-            layerTimer?.addBackward(i, since: start)
+            layerTimer?.addBackward(i, since: start, samples: dy.shape.first ?? 0)
         }
     }
 

@@ -4,9 +4,10 @@
 /// `iterations` (a schedule's value there), the EMA of the weights (`_update_model_variables_moving_average`,
 /// momentum 0 at the first step) and its periodic overwrite, then `iterations += 1`. Only trainable weights are
 /// clipped, decayed and averaged, each as one Keras variable. The trainer calls it after the gradient
-/// all-reduce, so every rank clips the same global gradient and takes the same step.
+/// all-reduce, so every rank clips the same global gradient and takes the same step. With the run's `pool` an
+/// `ElementwiseUpdating` optimizer's update runs over its threads.
 extension Optimizer {
-    func apply(_ p: Parameters, _ state: OptimizerState, rowSparse: RowSparseStep?) {
+    func apply(_ p: Parameters, _ state: OptimizerState, rowSparse: RowSparseStep?, pool: ThreadPool? = nil) {
         state.ensureSlots(for: self)
         let t = state.iterations
         let lr = effectiveLearningRate(iteration: t)
@@ -27,6 +28,10 @@ extension Optimizer {
             weightwise.update(
                 weights: trainable, values: p.values, gradients: p.gradients,
                 slots: Array(state.slots.prefix(slotNames.count)), scalars: &state.scalars, iteration: t, lr: lr)
+        } else if let pool, let elementwise = self as? ElementwiseUpdating {
+            elementwise.update(
+                values: p.values, gradients: p.gradients, slots: Array(state.slots.prefix(slotNames.count)),
+                scalars: &state.scalars, iteration: t, lr: lr, pool: pool)
         } else {
             update(
                 values: p.values, gradients: p.gradients, slots: Array(state.slots.prefix(slotNames.count)),

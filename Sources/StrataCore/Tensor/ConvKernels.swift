@@ -1,5 +1,4 @@
 import CStrataKernels
-import Dispatch
 
 /// Direct convolution kernels (Sources/CStrataKernels/include/conv_kernels.h) for stride-1, undilated convolutions: register tiles
 /// that read the channels-last input in place, with no im2col copy and no GEMM packing (on the guide's convnets
@@ -37,26 +36,25 @@ enum ConvKernels {
     /// real ones).
     static func partialsCount(kernel: Int, bias: Int, parts: Int) -> Int { (parts - 1) * (kernel + bias) }
 
-    /// Calls `body(part, samples)` for the `parts` contiguous sample ranges of `batch`, concurrently when more than one.
-    /// The parts write disjoint memory (their samples, their scratch and partials), hence the unchecked `body`.
-    static func split(batch: Int, parts: Int, _ body: (Int, Range<Int>) -> Void) {
+    /// Calls `body(part, samples)` for the `parts` contiguous sample ranges of `batch` on `pool` (the run's,
+    /// `LayerContext.pool`), concurrently when more than one. The parts write disjoint memory (their samples, their
+    /// scratch and partials). Without a pool (callers from before the pool) a pool of `parts` threads is made.
+    static func split(batch: Int, parts: Int, pool: ThreadPool?, _ body: (Int, Range<Int>) -> Void) {
         if parts <= 1 { return body(0, 0..<batch) }
-        withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: parts) { i in body(i, Batches.shard(batch, rank: i, size: parts)) }
-        }
+        let pool = pool.flatMap { $0.threads >= parts ? $0 : nil } ?? ThreadPool(threads: parts)
+        pool.split(batch, parts: parts, body)
     }
 
     /// `y = bias + conv(x, kernel)` (then relu when asked), written over `y` (`(batch, oh, ow, filters)`).
     static func forward(
         _ x: Tensor, _ g: WindowGeometry, kernel: Tensor, filters: Int, bias: Tensor?, into y: Tensor,
-        relu: Bool, lanes: Int, scratch: Tensor, parts: Int = 1
+        relu: Bool, lanes: Int, scratch: Tensor, parts: Int = 1, pool: ThreadPool? = nil
     ) {
         let h = g.height, w = g.width
         let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
         let px = x.pointer, pk = kernel.pointer, pb = bias?.pointer, py = y.pointer, ps = scratch.pointer
         let xSize = g.inputSize, ySize = g.outputPositions &* filters, sSize = scratchCount(g, filters: filters)
-        split(batch: batch, parts: parts) { i, s in
+        split(batch: batch, parts: parts, pool: pool) { i, s in
             strata_conv_forward(
                 lanes, px + s.lowerBound &* xSize, s.count, h.input, w.input, g.channels, h.padBefore,
                 w.padBefore, pk, h.window, w.window, filters, pb, py + s.lowerBound &* ySize, h.output,
@@ -71,7 +69,7 @@ enum ConvKernels {
     static func kernelGradient(
         _ x: Tensor, _ g: WindowGeometry, dy: Tensor, reluY: Tensor?, dz: Tensor, filters: Int,
         into dk: Tensor, bias db: Tensor?, lanes: Int, scratch: Tensor, partials: Tensor? = nil,
-        parts: Int = 1
+        parts: Int = 1, pool: ThreadPool? = nil
     ) {
         let h = g.height, w = g.width
         let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
@@ -79,7 +77,7 @@ enum ConvKernels {
         let xSize = g.inputSize, ySize = g.outputPositions &* filters, sSize = scratchCount(g, filters: filters)
         let kCount = dk.count, bCount = db?.count ?? 0, pCount = kCount &+ bCount
         let pp = parts > 1 ? partials!.pointer : nil
-        split(batch: batch, parts: parts) { i, s in
+        split(batch: batch, parts: parts, pool: pool) { i, s in
             var pk = dk.pointer, pb = db?.pointer
             if i > 0 {
                 let own = pp! + (i &- 1) &* pCount
@@ -107,7 +105,7 @@ enum ConvKernels {
     /// `flipped[kh-1-ky, kw-1-kx, f, c] = kernel[ky, kx, c, f]` (`flipped` receives it).
     static func inputGradient(
         _ dz: Tensor, _ g: WindowGeometry, kernel: Tensor, filters: Int, flipped: Tensor,
-        into dx: Tensor, lanes: Int, scratch: Tensor, parts: Int = 1
+        into dx: Tensor, lanes: Int, scratch: Tensor, parts: Int = 1, pool: ThreadPool? = nil
     ) {
         let h = g.height, w = g.width, c = g.channels
         let pk = kernel.pointer, pf = flipped.pointer
@@ -123,7 +121,7 @@ enum ConvKernels {
         let batch = g.inputSize == 0 ? 0 : dx.count / g.inputSize
         let pdz = dz.pointer, pdx = dx.pointer, ps = scratch.pointer
         let xSize = g.inputSize, ySize = g.outputPositions &* filters, sSize = scratchCount(g, filters: filters)
-        split(batch: batch, parts: parts) { i, s in
+        split(batch: batch, parts: parts, pool: pool) { i, s in
             strata_conv_forward(
                 lanes, pdz + s.lowerBound &* ySize, s.count, h.output, w.output, filters,
                 h.window - 1 - h.padBefore, w.window - 1 - w.padBefore, pf, h.window, w.window, c, nil,

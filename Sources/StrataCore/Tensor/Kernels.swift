@@ -60,6 +60,14 @@ public enum Kernels {
         }
     }
 
+    /// Writes `value` over every scalar of `x`, split over `pool`'s threads when `x` is large (the step's gradient
+    /// buffer: tens of MB zeroed every step).
+    public static func fill(_ x: Tensor, _ value: Float, pool: ThreadPool) {
+        pool.split(x.count, parts: pool.parts(x.count, grain: 1 << 18)) { _, r in
+            (x.pointer + r.lowerBound).update(repeating: value, count: r.count)
+        }
+    }
+
     /// `y[i, j] = row[j]` over `rows` rows of `cols`: seeds a GEMM output with the bias (then `beta = 1`), which
     /// replaces both OpenBLAS's zeroing pass over `C` and a separate bias pass.
     public static func fillRows(_ y: Tensor, with row: Tensor, rows: Int, cols: Int) {

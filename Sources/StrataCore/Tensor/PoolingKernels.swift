@@ -8,7 +8,7 @@ public enum PoolingKernels {
     /// The vectorised path splits the batch into `parts` sample ranges, one per thread (`ConvKernels.split`).
     public static func maxForward(
         _ x: Tensor, _ g: WindowGeometry, into y: Tensor, argmax: inout [Int32],
-        parts: Int = 1
+        parts: Int = 1, pool: ThreadPool? = nil
     ) {
         let c = g.channels, px = x.pointer, py = y.pointer
         let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
@@ -22,7 +22,7 @@ public enum PoolingKernels {
             // Every window inside the input: the same loop in C for AVX2/AVX-512, where its select vectorises.
             argmax.withUnsafeMutableBufferPointer { buf in
                 let pa = buf.baseAddress!
-                ConvKernels.split(batch: batch, parts: parts) { _, s in
+                ConvKernels.split(batch: batch, parts: parts, pool: pool) { _, s in
                     strata_max_pool_forward(
                         ConvKernels.cpuLanes, px, s.lowerBound, s.upperBound, h.input, w.input, c,
                         h.window, w.window, h.stride, w.stride, py, pa, h.output, w.output)
@@ -59,7 +59,10 @@ public enum PoolingKernels {
 
     /// Max pooling backward: `dx[argmax[i]] += dy[i]` (`dx` zeroed here). When the windows tile the input exactly
     /// (the usual 2x2 pool of an even size), one pass writes every position instead of zeroing then scattering.
-    public static func maxBackward(_ dy: Tensor, _ g: WindowGeometry, argmax: [Int32], into dx: Tensor, parts: Int = 1) {
+    public static func maxBackward(
+        _ dy: Tensor, _ g: WindowGeometry, argmax: [Int32], into dx: Tensor, parts: Int = 1,
+        pool: ThreadPool? = nil
+    ) {
         let h = g.height, w = g.width
         if ConvKernels.cpuLanes > 0 && h.padBefore == 0 && w.padBefore == 0 && h.stride == h.window
             && w.stride == w.window && h.output * h.window == h.input && w.output * w.window == w.input
@@ -69,7 +72,7 @@ public enum PoolingKernels {
             let pg = dy.pointer, pd = dx.pointer
             argmax.withUnsafeBufferPointer { buf in
                 let pa = buf.baseAddress!
-                ConvKernels.split(batch: batch, parts: parts) { _, s in
+                ConvKernels.split(batch: batch, parts: parts, pool: pool) { _, s in
                     strata_max_pool_backward(
                         ConvKernels.cpuLanes, pg, pa, s.lowerBound, s.upperBound, h.input,
                         w.input, g.channels, h.window, w.window, pd, h.output, w.output)

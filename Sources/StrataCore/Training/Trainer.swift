@@ -153,7 +153,7 @@ final class Trainer {
     /// (the flag rides in the step buffer's last slot).
     private func trainStep(_ shard: Batches.Shard, _ step: StepBuffer, sums: inout [Double]) throws -> Bool {
         let p = model.parameters!, opt = model.optimizer!, optState = model.optimizerState!
-        if let rowSparse = step.rowSparse { rowSparse.zeroGradients(step.buffer) } else { step.buffer.fill(0) }
+        if let rowSparse = step.rowSparse { rowSparse.zeroGradients(step.buffer) } else { Kernels.fill(step.buffer, 0, pool: context.pool) }
         let n = shard.global * perSample
         if !shard.isEmpty {
             let (y, yPred, values, gradient) = try forwardAndLoss(
@@ -163,7 +163,7 @@ final class Trainer {
             if let w { LossKernels.scaleSamples(gradient, by: w) }  // d(sum(w l) / n)
             model.backward(
                 gradient, fromLogits: fused != nil, step: optState.iterations, firstRow: shard.firstRow,
-                threads: context.threads, sumOverRanks: sumOverRanks)
+                threads: context.threads, pool: context.pool, sumOverRanks: sumOverRanks)
             try figures.accumulate(
                 yTrue: y, yPred: yPred, lossValues: values, weights: w, perSample: perSample,
                 scratch: work.buffer(.metricValues, values.shape), into: step.sums.rows(0..<figures.count))
@@ -174,7 +174,7 @@ final class Trainer {
         try comm.allReduceSum(step.buffer)
         if step.sums[flat: figures.count] > 0 { return false }
         figures.add(step.sums, to: &sums)
-        opt.apply(p, optState, rowSparse: step.rowSparse)  // clipping, weight decay, update, EMA on the global gradient
+        opt.apply(p, optState, rowSparse: step.rowSparse, pool: context.pool)  // clipping, weight decay, update, EMA on the global gradient
         return true
     }
 
@@ -190,7 +190,7 @@ final class Trainer {
         try model.checkInputs(x, rows: rows, data: data)
         try Trainer.checkTargets(y, rows: rows, data: data, model: model)
         let yPred = model.forward(
-            x, training: training, step: step, firstRow: shard.firstRow, threads: context.threads,
+            x, training: training, step: step, firstRow: shard.firstRow, threads: context.threads, pool: context.pool,
             sumOverRanks: training ? sumOverRanks : nil)
         let values = work.buffer(.lossValues, [rows.count * perSample])
         let gradient = work.buffer(.outputGradient, yPred.shape)
@@ -264,7 +264,7 @@ final class Trainer {
                 let x = work.buffer(.input, [shard.samples.count] + data.xShape)
                 try data.read(shard.samples, x: x, y: nil)
                 try model.checkInputs(x, rows: shard.samples, data: data)
-                let y = model.forward(x, training: false, step: 0, firstRow: shard.firstRow, threads: context.threads)
+                let y = model.forward(x, training: false, step: 0, firstRow: shard.firstRow, threads: context.threads, pool: context.pool)
                 Kernels.copy(y, into: out.rows(shard.samples.indices))  // unshuffled: positions are sample rows
             }
             try comm.allReduceSum(out)

@@ -8,6 +8,9 @@ public final class TrainingContext {
     public let state: TrainingState
     /// OpenBLAS threads per rank for this run (the communicator's policy), recorded in checkpoints.
     public let threads: Int
+    /// The run's thread pool (`threads` threads) for Strata's own kernels: passed to the layers in
+    /// `LayerContext.pool` and used by the optimizer update.
+    public let pool: ThreadPool
     /// Set by a callback to end `fit` gracefully after the current batch or epoch (Keras's `model.stop_training`).
     /// A request on any rank rides in that step's all-reduce, so every rank stops after the same batch.
     public var stopTraining = false
@@ -31,6 +34,7 @@ public final class TrainingContext {
         self.communicator = communicator
         self.state = state
         self.threads = threads
+        pool = ThreadPool(threads: threads)
         self.callbacks = Self.keyed(callbacks)
     }
 

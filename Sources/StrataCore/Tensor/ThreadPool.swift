@@ -1,0 +1,164 @@
+import CStrataKernels
+import Glibc
+import Synchronization
+
+/// The run's threads for Strata's own kernels: `threads - 1` workers plus the calling thread, which run the parts of
+/// one loop at a time (`run`). One pool per run (the trainer's `TrainingContext` owns it and passes it to the layers
+/// in `LayerContext.pool`), sized like OpenBLAS (`BLAS.threads`, the communicator's threads per rank), so the
+/// convolutions, pooling, elementwise passes and the optimizer update keep every core busy, not only the GEMMs.
+///
+/// Parts are static (part `i` always runs the same rows on worker `i`, part 0 on the caller) and write disjoint
+/// memory; a reduction adds its per-part partials in part order, so a run is bit-identical from run to run at a
+/// given thread count. Idle workers spin for a few microseconds (the next layer's loop usually follows at once),
+/// then sleep, so they never compete with OpenBLAS's own threads during a GEMM. Workers start at the first parallel
+/// `run` and stop when the pool is released.
+public final class ThreadPool: @unchecked Sendable {
+    /// Threads that run parts (the caller included).
+    public let threads: Int
+    private let shared: Shared
+    private var workers: [pthread_t] = []
+
+    public init(threads: Int) {
+        self.threads = max(1, threads)
+        shared = Shared()
+    }
+
+    deinit {
+        guard !workers.isEmpty else { return }
+        shared.stop()
+        for w in workers { pthread_join(w, nil) }
+    }
+
+    /// Calls `body(part)` for `part` in `0..<parts` (at most `threads` parts), concurrently when there is more than
+    /// one, and returns when all have returned. The parts must write disjoint memory.
+    public func run(_ parts: Int, _ body: (Int) -> Void) {
+        precondition(parts <= threads, "ThreadPool.run: \(parts) parts for \(threads) threads")
+        if parts <= 1 { return parts == 1 ? body(0) : () }
+        if workers.isEmpty { startWorkers() }
+        withoutActuallyEscaping(body) { body in
+            shared.publish(parts: parts, workers: workers.count, body)
+            body(0)
+            shared.waitForWorkers()
+        }
+    }
+
+    /// Calls `body(part, range)` for `parts` (default `parts(count)`) contiguous ranges that split `0..<count` as
+    /// `Batches.shard` splits a batch over ranks.
+    public func split(_ count: Int, parts: Int? = nil, _ body: (Int, Range<Int>) -> Void) {
+        let n = parts ?? self.parts(count)
+        run(n) { i in body(i, Batches.shard(count, rank: i, size: n)) }
+    }
+
+    /// Parts for `count` independent items: one per thread, at most one per item.
+    public func parts(_ count: Int) -> Int { max(1, min(threads, count)) }
+
+    /// Parts for `count` elements of a streaming loop worth splitting only above `grain` elements per part (a
+    /// fork-join costs a few microseconds: small loops stay on the calling thread).
+    public func parts(_ count: Int, grain: Int) -> Int { max(1, min(threads, count / max(grain, 1))) }
+
+    private func startWorkers() {
+        for index in 1..<threads {
+            let box = Unmanaged.passRetained(WorkerStart(shared: shared, index: index)).toOpaque()
+            var thread = pthread_t()
+            let rc = pthread_create(
+                &thread, nil,
+                { raw in
+                    let start = Unmanaged<WorkerStart>.fromOpaque(raw!).takeRetainedValue()
+                    start.shared.work(index: start.index)
+                    return nil
+                }, box)
+            precondition(rc == 0, "ThreadPool: pthread_create failed (\(rc))")
+            workers.append(thread)
+        }
+    }
+
+    private final class WorkerStart {
+        let shared: Shared
+        let index: Int
+        init(shared: Shared, index: Int) { (self.shared, self.index) = (shared, index) }
+    }
+
+    /// The state the caller and the workers share: the published job, a generation counter the workers wait on, the
+    /// count of workers still busy, and a mutex with two conditions for sleeping (workers: a new job; the caller:
+    /// the last worker done).
+    private final class Shared: @unchecked Sendable {
+        let generation = Atomic<Int>(0)
+        let busy = Atomic<Int>(0)
+        let stopping = Atomic<Bool>(false)
+        nonisolated(unsafe) var body: ((Int) -> Void)?
+        nonisolated(unsafe) var parts = 0
+        let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+        let done = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+        /// Spins (each a CPU pause, ~10-40 ns) before a waiting thread sleeps: tens of microseconds.
+        static let spins = 2000
+
+        init() {
+            pthread_mutex_init(lock, nil)
+            pthread_cond_init(wake, nil)
+            pthread_cond_init(done, nil)
+        }
+
+        deinit {
+            pthread_cond_destroy(done)
+            pthread_cond_destroy(wake)
+            pthread_mutex_destroy(lock)
+            done.deallocate()
+            wake.deallocate()
+            lock.deallocate()
+        }
+
+        /// Makes `body` the current job for every worker (those with an index at or above `parts` only acknowledge it).
+        func publish(parts: Int, workers: Int, _ body: @escaping (Int) -> Void) {
+            self.body = body
+            self.parts = parts
+            busy.store(workers, ordering: .relaxed)
+            pthread_mutex_lock(lock)
+            generation.add(1, ordering: .releasing)
+            pthread_cond_broadcast(wake)
+            pthread_mutex_unlock(lock)
+        }
+
+        func waitForWorkers() {
+            var n = 0
+            while busy.load(ordering: .acquiring) != 0 {
+                if n < Shared.spins { n += 1; strata_cpu_relax(); continue }
+                pthread_mutex_lock(lock)
+                while busy.load(ordering: .acquiring) != 0 { pthread_cond_wait(done, lock) }
+                pthread_mutex_unlock(lock)
+            }
+            body = nil
+        }
+
+        func stop() {
+            pthread_mutex_lock(lock)
+            stopping.store(true, ordering: .releasing)
+            pthread_cond_broadcast(wake)
+            pthread_mutex_unlock(lock)
+        }
+
+        /// A worker's loop: wait for a new generation (spin, then sleep), run its part, report done.
+        func work(index: Int) {
+            var seen = 0
+            while true {
+                var n = 0
+                while generation.load(ordering: .acquiring) == seen {
+                    if stopping.load(ordering: .acquiring) { return }
+                    if n < Shared.spins { n += 1; strata_cpu_relax(); continue }
+                    pthread_mutex_lock(lock)
+                    while generation.load(ordering: .acquiring) == seen && !stopping.load(ordering: .acquiring) {
+                        pthread_cond_wait(wake, lock)
+                    }
+                    pthread_mutex_unlock(lock)
+                }
+                seen = generation.load(ordering: .acquiring)
+                if index < parts, let body { body(index) }
+                if busy.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+                    pthread_mutex_lock(lock)
+                    pthread_cond_signal(done)
+                    pthread_mutex_unlock(lock)
+                }
+            }
+        }
+    }
+}

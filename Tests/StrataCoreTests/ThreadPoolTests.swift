@@ -1,0 +1,79 @@
+import Foundation
+import XCTest
+
+@testable import StrataCore
+
+final class ThreadPoolTests: XCTestCase {
+    /// Threads of this process now (Linux: one entry per thread in /proc/self/task).
+    private func processThreads() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0
+    }
+
+    /// Each part runs exactly once, part 0 on the calling thread and every other part on a thread of its own.
+    func testEveryPartRunsOnceOnAThreadOfItsOwn() {
+        let pool = ThreadPool(threads: 3)
+        let caller = pthread_self()
+        for parts in [1, 2, 3] {
+            let seen = UnsafeMutableBufferPointer<pthread_t>.allocate(capacity: parts)
+            let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: parts)
+            counts.initialize(repeating: 0)
+            defer { seen.deallocate(); counts.deallocate() }
+            pool.run(parts) { i in
+                seen[i] = pthread_self()
+                counts[i] += 1
+            }
+            XCTAssertEqual(Array(counts), Array(repeating: 1, count: parts), "\(parts) parts")
+            XCTAssertTrue(pthread_equal(seen[0], caller) != 0, "part 0 runs on the caller")
+            for i in 0..<parts {
+                for j in 0..<i { XCTAssertTrue(pthread_equal(seen[i], seen[j]) == 0, "parts \(j) and \(i) share a thread") }
+            }
+        }
+    }
+
+    /// Thousands of back-to-back loops (the workers alternate between spinning and sleeping) each see every part
+    /// once: no part lost, run twice, or left waiting.
+    func testManyLoopsInARowLoseNoPart() {
+        let pool = ThreadPool(threads: 2)
+        let sums = UnsafeMutableBufferPointer<Int>.allocate(capacity: 2)
+        sums.initialize(repeating: 0)
+        defer { sums.deallocate() }
+        for k in 0..<5000 {
+            pool.run(2) { i in sums[i] += k + i }
+            if k % 1000 == 999 { usleep(2000) }  // long enough for the worker to go to sleep
+        }
+        XCTAssertEqual(sums[0], (0..<5000).reduce(0, +))
+        XCTAssertEqual(sums[1], (0..<5000).reduce(0, +) + 5000)
+    }
+
+    /// `split` hands out the contiguous ranges `Batches.shard` gives ranks, at most one part per item.
+    func testSplitGivesTheShardRanges() {
+        let pool = ThreadPool(threads: 3)
+        for count in [0, 1, 2, 7, 10] {
+            var ranges = [Range<Int>](repeating: 0..<0, count: 3)
+            let parts = pool.parts(count)
+            XCTAssertEqual(parts, max(1, min(3, count)))
+            ranges.withUnsafeMutableBufferPointer { r in
+                pool.split(count) { i, range in r[i] = range }
+            }
+            XCTAssertEqual(Array(ranges.prefix(parts)), (0..<parts).map { Batches.shard(count, rank: $0, size: parts) })
+        }
+        XCTAssertEqual(pool.parts(1000, grain: 400), 2)
+        XCTAssertEqual(pool.parts(1000, grain: 100), 3)
+        XCTAssertEqual(pool.parts(100, grain: 400), 1)
+    }
+
+    /// Workers start at the first parallel loop (a one-thread pool, or one never used in parallel, starts none) and
+    /// stop when the pool is released.
+    func testWorkersStartLazilyAndStopWithThePool() throws {
+        try XCTSkipUnless(processThreads() > 0, "needs /proc/self/task")
+        let before = processThreads()
+        do {
+            let pool = ThreadPool(threads: 3)
+            pool.run(1) { _ in }
+            XCTAssertEqual(processThreads(), before, "no workers before a parallel loop")
+            pool.run(3) { _ in }
+            XCTAssertEqual(processThreads(), before + 2)
+        }
+        XCTAssertEqual(processThreads(), before, "the released pool joined its workers")
+    }
+}
