@@ -83,6 +83,10 @@ public struct LayerContext {
     /// Threads a layer's own kernels may split a batch over (convolution, pooling): the run's OpenBLAS threads per
     /// rank (`Communicator.threadsPerRank`), passed by the model; a context made by hand takes the process's.
     public var threads: Int
+    /// Keras's timestep mask of this layer's input, `(batch, timesteps)` of 1 (use) and 0 (skip), when a `Masking`
+    /// layer or `Embedding(maskZero: true)` upstream made one and every layer between passed it on
+    /// (`MaskPropagating`); nil otherwise. Set by the model in `forward`.
+    public var mask: Tensor? = nil
 
     public init(
         training: Bool, parameters: Parameters, step: Int = 0, firstRow: Int = 0, seed: UInt64 = 0,
