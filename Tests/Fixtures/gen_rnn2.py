@@ -112,3 +112,9 @@ model_set("permute_td", [keras.Input((T, D)), L.Permute((2, 1)), L.TimeDistribut
 x4 = rng.normal(0, 1, (N, 3, 5, 2)).astype(np.float32)
 model_set("td_conv1d", [keras.Input((3, 5, 2)), L.TimeDistributed(L.Conv1D(2, 2, activation="relu")),
                         L.Permute((2, 1, 3)), L.Flatten(), L.Dense(2)], x4, y2, "mse")
+
+# Keras's text-classification pattern: the mask reaches GlobalAveragePooling1D, which averages the kept steps only.
+ids2 = padded_ids(12)
+model_set("mask_zero_gap", [keras.Input((T,)), L.Embedding(12, 5, mask_zero=True), L.GlobalAveragePooling1D(),
+                            L.Dense(1, activation="sigmoid")], ids2.astype(np.float32), yb, "binary_crossentropy",
+          optimizer="sgd")

@@ -10,7 +10,7 @@ import XCTest
 final class SequenceLayersKerasTests: XCTestCase {
     static let sets = [
         "bidir_lstm_concat_sum", "bidir_gru_mul_ave", "masking_bidir", "masking_gru_back", "mask_zero_imdb", "seq2seq",
-        "permute_td", "td_conv1d",
+        "permute_td", "td_conv1d", "mask_zero_gap",
     ]
 
     /// The fixture's model with its starting weights, compiled as Keras compiled it (`optimizer` by default the

@@ -53,6 +53,7 @@ final class SequenceLayersTests: XCTestCase {
                 try assertFiniteDifferences(SimpleRNN(3, returnSequences: seq, goBackwards: back), x: x, mask: m)
             }
         }
+        try assertFiniteDifferences(GlobalAveragePooling1D(), x: x, mask: m)
         let zeroing = LSTM(3, returnSequences: true)
         zeroing.zeroOutputForMask = true
         try assertFiniteDifferences(zeroing, x: x, mask: m)

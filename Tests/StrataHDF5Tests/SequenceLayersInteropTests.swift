@@ -10,7 +10,7 @@ import XCTest
 final class SequenceLayersInteropTests: XCTestCase {
     static let sets = [
         "bidir_lstm_concat_sum", "bidir_gru_mul_ave", "masking_bidir", "masking_gru_back", "mask_zero_imdb",
-        "mask_zero_seq_output", "seq2seq", "permute_td", "td_conv1d",
+        "mask_zero_seq_output", "seq2seq", "permute_td", "td_conv1d", "mask_zero_gap",
     ].map { "rnn2_" + $0 }
 
     func kerasFile(_ set: String) -> String { Fixtures.root.appendingPathComponent("\(set)/keras.h5").path }

@@ -89,3 +89,45 @@ extension Kernels {
         for k in 0..<ids.count { pm[k] = pi[k] != 0 ? 1 : 0 }
     }
 }
+
+extension Kernels {
+    /// Keras `GlobalAveragePooling1D` with a mask `m` `(N, T)`: `y[n, c] = sum_t m[n, t] x[n, t, c] / sum_t
+    /// m[n, t]` (a sample with every step masked gives 0/0 = NaN, as in Keras).
+    public static func maskedAverageSteps(_ x: Tensor, mask m: Tensor, rows: Int, steps: Int, channels: Int, into y: Tensor) {
+        precondition(
+            x.count == rows * steps * channels && m.count == rows * steps && y.count == rows * channels, "maskedAverageSteps sizes")
+        let px = x.pointer, pm = m.pointer, py = y.pointer
+        for n in 0..<rows {
+            let yr = py + n &* channels
+            yr.update(repeating: 0, count: channels)
+            var kept: Float = 0
+            for t in 0..<steps where pm[n &* steps &+ t] != 0 {
+                kept += 1
+                let xr = px + (n &* steps &+ t) &* channels
+                for c in 0..<channels { yr[c] += xr[c] }
+            }
+            for c in 0..<channels { yr[c] /= kept }
+        }
+    }
+
+    /// The gradient of `maskedAverageSteps`: `dx[n, t, c] = m[n, t] dy[n, c] / sum_t m[n, t]`.
+    public static func maskedAverageStepsBackward(_ dy: Tensor, mask m: Tensor, rows: Int, steps: Int, channels: Int, into dx: Tensor) {
+        precondition(
+            dx.count == rows * steps * channels && m.count == rows * steps && dy.count == rows * channels,
+            "maskedAverageStepsBackward sizes")
+        let pd = dy.pointer, pm = m.pointer, px = dx.pointer
+        for n in 0..<rows {
+            var kept: Float = 0
+            for t in 0..<steps where pm[n &* steps &+ t] != 0 { kept += 1 }
+            let d = pd + n &* channels
+            for t in 0..<steps {
+                let xr = px + (n &* steps &+ t) &* channels
+                if pm[n &* steps &+ t] != 0 {
+                    for c in 0..<channels { xr[c] = d[c] / kept }
+                } else {
+                    xr.update(repeating: 0, count: channels)
+                }
+            }
+        }
+    }
+}
