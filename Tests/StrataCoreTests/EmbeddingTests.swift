@@ -40,6 +40,7 @@ final class EmbeddingTests: XCTestCase {
     func testConfig() throws {
         let e = try LayerRegistry.make(className: "Embedding", config: ["input_dim": 20, "output_dim": 3, "input_length": 5]) as! Embedding
         XCTAssertEqual(e.inputSpec?.shape, [5])
-        XCTAssertThrowsError(try LayerRegistry.make(className: "Embedding", config: ["input_dim": 20, "output_dim": 3, "mask_zero": true]))
+        XCTAssertThrowsError(
+            try LayerRegistry.make(className: "Embedding", config: ["input_dim": 20, "output_dim": 3, "mask_zero": true, "lora_rank": 4]))
     }
 }

@@ -4,19 +4,23 @@
 /// Input: integer ids stored as floats, any shape (usually `(batch, length)`); output: that shape plus
 /// `outputDim`. Ids must be whole numbers in `[0, inputDim)`: `checkInput` reports the first bad one by sample
 /// and position before a batch runs. The gradient is a scatter-add into the rows that were used; no gradient
-/// flows to the ids. `mask_zero` is not supported; `inputLength` (Keras 2) sets the input shape.
+/// flows to the ids. With `maskZero` id 0 is padding: the output carries the mask `ids != 0`
+/// (`MaskPropagating`), so recurrent layers downstream skip those steps. `inputLength` (Keras 2) sets the input
+/// shape.
 public final class Embedding: Layer, InputChecking {
     public let className = "Embedding"
     public var name: String
     public let inputDim: Int
     public let outputDim: Int
     public let embeddingsInitializer: Initializer
+    /// Keras's `mask_zero`: id 0 marks padding, masked downstream.
+    public let maskZero: Bool
     public let inputSpec: InputSpec?
     public let inputError: StrataError?
 
     public private(set) var weightHandles: [ParameterHandle] = []
     private var embeddings: ParameterHandle?
-    enum Slot { case output, inputGradient }
+    enum Slot { case output, inputGradient, mask }
     private var workspace = Workspace<Slot>()
     private var lastIds: Tensor?
     public private(set) var touchedRows: [Int] = []
@@ -24,9 +28,10 @@ public final class Embedding: Layer, InputChecking {
 
     public init(
         _ inputDim: Int, outputDim: Int, embeddingsInitializer: Initializer = .uniform(-0.05, 0.05),
-        inputLength: Int? = nil, inputShape: [Int]? = nil, batchSize: Int? = nil, batchInputShape: [Int]? = nil,
-        name: String = ""
+        maskZero: Bool = false, inputLength: Int? = nil, inputShape: [Int]? = nil, batchSize: Int? = nil,
+        batchInputShape: [Int]? = nil, name: String = ""
     ) {
+        self.maskZero = maskZero
         self.inputDim = inputDim
         self.outputDim = outputDim
         self.embeddingsInitializer = embeddingsInitializer
@@ -102,8 +107,19 @@ public final class Embedding: Layer, InputChecking {
     }
 
     public var config: [String: JSONValue] {
-        ["input_dim": JSONValue(inputDim), "output_dim": JSONValue(outputDim), "mask_zero": .bool(false)]
+        ["input_dim": JSONValue(inputDim), "output_dim": JSONValue(outputDim), "mask_zero": .bool(maskZero)]
     }
+}
+
+extension Embedding: MaskPropagating {
+    /// `ids != 0` with `maskZero` (Keras `Embedding.compute_mask`), else the mask ends here.
+    public func outputMask(inputMask: Tensor?) -> Tensor? {
+        guard maskZero, let ids = lastIds else { return nil }
+        let m = workspace.buffer(.mask, ids.shape)
+        Kernels.nonZeroMask(ids, into: m)
+        return m
+    }
+    public func carriesMask(inputCarriesMask: Bool) -> Bool { maskZero }
 }
 
 extension Embedding: RowSparseGradient {
@@ -115,14 +131,11 @@ extension Embedding: ConfigurableLayer {
     public convenience init(config c: LayerConfig) throws {
         // `sparse` only chooses how Keras stores the gradient (Strata's is row-sparse already).
         try c.checkArguments(
-            ["input_dim", "output_dim", "embeddings_initializer", "sparse"],
+            ["input_dim", "output_dim", "embeddings_initializer", "sparse", "mask_zero"],
             unsupported: LayerConfig.noRegularizers([
                 "embeddings_regularizer", "activity_regularizer",
                 "embeddings_constraint",
             ]) + [
-                UnsupportedArgument(
-                    "mask_zero", accepting: [false],
-                    hint: "remove mask_zero (pad with id 0 and let the model learn it)"),
                 UnsupportedArgument("lora_rank", hint: "Strata trains the full embeddings: remove lora_rank"),
                 UnsupportedArgument("lora_alpha", hint: "Strata trains the full embeddings: remove lora_alpha"),
                 UnsupportedArgument("quantization_config", hint: "Strata computes in float32: remove it"),
@@ -131,7 +144,8 @@ extension Embedding: ConfigurableLayer {
         self.init(
             try c.requiredInt("input_dim"), outputDim: try c.requiredInt("output_dim"),
             embeddingsInitializer: try c.initializer("embeddings_initializer", default: .uniform(-0.05, 0.05)),
-            inputLength: try c.int("input_length"), inputShape: io.inputShape, batchSize: io.batchSize,
+            maskZero: try c.bool("mask_zero") ?? false, inputLength: try c.int("input_length"), inputShape: io.inputShape,
+            batchSize: io.batchSize,
             batchInputShape: io.batchInputShape)
     }
 }

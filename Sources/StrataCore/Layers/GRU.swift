@@ -21,7 +21,12 @@ public final class GRU: RecurrentLayer {
     public let biasInitializer: Initializer
     public var inputSpec: InputSpec? { core.inputSpec }
     public var inputError: StrataError? { core.inputError }
-    private let core: RecurrentCore
+    let core: RecurrentCore
+    /// Keras's `zero_output_for_mask`: masked steps output zeros instead of the previous output.
+    public var zeroOutputForMask: Bool {
+        get { core.zeroOutputForMask }
+        set { core.zeroOutputForMask = newValue }
+    }
 
     public var returnSequences: Bool { core.returnSequences }
     public var goBackwards: Bool { core.goBackwards }
@@ -90,6 +95,7 @@ public final class GRU: RecurrentLayer {
             Kernels.gruStep(
                 t: t, rows: n, units: u, x: gx, r: gr, h: h, activation: activation,
                 recurrentActivation: recurrentActivation)
+            core.carrySkippedRows(step: t, [h])
         }
         core.saveState(0, from: h, step: steps)
         return core.output(hidden: h)
@@ -110,6 +116,7 @@ public final class GRU: RecurrentLayer {
         let r = p.value(core.recurrentKernel!)
         for t in stride(from: steps - 1, through: 0, by: -1) {
             core.addOutputGradient(step: t, dy: dy, timeMajor: dyTime, into: dh)
+            core.saveSkippedRows(step: t, [dh])
             Kernels.gruStepBackward(
                 t: t, rows: n, units: u, gates: gates, r: gr, h: h, dh: dh, dx: dgx, dr: dgr,
                 activation: activation, recurrentActivation: recurrentActivation)
@@ -125,6 +132,7 @@ public final class GRU: RecurrentLayer {
                         into: dh, beta: 1)
                 }
             }
+            core.restoreSkippedRows(step: t, [dh], gateGradients: [dgx, dgr], width: 3 * u)
         }
         if let bias = core.bias {
             let g = p.gradient(bias)
@@ -146,6 +154,16 @@ public final class GRU: RecurrentLayer {
     }
 }
 
+extension GRU: MirrorableRecurrentLayer {
+    func mirrored(goBackwards: Bool, name: String) -> RecurrentLayer {
+        GRU(
+            units, activation: activation, recurrentActivation: recurrentActivation, useBias: useBias,
+            kernelInitializer: kernelInitializer, recurrentInitializer: recurrentInitializer,
+            biasInitializer: biasInitializer, dropout: dropout, recurrentDropout: recurrentDropout,
+            returnSequences: returnSequences, goBackwards: goBackwards, stateful: stateful, name: name)
+    }
+}
+
 extension GRU: ConfigurableLayer {
     public static let kerasClassName = "GRU"
     public convenience init(config c: LayerConfig) throws {
@@ -163,5 +181,6 @@ extension GRU: ConfigurableLayer {
             returnSequences: r.returnSequences, goBackwards: r.goBackwards, stateful: r.stateful,
             inputShape: r.io.inputShape, inputDim: r.io.inputDim, inputLength: r.inputLength,
             batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
+        zeroOutputForMask = r.zeroOutputForMask
     }
 }

@@ -22,7 +22,12 @@ public final class LSTM: RecurrentLayer {
     public let biasInitializer: Initializer
     public var inputSpec: InputSpec? { core.inputSpec }
     public var inputError: StrataError? { core.inputError }
-    private let core: RecurrentCore
+    let core: RecurrentCore
+    /// Keras's `zero_output_for_mask`: masked steps output zeros instead of the previous output.
+    public var zeroOutputForMask: Bool {
+        get { core.zeroOutputForMask }
+        set { core.zeroOutputForMask = newValue }
+    }
 
     public var returnSequences: Bool { core.returnSequences }
     public var goBackwards: Bool { core.goBackwards }
@@ -89,6 +94,7 @@ public final class LSTM: RecurrentLayer {
             Kernels.lstmStep(
                 t: t, rows: n, units: u, z: z, c: c, h: h, ac: ac,
                 activation: activation, recurrentActivation: recurrentActivation)
+            core.carrySkippedRows(step: t, [h, c])
         }
         core.saveState(0, from: h, step: steps)
         core.saveState(1, from: c, step: steps)
@@ -111,6 +117,7 @@ public final class LSTM: RecurrentLayer {
         let r = p.value(core.recurrentKernel!)
         for t in stride(from: steps - 1, through: 0, by: -1) {
             core.addOutputGradient(step: t, dy: dy, timeMajor: dyTime, into: dh)
+            core.saveSkippedRows(step: t, [dh, dc])
             Kernels.lstmStepBackward(
                 t: t, rows: n, units: u, gates: gates, c: c, ac: ac, dh: dh, dc: dc, dz: dz,
                 activation: activation, recurrentActivation: recurrentActivation)
@@ -119,6 +126,7 @@ public final class LSTM: RecurrentLayer {
                 BLAS.gemm(dz.rows(t..<(t + 1)), rowsA: n, colsA: 4 * u, r, rowsB: u, colsB: 4 * u, transB: true, into: dh)
                 if let mask = core.recurrentMask { Kernels.multiply(dh, mask, into: dh) }
             }
+            core.restoreSkippedRows(step: t, [dh, dc], gateGradients: [dz], width: 4 * u)
         }
         // Weight gradients over all steps at once: kernel += xs^T dz, recurrent_kernel += h_{t-1}^T dz.
         if let bias = core.bias { Kernels.accumulateColumnSums(dz, rows: steps * n, cols: 4 * u, into: p.gradient(bias)) }
@@ -136,6 +144,17 @@ public final class LSTM: RecurrentLayer {
     }
 }
 
+extension LSTM: MirrorableRecurrentLayer {
+    func mirrored(goBackwards: Bool, name: String) -> RecurrentLayer {
+        LSTM(
+            units, activation: activation, recurrentActivation: recurrentActivation, useBias: useBias,
+            kernelInitializer: kernelInitializer, recurrentInitializer: recurrentInitializer,
+            biasInitializer: biasInitializer, unitForgetBias: unitForgetBias, dropout: dropout,
+            recurrentDropout: recurrentDropout, returnSequences: returnSequences, goBackwards: goBackwards,
+            stateful: stateful, name: name)
+    }
+}
+
 extension LSTM: ConfigurableLayer {
     public static let kerasClassName = "LSTM"
     public convenience init(config c: LayerConfig) throws {
@@ -147,5 +166,6 @@ extension LSTM: ConfigurableLayer {
             dropout: r.dropout, recurrentDropout: r.recurrentDropout, returnSequences: r.returnSequences,
             goBackwards: r.goBackwards, stateful: r.stateful, inputShape: r.io.inputShape, inputDim: r.io.inputDim,
             inputLength: r.inputLength, batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
+        zeroOutputForMask = r.zeroOutputForMask
     }
 }

@@ -90,6 +90,10 @@ public struct LayerContext {
     /// The run's thread pool (`threads` threads) that layers split their loops over: the trainer's, passed by the
     /// model; a context made by hand gets its own (its workers start at its first parallel loop).
     public var pool: ThreadPool
+    /// Keras's timestep mask of this layer's input, `(batch, timesteps)` of 1 (use) and 0 (skip), when a `Masking`
+    /// layer or `Embedding(maskZero: true)` upstream made one and every layer between passed it on
+    /// (`MaskPropagating`); nil otherwise. Set by the model in `forward`.
+    public var mask: Tensor? = nil
 
     public init(
         training: Bool, parameters: Parameters, step: Int = 0, firstRow: Int = 0, seed: UInt64 = 0,

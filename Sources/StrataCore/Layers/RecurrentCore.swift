@@ -5,6 +5,8 @@
 /// allocated (zeros) at the first batch and replaced only by `resetStates` (zeros) or `setStates`.
 public protocol RecurrentLayer: StatefulLayer {
     var units: Int { get }
+    /// Keras's `return_sequences`: the output is every step's, `(batch, timesteps, units)`, not the last one.
+    var returnSequences: Bool { get }
     /// Replaces the carried states (same count as `states`, each `(rows, units)`): for checkpoints and for
     /// pinning rows of a global state to ranks.
     func setStates(_ states: [Tensor]) throws
@@ -44,6 +46,13 @@ final class RecurrentCore {
     private(set) var recurrentMask: Tensor?
     /// The time-major (and masked) input of the last forward pass `(T, N, inputDim)`.
     private(set) var input: Tensor?
+    /// Keras's `zero_output_for_mask`: a masked step outputs zeros instead of repeating the previous output
+    /// (`Bidirectional` sets it to `return_sequences`, as Keras does).
+    var zeroOutputForMask = false
+    /// With a timestep mask (`LayerContext.mask`): `keep (T, N)` 1/0 in processing order and each step's output
+    /// multiplier `outputScale (T, N)` (`Kernels.timestepMask`); nil without a mask.
+    private(set) var keep: Tensor?
+    private(set) var outputScale: Tensor?
     /// The weights every recurrent layer has, in Keras's order: `kernel`, `recurrent_kernel`, `bias` (with `use_bias`).
     private(set) var kernel: ParameterHandle?
     private(set) var recurrentKernel: ParameterHandle?
@@ -184,6 +193,15 @@ final class RecurrentCore {
                 firstRow: context.firstRow)
             recurrentMask = m
         }
+        keep = nil
+        outputScale = nil
+        if let m = context.mask {
+            precondition(m.count == n * steps, "\(kind): mask \(m.shape) does not match (N, \(steps))")
+            let k = work.buffer(.keep, [steps, n]), s = work.buffer(.outputScale, [steps, n])
+            Kernels.timestepMask(m, rows: n, steps: steps, reverse: goBackwards, zeroOutput: zeroOutputForMask, keep: k, outputScale: s)
+            keep = k
+            outputScale = s
+        }
         let xs = work.buffer(.input, [steps, n, inputDim])
         Kernels.toTimeMajor(x, rows: n, steps: steps, features: inputDim, reverse: goBackwards, mask: inputMask, into: xs)
         input = xs
@@ -236,6 +254,44 @@ final class RecurrentCore {
         BLAS.gemm(hPrev, rowsA: rows, colsA: units, r, rowsB: units, colsB: width, into: z.rows(t..<(t + 1)), beta: beta)
     }
 
+    // MARK: timestep masks
+
+    /// After step `t` of the forward pass: rows whose step is masked keep their states (block `t` of each
+    /// `(T+1, N, u)` tensor copied into block `t+1`), as Keras's `rnn(mask=...)` does.
+    func carrySkippedRows(step t: Int, _ states: [Tensor]) {
+        guard let keep else { return }
+        let block = rows * units
+        for s in states {
+            Kernels.copySkippedRows(
+                s, offset: t * block, into: s, offset: (t + 1) * block, rows: rows, width: units, keep: keep, keepOffset: t * rows)
+        }
+    }
+
+    /// Backward, before step `t`: keeps the rows of the carried gradients (`dh`, LSTM's `dc`, each `(N, u)`) whose
+    /// step is masked, to restore them with `restoreSkippedRows` (a skipped step passes them through unchanged).
+    func saveSkippedRows(step t: Int, _ carries: [Tensor]) {
+        guard let keep else { return }
+        let saved = work.buffer(.savedCarries, [carries.count, rows, units])
+        for (i, c) in carries.enumerated() {
+            Kernels.copySkippedRows(
+                c, offset: 0, into: saved, offset: i * rows * units, rows: rows, width: units, keep: keep, keepOffset: t * rows)
+        }
+    }
+
+    /// Backward, after step `t`: restores the rows saved by `saveSkippedRows` and zeros those rows of block `t` of
+    /// each gate-gradient tensor `(T, N, width)`, so a skipped step adds nothing to the weight gradients.
+    func restoreSkippedRows(step t: Int, _ carries: [Tensor], gateGradients: [Tensor], width: Int) {
+        guard let keep else { return }
+        let saved = work.buffer(.savedCarries, [carries.count, rows, units])
+        for (i, c) in carries.enumerated() {
+            Kernels.copySkippedRows(
+                saved, offset: i * rows * units, into: c, offset: 0, rows: rows, width: units, keep: keep, keepOffset: t * rows)
+        }
+        for g in gateGradients {
+            Kernels.zeroSkippedRows(g, offset: t * rows * width, rows: rows, width: width, keep: keep, keepOffset: t * rows)
+        }
+    }
+
     /// A stateful layer keeps state `k`'s final value (block `step` of the time-major `from`).
     func saveState(_ k: Int, from t: Tensor, step: Int) {
         guard stateful else { return }
@@ -249,10 +305,12 @@ final class RecurrentCore {
         if returnSequences {
             let y = work.buffer(.output, [rows, steps, units])
             Kernels.fromTimeMajor(h, firstStep: 1, rows: rows, steps: steps, features: units, reverse: false, mask: nil, into: y)
+            if let outputScale { Kernels.scaleSteps(y, rows: rows, steps: steps, width: units, timeMajor: false, by: outputScale) }
             return y
         }
         let y = work.buffer(.output, [rows, units])
         Kernels.copy(h, offset: steps * rows * units, into: y, offset: 0, count: rows * units)
+        scaleLastStep(y)
         return y
     }
 
@@ -262,6 +320,7 @@ final class RecurrentCore {
         guard returnSequences else { return nil }
         let d = work.buffer(.timeMajorOutputGradient, [steps, rows, units])
         Kernels.toTimeMajor(dy, rows: rows, steps: steps, features: units, reverse: false, mask: nil, into: d)
+        if let outputScale { Kernels.scaleSteps(d, rows: rows, steps: steps, width: units, timeMajor: true, by: outputScale) }
         return d
     }
 
@@ -272,7 +331,14 @@ final class RecurrentCore {
             Kernels.add(timeMajor, offset: t * n, into: dh, offset: 0, count: n)
         } else if t == steps - 1 {
             Kernels.add(dy, offset: 0, into: dh, offset: 0, count: n)
+            scaleLastStep(dh)  // dh held zeros: the last step is the first of the backward sweep
         }
+    }
+
+    /// Multiplies an `(N, u)` tensor by the last step's output multiplier (with a mask).
+    private func scaleLastStep(_ x: Tensor) {
+        guard let outputScale else { return }
+        Kernels.scaleSteps(x, rows: rows, steps: 1, width: units, timeMajor: true, by: outputScale, scaleOffset: (steps - 1) * rows)
     }
 
     /// After the backward sweep, over all steps at once (`width` = `gates * u`):
@@ -336,7 +402,8 @@ final class RecurrentCore {
         var c: [String: JSONValue] = [
             "units": JSONValue(units), "activation": .string(activation.kerasName), "use_bias": .bool(useBias),
             "return_sequences": .bool(returnSequences), "return_state": .bool(false), "go_backwards": .bool(goBackwards),
-            "stateful": .bool(stateful), "unroll": .bool(false), "dropout": JSONValue(dropout),
+            "stateful": .bool(stateful), "unroll": .bool(false), "zero_output_for_mask": .bool(zeroOutputForMask),
+            "dropout": JSONValue(dropout),
             "recurrent_dropout": JSONValue(recurrentDropout),
         ]
         if let recurrentActivation { c["recurrent_activation"] = .string(recurrentActivation.kerasName) }
@@ -358,13 +425,15 @@ enum RecurrentSlot: Hashable {
     /// Backward: gradients of `gates` and `recurrentPart`, and the per-step `(N, u)` carries `dh`, LSTM's `dc`, GRU's
     /// `dh` through the recurrent part.
     case gateGradients, recurrentPartGradients, hiddenGradient, cellGradient, recurrentHiddenGradient
+    /// Timestep masks: `keep` and `outputScale` `(T, N)`, and the carried gradients of masked rows kept across a
+    /// backward step.
+    case keep, outputScale, savedCarries
 }
 
 /// The Keras config keys every recurrent layer accepts, and their parsing.
 struct RecurrentConfig {
     /// Keys read here, and keys that only choose how Keras runs the same computation (`unroll`, `implementation`,
-    /// `use_cudnn`; `seed` draws Keras's own dropout masks, Strata's come from the run seed; masks are never given,
-    /// so `zero_output_for_mask` has nothing to act on).
+    /// `use_cudnn`; `seed` draws Keras's own dropout masks, Strata's come from the run seed).
     static let keys: Set<String> = [
         "units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer",
         "bias_initializer", "dropout", "recurrent_dropout", "seed", "return_sequences",
@@ -395,6 +464,7 @@ struct RecurrentConfig {
     let returnSequences: Bool
     let goBackwards: Bool
     let stateful: Bool
+    let zeroOutputForMask: Bool
     let io: (inputShape: [Int]?, inputDim: Int?, batchSize: Int?, batchInputShape: [Int]?)
     let inputLength: Int?
 
@@ -413,6 +483,7 @@ struct RecurrentConfig {
         returnSequences = try c.bool("return_sequences") ?? false
         goBackwards = try c.bool("go_backwards") ?? false
         stateful = try c.bool("stateful") ?? false
+        zeroOutputForMask = try c.bool("zero_output_for_mask") ?? false
         io = try c.inputArguments()
         inputLength = try c.int("input_length")
     }

@@ -16,7 +16,12 @@ public final class SimpleRNN: RecurrentLayer {
     public let biasInitializer: Initializer
     public var inputSpec: InputSpec? { core.inputSpec }
     public var inputError: StrataError? { core.inputError }
-    private let core: RecurrentCore
+    let core: RecurrentCore
+    /// Keras's `zero_output_for_mask`: masked steps output zeros instead of the previous output.
+    public var zeroOutputForMask: Bool {
+        get { core.zeroOutputForMask }
+        set { core.zeroOutputForMask = newValue }
+    }
 
     public var returnSequences: Bool { core.returnSequences }
     public var goBackwards: Bool { core.goBackwards }
@@ -71,6 +76,7 @@ public final class SimpleRNN: RecurrentLayer {
         for t in 0..<steps {
             core.addRecurrentProduct(hidden: h, masked: hm, step: t, recurrentKernel: r, width: u, into: z)
             Kernels.simpleRNNStep(t: t, rows: n, units: u, z: z, h: h, activation: activation)
+            core.carrySkippedRows(step: t, [h])
         }
         core.saveState(0, from: h, step: steps)
         return core.output(hidden: h)
@@ -87,6 +93,7 @@ public final class SimpleRNN: RecurrentLayer {
         let r = p.value(core.recurrentKernel!)
         for t in stride(from: steps - 1, through: 0, by: -1) {
             core.addOutputGradient(step: t, dy: dy, timeMajor: dyTime, into: dh)
+            core.saveSkippedRows(step: t, [dh])
             Kernels.simpleRNNStepBackward(t: t, rows: n, units: u, h: h, dh: dh, dz: dz, activation: activation)
             if t > 0 {
                 BLAS.gemm(dz.rows(t..<(t + 1)), rowsA: n, colsA: u, r, rowsB: u, colsB: u, transB: true, into: dh)
@@ -94,6 +101,7 @@ public final class SimpleRNN: RecurrentLayer {
             } else {
                 dh.fill(0)
             }
+            core.restoreSkippedRows(step: t, [dh], gateGradients: [dz], width: u)
         }
         // kernel += xs^T dz, recurrent_kernel += h_{t-1}^T dz, dx = dz kernel^T.
         if let bias = core.bias { Kernels.accumulateColumnSums(dz, rows: steps * n, cols: u, into: p.gradient(bias)) }
@@ -109,6 +117,16 @@ public final class SimpleRNN: RecurrentLayer {
     }
 }
 
+extension SimpleRNN: MirrorableRecurrentLayer {
+    func mirrored(goBackwards: Bool, name: String) -> RecurrentLayer {
+        SimpleRNN(
+            units, activation: activation, useBias: useBias, kernelInitializer: kernelInitializer,
+            recurrentInitializer: recurrentInitializer, biasInitializer: biasInitializer, dropout: dropout,
+            recurrentDropout: recurrentDropout, returnSequences: returnSequences, goBackwards: goBackwards,
+            stateful: stateful, name: name)
+    }
+}
+
 extension SimpleRNN: ConfigurableLayer {
     public static let kerasClassName = "SimpleRNN"
     public convenience init(config c: LayerConfig) throws {
@@ -119,5 +137,6 @@ extension SimpleRNN: ConfigurableLayer {
             recurrentDropout: r.recurrentDropout, returnSequences: r.returnSequences, goBackwards: r.goBackwards,
             stateful: r.stateful, inputShape: r.io.inputShape, inputDim: r.io.inputDim, inputLength: r.inputLength,
             batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
+        zeroOutputForMask = r.zeroOutputForMask
     }
 }

@@ -18,6 +18,7 @@ public enum LayerRegistry {
         GlobalAveragePooling1D.self, GlobalMaxPooling1D.self, GlobalAveragePooling2D.self, GlobalMaxPooling2D.self, Reshape.self,
         Embedding.self, LSTM.self, GRU.self, SimpleRNN.self,
         BatchNormalization.self, LayerNormalization.self,
+        Masking.self, Bidirectional.self, TimeDistributed.self, RepeatVector.self, Permute.self,
     ]
 
     /// Makes a layer from a Keras class name and config.

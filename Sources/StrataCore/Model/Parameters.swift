@@ -15,6 +15,9 @@ public struct ParameterHandle: Equatable, Sendable {
 public struct WeightAllocator {
     public private(set) var handles: [ParameterHandle] = []
     public private(set) var total = 0
+    /// Put before each name `add` is given: a wrapper (`Bidirectional`) names its inner layers' weights
+    /// (`forward_lstm/kernel`).
+    public var namePrefix = ""
     public init() {}
 
     /// Declares a weight; the returned handle is what a layer keeps.
@@ -22,7 +25,7 @@ public struct WeightAllocator {
         -> ParameterHandle
     {
         let h = ParameterHandle(
-            index: handles.count, offset: total, shape: shape, name: name,
+            index: handles.count, offset: total, shape: shape, name: namePrefix + name,
             initializer: initializer, trainable: trainable)
         handles.append(h)
         total += h.count

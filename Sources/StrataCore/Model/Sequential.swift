@@ -281,6 +281,7 @@ public final class Sequential {
         var producer: Int?
         for (i, l) in layers.enumerated() {
             context.layerIndex = i
+            if i > 0 { context.mask = (layers[i - 1] as? MaskPropagating)?.outputMask(inputMask: context.mask) }
             context.mayOverwriteInput = SharedBuffers.mayOverwrite(outputOf: producer.map { layers[$0] }, training: training)
             let input = h
             if let timer = layerTimer {

@@ -117,6 +117,13 @@ extension Trainer {
                 throw StrataError.invalidData("\(role) (\(data.label)) has no targets", hint: "pass y")
             }
             try model.resolveCompile(targetShape: yShape)
+            if model.outputCarriesMask {
+                // Keras would weight the loss by that mask (keras/src/losses/loss.py `apply_mask`); never train silently without it.
+                throw StrataError.invalidModel(
+                    layer: model.layers.last!.name,
+                    "the model's output carries a timestep mask (from Masking or Embedding(maskZero: true) through recurrent layers with returnSequences), and Strata does not weight the loss by an output mask as Keras does",
+                    hint: "end the mask before the output (the last recurrent layer without returnSequences), or remove the mask")
+            }
             let out = model.outputShape!
             if model.loss!.sparseTargets {
                 let ok = yShape == Array(out.dropLast()) || yShape == Array(out.dropLast()) + [1]
