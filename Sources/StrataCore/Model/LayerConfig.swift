@@ -95,6 +95,22 @@ public struct LayerConfig {
         throw fail(key, "an initializer name")
     }
 
+    /// A weight regularizer (`kernel_regularizer`...) by Keras name or serialized object; nil when absent or null.
+    public func regularizer(_ key: String) throws -> Regularizer? {
+        guard let v = values[key], v != .null else { return nil }
+        do { return try Regularizer(keras: v) } catch let StrataError.invalidArgument(what, hint) {
+            throw StrataError.invalidModel(layer: layerName, "'\(key)': \(what)", hint: hint)
+        }
+    }
+
+    /// A weight constraint (`kernel_constraint`...) by Keras name or serialized object; nil when absent or null.
+    public func constraint(_ key: String) throws -> Constraint? {
+        guard let v = values[key], v != .null else { return nil }
+        do { return try Constraint(keras: v) } catch let StrataError.invalidArgument(what, hint) {
+            throw StrataError.invalidModel(layer: layerName, "'\(key)': \(what)", hint: hint)
+        }
+    }
+
     /// The input information a first layer may carry (`input_shape`, `input_dim`, `batch_size`,
     /// `batch_input_shape` (Keras 2) or `batch_shape` (Keras 3)); `null` batch entries are dropped.
     public func inputArguments() throws -> (inputShape: [Int]?, inputDim: Int?, batchSize: Int?, batchInputShape: [Int]?) {

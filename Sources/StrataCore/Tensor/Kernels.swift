@@ -49,6 +49,10 @@ public enum Kernels {
     @inline(__always)
     public static func softplus(_ x: Float) -> Float { max(x, 0) + Float(libmLog1p(Double(exp(-abs(x))))) }
 
+    /// erf(x) for Float (libm's `erff`; GELU only).
+    @inline(__always)
+    public static func erf(_ x: Float) -> Float { libmErf(x) }
+
     // MARK: rows
 
     /// `y[i, j] = x[i, j] + bias[j]` over `rows` rows of `cols`.
@@ -118,8 +122,10 @@ public enum Kernels {
     import Glibc
     @inline(__always) func libmLog(_ x: Double) -> Double { Glibc.log(x) }
     @inline(__always) func libmLog1p(_ x: Double) -> Double { Glibc.log1p(x) }
+    @inline(__always) func libmErf(_ x: Float) -> Float { Glibc.erff(x) }
 #else
     import Foundation
     @inline(__always) func libmLog(_ x: Double) -> Double { Foundation.log(x) }
     @inline(__always) func libmLog1p(_ x: Double) -> Double { Foundation.log1p(x) }
+    @inline(__always) func libmErf(_ x: Float) -> Float { Foundation.erff(x) }
 #endif
