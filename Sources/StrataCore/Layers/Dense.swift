@@ -1,6 +1,6 @@
 /// Keras `Dense(units)`: `y = activation(x · kernel + bias)`, kernel `(in, units)`, bias `(units,)`.
 /// On inputs of rank > 2 it applies to the last axis (keras/src/layers/core/dense.py).
-public final class Dense: LogitsProducing, ActivityRegularized {
+public final class Dense: LogitsProducing, WeightRegularizable {
     public let className = "Dense"
     public var name: String
     public let units: Int
@@ -9,7 +9,7 @@ public final class Dense: LogitsProducing, ActivityRegularized {
     public let kernelInitializer: Initializer
     public let biasInitializer: Initializer
     /// Keras's `kernel_regularizer`, `bias_regularizer`, `activity_regularizer`, `kernel_constraint`, `bias_constraint`.
-    public let regularization: WeightRegularization
+    public var regularization: WeightRegularization
     public let inputSpec: InputSpec?
     public let inputError: StrataError?
 
@@ -122,7 +122,6 @@ public final class Dense: LogitsProducing, ActivityRegularized {
             .merging(regularization.config) { a, _ in a }
     }
 
-    public var activityRegularizer: Regularizer? { regularization.activityRegularizer }
 }
 
 extension Dense: ConfigurableLayer {

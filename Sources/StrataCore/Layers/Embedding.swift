@@ -11,6 +11,8 @@ public final class Embedding: Layer, InputChecking {
     public let inputDim: Int
     public let outputDim: Int
     public let embeddingsInitializer: Initializer
+    /// Keras's `embeddings_regularizer` (the `kernel` entries), `activity_regularizer`, `embeddings_constraint`.
+    public var regularization = WeightRegularization()
     public let inputSpec: InputSpec?
     public let inputError: StrataError?
 
@@ -53,7 +55,9 @@ public final class Embedding: Layer, InputChecking {
                 layer: name, "inputDim (\(inputDim)) and outputDim (\(outputDim)) must be positive",
                 hint: "inputDim is the vocabulary size (largest id + 1), outputDim the vector size")
         }
-        let e = weights.add("embeddings", shape: [inputDim, outputDim], initializer: embeddingsInitializer)
+        let e = weights.add(
+            "embeddings", shape: [inputDim, outputDim], initializer: embeddingsInitializer,
+            regularizer: regularization.kernelRegularizer, constraint: regularization.kernelConstraint)
         embeddings = e
         weightHandles = [e]
         return inputShape + [outputDim]
@@ -102,7 +106,7 @@ public final class Embedding: Layer, InputChecking {
     }
 
     public var config: [String: JSONValue] {
-        ["input_dim": JSONValue(inputDim), "output_dim": JSONValue(outputDim), "mask_zero": .bool(false)]
+        ["input_dim": JSONValue(inputDim), "output_dim": JSONValue(outputDim), "mask_zero": .bool(false)].merging(embeddingConfig) { a, _ in a }
     }
 }
 
@@ -110,16 +114,24 @@ extension Embedding: RowSparseGradient {
     public var rowSparseWeight: ParameterHandle? { embeddings }
 }
 
+extension Embedding: WeightRegularizable {
+    /// The regularization entries under Embedding's own key names.
+    var embeddingConfig: [String: JSONValue] {
+        var c: [String: JSONValue] = [:]
+        if let r = regularization.kernelRegularizer { c["embeddings_regularizer"] = r.kerasConfig }
+        if let r = regularization.activityRegularizer { c["activity_regularizer"] = r.kerasConfig }
+        if let k = regularization.kernelConstraint { c["embeddings_constraint"] = k.kerasConfig }
+        return c
+    }
+}
+
 extension Embedding: ConfigurableLayer {
     public static let kerasClassName = "Embedding"
     public convenience init(config c: LayerConfig) throws {
         // `sparse` only chooses how Keras stores the gradient (Strata's is row-sparse already).
         try c.checkArguments(
-            ["input_dim", "output_dim", "embeddings_initializer", "sparse"],
-            unsupported: LayerConfig.noRegularizers([
-                "embeddings_regularizer", "activity_regularizer",
-                "embeddings_constraint",
-            ]) + [
+            ["input_dim", "output_dim", "embeddings_initializer", "sparse", "embeddings_regularizer", "activity_regularizer", "embeddings_constraint"],
+            unsupported: [
                 UnsupportedArgument(
                     "mask_zero", accepting: [false],
                     hint: "remove mask_zero (pad with id 0 and let the model learn it)"),
@@ -133,5 +145,8 @@ extension Embedding: ConfigurableLayer {
             embeddingsInitializer: try c.initializer("embeddings_initializer", default: .uniform(-0.05, 0.05)),
             inputLength: try c.int("input_length"), inputShape: io.inputShape, batchSize: io.batchSize,
             batchInputShape: io.batchInputShape)
+        regularization = WeightRegularization(
+            kernelRegularizer: try c.regularizer("embeddings_regularizer"), activityRegularizer: try c.regularizer("activity_regularizer"),
+            kernelConstraint: try c.constraint("embeddings_constraint"))
     }
 }

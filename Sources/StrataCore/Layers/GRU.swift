@@ -33,6 +33,12 @@ public final class GRU: RecurrentLayer {
 
     public var weightHandles: [ParameterHandle] { core.weightHandles }
 
+    /// Keras's kernel/recurrent/bias/activity regularizers and constraints (set before the model is built).
+    public var regularization: WeightRegularization {
+        get { core.regularization }
+        set { core.regularization = newValue }
+    }
+
     public init(
         _ units: Int, activation: ActivationFunction = .tanh, recurrentActivation: ActivationFunction = .sigmoid,
         useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform,
@@ -146,6 +152,8 @@ public final class GRU: RecurrentLayer {
     }
 }
 
+extension GRU: WeightRegularizable {}
+
 extension GRU: ConfigurableLayer {
     public static let kerasClassName = "GRU"
     public convenience init(config c: LayerConfig) throws {
@@ -163,5 +171,6 @@ extension GRU: ConfigurableLayer {
             returnSequences: r.returnSequences, goBackwards: r.goBackwards, stateful: r.stateful,
             inputShape: r.io.inputShape, inputDim: r.io.inputDim, inputLength: r.inputLength,
             batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
+        regularization = r.regularization
     }
 }

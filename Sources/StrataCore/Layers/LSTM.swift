@@ -32,6 +32,12 @@ public final class LSTM: RecurrentLayer {
 
     public var weightHandles: [ParameterHandle] { core.weightHandles }
 
+    /// Keras's kernel/recurrent/bias/activity regularizers and constraints (set before the model is built).
+    public var regularization: WeightRegularization {
+        get { core.regularization }
+        set { core.regularization = newValue }
+    }
+
     public init(
         _ units: Int, activation: ActivationFunction = .tanh, recurrentActivation: ActivationFunction = .sigmoid,
         useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform,
@@ -136,6 +142,8 @@ public final class LSTM: RecurrentLayer {
     }
 }
 
+extension LSTM: WeightRegularizable {}
+
 extension LSTM: ConfigurableLayer {
     public static let kerasClassName = "LSTM"
     public convenience init(config c: LayerConfig) throws {
@@ -147,5 +155,6 @@ extension LSTM: ConfigurableLayer {
             dropout: r.dropout, recurrentDropout: r.recurrentDropout, returnSequences: r.returnSequences,
             goBackwards: r.goBackwards, stateful: r.stateful, inputShape: r.io.inputShape, inputDim: r.io.inputDim,
             inputLength: r.inputLength, batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
+        regularization = r.regularization
     }
 }

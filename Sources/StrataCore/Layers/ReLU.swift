@@ -25,6 +25,9 @@ public final class ReLU: Layer {
         if let m = maxValue, m < 0 {
             throw StrataError.invalidModel(layer: name, "max_value must be >= 0, got \(m)", hint: "use e.g. ReLU(maxValue: 6)")
         }
+        guard threshold >= 0 else {
+            throw StrataError.invalidModel(layer: name, "threshold must be >= 0, got \(threshold)", hint: "use e.g. 0 (Keras refuses negative thresholds)")
+        }
         guard negativeSlope >= 0 else {
             throw StrataError.invalidModel(layer: name, "negative_slope must be >= 0, got \(negativeSlope)", hint: "use e.g. 0.1")
         }

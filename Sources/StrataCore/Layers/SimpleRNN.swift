@@ -26,6 +26,12 @@ public final class SimpleRNN: RecurrentLayer {
 
     public var weightHandles: [ParameterHandle] { core.weightHandles }
 
+    /// Keras's kernel/recurrent/bias/activity regularizers and constraints (set before the model is built).
+    public var regularization: WeightRegularization {
+        get { core.regularization }
+        set { core.regularization = newValue }
+    }
+
     public init(
         _ units: Int, activation: ActivationFunction = .tanh, useBias: Bool = true,
         kernelInitializer: Initializer = .glorotUniform, recurrentInitializer: Initializer = .orthogonal(gain: 1),
@@ -109,6 +115,8 @@ public final class SimpleRNN: RecurrentLayer {
     }
 }
 
+extension SimpleRNN: WeightRegularizable {}
+
 extension SimpleRNN: ConfigurableLayer {
     public static let kerasClassName = "SimpleRNN"
     public convenience init(config c: LayerConfig) throws {
@@ -119,5 +127,6 @@ extension SimpleRNN: ConfigurableLayer {
             recurrentDropout: r.recurrentDropout, returnSequences: r.returnSequences, goBackwards: r.goBackwards,
             stateful: r.stateful, inputShape: r.io.inputShape, inputDim: r.io.inputDim, inputLength: r.inputLength,
             batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
+        regularization = r.regularization
     }
 }

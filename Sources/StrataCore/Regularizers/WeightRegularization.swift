@@ -60,3 +60,27 @@ public struct WeightRegularization: Equatable, Sendable {
 public protocol ActivityRegularized: Layer {
     var activityRegularizer: Regularizer? { get }
 }
+
+/// A layer whose weights take Keras's regularizers and constraints (Dense, Conv1D/2D, Embedding, LSTM/GRU/SimpleRNN).
+public protocol WeightRegularizable: ActivityRegularized {
+    /// Set before the model is built (the weights carry it from `build`).
+    var regularization: WeightRegularization { get set }
+}
+
+extension WeightRegularizable {
+    public var activityRegularizer: Regularizer? { regularization.activityRegularizer }
+
+    /// Keras's regularizer and constraint arguments, chained onto the layer before the model is built:
+    /// `Conv2D(32, kernelSize: (3, 3)).regularized(kernel: .l2(1e-4), kernelConstraint: .maxNorm())`.
+    /// (For `Embedding`, `kernel` means `embeddings`.)
+    @discardableResult
+    public func regularized(
+        kernel: Regularizer? = nil, bias: Regularizer? = nil, activity: Regularizer? = nil, recurrent: Regularizer? = nil,
+        kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil, recurrentConstraint: Constraint? = nil
+    ) -> Self {
+        regularization = WeightRegularization(
+            kernelRegularizer: kernel, biasRegularizer: bias, activityRegularizer: activity, kernelConstraint: kernelConstraint,
+            biasConstraint: biasConstraint, recurrentRegularizer: recurrent, recurrentConstraint: recurrentConstraint)
+        return self
+    }
+}
