@@ -19,17 +19,8 @@ final class RegularizerTests: XCTestCase {
         let history = try model.fit(x, y, batchSize: 4, epochs: 1, verbose: 0, shuffle: false)
         let kerasLoss = m["loss"]!.doubleValue!
         XCTAssertEqual(history["loss"]![0], kerasLoss, accuracy: 1e-5 * abs(kerasLoss) + 1e-6, "\(set): reported loss", file: file, line: line)
-        var worst: Float = 0
-        for (i, w) in model.getWeights().enumerated() {
-            let keras = try Fixtures.npy(set, "trained\(i)")
-            var diff: Float = 0, update: Float = 0
-            for j in 0..<w.count {
-                diff = max(diff, abs(w[flat: j] - keras[flat: j]))
-                update = max(update, abs(keras[flat: j] - start[i][flat: j]))
-            }
-            worst = max(worst, diff / max(update, 1e-6))
-        }
-        XCTAssertLessThan(worst, 1e-3, "\(set): weights after 3 steps differ from Keras's", file: file, line: line)
+        let worst = Parity.assertUpdate(
+            model.getWeights(), keras: try KerasFixtureModel.weights(set, prefix: "trained"), start: start, set, file: file, line: line)
         let evaluated = try model.evaluate(x, y, batchSize: 4, verbose: 0)[0]
         let kerasEvaluated = m["evaluate_loss"]!.doubleValue!
         XCTAssertEqual(evaluated, kerasEvaluated, accuracy: 1e-5 * abs(kerasEvaluated) + 1e-6, "\(set): evaluate loss", file: file, line: line)
