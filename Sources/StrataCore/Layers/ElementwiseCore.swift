@@ -23,6 +23,21 @@ struct ElementwiseCore {
         return dx
     }
 
+    /// For each element of a sample of `inputShape` (row-major), its index in a tensor of `shape` (same rank, each
+    /// axis either the input's size or 1) broadcast over the input: PReLU's `alpha`, Normalization's statistics.
+    static func broadcastIndex(inputShape: [Int], to shape: [Int]) -> [Int32] {
+        (0..<inputShape.reduce(1, *)).map { i in
+            var rest = i, index = 0, place = 1
+            for a in stride(from: inputShape.count - 1, through: 0, by: -1) {
+                let c = rest % inputShape[a]
+                rest /= inputShape[a]
+                index += (shape[a] == 1 ? 0 : c) * place
+                place *= shape[a]
+            }
+            return Int32(index)
+        }
+    }
+
     /// The input of the last `forward`.
     var input: Tensor { lastX! }
     /// The output of the last `forward`.

@@ -43,18 +43,7 @@ public final class PReLU: Layer {
         let h = weights.add("alpha", shape: shape, initializer: alphaInitializer, regularizer: alphaRegularizer, constraint: alphaConstraint)
         alpha = h
         weightHandles = [h]
-        // Row-major index into alpha: the input's coordinates with the shared axes at 0.
-        let n = inputShape.reduce(1, *)
-        alphaIndex = (0..<n).map { i in
-            var rest = i, index = 0, place = 1
-            for a in stride(from: inputShape.count - 1, through: 0, by: -1) {
-                let c = rest % inputShape[a]
-                rest /= inputShape[a]
-                index += (shape[a] == 1 ? 0 : c) * place
-                place *= shape[a]
-            }
-            return Int32(index)
-        }
+        alphaIndex = ElementwiseCore.broadcastIndex(inputShape: inputShape, to: shape)
         return inputShape
     }
 

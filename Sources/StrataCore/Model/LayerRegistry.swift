@@ -18,6 +18,8 @@ public enum LayerRegistry {
         GlobalAveragePooling1D.self, GlobalMaxPooling1D.self, GlobalAveragePooling2D.self, GlobalMaxPooling2D.self, Reshape.self,
         Embedding.self, LSTM.self, GRU.self, SimpleRNN.self,
         ReLU.self, LeakyReLU.self, PReLU.self, ELU.self, Softmax.self,
+        SpatialDropout1D.self, SpatialDropout2D.self, GaussianNoise.self, GaussianDropout.self, AlphaDropout.self,
+        Rescaling.self, Normalization.self,
     ]
 
     /// Makes a layer from a Keras class name and config.

@@ -129,3 +129,19 @@ public enum Kernels {
     @inline(__always) func libmLog1p(_ x: Double) -> Double { Foundation.log1p(x) }
     @inline(__always) func libmErf(_ x: Float) -> Float { Foundation.erff(x) }
 #endif
+
+extension Kernels {
+    /// Per-group sums over the rows of `x`: element `j` of each row adds `x` (or, with `center`, `(x - center[g])^2`)
+    /// to group `g = index[j]` (`index.count` scalars per row). In Double (Normalization.adapt's statistics).
+    static func groupSums(_ x: Tensor, index: [Int32], groups: Int, center: [Double]?) -> [Double] {
+        var sums = [Double](repeating: 0, count: groups)
+        let px = x.pointer, m = index.count
+        for r in 0..<(m == 0 ? 0 : x.count / m) {
+            for j in 0..<m {
+                let g = Int(index[j]), v = Double(px[r &* m &+ j])
+                if let center { let d = v - center[g]; sums[g] += d * d } else { sums[g] += v }
+            }
+        }
+        return sums
+    }
+}
