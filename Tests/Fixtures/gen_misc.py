@@ -130,3 +130,60 @@ model_set("regularized_embedding_gru", keras.Sequential([
     layers.PReLU(alpha_regularizer=regularizers.L2(0.1), alpha_constraint=constraints.NonNeg()),
     layers.Dense(2),
 ]), ids, yr, "mse", keras.optimizers.SGD(learning_rate=0.1))
+
+
+# --- layers with given / adapted statistics ---------------------------------------------------------------------
+for name, layer, shape in [
+    ("rescaling", layers.Rescaling(0.5, offset=-1.0), (3, 2)),
+    ("normalization_given", layers.Normalization(mean=[0.5, -1.0, 2.0], variance=[4.0, 0.25, 1e-16]), (2, 3)),
+    ("normalization_given_invert", layers.Normalization(axis=None, mean=1.5, variance=2.0, invert=True), (4,)),
+]:
+    xs = (2.0 * rng.standard_normal((2,) + shape)).astype(np.float32)
+    xt = tf.constant(xs)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        y = layer(xt)
+        rr = tf.constant(rng.standard_normal(y.shape).astype(np.float32))
+        loss = tf.reduce_sum(y * rr)
+    config = layer.get_config()
+    config.pop("dtype", None)
+    write_set("misc_" + name, {"x": xs, "y": y.numpy(), "r": rr.numpy(), "dx": tape.gradient(loss, xt).numpy()},
+              class_name=layer.__class__.__name__, config=config, input_shape=list(shape))
+
+adapt_data = (3.0 * rng.standard_normal((13, 4, 3)) + np.arange(3)).astype(np.float32)
+arrays = {"data": adapt_data}
+for key, axis in [("last", -1), ("both", (1, 2)), ("none", None)]:
+    norm = layers.Normalization(axis=axis)
+    norm.adapt(adapt_data)
+    arrays["mean_" + key] = keras.ops.convert_to_numpy(norm.mean)
+    arrays["variance_" + key] = keras.ops.convert_to_numpy(norm.variance)
+    arrays["y_" + key] = keras.ops.convert_to_numpy(norm(adapt_data[:3]))
+write_set("misc_normalization_adapt", arrays)
+
+
+# --- Keras-written .h5 files holding every layer of this set -----------------------------------------------------
+import os
+folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "misc_h5")
+os.makedirs(folder, exist_ok=True)
+xa = rng.standard_normal((7, 6)).astype(np.float32)
+norm = layers.Normalization()
+norm.adapt(xa)
+model_a = keras.Sequential([
+    keras.Input((6,)), layers.Rescaling(0.5, offset=0.1), norm,
+    layers.Dense(8, activation="gelu", kernel_regularizer=regularizers.L2(0.01), kernel_constraint=constraints.MaxNorm(2.0)),
+    layers.PReLU(alpha_initializer=keras.initializers.Constant(0.2)), layers.GaussianNoise(0.1),
+    layers.Dense(6, activation="mish", bias_regularizer="l1"), layers.LeakyReLU(), layers.AlphaDropout(0.1),
+    layers.GaussianDropout(0.2), layers.ReLU(max_value=2.0), layers.Dense(4, activation="silu"), layers.ELU(alpha=0.5),
+    layers.Dense(5, activation="relu6"), layers.Dense(3, activation="leaky_relu"), layers.Softmax(),
+])
+model_a.compile(optimizer="sgd", loss="categorical_crossentropy")
+model_a.save(os.path.join(folder, "misc_a.h5"))
+xb = rng.standard_normal((3, 6, 6, 2)).astype(np.float32)
+model_b = keras.Sequential([
+    keras.Input((6, 6, 2)), layers.Conv2D(3, 3, activation="relu6", kernel_regularizer="l2"), layers.SpatialDropout2D(0.3),
+    layers.Reshape((16, 3)), layers.SpatialDropout1D(0.2), layers.Conv1D(2, 3, activation="exponential"),
+    layers.GlobalAveragePooling1D(), layers.Dense(3, activation="log_softmax"),
+])
+model_b.compile(optimizer="adam", loss="mse")
+model_b.save(os.path.join(folder, "misc_b.h5"))
+write_set("misc_h5", {"xa": xa, "pred_a": model_a.predict(xa, verbose=0), "xb": xb, "pred_b": model_b.predict(xb, verbose=0)})

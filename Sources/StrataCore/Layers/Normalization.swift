@@ -7,7 +7,7 @@
 /// non-trainable weights `mean`, `variance` and `count` (Keras 3 leaves `count` at 0), set by `adapt` before the
 /// model is built: `adapt` computes the population mean and variance over the data of EVERY rank (each passes its
 /// shard and the communicator), so 1 and N ranks adapt to the same numbers.
-public final class Normalization: Layer {
+public final class Normalization: Layer, PresetWeights {
     public let className = "Normalization"
     public var name: String
     /// Kept axes as given (batch axis is 0); nil keeps none.
@@ -79,8 +79,8 @@ public final class Normalization: Layer {
                 layer: name, "adapt saw \(m.count) statistics, the model's input needs \(n)", hint: "adapt on data of the model's input shape")
         }
         weightHandles = [
-            weights.add("mean", shape: keptShape, initializer: adaptedMean.map { .values($0) } ?? .zeros, trainable: false),
-            weights.add("variance", shape: keptShape, initializer: adaptedVariance.map { .values($0) } ?? .ones, trainable: false),
+            weights.add("mean", shape: keptShape, initializer: .zeros, trainable: false),
+            weights.add("variance", shape: keptShape, initializer: .ones, trainable: false),
             weights.add("count", shape: [], initializer: .zeros, trainable: false),
         ]
         return inputShape
@@ -108,6 +108,15 @@ public final class Normalization: Layer {
         try communicator.allReduceSum(&squares)
         adaptedMean = m.map { Float($0) }
         adaptedVariance = squares.map { Float($0 / count) }
+    }
+
+    /// The adapted statistics become the weights' starting values (after the model initialised them).
+    public func presetWeights(_ p: Parameters) {
+        guard weightHandles.count == 3, let m = adaptedMean, let v = adaptedVariance else { return }
+        for (h, values) in zip(weightHandles, [m, v]) {
+            let t = p.value(h)
+            for i in 0..<min(t.count, values.count) { t[flat: i] = values[i] }
+        }
     }
 
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor {

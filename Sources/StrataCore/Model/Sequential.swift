@@ -148,6 +148,7 @@ public final class Sequential {
         }
         let p = Parameters(handles: allocator.handles, count: allocator.total)
         p.initialize(seed: seed)
+        for case let l as PresetWeights in layers { l.presetWeights(p) }
         parameters = p
         optimizerState = optimizer.map { OptimizerState(optimizer: $0, parameterCount: p.count) }
     }
