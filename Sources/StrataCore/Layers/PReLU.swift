@@ -62,9 +62,16 @@ public final class PReLU: Layer {
         return dx
     }
 
+    /// Keras's initializer config: `Constant` carries its value; the others here take none.
+    private var initializerConfig: JSONValue {
+        if case let .constant(v) = alphaInitializer { return ["value": JSONValue(v)] }
+        if case let .uniform(lo, hi) = alphaInitializer { return ["minval": JSONValue(lo), "maxval": JSONValue(hi)] }
+        return [:]
+    }
+
     public var config: [String: JSONValue] {
         var c: [String: JSONValue] = [
-            "alpha_initializer": ["class_name": .string(alphaInitializer.kerasName), "config": [:]],
+            "alpha_initializer": ["class_name": .string(alphaInitializer.kerasName), "config": initializerConfig],
             "shared_axes": sharedAxes.map { JSONValue($0) } ?? .null,
         ]
         if let alphaRegularizer { c["alpha_regularizer"] = alphaRegularizer.kerasConfig }

@@ -43,6 +43,7 @@ public enum Initializer: Equatable, Sendable {
         case "orthogonal": self = .orthogonal(gain: 1)
         case "zeros", "zero": self = .zeros
         case "ones", "one": self = .ones
+        case "constant": self = .constant(0)  // its `value` is read from the config (LayerConfig.initializer)
         default:
             throw StrataError.invalidArgument(
                 "unknown initializer '\(kerasName)'",

@@ -90,6 +90,7 @@ public struct LayerConfig {
                 i = .uniform(Float(c["minval"]?.doubleValue ?? -0.05), Float(c["maxval"]?.doubleValue ?? 0.05))
             }
             if case .orthogonal = i, let g = v["config"]?["gain"]?.doubleValue { i = .orthogonal(gain: Float(g)) }
+            if case .constant = i { i = .constant(Float(v["config"]?["value"]?.doubleValue ?? 0)) }
             return i
         }
         throw fail(key, "an initializer name")
