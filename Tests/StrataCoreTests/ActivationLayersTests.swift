@@ -41,7 +41,8 @@ final class ActivationLayersTests: XCTestCase {
         let prelu = try LayerRegistry.make(
             className: "PReLU",
             config: ["shared_axes": [1], "alpha_regularizer": ["class_name": "L2", "config": ["l2": 0.1]], "alpha_constraint": "non_neg"])
-        XCTAssertEqual(JSONValue.object(try LayerRegistry.make(className: "PReLU", config: prelu.config).config), JSONValue.object(prelu.config))
+        XCTAssertEqual(
+            JSONValue.object(try LayerRegistry.make(className: "PReLU", config: prelu.config).config), JSONValue.object(prelu.config))
         // Keras 2 wrote LeakyReLU's slope as `alpha`.
         XCTAssertEqual((try LayerRegistry.make(className: "LeakyReLU", config: ["alpha": 0.1]) as! LeakyReLU).negativeSlope, 0.1)
         var w = WeightAllocator()

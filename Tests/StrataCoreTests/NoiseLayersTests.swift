@@ -49,7 +49,9 @@ final class NoiseLayersTests: XCTestCase {
         let a = 1 / ((0.9 * (1 + 0.1 * alphaP * alphaP)) as Float).squareRoot(), b = -a * alphaP * 0.1
         var dropped = 0
         for i in 0..<n {
-            if abs(ad[flat: i] - (a * alphaP + b)) < 1e-6 { dropped += 1 } else {
+            if abs(ad[flat: i] - (a * alphaP + b)) < 1e-6 {
+                dropped += 1
+            } else {
                 XCTAssertEqual(ad[flat: i], a * x[flat: i] + b, accuracy: 1e-5)
             }
         }
@@ -118,7 +120,8 @@ final class NoiseLayersTests: XCTestCase {
     }
 
     func testConfigsAndBadValues() throws {
-        for layer in [SpatialDropout1D(0.2), SpatialDropout2D(0.3), GaussianNoise(0.1), GaussianDropout(0.2), AlphaDropout(0.1)] as [Layer] {
+        for layer in [SpatialDropout1D(0.2), SpatialDropout2D(0.3), GaussianNoise(0.1), GaussianDropout(0.2), AlphaDropout(0.1)] as [Layer]
+        {
             let again = try LayerRegistry.make(className: layer.className, config: layer.config)
             XCTAssertEqual(again.className, layer.className)
             XCTAssertEqual(JSONValue.object(again.config), JSONValue.object(layer.config))
@@ -128,7 +131,8 @@ final class NoiseLayersTests: XCTestCase {
             XCTAssertTrue(e.localizedDescription.contains("SpatialDropout2D needs samples of rank 3"), e.localizedDescription)
         }
         XCTAssertThrowsError(try GaussianDropout(1).build(inputShape: [4], weights: &w))
-        XCTAssertThrowsError(try LayerRegistry.make(className: "SpatialDropout2D", config: ["rate": 0.1, "data_format": "channels_first"])) {
+        XCTAssertThrowsError(try LayerRegistry.make(className: "SpatialDropout2D", config: ["rate": 0.1, "data_format": "channels_first"]))
+        {
             XCTAssertTrue($0.localizedDescription.contains("'data_format'"), $0.localizedDescription)
         }
         XCTAssertThrowsError(try LayerRegistry.make(className: "AlphaDropout", config: ["rate": 0.1, "noise_shape": [1, 4]]))

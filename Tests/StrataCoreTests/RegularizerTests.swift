@@ -18,13 +18,17 @@ final class RegularizerTests: XCTestCase {
         model.compile(optimizer: optimizer, loss: "mse")
         let history = try model.fit(x, y, batchSize: 4, epochs: 1, verbose: 0, shuffle: false)
         let kerasLoss = m["loss"]!.doubleValue!
-        XCTAssertEqual(history["loss"]![0], kerasLoss, accuracy: 1e-5 * abs(kerasLoss) + 1e-6, "\(set): reported loss", file: file, line: line)
+        XCTAssertEqual(
+            history["loss"]![0], kerasLoss, accuracy: 1e-5 * abs(kerasLoss) + 1e-6, "\(set): reported loss", file: file, line: line)
         let worst = Parity.assertUpdate(
             model.getWeights(), keras: try KerasFixtureModel.weights(set, prefix: "trained"), start: start, set, file: file, line: line)
         let evaluated = try model.evaluate(x, y, batchSize: 4, verbose: 0)[0]
         let kerasEvaluated = m["evaluate_loss"]!.doubleValue!
-        XCTAssertEqual(evaluated, kerasEvaluated, accuracy: 1e-5 * abs(kerasEvaluated) + 1e-6, "\(set): evaluate loss", file: file, line: line)
-        print("fixture \(set): loss \(history["loss"]![0]) (Keras \(kerasLoss)), weights after 3 steps \(worst) of Keras's update, evaluate \(evaluated) (Keras \(kerasEvaluated))")
+        XCTAssertEqual(
+            evaluated, kerasEvaluated, accuracy: 1e-5 * abs(kerasEvaluated) + 1e-6, "\(set): evaluate loss", file: file, line: line)
+        print(
+            "fixture \(set): loss \(history["loss"]![0]) (Keras \(kerasLoss)), weights after 3 steps \(worst) of Keras's update, evaluate \(evaluated) (Keras \(kerasEvaluated))"
+        )
     }
 
     func testRegularizedDenseModelMatchesKeras() throws {
@@ -88,9 +92,10 @@ final class RegularizerTests: XCTestCase {
             let x = d.uniform([13, 5]), y = d.uniform([13, 3])
             let m = Sequential(
                 [
-                    Dense(6, activation: .tanh, kernelRegularizer: .l2(0.05), biasRegularizer: .l1(0.02),
-                          activityRegularizer: .l1l2(l1: 0.01, l2: 0.02), kernelConstraint: .maxNorm(maxValue: 0.8),
-                          inputShape: [5]),
+                    Dense(
+                        6, activation: .tanh, kernelRegularizer: .l2(0.05), biasRegularizer: .l1(0.02),
+                        activityRegularizer: .l1l2(l1: 0.01, l2: 0.02), kernelConstraint: .maxNorm(maxValue: 0.8),
+                        inputShape: [5]),
                     Dense(3, kernelRegularizer: .l1l2(l1: 0.01, l2: 0.01), biasConstraint: .nonNeg),
                 ], seed: 3)
             m.compile(optimizer: SGD(learningRate: Float(0.1), momentum: 0.9), loss: "mse")
@@ -117,7 +122,8 @@ final class RegularizerTests: XCTestCase {
         }
         let r = message("Dense", ["name": "d", "units": 2, "kernel_regularizer": ["class_name": "OrthogonalRegularizer", "config": [:]]])
         XCTAssertEqual(
-            r, "layer 'd': 'kernel_regularizer': unsupported regularizer 'OrthogonalRegularizer'. Strata implements L1, L2 and L1L2: "
+            r,
+            "layer 'd': 'kernel_regularizer': unsupported regularizer 'OrthogonalRegularizer'. Strata implements L1, L2 and L1L2: "
                 + "use l1, l2 or l1_l2 (e.g. {\"class_name\": \"L2\", \"config\": {\"l2\": 0.01}})")
         let c = message("LSTM", ["name": "l", "units": 2, "recurrent_constraint": "radial"])
         XCTAssertTrue(c.contains("layer 'l'") && c.contains("'recurrent_constraint'") && c.contains("unsupported constraint 'radial'"), c)

@@ -106,7 +106,9 @@ public final class Embedding: Layer, InputChecking {
     }
 
     public var config: [String: JSONValue] {
-        ["input_dim": JSONValue(inputDim), "output_dim": JSONValue(outputDim), "mask_zero": .bool(false)].merging(embeddingConfig) { a, _ in a }
+        ["input_dim": JSONValue(inputDim), "output_dim": JSONValue(outputDim), "mask_zero": .bool(false)].merging(embeddingConfig) { a, _ in
+            a
+        }
     }
 }
 
@@ -130,7 +132,10 @@ extension Embedding: ConfigurableLayer {
     public convenience init(config c: LayerConfig) throws {
         // `sparse` only chooses how Keras stores the gradient (Strata's is row-sparse already).
         try c.checkArguments(
-            ["input_dim", "output_dim", "embeddings_initializer", "sparse", "embeddings_regularizer", "activity_regularizer", "embeddings_constraint"],
+            [
+                "input_dim", "output_dim", "embeddings_initializer", "sparse", "embeddings_regularizer", "activity_regularizer",
+                "embeddings_constraint",
+            ],
             unsupported: [
                 UnsupportedArgument(
                     "mask_zero", accepting: [false],

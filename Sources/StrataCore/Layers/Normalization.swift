@@ -61,7 +61,8 @@ public final class Normalization: Layer, PresetWeights {
         let n = statsShape.reduce(1, *)
         let keptShape = kept.sorted().map { inputShape[$0] }
         if (givenMean == nil) != (givenVariance == nil) {
-            throw StrataError.invalidModel(layer: name, "mean and variance must be given together", hint: "give both, or neither and call adapt")
+            throw StrataError.invalidModel(
+                layer: name, "mean and variance must be given together", hint: "give both, or neither and call adapt")
         }
         if let m = givenMean, let v = givenVariance {
             for (key, values) in [("mean", m), ("variance", v)] where values.count != 1 && values.count != n {
@@ -76,7 +77,8 @@ public final class Normalization: Layer, PresetWeights {
         }
         if let m = adaptedMean, m.count != n {
             throw StrataError.invalidModel(
-                layer: name, "adapt saw \(m.count) statistics, the model's input needs \(n)", hint: "adapt on data of the model's input shape")
+                layer: name, "adapt saw \(m.count) statistics, the model's input needs \(n)",
+                hint: "adapt on data of the model's input shape")
         }
         weightHandles = [
             weights.add("mean", shape: keptShape, initializer: .zeros, trainable: false),

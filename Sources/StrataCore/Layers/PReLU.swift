@@ -40,7 +40,8 @@ public final class PReLU: Layer {
             }
             shape[a - 1] = 1
         }
-        let h = weights.add("alpha", shape: shape, initializer: alphaInitializer, regularizer: alphaRegularizer, constraint: alphaConstraint)
+        let h = weights.add(
+            "alpha", shape: shape, initializer: alphaInitializer, regularizer: alphaRegularizer, constraint: alphaConstraint)
         alpha = h
         weightHandles = [h]
         alphaIndex = ElementwiseCore.broadcastIndex(inputShape: inputShape, to: shape)

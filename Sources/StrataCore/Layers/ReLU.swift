@@ -26,7 +26,8 @@ public final class ReLU: Layer {
             throw StrataError.invalidModel(layer: name, "max_value must be >= 0, got \(m)", hint: "use e.g. ReLU(maxValue: 6)")
         }
         guard threshold >= 0 else {
-            throw StrataError.invalidModel(layer: name, "threshold must be >= 0, got \(threshold)", hint: "use e.g. 0 (Keras refuses negative thresholds)")
+            throw StrataError.invalidModel(
+                layer: name, "threshold must be >= 0, got \(threshold)", hint: "use e.g. 0 (Keras refuses negative thresholds)")
         }
         guard negativeSlope >= 0 else {
             throw StrataError.invalidModel(layer: name, "negative_slope must be >= 0, got \(negativeSlope)", hint: "use e.g. 0.1")
@@ -52,7 +53,10 @@ public final class ReLU: Layer {
     }
 
     public var config: [String: JSONValue] {
-        ["max_value": maxValue.map { JSONValue($0) } ?? .null, "negative_slope": JSONValue(negativeSlope), "threshold": JSONValue(threshold)]
+        [
+            "max_value": maxValue.map { JSONValue($0) } ?? .null, "negative_slope": JSONValue(negativeSlope),
+            "threshold": JSONValue(threshold),
+        ]
     }
 }
 

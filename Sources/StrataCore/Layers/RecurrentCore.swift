@@ -381,11 +381,11 @@ struct RecurrentConfig {
         "zero_output_for_mask",
     ]).union(WeightRegularization.keys).union(WeightRegularization.recurrentKeys)
     static let unsupported: [UnsupportedArgument] = [
-            UnsupportedArgument(
-                "return_state", accepting: [false],
-                hint: "remove return_state (a layer of a Sequential model has one output)"),
-            UnsupportedArgument("time_major", accepting: [false], hint: "feed (batch, timesteps, features) and drop time_major"),
-        ]
+        UnsupportedArgument(
+            "return_state", accepting: [false],
+            hint: "remove return_state (a layer of a Sequential model has one output)"),
+        UnsupportedArgument("time_major", accepting: [false], hint: "feed (batch, timesteps, features) and drop time_major"),
+    ]
     let units: Int
     let activation: ActivationFunction
     let useBias: Bool

@@ -49,7 +49,8 @@ public enum Constraint: Equatable, Sendable {
         case .nonNeg: c = [:]
         case let .maxNorm(m, a): c = ["max_value": JSONValue(m), "axis": ax(a)]
         case let .unitNorm(a): c = ["axis": ax(a)]
-        case let .minMaxNorm(lo, hi, r, a): c = ["min_value": JSONValue(lo), "max_value": JSONValue(hi), "rate": JSONValue(r), "axis": ax(a)]
+        case let .minMaxNorm(lo, hi, r, a):
+            c = ["min_value": JSONValue(lo), "max_value": JSONValue(hi), "rate": JSONValue(r), "axis": ax(a)]
         }
         return ["module": "keras.constraints", "class_name": .string(kerasClassName), "config": .object(c), "registered_name": .null]
     }

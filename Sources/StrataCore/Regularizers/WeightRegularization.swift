@@ -49,7 +49,9 @@ public struct WeightRegularization: Equatable, Sendable {
             ("activity_regularizer", activityRegularizer), ("recurrent_regularizer", recurrentRegularizer),
         ]
         for (k, r) in regs { if let r { c[k] = r.kerasConfig } }
-        let cons = [("kernel_constraint", kernelConstraint), ("bias_constraint", biasConstraint), ("recurrent_constraint", recurrentConstraint)]
+        let cons = [
+            ("kernel_constraint", kernelConstraint), ("bias_constraint", biasConstraint), ("recurrent_constraint", recurrentConstraint),
+        ]
         for (k, v) in cons { if let v { c[k] = v.kerasConfig } }
         return c
     }
