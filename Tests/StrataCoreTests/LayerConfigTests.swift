@@ -27,7 +27,8 @@ final class LayerConfigTests: XCTestCase {
         XCTAssertNil(message("Conv2D", ["filters": 2, "kernel_size": 3, "groups": 1, "data_format": "channels_last"]))
         XCTAssertNotNil(message("Conv2D", ["filters": 2, "kernel_size": 3, "groups": 2]))
         XCTAssertNotNil(message("Flatten", ["data_format": "channels_first"]))
-        XCTAssertNotNil(message("LSTM", ["units": 2, "recurrent_regularizer": ["class_name": "L1"]]))
+        XCTAssertNil(message("LSTM", ["units": 2, "recurrent_regularizer": ["class_name": "L1"]]))
+        XCTAssertNotNil(message("LSTM", ["units": 2, "recurrent_regularizer": ["class_name": "OrthogonalRegularizer"]]))
     }
 
     func testUnknownArgumentStillSuggestsTheClosestKey() {
