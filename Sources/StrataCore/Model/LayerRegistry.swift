@@ -20,6 +20,7 @@ public enum LayerRegistry {
         ReLU.self, LeakyReLU.self, PReLU.self, ELU.self, Softmax.self,
         SpatialDropout1D.self, SpatialDropout2D.self, GaussianNoise.self, GaussianDropout.self, AlphaDropout.self,
         Rescaling.self, Normalization.self,
+        BatchNormalization.self, LayerNormalization.self,
     ]
 
     /// Makes a layer from a Keras class name and config.

@@ -271,10 +271,14 @@ public final class Sequential {
 
     // MARK: forward / backward
 
-    func forward(_ x: Tensor, training: Bool, step: Int, firstRow: Int, threads: Int? = nil) -> Tensor {
+    func forward(
+        _ x: Tensor, training: Bool, step: Int, firstRow: Int, threads: Int? = nil,
+        sumOverRanks: ((inout [Double]) -> Void)? = nil
+    ) -> Tensor {
         var context = LayerContext(
             training: training, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
             shared: sharedBuffers, threads: threads)
+        context.sumOverRanks = sumOverRanks
         var h = x
         activity.reset()
         // The layer whose output `h` shares storage with (nil: the caller's `x`); views (Flatten) keep it.
@@ -307,10 +311,14 @@ public final class Sequential {
 
     /// Backward from `dy`, the gradient with respect to the output (or to the last layer's logits, `fromLogits`).
     /// `activityScale` is `1 / global batch size` (the activity regularizers' factor).
-    func backward(_ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int, threads: Int? = nil, activityScale: Float = 0) {
+    func backward(
+        _ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int, threads: Int? = nil,
+        sumOverRanks: ((inout [Double]) -> Void)? = nil, activityScale: Float = 0
+    ) {
         var context = LayerContext(
             training: true, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
             shared: sharedBuffers, threads: threads)
+        context.sumOverRanks = sumOverRanks
         var g = dy
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
             context.layerIndex = i
