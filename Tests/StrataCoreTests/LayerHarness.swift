@@ -67,10 +67,10 @@ func normalTensor(_ shape: [Int], seed: UInt64) -> Tensor {
 /// largest absolute errors (forward, backward) for the report.
 @discardableResult
 func checkKerasFixture(
-    _ name: String, tweak: (Layer) -> Void = { _ in },
+    _ name: String, prefix: String = "conv_", tweak: (Layer) -> Void = { _ in },
     file: StaticString = #filePath, line: UInt = #line
 ) throws -> (Float, Float) {
-    let set = "conv_" + name
+    let set = prefix + name
     let manifest = try Fixtures.manifest(set)
     let className = manifest["class_name"]!.stringValue!
     let config = manifest["config"]!.objectValue!
@@ -100,6 +100,6 @@ func checkKerasFixture(
         bwdError = max(bwdError, g.maxError)
         XCTAssertTrue(g.ok, "\(name): d\(handle.name) differs from Keras by up to \(g.maxError)", file: file, line: line)
     }
-    print("fixture conv_\(name): forward max error \(fwd.maxError), backward max error \(bwdError)")
+    print("fixture \(set): forward max error \(fwd.maxError), backward max error \(bwdError)")
     return (fwd.maxError, bwdError)
 }

@@ -4,10 +4,17 @@
 ///   used only for models loaded from files those versions wrote (so their predictions match).
 /// - `elu(x) = x > 0 ? x : e^x - 1`; `selu(x) = 1.0507 * (x > 0 ? x : 1.6733 (e^x - 1))`; `softplus = log(1 + e^x)`;
 ///   `softsign = x / (1 + |x|)`; `softmax` is over the last axis.
+/// - keras/src/activations/activations.py: `gelu(x) = 0.5 x (1 + erf(x / sqrt 2))` (Keras's default
+///   `approximate=False`); `silu(x) = x sigmoid(x)` (`swish` is its other name); `relu6 = min(max(x, 0), 6)`;
+///   `leaky_relu(x) = x > 0 ? x : 0.2 x`; `mish(x) = x tanh(softplus(x))`; `exponential = e^x`;
+///   `log_softmax(x) = x - log(sum e^x)` over the last axis.
 public enum ActivationFunction: String, CaseIterable, Sendable {
     case linear, relu, sigmoid, tanh, softmax, elu, selu, softplus, softsign
     case hardSigmoid = "hard_sigmoid"
     case hardSigmoidLegacy = "hard_sigmoid_legacy"
+    case gelu, silu, relu6, mish, exponential
+    case leakyRelu = "leaky_relu"
+    case logSoftmax = "log_softmax"
 
     static let seluScale: Float = 1.0507009873554805
     static let seluAlpha: Float = 1.6732632423543772
@@ -16,6 +23,7 @@ public enum ActivationFunction: String, CaseIterable, Sendable {
     public init(kerasName: String) throws {
         let n = kerasName.lowercased()
         if n == "none" || n.isEmpty { self = .linear; return }
+        if n == "swish" { self = .silu; return }  // Keras's alias: it writes "silu" back
         guard let f = ActivationFunction(rawValue: n), f != .hardSigmoidLegacy else {
             throw StrataError.invalidArgument(
                 "unknown activation '\(kerasName)'",

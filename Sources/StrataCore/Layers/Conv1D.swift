@@ -69,6 +69,12 @@ public final class Conv1D: Layer {
         return engine.outputShape
     }
 
+    /// Keras's kernel/bias/activity regularizers and kernel/bias constraints (set before the model is built).
+    public var regularization: WeightRegularization {
+        get { engine.regularization }
+        set { engine.regularization = newValue }
+    }
+
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x, context: context) }
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy, context: context) }
@@ -80,6 +86,8 @@ public final class Conv1D: Layer {
     }
 }
 
+extension Conv1D: WeightRegularizable {}
+
 extension Conv1D: ConfigurableLayer {
     public static let kerasClassName = "Conv1D"
     public convenience init(config c: LayerConfig) throws {
@@ -89,5 +97,6 @@ extension Conv1D: ConfigurableLayer {
             dilationRate: v.dilationRate ?? 1, activation: v.activation, useBias: v.useBias,
             kernelInitializer: v.kernelInitializer, biasInitializer: v.biasInitializer, inputShape: v.inputShape,
             batchSize: v.batchSize, batchInputShape: v.batchInputShape)
+        regularization = v.regularization
     }
 }

@@ -70,6 +70,12 @@ public final class Conv2D: Layer {
         return engine.outputShape
     }
 
+    /// Keras's kernel/bias/activity regularizers and kernel/bias constraints (set before the model is built).
+    public var regularization: WeightRegularization {
+        get { engine.regularization }
+        set { engine.regularization = newValue }
+    }
+
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x, context: context) }
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy, context: context) }
@@ -78,9 +84,12 @@ public final class Conv2D: Layer {
         Convolution.config(
             filters: filters, kernelSize: [kernelSize.0, kernelSize.1], strides: [strides.0, strides.1],
             padding: padding, dilationRate: [dilationRate.0, dilationRate.1], activation: activation,
-            useBias: useBias)
+            useBias: useBias
+        ).merging(regularization.config) { a, _ in a }
     }
 }
+
+extension Conv2D: WeightRegularizable {}
 
 extension Conv2D: ConfigurableLayer {
     public static let kerasClassName = "Conv2D"
@@ -91,5 +100,6 @@ extension Conv2D: ConfigurableLayer {
             dilationRate: v.dilationRate ?? (1, 1), activation: v.activation, useBias: v.useBias,
             kernelInitializer: v.kernelInitializer, biasInitializer: v.biasInitializer, inputShape: v.inputShape,
             batchSize: v.batchSize, batchInputShape: v.batchInputShape)
+        regularization = v.regularization
     }
 }

@@ -20,6 +20,8 @@ final class Convolution {
     let activation: ActivationFunction
     var geometry: WindowGeometry
     var kernel: ParameterHandle?
+    /// The layer's regularizers and constraints, given to its weights in `build`.
+    var regularization = WeightRegularization()
     var bias: ParameterHandle?
     /// The per-sample output shape set by `build` (channels last).
     private(set) var outputShape: [Int] = []
@@ -96,11 +98,15 @@ final class Convolution {
         let channels = inputShape[spatialRank]
         geometry = WindowGeometry(height: h, width: w, channels: channels)
         let window = oneD ? [kernelSize.1] : [kernelSize.0, kernelSize.1]
-        let k = weights.add("kernel", shape: window + [channels, filters], initializer: kernelInitializer)
+        let k = weights.add(
+            "kernel", shape: window + [channels, filters], initializer: kernelInitializer,
+            regularizer: regularization.kernelRegularizer, constraint: regularization.kernelConstraint)
         kernel = k
         var handles = [k]
         if useBias {
-            let b = weights.add("bias", shape: [filters], initializer: biasInitializer)
+            let b = weights.add(
+                "bias", shape: [filters], initializer: biasInitializer, regularizer: regularization.biasRegularizer,
+                constraint: regularization.biasConstraint)
             bias = b
             handles.append(b)
         }
@@ -114,18 +120,16 @@ final class Convolution {
         let filters: Int, kernelSize: Size, strides: Size?, padding: Padding, dilationRate: Size?
         let activation: ActivationFunction, useBias: Bool, kernelInitializer: Initializer, biasInitializer: Initializer
         let inputShape: [Int]?, batchSize: Int?, batchInputShape: [Int]?
+        let regularization: WeightRegularization
 
         init(_ c: LayerConfig, size: (String) throws -> Size?, sizeText: String) throws {
             try c.checkArguments(
-                [
+                Set([
                     "filters", "kernel_size", "strides", "padding", "dilation_rate", "activation", "use_bias",
                     "kernel_initializer", "bias_initializer",
-                ],
-                unsupported: [LayerConfig.channelsLast, UnsupportedArgument("groups", accepting: [1], hint: "use groups = 1")]
-                    + LayerConfig.noRegularizers([
-                        "kernel_regularizer", "bias_regularizer", "activity_regularizer",
-                        "kernel_constraint", "bias_constraint",
-                    ]))
+                ]).union(WeightRegularization.keys),
+                unsupported: [LayerConfig.channelsLast, UnsupportedArgument("groups", accepting: [1], hint: "use groups = 1")])
+            regularization = try WeightRegularization(config: c)
             let io = try c.inputArguments()
             (inputShape, batchSize, batchInputShape) = (io.inputShape, io.batchSize, io.batchInputShape)
             guard let k = try size("kernel_size") else { throw c.fail("kernel_size", "\(sizeText) (it is required)") }

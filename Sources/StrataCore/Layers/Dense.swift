@@ -1,6 +1,6 @@
 /// Keras `Dense(units)`: `y = activation(x · kernel + bias)`, kernel `(in, units)`, bias `(units,)`.
 /// On inputs of rank > 2 it applies to the last axis (keras/src/layers/core/dense.py).
-public final class Dense: LogitsProducing {
+public final class Dense: LogitsProducing, WeightRegularizable {
     public let className = "Dense"
     public var name: String
     public let units: Int
@@ -8,6 +8,8 @@ public final class Dense: LogitsProducing {
     public let useBias: Bool
     public let kernelInitializer: Initializer
     public let biasInitializer: Initializer
+    /// Keras's `kernel_regularizer`, `bias_regularizer`, `activity_regularizer`, `kernel_constraint`, `bias_constraint`.
+    public var regularization: WeightRegularization
     public let inputSpec: InputSpec?
     public let inputError: StrataError?
 
@@ -28,9 +30,14 @@ public final class Dense: LogitsProducing {
     public init(
         _ units: Int, activation: ActivationFunction = .linear, useBias: Bool = true,
         kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+        kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil, activityRegularizer: Regularizer? = nil,
+        kernelConstraint: Constraint? = nil, biasConstraint: Constraint? = nil,
         inputShape: [Int]? = nil, inputDim: Int? = nil, batchSize: Int? = nil, batchInputShape: [Int]? = nil,
         name: String = ""
     ) {
+        regularization = WeightRegularization(
+            kernelRegularizer: kernelRegularizer, biasRegularizer: biasRegularizer, activityRegularizer: activityRegularizer,
+            kernelConstraint: kernelConstraint, biasConstraint: biasConstraint)
         self.units = units
         self.activation = activation
         self.useBias = useBias
@@ -58,11 +65,15 @@ public final class Dense: LogitsProducing {
         }
         inputDim = last
         rowsPerSample = inputShape.dropLast().reduce(1, *)
-        let k = weights.add("kernel", shape: [last, units], initializer: kernelInitializer)
+        let k = weights.add(
+            "kernel", shape: [last, units], initializer: kernelInitializer, regularizer: regularization.kernelRegularizer,
+            constraint: regularization.kernelConstraint)
         kernel = k
         weightHandles = [k]
         if useBias {
-            let b = weights.add("bias", shape: [units], initializer: biasInitializer)
+            let b = weights.add(
+                "bias", shape: [units], initializer: biasInitializer, regularizer: regularization.biasRegularizer,
+                constraint: regularization.biasConstraint)
             bias = b
             weightHandles.append(b)
         }
@@ -111,27 +122,29 @@ public final class Dense: LogitsProducing {
 
     public var config: [String: JSONValue] {
         ["units": JSONValue(units), "activation": .string(activation.kerasName), "use_bias": .bool(useBias)]
+            .merging(regularization.config) { a, _ in a }
     }
+
 }
 
 extension Dense: ConfigurableLayer {
     public static let kerasClassName = "Dense"
     public convenience init(config c: LayerConfig) throws {
         try c.checkArguments(
-            ["units", "activation", "use_bias", "kernel_initializer", "bias_initializer"],
-            unsupported: LayerConfig.noRegularizers([
-                "kernel_regularizer", "bias_regularizer",
-                "activity_regularizer", "kernel_constraint", "bias_constraint",
-            ]) + [
+            Set(["units", "activation", "use_bias", "kernel_initializer", "bias_initializer"]).union(WeightRegularization.keys),
+            unsupported: [
                 UnsupportedArgument("lora_rank", hint: "Strata trains the full kernel: remove lora_rank"),
                 UnsupportedArgument("lora_alpha", hint: "Strata trains the full kernel: remove lora_alpha"),
                 UnsupportedArgument("quantization_config", hint: "Strata computes in float32: remove it"),
             ])
         let io = try c.inputArguments()
+        let r = try WeightRegularization(config: c)
         self.init(
             try c.requiredInt("units"), activation: try c.activation(), useBias: try c.bool("use_bias") ?? true,
             kernelInitializer: try c.initializer("kernel_initializer", default: .glorotUniform),
             biasInitializer: try c.initializer("bias_initializer", default: .zeros),
+            kernelRegularizer: r.kernelRegularizer, biasRegularizer: r.biasRegularizer, activityRegularizer: r.activityRegularizer,
+            kernelConstraint: r.kernelConstraint, biasConstraint: r.biasConstraint,
             inputShape: io.inputShape, inputDim: io.inputDim, batchSize: io.batchSize, batchInputShape: io.batchInputShape)
     }
 }

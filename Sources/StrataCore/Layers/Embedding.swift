@@ -15,6 +15,8 @@ public final class Embedding: Layer, InputChecking {
     public let embeddingsInitializer: Initializer
     /// Keras's `mask_zero`: id 0 marks padding, masked downstream.
     public let maskZero: Bool
+    /// Keras's `embeddings_regularizer` (the `kernel` entries), `activity_regularizer`, `embeddings_constraint`.
+    public var regularization = WeightRegularization()
     public let inputSpec: InputSpec?
     public let inputError: StrataError?
 
@@ -58,7 +60,9 @@ public final class Embedding: Layer, InputChecking {
                 layer: name, "inputDim (\(inputDim)) and outputDim (\(outputDim)) must be positive",
                 hint: "inputDim is the vocabulary size (largest id + 1), outputDim the vector size")
         }
-        let e = weights.add("embeddings", shape: [inputDim, outputDim], initializer: embeddingsInitializer)
+        let e = weights.add(
+            "embeddings", shape: [inputDim, outputDim], initializer: embeddingsInitializer,
+            regularizer: regularization.kernelRegularizer, constraint: regularization.kernelConstraint)
         embeddings = e
         weightHandles = [e]
         return inputShape + [outputDim]
@@ -107,7 +111,9 @@ public final class Embedding: Layer, InputChecking {
     }
 
     public var config: [String: JSONValue] {
-        ["input_dim": JSONValue(inputDim), "output_dim": JSONValue(outputDim), "mask_zero": .bool(maskZero)]
+        ["input_dim": JSONValue(inputDim), "output_dim": JSONValue(outputDim), "mask_zero": .bool(maskZero)].merging(embeddingConfig) { a, _ in
+            a
+        }
     }
 }
 
@@ -126,16 +132,27 @@ extension Embedding: RowSparseGradient {
     public var rowSparseWeight: ParameterHandle? { embeddings }
 }
 
+extension Embedding: WeightRegularizable {
+    /// The regularization entries under Embedding's own key names.
+    var embeddingConfig: [String: JSONValue] {
+        var c: [String: JSONValue] = [:]
+        if let r = regularization.kernelRegularizer { c["embeddings_regularizer"] = r.kerasConfig }
+        if let r = regularization.activityRegularizer { c["activity_regularizer"] = r.kerasConfig }
+        if let k = regularization.kernelConstraint { c["embeddings_constraint"] = k.kerasConfig }
+        return c
+    }
+}
+
 extension Embedding: ConfigurableLayer {
     public static let kerasClassName = "Embedding"
     public convenience init(config c: LayerConfig) throws {
         // `sparse` only chooses how Keras stores the gradient (Strata's is row-sparse already).
         try c.checkArguments(
-            ["input_dim", "output_dim", "embeddings_initializer", "sparse", "mask_zero"],
-            unsupported: LayerConfig.noRegularizers([
-                "embeddings_regularizer", "activity_regularizer",
-                "embeddings_constraint",
-            ]) + [
+            [
+                "input_dim", "output_dim", "embeddings_initializer", "sparse", "mask_zero", "embeddings_regularizer",
+                "activity_regularizer", "embeddings_constraint",
+            ],
+            unsupported: [
                 UnsupportedArgument("lora_rank", hint: "Strata trains the full embeddings: remove lora_rank"),
                 UnsupportedArgument("lora_alpha", hint: "Strata trains the full embeddings: remove lora_alpha"),
                 UnsupportedArgument("quantization_config", hint: "Strata computes in float32: remove it"),
@@ -147,5 +164,8 @@ extension Embedding: ConfigurableLayer {
             maskZero: try c.bool("mask_zero") ?? false, inputLength: try c.int("input_length"), inputShape: io.inputShape,
             batchSize: io.batchSize,
             batchInputShape: io.batchInputShape)
+        regularization = WeightRegularization(
+            kernelRegularizer: try c.regularizer("embeddings_regularizer"), activityRegularizer: try c.regularizer("activity_regularizer"),
+            kernelConstraint: try c.constraint("embeddings_constraint"))
     }
 }

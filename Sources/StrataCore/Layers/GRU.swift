@@ -38,6 +38,12 @@ public final class GRU: RecurrentLayer {
 
     public var weightHandles: [ParameterHandle] { core.weightHandles }
 
+    /// Keras's kernel/recurrent/bias/activity regularizers and constraints (set before the model is built).
+    public var regularization: WeightRegularization {
+        get { core.regularization }
+        set { core.regularization = newValue }
+    }
+
     public init(
         _ units: Int, activation: ActivationFunction = .tanh, recurrentActivation: ActivationFunction = .sigmoid,
         useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform,
@@ -156,13 +162,16 @@ public final class GRU: RecurrentLayer {
 
 extension GRU: MirrorableRecurrentLayer {
     func mirrored(goBackwards: Bool, name: String) -> RecurrentLayer {
-        GRU(
+        let mirror = GRU(
             units, activation: activation, recurrentActivation: recurrentActivation, useBias: useBias,
             kernelInitializer: kernelInitializer, recurrentInitializer: recurrentInitializer,
             biasInitializer: biasInitializer, dropout: dropout, recurrentDropout: recurrentDropout,
             returnSequences: returnSequences, goBackwards: goBackwards, stateful: stateful, name: name)
+        mirror.regularization = regularization  // the backward direction is regularized as Keras copies the config
+        return mirror
     }
 }
+extension GRU: WeightRegularizable {}
 
 extension GRU: ConfigurableLayer {
     public static let kerasClassName = "GRU"
@@ -182,5 +191,6 @@ extension GRU: ConfigurableLayer {
             inputShape: r.io.inputShape, inputDim: r.io.inputDim, inputLength: r.inputLength,
             batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
         zeroOutputForMask = r.zeroOutputForMask
+        regularization = r.regularization
     }
 }

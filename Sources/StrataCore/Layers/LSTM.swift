@@ -37,6 +37,12 @@ public final class LSTM: RecurrentLayer {
 
     public var weightHandles: [ParameterHandle] { core.weightHandles }
 
+    /// Keras's kernel/recurrent/bias/activity regularizers and constraints (set before the model is built).
+    public var regularization: WeightRegularization {
+        get { core.regularization }
+        set { core.regularization = newValue }
+    }
+
     public init(
         _ units: Int, activation: ActivationFunction = .tanh, recurrentActivation: ActivationFunction = .sigmoid,
         useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform,
@@ -146,14 +152,17 @@ public final class LSTM: RecurrentLayer {
 
 extension LSTM: MirrorableRecurrentLayer {
     func mirrored(goBackwards: Bool, name: String) -> RecurrentLayer {
-        LSTM(
+        let mirror = LSTM(
             units, activation: activation, recurrentActivation: recurrentActivation, useBias: useBias,
             kernelInitializer: kernelInitializer, recurrentInitializer: recurrentInitializer,
             biasInitializer: biasInitializer, unitForgetBias: unitForgetBias, dropout: dropout,
             recurrentDropout: recurrentDropout, returnSequences: returnSequences, goBackwards: goBackwards,
             stateful: stateful, name: name)
+        mirror.regularization = regularization  // the backward direction is regularized as Keras copies the config
+        return mirror
     }
 }
+extension LSTM: WeightRegularizable {}
 
 extension LSTM: ConfigurableLayer {
     public static let kerasClassName = "LSTM"
@@ -167,5 +176,6 @@ extension LSTM: ConfigurableLayer {
             goBackwards: r.goBackwards, stateful: r.stateful, inputShape: r.io.inputShape, inputDim: r.io.inputDim,
             inputLength: r.inputLength, batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
         zeroOutputForMask = r.zeroOutputForMask
+        regularization = r.regularization
     }
 }

@@ -173,3 +173,9 @@ public protocol LogitsProducing: Layer {
     /// Backward pass starting from the gradient with respect to `logits`.
     func backward(fromLogits dz: Tensor, context: LayerContext) -> Tensor
 }
+
+/// A layer that knows its weights' starting values beyond its initializers (`Normalization` after `adapt`): the model
+/// calls `presetWeights` right after initialising the weights.
+public protocol PresetWeights: Layer {
+    func presetWeights(_ parameters: Parameters)
+}

@@ -30,6 +30,8 @@ final class RecurrentCore {
     /// Nil for SimpleRNN, which has none (and no `recurrent_activation` config key).
     let recurrentActivation: ActivationFunction?
     let useBias: Bool
+    /// The layer's regularizers and constraints, given to its weights in `addWeights`.
+    var regularization = WeightRegularization()
     /// The layer's input arguments resolved once at construction; `inputError` is thrown by `build`.
     let inputSpec: InputSpec?
     let inputError: StrataError?
@@ -150,13 +152,20 @@ final class RecurrentCore {
         width: Int, biasShape: [Int], kernelInitializer: Initializer, recurrentInitializer: Initializer,
         biasInitializer: Initializer, to weights: inout WeightAllocator
     ) {
-        let k = weights.add("kernel", shape: [inputDim, width], initializer: kernelInitializer)
-        let r = weights.add("recurrent_kernel", shape: [units, width], initializer: recurrentInitializer)
+        let reg = regularization
+        let k = weights.add(
+            "kernel", shape: [inputDim, width], initializer: kernelInitializer, regularizer: reg.kernelRegularizer,
+            constraint: reg.kernelConstraint)
+        let r = weights.add(
+            "recurrent_kernel", shape: [units, width], initializer: recurrentInitializer,
+            regularizer: reg.recurrentRegularizer, constraint: reg.recurrentConstraint)
         kernel = k
         recurrentKernel = r
         weightHandles = [k, r]
         if useBias {
-            let b = weights.add("bias", shape: biasShape, initializer: biasInitializer)
+            let b = weights.add(
+                "bias", shape: biasShape, initializer: biasInitializer, regularizer: reg.biasRegularizer,
+                constraint: reg.biasConstraint)
             bias = b
             weightHandles.append(b)
         }
@@ -407,7 +416,7 @@ final class RecurrentCore {
             "recurrent_dropout": JSONValue(recurrentDropout),
         ]
         if let recurrentActivation { c["recurrent_activation"] = .string(recurrentActivation.kerasName) }
-        return c
+        return c.merging(regularization.config) { a, _ in a }
     }
 }
 
@@ -434,23 +443,18 @@ enum RecurrentSlot: Hashable {
 struct RecurrentConfig {
     /// Keys read here, and keys that only choose how Keras runs the same computation (`unroll`, `implementation`,
     /// `use_cudnn`; `seed` draws Keras's own dropout masks, Strata's come from the run seed).
-    static let keys: Set<String> = [
+    static let keys: Set<String> = Set([
         "units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer",
         "bias_initializer", "dropout", "recurrent_dropout", "seed", "return_sequences",
         "go_backwards", "stateful", "unroll", "implementation", "use_cudnn",
         "zero_output_for_mask",
+    ]).union(WeightRegularization.keys).union(WeightRegularization.recurrentKeys)
+    static let unsupported: [UnsupportedArgument] = [
+        UnsupportedArgument(
+            "return_state", accepting: [false],
+            hint: "remove return_state (a layer of a Sequential model has one output)"),
+        UnsupportedArgument("time_major", accepting: [false], hint: "feed (batch, timesteps, features) and drop time_major"),
     ]
-    static let unsupported =
-        LayerConfig.noRegularizers([
-            "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-            "activity_regularizer", "kernel_constraint",
-            "recurrent_constraint", "bias_constraint",
-        ]) + [
-            UnsupportedArgument(
-                "return_state", accepting: [false],
-                hint: "remove return_state (a layer of a Sequential model has one output)"),
-            UnsupportedArgument("time_major", accepting: [false], hint: "feed (batch, timesteps, features) and drop time_major"),
-        ]
     let units: Int
     let activation: ActivationFunction
     let useBias: Bool
@@ -467,6 +471,7 @@ struct RecurrentConfig {
     let zeroOutputForMask: Bool
     let io: (inputShape: [Int]?, inputDim: Int?, batchSize: Int?, batchInputShape: [Int]?)
     let inputLength: Int?
+    let regularization: WeightRegularization
 
     /// Runs the shared argument check with the layer's own keys and unsupported arguments, then reads the values.
     init(_ c: LayerConfig, extraKeys: Set<String>, unsupported extraUnsupported: [UnsupportedArgument] = []) throws {
@@ -486,5 +491,6 @@ struct RecurrentConfig {
         zeroOutputForMask = try c.bool("zero_output_for_mask") ?? false
         io = try c.inputArguments()
         inputLength = try c.int("input_length")
+        regularization = try WeightRegularization(config: c)
     }
 }

@@ -31,6 +31,12 @@ public final class SimpleRNN: RecurrentLayer {
 
     public var weightHandles: [ParameterHandle] { core.weightHandles }
 
+    /// Keras's kernel/recurrent/bias/activity regularizers and constraints (set before the model is built).
+    public var regularization: WeightRegularization {
+        get { core.regularization }
+        set { core.regularization = newValue }
+    }
+
     public init(
         _ units: Int, activation: ActivationFunction = .tanh, useBias: Bool = true,
         kernelInitializer: Initializer = .glorotUniform, recurrentInitializer: Initializer = .orthogonal(gain: 1),
@@ -119,13 +125,16 @@ public final class SimpleRNN: RecurrentLayer {
 
 extension SimpleRNN: MirrorableRecurrentLayer {
     func mirrored(goBackwards: Bool, name: String) -> RecurrentLayer {
-        SimpleRNN(
+        let mirror = SimpleRNN(
             units, activation: activation, useBias: useBias, kernelInitializer: kernelInitializer,
             recurrentInitializer: recurrentInitializer, biasInitializer: biasInitializer, dropout: dropout,
             recurrentDropout: recurrentDropout, returnSequences: returnSequences, goBackwards: goBackwards,
             stateful: stateful, name: name)
+        mirror.regularization = regularization  // the backward direction is regularized as Keras copies the config
+        return mirror
     }
 }
+extension SimpleRNN: WeightRegularizable {}
 
 extension SimpleRNN: ConfigurableLayer {
     public static let kerasClassName = "SimpleRNN"
@@ -138,5 +147,6 @@ extension SimpleRNN: ConfigurableLayer {
             stateful: r.stateful, inputShape: r.io.inputShape, inputDim: r.io.inputDim, inputLength: r.inputLength,
             batchSize: r.io.batchSize, batchInputShape: r.io.batchInputShape)
         zeroOutputForMask = r.zeroOutputForMask
+        regularization = r.regularization
     }
 }

@@ -16,6 +16,8 @@ public enum Initializer: Equatable, Sendable {
     case constant(Float)
     /// LSTM bias with `unit_forget_bias`: zeros, then ones for the forget gate block `[u, 2u)`.
     case unitForgetBias(units: Int)
+    /// Given values, in row-major order (`Normalization`'s adapted mean and variance).
+    case values([Float])
 
     /// Keras's name for configs.
     public var kerasName: String {
@@ -27,7 +29,7 @@ public enum Initializer: Equatable, Sendable {
         case .orthogonal: return "Orthogonal"
         case .zeros, .unitForgetBias: return "Zeros"
         case .ones: return "Ones"
-        case .constant: return "Constant"
+        case .constant, .values: return "Constant"
         }
     }
 
@@ -41,6 +43,7 @@ public enum Initializer: Equatable, Sendable {
         case "orthogonal": self = .orthogonal(gain: 1)
         case "zeros", "zero": self = .zeros
         case "ones", "one": self = .ones
+        case "constant": self = .constant(0)  // its `value` is read from the config (LayerConfig.initializer)
         default:
             throw StrataError.invalidArgument(
                 "unknown initializer '\(kerasName)'",
@@ -67,6 +70,7 @@ public enum Initializer: Equatable, Sendable {
         case .zeros: t.fill(0)
         case .ones: t.fill(1)
         case let .constant(c): t.fill(c)
+        case let .values(v): for i in 0..<min(n, v.count) { t[flat: i] = v[i] }
         case let .unitForgetBias(u):
             t.fill(0)
             for i in u..<min(2 * u, n) { t[flat: i] = 1 }

@@ -90,9 +90,26 @@ public struct LayerConfig {
                 i = .uniform(Float(c["minval"]?.doubleValue ?? -0.05), Float(c["maxval"]?.doubleValue ?? 0.05))
             }
             if case .orthogonal = i, let g = v["config"]?["gain"]?.doubleValue { i = .orthogonal(gain: Float(g)) }
+            if case .constant = i { i = .constant(Float(v["config"]?["value"]?.doubleValue ?? 0)) }
             return i
         }
         throw fail(key, "an initializer name")
+    }
+
+    /// A weight regularizer (`kernel_regularizer`...) by Keras name or serialized object; nil when absent or null.
+    public func regularizer(_ key: String) throws -> Regularizer? {
+        guard let v = values[key], v != .null else { return nil }
+        do { return try Regularizer(keras: v) } catch let StrataError.invalidArgument(what, hint) {
+            throw StrataError.invalidModel(layer: layerName, "'\(key)': \(what)", hint: hint)
+        }
+    }
+
+    /// A weight constraint (`kernel_constraint`...) by Keras name or serialized object; nil when absent or null.
+    public func constraint(_ key: String) throws -> Constraint? {
+        guard let v = values[key], v != .null else { return nil }
+        do { return try Constraint(keras: v) } catch let StrataError.invalidArgument(what, hint) {
+            throw StrataError.invalidModel(layer: layerName, "'\(key)': \(what)", hint: hint)
+        }
     }
 
     /// The input information a first layer may carry (`input_shape`, `input_dim`, `batch_size`,

@@ -17,6 +17,9 @@ public enum LayerRegistry {
         Conv2D.self, Conv1D.self, MaxPooling2D.self, MaxPooling1D.self, AveragePooling2D.self, AveragePooling1D.self,
         GlobalAveragePooling1D.self, GlobalMaxPooling1D.self, GlobalAveragePooling2D.self, GlobalMaxPooling2D.self, Reshape.self,
         Embedding.self, LSTM.self, GRU.self, SimpleRNN.self,
+        ReLU.self, LeakyReLU.self, PReLU.self, ELU.self, Softmax.self,
+        SpatialDropout1D.self, SpatialDropout2D.self, GaussianNoise.self, GaussianDropout.self, AlphaDropout.self,
+        Rescaling.self, Normalization.self,
         BatchNormalization.self, LayerNormalization.self,
         Masking.self, Bidirectional.self, TimeDistributed.self, RepeatVector.self, Permute.self,
     ]

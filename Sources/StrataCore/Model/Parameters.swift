@@ -8,6 +8,10 @@ public struct ParameterHandle: Equatable, Sendable {
     public let name: String
     public let initializer: Initializer
     public let trainable: Bool
+    /// Keras's `regularizer` of this weight (`kernel_regularizer`...): its penalty joins the loss.
+    public var regularizer: Regularizer? = nil
+    /// Keras's `constraint` of this weight (`kernel_constraint`...): applied after each update.
+    public var constraint: Constraint? = nil
     public var count: Int { shape.reduce(1, *) }
 }
 
@@ -21,12 +25,13 @@ public struct WeightAllocator {
     public init() {}
 
     /// Declares a weight; the returned handle is what a layer keeps.
-    public mutating func add(_ name: String, shape: [Int], initializer: Initializer, trainable: Bool = true)
-        -> ParameterHandle
-    {
+    public mutating func add(
+        _ name: String, shape: [Int], initializer: Initializer, trainable: Bool = true,
+        regularizer: Regularizer? = nil, constraint: Constraint? = nil
+    ) -> ParameterHandle {
         let h = ParameterHandle(
             index: handles.count, offset: total, shape: shape, name: namePrefix + name,
-            initializer: initializer, trainable: trainable)
+            initializer: initializer, trainable: trainable, regularizer: regularizer, constraint: constraint)
         handles.append(h)
         total += h.count
         return h
@@ -76,6 +81,30 @@ public final class Parameters {
     public func initialize(seed: UInt64) {
         let root = CounterRandom(seed: seed, stream: 0x5745_4947_4854)  // "WEIGHT"
         for h in handles { h.initializer.fill(value(h), rng: root.derived(UInt64(h.index))) }
+    }
+
+    /// Keras's regularization losses: the sum of each regularized trainable weight's penalty.
+    public func regularizationPenalty() -> Double {
+        handles.reduce(0.0) { s, h in s + (h.trainable ? h.regularizer.map { $0.penalty(value(h)) } ?? 0 : 0) }
+    }
+
+    /// Adds the weights' penalty gradients into `gradients` (after the all-reduce, so once globally).
+    public func addRegularizerGradients() {
+        for h in handles where h.trainable { h.regularizer?.addGradient(of: value(h), into: gradient(h)) }
+    }
+
+    /// Applies each weight's constraint (after the optimizer update, as Keras does).
+    public func applyConstraints() {
+        for h in handles where h.trainable { h.constraint?.apply(to: value(h)) }
+    }
+
+    /// After the all-reduce of a step: the penalty joins the step's loss sum as Keras reports it (the batch's mean
+    /// loss plus the penalty, so `penalty * count` of the `count` loss values) and its gradient joins the global
+    /// gradient once.
+    func addRegularization(toLossSum sums: Tensor, count: Float) {
+        guard handles.contains(where: { $0.regularizer != nil }) else { return }
+        sums[flat: 0] += Float(regularizationPenalty()) * count
+        addRegularizerGradients()
     }
 
     /// Number of trainable scalars.

@@ -49,6 +49,8 @@ public final class Sequential {
     /// What `compile` was given, for configs and checkpoints (`training_config`).
     public internal(set) var compileSpec: (optimizer: String, loss: String, metrics: [String])?
 
+    /// The activity regularizers' penalties and kept outputs of the last forward pass.
+    let activity = ActivityPenalties()
     /// Input gradients and per-call scratch lent to the layers (one set per model, not per layer).
     let sharedBuffers = SharedBuffers()
     /// Per-layer forward/backward timing, off (nil) unless a profiler attaches one.
@@ -146,6 +148,7 @@ public final class Sequential {
         }
         let p = Parameters(handles: allocator.handles, count: allocator.total)
         p.initialize(seed: seed)
+        for case let l as PresetWeights in layers { l.presetWeights(p) }
         parameters = p
         optimizerState = optimizer.map { OptimizerState(optimizer: $0, parameterCount: p.count) }
     }
@@ -277,6 +280,7 @@ public final class Sequential {
             shared: sharedBuffers, threads: threads, pool: pool)
         context.sumOverRanks = sumOverRanks
         var h = x
+        activity.reset()
         // The layer whose output `h` shares storage with (nil: the caller's `x`); views (Flatten) keep it.
         var producer: Int?
         for (i, l) in layers.enumerated() {
@@ -292,6 +296,7 @@ public final class Sequential {
                 h = l.forward(h, context: context)
             }
             if h.storage !== input.storage { producer = i }
+            activity.record(l, index: i, output: h, training: training)
         }
         return h
     }
@@ -300,15 +305,16 @@ public final class Sequential {
     /// crossentropy, as Keras's TensorFlow backend does): asked once per run; backward then starts at the logits.
     func logitsOutput(for loss: Loss) -> (layer: LogitsProducing, loss: LogitsLoss)? {
         guard let last = layers.last as? LogitsProducing, let l = loss as? LogitsLoss,
-            l.consumesLogits(of: last.outputActivation)
+            l.consumesLogits(of: last.outputActivation), (last as? ActivityRegularized)?.activityRegularizer == nil
         else { return nil }
         return (last, l)
     }
 
     /// Backward from `dy`, the gradient with respect to the output (or to the last layer's logits, `fromLogits`).
+    /// `activityScale` is `1 / global batch size` (the activity regularizers' factor).
     func backward(
         _ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int, threads: Int? = nil, pool: ThreadPool? = nil,
-        sumOverRanks: ((inout [Double]) -> Void)? = nil
+        sumOverRanks: ((inout [Double]) -> Void)? = nil, activityScale: Float = 0
     ) {
         var context = LayerContext(
             training: true, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
@@ -319,6 +325,7 @@ public final class Sequential {
             context.layerIndex = i
             let start = layerTimer == nil ? 0 : LayerTimer.now()
             context.needsInputGradient = i > 0
+            activity.addGradient(layers[i], index: i, scale: activityScale, into: g)
             if i == layers.count - 1 && fromLogits, let l = layers[i] as? LogitsProducing {
                 g = l.backward(fromLogits: g, context: context)
             } else {

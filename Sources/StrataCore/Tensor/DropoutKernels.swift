@@ -39,3 +39,68 @@ extension Kernels {
         }
     }
 }
+
+extension Kernels {
+    /// Spatial dropout of channels-last rows of `rowSize` scalars: element `i` (row `i / rowSize`, channel
+    /// `i % channels`) is kept iff `mask.isKept(row * channels + channel)`, so one flag covers a channel of a sample;
+    /// kept values are scaled by `1/(1-rate)`. Each element's flag is written to `kept` (for `maskedGradient`).
+    static func spatialDropout(
+        _ x: Tensor, into y: Tensor, mask: Dropout.Mask, rowSize: Int, channels: Int, recording kept: inout [UInt8]
+    ) {
+        let px = x.pointer, py = y.pointer, scale = mask.keepScale
+        let rows = rowSize == 0 ? 0 : x.count / rowSize
+        kept.withUnsafeMutableBufferPointer { buffer in
+            let kept = buffer.baseAddress!
+            for r in 0..<rows {
+                let base = r &* rowSize
+                for j in 0..<rowSize {
+                    let k = mask.isKept(r &* channels &+ j % channels)
+                    kept[base &+ j] = k ? 1 : 0
+                    py[base &+ j] = px[base &+ j] * (k ? scale : 0)
+                }
+            }
+        }
+    }
+
+    /// Keras's AlphaDropout: `y = a * (kept ? x : alpha_p) + b`, the flags recorded in `kept`.
+    static func alphaDropout(
+        _ x: Tensor, into y: Tensor, mask: Dropout.Mask, a: Float, b: Float, alphaP: Float, recording kept: inout [UInt8]
+    ) {
+        let px = x.pointer, py = y.pointer, n = x.count
+        kept.withUnsafeMutableBufferPointer { buffer in
+            let kept = buffer.baseAddress!
+            for i in 0..<n {
+                let k = mask.isKept(i)
+                kept[i] = k ? 1 : 0
+                py[i] = a * (k ? px[i] : alphaP) + b
+            }
+        }
+    }
+
+    /// `dx = dy * (kept ? scale : 0)` from recorded flags; `dx` may be `dy`.
+    static func maskedGradient(_ dy: Tensor, into dx: Tensor, scale: Float, recorded kept: [UInt8]) {
+        let pg = dy.pointer, pd = dx.pointer, n = dy.count
+        kept.withUnsafeBufferPointer { buffer in
+            let kept = buffer.baseAddress!
+            for i in 0..<n { pd[i] = pg[i] * (kept[i] != 0 ? scale : 0) }
+        }
+    }
+
+    /// Gaussian noise keyed like dropout masks: `n_i = N(0, 1)` drawn by `rng` at counter `first + i` (the
+    /// element's GLOBAL position in the batch), so 1 and N ranks draw the same noise. Additive:
+    /// `y = x + stddev * n`; multiplicative: `y = x * (1 + stddev * n)`, with the factors kept in `factors`.
+    static func gaussianNoise(
+        _ x: Tensor, into y: Tensor, rng: CounterRandom, first: Int, stddev: Float, multiplicative: Bool, factors: Tensor?
+    ) {
+        let px = x.pointer, py = y.pointer, pf = factors?.pointer
+        for i in 0..<x.count {
+            let e = stddev * rng.normal(UInt64(first &+ i))
+            if multiplicative {
+                pf![i] = 1 + e
+                py[i] = px[i] * (1 + e)
+            } else {
+                py[i] = px[i] + e
+            }
+        }
+    }
+}

@@ -49,6 +49,10 @@ public enum Kernels {
     @inline(__always)
     public static func softplus(_ x: Float) -> Float { max(x, 0) + Float(libmLog1p(Double(exp(-abs(x))))) }
 
+    /// erf(x) for Float (libm's `erff`; GELU only).
+    @inline(__always)
+    public static func erf(_ x: Float) -> Float { libmErf(x) }
+
     // MARK: rows
 
     /// `y[i, j] = x[i, j] + bias[j]` over `rows` rows of `cols`.
@@ -126,8 +130,26 @@ public enum Kernels {
     import Glibc
     @inline(__always) func libmLog(_ x: Double) -> Double { Glibc.log(x) }
     @inline(__always) func libmLog1p(_ x: Double) -> Double { Glibc.log1p(x) }
+    @inline(__always) func libmErf(_ x: Float) -> Float { Glibc.erff(x) }
 #else
     import Foundation
     @inline(__always) func libmLog(_ x: Double) -> Double { Foundation.log(x) }
     @inline(__always) func libmLog1p(_ x: Double) -> Double { Foundation.log1p(x) }
+    @inline(__always) func libmErf(_ x: Float) -> Float { Foundation.erff(x) }
 #endif
+
+extension Kernels {
+    /// Per-group sums over the rows of `x`: element `j` of each row adds `x` (or, with `center`, `(x - center[g])^2`)
+    /// to group `g = index[j]` (`index.count` scalars per row). In Double (Normalization.adapt's statistics).
+    static func groupSums(_ x: Tensor, index: [Int32], groups: Int, center: [Double]?) -> [Double] {
+        var sums = [Double](repeating: 0, count: groups)
+        let px = x.pointer, m = index.count
+        for r in 0..<(m == 0 ? 0 : x.count / m) {
+            for j in 0..<m {
+                let g = Int(index[j]), v = Double(px[r &* m &+ j])
+                if let center { let d = v - center[g]; sums[g] += d * d } else { sums[g] += v }
+            }
+        }
+        return sums
+    }
+}

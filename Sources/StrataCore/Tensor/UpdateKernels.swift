@@ -205,6 +205,52 @@ extension UpdateKernels {
         return s
     }
 
+    /// `sum(|x|)` in Double (the L1 penalty).
+    static func sumOfAbsolutes(_ x: Tensor) -> Double {
+        let p = x.pointer
+        var s = 0.0
+        for i in 0..<x.count { s += Double(abs(p[i])) }
+        return s
+    }
+
+    /// `g += l1 * sign(w) + 2 * l2 * w` (the L1/L2 penalty's gradient; `sign(0) = 0`, as TensorFlow's `abs`).
+    static func addRegularizerGradient(_ w: Tensor, l1: Float, l2: Float, into g: Tensor) {
+        let pw = w.pointer, pg = g.pointer, twoL2 = 2 * l2
+        for i in 0..<w.count {
+            let v = pw[i]
+            pg[i] += (v > 0 ? l1 : v < 0 ? -l1 : 0) + twoL2 * v
+        }
+    }
+
+    /// `w = max(w, floor)` (Keras's `NonNeg` with floor 0).
+    static func clampBelow(_ w: Tensor, _ floor: Float) {
+        let p = w.pointer
+        for i in 0..<w.count { p[i] = max(p[i], floor) }
+    }
+
+    /// Multiplies each slice of `w` (its elements sharing the coordinates outside `normAxes`) by
+    /// `factor(norm)`, `norm` the slice's Euclidean norm: Keras's norm constraints.
+    static func rescaleSlices(_ w: Tensor, shape: [Int], normAxes: Set<Int>, factor: (Float) -> Float) {
+        let p = w.pointer, n = w.count
+        // The slice of each flat index: its coordinates on the kept axes, as a row-major number.
+        var slice = [Int](repeating: 0, count: n)
+        var slices = 1
+        for (a, d) in shape.enumerated() where !normAxes.contains(a) { slices *= d }
+        for i in 0..<n {
+            var rest = i, id = 0, place = 1
+            for a in stride(from: shape.count - 1, through: 0, by: -1) {
+                let c = rest % shape[a]
+                rest /= shape[a]
+                if !normAxes.contains(a) { id += c * place; place *= shape[a] }
+            }
+            slice[i] = id
+        }
+        var sums = [Double](repeating: 0, count: slices)
+        for i in 0..<n { sums[slice[i]] += Double(p[i]) * Double(p[i]) }
+        let scale = sums.map { factor(Float($0.squareRoot())) }
+        for i in 0..<n { p[i] *= scale[slice[i]] }
+    }
+
     /// Keras's `_clip_by_norm` (`tf.clip_by_norm`): `g = g * clipnorm / max(norm, clipnorm)`, norm 0 for a zero
     /// gradient.
     static func clipByNorm(_ gradient: Tensor, clipnorm c: Float) {

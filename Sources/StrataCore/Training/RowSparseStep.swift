@@ -16,7 +16,8 @@ final class RowSparseStep {
             !opt.options.touchesAllWeights
         else { return nil }
         let found: [Region] = layers.compactMap { l in
-            guard let s = l as? RowSparseGradient, let h = s.rowSparseWeight, h.shape.count >= 2 else { return nil }
+            // A regularized weight's gradient is dense (the penalty's gradient touches every row).
+            guard let s = l as? RowSparseGradient, let h = s.rowSparseWeight, h.shape.count >= 2, h.regularizer == nil else { return nil }
             return Region(layer: s, offset: h.offset, rows: h.shape[0], width: h.count / h.shape[0])
         }.sorted { $0.offset < $1.offset }
         guard !found.isEmpty else { return nil }

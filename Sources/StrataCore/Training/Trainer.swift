@@ -163,18 +163,22 @@ final class Trainer {
             if let w { LossKernels.scaleSamples(gradient, by: w) }  // d(sum(w l) / n)
             model.backward(
                 gradient, fromLogits: fused != nil, step: optState.iterations, firstRow: shard.firstRow,
-                threads: context.threads, pool: context.pool, sumOverRanks: sumOverRanks)
+                threads: context.threads, pool: context.pool, sumOverRanks: sumOverRanks,
+                activityScale: 1 / Float(shard.global))
             try figures.accumulate(
                 yTrue: y, yPred: yPred, lossValues: values, weights: w, perSample: perSample,
                 scratch: work.buffer(.metricValues, values.shape), into: step.sums.rows(0..<figures.count))
+            step.sums[flat: 0] += Float(model.activity.sum * Double(perSample))  // (penalty / rows) * values
         } else if model.hasGlobalBatchStatistics {
             model.joinGlobalStatistics(step: optState.iterations, sumOverRanks: sumOverRanks)
         }
         step.sums[flat: figures.count] = context.stopTraining ? 1 : 0
         try comm.allReduceSum(step.buffer)
         if step.sums[flat: figures.count] > 0 { return false }
+        p.addRegularization(toLossSum: step.sums, count: step.sums[flat: figures.countSlot])  // once, globally
         figures.add(step.sums, to: &sums)
         opt.apply(p, optState, rowSparse: step.rowSparse, pool: context.pool)  // clipping, weight decay, update, EMA on the global gradient
+        p.applyConstraints()  // Keras: after each update
         return true
     }
 
@@ -216,9 +220,11 @@ final class Trainer {
             try figures.accumulate(
                 yTrue: y, yPred: yPred, lossValues: values, weights: sampleWeights(weights, shard, y),
                 perSample: perSample, scratch: work.buffer(.metricValues, values.shape), into: tail)
+            tail[flat: 0] += Float(model.activity.sum * Double(perSample))
             figures.add(tail, to: &sums)
         }
         try comm.allReduceSum(&sums)
+        sums[0] += model.parameters!.regularizationPenalty() * sums[figures.countSlot]  // Keras's loss includes it
         return sums
     }
 
