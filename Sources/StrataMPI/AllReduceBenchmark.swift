@@ -17,6 +17,7 @@ public final class AllReduceTimer: Communicator {
     public var rank: Int { base.rank }
     public var size: Int { base.size }
     public var threadsPerRank: Int { base.threadsPerRank }
+    public var place: String { base.place }
     public func allReduceSum(_ buffer: Tensor) throws {
         let start = DispatchTime.now().uptimeNanoseconds
         try base.allReduceSum(buffer)
