@@ -7,8 +7,9 @@ import StrataCore
 /// Lazy: the constructor checks the file (datasets exist, numeric, row counts agree) and reads nothing else.
 /// `fit` then reads only the rows of this rank's shard of each batch, by hyperslab selection. Two modes give
 /// identical numbers: `.inMemory` reads both arrays once (small files); `.streaming` reads rows on demand
-/// through a bounded read-ahead window, checking every row for NaN/infinity as it arrives. `.automatic` picks
-/// in-memory when both arrays fit in `inMemoryLimit` bytes (as Float32).
+/// through a bounded read-ahead window, checking every row for NaN/infinity as it arrives, and reads the next
+/// batch on a background thread while the current step computes (`prefetch`, called by `fit`). `.automatic`
+/// picks in-memory when both arrays fit in `inMemoryLimit` bytes (as Float32).
 public final class HDF5Dataset: Dataset {
     /// Where rows come from: memory, or the file through a read-ahead window (identical weights either way).
     public enum Mode: Equatable, Sendable {
@@ -37,7 +38,7 @@ public final class HDF5Dataset: Dataset {
     private let yData: HDF5.DataObject?
     private let xMemory: Tensor?
     private let yMemory: Tensor?
-    private let window: ReadAheadWindow?
+    private let reader: PrefetchingReader?
 
     /// Opens `x` (and `y`) in `path`. Throws a clear error naming the file and dataset when the file is
     /// missing or not HDF5, a dataset is missing, empty, not numeric, or the row counts of x and y differ.
@@ -74,13 +75,13 @@ public final class HDF5Dataset: Dataset {
         if chosen == .inMemory {
             xMemory = try xd.readAll()
             yMemory = try yd?.readAll()
-            window = nil
+            reader = nil
         } else {
             xMemory = nil
             yMemory = nil
             let rowBytes = 4 * (xd.shape.dropFirst().reduce(1, *) + (yd?.shape.dropFirst().reduce(1, *) ?? 0))
             guard case let .streaming(buffer) = chosen else { preconditionFailure("mode \(chosen)") }
-            window = ReadAheadWindow(rows: max(1, buffer / max(rowBytes, 1)), x: xd, y: yd)
+            reader = PrefetchingReader(ReadAheadWindow(rows: max(1, buffer / max(rowBytes, 1)), x: xd, y: yd))
         }
     }
 
@@ -115,8 +116,14 @@ public final class HDF5Dataset: Dataset {
             if let yMemory, let y { Kernels.gatherRows(yMemory, indices, rowSize: yMemory.rowSize, into: y) }
             return
         }
-        try window!.read(indices, x: x, y: y)
+        try reader!.read(indices, x: x, y: y)
     }
+
+    /// Streaming: starts reading `indices` on the background thread, for the next `read` (errors surface there).
+    public func prefetch(_ indices: ArraySlice<Int>) { reader?.prefetch(indices) }
+
+    /// Streaming reads served by the background thread so far (tests, figures).
+    var prefetchedReads: Int { reader?.hits ?? 0 }
 
     /// In memory: checks every value now. Streaming: rows are checked as they are read.
     public func validateValues() throws {

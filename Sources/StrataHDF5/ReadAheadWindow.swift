@@ -12,8 +12,9 @@ final class ReadAheadWindow {
     let rows: Int
     let x: HDF5.DataObject
     let y: HDF5.DataObject?
-    private let xRow: Int
-    private let yRow: Int
+    /// Scalars per row of x and of y.
+    let xRow: Int
+    let yRow: Int
     private let xBuffer: Tensor
     private let yBuffer: Tensor?
     /// The file rows currently held, in order (when the window holds a contiguous range).

@@ -53,9 +53,12 @@ struct Train: ParsableCommand {
     @Option var epochs = 3
     @Flag var profile = false
     @Flag var singleProcess = false
+    @Option(help: "Stream the training data from the file through a read-ahead window of this many MiB.") var streaming: Int?
     @Option(name: .customLong("set"), help: "Override a config value (repeatable).") var sets: [String] = []
     func run() throws {
-        try StrataBench.guarded { try train(config, dir, epochs: epochs, profile: profile, single: singleProcess, sets: sets) }
+        try StrataBench.guarded {
+            try train(config, dir, epochs: epochs, profile: profile, single: singleProcess, streaming: streaming, sets: sets)
+        }
     }
 }
 
@@ -133,7 +136,7 @@ func prepare(_ configPath: String, _ dir: String, limit: Int?, sets: [String]) t
     try model.jsonText.write(toFile: dir + "/model.json", atomically: true, encoding: .utf8)
 }
 
-func train(_ configPath: String, _ dir: String, epochs: Int, profile: Bool, single: Bool, sets: [String]) throws {
+func train(_ configPath: String, _ dir: String, epochs: Int, profile: Bool, single: Bool, streaming: Int? = nil, sets: [String]) throws {
     let config = try RunConfig.load(configPath, overrides: sets)
     let world: Communicator = single ? SingleProcess() : try MPICommunicator.automatic()
     let mpi = world as? MPICommunicator
@@ -142,7 +145,8 @@ func train(_ configPath: String, _ dir: String, epochs: Int, profile: Bool, sing
     let runner = Runner(config: config, communicator: comm)
     let model = try runner.makeModel()
     let path = dir + "/data.h5"
-    let train = try HDF5Dataset(path: path, x: "x_train", y: "y_train")
+    let mode = streaming.map { HDF5Dataset.Mode.streaming(bufferBytes: $0 << 20) } ?? .automatic
+    let train = try HDF5Dataset(path: path, x: "x_train", y: "y_train", mode: mode)
     let hasVal = (try? HDF5Dataset(path: path, x: "x_val", y: "y_val")) != nil
     let validation = hasVal ? try HDF5Dataset(path: path, x: "x_val", y: "y_val") : nil
     let timer = profile ? LayerTimer() : nil
@@ -170,6 +174,7 @@ func train(_ configPath: String, _ dir: String, epochs: Int, profile: Bool, sing
         "kernel": .string(BLAS.coreName),
         "peak_rss_mb": .array(rss.map { .number(($0 * 10).rounded() / 10) }),
         "parameters": JSONValue(model.countParams()),
+        "streaming_mib": streaming.map { JSONValue($0) } ?? .null,
     ]
     if let a = allReduce {
         let us = { (s: Double) -> JSONValue in .number((s * 1e7).rounded() / 10) }

@@ -71,4 +71,30 @@ final class SharedBuffersTests: XCTestCase {
         XCTAssertGreaterThan(largest, 1e-3)
         XCTAssertLessThan(worst / largest, 1e-2, "model gradient differs from finite differences")
     }
+
+    /// Rule 5 on a VGG-like chain (relu convolutions that keep masks, max pooling, dropout in place, Flatten, Dense):
+    /// every input gradient goes over the layer's input, so the shared gradient storages of rule 1 are never
+    /// allocated, and training gives the weights of the same run with rule 5 off bit for bit.
+    func testInputGradientsOverInputsTrainIdentically() throws {
+        func run(alias: Bool) throws -> (weights: [Float], sharedGradients: Int) {
+            let model = Sequential(
+                [
+                    Conv2D(4, kernelSize: (3, 3), activation: .relu, inputShape: [10, 10, 2]),
+                    Conv2D(16, kernelSize: (3, 3), activation: .relu),
+                    MaxPooling2D(poolSize: (2, 2)), Dropout(0.25),
+                    Conv2D(8, kernelSize: (2, 2), activation: .relu),
+                    Flatten(), Dense(6, activation: .relu), Dropout(0.5), Dense(3, activation: .softmax),
+                ], seed: 7)
+            model.aliasInputGradients = alias
+            model.compile(optimizer: SGD(learningRate: 0.05, momentum: 0.9), loss: "categorical_crossentropy")
+            let x = GradientCheck.random([20, 10, 10, 2], seed: 3)
+            let y = try Tensor(shape: [20, 3], scalars: (0..<60).map { $0 % 3 == ($0 / 3) % 3 ? 1 : 0 })
+            try model.fit(x, y, batchSize: 8, epochs: 2, verbose: 0)
+            return (model.parameters!.values.scalars, model.sharedBuffers.gradientCapacity)
+        }
+        let on = try run(alias: true), off = try run(alias: false)
+        XCTAssertEqual(on.weights, off.weights)
+        XCTAssertEqual(on.sharedGradients, 0, "no layer needed a shared gradient storage")
+        XCTAssertGreaterThan(off.sharedGradients, 0)
+    }
 }

@@ -44,6 +44,12 @@ final class Convolution {
     private var lastZ: Tensor?
     private var lastY: Tensor?
     private var packedWholeBatch = false
+    /// A relu layer's record of where its output was positive (kept instead of the output, which the model may
+    /// then reuse: aliasing rule 5).
+    private var reluMask = ReluMask()
+
+    /// Whether `backward` reads the output: only for activations other than linear and relu (relu keeps a mask).
+    var backwardReadsOutput: Bool { activation != .linear && activation != .relu }
 
     init(spatialRank: Int, filters: Int, activation: ActivationFunction, packingBudget: Int = 1 << 20) {
         self.spatialRank = spatialRank
@@ -183,9 +189,14 @@ final class Convolution {
         let batch = x.shape.first ?? 0
         let positions = batch * geometry.outputPositions
         let patch = geometry.patchSize
-        let z = workspace.buffer(.preActivation, [batch] + outputShape)
-        // relu runs in place: its gradient only asks whether the output is positive, so Z need not be kept.
-        let y = activation == .linear || activation == .relu ? z : workspace.buffer(.output, z.shape)
+        // relu runs in place: its gradient only asks whether the output is positive, so Z need not be kept. The
+        // output may go in memory the model lends (rule 6).
+        let zIsY = activation == .linear || activation == .relu
+        let z =
+            zIsY
+            ? context.output([batch] + outputShape, workspace: &workspace, slot: .preActivation)
+            : workspace.buffer(.preActivation, [batch] + outputShape)
+        let y = zIsY ? z : context.output(z.shape, workspace: &workspace, slot: .output)
         let z2 = z.view([positions, filters]), y2 = y.view([positions, filters])
         let k = context.parameters.value(kernel!)
         let b = bias.map { context.parameters.value($0) }
@@ -201,6 +212,7 @@ final class Convolution {
                 lanes: lanes, scratch: scratch, parts: parts, pool: context.pool)
             if activation != .linear && activation != .relu { activation.apply(z2, into: y2) }
             packedWholeBatch = false
+            if context.training && activation == .relu { reluMask.record(y) }
             return y
         }
         let chunk = chunkRows(positions)
@@ -216,6 +228,7 @@ final class Convolution {
             r0 += m
         }
         packedWholeBatch = chunk >= positions
+        if context.training && activation == .relu { reluMask.record(y) }
         return y
     }
 
@@ -239,22 +252,26 @@ final class Convolution {
         let dk = p.gradient(kernel!)
         let db = bias.map { p.gradient($0) }
         let needsDx = context.needsInputGradient
+        let lanes = directLanes(filters), dxLanes = needsDx ? directLanes(geometry.channels) : 0
+        // `dx` over `x` (rule 5) when `x` is read no more once `dx` is written: the direct kernels finish the kernel
+        // gradient first; the GEMM path reads `x` only when it packs it again (more than one chunk).
+        let xDoneFirst = lanes > 0 || (packedWholeBatch && chunkRows(positions) >= positions)
         let dx =
             needsDx
-            ? context.inputGradient(x.shape, dy: dy, workspace: &workspace, slot: .inputGradient)
+            ? context.inputGradient(x.shape, dy: dy, over: xDoneFirst ? x : nil, workspace: &workspace, slot: .inputGradient)
             : workspace.buffer(.inputGradient, [0])
-        let lanes = directLanes(filters), dxLanes = needsDx ? directLanes(geometry.channels) : 0
+        let relu = activation == .relu
+        if relu { reluMask.apply(dy2, into: dz2) }  // dz = dy where the output was positive
         let gemmDx = needsDx && dxLanes == 0
         let parts = ConvKernels.parts(batch: batch, threads: context.threads)
         let scratchCount = lanes + dxLanes > 0 ? parts * ConvKernels.scratchCount(geometry, filters: filters) : 0
         let scratch = workspace.buffer(.kernelScratch, [scratchCount])
         if lanes > 0 {
-            let relu = activation == .relu
             if activation != .linear && !relu { activation.gradient(x: z2, y: y2, dy: dy2, into: dz2) }
             let partialsCount = ConvKernels.partialsCount(kernel: dk.count, bias: db?.count ?? 0, parts: parts)
             let partials = workspace.buffer(.partialGradients, [partialsCount])
             ConvKernels.kernelGradient(
-                x, geometry, dy: relu ? dy2 : dz2, reluY: relu ? y2 : nil, dz: dz2,
+                x, geometry, dy: dz2, reluY: nil, dz: dz2,
                 filters: filters, into: dk, bias: db, lanes: lanes, scratch: scratch,
                 partials: partials, parts: parts, pool: context.pool)
         }
@@ -273,7 +290,9 @@ final class Convolution {
                 let rows = r0..<(r0 + m)
                 let dzc = dz2.rows(rows)
                 if lanes == 0 {
-                    if activation != .linear { activation.gradient(x: z2.rows(rows), y: y2.rows(rows), dy: dy2.rows(rows), into: dzc) }
+                    if activation != .linear && !relu {
+                        activation.gradient(x: z2.rows(rows), y: y2.rows(rows), dy: dy2.rows(rows), into: dzc)
+                    }
                     if let db { Kernels.accumulateColumnSums(dzc, rows: m, cols: filters, into: db) }
                     if !(packedWholeBatch && chunk >= positions) { Im2Col.pack(x, geometry, firstRow: r0, rows: m, into: cols!) }
                     BLAS.gemm(cols!, rowsA: m, colsA: patch, transA: true, dzc, rowsB: m, colsB: filters, into: dk, beta: 1)

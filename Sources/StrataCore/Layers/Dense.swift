@@ -86,13 +86,15 @@ public final class Dense: LogitsProducing, WeightRegularizable {
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         let rows = x.count / inputDim
         let outShape = Array(x.shape.dropLast()) + [units]
-        let z = workspace.buffer(.preActivation, outShape)
+        let z =
+            activation == .linear
+            ? context.output(outShape, workspace: &workspace, slot: .preActivation) : workspace.buffer(.preActivation, outShape)
         BLAS.gemm(x, rowsA: rows, colsA: inputDim, context.parameters.value(kernel!), rowsB: inputDim, colsB: units, into: z)
         if let bias { Kernels.addRowVector(z, context.parameters.value(bias), rows: rows, cols: units) }
         lastInput = x
         lastZ = z
         if activation == .linear { lastY = z; return z }
-        let y = workspace.buffer(.output, outShape)
+        let y = context.output(outShape, workspace: &workspace, slot: .output)
         activation.apply(z, into: y)
         lastY = y
         return y
@@ -115,7 +117,7 @@ public final class Dense: LogitsProducing, WeightRegularizable {
         if let bias { Kernels.accumulateColumnSums(dz, rows: rows, cols: units, into: p.gradient(bias)) }
         // The first layer's input gradient is unused: skip its GEMM and return an empty tensor.
         guard context.needsInputGradient else { return workspace.buffer(.inputGradient, [0]) }
-        let dx = context.inputGradient(x.shape, dy: dz, workspace: &workspace, slot: .inputGradient)
+        let dx = context.inputGradient(x.shape, dy: dz, over: x, workspace: &workspace, slot: .inputGradient)  // x read above
         BLAS.gemm(dz, rowsA: rows, colsA: units, p.value(kernel!), rowsB: inputDim, colsB: units, transB: true, into: dx)
         return dx
     }

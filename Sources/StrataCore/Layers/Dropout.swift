@@ -24,6 +24,9 @@ public final class Dropout: Layer {
     }
 
     public var weightHandles: [ParameterHandle] { [] }
+    /// Backward reads the recorded keep flags, not the output.
+    public var backwardReadsOutput: Bool { false }
+    public var backwardReadsInput: Bool { false }
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         guard rate >= 0 && rate <= 1 else {

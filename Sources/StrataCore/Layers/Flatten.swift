@@ -11,6 +11,9 @@ public final class Flatten: Layer {
     }
 
     public var weightHandles: [ParameterHandle] { [] }
+    /// A view: backward reshapes `dy` and reads nothing else.
+    public var backwardReadsOutput: Bool { false }
+    public var backwardReadsInput: Bool { false }
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         self.inputShape = inputShape

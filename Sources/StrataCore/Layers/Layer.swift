@@ -77,6 +77,12 @@ public struct LayerContext {
     /// Whether `forward` may write its output over its input `x` (aliasing rule 3 in `SharedBuffers`): the model
     /// sets it in training when it owns `x` and nothing reads `x` after this call.
     public var mayOverwriteInput = false
+    /// Whether `backward` may write its input gradient over its input `x` (aliasing rule 5 in `SharedBuffers`): the
+    /// model sets it in training when it owns `x` and no layer reads `x` in backward but this one.
+    public var gradientMayOverwriteInput = false
+    /// Whether `forward` may place its output in a range of a dead output the model lends (aliasing rule 6 in
+    /// `SharedBuffers`): set by the model for every layer but the last, whose output the caller reads.
+    public var mayBorrowOutput = false
     /// Buffers the model lends its layers (nil when a layer is called on its own): the aliasing rules and the
     /// methods that apply them are in `SharedBuffers.swift`.
     public var shared: SharedBuffers?
@@ -143,6 +149,11 @@ public protocol Layer: AnyObject {
     /// When false the model may let the next layer write over that output (aliasing rule 3 in `SharedBuffers`).
     /// True by default.
     var backwardReadsOutput: Bool { get }
+    /// Whether `backward` reads the input of the last `forward` (a kernel gradient does; pooling and dropout do not).
+    /// When false, and the layer that produced the input does not read it either, the model lends the input's
+    /// memory to later layers' outputs until this layer's backward (aliasing rule 6 in `SharedBuffers`).
+    /// True by default.
+    var backwardReadsInput: Bool { get }
 }
 
 extension Layer {
@@ -150,6 +161,7 @@ extension Layer {
     public var states: [Tensor] { [] }
     public func resetStates() {}
     public var backwardReadsOutput: Bool { true }
+    public var backwardReadsInput: Bool { true }
     /// Default Keras name stem: `Dense` -> `dense`, `MaxPooling2D` -> `max_pooling2d`.
     public var nameStem: String {
         var out = ""

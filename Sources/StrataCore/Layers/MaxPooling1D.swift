@@ -31,6 +31,8 @@ public final class MaxPooling1D: Layer {
 
     /// Backward needs only the window positions (max) or the geometry (average), not the pooled values.
     public var backwardReadsOutput: Bool { false }
+    /// Nor the input: the model may lend its memory until this layer's backward (rule 6).
+    public var backwardReadsInput: Bool { false }
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy, context: context) }
 

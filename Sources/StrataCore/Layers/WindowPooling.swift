@@ -16,6 +16,7 @@ final class WindowPooling {
     private var workspace = Workspace<Slot>()
     private var argmax: [Int32] = []
     private var inputShape: [Int] = []
+    private var lastInput: Tensor?
 
     init(kind: Kind, spatialRank: Int) {
         self.kind = kind
@@ -80,7 +81,8 @@ final class WindowPooling {
 
     func forward(_ x: Tensor, context: LayerContext) -> Tensor {
         inputShape = x.shape
-        let y = workspace.buffer(.output, [x.shape.first ?? 0] + outputShape)
+        lastInput = x
+        let y = context.output([x.shape.first ?? 0] + outputShape, workspace: &workspace, slot: .output)
         switch kind {
         case .max:
             PoolingKernels.maxForward(x, geometry, into: y, argmax: &argmax, parts: parts(x.shape.first ?? 0, context), pool: context.pool)
@@ -90,7 +92,8 @@ final class WindowPooling {
     }
 
     func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
-        let dx = context.inputGradient(inputShape, dy: dy, workspace: &workspace, slot: .inputGradient)
+        // Backward reads only `dy` and the window positions, never `x`: `dx` may go over it (rule 5).
+        let dx = context.inputGradient(inputShape, dy: dy, over: lastInput, workspace: &workspace, slot: .inputGradient)
         switch kind {
         case .max:
             PoolingKernels.maxBackward(

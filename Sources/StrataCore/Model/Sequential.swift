@@ -53,6 +53,10 @@ public final class Sequential {
     let activity = ActivityPenalties()
     /// Input gradients and per-call scratch lent to the layers (one set per model, not per layer).
     let sharedBuffers = SharedBuffers()
+    /// Per layer, whether the last forward pass allowed its input gradient over its input (aliasing rule 5).
+    private var gradientOverInput: [Bool] = []
+    /// Aliasing rule 5 on (the default) or off: the same numbers either way (tests compare them).
+    var aliasInputGradients = true
     /// Per-layer forward/backward timing, off (nil) unless a profiler attaches one.
     public var layerTimer: LayerTimer?
     /// Row-sparse gradient zeroing and updates for `Embedding` weights on one process (identical results;
@@ -283,10 +287,15 @@ public final class Sequential {
         activity.reset()
         // The layer whose output `h` shares storage with (nil: the caller's `x`); views (Flatten) keep it.
         var producer: Int?
+        var reuse = SharedBuffers.InputReuse()
+        if gradientOverInput.count != layers.count { gradientOverInput = Array(repeating: false, count: layers.count) }
+        sharedBuffers.startForward()
         for (i, l) in layers.enumerated() {
             context.layerIndex = i
             if i > 0 { context.mask = (layers[i - 1] as? MaskPropagating)?.outputMask(inputMask: context.mask) }
             context.mayOverwriteInput = SharedBuffers.mayOverwrite(outputOf: producer.map { layers[$0] }, training: training)
+            gradientOverInput[i] = aliasInputGradients && reuse.allows(training: training)
+            context.mayBorrowOutput = aliasInputGradients && i < layers.count - 1
             let input = h
             if let timer = layerTimer {
                 let start = LayerTimer.now()
@@ -295,7 +304,10 @@ public final class Sequential {
             } else {
                 h = l.forward(h, context: context)
             }
-            if h.storage !== input.storage { producer = i }
+            let fresh = !SharedBuffers.overlap(h, input)
+            if fresh { producer = i }
+            if aliasInputGradients && fresh && reuse.inputDies(after: l, training: training) { sharedBuffers.lend(input) }
+            reuse.record(l, output: h, input: input)
             activity.record(l, index: i, output: h, training: training)
         }
         return h
@@ -326,6 +338,7 @@ public final class Sequential {
             let start = layerTimer == nil ? 0 : LayerTimer.now()
             context.needsInputGradient = i > 0
             activity.addGradient(layers[i], index: i, scale: activityScale, into: g)
+            context.gradientMayOverwriteInput = i < gradientOverInput.count && gradientOverInput[i]
             if i == layers.count - 1 && fromLogits, let l = layers[i] as? LogitsProducing {
                 g = l.backward(fromLogits: g, context: context)
             } else {

@@ -12,6 +12,13 @@ public protocol Dataset {
     func read(_ indices: ArraySlice<Int>, x: Tensor, y: Tensor?) throws
     /// Checks every value before training (NaN/infinity); streaming datasets check rows as they read them.
     func validateValues() throws
+    /// A hint that the next `read` asks for `indices`: a streaming dataset starts reading them in the background
+    /// (while the step computes); nothing by default. Errors surface from that `read`, as without the hint.
+    func prefetch(_ indices: ArraySlice<Int>)
+}
+
+extension Dataset {
+    public func prefetch(_ indices: ArraySlice<Int>) {}
 }
 
 /// An in-memory dataset over tensors (or Swift arrays).
@@ -62,4 +69,7 @@ public struct DatasetSlice: Dataset {
         try base.read(ArraySlice(indices.map { $0 + range.lowerBound }), x: x, y: y)
     }
     public func validateValues() throws { try base.validateValues() }
+    public func prefetch(_ indices: ArraySlice<Int>) {
+        base.prefetch(ArraySlice(indices.map { $0 + range.lowerBound }))
+    }
 }

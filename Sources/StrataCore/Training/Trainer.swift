@@ -95,7 +95,7 @@ final class Trainer {
                     guard
                         try trainStep(
                             batches.shard(k, rank: comm.rank, size: comm.size), step,
-                            sums: &state.partialSums)
+                            next: nextRead(after: k, of: batches, epochs: epochs), sums: &state.partialSums)
                     else {
                         context.stopTraining = true
                         break
@@ -108,7 +108,8 @@ final class Trainer {
                 }
                 context.stopTraining = try comm.any(context.stopTraining)
                 if let validation = plan.validation, !context.stopTraining || state.batchInEpoch == batches.count {
-                    for (key, value) in epochLogs(try evaluateSums(validation, weights: plan.validationWeights)) {
+                    let then = firstRead(ofEpoch: epoch + 1, epochs: epochs)
+                    for (key, value) in epochLogs(try evaluateSums(validation, weights: plan.validationWeights, then: then)) {
                         logs["val_" + key] = value
                     }
                 }
@@ -149,16 +150,38 @@ final class Trainer {
         }
     }
 
+    /// The rows this rank reads next and from where: a streaming dataset reads them in the background while the
+    /// current batch computes (`Dataset.prefetch`).
+    typealias Upcoming = (data: Dataset, rows: ArraySlice<Int>)
+
+    /// What this rank reads after training batch `k`: batch `k + 1`, else the validation's first batch, else the
+    /// next epoch's first (nil after the run's last step).
+    private func nextRead(after k: Int, of batches: Batches, epochs: Int) -> Upcoming? {
+        if k + 1 < batches.count { return (plan.data, batches.shard(k + 1, rank: comm.rank, size: comm.size).samples) }
+        if let validation = plan.validation {
+            let first = Batches(sampleCount: validation.count, batchSize: plan.batch, shuffle: false, seed: model.seed, epoch: 0)
+            return first.count > 0 ? (validation, first.shard(0, rank: comm.rank, size: comm.size).samples) : nil
+        }
+        return firstRead(ofEpoch: context.state.epoch + 1, epochs: epochs)
+    }
+
+    /// This rank's rows of training epoch `epoch`'s first batch (nil when the run ends before it).
+    private func firstRead(ofEpoch epoch: Int, epochs: Int) -> Upcoming? {
+        guard epoch < epochs, plan.data.count > 0 else { return nil }
+        let batches = Batches(sampleCount: plan.data.count, batchSize: plan.batch, shuffle: plan.shuffle, seed: model.runSeed, epoch: epoch)
+        return (plan.data, batches.shard(0, rank: comm.rank, size: comm.size).samples)
+    }
+
     /// One optimizer step on this rank's `shard`; returns false, without updating, when any rank asked to stop
     /// (the flag rides in the step buffer's last slot).
-    private func trainStep(_ shard: Batches.Shard, _ step: StepBuffer, sums: inout [Double]) throws -> Bool {
+    private func trainStep(_ shard: Batches.Shard, _ step: StepBuffer, next: Upcoming?, sums: inout [Double]) throws -> Bool {
         let p = model.parameters!, opt = model.optimizer!, optState = model.optimizerState!
         if let rowSparse = step.rowSparse { rowSparse.zeroGradients(step.buffer) } else { Kernels.fill(step.buffer, 0, pool: context.pool) }
         let n = shard.global * perSample
         if !shard.isEmpty {
             let (y, yPred, values, gradient) = try forwardAndLoss(
                 shard, of: plan.data, training: true, step: optState.iterations,
-                scale: 1 / Float(n))
+                scale: 1 / Float(n), next: next)
             let w = sampleWeights(plan.weights, shard, y)
             if let w { LossKernels.scaleSamples(gradient, by: w) }  // d(sum(w l) / n)
             model.backward(
@@ -184,13 +207,14 @@ final class Trainer {
 
     /// Reads and checks this rank's rows, runs forward and the loss: per-sample losses in `values`, the scaled
     /// gradient (with respect to the logits when the loss consumes them) in the output-gradient slot.
-    private func forwardAndLoss(_ shard: Batches.Shard, of data: Dataset, training: Bool, step: Int, scale: Float) throws
-        -> (y: Tensor, yPred: Tensor, values: Tensor, gradient: Tensor)
-    {
+    private func forwardAndLoss(
+        _ shard: Batches.Shard, of data: Dataset, training: Bool, step: Int, scale: Float, next: Upcoming? = nil
+    ) throws -> (y: Tensor, yPred: Tensor, values: Tensor, gradient: Tensor) {
         let rows = shard.samples
         let x = work.buffer(.input, [rows.count] + data.xShape)
         let y = work.buffer(.target, [rows.count] + data.yShape!)
         try data.read(rows, x: x, y: y)
+        if let next, !next.rows.isEmpty { next.data.prefetch(next.rows) }  // read in the background while this step computes
         try model.checkInputs(x, rows: rows, data: data)
         try Trainer.checkTargets(y, rows: rows, data: data, model: model)
         let yPred = model.forward(
@@ -209,14 +233,16 @@ final class Trainer {
     // MARK: evaluate and predict
 
     /// Loss and metric sums over `data` (each sample once, sharded), summed over ranks: `[loss, metrics..., count]`.
-    func evaluateSums(_ data: Dataset, weights: SampleWeights?) throws -> [Double] {
+    /// `then`: what is read after the last batch (the next epoch's first, for `fit`'s validation).
+    func evaluateSums(_ data: Dataset, weights: SampleWeights?, then: Upcoming? = nil) throws -> [Double] {
         var sums = [Double](repeating: 0, count: figures.count)
         let tail = Tensor(zeros: [figures.count])
         let batches = Batches(sampleCount: data.count, batchSize: plan.batch, shuffle: false, seed: model.seed, epoch: 0)
         for k in 0..<batches.count {
             let shard = batches.shard(k, rank: comm.rank, size: comm.size)
             if shard.isEmpty { continue }
-            let (y, yPred, values, _) = try forwardAndLoss(shard, of: data, training: false, step: 0, scale: 0)
+            let next = k + 1 < batches.count ? (data, batches.shard(k + 1, rank: comm.rank, size: comm.size).samples) : then
+            let (y, yPred, values, _) = try forwardAndLoss(shard, of: data, training: false, step: 0, scale: 0, next: next)
             try figures.accumulate(
                 yTrue: y, yPred: yPred, lossValues: values, weights: sampleWeights(weights, shard, y),
                 perSample: perSample, scratch: work.buffer(.metricValues, values.shape), into: tail)
