@@ -31,7 +31,8 @@ public final class ZeroPadding1D: Layer {
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy, context: context) }
 
-    public var config: [String: JSONValue] { ["padding": JSONValue([padding.0, padding.1]), "data_format": "channels_last"] }
+    /// Without `data_format`: tf-keras's ZeroPadding1D has none, and Keras 3's default is channels_last.
+    public var config: [String: JSONValue] { ["padding": JSONValue([padding.0, padding.1])] }
 }
 
 extension ZeroPadding1D: ConfigurableLayer {
