@@ -77,24 +77,9 @@ final class TransposedConvolution {
         kernelInitializer: Initializer, biasInitializer: Initializer, weights: inout WeightAllocator
     ) throws -> [ParameterHandle] {
         let oneD = spatialRank == 1
-        guard filters > 0 else {
-            throw StrataError.invalidModel(
-                layer: layer, "filters must be positive, got \(filters)", hint: "use e.g. \(className)(16, kernelSize: 3)")
-        }
-        guard inputShape.count == spatialRank + 1 else {
-            throw StrataError.invalidModel(
-                layer: layer,
-                "\(className) needs samples of shape \(oneD ? "(steps, channels)" : "(height, width, channels)"), got \(inputShape)",
-                hint: oneD ? "give inputShape: [steps, channels]" : "give inputShape: [height, width, channels] (channels last)")
-        }
-        guard padding != .causal else {
-            throw StrataError.invalidModel(layer: layer, "\(className) has no \"causal\" padding", hint: "use \"valid\" or \"same\"")
-        }
-        if (strides.0 > 1 || strides.1 > 1) && (dilationRate.0 > 1 || dilationRate.1 > 1) {
-            throw StrataError.invalidModel(
-                layer: layer, "strides and dilation rate are both above 1",
-                hint: "TensorFlow's conv_transpose takes either strides > 1 or dilation_rate > 1, not both")
-        }
+        try ConvolutionVariantChecks.check(
+            layer: layer, className: className, spatialRank: spatialRank, filters: filters, inputShape: inputShape,
+            padding: padding, strides: strides, dilationRate: dilationRate)
         let h =
             oneD
             ? WindowAxis.unit()
