@@ -98,15 +98,15 @@ final class ConvModelTests: XCTestCase {
     /// Total params: 3,217 for it; per layer 160, 1,160, 584, 1,168, 145).
     func testAutoencoderSummaryHasKerasCounts() throws {
         let specs: [(String, [String: JSONValue])] = [
-                ("Conv2D", ["filters": 16, "kernel_size": [3, 3], "activation": "relu", "padding": "same", "input_shape": [28, 28, 1]]),
-                ("MaxPooling2D", ["pool_size": [2, 2]]),
-                ("Conv2D", ["filters": 8, "kernel_size": [3, 3], "activation": "relu", "padding": "same"]),
-                ("MaxPooling2D", ["pool_size": [2, 2]]),
-                ("Conv2DTranspose", ["filters": 8, "kernel_size": [3, 3], "strides": [2, 2], "activation": "relu", "padding": "same"]),
-                ("UpSampling2D", ["size": [2, 2]]),
-                ("Conv2D", ["filters": 16, "kernel_size": [3, 3], "activation": "relu", "padding": "same"]),
-                ("Conv2D", ["filters": 1, "kernel_size": [3, 3], "activation": "sigmoid", "padding": "same"]),
-            ]
+            ("Conv2D", ["filters": 16, "kernel_size": [3, 3], "activation": "relu", "padding": "same", "input_shape": [28, 28, 1]]),
+            ("MaxPooling2D", ["pool_size": [2, 2]]),
+            ("Conv2D", ["filters": 8, "kernel_size": [3, 3], "activation": "relu", "padding": "same"]),
+            ("MaxPooling2D", ["pool_size": [2, 2]]),
+            ("Conv2DTranspose", ["filters": 8, "kernel_size": [3, 3], "strides": [2, 2], "activation": "relu", "padding": "same"]),
+            ("UpSampling2D", ["size": [2, 2]]),
+            ("Conv2D", ["filters": 16, "kernel_size": [3, 3], "activation": "relu", "padding": "same"]),
+            ("Conv2D", ["filters": 1, "kernel_size": [3, 3], "activation": "sigmoid", "padding": "same"]),
+        ]
         let m = Sequential(try specs.map { try LayerRegistry.make(className: $0.0, config: $0.1) }, seed: 1)
         let text = try m.summaryText()
         for needle in ["(None, 14, 14, 8)", "(None, 28, 28, 8)", "584", "Total params: 3,217", "Non-trainable params: 0"] {
