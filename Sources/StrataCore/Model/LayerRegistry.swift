@@ -17,6 +17,7 @@ public enum LayerRegistry {
         Conv2D.self, Conv1D.self, MaxPooling2D.self, MaxPooling1D.self, AveragePooling2D.self, AveragePooling1D.self,
         GlobalAveragePooling1D.self, GlobalMaxPooling1D.self, GlobalAveragePooling2D.self, GlobalMaxPooling2D.self, Reshape.self,
         Embedding.self, LSTM.self, GRU.self, SimpleRNN.self,
+        BatchNormalization.self, LayerNormalization.self,
         Conv2DTranspose.self, Conv1DTranspose.self, DepthwiseConv2D.self, SeparableConv2D.self, SeparableConv1D.self,
         UpSampling2D.self, UpSampling1D.self, ZeroPadding2D.self, ZeroPadding1D.self, Cropping2D.self, Cropping1D.self,
     ]

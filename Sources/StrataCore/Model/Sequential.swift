@@ -268,10 +268,14 @@ public final class Sequential {
 
     // MARK: forward / backward
 
-    func forward(_ x: Tensor, training: Bool, step: Int, firstRow: Int, threads: Int? = nil) -> Tensor {
+    func forward(
+        _ x: Tensor, training: Bool, step: Int, firstRow: Int, threads: Int? = nil,
+        sumOverRanks: ((inout [Double]) -> Void)? = nil
+    ) -> Tensor {
         var context = LayerContext(
             training: training, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
             shared: sharedBuffers, threads: threads)
+        context.sumOverRanks = sumOverRanks
         var h = x
         // The layer whose output `h` shares storage with (nil: the caller's `x`); views (Flatten) keep it.
         var producer: Int?
@@ -301,10 +305,14 @@ public final class Sequential {
     }
 
     /// Backward from `dy`, the gradient with respect to the output (or to the last layer's logits, `fromLogits`).
-    func backward(_ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int, threads: Int? = nil) {
+    func backward(
+        _ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int, threads: Int? = nil,
+        sumOverRanks: ((inout [Double]) -> Void)? = nil
+    ) {
         var context = LayerContext(
             training: true, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
             shared: sharedBuffers, threads: threads)
+        context.sumOverRanks = sumOverRanks
         var g = dy
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
             context.layerIndex = i
