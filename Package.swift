@@ -33,6 +33,7 @@ let package = Package(
         .executableTarget(name: "lstm-seq", dependencies: ["Strata"], path: "Sources/Examples/lstm-seq"),
         .executableTarget(name: "stacked-lstm", dependencies: ["Strata"], path: "Sources/Examples/stacked-lstm"),
         .executableTarget(name: "stateful-lstm", dependencies: ["Strata"], path: "Sources/Examples/stateful-lstm"),
+        .executableTarget(name: "mnist-autoencoder", dependencies: ["Strata"], path: "Sources/Examples/mnist-autoencoder"),
         .executableTarget(name: "mnist-bn-cnn", dependencies: ["Strata"], path: "Sources/Examples/mnist-bn-cnn"),
         .executableTarget(name: "seq2seq-addition", dependencies: ["Strata"], path: "Sources/Examples/seq2seq-addition"),
         .target(name: "TestSupport", dependencies: ["StrataCore"], path: "Tests/TestSupport"),

@@ -145,8 +145,9 @@ public struct DataConfig {
     }
 }
 
-/// A dataset whose rows pass through declared transforms as they are read: x `rescale` and `reshape`,
-/// y `one_hot` (class ids to one-hot rows). Sample shapes are the transformed ones.
+/// A dataset whose rows pass through declared transforms as they are read: `rescale` and `reshape` on x and y
+/// (an autoencoder's targets are its images), y `one_hot` (class ids to one-hot rows). Sample shapes are the
+/// transformed ones.
 public struct TransformedDataset: Dataset {
     public let base: Dataset
     public let x: DataConfig.Transforms
@@ -161,6 +162,11 @@ public struct TransformedDataset: Dataset {
                 "\(base.label): cannot reshape samples of shape \(base.xShape) to \(r)",
                 hint: "the reshape must keep \(base.xShape.reduce(1, *)) values per sample")
         }
+        if let r = y.reshape, let ys = base.yShape, r.reduce(1, *) != ys.reduce(1, *) || y.oneHot != nil {
+            throw StrataError.invalidData(
+                "\(base.label): cannot reshape targets of shape \(ys) to \(r)\(y.oneHot != nil ? " after one_hot" : "")",
+                hint: "the reshape must keep \(ys.reduce(1, *)) values per sample (and is not combined with one_hot)")
+        }
         if y.oneHot != nil, let ys = base.yShape, ys.reduce(1, *) != 1 {
             throw StrataError.invalidData(
                 "\(base.label): one_hot needs one class id per sample, targets have shape \(ys)",
@@ -170,7 +176,7 @@ public struct TransformedDataset: Dataset {
 
     public var count: Int { base.count }
     public var xShape: [Int] { x.reshape ?? base.xShape }
-    public var yShape: [Int]? { y.oneHot.map { [$0] } ?? base.yShape }
+    public var yShape: [Int]? { y.oneHot.map { [$0] } ?? y.reshape ?? base.yShape }
     public var label: String { base.label }
 
     public func read(_ indices: ArraySlice<Int>, x xOut: Tensor, y yOut: Tensor?) throws {
@@ -181,6 +187,7 @@ public struct TransformedDataset: Dataset {
         }
         try base.read(indices, x: rawX, y: rawY)
         if let s = x.rescale { BLAS.scal(xOut, s) }
+        if let s = y.rescale, let yOut, y.oneHot == nil { BLAS.scal(yOut, s) }
         if let classes = y.oneHot, let yOut, let rawY {
             yOut.fill(0)
             for (r, sample) in indices.enumerated() {

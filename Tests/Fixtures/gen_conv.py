@@ -10,7 +10,7 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from fixture_util import write_set
+from fixture_util import write_layer_case, write_set
 
 CASES = [
     ("conv2d_valid", layers.Conv2D(3, (3, 2), activation="relu"), (6, 5, 2)),
@@ -39,34 +39,7 @@ CASES = [
 
 rng = np.random.default_rng(3)
 for name, layer, shape in CASES:
-    x = rng.standard_normal((2,) + shape).astype(np.float32)
-    layer.build((None,) + shape)
-    arrays = {"x": x}
-    weights = []
-    for w in layer.weights:
-        value = (0.5 * rng.standard_normal(w.shape)).astype(np.float32)
-        w.assign(value)
-        key = w.path.split("/")[-1]
-        arrays[key] = value
-        weights.append((key, w))
-    xt = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(xt)
-        y = layer(xt)
-        r = tf.constant(rng.standard_normal(y.shape).astype(np.float32))
-        loss = tf.reduce_sum(y * r)
-    grads = tape.gradient(loss, [xt] + [w.value for _, w in weights])
-    arrays["y"] = y.numpy()
-    arrays["r"] = r.numpy()
-    arrays["dx"] = grads[0].numpy()
-    for (key, _), g in zip(weights, grads[1:]):
-        arrays["d" + key] = g.numpy()
-    config = layer.get_config()
-    config.pop("dtype", None)
-    for k in ("kernel_initializer", "bias_initializer"):
-        if k in config:
-            config[k] = config[k]["class_name"]
-    write_set("conv_" + name, arrays, class_name=layer.__class__.__name__, config=config, input_shape=list(shape))
+    arrays = write_layer_case("conv_" + name, layer, shape, rng)
     print(name, {k: v.shape for k, v in arrays.items()})
 
 

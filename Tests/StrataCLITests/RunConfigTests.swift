@@ -107,6 +107,23 @@ final class RunConfigTests: XCTestCase {
         XCTAssertThrowsError(try RunConfig.load(path, overrides: ["fit.epochs"]))
     }
 
+    /// An autoencoder's targets are its images: `rescale` and `reshape` apply to y as to x; a reshape that loses
+    /// values is an error naming both shapes.
+    func testTargetTransformsRescaleAndReshape() throws {
+        let x = try Tensor(shape: [2, 4], scalars: [0, 51, 102, 255, 255, 0, 0, 51])
+        let base = TensorDataset(x: x, y: x.copy())
+        let t = DataConfig.Transforms(rescale: 1 / 255, reshape: [2, 2, 1])
+        let d = try TransformedDataset(base, x: t, y: t)
+        XCTAssertEqual(d.yShape, [2, 2, 1])
+        let xs = Tensor(zeros: [2, 2, 2, 1]), ys = Tensor(zeros: [2, 2, 2, 1])
+        try d.read([1, 0], x: xs, y: ys)
+        for (a, b) in zip(ys.scalars, [1, 0, 0, 0.2, 0, 0.2, 0.4, 1] as [Float]) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        XCTAssertEqual(ys.scalars, xs.scalars)
+        XCTAssertThrowsError(try TransformedDataset(base, x: .init(), y: .init(reshape: [3]))) {
+            XCTAssertTrue(($0 as? LocalizedError)?.errorDescription?.contains("[4] to [3]") ?? false, "\($0)")
+        }
+    }
+
     /// Every bundled config parses, builds, and trains one short epoch.
     func testEveryBundledConfigRunsOneShortEpoch() throws {
         let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

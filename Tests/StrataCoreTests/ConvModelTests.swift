@@ -62,6 +62,58 @@ final class ConvModelTests: XCTestCase {
         try checkModel("conv_model_1d", m1, loss: "binary_crossentropy")
     }
 
+    /// Issue 15's convolution variants in two small models (Tests/Fixtures/gen_conv2.py): a convolutional
+    /// autoencoder holding every 2-D one, and a 1-D model holding every 1-D one.
+    func testConvolutionVariantModelsMatchKerasEndToEnd() throws {
+        let m2 = Sequential(
+            [
+                Conv2D(4, kernelSize: (3, 3), padding: .same, activation: .relu, inputShape: [8, 8, 1]),
+                MaxPooling2D(poolSize: (2, 2)),
+                SeparableConv2D(4, kernelSize: (3, 3), padding: .same, depthMultiplier: 2, activation: .relu),
+                UpSampling2D(size: (2, 2), interpolation: .bilinear),
+                DepthwiseConv2D(kernelSize: (3, 3), padding: .same),
+                ZeroPadding2D((1, 1)),
+                Cropping2D(cropping: ((2, 0), (1, 1))),
+                MaxPooling2D(poolSize: (2, 2)),
+                Conv2DTranspose(3, kernelSize: (3, 3), strides: (2, 2), padding: .same, activation: .relu),
+                UpSampling2D(size: (1, 1)),
+                Conv2D(1, kernelSize: (3, 3), padding: .same, activation: .sigmoid),
+            ], seed: 1)
+        try checkModel("conv2_model_2d", m2, loss: "binary_crossentropy")
+        let m1 = Sequential(
+            [
+                Conv1D(3, kernelSize: 3, activation: .relu, inputShape: [10, 2]),
+                Conv1DTranspose(3, kernelSize: 3, strides: 2, padding: .same, outputPadding: 1),
+                UpSampling1D(size: 2),
+                ZeroPadding1D(padding: (1, 2)),
+                Cropping1D(cropping: (2, 3)),
+                SeparableConv1D(2, kernelSize: 3, strides: 2, activation: .tanh),
+                GlobalAveragePooling1D(),
+                Dense(1),
+            ], seed: 1)
+        try checkModel("conv2_model_1d", m1, loss: "mse")
+    }
+
+    /// configs/mnist_autoencoder.yaml's model: Keras's summary shapes and parameter counts (Keras 3.15.1 prints
+    /// Total params: 3,217 for it; per layer 160, 1,160, 584, 1,168, 145).
+    func testAutoencoderSummaryHasKerasCounts() throws {
+        let specs: [(String, [String: JSONValue])] = [
+            ("Conv2D", ["filters": 16, "kernel_size": [3, 3], "activation": "relu", "padding": "same", "input_shape": [28, 28, 1]]),
+            ("MaxPooling2D", ["pool_size": [2, 2]]),
+            ("Conv2D", ["filters": 8, "kernel_size": [3, 3], "activation": "relu", "padding": "same"]),
+            ("MaxPooling2D", ["pool_size": [2, 2]]),
+            ("Conv2DTranspose", ["filters": 8, "kernel_size": [3, 3], "strides": [2, 2], "activation": "relu", "padding": "same"]),
+            ("UpSampling2D", ["size": [2, 2]]),
+            ("Conv2D", ["filters": 16, "kernel_size": [3, 3], "activation": "relu", "padding": "same"]),
+            ("Conv2D", ["filters": 1, "kernel_size": [3, 3], "activation": "sigmoid", "padding": "same"]),
+        ]
+        let m = Sequential(try specs.map { try LayerRegistry.make(className: $0.0, config: $0.1) }, seed: 1)
+        let text = try m.summaryText()
+        for needle in ["(None, 14, 14, 8)", "(None, 28, 28, 8)", "584", "Total params: 3,217", "Non-trainable params: 0"] {
+            XCTAssertTrue(text.contains(needle), "summary lacks \(needle):\n\(text)")
+        }
+    }
+
     func testEmptyBatchPassesThroughEveryLayer() throws {
         // A rank with no rows still runs forward and backward (it joins the all-reduce).
         let cases: [(Layer, [Int])] = [

@@ -22,6 +22,8 @@ public enum LayerRegistry {
         Rescaling.self, Normalization.self,
         BatchNormalization.self, LayerNormalization.self,
         Masking.self, Bidirectional.self, TimeDistributed.self, RepeatVector.self, Permute.self,
+        Conv2DTranspose.self, Conv1DTranspose.self, DepthwiseConv2D.self, SeparableConv2D.self, SeparableConv1D.self,
+        UpSampling2D.self, UpSampling1D.self, ZeroPadding2D.self, ZeroPadding1D.self, Cropping2D.self, Cropping1D.self,
     ]
 
     /// Makes a layer from a Keras class name and config.
