@@ -56,6 +56,9 @@ public final class Sequential {
     /// Row-sparse gradient zeroing and updates for `Embedding` weights on one process (identical results;
     /// `false` forces the dense step, e.g. to compare them).
     public var rowSparseUpdates = true
+    /// How `fit` moves gradients between ranks: overlapped buckets and row-sparse Embedding traffic by default
+    /// (`GradientCommunication`); the weights are the same whatever the setting.
+    public var communication = GradientCommunication()
     /// The run in progress (only for the deprecated `communicator` / `stopTraining` accessors).
     package weak var activeRun: TrainingContext?
     /// Where the last `fit` ended (epoch, history, callback state): what `save` records outside training, so a
@@ -302,6 +305,14 @@ public final class Sequential {
 
     /// Backward from `dy`, the gradient with respect to the output (or to the last layer's logits, `fromLogits`).
     func backward(_ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int, threads: Int? = nil) {
+        backward(dy, fromLogits: fromLogits, step: step, firstRow: firstRow, threads: threads, layerDone: { _ in })
+    }
+
+    /// Backward, calling `layerDone(i)` once layer `i`'s weight gradients are final (the trainer starts their
+    /// all-reduce then).
+    func backward(
+        _ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int, threads: Int?, layerDone: (Int) throws -> Void
+    ) rethrows {
         var context = LayerContext(
             training: true, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
             shared: sharedBuffers, threads: threads)
@@ -316,6 +327,7 @@ public final class Sequential {
                 g = layers[i].backward(g, context: context)
             }
             layerTimer?.addBackward(i, since: start)
+            try layerDone(i)
         }
     }
 
