@@ -184,6 +184,7 @@ func train(_ configPath: String, _ dir: String, epochs: Int, profile: Bool, sing
                 "name": .string(model.layers[i].name),
                 "forward_s": .number(i < timer.forwardSeconds.count ? timer.forwardSeconds[i] : 0),
                 "backward_s": .number(i < timer.backwardSeconds.count ? timer.backwardSeconds[i] : 0),
+                "parameters": JSONValue(model.layerWeights[i].reduce(0) { $0 + $1.count }),
             ])
         }
         out["profile"] = .object([

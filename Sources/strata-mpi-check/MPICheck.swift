@@ -23,6 +23,8 @@
 //                            a 200-row table travels as rows, an 8-row one goes dense) with the gradient traffic <how>:
 //                            one-buffer, buckets (buckets of a few floats, overlapped), dense-rows (buckets, Embedding
 //                            dense) or default; every rank writes <out>.rank<r> (weights bits, losses)
+//   collectives <link> <bytes>... the all-reduce seconds of each size (median of 15, slowest rank); rank 0 prints
+//                            COLLECTIVE lines labelled <link> for launch/cost_model.py
 //   bench <samples> <epochs> the Keras guide's MLP: samples/s, all-reduce time per step vs plain MPI_Allreduce
 import ArgumentParser
 import Foundation
@@ -43,7 +45,7 @@ struct MPICheck: ParsableCommand {
         case differentModel = "different-model"
         case watchdog
         case modelFileConfig = "model-file-config"
-        case config, allreduce, bench, communication
+        case config, allreduce, bench, communication, collectives
     }
 
     @Argument(help: "The check to run.") var mode: Mode
@@ -162,6 +164,8 @@ func check(_ mode: MPICheck.Mode, _ args: [String]) throws -> Int32 {
                 "loss": h1["loss"]! + h2["loss"]!, "val_loss": h1["val_loss"]!, "evaluate": score,
                 "predict": predicted.scalars.map(Double.init), "size": [Double(comm.size)],
             ])
+    case .collectives:
+        try collectivesCheck(comm, link: arg, sizes: args.dropFirst().compactMap { Int($0) })
     case .communication:
         try communicationCheck(comm, out: arg, how: args.count > 1 ? args[1] : "default")
     case .modelFileConfig:
