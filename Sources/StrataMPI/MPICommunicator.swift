@@ -240,7 +240,8 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         func wait() throws {
             let n = Int32(requests.count)
             try requests.withUnsafeMutableBufferPointer { r in
-                try comm.collective("MPI_Waitall") { MPI_Waitall(n, r.baseAddress, cmpi_statuses_ignore()) }
+                // Named for what it completes: the watchdog's message reads "MPI_Allreduce has waited ...".
+                try comm.collective("MPI_Allreduce") { MPI_Waitall(n, r.baseAddress, cmpi_statuses_ignore()) }
             }
         }
     }
