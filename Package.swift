@@ -33,6 +33,7 @@ let package = Package(
         .executableTarget(name: "lstm-seq", dependencies: ["Strata"], path: "Sources/Examples/lstm-seq"),
         .executableTarget(name: "stacked-lstm", dependencies: ["Strata"], path: "Sources/Examples/stacked-lstm"),
         .executableTarget(name: "stateful-lstm", dependencies: ["Strata"], path: "Sources/Examples/stateful-lstm"),
+        .executableTarget(name: "mnist-bn-cnn", dependencies: ["Strata"], path: "Sources/Examples/mnist-bn-cnn"),
         .target(name: "TestSupport", dependencies: ["StrataCore"], path: "Tests/TestSupport"),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "TestSupport"]),
         .testTarget(name: "StrataMPITests", dependencies: ["StrataMPI", "TestSupport", "strata-mpi-check", "StrataCLI"]),

@@ -98,11 +98,14 @@ class EpochTimer(keras.callbacks.Callback):
 
 
 timer = EpochTimer()
-model.fit(x, y, batch_size=spec["batch_size"], epochs=a.epochs, shuffle=spec["shuffle"], verbose=0,
-          validation_data=val, callbacks=[timer])
+history = model.fit(x, y, batch_size=spec["batch_size"], epochs=a.epochs, shuffle=spec["shuffle"], verbose=0,
+                    validation_data=val, callbacks=[timer])
 rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print("BENCH " + json.dumps({
     "engine": "keras", "backend": backend, "keras": keras.__version__, "epoch_seconds": timer.seconds,
     "samples": int(x.shape[0]), "validation_samples": int(val[0].shape[0]) if val else 0,
     "batch_size": spec["batch_size"], "threads": a.threads, "kernel": backend, "peak_rss_mb": [round(rss_mb, 1)],
     "parameters": int(model.count_params())}))
+# The last epoch's validation figures (Keras's accuracy on the config's split, for the README's comparisons);
+# launch/bench reads only the BENCH line.
+print("VALIDATION " + json.dumps({k: v[-1] for k, v in history.history.items() if k.startswith("val_")}))

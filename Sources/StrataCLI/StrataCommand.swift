@@ -13,7 +13,8 @@ struct StrataCommand: ParsableCommand {
 
     /// Runs `body`, turning errors into one clear line in the command's words (`flags`: the Swift argument labels
     /// this command takes as flags) and exit code 1 (no stack traces). Under MPI the line names this rank and its
-    /// host (a file missing on one node of a cluster says which node).
+    /// host (a file missing on one node of a cluster says which node); an error that came from another rank is
+    /// left to that rank to print, so the job reports it once.
     static func guarded(flags: Set<String> = [], _ body: () throws -> Void) throws {
         do { try body() } catch let e as ExitCode { throw e } catch {
             let text = CommandWording(flags: flags).describe(error)
@@ -21,6 +22,8 @@ struct StrataCommand: ParsableCommand {
             var whereText = ""
             if MPICommunicator.launchedByMPI(environment) {
                 let rank = environment["OMPI_COMM_WORLD_RANK"] ?? environment["PMIX_RANK"] ?? environment["PMI_RANK"] ?? "?"
+                // Another rank's failure that every rank received: that rank prints it, so the job says it once.
+                if case let StrataError.distributed(from, _) = error, "\(from)" != rank { throw ExitCode(1) }
                 whereText = "rank \(rank) on \(hostName): "
             }
             FileHandle.standardError.write(Data("strata: error: \(whereText)\(text)\n".utf8))
@@ -29,11 +32,7 @@ struct StrataCommand: ParsableCommand {
     }
 
     /// This machine's name as its kernel knows it (the UTS namespace's), without a DNS lookup.
-    static var hostName: String {
-        let name = (try? String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        return name.flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.hostName
-    }
+    static var hostName: String { RankHosts.local }
 
     /// MPI when started by mpirun/srun (unless `single`), one process otherwise.
     static func communicator(single: Bool) throws -> Communicator {

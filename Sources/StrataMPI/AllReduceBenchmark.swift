@@ -17,6 +17,7 @@ public final class AllReduceTimer: Communicator {
     public var rank: Int { base.rank }
     public var size: Int { base.size }
     public var threadsPerRank: Int { base.threadsPerRank }
+    public var place: String { base.place }
     public func allReduceSum(_ buffer: Tensor) throws {
         let start = DispatchTime.now().uptimeNanoseconds
         try base.allReduceSum(buffer)
@@ -52,7 +53,16 @@ public final class AllReduceTimer: Communicator {
         }
     }
 
-    public func allReduceSum(_ values: inout [Double]) throws { try base.allReduceSum(&values) }
+    /// Calls of the small Double all-reduce (BatchNormalization's batch statistics, plus a few per epoch for the
+    /// figures and flags) and the seconds spent in them.
+    public private(set) var smallCalls = 0
+    public private(set) var smallSeconds = 0.0
+    public func allReduceSum(_ values: inout [Double]) throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try base.allReduceSum(&values)
+        smallCalls += 1
+        smallSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
     public func broadcast(_ buffer: Tensor, root: Int) throws { try base.broadcast(buffer, root: root) }
     public func broadcast(_ values: inout [Double], root: Int) throws { try base.broadcast(&values, root: root) }
     public func broadcast(_ bytes: inout [UInt8], root: Int) throws { try base.broadcast(&bytes, root: root) }

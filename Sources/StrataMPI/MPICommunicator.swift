@@ -20,6 +20,8 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     public let ranksPerNode: Int
     /// Cores of this node (`sysconf(_SC_NPROCESSORS_ONLN)`), whatever the binding.
     public let coresPerNode: Int
+    /// The host of every rank (gathered at start), for messages that name where a rank runs.
+    public let hosts: RankHosts
     /// The OpenBLAS thread count in force and where it came from.
     public private(set) var blasThreads: BLASThreadPolicy
 
@@ -117,6 +119,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         try MPICommunicator.check(MPI_Comm_size(local, &localSize), "MPI_Comm_size", rank: rank)
         try MPICommunicator.check(MPI_Comm_free(&local), "MPI_Comm_free", rank: rank)
         ranksPerNode = Int(localSize)
+        hosts = try MPICommunicator.gatherHosts(world, rank: rank, size: size)
         var dup = cmpi_comm_null()
         try MPICommunicator.check(MPI_Comm_dup(world, &dup), "MPI_Comm_dup", rank: rank)
         guard let dup else { throw MPIError(call: "MPI_Comm_dup", code: 0, message: "returned no communicator", rank: rank) }
@@ -134,7 +137,19 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
             }
             timeout = t
         }
-        watchdog = Watchdog(rank: rank, size: size, timeout: timeout)
+        watchdog = Watchdog(rank: rank, hosts: hosts, timeout: timeout)
+    }
+
+    /// Every rank's host name (at most 255 bytes each), by rank.
+    private static func gatherHosts(_ world: MPI_Comm, rank: Int, size: Int) throws -> RankHosts {
+        let width = 256
+        var mine = [UInt8](repeating: 0, count: width)
+        let name = Array(RankHosts.local.utf8.prefix(width - 1))
+        mine.replaceSubrange(0..<name.count, with: name)
+        var all = [UInt8](repeating: 0, count: width * size)
+        try check(MPI_Allgather(&mine, Int32(width), cmpi_byte(), &all, Int32(width), cmpi_byte(), world), "MPI_Allgather", rank: rank)
+        return RankHosts(
+            (0..<size).map { r in String(decoding: all[r * width..<(r + 1) * width].prefix { $0 != 0 }, as: UTF8.self) })
     }
 
     /// At process exit. Status 0: finalise MPI (waiting for the other ranks, bounded by the watchdog). Any other
@@ -156,7 +171,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
             }
             if let comm {
                 FileHandle.standardError.write(
-                    Data("strata: rank \(comm.rank) of \(comm.size) exited with status \(status); ending every rank\n".utf8))
+                    Data("strata: \(comm.place) exited with status \(status); ending every rank\n".utf8))
             }
             MPI_Abort(cmpi_comm_world(), status)
             return
@@ -321,6 +336,9 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         }
         return out
     }
+
+    /// "rank 0 of 2 on HOST": where this rank runs, for messages.
+    public var place: String { hosts.place(of: rank) }
 
     public func barrier() throws {
         try collective("MPI_Barrier") { MPI_Barrier(world) }

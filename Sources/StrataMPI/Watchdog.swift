@@ -7,7 +7,8 @@ import Synchronization
 /// Why: a rank that hangs (deadlock, a peer stuck in other code, a lost node) would otherwise keep the whole job
 /// waiting forever. The communicator stamps the time when it enters a collective and clears it when it leaves;
 /// a background thread that wakes a few times per timeout compares the stamp with the clock, and when the wait is
-/// too long it prints one message naming the rank and the call and ends the process with `exitCode`. `mpirun`
+/// too long it prints one message naming the rank, its host, the call and the ranks it waits for (with their
+/// hosts: on a cluster, where the dead node or the cut link is), and ends the process with `exitCode`. `mpirun`
 /// then ends every other rank. The thread never calls MPI (MPI is initialised as `MPI_THREAD_FUNNELED`).
 final class Watchdog: Sendable {
     /// The exit status of a process ended by the watchdog (as coreutils' `timeout`).
@@ -21,12 +22,12 @@ final class Watchdog: Sendable {
     private let current = Mutex<Wait?>(nil)
     private let timeoutNanos: Atomic<UInt64>
     private let rank: Int
-    private let size: Int
+    private let hosts: RankHosts
 
     /// Starts the watching thread. `timeout` in seconds (> 0).
-    init(rank: Int, size: Int, timeout: Double) {
+    init(rank: Int, hosts: RankHosts, timeout: Double) {
         self.rank = rank
-        self.size = size
+        self.hosts = hosts
         timeoutNanos = Atomic(Watchdog.nanos(timeout))
         Thread.detachNewThread { [self] in self.watch() }
     }
@@ -48,6 +49,14 @@ final class Watchdog: Sendable {
         current.withLock { $0 = nil }
     }
 
+    /// The one line a rank prints when the watchdog ends it.
+    static func message(place: String, call: String, waited: Double, timeout: Double, waitingFor: String) -> String {
+        "strata: \(place): \(call) has waited \(String(format: "%.1f", waited)) s for the other ranks (watchdog timeout "
+            + "\(String(format: "%g", timeout)) s): \(waitingFor) has died, hung, lost its node or network link, or is running "
+            + "different code. Ending this rank so the job ends. Change the limit with STRATA_MPI_TIMEOUT=<seconds> or "
+            + "MPICommunicator.automatic(timeout:)."
+    }
+
     private static func nanos(_ seconds: Double) -> UInt64 {
         UInt64(max(seconds, 0.001) * 1e9)
     }
@@ -60,12 +69,9 @@ final class Watchdog: Sendable {
             let now = DispatchTime.now().uptimeNanoseconds
             guard let wait = current.withLock({ $0 }), now > wait.since, now - wait.since > limit else { continue }
             let waited = Double(now - wait.since) / 1e9
-            let text =
-                "strata: rank \(rank) of \(size): \(wait.call) has waited \(String(format: "%.1f", waited)) s "
-                + "for the other ranks (watchdog timeout \(String(format: "%g", timeout)) s). Another rank has died, hung, "
-                + "or is running different code. Ending this rank so the job ends. Change the limit with "
-                + "STRATA_MPI_TIMEOUT=<seconds> or MPICommunicator.automatic(timeout:).\n"
-            FileHandle.standardError.write(Data(text.utf8))
+            let text = Watchdog.message(
+                place: hosts.place(of: rank), call: wait.call, waited: waited, timeout: timeout, waitingFor: hosts.others(than: rank))
+            FileHandle.standardError.write(Data((text + "\n").utf8))
             fflush(nil)
             _exit(Watchdog.exitCode)
         }

@@ -178,6 +178,9 @@ func train(_ configPath: String, _ dir: String, epochs: Int, profile: Bool, sing
             "pieces_us": us(a.pieces), "cold_us": us(a.cold),
         ])
     }
+    if let timed {
+        out["small_allreduce"] = .object(["calls": JSONValue(timed.smallCalls), "seconds": .number(timed.smallSeconds)])
+    }
     if let timer {
         let layers: [JSONValue] = model.layers.indices.map { i in
             .object([

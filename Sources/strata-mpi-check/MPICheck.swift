@@ -17,6 +17,8 @@
 //                            seed: 3, shuffle on, 23 rows in batches of 5, validation)
 //   config <yaml> <out> [key=value...]  trains a config through StrataRun's Runner (as `strata train`) with the
 //                            --set overrides; rank 0 writes <out>.rank0 with the final checkpoint's weights and history
+//   checkpoint <h5> <out>    (alone) writes <out>.rank0 with the weights of a checkpoint or model file (to compare
+//                            runs made elsewhere, e.g. by `strata train` on an emulated cluster or under Slurm)
 //   allreduce <count>        sums a tensor of <count> floats (several all-reduce pieces when large) and checks every
 //                            element against its closed form; rank 0 prints ALLREDUCE OK or the first mismatch
 //   communication <out> <how> trains a conv net (SGD + momentum) and two Embedding nets (RMSprop: row-sparse updates;
@@ -45,7 +47,7 @@ struct MPICheck: ParsableCommand {
         case differentModel = "different-model"
         case watchdog
         case modelFileConfig = "model-file-config"
-        case config, allreduce, bench, communication, collectives
+        case config, checkpoint, allreduce, bench, communication, collectives
     }
 
     @Argument(help: "The check to run.") var mode: Mode
@@ -200,6 +202,8 @@ func check(_ mode: MPICheck.Mode, _ args: [String]) throws -> Int32 {
                     "size": [Double(comm.size)],
                 ])
         }
+    case .checkpoint:
+        try report(args[1], rank: 0, model: try Sequential.load(arg, compile: false), figures: [:])
     case .throwAll:
         let (x, y) = try data(64, seed: 1)
         try smallModel().fit(

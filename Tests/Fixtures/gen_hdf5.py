@@ -6,7 +6,7 @@ their predictions. Tests/StrataHDF5Tests/KerasInteropTests.swift loads each file
   tfkeras_mlp.h5     tf-keras 2.21.0 model.save(): same architecture; its hard_sigmoid is clip(0.2x+0.5, 0, 1)
   keras2_style.h5    tf-keras file rewritten to the Keras 2.2.4 dialect: no InputLayer, batch_input_shape on
                      the first layer, optimizer config with `lr` (keras-format.md 1.11.2)
-  keras3_unsupported.h5  Keras 3 model with a BatchNormalization layer (Strata must name the class in its error)
+  keras3_unsupported.h5  Keras 3 model with a UnitNormalization layer (Strata must name the class in its error)
 Run: /tmp/kerasvenv/bin/python Tests/Fixtures/make_fixtures.py gen_hdf5   (needs tf-keras==2.21.0 as well)
 """
 import json
@@ -60,7 +60,7 @@ with h5py.File(k2_path, "r+") as f:
     if "optimizer_weights" in f:
         del f["optimizer_weights"]
 
-bn = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3), keras.layers.BatchNormalization()])
+bn = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3), keras.layers.UnitNormalization()])
 bn.save(os.path.join(folder, "keras3_unsupported.h5"))
 
 write_set(SET, {"x": x, "keras3_pred": k3.predict(x, verbose=0), "tfkeras_pred": tk.predict(x, verbose=0)},

@@ -9,6 +9,8 @@ struct EmulatedCluster {
     let hostfile: String
     /// The nodes' hostnames, in hostfile order.
     let hosts: [String]
+    /// The nodes' addresses (as the hostfile lists them), in node order.
+    let addresses: [String]
     /// Each node's end of its link on the bridge (`ip link set LINK down` cuts the node off), in node order.
     let links: [String]
     /// The settings mpirun needs for this cluster (rsh agent, interfaces), from its env file.
@@ -44,6 +46,7 @@ struct EmulatedCluster {
         }
         self.hostfile = hostfile
         hosts = nodeList.split(separator: ",").map { String($0.split(separator: "=")[0]) }
+        addresses = nodeList.split(separator: ",").map { String($0.split(separator: "=").last ?? "") }
         links = linkList.split(separator: ",").map(String.init)
         var settings: [String: String] = [:]
         for line in try String(contentsOfFile: env, encoding: .utf8).split(separator: "\n") where line.hasPrefix("export ") {
@@ -65,25 +68,42 @@ struct EmulatedCluster {
     }
 
     /// `launch/run --hostfile <this cluster's> arguments...` with the test environment plus `extra`, without the
-    /// variables named in `removing`. `onFault`: a shell command run as soon as the job prints strata-mpi-check's
-    /// FAULT line (e.g. to take a link down once a rank is known to be stalled).
+    /// variables named in `removing`. `onFault`: a shell command run once, as soon as the job prints a line matching
+    /// the shell pattern `faultWhen` (quote words with spaces: `"\"Epoch 3/\"*"`) (default: strata-mpi-check's FAULT line; e.g. to take a link down once a rank
+    /// is known to be stalled); for another pattern a line `FAULT injected at=<time>` follows (MPIJob.faultTime).
     func launchRun(
         _ arguments: [String], extra: [String: String] = [:], removing: [String] = [],
-        onFault: String? = nil, timeout: Double = 90
+        onFault: String? = nil, faultWhen: String = "FAULT*", timeout: Double = 90
+    ) throws -> MPIJob.Result {
+        let run = [MPIJob.launchDirectory.appendingPathComponent("run").path, "--hostfile", hostfile] + arguments
+        return try launch(run, extra: extra, removing: removing, onFault: onFault, faultWhen: faultWhen, timeout: timeout)
+    }
+
+    /// `command` on this machine with the cluster's settings in its environment (see `launchRun`).
+    func launch(
+        _ command: [String], extra: [String: String] = [:], removing: [String] = [],
+        onFault: String? = nil, faultWhen: String = "FAULT*", timeout: Double = 90
     ) throws -> MPIJob.Result {
         var environment = MPIJob.environment.merging(settings) { $1 }.merging(extra) { $1 }
         for key in removing { environment[key] = nil }
-        let run = [MPIJob.launchDirectory.appendingPathComponent("run").path, "--hostfile", hostfile] + arguments
-        guard let onFault else { return try MPIJob.launch(run, timeout: timeout, environment: environment) }
+        guard let onFault else { return try MPIJob.launch(command, timeout: timeout, environment: environment) }
+        let stamp = faultWhen == "FAULT*" ? "" : "; echo \"FAULT injected at=$(date +%s.%N)\""
         let watch = """
             set -o pipefail
+            fired=0
             "$@" 2>&1 | while IFS= read -r line; do
-                printf '%s\n' "$line"
-                case "$line" in FAULT*) \(onFault) ;; esac
+                printf '%s\\n' "$line"
+                if [ "$fired" = 0 ]; then
+                    case "$line" in \(faultWhen)) fired=1; \(onFault)\(stamp) ;; esac
+                fi
             done
             """
-        return try MPIJob.launch(["bash", "-c", watch, "launch-run"] + run, timeout: timeout, environment: environment)
+        return try MPIJob.launch(["bash", "-c", watch, "launch-run"] + command, timeout: timeout, environment: environment)
     }
+
+    /// A shell command that ends every process running on node `node` (1-based) at once, by pid, as a node that
+    /// loses power.
+    func killNodeCommand(_ node: Int) -> String { "kill -KILL $(ip netns pids strata-\(name)-n\(node)) 2>/dev/null" }
 
     /// The node-local directory of node `node` as this machine sees it (`--node-local`).
     func localDirectory(node: Int) -> String { "/run/strata-cluster/\(name)/n\(node)/local" }

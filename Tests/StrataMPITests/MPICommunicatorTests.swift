@@ -100,7 +100,7 @@ final class MPICommunicatorTests: XCTestCase {
         let r = try MPIJob.mpirun(2, ["throw-at-step", "3"], timeout: 30)
         XCTAssertFalse(r.timedOut, r.output)
         XCTAssertNotEqual(r.status, 0, r.output)
-        XCTAssertTrue(r.output.contains("strata: rank 1 of 2 failed: injected failure at step 3"), r.output)
+        XCTAssertTrue(r.output.contains("strata: rank 1 of 2 on \(RankHosts.local) failed: injected failure at step 3"), r.output)
         XCTAssertFalse(r.output.contains("UNEXPECTED"), r.output)
         XCTAssertLessThan(r.endedAt - MPIJob.faultTime(r.output), 5, "the job ended within seconds of the failure")
     }
@@ -111,7 +111,7 @@ final class MPICommunicatorTests: XCTestCase {
         XCTAssertFalse(r.timedOut, r.output)
         XCTAssertEqual(r.status, 1, r.output)
         XCTAssertEqual(r.output.components(separatedBy: "failed: injected failure at step 3").count - 1, 1, r.output)
-        XCTAssertTrue(r.output.contains("strata: rank 0 of 2 failed"), r.output)
+        XCTAssertTrue(r.output.contains("strata: rank 0 of 2 on \(RankHosts.local) failed"), r.output)
         XCTAssertLessThan(r.seconds, 10)
     }
 
@@ -130,7 +130,7 @@ final class MPICommunicatorTests: XCTestCase {
         let r = try MPIJob.mpirun(2, ["exit-early"], timeout: 30)
         XCTAssertFalse(r.timedOut, r.output)
         XCTAssertEqual(r.status, 1, r.output)
-        XCTAssertTrue(r.output.contains("strata: rank 1 of 2 exited with status 1; ending every rank"), r.output)
+        XCTAssertTrue(r.output.contains("strata: rank 1 of 2 on \(RankHosts.local) exited with status 1; ending every rank"), r.output)
         XCTAssertLessThan(r.endedAt - MPIJob.faultTime(r.output), 5)
     }
 
@@ -159,7 +159,8 @@ final class MPICommunicatorTests: XCTestCase {
         let r = try MPIJob.mpirun(2, ["watchdog", "1"], timeout: 30)
         XCTAssertFalse(r.timedOut, r.output)
         XCTAssertEqual(r.status, Watchdog.exitCode, r.output)
-        XCTAssertTrue(r.output.contains("strata: rank 0 of 2: MPI_Allreduce has waited"), r.output)
+        XCTAssertTrue(r.output.contains("strata: rank 0 of 2 on \(RankHosts.local): MPI_Allreduce has waited"), r.output)
+        XCTAssertTrue(r.output.contains("rank 1 on \(RankHosts.local) has died, hung"), "names the rank it waits for:\n\(r.output)")
         let after = r.endedAt - MPIJob.faultTime(r.output)
         XCTAssertGreaterThanOrEqual(after, 1, "not before the timeout")
         XCTAssertLessThan(after, 6, "soon after the timeout")

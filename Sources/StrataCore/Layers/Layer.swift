@@ -83,6 +83,10 @@ public struct LayerContext {
     /// Threads a layer's own kernels may split a batch over (convolution, pooling): the run's OpenBLAS threads per
     /// rank (`Communicator.threadsPerRank`), passed by the model; a context made by hand takes the process's.
     public var threads: Int
+    /// Sums per-channel statistics in place over every rank's rows of the global batch (BatchNormalization's
+    /// synchronized moments, `GlobalBatchStatistics`): the trainer's all-reduce; nil when a layer runs on its own
+    /// or outside `fit`, where the local rows are the whole batch.
+    public var sumOverRanks: ((inout [Double]) -> Void)?
 
     public init(
         training: Bool, parameters: Parameters, step: Int = 0, firstRow: Int = 0, seed: UInt64 = 0,

@@ -17,6 +17,7 @@ public enum LayerRegistry {
         Conv2D.self, Conv1D.self, MaxPooling2D.self, MaxPooling1D.self, AveragePooling2D.self, AveragePooling1D.self,
         GlobalAveragePooling1D.self, GlobalMaxPooling1D.self, GlobalAveragePooling2D.self, GlobalMaxPooling2D.self, Reshape.self,
         Embedding.self, LSTM.self, GRU.self, SimpleRNN.self,
+        BatchNormalization.self, LayerNormalization.self,
     ]
 
     /// Makes a layer from a Keras class name and config.

@@ -271,10 +271,14 @@ public final class Sequential {
 
     // MARK: forward / backward
 
-    func forward(_ x: Tensor, training: Bool, step: Int, firstRow: Int, threads: Int? = nil) -> Tensor {
+    func forward(
+        _ x: Tensor, training: Bool, step: Int, firstRow: Int, threads: Int? = nil,
+        sumOverRanks: ((inout [Double]) -> Void)? = nil
+    ) -> Tensor {
         var context = LayerContext(
             training: training, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
             shared: sharedBuffers, threads: threads)
+        context.sumOverRanks = sumOverRanks
         var h = x
         // The layer whose output `h` shares storage with (nil: the caller's `x`); views (Flatten) keep it.
         var producer: Int?
@@ -304,18 +308,25 @@ public final class Sequential {
     }
 
     /// Backward from `dy`, the gradient with respect to the output (or to the last layer's logits, `fromLogits`).
-    func backward(_ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int, threads: Int? = nil) {
-        backward(dy, fromLogits: fromLogits, step: step, firstRow: firstRow, threads: threads, layerDone: { _ in })
+    func backward(
+        _ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int, threads: Int? = nil,
+        sumOverRanks: ((inout [Double]) -> Void)? = nil
+    ) {
+        backward(
+            dy, fromLogits: fromLogits, step: step, firstRow: firstRow, threads: threads, sumOverRanks: sumOverRanks,
+            layerDone: { _ in })
     }
 
     /// Backward, calling `layerDone(i)` once layer `i`'s weight gradients are final (the trainer starts their
     /// all-reduce then).
     func backward(
-        _ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int, threads: Int?, layerDone: (Int) throws -> Void
+        _ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int, threads: Int?,
+        sumOverRanks: ((inout [Double]) -> Void)?, layerDone: (Int) throws -> Void
     ) rethrows {
         var context = LayerContext(
             training: true, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
             shared: sharedBuffers, threads: threads)
+        context.sumOverRanks = sumOverRanks
         var g = dy
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
             context.layerIndex = i

@@ -15,6 +15,10 @@ extension Optimizer {
         if let wd = options.weightDecay, wd != 0 {
             for h in trainable { UpdateKernels.weightDecay(p.values.rows(h.offset..<(h.offset + h.count)), decay: wd, lr: lr) }
         }
+        // Non-trainable weights (BatchNormalization's moving statistics) are the layers' to set: an update of their
+        // zero gradient is not a no-op for every optimizer (Ftrl), so they are put back as they were.
+        let frozen = p.handles.filter { !$0.trainable }.map { ($0, p.value($0).copy()) }
+        defer { for (h, v) in frozen { p.value(h).assign(v) } }
         if let rowSparse {
             rowSparse.update(self, p, state, lr: lr)
             // A non-finite norm makes a whole weight's gradient NaN, untouched rows included: zero them all next step.

@@ -27,11 +27,15 @@ public protocol Communicator: AnyObject {
     /// OpenBLAS threads each rank should use (MPICommunicator: cores per node / ranks per node, or the override).
     /// A run applies it when it starts and passes it to the layers (`LayerContext.threads`).
     var threadsPerRank: Int { get }
+    /// This rank as messages name it: "rank 0 of 2", with its host under MPI ("rank 0 of 2 on node1").
+    var place: String { get }
 }
 
 extension Communicator {
     /// One process: the threads OpenBLAS is set to (its default, `OPENBLAS_NUM_THREADS`, or `BLAS.threads = n`).
     public var threadsPerRank: Int { BLAS.threads }
+
+    public var place: String { "rank \(rank) of \(size)" }
 
     /// Rank `root`'s string on every rank.
     public func broadcast(_ text: String, root: Int = 0) throws -> String {
@@ -95,7 +99,7 @@ extension Communicator {
     func failAllRanks(_ error: Error) throws -> Never {
         if size == 1 { throw error }
         let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
-        abort("strata: rank \(rank) of \(size) failed: \(text)", code: 1)
+        abort("strata: \(place) failed: \(text)", code: 1)
     }
 }
 

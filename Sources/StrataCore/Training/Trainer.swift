@@ -25,6 +25,12 @@ final class Trainer {
     private var work = Workspace<BatchSlot>()
     /// Per-sample values per row of output (one unless the output keeps a time axis).
     private let perSample: Int
+    /// The all-reduce that BatchNormalization's global batch statistics ride in (`LayerContext.sumOverRanks`).
+    private lazy var sumOverRanks: (inout [Double]) -> Void = { [comm] sums in
+        do { try comm.allReduceSum(&sums) } catch {
+            comm.abort("strata: rank \(comm.rank) of \(comm.size) failed: \((error as? LocalizedError)?.errorDescription ?? "\(error)")", code: 1)
+        }
+    }
 
     init(_ model: Sequential, _ comm: Communicator, _ plan: RunPlan, callbacks: [Callback] = [], resume: TrainingState? = nil) {
         self.model = model
@@ -170,11 +176,16 @@ final class Trainer {
                 yTrue: y, yPred: yPred, lossValues: values, weights: w, perSample: perSample,
                 scratch: work.buffer(.metricValues, values.shape), into: step.sums.rows(0..<figures.count))
             step.sums[flat: figures.count] = context.stopTraining ? 1 : 0
-            try flight.layerDone(model.layers.count)
+            // Synchronized batch statistics all-reduce inside forward and backward, and a rank without rows joins
+            // them all at once: every rank must start its collectives in the same order, so with them the buckets
+            // start only after backward.
+            let early = !model.hasGlobalBatchStatistics
+            if early { try flight.layerDone(model.layers.count) }
             try model.backward(
                 gradient, fromLogits: fused != nil, step: optState.iterations, firstRow: shard.firstRow,
-                threads: context.threads, layerDone: flight.layerDone)
+                threads: context.threads, sumOverRanks: sumOverRanks, layerDone: { if early { try flight.layerDone($0) } })
         } else {
+            if model.hasGlobalBatchStatistics { model.joinGlobalStatistics(step: optState.iterations, sumOverRanks: sumOverRanks) }
             step.sums[flat: figures.count] = context.stopTraining ? 1 : 0
         }
         try flight.layerDone(nil)  // every dense bucket in flight; the rows travel meanwhile
@@ -202,7 +213,9 @@ final class Trainer {
         try data.read(rows, x: x, y: y)
         try model.checkInputs(x, rows: rows, data: data)
         try Trainer.checkTargets(y, rows: rows, data: data, model: model)
-        let yPred = model.forward(x, training: training, step: step, firstRow: shard.firstRow, threads: context.threads)
+        let yPred = model.forward(
+            x, training: training, step: step, firstRow: shard.firstRow, threads: context.threads,
+            sumOverRanks: training ? sumOverRanks : nil)
         let values = work.buffer(.lossValues, [rows.count * perSample])
         let gradient = work.buffer(.outputGradient, yPred.shape)
         if let fused {
