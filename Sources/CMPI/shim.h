@@ -13,6 +13,7 @@ static inline MPI_Op       cmpi_min(void)           { return MPI_MIN; }
 static inline void *       cmpi_in_place(void)      { return MPI_IN_PLACE; }
 static inline MPI_Errhandler cmpi_errors_return(void) { return MPI_ERRORS_RETURN; }
 static inline MPI_Status * cmpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+static inline MPI_Status * cmpi_statuses_ignore(void) { return MPI_STATUSES_IGNORE; }
 static inline void cmpi_stdout_line_buffered(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
 static inline MPI_Info     cmpi_info_null(void)     { return MPI_INFO_NULL; }
 static inline int          cmpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }

@@ -26,6 +26,33 @@ public final class AllReduceTimer: Communicator {
         seconds += Double(end - start) / 1e9
         log.append((start, end))
     }
+    /// A bucket's all-reduce: the time training waits for it is what counts (starting it, and its `wait`), so a
+    /// bucket hidden behind backward costs almost nothing here; each `wait` is logged.
+    public func startAllReduceSum(_ buffer: Tensor) throws -> PendingReduction {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let pending = try base.startAllReduceSum(buffer)
+        seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        calls += 1
+        return Timed(pending, timer: self)
+    }
+
+    private final class Timed: PendingReduction {
+        let base: PendingReduction
+        unowned let timer: AllReduceTimer
+        init(_ base: PendingReduction, timer: AllReduceTimer) {
+            self.base = base
+            self.timer = timer
+        }
+        func test() throws -> Bool { try base.test() }
+        func wait() throws {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try base.wait()
+            let end = DispatchTime.now().uptimeNanoseconds
+            timer.seconds += Double(end - start) / 1e9
+            timer.log.append((start, end))
+        }
+    }
+
     /// Calls of the small Double all-reduce (BatchNormalization's batch statistics, plus a few per epoch for the
     /// figures and flags) and the seconds spent in them.
     public private(set) var smallCalls = 0

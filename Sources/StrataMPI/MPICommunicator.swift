@@ -217,6 +217,50 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         }
     }
 
+    /// `MPI_Iallreduce` in the same pieces as `allReduceSum(_:)` (so the same sums, bit for bit): returns at once;
+    /// `test` advances it (Open MPI progresses non-blocking collectives inside MPI calls, so the trainer calls it
+    /// between layers), `wait` blocks under the watchdog like every collective.
+    public func startAllReduceSum(_ buffer: Tensor) throws -> PendingReduction {
+        let pending = MPIPendingReduction(self, buffer: buffer)
+        try chunks(buffer.count, limit: MPICommunicator.allReducePiece) { offset, n in
+            var request: MPI_Request?
+            try MPICommunicator.check(
+                MPI_Iallreduce(cmpi_in_place(), buffer.pointer + offset, n, cmpi_float(), cmpi_sum(), world, &request),
+                "MPI_Iallreduce", rank: rank)
+            pending.requests.append(request)
+        }
+        return pending
+    }
+
+    /// The requests of one started `startAllReduceSum` (its pieces), and the buffer they write (kept alive).
+    final class MPIPendingReduction: PendingReduction {
+        unowned let comm: MPICommunicator
+        let buffer: Tensor
+        var requests: [MPI_Request?] = []
+
+        init(_ comm: MPICommunicator, buffer: Tensor) {
+            self.comm = comm
+            self.buffer = buffer
+        }
+
+        func test() throws -> Bool {
+            var done: Int32 = 0
+            let n = Int32(requests.count)
+            try requests.withUnsafeMutableBufferPointer { r in
+                try MPICommunicator.check(MPI_Testall(n, r.baseAddress, &done, cmpi_statuses_ignore()), "MPI_Testall", rank: comm.rank)
+            }
+            return done != 0
+        }
+
+        func wait() throws {
+            let n = Int32(requests.count)
+            try requests.withUnsafeMutableBufferPointer { r in
+                // Named for what it completes: the watchdog's message reads "MPI_Allreduce has waited ...".
+                try comm.collective("MPI_Allreduce") { MPI_Waitall(n, r.baseAddress, cmpi_statuses_ignore()) }
+            }
+        }
+    }
+
     public func allReduceSum(_ values: inout [Double]) throws {
         let count = values.count
         try values.withUnsafeMutableBufferPointer { b in
@@ -323,7 +367,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     // MARK: checking
 
     /// Runs one collective under the watchdog and checks its return code.
-    private func collective(_ call: String, _ body: () -> Int32) throws {
+    fileprivate func collective(_ call: String, _ body: () -> Int32) throws {
         watchdog.enter(call)
         let rc = body()
         watchdog.leave()
@@ -334,7 +378,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     static let allReducePiece = 1 << 20
 
     /// Splits `count` elements into pieces of at most `limit` (by default, what MPI's 32-bit counts can carry).
-    private func chunks(_ count: Int, limit: Int = Int(Int32.max), _ body: (Int, Int32) throws -> Void) throws {
+    fileprivate func chunks(_ count: Int, limit: Int = Int(Int32.max), _ body: (Int, Int32) throws -> Void) throws {
         var offset = 0
         repeat {
             let n = min(limit, count - offset)
@@ -343,7 +387,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         } while offset < count
     }
 
-    private static func check(_ rc: Int32, _ call: String, rank: Int) throws {
+    fileprivate static func check(_ rc: Int32, _ call: String, rank: Int) throws {
         guard rc != MPI_SUCCESS else { return }
         throw MPIError(call: call, code: rc, message: errorString(rc), rank: rank)
     }

@@ -31,6 +31,9 @@ public struct RunConfig {
     public var checkpointEvery: CheckpointEvery = .epoch
     public var keep = 3
     public var resume: ResumePolicy = .auto
+    /// `run.communication`: how gradients travel between ranks (`overlap`, `first_bucket_mb`, `bucket_mb`,
+    /// `sparse_gradients`); see `GradientCommunication`.
+    public var communication = GradientCommunication()
     public var callbacks: [(name: String, arguments: [String: JSONValue], line: Int)] = []
 
     public enum CheckpointEvery: Equatable {
@@ -93,7 +96,8 @@ public struct RunConfig {
             if let v = m["verbose"] { verbose = try Self.int(v, "fit.verbose", file: file, min: 0) }
         }
         if let r = top["run"] {
-            let m = try Self.map(r, "run", file: file, allowed: ["dir", "checkpoint_every", "keep", "resume"])
+            let m = try Self.map(r, "run", file: file, allowed: ["dir", "checkpoint_every", "keep", "resume", "communication"])
+            if let v = m["communication"] { communication = try Self.communication(v, file: file) }
             if let v = m["dir"] { runDir = try Self.string(v, "run.dir", file: file) }
             if let v = m["keep"] { keep = try Self.int(v, "run.keep", file: file, min: 1) }
             if let v = m["checkpoint_every"] {
@@ -256,6 +260,20 @@ public struct RunConfig {
             throw ConfigError(file: file, line: n.line, "\(key) must be an integer >= \(min), got \(n.json)", hint: "")
         }
         return i
+    }
+
+    /// `run.communication: {overlap: true, first_bucket_mb: 1, bucket_mb: 4, sparse_gradients: true}`.
+    static func communication(_ n: ConfigNode, file: String) throws -> GradientCommunication {
+        let m = try map(n, "run.communication", file: file, allowed: ["overlap", "first_bucket_mb", "bucket_mb", "sparse_gradients"])
+        var c = GradientCommunication()
+        if let v = m["overlap"] { c.overlap = try bool(v, "run.communication.overlap", file: file) }
+        if let v = m["sparse_gradients"] { c.sparseGradients = try bool(v, "run.communication.sparse_gradients", file: file) }
+        if let v = m["first_bucket_mb"] { c.firstBucketMB = try number(v, "run.communication.first_bucket_mb", file: file) }
+        if let v = m["bucket_mb"] { c.bucketMB = try number(v, "run.communication.bucket_mb", file: file) }
+        do { try c.validate() } catch let e as StrataError {
+            throw ConfigError(file: file, line: n.line, e.errorDescription ?? "\(e)", hint: "e.g. bucket_mb: 4")
+        }
+        return c
     }
 
     static func bool(_ n: ConfigNode, _ key: String, file: String) throws -> Bool {

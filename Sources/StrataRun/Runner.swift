@@ -40,6 +40,7 @@ public final class Runner {
             } catch let e as StrataError {
                 throw ConfigError(file: config.file, line: config.root["model"]?.line ?? 0, e.errorDescription ?? "\(e)", hint: "")
             }
+            model.communication = config.communication
             if config.root["compile"] == nil && model.optimizer != nil { return model }
         } else {
             model = Sequential(name: config.name, seed: config.seed)
@@ -63,6 +64,7 @@ public final class Runner {
         model.compile(
             optimizer: opt, loss: try Losses.make(config.loss, arguments: config.lossArguments), metrics: metrics,
             weightedMetrics: weighted)
+        model.communication = config.communication
         return model
     }
 

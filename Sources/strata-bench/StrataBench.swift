@@ -196,6 +196,7 @@ func train(_ configPath: String, _ dir: String, epochs: Int, profile: Bool, sing
                 "backward_s": .number(i < timer.backwardSeconds.count ? timer.backwardSeconds[i] : 0),
                 "forward_flops": .number(counted?.forwardFlopsPerSample ?? 0),
                 "backward_flops": .number(counted?.backwardFlopsPerSample(needsInputGradient: i > 0) ?? 0),
+                "parameters": JSONValue(model.layerWeights[i].reduce(0) { $0 + $1.count }),
             ])
         }
         out["profile"] = .object([

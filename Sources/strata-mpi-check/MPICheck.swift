@@ -21,6 +21,12 @@
 //                            runs made elsewhere, e.g. by `strata train` on an emulated cluster or under Slurm)
 //   allreduce <count>        sums a tensor of <count> floats (several all-reduce pieces when large) and checks every
 //                            element against its closed form; rank 0 prints ALLREDUCE OK or the first mismatch
+//   communication <out> <how> trains a conv net (SGD + momentum) and two Embedding nets (RMSprop: row-sparse updates;
+//                            a 200-row table travels as rows, an 8-row one goes dense) with the gradient traffic <how>:
+//                            one-buffer, buckets (buckets of a few floats, overlapped), dense-rows (buckets, Embedding
+//                            dense) or default; every rank writes <out>.rank<r> (weights bits, losses)
+//   collectives <link> <bytes>... the all-reduce seconds of each size (median of 15, slowest rank); rank 0 prints
+//                            COLLECTIVE lines labelled <link> for launch/cost_model.py
 //   bench <samples> <epochs> the Keras guide's MLP: samples/s, all-reduce time per step vs plain MPI_Allreduce
 import ArgumentParser
 import Foundation
@@ -41,7 +47,7 @@ struct MPICheck: ParsableCommand {
         case differentModel = "different-model"
         case watchdog
         case modelFileConfig = "model-file-config"
-        case config, checkpoint, allreduce, bench
+        case config, checkpoint, allreduce, bench, communication, collectives
     }
 
     @Argument(help: "The check to run.") var mode: Mode
@@ -160,6 +166,10 @@ func check(_ mode: MPICheck.Mode, _ args: [String]) throws -> Int32 {
                 "loss": h1["loss"]! + h2["loss"]!, "val_loss": h1["val_loss"]!, "evaluate": score,
                 "predict": predicted.scalars.map(Double.init), "size": [Double(comm.size)],
             ])
+    case .collectives:
+        try collectivesCheck(comm, link: arg, sizes: args.dropFirst().compactMap { Int($0) })
+    case .communication:
+        try communicationCheck(comm, out: arg, how: args.count > 1 ? args[1] : "default")
     case .modelFileConfig:
         let m = smallModel(seed: 99, compiled: false)
         try m.build()
@@ -278,4 +288,40 @@ func bench(_ comm: Communicator, samples: Int, epochs: Int, batch: Int = 128) th
     }
     if comm.rank == 0 { print(line) }
     return 0
+}
+
+/// The `communication` mode: the same training under one gradient-traffic setting (see the header).
+func communicationCheck(_ comm: Communicator, out: String, how: String) throws {
+    var options: GradientCommunication
+    switch how {
+    case "one-buffer": options = .oneBuffer
+    case "buckets": options = GradientCommunication(firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576)
+    case "dense-rows": options = GradientCommunication(firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576, sparseGradients: false)
+    case "default": options = GradientCommunication()
+    default: throw StrataError.invalidArgument("unknown traffic '\(how)'", hint: "one-buffer, buckets, dense-rows or default")
+    }
+    let d = RandomData(seed: 11)
+    let labels = try toCategorical(d.integers(3, count: 23), numClasses: 3)
+    let conv = Sequential(
+        [
+            Conv2D(4, kernelSize: (3, 3), activation: .relu, inputShape: [6, 6, 2]), MaxPooling2D(poolSize: (2, 2)),
+            Flatten(), Dropout(0.25), Dense(8, activation: .relu), Dense(3, activation: .softmax),
+        ], seed: 4)
+    conv.compile(optimizer: SGD(learningRate: 0.05, momentum: 0.9), loss: "categorical_crossentropy")
+    conv.communication = options
+    let h = try conv.fit(d.uniform([23, 6, 6, 2]), labels, batchSize: 5, epochs: 3, verbose: 0, communicator: comm)
+    var weights = conv.parameters!.values.scalars
+    var losses = h["loss"]!
+    for vocab in [200, 8] {
+        let ids = d.integerTensor(vocab, shape: [23, 5])
+        let m = Sequential(
+            [Embedding(vocab, outputDim: 4, inputLength: 5), Flatten(), Dense(3, activation: .softmax)], seed: 5)
+        m.compile(optimizer: RMSprop(learningRate: 0.01), loss: "categorical_crossentropy")
+        m.communication = options
+        let he = try m.fit(ids, labels, batchSize: 5, epochs: 3, verbose: 0, communicator: comm)
+        weights += m.parameters!.values.scalars
+        losses += he["loss"]!
+    }
+    let json: [String: Any] = ["weightBits": weights.map { Int($0.bitPattern) }, "loss": losses, "size": [comm.size]]
+    try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]).write(to: URL(fileURLWithPath: "\(out).rank\(comm.rank)"))
 }

@@ -62,6 +62,9 @@ public final class Sequential {
     /// Row-sparse gradient zeroing and updates for `Embedding` weights on one process (identical results;
     /// `false` forces the dense step, e.g. to compare them).
     public var rowSparseUpdates = true
+    /// How `fit` moves gradients between ranks: overlapped buckets and row-sparse Embedding traffic by default
+    /// (`GradientCommunication`); the weights are the same whatever the setting.
+    public var communication = GradientCommunication()
     /// The run in progress (only for the deprecated `communicator` / `stopTraining` accessors).
     package weak var activeRun: TrainingContext?
     /// Where the last `fit` ended (epoch, history, callback state): what `save` records outside training, so a
@@ -328,6 +331,17 @@ public final class Sequential {
         _ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int, threads: Int? = nil, pool: ThreadPool? = nil,
         sumOverRanks: ((inout [Double]) -> Void)? = nil, activityScale: Float = 0
     ) {
+        backward(
+            dy, fromLogits: fromLogits, step: step, firstRow: firstRow, threads: threads, pool: pool,
+            sumOverRanks: sumOverRanks, activityScale: activityScale, layerDone: { _ in })
+    }
+
+    /// Backward, calling `layerDone(i)` once layer `i`'s weight gradients are final (the trainer starts their
+    /// all-reduce then).
+    func backward(
+        _ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int, threads: Int?, pool: ThreadPool?,
+        sumOverRanks: ((inout [Double]) -> Void)?, activityScale: Float, layerDone: (Int) throws -> Void
+    ) rethrows {
         var context = LayerContext(
             training: true, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
             shared: sharedBuffers, threads: threads, pool: pool)
@@ -345,6 +359,7 @@ public final class Sequential {
                 g = layers[i].backward(g, context: context)
             }
             layerTimer?.addBackward(i, since: start, samples: dy.shape.first ?? 0)
+            try layerDone(i)
         }
     }
 

@@ -7,6 +7,10 @@ public protocol Communicator: AnyObject {
     var size: Int { get }
     /// In-place elementwise sum over all ranks.
     func allReduceSum(_ buffer: Tensor) throws
+    /// Starts the in-place sum of `buffer` over all ranks and returns at once; the sums are in `buffer` once the
+    /// returned reduction completes. Every rank starts the same reductions in the same order. The default (in
+    /// PendingReduction.swift) sums at once with `allReduceSum(_:)`.
+    func startAllReduceSum(_ buffer: Tensor) throws -> PendingReduction
     /// In-place elementwise sum over all ranks (exact epoch sums, error flags).
     func allReduceSum(_ values: inout [Double]) throws
     /// Overwrites `buffer` on every rank with rank `root`'s.

@@ -32,6 +32,7 @@ extension Trainer {
     ) throws -> RunPlan {
         var train = data
         var validation = validationData
+        if training { try model.communication.validate() }
         let sampleWeight = try sampleWeight.map { try $0.reshaped([$0.count]) }
         var trainWeights = sampleWeight.map { SampleWeights.perSample($0) } ?? classWeight.map { .byClass($0) }
         var validationWeights = try validationSampleWeight.map { SampleWeights.perSample(try $0.reshaped([$0.count])) }

@@ -1,27 +1,35 @@
-/// The row-sparse training step for models with an `Embedding` (a `RowSparseGradient` layer) on one process:
-/// between steps only the rows the last step wrote are zeroed, and after backward the optimizer runs on the
-/// dense weights and on the touched rows, while the other rows get its zero-gradient update (RMSprop: `a = rho
-/// a`). Every scalar ends exactly as the dense step leaves it: the dense update of a zero gradient is that rule,
-/// bit for bit (see `ZeroGradientUpdating`). With several ranks the all-reduced gradient holds the other ranks'
-/// rows too, so the step stays dense there.
+/// The row-sparse training step for models with an `Embedding` (a `RowSparseGradient` layer): between steps only
+/// the rows the last step wrote are zeroed, and after backward the optimizer runs on the dense weights and on the
+/// touched rows, while the other rows get its zero-gradient update (RMSprop: `a = rho a`). Every scalar ends
+/// exactly as the dense step leaves it: the dense update of a zero gradient is that rule, bit for bit (see
+/// `ZeroGradientUpdating`). With several ranks the touched rows are every rank's (`SparseRowExchange` gathers them
+/// and sets `stepRows`); without that exchange the step stays dense there.
 final class RowSparseStep {
     struct Region { let layer: RowSparseGradient; let offset: Int; let rows: Int; let width: Int }
     let regions: [Region]
     /// Rows of each region that may hold gradient now (nil: unknown, zero everything).
     private var dirty: [[Int]]?
+    /// This step's rows of each region over all ranks (nil on one process: the layers' own `touchedRows`).
+    var stepRows: [[Int]]?
 
     init?(layers: [Layer], optimizer: Optimizer?) {
         // Weight decay and the EMA change every row whatever its gradient; clipping only scales the (exact) gradient.
         guard let opt = optimizer as? ZeroGradientUpdating, opt.skipsZeroGradientRows,
             !opt.options.touchesAllWeights
         else { return nil }
-        let found: [Region] = layers.compactMap { l in
-            // A regularized weight's gradient is dense (the penalty's gradient touches every row).
-            guard let s = l as? RowSparseGradient, let h = s.rowSparseWeight, h.shape.count >= 2, h.regularizer == nil else { return nil }
-            return Region(layer: s, offset: h.offset, rows: h.shape[0], width: h.count / h.shape[0])
-        }.sorted { $0.offset < $1.offset }
+        let found = RowSparseStep.regions(of: layers)
         guard !found.isEmpty else { return nil }
         regions = found
+    }
+
+    /// The row-sparse weights of `layers` (rows of at least one scalar), in buffer order. A regularized weight's
+    /// gradient is dense (the penalty's gradient touches every row), so it is not one of them.
+    static func regions(of layers: [Layer]) -> [Region] {
+        layers.compactMap { l -> Region? in
+            guard let s = l as? RowSparseGradient, let h = s.rowSparseWeight, h.shape.count >= 2, h.regularizer == nil
+            else { return nil }
+            return Region(layer: s, offset: h.offset, rows: h.shape[0], width: h.count / h.shape[0])
+        }.sorted { $0.offset < $1.offset }
     }
 
     /// Forget which rows hold gradient (another code path wrote the buffer).
@@ -56,9 +64,9 @@ final class RowSparseStep {
         }
         var start = 0
         var touched: [[Int]] = []
-        for r in regions {
+        for (k, r) in regions.enumerated() {
             full(start..<r.offset)
-            let rows = r.layer.touchedRows
+            let rows = stepRows?[k] ?? r.layer.touchedRows
             touched.append(rows)
             var next = 0  // first row not yet updated
             var i = 0

@@ -5,9 +5,9 @@ import Foundation
 /// callbacks; the model only computes (forward, backward). The checks before the first step are in Preflight.swift.
 ///
 /// Each step: this rank reads its shard `[r*n/p, (r+1)*n/p)` of the global batch of `n` rows, runs forward, the
-/// loss (gradient scaled by `1/n`), backward, then ONE all-reduce sums the step buffer — the gradients with the
-/// step's loss and metric sums and the stop flag behind them — and the optimizer updates. The same seed gives the
-/// same weights on any rank count.
+/// loss (gradient scaled by `1/n`), backward, while the step buffer — the gradients with the step's loss and metric
+/// sums and the stop flag behind them — is all-reduced in buckets as backward finishes their layers, then the
+/// optimizer updates. The same seed gives the same weights on any rank count.
 final class Trainer {
     let model: Sequential
     let comm: Communicator
@@ -135,18 +135,27 @@ final class Trainer {
         return history
     }
 
-    /// The gradients followed by the step's sums `[loss, metrics..., stop flag]`: ONE buffer, ONE all-reduce.
+    /// The gradients followed by the step's sums `[loss, metrics..., stop flag]`: one buffer, all-reduced in
+    /// buckets (`GradientBuckets`) that start while backward still runs; Embedding rows travel apart
+    /// (`SparseRowExchange`).
     struct StepBuffer {
         let buffer: Tensor
         let sums: Tensor
         let rowSparse: RowSparseStep?
+        let sparse: SparseRowExchange?
+        let buckets: GradientBuckets
 
         init(_ model: Sequential, comm: Communicator) {
             let p = model.parameters!
             buffer = Tensor(zeros: [model.stepBufferCount])
             sums = buffer.rows(p.count..<buffer.count)
             p.useGradients(in: buffer)
-            rowSparse = model.rowSparseUpdates && comm.size == 1 ? RowSparseStep(layers: model.layers, optimizer: model.optimizer) : nil
+            let options = model.communication
+            sparse = SparseRowExchange(layers: model.layers, comm: comm, options: options)
+            rowSparse =
+                model.rowSparseUpdates && (comm.size == 1 || sparse != nil)
+                ? RowSparseStep(layers: model.layers, optimizer: model.optimizer) : nil
+            buckets = GradientBuckets(model, tailCount: sums.count, excluded: sparse?.excluded ?? [], options: options)
         }
     }
 
@@ -178,29 +187,46 @@ final class Trainer {
         let p = model.parameters!, opt = model.optimizer!, optState = model.optimizerState!
         if let rowSparse = step.rowSparse { rowSparse.zeroGradients(step.buffer) } else { Kernels.fill(step.buffer, 0, pool: context.pool) }
         let n = shard.global * perSample
+        let flight = GradientBuckets.Flight(step.buckets, buffer: step.buffer, comm: comm)
         if !shard.isEmpty {
             let (y, yPred, values, gradient) = try forwardAndLoss(
                 shard, of: plan.data, training: true, step: optState.iterations,
                 scale: 1 / Float(n), next: next)
             let w = sampleWeights(plan.weights, shard, y)
             if let w { LossKernels.scaleSamples(gradient, by: w) }  // d(sum(w l) / n)
-            model.backward(
-                gradient, fromLogits: fused != nil, step: optState.iterations, firstRow: shard.firstRow,
-                threads: context.threads, pool: context.pool, sumOverRanks: sumOverRanks,
-                activityScale: 1 / Float(shard.global))
+            // The sums first, so they travel (alone, small) while backward runs.
             try figures.accumulate(
                 yTrue: y, yPred: yPred, lossValues: values, weights: w, perSample: perSample,
                 scratch: work.buffer(.metricValues, values.shape), into: step.sums.rows(0..<figures.count))
             step.sums[flat: 0] += Float(model.activity.sum * Double(perSample))  // (penalty / rows) * values
-        } else if model.hasGlobalBatchStatistics {
-            model.joinGlobalStatistics(step: optState.iterations, sumOverRanks: sumOverRanks)
+            step.sums[flat: figures.count] = context.stopTraining ? 1 : 0
+            // Synchronized batch statistics all-reduce inside forward and backward, and a rank without rows joins
+            // them all at once: every rank must start its collectives in the same order, so with them the buckets
+            // start only after backward.
+            let early = !model.hasGlobalBatchStatistics
+            if early { try flight.layerDone(model.layers.count) }
+            try model.backward(
+                gradient, fromLogits: fused != nil, step: optState.iterations, firstRow: shard.firstRow,
+                threads: context.threads, pool: context.pool, sumOverRanks: sumOverRanks,
+                activityScale: 1 / Float(shard.global), layerDone: { if early { try flight.layerDone($0) } })
+        } else {
+            if model.hasGlobalBatchStatistics { model.joinGlobalStatistics(step: optState.iterations, sumOverRanks: sumOverRanks) }
+            step.sums[flat: figures.count] = context.stopTraining ? 1 : 0
         }
-        step.sums[flat: figures.count] = context.stopTraining ? 1 : 0
-        try comm.allReduceSum(step.buffer)
+        try flight.layerDone(nil)  // every dense bucket in flight; the rows travel meanwhile
+        if let sparse = step.sparse {
+            let rows = try sparse.exchange(p.gradients, comm: comm, active: !shard.isEmpty)
+            step.rowSparse?.stepRows = rows
+            if rows == nil { step.rowSparse?.invalidate() }
+        }
+        try flight.finish()
         if step.sums[flat: figures.count] > 0 { return false }
         p.addRegularization(toLossSum: step.sums, count: step.sums[flat: figures.countSlot])  // once, globally
         figures.add(step.sums, to: &sums)
-        opt.apply(p, optState, rowSparse: step.rowSparse, pool: context.pool)  // clipping, weight decay, update, EMA on the global gradient
+        // Clipping, weight decay, update, EMA on the global gradient (dense when a region went dense this step).
+        opt.apply(
+            p, optState, rowSparse: step.sparse != nil && step.rowSparse?.stepRows == nil ? nil : step.rowSparse,
+            pool: context.pool)
         p.applyConstraints()  // Keras: after each update
         return true
     }
