@@ -63,7 +63,9 @@ final class BatchNormalizationTests: XCTestCase {
     /// (biased), computed here from the data.
     func testOptimizerNeverTouchesTheMovingStatistics() throws {
         let x = RandomData(seed: 4).uniform([8, 3]), y = RandomData(seed: 5).uniform([8, 2])
-        for opt in [AdamW(learningRate: 0.1, weightDecay: 0.5), Ftrl(learningRate: 0.5), SGD(learningRate: 0.1).with(useEma: true)] as [Optimizer] {
+        for opt in [AdamW(learningRate: 0.1, weightDecay: 0.5), Ftrl(learningRate: 0.5), SGD(learningRate: 0.1).with(useEma: true)]
+            as [Optimizer]
+        {
             let model = Sequential([BatchNormalization(inputShape: [3]), Dense(2)], seed: 3)
             model.compile(optimizer: opt, loss: "mse")
             try model.fit(x, y, batchSize: 8, epochs: 1, verbose: 0)

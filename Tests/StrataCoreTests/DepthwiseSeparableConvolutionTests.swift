@@ -17,7 +17,10 @@ final class DepthwiseSeparableConvolutionTests: XCTestCase {
     func testFiniteDifferenceGradients() throws {
         let cases: [(Layer, [Int])] = [
             (DepthwiseConv2D(kernelSize: (3, 2), strides: (2, 1), padding: .same, depthMultiplier: 3, activation: .tanh), [5, 4, 2]),
-            (SeparableConv2D(3, kernelSize: (2, 2), padding: .same, depthMultiplier: 2, dilationRate: (2, 1), activation: .sigmoid), [4, 5, 2]),
+            (
+                SeparableConv2D(3, kernelSize: (2, 2), padding: .same, depthMultiplier: 2, dilationRate: (2, 1), activation: .sigmoid),
+                [4, 5, 2]
+            ),
             (SeparableConv1D(2, kernelSize: 3, strides: 2, useBias: false), [7, 3]),
         ]
         for (i, (layer, shape)) in cases.enumerated() {

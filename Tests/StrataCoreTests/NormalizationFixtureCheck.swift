@@ -44,7 +44,9 @@ enum NormalizationFixtureCheck {
         var inference = h.context
         inference.training = false
         worst = max(
-            worst, Parity.assertForward(layer.forward(x, context: inference), try fixture("y_infer"), "\(set) inference output", file: file, line: line))
+            worst,
+            Parity.assertForward(
+                layer.forward(x, context: inference), try fixture("y_infer"), "\(set) inference output", file: file, line: line))
         print("fixture norm_\(set): worst error \(String(format: "%.3f", worst)) of the tolerance")
         return worst
     }

@@ -41,9 +41,12 @@ final class TransposedConvolutionTests: XCTestCase {
         var w = WeightAllocator()
         // valid: n s + max(k - s, 0); same: n s; with output_padding: (n - 1) s + k - 2 (k / 2 if same) + op.
         XCTAssertEqual(try Conv2DTranspose(4, kernelSize: (3, 3), strides: (2, 2)).build(inputShape: [5, 4, 2], weights: &w), [11, 9, 4])
-        XCTAssertEqual(try Conv2DTranspose(4, kernelSize: (3, 3), strides: (2, 2), padding: .same).build(inputShape: [5, 4, 2], weights: &w), [10, 8, 4])
         XCTAssertEqual(
-            try Conv2DTranspose(1, kernelSize: (3, 3), strides: (3, 3), outputPadding: (2, 0)).build(inputShape: [2, 2, 1], weights: &w), [8, 6, 1])
+            try Conv2DTranspose(4, kernelSize: (3, 3), strides: (2, 2), padding: .same).build(inputShape: [5, 4, 2], weights: &w),
+            [10, 8, 4])
+        XCTAssertEqual(
+            try Conv2DTranspose(1, kernelSize: (3, 3), strides: (3, 3), outputPadding: (2, 0)).build(inputShape: [2, 2, 1], weights: &w),
+            [8, 6, 1])
         XCTAssertEqual(try Conv1DTranspose(2, kernelSize: 4, strides: 1, padding: .same).build(inputShape: [6, 3], weights: &w), [6, 2])
         XCTAssertEqual(w.handles.first?.shape, [3, 3, 4, 2], "kernel is (kh, kw, filters, in)")
     }
@@ -53,9 +56,15 @@ final class TransposedConvolutionTests: XCTestCase {
         func message(_ body: () throws -> Any) -> String {
             do { _ = try body(); return "" } catch { return (error as? LocalizedError)?.errorDescription ?? "\(error)" }
         }
-        let op = message { try Conv2DTranspose(2, kernelSize: (3, 3), strides: (2, 2), outputPadding: (2, 0), name: "up").build(inputShape: [4, 4, 1], weights: &w) }
+        let op = message {
+            try Conv2DTranspose(2, kernelSize: (3, 3), strides: (2, 2), outputPadding: (2, 0), name: "up").build(
+                inputShape: [4, 4, 1], weights: &w)
+        }
         XCTAssertTrue(op.contains("up") && op.contains("output_padding 2"), op)
-        let even = message { try Conv2DTranspose(2, kernelSize: (4, 4), strides: (2, 2), padding: .same, outputPadding: (0, 0)).build(inputShape: [3, 3, 1], weights: &w) }
+        let even = message {
+            try Conv2DTranspose(2, kernelSize: (4, 4), strides: (2, 2), padding: .same, outputPadding: (0, 0)).build(
+                inputShape: [3, 3, 1], weights: &w)
+        }
         XCTAssertTrue(even.contains("does not map back"), even)
         let rank = message { try Conv1DTranspose(2, kernelSize: 3).build(inputShape: [4, 4, 1], weights: &w) }
         XCTAssertTrue(rank.contains("(steps, channels)") && rank.contains("[4, 4, 1]"), rank)

@@ -160,7 +160,9 @@ final class HDF5DatasetTests: XCTestCase {
         let d = try HDF5Dataset(path: path, x: "x", y: "y", mode: .streaming(bufferBytes: 8 * 5 * 4))
         let m = Sequential([Dense(2, activation: .tanh, inputShape: [4]), Dense(1)], seed: 2)
         m.compile(optimizer: "sgd", loss: "mse")
-        XCTAssertThrowsError(try m.fit(d, batchSize: 16, epochs: 1, verbose: 0, callbacks: [CutFile(path: path, keep: keep)], shuffle: false)) {
+        XCTAssertThrowsError(
+            try m.fit(d, batchSize: 16, epochs: 1, verbose: 0, callbacks: [CutFile(path: path, keep: keep)], shuffle: false)
+        ) {
             let text = ($0 as? LocalizedError)?.errorDescription ?? "\($0)"
             XCTAssertTrue(text.contains("cut.h5") && text.contains("cannot read rows 40..<"), text)
         }

@@ -14,8 +14,11 @@ final class NormalizationInteropTests: XCTestCase {
             XCTAssertEqual(
                 m.layers.map(\.className),
                 ["Conv2D", "BatchNormalization", "Activation", "Flatten", "Dense", "LayerNormalization", "BatchNormalization", "Dense"])
-            XCTAssertEqual(m.parameters!.handles.filter { !$0.trainable }.map(\.name), ["moving_mean", "moving_variance", "moving_mean", "moving_variance"])
-            let worst = Parity.assertClose(try m.predict(x), try Fixtures.npy("norm_h5", "\(tag)_pred"), absolute: 1e-6, relative: 1e-5, tag)
+            XCTAssertEqual(
+                m.parameters!.handles.filter { !$0.trainable }.map(\.name),
+                ["moving_mean", "moving_variance", "moving_mean", "moving_variance"])
+            let worst = Parity.assertClose(
+                try m.predict(x), try Fixtures.npy("norm_h5", "\(tag)_pred"), absolute: 1e-6, relative: 1e-5, tag)
             print("interop \(tag)_norm.h5: max |strata - keras| = \(worst)")
         }
     }

@@ -11,19 +11,19 @@ final class BatchNormalizationMPITests: XCTestCase {
         let dir = try MPIJob.scratch("batchnorm")
         let config = dir.appendingPathComponent("bn.yaml").path
         try """
-            seed: 3
-            model:
-              - Dense: {units: 6, use_bias: false, input_dim: 8}
-              - BatchNormalization: {momentum: 0.8}
-              - Activation: {activation: relu}
-              - Dense: {units: 5, use_bias: false}
-              - BatchNormalization: {center: false, epsilon: 0.01}
-              - Dense: {units: 3, activation: softmax}
-            compile: {optimizer: adam, loss: categorical_crossentropy}
-            data:
-              synthetic: {seed: 1, x: {shape: [8]}, y: {classes: 3, one_hot: true}, train: 22, validation: 6}
-            fit: {epochs: 3, batch_size: 4, verbose: 0}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        seed: 3
+        model:
+          - Dense: {units: 6, use_bias: false, input_dim: 8}
+          - BatchNormalization: {momentum: 0.8}
+          - Activation: {activation: relu}
+          - Dense: {units: 5, use_bias: false}
+          - BatchNormalization: {center: false, epsilon: 0.01}
+          - Dense: {units: 3, activation: softmax}
+        compile: {optimizer: adam, loss: categorical_crossentropy}
+        data:
+          synthetic: {seed: 1, x: {shape: [8]}, y: {classes: 3, one_hot: true}, train: 22, validation: 6}
+        fit: {epochs: 3, batch_size: 4, verbose: 0}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         func train(_ ranks: Int, _ name: String) throws -> [Float] {
             let args = ["config", config, dir.appendingPathComponent(name).path, "run.dir=\(dir.path)/\(name)-run"]
             let r = ranks == 1 ? try MPIJob.alone(args) : try MPIJob.mpirun(ranks, args)

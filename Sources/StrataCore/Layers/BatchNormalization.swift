@@ -102,7 +102,8 @@ public final class BatchNormalization: GlobalBatchStatistics {
         let k = axis < 0 ? axis + rank : axis
         guard k >= 1 && k < rank else {
             throw StrataError.invalidModel(
-                layer: layer, "axis \(axis) is out of range for inputs of shape (batch, \(inputShape.map(String.init).joined(separator: ", ")))",
+                layer: layer,
+                "axis \(axis) is out of range for inputs of shape (batch, \(inputShape.map(String.init).joined(separator: ", ")))",
                 hint: "use -1 (the last axis) or an axis from 1 to \(rank - 1); axis 0 is the batch")
         }
         return k - 1
@@ -166,7 +167,9 @@ public final class BatchNormalization: GlobalBatchStatistics {
         }
         guard context.needsInputGradient else { return workspace.buffer(.inputGradient, [0]) }
         if usedBatchStatistics { context.sumOverRanks?(&sums) }
-        if globalCount == 0 && usedBatchStatistics { return context.inputGradient(x.shape, dy: dy, workspace: &workspace, slot: .inputGradient) }
+        if globalCount == 0 && usedBatchStatistics {
+            return context.inputGradient(x.shape, dy: dy, workspace: &workspace, slot: .inputGradient)
+        }
         let g = gamma.map { p.value($0) }
         for c in 0..<channels {
             let gr = g.map { $0[flat: c] * inv[c] } ?? inv[c]
@@ -218,7 +221,9 @@ extension BatchNormalization: ConfigurableLayer {
                     UnsupportedArgument("renorm_momentum", accepting: [0.99], hint: "remove renorm_momentum (renorm is not supported)"),
                     UnsupportedArgument(
                         "trainable", accepting: [true],
-                        hint: "a frozen BatchNormalization (trainable: false) runs in inference mode in Keras; Strata trains it: remove trainable: false"),
+                        hint:
+                            "a frozen BatchNormalization (trainable: false) runs in inference mode in Keras; Strata trains it: remove trainable: false"
+                    ),
                 ])
         let io = try c.inputArguments()
         var axis = -1

@@ -32,7 +32,12 @@ public final class Cropping2D: Layer {
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy, context: context) }
 
-    public var config: [String: JSONValue] { ["cropping": .array([JSONValue([cropping.0.0, cropping.0.1]), JSONValue([cropping.1.0, cropping.1.1])]), "data_format": "channels_last"] }
+    public var config: [String: JSONValue] {
+        [
+            "cropping": .array([JSONValue([cropping.0.0, cropping.0.1]), JSONValue([cropping.1.0, cropping.1.1])]),
+            "data_format": "channels_last",
+        ]
+    }
 }
 
 extension Cropping2D: ConfigurableLayer {

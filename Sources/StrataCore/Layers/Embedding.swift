@@ -111,7 +111,8 @@ public final class Embedding: Layer, InputChecking {
     }
 
     public var config: [String: JSONValue] {
-        ["input_dim": JSONValue(inputDim), "output_dim": JSONValue(outputDim), "mask_zero": .bool(maskZero)].merging(embeddingConfig) { a, _ in
+        ["input_dim": JSONValue(inputDim), "output_dim": JSONValue(outputDim), "mask_zero": .bool(maskZero)].merging(embeddingConfig) {
+            a, _ in
             a
         }
     }

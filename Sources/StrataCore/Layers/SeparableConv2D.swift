@@ -69,7 +69,8 @@ public final class SeparableConv2D: Layer {
 
     public var config: [String: JSONValue] {
         DepthwiseSeparableConvolution.config(
-            filters: filters, kernelSize: [kernelSize.0, kernelSize.1], strides: [strides.0, strides.1], padding: padding, depthMultiplier: depthMultiplier,
+            filters: filters, kernelSize: [kernelSize.0, kernelSize.1], strides: [strides.0, strides.1], padding: padding,
+            depthMultiplier: depthMultiplier,
             dilationRate: [dilationRate.0, dilationRate.1], activation: activation, useBias: useBias)
     }
 }

@@ -32,7 +32,12 @@ public final class ZeroPadding2D: Layer {
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy, context: context) }
 
-    public var config: [String: JSONValue] { ["padding": .array([JSONValue([padding.0.0, padding.0.1]), JSONValue([padding.1.0, padding.1.1])]), "data_format": "channels_last"] }
+    public var config: [String: JSONValue] {
+        [
+            "padding": .array([JSONValue([padding.0.0, padding.0.1]), JSONValue([padding.1.0, padding.1.1])]),
+            "data_format": "channels_last",
+        ]
+    }
 }
 
 extension ZeroPadding2D: ConfigurableLayer {

@@ -28,7 +28,8 @@ final class Trainer {
     /// The all-reduce that BatchNormalization's global batch statistics ride in (`LayerContext.sumOverRanks`).
     private lazy var sumOverRanks: (inout [Double]) -> Void = { [comm] sums in
         do { try comm.allReduceSum(&sums) } catch {
-            comm.abort("strata: rank \(comm.rank) of \(comm.size) failed: \((error as? LocalizedError)?.errorDescription ?? "\(error)")", code: 1)
+            comm.abort(
+                "strata: rank \(comm.rank) of \(comm.size) failed: \((error as? LocalizedError)?.errorDescription ?? "\(error)")", code: 1)
         }
     }
 
