@@ -49,6 +49,15 @@ with h5py.File(os.path.join(a.dir, "data.h5"), "r") as f:
     x, y = f["x_train"][()], f["y_train"][()]
     val = (f["x_val"][()], f["y_val"][()]) if "x_val" in f else None
 
+def make_layer(class_name, args):
+    """A Keras layer from its class name and arguments; a wrapper's `layer` (Bidirectional, TimeDistributed) is
+    itself a {class_name, config} and is built first."""
+    inner = args.get("layer")
+    if isinstance(inner, dict) and "class_name" in inner:
+        args["layer"] = make_layer(inner["class_name"], dict(inner.get("config", {})))
+    return getattr(keras.layers, class_name)(**args)
+
+
 layers = []
 inp = None
 first = spec["layers"][0]["class_name"]
@@ -64,7 +73,7 @@ for i, l in enumerate(spec["layers"]):
             inp = keras.Input(batch_shape=tuple(batch_shape), dtype="int32" if first == "Embedding" else "float32")
         elif shape or dim:
             inp = keras.Input(shape=tuple(shape) if shape else (dim,), dtype="int32" if first == "Embedding" else "float32")
-    layers.append(getattr(keras.layers, l["class_name"])(**args))
+    layers.append(make_layer(l["class_name"], args))
 model = keras.Sequential(([inp] if inp is not None else []) + layers)
 if first == "Embedding":
     x = x.astype("int32")
