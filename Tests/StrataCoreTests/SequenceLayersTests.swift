@@ -103,6 +103,30 @@ final class SequenceLayersTests: XCTestCase {
         XCTAssertTrue(carries([Masking(), Bidirectional(GRU(2, returnSequences: true)), TimeDistributed(Dense(1))]))
     }
 
+    /// Keras's BatchNormalization takes its training moments over the unmasked steps only; Strata refuses to train
+    /// such a model rather than differ silently, and trains the same model once the mask has ended before BN.
+    func testBatchNormalizationReceivingAMaskIsRefusedForTraining() throws {
+        let ids = (0..<24).map { Float($0 % 5) }  // id 0 (masked) occurs in every sequence
+        let x = try Tensor(shape: [6, 4], scalars: ids)
+        let y = try Tensor(shape: [6, 1], scalars: [0, 1, 0, 1, 1, 0])
+        func model(maskZero: Bool) -> Sequential {
+            let m = Sequential(
+                [
+                    Embedding(5, outputDim: 3, maskZero: maskZero, inputShape: [4]), LSTM(3, returnSequences: true),
+                    BatchNormalization(), LSTM(2), Dense(1, activation: .sigmoid),
+                ], seed: 1)
+            m.compile(optimizer: SGD(learningRate: 0.1), loss: "binary_crossentropy")
+            return m
+        }
+        XCTAssertThrowsError(try model(maskZero: true).fit(x, y, batchSize: 3, epochs: 1, verbose: 0)) {
+            let text = $0.localizedDescription
+            XCTAssertTrue(text.contains("BatchNormalization receives a timestep mask"), text)
+            XCTAssertTrue(text.contains("batch_normalization"), text)  // names the layer
+        }
+        XCTAssertNoThrow(try model(maskZero: false).fit(x, y, batchSize: 3, epochs: 1, verbose: 0))
+        XCTAssertNoThrow(try model(maskZero: true).predict(x))  // inference uses the moving statistics, as Keras
+    }
+
     func testArgumentErrors() throws {
         func fails(_ cls: String, _ config: [String: JSONValue], _ text: String, line: UInt = #line) {
             XCTAssertThrowsError(try LayerRegistry.make(className: cls, config: config), line: line) {

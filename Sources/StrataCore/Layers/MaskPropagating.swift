@@ -43,4 +43,15 @@ extension Sequential {
         for l in layers { carried = (l as? MaskPropagating)?.carriesMask(inputCarriesMask: carried) ?? false }
         return carried
     }
+
+    /// The first layer that receives a timestep mask and would use it for batch statistics in Keras
+    /// (`BatchNormalization` computes masked moments in training), where Strata would not: nil when there is none.
+    var layerUsingMaskForStatistics: Layer? {
+        var carried = false
+        for l in layers {
+            if carried && l is BatchNormalization { return l }
+            carried = (l as? MaskPropagating)?.carriesMask(inputCarriesMask: carried) ?? false
+        }
+        return nil
+    }
 }

@@ -68,6 +68,13 @@ extension Trainer {
             }
             try check(train, role: role, targets: targets, model: model)
             if training { try model.optimizer?.validate() }
+            if training, let l = model.layerUsingMaskForStatistics {
+                // Keras's BatchNormalization computes its training moments over the unmasked steps only; never train silently otherwise.
+                throw StrataError.invalidModel(
+                    layer: l.name,
+                    "this BatchNormalization receives a timestep mask (from Masking or Embedding(maskZero: true)), and Keras computes its batch statistics over the unmasked steps only, which Strata does not",
+                    hint: "end the mask before BatchNormalization (a recurrent layer without returnSequences), or remove the mask")
+            }
             if let validation { try check(validation, role: "validation data", targets: true, model: model) }
             if sampleWeight != nil && classWeight != nil {
                 throw StrataError.invalidArgument(
