@@ -77,7 +77,7 @@ public final class Conv1D: Layer {
 
     public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x, context: context) }
 
-    /// Only activations other than linear and relu read the output in backward (relu keeps a mask).
+    /// Every activation but linear reads the output in backward.
     public var backwardReadsOutput: Bool { engine.backwardReadsOutput }
 
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy, context: context) }

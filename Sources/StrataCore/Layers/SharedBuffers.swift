@@ -23,8 +23,8 @@
 ///    it in training when it owns `x` and no layer whose output `x` is (the producer, and in-place or view layers
 ///    after it) reads that output in backward — so `x` is read only by this layer, which passes `over: x` only when
 ///    it writes `dx` after its last read of `x` (a convolution's direct kernels, pooling, Dense). A relu
-///    convolution keeps a `ReluMask` instead of its output for this. With rule 1 unused, the shared gradient
-///    storages are never allocated: on the guide's VGG-like model they were 77 MB of a 388 MB peak.
+///    convolution reads its output in backward (its gradient is fused into the kernel-gradient loop), so the layer
+///    after it does not take this rule.
 ///
 /// 6. **A dead output lends its memory.** Once layer `i` has run forward, its input (another layer's output) is read
 ///    by nobody until layer `i`'s backward pass when layer `i` does not read it in backward (`backwardReadsInput`)
