@@ -72,9 +72,10 @@ final class SharedBuffersTests: XCTestCase {
         XCTAssertLessThan(worst / largest, 1e-2, "model gradient differs from finite differences")
     }
 
-    /// Rule 5 on a VGG-like chain (relu convolutions that keep masks, max pooling, dropout in place, Flatten, Dense):
-    /// every input gradient goes over the layer's input, so the shared gradient storages of rule 1 are never
-    /// allocated, and training gives the weights of the same run with rule 5 off bit for bit.
+    /// Rules 5 and 6 on a VGG-like chain (relu convolutions, max pooling, dropout in place, Flatten, Dense): the input
+    /// gradients that may go over their inputs do (relu convolutions read their output in backward, so the layer
+    /// after one still takes a shared storage: on this chain the peak stays), and training gives the weights
+    /// of the same run with the rules off bit for bit.
     func testInputGradientsOverInputsTrainIdentically() throws {
         func run(alias: Bool) throws -> (weights: [Float], sharedGradients: Int) {
             let model = Sequential(
@@ -94,7 +95,7 @@ final class SharedBuffersTests: XCTestCase {
         }
         let on = try run(alias: true), off = try run(alias: false)
         XCTAssertEqual(on.weights, off.weights)
-        XCTAssertEqual(on.sharedGradients, 0, "no layer needed a shared gradient storage")
         XCTAssertGreaterThan(off.sharedGradients, 0)
+        XCTAssertLessThanOrEqual(on.sharedGradients, off.sharedGradients, "rule 5 never adds shared gradient storage")
     }
 }
