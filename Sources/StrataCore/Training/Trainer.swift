@@ -231,9 +231,11 @@ final class Trainer {
         p.addRegularization(toLossSum: step.sums, count: step.sums[flat: figures.countSlot])  // once, globally
         figures.add(step.sums, to: &sums)
         // Clipping, weight decay, update, EMA on the global gradient (dense when a region went dense this step).
+        let start = model.layerTimer == nil ? 0 : LayerTimer.now()
         opt.apply(
             p, optState, rowSparse: step.sparse != nil && step.rowSparse?.stepRows == nil ? nil : step.rowSparse,
             pool: context.pool, sumOverRanks: sumOverRanks)
+        model.layerTimer?.addUpdate(since: start)
         try step.shard?.gatherValues(p, comm: comm)  // ZeRO-1: every rank's updated part to every rank
         p.applyConstraints()  // Keras: after each update
         return true
