@@ -60,4 +60,28 @@ final class ShardedCheckpointTests: XCTestCase {
             XCTAssertLessThanOrEqual(diff, 1e-5, "\(name): max |dw| / max |w| = \(diff)")
         }
     }
+
+    /// Saving from one rank while the slots are in parts is a clear error, not a file with a part of the slots.
+    func testSavingFromOneRankDuringAShardedRunIsAClearError() throws {
+        final class Saver: Callback {
+            let path: String
+            var message = ""
+            init(_ path: String) { self.path = path }
+            func onEpochEnd(_ epoch: Int, logs: [String: Double], context: TrainingContext) throws {
+                do { try context.model.save(path) } catch { message = (error as? LocalizedError)?.errorDescription ?? "\(error)" }
+            }
+        }
+        let dir = try TestFiles.directory()
+        let results = ThreadCommunicator.run(size: 2) { comm -> String in
+            let saver = Saver(dir + "/rank\(comm.rank).h5")
+            try self.model(sharded: true).fit(
+                TensorDataset(x: self.x, y: self.y), batchSize: 7, epochs: 1, verbose: 0, callbacks: [saver], communicator: comm)
+            return saver.message
+        }
+        for (rank, r) in results.enumerated() {
+            let text = try r.get()
+            XCTAssertTrue(text.contains("split over the ranks") && text.contains("ModelCheckpoint"), "rank \(rank): \(text)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/rank\(rank).h5"), "no file written")
+        }
+    }
 }
