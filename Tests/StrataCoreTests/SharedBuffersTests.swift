@@ -98,4 +98,37 @@ final class SharedBuffersTests: XCTestCase {
         XCTAssertGreaterThan(off.sharedGradients, 0)
         XCTAssertLessThanOrEqual(on.sharedGradients, off.sharedGradients, "rule 5 never adds shared gradient storage")
     }
+
+    /// A relu convolution on the direct kernels keeps a 1-bit mask (written by the forward kernel, read by the kernel
+    /// gradient) instead of its output: it no longer reads its output in backward, so rules 5 and 6 apply after it,
+    /// and training gives the weights of the same run that keeps the outputs, bit for bit (the mask is `y > 0`,
+    /// exactly the test the kept output answered).
+    func testReluMaskInsteadOfOutputTrainsIdentically() throws {
+        try XCTSkipIf(ConvKernels.cpuLanes == 0, "no direct convolution kernels on this CPU")
+        func run(mask: Bool) throws -> (weights: [Float], readsOutput: [Bool]) {
+            let convs = [
+                Conv2D(8, kernelSize: (3, 3), activation: .relu, inputShape: [10, 10, 3]),
+                Conv2D(16, kernelSize: (3, 3), padding: .same, activation: .relu),
+                Conv2D(8, kernelSize: (2, 2), activation: .relu),
+            ]
+            let conv1d = Conv1D(8, kernelSize: 3, activation: .relu)
+            for c in convs { c.engine.keepsReluMask = mask }
+            conv1d.engine.keepsReluMask = mask
+            let model = Sequential(
+                [
+                    convs[0], convs[1], MaxPooling2D(poolSize: (2, 2)), Dropout(0.25), convs[2],
+                    Reshape([9, 8]), conv1d, Flatten(), Dense(6, activation: .relu), Dropout(0.5),
+                    Dense(3, activation: .softmax),
+                ], seed: 7)
+            model.compile(optimizer: SGD(learningRate: 0.05, momentum: 0.9), loss: "categorical_crossentropy")
+            let x = GradientCheck.random([20, 10, 10, 3], seed: 3)
+            let y = try Tensor(shape: [20, 3], scalars: (0..<60).map { $0 % 3 == ($0 / 3) % 3 ? 1 : 0 })
+            try model.fit(x, y, batchSize: 8, epochs: 2, verbose: 0)
+            return (model.parameters!.values.scalars, convs.map(\.backwardReadsOutput) + [conv1d.backwardReadsOutput])
+        }
+        let on = try run(mask: true), off = try run(mask: false)
+        XCTAssertEqual(on.readsOutput, [false, false, false, false])
+        XCTAssertEqual(off.readsOutput, [true, true, true, true])
+        XCTAssertEqual(on.weights, off.weights)
+    }
 }

@@ -11,6 +11,8 @@ typedef float strata_f32x16 __attribute__((ext_vector_type(16)));
 typedef float strata_f32x8 __attribute__((ext_vector_type(8)));
 typedef int strata_i32x16 __attribute__((ext_vector_type(16)));
 typedef int strata_i32x8 __attribute__((ext_vector_type(8)));
+typedef _Bool strata_b16 __attribute__((ext_vector_type(16)));
+typedef _Bool strata_b8 __attribute__((ext_vector_type(8)));
 
 /// Lanes of the widest kernel this CPU runs: 16 (AVX-512F), 8 (AVX2 and FMA) or 0 (neither, or not x86):
 /// decided at run time (cpu_features.c), so one binary runs the best kernels each machine has.
@@ -48,6 +50,7 @@ static inline long strata_conv_rows(const float *x, long s, long h, long w, long
 #define STRATA_CONV_TARGET "avx512f,fma"
 #define STRATA_CONV_VEC strata_f32x16
 #define STRATA_CONV_IVEC strata_i32x16
+#define STRATA_CONV_BVEC strata_b16
 #define STRATA_CONV_LANES 16
 #define STRATA_CONV_MAXVEC 4   /* filter vectors per tile */
 #define STRATA_CONV_ACC 24     /* accumulator registers per tile (of 32) */
@@ -57,6 +60,7 @@ static inline long strata_conv_rows(const float *x, long s, long h, long w, long
 #define STRATA_CONV_TARGET "avx2,fma"
 #define STRATA_CONV_VEC strata_f32x8
 #define STRATA_CONV_IVEC strata_i32x8
+#define STRATA_CONV_BVEC strata_b8
 #define STRATA_CONV_LANES 8
 #define STRATA_CONV_MAXVEC 2
 #define STRATA_CONV_ACC 12     /* of 16 */
@@ -71,15 +75,43 @@ static inline long strata_conv_rows(const float *x, long s, long h, long w, long
 #define strata_conv_kernel_gradient_avx2(...) __builtin_trap()
 #endif
 
+/// As strata_conv_forward, and with `mask` (n * oh * ow * filters / 8 bytes) also the relu mask of y written in the
+/// tiles' epilogue, one bit per float, set where y > 0: bit l of the lanes / 8 bytes at mask + i / 8 belongs to
+/// y[i + l], i a multiple of the lanes. Backward reads it instead of y (strata_conv_kernel_gradient_relu_mask).
+static inline void strata_conv_forward_relu_mask(long lanes, const float *x, long n, long h, long w, long c,
+                                                 long padTop, long padLeft, const float *k, long kh, long kw,
+                                                 long filters, const float *bias, float *y, long oh, long ow, int relu,
+                                                 unsigned char *mask, float *scratch) {
+    if (lanes == 16)
+        strata_conv_forward_avx512(x, n, h, w, c, padTop, padLeft, k, kh, kw, filters, bias, y, oh, ow, relu, mask,
+                                   scratch);
+    else
+        strata_conv_forward_avx2(x, n, h, w, c, padTop, padLeft, k, kh, kw, filters, bias, y, oh, ow, relu, mask,
+                                 scratch);
+}
+
 /// y[s, oy, ox, :] = (relu?)(bias + sum_{ky, kx, ch} x[s, oy + ky - padTop, ox + kx - padLeft, ch] k[ky, kx, ch, :]),
 /// zeros outside x; `filters` a multiple of `lanes`; `scratch` holds kh * (ow + kw - 1) * c floats.
 static inline void strata_conv_forward(long lanes, const float *x, long n, long h, long w, long c, long padTop,
                                        long padLeft, const float *k, long kh, long kw, long filters, const float *bias,
                                        float *y, long oh, long ow, int relu, float *scratch) {
+    strata_conv_forward_relu_mask(lanes, x, n, h, w, c, padTop, padLeft, k, kh, kw, filters, bias, y, oh, ow, relu, 0,
+                                  scratch);
+}
+
+/// As strata_conv_kernel_gradient, with dz = dy where the forward's relu `mask` bits are set (when mask is given,
+/// instead of reluY): the relu output need not be kept for backward, 1 bit per float instead of 32.
+static inline void strata_conv_kernel_gradient_relu_mask(long lanes, const float *x, long n, long h, long w, long c,
+                                                         long padTop, long padLeft, const float *dy,
+                                                         const float *reluY, const unsigned char *mask, float *dz,
+                                                         long kh, long kw, long filters, float *dk, float *db, long oh,
+                                                         long ow, float *scratch) {
     if (lanes == 16)
-        strata_conv_forward_avx512(x, n, h, w, c, padTop, padLeft, k, kh, kw, filters, bias, y, oh, ow, relu, scratch);
+        strata_conv_kernel_gradient_avx512(x, n, h, w, c, padTop, padLeft, dy, reluY, mask, dz, kh, kw, filters, dk,
+                                           db, oh, ow, scratch);
     else
-        strata_conv_forward_avx2(x, n, h, w, c, padTop, padLeft, k, kh, kw, filters, bias, y, oh, ow, relu, scratch);
+        strata_conv_kernel_gradient_avx2(x, n, h, w, c, padTop, padLeft, dy, reluY, mask, dz, kh, kw, filters, dk, db,
+                                         oh, ow, scratch);
 }
 
 /// dk[ky, kx, ch, :] += sum_{s, oy, ox} x[s, oy + ky - padTop, ox + kx - padLeft, ch] dz[s, oy, ox, :] and (when db is
@@ -89,12 +121,8 @@ static inline void strata_conv_kernel_gradient(long lanes, const float *x, long 
                                                long padLeft, const float *dy, const float *reluY, float *dz, long kh,
                                                long kw, long filters, float *dk, float *db, long oh, long ow,
                                                float *scratch) {
-    if (lanes == 16)
-        strata_conv_kernel_gradient_avx512(x, n, h, w, c, padTop, padLeft, dy, reluY, dz, kh, kw, filters, dk, db, oh,
-                                           ow, scratch);
-    else
-        strata_conv_kernel_gradient_avx2(x, n, h, w, c, padTop, padLeft, dy, reluY, dz, kh, kw, filters, dk, db, oh,
-                                         ow, scratch);
+    strata_conv_kernel_gradient_relu_mask(lanes, x, n, h, w, c, padTop, padLeft, dy, reluY, 0, dz, kh, kw, filters, dk,
+                                          db, oh, ow, scratch);
 }
 
 #endif

@@ -16,11 +16,27 @@ STRATA_INLINE STRATA_V STRATA_FN(strata_conv_load)(const float *p) {
 
 STRATA_INLINE void STRATA_FN(strata_conv_store)(float *p, STRATA_V v) { __builtin_memcpy(p, &v, sizeof v); }
 
+/// The relu mask of one vector: bit l of the L / 8 bytes at `m` says whether lane l of `v` is positive (a compare
+/// into a mask register and one small store).
+STRATA_INLINE void STRATA_FN(strata_conv_mask_store)(unsigned char *m, STRATA_V v) {
+    STRATA_CONV_BVEC b = __builtin_convertvector(v > 0, STRATA_CONV_BVEC);
+    __builtin_memcpy(m, &b, STRATA_L / 8);
+}
+
+/// `g` where the mask bits at `m` are set, else +0 (the relu gradient read from the mask).
+STRATA_INLINE STRATA_V STRATA_FN(strata_conv_mask_apply)(const unsigned char *m, STRATA_V g) {
+    STRATA_CONV_BVEC b;
+    __builtin_memcpy(&b, m, STRATA_L / 8);
+    STRATA_CONV_IVEC keep = -__builtin_convertvector(b, STRATA_CONV_IVEC);
+    return (STRATA_V)((STRATA_CONV_IVEC)g & keep);
+}
+
 /// R consecutive output positions x NV filter vectors: y[r, :] = bias + sum over the rows and their kw * c window
 /// scalars (x at rows[t] + off + r * c + j) of x * k[kys[t], j, :]; k, bias and y start at this tile's filters.
+/// With `mask` (the relu mask bytes of y[0]) each stored vector's positive lanes are recorded, one bit per float.
 STRATA_INLINE void STRATA_FN(strata_conv_tile)(const int R, const int NV, const float *const *rows, const long *kys,
                                                long count, long off, long J, long c, const float *k, long f,
-                                               const float *bias, float *y, int relu) {
+                                               const float *bias, float *y, int relu, unsigned char *mask) {
     STRATA_V acc[STRATA_CONV_ACC][STRATA_CONV_MAXVEC];
     #pragma unroll
     for (int v = 0; v < NV; v++) {
@@ -50,6 +66,7 @@ STRATA_INLINE void STRATA_FN(strata_conv_tile)(const int R, const int NV, const 
             STRATA_V a = acc[r][v];
             if (relu) a = __builtin_elementwise_max(a, (STRATA_V)0);
             STRATA_FN(strata_conv_store)(y + r * f + v * STRATA_L, a);
+            if (mask) STRATA_FN(strata_conv_mask_store)(mask + (r * f + v * STRATA_L) / 8, a);
         }
 }
 
@@ -58,30 +75,31 @@ STRATA_INLINE void STRATA_FN(strata_conv_tile)(const int R, const int NV, const 
 /// the same values when it overlaps the tiles before it.
 STRATA_INLINE void STRATA_FN(strata_conv_row)(const int NV, const float *const *rows, const long *kys, long count,
                                               long J, long c, const float *k, long f, const float *bias, float *y,
-                                              long ow, int relu) {
+                                              long ow, int relu, unsigned char *mask) {
     const int R = STRATA_CONV_ACC / NV, HALF = R / 2 > 4 ? R / 2 : 4;
+#define STRATA_CONV_TILE_AT(RR, at) \
+    STRATA_FN(strata_conv_tile)(RR, NV, rows, kys, count, (at) * c, J, c, k, f, bias, y + (at) * f, relu, \
+                                mask ? mask + (at) * f / 8 : 0)
     long ox = 0;
-    for (; ox + R <= ow; ox += R)
-        STRATA_FN(strata_conv_tile)(R, NV, rows, kys, count, ox * c, J, c, k, f, bias, y + ox * f, relu);
+    for (; ox + R <= ow; ox += R) STRATA_CONV_TILE_AT(R, ox);
     long rest = ow - ox;
     if (rest == 0) return;
     if (ow >= 4 && rest <= 4) {
-        STRATA_FN(strata_conv_tile)(4, NV, rows, kys, count, (ow - 4) * c, J, c, k, f, bias, y + (ow - 4) * f, relu);
+        STRATA_CONV_TILE_AT(4, ow - 4);
     } else if (ow >= HALF && rest <= HALF) {
-        STRATA_FN(strata_conv_tile)(HALF, NV, rows, kys, count, (ow - HALF) * c, J, c, k, f, bias, y + (ow - HALF) * f,
-                                    relu);
+        STRATA_CONV_TILE_AT(HALF, ow - HALF);
     } else if (ow >= R) {
-        STRATA_FN(strata_conv_tile)(R, NV, rows, kys, count, (ow - R) * c, J, c, k, f, bias, y + (ow - R) * f, relu);
+        STRATA_CONV_TILE_AT(R, ow - R);
     } else {
-        for (; ox < ow; ox++)
-            STRATA_FN(strata_conv_tile)(1, NV, rows, kys, count, ox * c, J, c, k, f, bias, y + ox * f, relu);
+        for (; ox < ow; ox++) STRATA_CONV_TILE_AT(1, ox);
     }
+#undef STRATA_CONV_TILE_AT
 }
 
 static inline __attribute__((target(STRATA_CONV_TARGET)))
 void STRATA_FN(strata_conv_forward)(const float *x, long n, long h, long w, long c, long padTop, long padLeft,
                                     const float *k, long kh, long kw, long f, const float *bias, float *y, long oh,
-                                    long ow, int relu, float *scratch) {
+                                    long ow, int relu, unsigned char *mask, float *scratch) {
     const float *rows[kh];
     long kys[kh];
     long J = kw * c;
@@ -89,16 +107,17 @@ void STRATA_FN(strata_conv_forward)(const float *x, long n, long h, long w, long
         for (long oy = 0; oy < oh; oy++) {
             long count = strata_conv_rows(x, s, h, w, c, padTop, padLeft, oy, kh, kw, ow, scratch, rows, kys);
             float *yr = y + (s * oh + oy) * ow * f;
+            unsigned char *mr = mask ? mask + (s * oh + oy) * ow * f / 8 : 0;
             for (long g = 0; g < f;) {
                 long nv = (f - g) / STRATA_L;
                 if (nv > STRATA_CONV_MAXVEC) nv = STRATA_CONV_MAXVEC;
                 const float *b = bias ? bias + g : 0;
                 switch (nv) {
-                case 1: STRATA_FN(strata_conv_row)(1, rows, kys, count, J, c, k + g, f, b, yr + g, ow, relu); break;
-                case 2: STRATA_FN(strata_conv_row)(2, rows, kys, count, J, c, k + g, f, b, yr + g, ow, relu); break;
+                case 1: STRATA_FN(strata_conv_row)(1, rows, kys, count, J, c, k + g, f, b, yr + g, ow, relu, mr ? mr + g / 8 : 0); break;
+                case 2: STRATA_FN(strata_conv_row)(2, rows, kys, count, J, c, k + g, f, b, yr + g, ow, relu, mr ? mr + g / 8 : 0); break;
 #if STRATA_CONV_MAXVEC > 2
-                case 3: STRATA_FN(strata_conv_row)(3, rows, kys, count, J, c, k + g, f, b, yr + g, ow, relu); break;
-                case 4: STRATA_FN(strata_conv_row)(4, rows, kys, count, J, c, k + g, f, b, yr + g, ow, relu); break;
+                case 3: STRATA_FN(strata_conv_row)(3, rows, kys, count, J, c, k + g, f, b, yr + g, ow, relu, mr ? mr + g / 8 : 0); break;
+                case 4: STRATA_FN(strata_conv_row)(4, rows, kys, count, J, c, k + g, f, b, yr + g, ow, relu, mr ? mr + g / 8 : 0); break;
 #endif
                 default: __builtin_trap();  // filters not a multiple of the lanes: the caller's contract
                 }
@@ -158,12 +177,18 @@ STRATA_INLINE void STRATA_FN(strata_conv_dk_row)(const int NV, const float *xr, 
     }
 }
 
-/// One output row's dz (dy where the relu output y is positive when reluY is given, else dy itself, f a multiple of
-/// the lanes) and its bias-gradient sums (into db when given): done per row so the row is in cache for dk.
-STRATA_INLINE const float *STRATA_FN(strata_conv_dz_row)(const float *dy, const float *reluY, float *dz, float *db,
-                                                         long ow, long f) {
+/// One output row's dz (dy where the relu output y is positive when reluY is given, or where the forward's relu
+/// mask bits are set when `mask` is, else dy itself, f a multiple of the lanes) and its bias-gradient sums (into db
+/// when given): done per row so the row is in cache for dk.
+STRATA_INLINE const float *STRATA_FN(strata_conv_dz_row)(const float *dy, const float *reluY, const unsigned char *mask,
+                                                         float *dz, float *db, long ow, long f) {
     const float *d = dy;
-    if (reluY) {
+    if (mask) {
+        for (long i = 0; i < ow * f; i += STRATA_L)
+            STRATA_FN(strata_conv_store)(dz + i, STRATA_FN(strata_conv_mask_apply)(mask + i / 8,
+                                                                                 STRATA_FN(strata_conv_load)(dy + i)));
+        d = dz;
+    } else if (reluY) {
         for (long i = 0; i < ow * f; i += STRATA_L) {
             STRATA_V y = STRATA_FN(strata_conv_load)(reluY + i), g = STRATA_FN(strata_conv_load)(dy + i);
             STRATA_CONV_IVEC keep = y > 0;
@@ -182,15 +207,17 @@ STRATA_INLINE const float *STRATA_FN(strata_conv_dz_row)(const float *dy, const 
 
 static inline __attribute__((target(STRATA_CONV_TARGET)))
 void STRATA_FN(strata_conv_kernel_gradient)(const float *x, long n, long h, long w, long c, long padTop, long padLeft,
-                                            const float *dy, const float *reluY, float *dz, long kh, long kw, long f,
-                                            float *dk, float *db, long oh, long ow, float *scratch) {
+                                            const float *dy, const float *reluY, const unsigned char *mask, float *dz,
+                                            long kh, long kw, long f, float *dk, float *db, long oh, long ow,
+                                            float *scratch) {
     const float *rows[kh];
     long kys[kh];
     long J = kw * c;
     for (long s = 0; s < n; s++)
         for (long oy = 0; oy < oh; oy++) {
             long at = (s * oh + oy) * ow * f;
-            const float *dzr = STRATA_FN(strata_conv_dz_row)(dy + at, reluY ? reluY + at : 0, dz + at, db, ow, f);
+            const float *dzr = STRATA_FN(strata_conv_dz_row)(dy + at, reluY ? reluY + at : 0, mask ? mask + at / 8 : 0,
+                                                           dz + at, db, ow, f);
             long count = strata_conv_rows(x, s, h, w, c, padTop, padLeft, oy, kh, kw, ow, scratch, rows, kys);
             for (long t = 0; t < count; t++)
                 for (long g = 0; g < f;) {
@@ -215,6 +242,7 @@ void STRATA_FN(strata_conv_kernel_gradient)(const float *x, long n, long h, long
 #undef STRATA_CONV_TARGET
 #undef STRATA_CONV_VEC
 #undef STRATA_CONV_IVEC
+#undef STRATA_CONV_BVEC
 #undef STRATA_CONV_LANES
 #undef STRATA_CONV_MAXVEC
 #undef STRATA_CONV_ACC

@@ -30,6 +30,10 @@ final class Convolution {
     var packingBudget: Int { didSet { packingBudget = max(1, packingBudget) } }
     /// Widest vector lanes the direct kernels may use (16, 8, or 0 for im2col + GEMM only); the CPU's by default.
     var kernelLanes = ConvKernels.cpuLanes { didSet { kernelLanes = min(max(0, kernelLanes), ConvKernels.cpuLanes) } }
+    /// Whether a relu layer on the direct kernels keeps a 1-bit mask (written in the forward kernel's epilogue, read
+    /// in the kernel gradient's first pass) instead of its output: the output then dies after the next layer's
+    /// forward and lends its memory (rule 6 of `SharedBuffers`). Off only to compare (bit-identical either way).
+    var keepsReluMask = true
 
     /// Workspace slots: `z` and the activation's output `y` (the same buffer for linear and relu), the activation
     /// gradient and `dx` (when the layer runs alone), the im2col `patches` (whole batch, or the fallback for the
@@ -37,16 +41,21 @@ final class Convolution {
     /// their input gradient and the per-thread `partialGradients`.
     enum Slot {
         case preActivation, output, activationGradient, inputGradient, patches, patchGradients, kernelScratch,
-            flippedKernel, partialGradients
+            flippedKernel, partialGradients, reluMask
     }
     private var workspace = Workspace<Slot>()
     private var lastInput: Tensor?
     private var lastZ: Tensor?
     private var lastY: Tensor?
+    private var lastReluMask: Tensor?
     private var packedWholeBatch = false
-    /// Whether `backward` reads the output: every activation but linear (relu's gradient asks where the output was
-    /// positive, fused into the kernel-gradient loop; a separate 1-bit mask pass measured 1.6x slower on vgg_like).
-    var backwardReadsOutput: Bool { activation != .linear }
+    /// Whether `backward` reads the output: every activation but linear, and relu on the direct kernels, whose
+    /// gradient reads the 1-bit mask the forward kernel wrote (a separate record/apply mask pass measured 1.6x slower
+    /// on vgg_like; fused into the kernels it costs a compare per stored vector).
+    var backwardReadsOutput: Bool { activation != .linear && !usesReluMask }
+
+    /// Whether this layer keeps the relu mask instead of its output (`keepsReluMask`, relu, direct kernels).
+    private var usesReluMask: Bool { keepsReluMask && activation == .relu && directLanes(filters) > 0 }
 
     init(spatialRank: Int, filters: Int, activation: ActivationFunction, packingBudget: Int = 1 << 20) {
         self.spatialRank = spatialRank
@@ -201,12 +210,14 @@ final class Convolution {
         lastZ = z
         lastY = y
         let lanes = directLanes(filters)
+        lastReluMask = nil
         if lanes > 0 {
             let parts = ConvKernels.parts(batch: batch, threads: context.threads)
             let scratch = workspace.buffer(.kernelScratch, [parts * ConvKernels.scratchCount(geometry, filters: filters)])
+            lastReluMask = usesReluMask ? workspace.buffer(.reluMask, [ConvKernels.reluMaskFloats(z.count)]) : nil
             ConvKernels.forward(
                 x, geometry, kernel: k, filters: filters, bias: b, into: z, relu: activation == .relu,
-                lanes: lanes, scratch: scratch, parts: parts, pool: context.pool)
+                reluMask: lastReluMask, lanes: lanes, scratch: scratch, parts: parts, pool: context.pool)
             if activation != .linear && activation != .relu { activation.apply(z2, into: y2) }
             packedWholeBatch = false
             return y
@@ -267,7 +278,7 @@ final class Convolution {
             let partialsCount = ConvKernels.partialsCount(kernel: dk.count, bias: db?.count ?? 0, parts: parts)
             let partials = workspace.buffer(.partialGradients, [partialsCount])
             ConvKernels.kernelGradient(
-                x, geometry, dy: relu ? dy2 : dz2, reluY: relu ? y2 : nil, dz: dz2,
+                x, geometry, dy: relu ? dy2 : dz2, reluY: relu && lastReluMask == nil ? y2 : nil, reluMask: lastReluMask, dz: dz2,
                 filters: filters, into: dk, bias: db, lanes: lanes, scratch: scratch,
                 partials: partials, parts: parts, pool: context.pool)
         }

@@ -23,8 +23,9 @@
 ///    it in training when it owns `x` and no layer whose output `x` is (the producer, and in-place or view layers
 ///    after it) reads that output in backward — so `x` is read only by this layer, which passes `over: x` only when
 ///    it writes `dx` after its last read of `x` (a convolution's direct kernels, pooling, Dense). A relu
-///    convolution reads its output in backward (its gradient is fused into the kernel-gradient loop), so the layer
-///    after it does not take this rule.
+///    convolution on the direct kernels keeps a 1-bit mask instead of its output (`Convolution.keepsReluMask`), so
+///    the layer after it takes this rule; the layer after another non-linear convolution (which reads its output)
+///    does not.
 ///
 /// 6. **A dead output lends its memory.** Once layer `i` has run forward, its input (another layer's output) is read
 ///    by nobody until layer `i`'s backward pass when layer `i` does not read it in backward (`backwardReadsInput`)
@@ -32,8 +33,8 @@
 ///    lends that range (`lend`) and later layers place their outputs in it (`output(_:workspace:slot:)`, first fit):
 ///    they are born after it died and, in a chain, die before layer `i`'s backward wants it back (rule 5 writes
 ///    `dx` there). The last layer never borrows: the caller reads its output after backward. On the guide's VGG-like
-///    model the second convolution's 38 MB output (kept as a relu mask) holds the next two convolutions' and the
-///    pooling's outputs.
+///    model the second convolution's 38 MB output (its relu kept as a 1-bit mask) holds the next two convolutions'
+///    and the pooling's outputs.
 ///
 /// Within one layer, buffers of its own `Workspace` may alias each other by the layer's choice, documented where it
 /// happens (Convolution applies relu over `z` in place, since relu's gradient only asks whether the output is

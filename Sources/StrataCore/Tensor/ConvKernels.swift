@@ -45,29 +45,41 @@ enum ConvKernels {
         pool.split(batch, parts: parts, body)
     }
 
-    /// `y = bias + conv(x, kernel)` (then relu when asked), written over `y` (`(batch, oh, ow, filters)`).
+    /// Floats that hold the relu mask of `count` outputs, one bit each (`forward`'s `reluMask`).
+    static func reluMaskFloats(_ count: Int) -> Int { (count + 31) / 32 }
+
+    /// The relu mask's bytes: bit `l` of byte `i / 8` is output `i + l`'s (C's `strata_conv_forward_relu_mask`).
+    private static func maskBytes(_ mask: Tensor?) -> UnsafeMutablePointer<UInt8>? {
+        mask.map { UnsafeMutableRawPointer($0.pointer).assumingMemoryBound(to: UInt8.self) }
+    }
+
+    /// `y = bias + conv(x, kernel)` (then relu when asked), written over `y` (`(batch, oh, ow, filters)`); with
+    /// `reluMask` (`reluMaskFloats(y.count)` floats) also one bit per output, set where `y > 0`, written as each tile
+    /// is stored, so backward needs the mask (1/32 of `y`) instead of `y`.
     static func forward(
         _ x: Tensor, _ g: WindowGeometry, kernel: Tensor, filters: Int, bias: Tensor?, into y: Tensor,
-        relu: Bool, lanes: Int, scratch: Tensor, parts: Int = 1, pool: ThreadPool? = nil
+        relu: Bool, reluMask: Tensor? = nil, lanes: Int, scratch: Tensor, parts: Int = 1, pool: ThreadPool? = nil
     ) {
         let h = g.height, w = g.width
         let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
         let px = x.pointer, pk = kernel.pointer, pb = bias?.pointer, py = y.pointer, ps = scratch.pointer
+        let pm = maskBytes(reluMask)
         let xSize = g.inputSize, ySize = g.outputPositions &* filters, sSize = scratchCount(g, filters: filters)
         split(batch: batch, parts: parts, pool: pool) { i, s in
-            strata_conv_forward(
+            strata_conv_forward_relu_mask(
                 lanes, px + s.lowerBound &* xSize, s.count, h.input, w.input, g.channels, h.padBefore,
                 w.padBefore, pk, h.window, w.window, filters, pb, py + s.lowerBound &* ySize, h.output,
-                w.output, relu ? 1 : 0, ps + i &* sSize)
+                w.output, relu ? 1 : 0, pm.map { $0 + s.lowerBound &* ySize / 8 }, ps + i &* sSize)
         }
     }
 
     /// `dk += sum over positions of patch(x) outer dz` and `db += sum of dz` (when given), accumulated, with
     /// `dz = dy`, or for a relu layer (`reluY` its output) `dz = dy where reluY > 0 else 0`, written to `dz`: the
-    /// activation gradient and bias sums run row by row while the row is in cache.
+    /// activation gradient and bias sums run row by row while the row is in cache. With `reluMask` (the forward's),
+    /// `dz = dy where the mask bit is set else 0`, and `reluY` is not read.
     /// Parts after the first accumulate into their slices of `partials` (`partialsCount` floats).
     static func kernelGradient(
-        _ x: Tensor, _ g: WindowGeometry, dy: Tensor, reluY: Tensor?, dz: Tensor, filters: Int,
+        _ x: Tensor, _ g: WindowGeometry, dy: Tensor, reluY: Tensor?, reluMask: Tensor? = nil, dz: Tensor, filters: Int,
         into dk: Tensor, bias db: Tensor?, lanes: Int, scratch: Tensor, partials: Tensor? = nil,
         parts: Int = 1, pool: ThreadPool? = nil
     ) {
@@ -77,6 +89,7 @@ enum ConvKernels {
         let xSize = g.inputSize, ySize = g.outputPositions &* filters, sSize = scratchCount(g, filters: filters)
         let kCount = dk.count, bCount = db?.count ?? 0, pCount = kCount &+ bCount
         let pp = parts > 1 ? partials!.pointer : nil
+        let pm = maskBytes(reluMask).map { UnsafePointer($0) }
         split(batch: batch, parts: parts, pool: pool) { i, s in
             var pk = dk.pointer, pb = db?.pointer
             if i > 0 {
@@ -86,9 +99,9 @@ enum ConvKernels {
                 pb = db == nil ? nil : own + kCount
             }
             let o = s.lowerBound &* ySize
-            strata_conv_kernel_gradient(
+            strata_conv_kernel_gradient_relu_mask(
                 lanes, px + s.lowerBound &* xSize, s.count, h.input, w.input, g.channels,
-                h.padBefore, w.padBefore, pdy + o, pr.map { $0 + o }, pdz + o, h.window,
+                h.padBefore, w.padBefore, pdy + o, pr.map { $0 + o }, pm.map { $0 + o / 8 }, pdz + o, h.window,
                 w.window, filters, pk, pb, h.output, w.output, ps + i &* sSize)
         }
         guard let pp, parts > 1 else { return }
