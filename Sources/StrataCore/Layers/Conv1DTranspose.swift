@@ -19,6 +19,8 @@ public final class Conv1DTranspose: Layer {
     public let inputError: StrataError?
     private let engine: TransposedConvolution
     public private(set) var weightHandles: [ParameterHandle] = []
+    /// Keras's regularizers and constraints (`kernel_*`, `bias_*`, `activity_regularizer`), set before the model is built.
+    public var regularization = WeightRegularization()
 
     /// Upper bound on the scalars of one packed chunk (memory versus GEMM size); tests lower it to force chunking.
     public var packingBudget: Int {
@@ -55,6 +57,7 @@ public final class Conv1DTranspose: Layer {
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         if let inputError { throw inputError }
+        engine.regularization = regularization
         weightHandles = try engine.build(
             layer: name, className: className, inputShape: inputShape, kernelSize: (1, kernelSize),
             strides: (1, strides), dilationRate: (1, dilationRate), padding: padding,
@@ -71,7 +74,8 @@ public final class Conv1DTranspose: Layer {
         TransposedConvolution.config(
             filters: filters, kernelSize: [kernelSize], strides: [strides], padding: padding,
             outputPadding: outputPadding.map { [$0] }, dilationRate: [dilationRate], activation: activation,
-            useBias: useBias)
+            useBias: useBias
+        ).merging(regularization.config(kernel: "kernel")) { a, _ in a }
     }
 }
 
@@ -85,5 +89,8 @@ extension Conv1DTranspose: ConfigurableLayer {
             outputPadding: v.outputPadding, dilationRate: v.dilationRate ?? 1, activation: v.activation,
             useBias: v.useBias, kernelInitializer: v.initializers["kernel"]!, biasInitializer: v.initializers["bias"]!,
             inputShape: v.inputShape, batchSize: v.batchSize, batchInputShape: v.batchInputShape)
+        regularization = v.regularization
     }
 }
+
+extension Conv1DTranspose: WeightRegularizable {}

@@ -21,6 +21,8 @@ public final class Conv2DTranspose: Layer {
     public let inputError: StrataError?
     private let engine: TransposedConvolution
     public private(set) var weightHandles: [ParameterHandle] = []
+    /// Keras's regularizers and constraints (`kernel_*`, `bias_*`, `activity_regularizer`), set before the model is built.
+    public var regularization = WeightRegularization()
 
     /// Upper bound on the scalars of one packed chunk (memory versus GEMM size); tests lower it to force chunking.
     public var packingBudget: Int {
@@ -57,6 +59,7 @@ public final class Conv2DTranspose: Layer {
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         if let inputError { throw inputError }
+        engine.regularization = regularization
         weightHandles = try engine.build(
             layer: name, className: className, inputShape: inputShape, kernelSize: kernelSize, strides: strides,
             dilationRate: dilationRate, padding: padding, outputPadding: outputPadding, useBias: useBias,
@@ -72,7 +75,8 @@ public final class Conv2DTranspose: Layer {
         TransposedConvolution.config(
             filters: filters, kernelSize: [kernelSize.0, kernelSize.1], strides: [strides.0, strides.1],
             padding: padding, outputPadding: outputPadding.map { [$0.0, $0.1] },
-            dilationRate: [dilationRate.0, dilationRate.1], activation: activation, useBias: useBias)
+            dilationRate: [dilationRate.0, dilationRate.1], activation: activation, useBias: useBias
+        ).merging(regularization.config(kernel: "kernel")) { a, _ in a }
     }
 }
 
@@ -86,5 +90,8 @@ extension Conv2DTranspose: ConfigurableLayer {
             outputPadding: v.outputPadding, dilationRate: v.dilationRate ?? (1, 1), activation: v.activation,
             useBias: v.useBias, kernelInitializer: v.initializers["kernel"]!, biasInitializer: v.initializers["bias"]!,
             inputShape: v.inputShape, batchSize: v.batchSize, batchInputShape: v.batchInputShape)
+        regularization = v.regularization
     }
 }
+
+extension Conv2DTranspose: WeightRegularizable {}

@@ -18,6 +18,9 @@ public final class DepthwiseConv2D: Layer {
     public let inputError: StrataError?
     private let engine: DepthwiseSeparableConvolution
     public private(set) var weightHandles: [ParameterHandle] = []
+    /// Keras's `depthwise_*` (the kernel slot) and `bias_*` regularizers and constraints and `activity_regularizer`,
+    /// set before the model is built.
+    public var regularization = WeightRegularization()
 
     public init(
         kernelSize: (Int, Int), strides: (Int, Int) = (1, 1), padding: Padding = .valid, depthMultiplier: Int = 1,
@@ -47,6 +50,7 @@ public final class DepthwiseConv2D: Layer {
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         if let inputError { throw inputError }
+        engine.regularization = regularization
         weightHandles = try engine.build(
             layer: name, className: className, inputShape: inputShape, kernelSize: kernelSize, strides: strides,
             dilationRate: dilationRate, padding: padding, useBias: useBias,
@@ -62,7 +66,8 @@ public final class DepthwiseConv2D: Layer {
         DepthwiseSeparableConvolution.config(
             filters: nil, kernelSize: [kernelSize.0, kernelSize.1], strides: [strides.0, strides.1], padding: padding,
             depthMultiplier: depthMultiplier, dilationRate: [dilationRate.0, dilationRate.1], activation: activation,
-            useBias: useBias)
+            useBias: useBias
+        ).merging(regularization.config(kernel: "depthwise")) { a, _ in a }
     }
 }
 
@@ -76,5 +81,21 @@ extension DepthwiseConv2D: ConfigurableLayer {
             dilationRate: v.dilationRate ?? (1, 1), activation: v.activation, useBias: v.useBias,
             depthwiseInitializer: v.initializers["depthwise"]!, biasInitializer: v.initializers["bias"]!,
             inputShape: v.inputShape, batchSize: v.batchSize, batchInputShape: v.batchInputShape)
+        regularization = v.regularization
+    }
+}
+
+extension DepthwiseConv2D: RegularizationHolding {
+    /// Keras's regularizer and constraint arguments, chained before the model is built:
+    /// `DepthwiseConv2D(kernelSize: (3, 3)).regularized(depthwise: .l2(1e-4), depthwiseConstraint: .maxNorm())`.
+    @discardableResult
+    public func regularized(
+        depthwise: Regularizer? = nil, bias: Regularizer? = nil, activity: Regularizer? = nil,
+        depthwiseConstraint: Constraint? = nil, biasConstraint: Constraint? = nil
+    ) -> Self {
+        regularization = WeightRegularization(
+            kernelRegularizer: depthwise, biasRegularizer: bias, activityRegularizer: activity, kernelConstraint: depthwiseConstraint,
+            biasConstraint: biasConstraint)
+        return self
     }
 }

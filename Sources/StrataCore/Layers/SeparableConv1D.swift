@@ -22,6 +22,9 @@ public final class SeparableConv1D: Layer {
     public let inputError: StrataError?
     private let engine: DepthwiseSeparableConvolution
     public private(set) var weightHandles: [ParameterHandle] = []
+    /// Keras's `depthwise_*` (the kernel slot), `pointwise_*`, `bias_*` regularizers and constraints and
+    /// `activity_regularizer`, set before the model is built.
+    public var regularization = WeightRegularization()
 
     public init(
         _ filters: Int, kernelSize: Int, strides: Int = 1, padding: Padding = .valid, depthMultiplier: Int = 1,
@@ -55,6 +58,7 @@ public final class SeparableConv1D: Layer {
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         if let inputError { throw inputError }
+        engine.regularization = regularization
         weightHandles = try engine.build(
             layer: name, className: className, inputShape: inputShape, kernelSize: (1, kernelSize), strides: (1, strides),
             dilationRate: (1, dilationRate), padding: padding, useBias: useBias,
@@ -70,7 +74,8 @@ public final class SeparableConv1D: Layer {
     public var config: [String: JSONValue] {
         DepthwiseSeparableConvolution.config(
             filters: filters, kernelSize: [kernelSize], strides: [strides], padding: padding, depthMultiplier: depthMultiplier,
-            dilationRate: [dilationRate], activation: activation, useBias: useBias)
+            dilationRate: [dilationRate], activation: activation, useBias: useBias
+        ).merging(regularization.config(kernel: "depthwise")) { a, _ in a }
     }
 }
 
@@ -86,5 +91,8 @@ extension SeparableConv1D: ConfigurableLayer {
             useBias: v.useBias, depthwiseInitializer: v.initializers["depthwise"]!,
             pointwiseInitializer: v.initializers["pointwise"]!, biasInitializer: v.initializers["bias"]!,
             inputShape: v.inputShape, batchSize: v.batchSize, batchInputShape: v.batchInputShape)
+        regularization = v.regularization
     }
 }
+
+extension SeparableConv1D: SeparablyRegularizable {}

@@ -22,6 +22,9 @@ public final class SeparableConv2D: Layer {
     public let inputError: StrataError?
     private let engine: DepthwiseSeparableConvolution
     public private(set) var weightHandles: [ParameterHandle] = []
+    /// Keras's `depthwise_*` (the kernel slot), `pointwise_*`, `bias_*` regularizers and constraints and
+    /// `activity_regularizer`, set before the model is built.
+    public var regularization = WeightRegularization()
 
     public init(
         _ filters: Int, kernelSize: (Int, Int), strides: (Int, Int) = (1, 1), padding: Padding = .valid, depthMultiplier: Int = 1,
@@ -55,6 +58,7 @@ public final class SeparableConv2D: Layer {
 
     public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
         if let inputError { throw inputError }
+        engine.regularization = regularization
         weightHandles = try engine.build(
             layer: name, className: className, inputShape: inputShape, kernelSize: kernelSize, strides: strides,
             dilationRate: dilationRate, padding: padding, useBias: useBias,
@@ -71,7 +75,8 @@ public final class SeparableConv2D: Layer {
         DepthwiseSeparableConvolution.config(
             filters: filters, kernelSize: [kernelSize.0, kernelSize.1], strides: [strides.0, strides.1], padding: padding,
             depthMultiplier: depthMultiplier,
-            dilationRate: [dilationRate.0, dilationRate.1], activation: activation, useBias: useBias)
+            dilationRate: [dilationRate.0, dilationRate.1], activation: activation, useBias: useBias
+        ).merging(regularization.config(kernel: "depthwise")) { a, _ in a }
     }
 }
 
@@ -87,5 +92,8 @@ extension SeparableConv2D: ConfigurableLayer {
             useBias: v.useBias, depthwiseInitializer: v.initializers["depthwise"]!,
             pointwiseInitializer: v.initializers["pointwise"]!, biasInitializer: v.initializers["bias"]!,
             inputShape: v.inputShape, batchSize: v.batchSize, batchInputShape: v.batchInputShape)
+        regularization = v.regularization
     }
 }
+
+extension SeparableConv2D: SeparablyRegularizable {}
