@@ -9,6 +9,9 @@ public struct RunConfig {
     public var root: ConfigNode
     public var seed: UInt64?
     public var layers: [(className: String, config: [String: JSONValue])] = []
+    /// The layers (indices into `layers`) given `adapt: true`: Normalization layers whose mean and variance the run
+    /// computes from the training data (all ranks' shards) before training.
+    public var adaptedLayers: [Int] = []
     /// A Keras model_config JSON file or a Keras .h5 given as the model instead of a layer list.
     public var modelFile: String?
     public var optimizer: (name: String, arguments: [String: JSONValue]) = ("rmsprop", [:])
@@ -147,7 +150,23 @@ public struct RunConfig {
                         file: file, line: item.line, "unknown layer '\(n)'",
                         hint: "did you mean '\(closest)'? Layers: " + known.joined(separator: ", "))
                 }
-                layers.append((n, args))
+                var config = args
+                if let adapt = config.removeValue(forKey: "adapt") {
+                    guard n == "Normalization", let on = adapt.boolValue else {
+                        throw ConfigError(
+                            file: file, line: item.line, "adapt: \(adapt.jsonText) on \(n)",
+                            hint: "adapt: true is a key of Normalization layers (mean and variance from the training data)")
+                    }
+                    if on {
+                        guard config["mean"] ?? .null == .null && config["variance"] ?? .null == .null else {
+                            throw ConfigError(
+                                file: file, line: item.line, "Normalization has both adapt: true and mean/variance",
+                                hint: "give either adapt: true or mean and variance")
+                        }
+                        adaptedLayers.append(layers.count)
+                    }
+                }
+                layers.append((n, config))
             }
         default:
             throw ConfigError(

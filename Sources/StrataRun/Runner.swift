@@ -68,6 +68,23 @@ public final class Runner {
         return model
     }
 
+    /// The layers given `adapt: true` take the training data's statistics, each rank reading its shard (rows
+    /// `[r n / p, (r + 1) n / p)`) and `Normalization.adapt` all-reducing, before the weights are made. A resumed
+    /// run skips it: the checkpoint holds the statistics.
+    func adaptNormalization(_ model: Sequential, on train: Dataset) throws {
+        let (r, p, n) = (communicator.rank, communicator.size, train.count)
+        for i in config.adaptedLayers {
+            guard let norm = model.layers[i] as? Normalization else { continue }
+            do {
+                try norm.adapt(train, rows: (r * n / p)..<((r + 1) * n / p), communicator: communicator)
+                if let built = model.parameters { norm.presetWeights(built) }
+            } catch let e as StrataError {
+                throw ConfigError(file: config.file, line: layerLine(i), e.errorDescription ?? "\(e)", hint: "")
+            }
+            if isRoot && config.verbose > 0 { print("\(norm.name): adapted to \(train.label) (\(n) rows)") }
+        }
+    }
+
     func layerLine(_ i: Int) -> Int {
         if case let .list(items, _)? = config.root["model"], i < items.count { return items[i].line }
         return 0
@@ -204,6 +221,7 @@ extension Runner {
             throw ConfigError(file: config.file, line: 0, "no training data", hint: "add data.train or data.synthetic")
         }
         let validation = limited(try dataset("validation", openFile: openFile))
+        if !config.adaptedLayers.isEmpty, try resumePath() == nil { try adaptNormalization(model, on: train) }
         let trainWeights = try sampleWeights("train", openFile: openFile, count: train.count)
         let validationWeights = try validation.flatMap { try sampleWeights("validation", openFile: openFile, count: $0.count) }
         try saveConfigCopy()

@@ -31,13 +31,13 @@ def write_set(name, arrays, **extra):
         json.dump(manifest, f, indent=1, sort_keys=True)
 
 
-def write_layer_case(name, layer, shape, rng):
-    """One layer fixture set `name` (gen_conv.py's scheme): x (batch 2), the layer's weights (random, so the test
+def write_layer_case(name, layer, shape, rng, x_scale=1.0):
+    """One layer fixture set `name` (gen_conv.py's scheme): x (batch 2, standard normal times `x_scale`), the layer's weights (random, so the test
     does not depend on initialisation), y = layer(x), r (random, y's shape) and the gradients of sum(y * r) with
     respect to x and each weight by tf.GradientTape; the manifest carries the class, get_config() (initializers by
     class name) and the input shape. Returns the arrays."""
     import tensorflow as tf
-    x = rng.standard_normal((2,) + shape).astype(np.float32)
+    x = (x_scale * rng.standard_normal((2,) + shape)).astype(np.float32)
     layer.build((None,) + shape)
     arrays = {"x": x}
     weights = []

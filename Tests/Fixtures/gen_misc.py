@@ -15,7 +15,7 @@ import keras
 import tensorflow as tf
 from keras import layers, regularizers, constraints
 
-from fixture_util import write_set
+from fixture_util import write_layer_case, write_set
 
 rng = np.random.default_rng(15)
 
@@ -51,34 +51,14 @@ CASES = [
     ("prelu_shared", layers.PReLU(shared_axes=[1, 2]), (3, 2, 4)),
 ]
 for name, layer, shape in CASES:
-    xs = (2.0 * rng.standard_normal((2,) + shape)).astype(np.float32)
-    layer.build((None,) + shape)
-    arrays = {"x": xs}
-    weights = []
-    for w in layer.weights:
-        value = (0.5 * rng.standard_normal(w.shape)).astype(np.float32)
-        w.assign(value)
-        key = w.path.split("/")[-1]
-        arrays[key] = value
-        weights.append((key, w))
-    xt = tf.constant(xs)
-    with tf.GradientTape() as tape:
-        tape.watch(xt)
-        y = layer(xt)
-        rr = tf.constant(rng.standard_normal(y.shape).astype(np.float32))
-        loss = tf.reduce_sum(y * rr)
-    grads = tape.gradient(loss, [xt] + [w.value for _, w in weights])
-    arrays.update({"y": y.numpy(), "r": rr.numpy(), "dx": grads[0].numpy()})
-    for (key, _), g in zip(weights, grads[1:]):
-        arrays["d" + key] = g.numpy()
-    config = layer.get_config()
-    config.pop("dtype", None)
-    write_set("misc_" + name, arrays, class_name=layer.__class__.__name__, config=config, input_shape=list(shape))
+    write_layer_case("misc_" + name, layer, shape, rng, x_scale=2.0)
 
 
 # --- regularized / constrained models: 3 SGD steps ---------------------------------------------------------------
 def model_set(name, model, x, y, loss, optimizer):
-    start = [(0.4 * rng.standard_normal(w.shape)).astype(np.float32) for w in model.get_weights()]
+    # Random start weights (a moving variance is kept positive).
+    start = [(0.4 * rng.standard_normal(w.shape)).astype(np.float32) for w in model.weights]
+    start = [np.abs(s) + 0.5 if w.path.endswith("moving_variance") else s for s, w in zip(start, model.weights)]
     model.set_weights(start)
     model.compile(optimizer=optimizer, loss=loss)
     config = json.loads(model.to_json())
@@ -187,3 +167,48 @@ model_b = keras.Sequential([
 model_b.compile(optimizer="adam", loss="mse")
 model_b.save(os.path.join(folder, "misc_b.h5"))
 write_set("misc_h5", {"xa": xa, "pred_a": model_a.predict(xa, verbose=0), "xb": xb, "pred_b": model_b.predict(xb, verbose=0)})
+
+
+# --- regularizers and constraints on the convolution variants and the normalization layers ------------------------
+x2 = rng.standard_normal((12, 6, 6, 2)).astype(np.float32)
+model_set("regularized_conv2d_variants", keras.Sequential([
+    keras.Input((6, 6, 2)),
+    layers.DepthwiseConv2D(3, depth_multiplier=2, activation="tanh", depthwise_regularizer=regularizers.L2(0.05),
+                           bias_regularizer=regularizers.L1(0.02), depthwise_constraint=constraints.MaxNorm(0.9, axis=[0, 1, 2]),
+                           bias_constraint=constraints.NonNeg()),
+    layers.SeparableConv2D(3, 2, activation="relu", depthwise_regularizer=regularizers.L1(0.01),
+                           pointwise_regularizer=regularizers.L2(0.05), bias_regularizer="l2",
+                           activity_regularizer=regularizers.L2(0.01), depthwise_constraint=constraints.UnitNorm(axis=[0, 1]),
+                           pointwise_constraint=constraints.MaxNorm(0.7, axis=[0, 1, 2]),
+                           bias_constraint=constraints.MinMaxNorm(0.1, 0.4, rate=0.6)),
+    layers.Conv2DTranspose(2, 2, strides=2, kernel_regularizer=regularizers.L1L2(l1=0.01, l2=0.02),
+                           bias_regularizer=regularizers.L1(0.03), activity_regularizer=regularizers.L1(0.01),
+                           kernel_constraint=constraints.MaxNorm(0.8, axis=[0, 1, 3]), bias_constraint=constraints.NonNeg()),
+    layers.GlobalAveragePooling2D(), layers.Dense(2),
+]), x2, yr, "mse", keras.optimizers.SGD(learning_rate=0.1, momentum=0.5))
+
+x1 = rng.standard_normal((12, 7, 3)).astype(np.float32)
+model_set("regularized_conv1d_variants", keras.Sequential([
+    keras.Input((7, 3)),
+    layers.SeparableConv1D(4, 3, depth_multiplier=2, activation="tanh", depthwise_regularizer=regularizers.L2(0.05),
+                           pointwise_regularizer=regularizers.L1L2(l1=0.01, l2=0.01), bias_regularizer=regularizers.L1(0.02),
+                           activity_regularizer=regularizers.L1L2(l1=0.01, l2=0.02),
+                           depthwise_constraint=constraints.MaxNorm(0.8, axis=[0, 1]), pointwise_constraint=constraints.NonNeg(),
+                           bias_constraint=constraints.UnitNorm(axis=0)),
+    layers.Conv1DTranspose(2, 3, strides=2, activation="relu", kernel_regularizer=regularizers.L2(0.1), bias_regularizer="l1",
+                           kernel_constraint=constraints.MinMaxNorm(0.3, 0.6, rate=0.5, axis=[0, 1]),
+                           bias_constraint=constraints.MaxNorm(0.5)),
+    layers.Flatten(), layers.Dense(2),
+]), x1, yr, "mse", keras.optimizers.Adam(learning_rate=0.01))
+
+model_set("regularized_normalization", keras.Sequential([
+    keras.Input((5,)), layers.Dense(6, activation="tanh"),
+    layers.BatchNormalization(momentum=0.8, gamma_regularizer=regularizers.L2(0.05), beta_regularizer=regularizers.L1(0.02),
+                              activity_regularizer=regularizers.L2(0.01), gamma_constraint=constraints.MaxNorm(1.5),
+                              beta_constraint=constraints.NonNeg()),
+    layers.Dense(4),
+    layers.LayerNormalization(gamma_regularizer=regularizers.L1L2(l1=0.01, l2=0.03), beta_regularizer="l2",
+                              gamma_constraint=constraints.MinMaxNorm(0.5, 1.2, rate=0.8), beta_constraint=constraints.MaxNorm(0.3),
+                              activity_regularizer=regularizers.L1(0.01)),
+    layers.Dense(2),
+]), xr, yr, "mse", keras.optimizers.SGD(learning_rate=0.1))

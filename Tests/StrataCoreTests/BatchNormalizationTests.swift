@@ -136,7 +136,8 @@ final class BatchNormalizationTests: XCTestCase {
         }
         refused(["renorm": true], "renorm")
         refused(["trainable": false], "trainable")
-        refused(["gamma_regularizer": ["class_name": "L2"]], "gamma_regularizer")
+        refused(["gamma_regularizer": ["class_name": "OrthogonalRegularizer"]], "gamma_regularizer")
+        refused(["kernel_regularizer": "l2"], "unknown BatchNormalization argument 'kernel_regularizer'")
         refused(["axis": [1, 2]], "axis")
         XCTAssertThrowsError(try Sequential([BatchNormalization(axis: 3, inputShape: [4, 2])]).build()) {
             XCTAssertTrue($0.localizedDescription.contains("axis 3"), $0.localizedDescription)

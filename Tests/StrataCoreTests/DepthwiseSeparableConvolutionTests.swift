@@ -52,7 +52,7 @@ final class DepthwiseSeparableConvolutionTests: XCTestCase {
         let d = DepthwiseConv2D(kernelSize: (3, 3), depthMultiplier: 4)
         XCTAssertEqual((try LayerRegistry.make(className: "DepthwiseConv2D", config: d.config)).config, d.config)
         XCTAssertThrowsError(
-            try LayerRegistry.make(className: "SeparableConv1D", config: ["filters": 2, "kernel_size": 3, "pointwise_regularizer": "l2"])
+            try LayerRegistry.make(className: "DepthwiseConv2D", config: ["kernel_size": 3, "pointwise_regularizer": "l2"])
         ) { XCTAssertTrue(($0 as? LocalizedError)?.errorDescription?.contains("pointwise_regularizer") ?? false) }
         var w = WeightAllocator()
         XCTAssertThrowsError(try SeparableConv1D(2, kernelSize: 3, padding: .causal, name: "sep").build(inputShape: [6, 2], weights: &w)) {

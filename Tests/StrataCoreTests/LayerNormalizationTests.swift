@@ -33,7 +33,8 @@ final class LayerNormalizationTests: XCTestCase {
         XCTAssertThrowsError(try Sequential([LayerNormalization(axis: [-1, 2], inputShape: [3, 4])]).build()) {
             XCTAssertTrue($0.localizedDescription.contains("twice"), $0.localizedDescription)
         }
-        XCTAssertThrowsError(try LayerRegistry.make(className: "LayerNormalization", config: ["beta_constraint": "non_neg"]))
+        XCTAssertThrowsError(try LayerRegistry.make(className: "LayerNormalization", config: ["beta_constraint": "radial"]))
+        XCTAssertThrowsError(try LayerRegistry.make(className: "LayerNormalization", config: ["pointwise_constraint": "non_neg"]))
         // rms_scaling has gamma only, as Keras.
         let rms = Sequential([LayerNormalization(rmsScaling: true, inputShape: [4])])
         try rms.build()

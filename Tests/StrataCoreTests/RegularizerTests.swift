@@ -47,6 +47,55 @@ final class RegularizerTests: XCTestCase {
         try checkModel("misc_model_regularized_embedding_gru", SGD(learningRate: Float(0.1)))
     }
 
+    func testRegularizedDepthwiseSeparableAndConv2DTransposeMatchKeras() throws {
+        try checkModel("misc_model_regularized_conv2d_variants", SGD(learningRate: Float(0.1), momentum: 0.5))
+    }
+
+    func testRegularizedSeparableConv1DAndConv1DTransposeMatchKeras() throws {
+        try checkModel("misc_model_regularized_conv1d_variants", Adam(learningRate: Float(0.01)))
+    }
+
+    func testRegularizedBatchAndLayerNormalizationMatchKeras() throws {
+        try checkModel("misc_model_regularized_normalization", SGD(learningRate: Float(0.1)))
+    }
+
+    /// The Swift API with Keras's names builds the config Keras writes, and reading it back gives the same layer.
+    func testSwiftArgumentsWriteKerasKeys() throws {
+        let layers: [(Layer, [String])] = [
+            (
+                DepthwiseConv2D(kernelSize: (3, 3)).regularized(depthwise: .l2(0.1), biasConstraint: .nonNeg),
+                ["depthwise_regularizer", "bias_constraint"]
+            ),
+            (
+                SeparableConv2D(4, kernelSize: (3, 3)).regularized(pointwise: .l1(0.1), activity: .l2(), depthwiseConstraint: .maxNorm()),
+                ["pointwise_regularizer", "activity_regularizer", "depthwise_constraint"]
+            ),
+            (
+                SeparableConv1D(4, kernelSize: 3).regularized(depthwise: .l1(0.1), pointwiseConstraint: .unitNorm()),
+                ["depthwise_regularizer", "pointwise_constraint"]
+            ),
+            (
+                Conv2DTranspose(4, kernelSize: (3, 3)).regularized(kernel: .l2(0.1), biasConstraint: .nonNeg),
+                ["kernel_regularizer", "bias_constraint"]
+            ),
+            (
+                Conv1DTranspose(4, kernelSize: 3).regularized(bias: .l2(0.1), kernelConstraint: .nonNeg),
+                ["bias_regularizer", "kernel_constraint"]
+            ),
+            (BatchNormalization().regularized(gamma: .l2(0.1), betaConstraint: .nonNeg), ["gamma_regularizer", "beta_constraint"]),
+            (
+                LayerNormalization().regularized(beta: .l1(0.1), activity: .l1(), gammaConstraint: .maxNorm()),
+                ["beta_regularizer", "activity_regularizer", "gamma_constraint"]
+            ),
+        ]
+        for (layer, keys) in layers {
+            let written = layer.config.keys.filter { $0.hasSuffix("_regularizer") || $0.hasSuffix("_constraint") }
+            XCTAssertEqual(Set(written), Set(keys), layer.className)
+            let again = try LayerRegistry.make(className: layer.className, config: layer.config)
+            XCTAssertEqual(JSONValue.object(again.config).jsonText, JSONValue.object(layer.config).jsonText, layer.className)
+        }
+    }
+
     /// The penalty's gradient against central differences of the penalty itself, and each constraint against its
     /// formula computed here in Double.
     func testPenaltyGradientAndConstraintFormulas() throws {
@@ -102,13 +151,53 @@ final class RegularizerTests: XCTestCase {
             let h = try m.fit(x, y, batchSize: 4, epochs: 3, verbose: 0, communicator: comm)
             return (m.getWeights().flatMap(\.scalars), h["loss"]!)
         }
+        try assertRankInvariant(run)
+    }
+
+    /// Contract 1 for the layers of this second part: BatchNormalization (global batch statistics) with
+    /// gamma/beta regularizers and constraints and an activity regularizer, a regularized and constrained
+    /// SeparableConv2D, DepthwiseConv2D and Conv2DTranspose, LayerNormalization: 2 and 3 ranks end with the
+    /// 1-rank weights and loss (13 rows, batch 4: uneven last batch).
+    func testRegularizedConvVariantsAndNormalizationAreRankInvariant() throws {
+        func run(_ comm: Communicator?) throws -> ([Float], [Double]) {
+            let d = RandomData(seed: 11)
+            let x = d.uniform([13, 6, 6, 2]), y = d.uniform([13, 2])
+            let m = Sequential(
+                [
+                    DepthwiseConv2D(kernelSize: (3, 3), depthMultiplier: 2, activation: .tanh, inputShape: [6, 6, 2])
+                        .regularized(depthwise: .l2(0.05), bias: .l1(0.02), depthwiseConstraint: .maxNorm(maxValue: 0.9, axis: [0, 1, 2])),
+                    BatchNormalization(momentum: 0.8).regularized(
+                        gamma: .l2(0.05), beta: .l1(0.02), activity: .l2(0.01), gammaConstraint: .maxNorm(maxValue: 1.5),
+                        betaConstraint: .nonNeg),
+                    SeparableConv2D(3, kernelSize: (2, 2), activation: .relu).regularized(
+                        depthwise: .l1(0.01), pointwise: .l2(0.05), activity: .l2(0.01), pointwiseConstraint: .unitNorm(axis: [0, 1, 2])),
+                    Conv2DTranspose(2, kernelSize: (2, 2), strides: (2, 2)).regularized(
+                        kernel: .l1l2(l1: 0.01, l2: 0.02), kernelConstraint: .maxNorm(maxValue: 0.8), biasConstraint: .nonNeg),
+                    LayerNormalization(axis: [-3, -2, -1]).regularized(
+                        gamma: .l2(0.03), beta: .l1(0.01), betaConstraint: .maxNorm(maxValue: 0.3)),
+                    GlobalAveragePooling2D(), Dense(2),
+                ], seed: 5)
+            m.compile(optimizer: SGD(learningRate: Float(0.1), momentum: 0.9), loss: "mse")
+            let h = try m.fit(x, y, batchSize: 4, epochs: 3, verbose: 0, communicator: comm)
+            return (m.getWeights().flatMap(\.scalars), h["loss"]!)
+        }
+        try assertRankInvariant(run)
+    }
+
+    /// 1 vs 2 and 3 ranks (threads): weights within 1e-5, losses within 1e-5 relative.
+    func assertRankInvariant(
+        _ run: @escaping (Communicator?) throws -> ([Float], [Double]), file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let (one, loss1) = try run(nil)
         for p in [2, 3] {
             for (r, result) in ThreadCommunicator.run(size: p, { try run($0) }).enumerated() {
                 let (w, loss) = try result.get()
                 let diff = zip(w, one).map { abs($0 - $1) }.max()!
-                XCTAssertLessThan(diff, 1e-5, "\(p) ranks, rank \(r): weights differ from 1 rank by \(diff)")
-                for (a, b) in zip(loss, loss1) { XCTAssertEqual(a, b, accuracy: 1e-5 * b, "\(p) ranks, rank \(r): loss") }
+                XCTAssertLessThan(diff, 1e-5, "\(p) ranks, rank \(r): weights differ from 1 rank by \(diff)", file: file, line: line)
+                for (a, b) in zip(loss, loss1) {
+                    XCTAssertEqual(a, b, accuracy: 1e-5 * b, "\(p) ranks, rank \(r): loss", file: file, line: line)
+                }
+                if r == 0 { print("rank invariance \(p) ranks vs 1: max |w - w1| = \(diff)") }
             }
         }
     }

@@ -26,6 +26,9 @@ public final class BatchNormalization: GlobalBatchStatistics {
     public let inputError: StrataError?
 
     public private(set) var weightHandles: [ParameterHandle] = []
+    /// Keras's `gamma_regularizer`, `beta_regularizer`, `gamma_constraint`, `beta_constraint` (the kernel and bias
+    /// slots) and `activity_regularizer`; set before the model is built.
+    public var regularization = WeightRegularization()
     private var gamma: ParameterHandle?
     private var beta: ParameterHandle?
     private var movingMean: ParameterHandle!
@@ -79,11 +82,13 @@ public final class BatchNormalization: GlobalBatchStatistics {
         inner = inputShape[(a + 1)...].reduce(1, *)
         weightHandles = []
         if scale {
-            gamma = weights.add("gamma", shape: [channels], initializer: gammaInitializer)
+            gamma = weights.add(
+                "gamma", shape: [channels], initializer: gammaInitializer, regularization: regularization, slot: .kernel)
             weightHandles.append(gamma!)
         }
         if center {
-            beta = weights.add("beta", shape: [channels], initializer: betaInitializer)
+            beta = weights.add(
+                "beta", shape: [channels], initializer: betaInitializer, regularization: regularization, slot: .bias)
             weightHandles.append(beta!)
         }
         movingMean = weights.add("moving_mean", shape: [channels], initializer: movingMeanInitializer, trainable: false)
@@ -198,7 +203,7 @@ public final class BatchNormalization: GlobalBatchStatistics {
             "beta_initializer": .string(betaInitializer.kerasName), "gamma_initializer": .string(gammaInitializer.kerasName),
             "moving_mean_initializer": .string(movingMeanInitializer.kerasName),
             "moving_variance_initializer": .string(movingVarianceInitializer.kerasName),
-        ]
+        ].merging(regularization.config(kernel: "gamma", bias: "beta")) { a, _ in a }
     }
 }
 
@@ -208,23 +213,22 @@ extension BatchNormalization: ConfigurableLayer {
     /// that is what Keras computes with either value).
     public convenience init(config c: LayerConfig) throws {
         try c.checkArguments(
-            [
+            Set([
                 "axis", "momentum", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
                 "moving_mean_initializer", "moving_variance_initializer", "synchronized",
-            ],
-            unsupported: LayerConfig.noRegularizers(["beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"])
-                + [
-                    UnsupportedArgument(
-                        "renorm", accepting: [false],
-                        hint: "Strata implements plain batch normalization: remove renorm (Batch Renormalization)"),
-                    UnsupportedArgument("renorm_clipping", hint: "remove renorm_clipping (renorm is not supported)"),
-                    UnsupportedArgument("renorm_momentum", accepting: [0.99], hint: "remove renorm_momentum (renorm is not supported)"),
-                    UnsupportedArgument(
-                        "trainable", accepting: [true],
-                        hint:
-                            "a frozen BatchNormalization (trainable: false) runs in inference mode in Keras; Strata trains it: remove trainable: false"
-                    ),
-                ])
+            ]).union(WeightRegularization.keys(kernel: "gamma", bias: "beta")),
+            unsupported: [
+                UnsupportedArgument(
+                    "renorm", accepting: [false],
+                    hint: "Strata implements plain batch normalization: remove renorm (Batch Renormalization)"),
+                UnsupportedArgument("renorm_clipping", hint: "remove renorm_clipping (renorm is not supported)"),
+                UnsupportedArgument("renorm_momentum", accepting: [0.99], hint: "remove renorm_momentum (renorm is not supported)"),
+                UnsupportedArgument(
+                    "trainable", accepting: [true],
+                    hint:
+                        "a frozen BatchNormalization (trainable: false) runs in inference mode in Keras; Strata trains it: remove trainable: false"
+                ),
+            ])
         let io = try c.inputArguments()
         var axis = -1
         if let list = try c.ints("axis") {
@@ -239,5 +243,8 @@ extension BatchNormalization: ConfigurableLayer {
             movingMeanInitializer: try c.initializer("moving_mean_initializer", default: .zeros),
             movingVarianceInitializer: try c.initializer("moving_variance_initializer", default: .ones),
             inputShape: io.inputShape, batchSize: io.batchSize, batchInputShape: io.batchInputShape)
+        regularization = try WeightRegularization(config: c, kernel: "gamma", bias: "beta")
     }
 }
+
+extension BatchNormalization: GammaBetaRegularizable {}

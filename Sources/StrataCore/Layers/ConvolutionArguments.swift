@@ -1,7 +1,7 @@
 /// The Keras config arguments of the convolution variants (Conv1DTranspose/Conv2DTranspose, DepthwiseConv2D,
 /// SeparableConv1D/2D), read after the shared `checkArguments`: each variant names its kernels (`kernel`, or
-/// `depthwise` and `pointwise`), whose `<name>_initializer` it reads and whose regularizers and constraints it
-/// refuses, and says whether it takes `filters`, `output_padding` and `depth_multiplier`.
+/// `depthwise` and `pointwise`), whose `<name>_initializer`, `<name>_regularizer` and `<name>_constraint` it reads
+/// (the first kernel in `WeightRegularization`'s kernel slot, `pointwise` in its own), and says whether it takes `filters`, `output_padding` and `depth_multiplier`.
 struct ConvolutionArguments<Size> {
     let filters: Int
     let kernelSize: Size
@@ -14,6 +14,8 @@ struct ConvolutionArguments<Size> {
     let useBias: Bool
     /// By kernel name (`kernel`, `depthwise`, `pointwise`), then `bias`.
     let initializers: [String: Initializer]
+    /// The kernels', bias's and output's regularizers and constraints.
+    let regularization: WeightRegularization
     let inputShape: [Int]?, batchSize: Int?, batchInputShape: [Int]?
 
     init(
@@ -25,11 +27,10 @@ struct ConvolutionArguments<Size> {
         if takesOutputPadding { supported.insert("output_padding") }
         if takesDepthMultiplier { supported.insert("depth_multiplier") }
         for k in kernels { supported.insert(k + "_initializer") }
-        let penalties = kernels.flatMap { [$0 + "_regularizer", $0 + "_constraint"] }
-        try c.checkArguments(
-            supported,
-            unsupported: [LayerConfig.channelsLast]
-                + LayerConfig.noRegularizers(penalties + ["bias_regularizer", "activity_regularizer", "bias_constraint"]))
+        let pointwise = kernels.contains("pointwise")
+        supported.formUnion(WeightRegularization.keys(kernel: kernels[0], pointwise: pointwise))
+        try c.checkArguments(supported, unsupported: [LayerConfig.channelsLast])
+        regularization = try WeightRegularization(config: c, kernel: kernels[0])
         let io = try c.inputArguments()
         (inputShape, batchSize, batchInputShape) = (io.inputShape, io.batchSize, io.batchInputShape)
         guard let k = try size("kernel_size") else { throw c.fail("kernel_size", "\(sizeText) (it is required)") }

@@ -14,6 +14,8 @@ final class DepthwiseSeparableConvolution {
     var depthwiseKernel: ParameterHandle?
     var pointwiseKernel: ParameterHandle?
     var bias: ParameterHandle?
+    /// The layer's regularizers and constraints (depthwise kernel in the kernel slot), given to its weights in `build`.
+    var regularization = WeightRegularization()
     private(set) var outputShape: [Int] = []
     private var tail: ConvolutionOutput
     enum Slot { case depthwise, depthwiseGradient, inputGradient }
@@ -63,18 +65,20 @@ final class DepthwiseSeparableConvolution {
         let window = oneD ? [kernelSize.1] : [kernelSize.0, kernelSize.1]
         let depthwiseName = filters == nil ? "kernel" : "depthwise_kernel"
         let d = weights.add(
-            depthwiseName, shape: window + [channels, depthMultiplier], initializer: initializers["depthwise"] ?? .glorotUniform)
+            depthwiseName, shape: window + [channels, depthMultiplier], initializer: initializers["depthwise"] ?? .glorotUniform,
+            regularization: regularization, slot: .kernel)
         depthwiseKernel = d
         var handles = [d]
         if let filters {
             let p = weights.add(
                 "pointwise_kernel", shape: [Int](repeating: 1, count: spatialRank) + [depthwiseChannels, filters],
-                initializer: initializers["pointwise"] ?? .glorotUniform)
+                initializer: initializers["pointwise"] ?? .glorotUniform, regularization: regularization, slot: .pointwise)
             pointwiseKernel = p
             handles.append(p)
         }
         if useBias {
-            let b = weights.add("bias", shape: [outputChannels], initializer: initializers["bias"] ?? .zeros)
+            let b = weights.add(
+                "bias", shape: [outputChannels], initializer: initializers["bias"] ?? .zeros, regularization: regularization, slot: .bias)
             bias = b
             handles.append(b)
         }

@@ -21,6 +21,9 @@ public final class LayerNormalization: Layer {
     public let inputError: StrataError?
 
     public private(set) var weightHandles: [ParameterHandle] = []
+    /// Keras's `gamma_regularizer`, `beta_regularizer`, `gamma_constraint`, `beta_constraint` (the kernel and bias
+    /// slots) and `activity_regularizer`; set before the model is built.
+    public var regularization = WeightRegularization()
     private var gamma: ParameterHandle?
     private var beta: ParameterHandle?
     private var groups = Kernels.NormalizationGroups(group: [], weight: [], groupsPerSample: 0, groupSize: 0)
@@ -80,11 +83,11 @@ public final class LayerNormalization: Layer {
         groups = Self.groups(inputShape: inputShape, normalized: Set(positions))
         weightHandles = []
         if scale || rmsScaling {
-            gamma = weights.add("gamma", shape: shape, initializer: gammaInitializer)
+            gamma = weights.add("gamma", shape: shape, initializer: gammaInitializer, regularization: regularization, slot: .kernel)
             weightHandles.append(gamma!)
         }
         if center && !rmsScaling {
-            beta = weights.add("beta", shape: shape, initializer: betaInitializer)
+            beta = weights.add("beta", shape: shape, initializer: betaInitializer, regularization: regularization, slot: .bias)
             weightHandles.append(beta!)
         }
         sums = [Double](repeating: 0, count: 2 * groups.groupsPerSample)
@@ -152,7 +155,7 @@ public final class LayerNormalization: Layer {
             "beta_initializer": .string(betaInitializer.kerasName), "gamma_initializer": .string(gammaInitializer.kerasName),
         ]
         if rmsScaling { c["rms_scaling"] = .bool(true) }
-        return c
+        return c.merging(regularization.config(kernel: "gamma", bias: "beta")) { a, _ in a }
     }
 }
 
@@ -160,8 +163,8 @@ extension LayerNormalization: ConfigurableLayer {
     public static let kerasClassName = "LayerNormalization"
     public convenience init(config c: LayerConfig) throws {
         try c.checkArguments(
-            ["axis", "epsilon", "center", "scale", "rms_scaling", "beta_initializer", "gamma_initializer"],
-            unsupported: LayerConfig.noRegularizers(["beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"]))
+            Set(["axis", "epsilon", "center", "scale", "rms_scaling", "beta_initializer", "gamma_initializer"])
+                .union(WeightRegularization.keys(kernel: "gamma", bias: "beta")))
         let io = try c.inputArguments()
         self.init(
             axis: try c.ints("axis") ?? [-1], epsilon: try c.double("epsilon") ?? 1e-3, center: try c.bool("center") ?? true,
@@ -169,5 +172,8 @@ extension LayerNormalization: ConfigurableLayer {
             betaInitializer: try c.initializer("beta_initializer", default: .zeros),
             gammaInitializer: try c.initializer("gamma_initializer", default: .ones),
             inputShape: io.inputShape, batchSize: io.batchSize, batchInputShape: io.batchInputShape)
+        regularization = try WeightRegularization(config: c, kernel: "gamma", bias: "beta")
     }
 }
+
+extension LayerNormalization: GammaBetaRegularizable {}

@@ -92,22 +92,50 @@ public final class Normalization: Layer, PresetWeights {
     /// the kept ones, over ALL ranks' rows (each rank passes its shard; one process passes everything). Call it
     /// before the model is built; the model's weights then start from these statistics.
     public func adapt(_ data: Tensor, communicator: Communicator = SingleProcess()) throws {
-        let sample = Array(data.shape.dropFirst())
+        try adapt(sampleShape: Array(data.shape.dropFirst()), communicator: communicator) { visit in try visit(data) }
+    }
+
+    /// `adapt` over rows `rows` of `data` (this rank's shard; every rank calls it with its own), read `chunkRows`
+    /// at a time so memory stays bounded: the same statistics as `adapt(_:)` on those rows of every rank.
+    public func adapt(_ data: Dataset, rows: Range<Int>, communicator: Communicator = SingleProcess(), chunkRows: Int = 1024) throws {
+        let sample = data.xShape
+        try adapt(sampleShape: sample, communicator: communicator) { visit in
+            var start = rows.lowerBound
+            while start < rows.upperBound {
+                let end = min(start + max(chunkRows, 1), rows.upperBound)
+                let x = Tensor(zeros: [end - start] + sample)
+                try data.read(Array(start..<end)[...], x: x, y: nil)
+                try visit(x)
+                start = end
+            }
+        }
+    }
+
+    /// The population mean and variance per kept position over every chunk `chunks` visits, on every rank. Two
+    /// passes, each one all-reduce: sums and counts, then squared deviations from the global mean.
+    private func adapt(
+        sampleShape sample: [Int], communicator: Communicator, chunks: ((Tensor) throws -> Void) throws -> Void
+    ) throws {
         let kept = try keptAxes(sample)
         let shape = sample.enumerated().map { kept.contains($0.offset) ? $0.element : 1 }
         let index = ElementwiseCore.broadcastIndex(inputShape: sample, to: shape)
         let n = shape.reduce(1, *)
-        // Two passes, each one all-reduce: sums and counts, then squared deviations from the global mean.
-        var sums = Kernels.groupSums(data, index: index, groups: n, center: nil)
-        sums.append(Double(data.count / max(n, 1)))
-        try communicator.allReduceSum(&sums)
+        func total(_ center: [Double]?) throws -> [Double] {
+            var sums = [Double](repeating: 0, count: n + 1)
+            try chunks { x in
+                for (g, v) in Kernels.groupSums(x, index: index, groups: n, center: center).enumerated() { sums[g] += v }
+                sums[n] += Double(x.count / max(n, 1))
+            }
+            try communicator.allReduceSum(&sums)
+            return sums
+        }
+        var sums = try total(nil)
         let count = sums.removeLast()
         guard count > 0 else {
             throw StrataError.invalidData("Normalization.adapt got no rows on any rank", hint: "pass the training data")
         }
         let m = sums.map { $0 / count }
-        var squares = Kernels.groupSums(data, index: index, groups: n, center: m)
-        try communicator.allReduceSum(&squares)
+        let squares = try total(m).dropLast()
         adaptedMean = m.map { Float($0) }
         adaptedVariance = squares.map { Float($0 / count) }
     }

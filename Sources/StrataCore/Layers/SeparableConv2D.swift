@@ -4,24 +4,9 @@
 /// `(kh, kw, in, depth_multiplier)`, `pointwise_kernel` `(1, 1, in*depth_multiplier, filters)`,
 /// `bias (filters,)`. Computed by `DepthwiseSeparableConvolution`;
 /// keras/src/layers/convolutional/separable_conv2d.py.
-public final class SeparableConv2D: Layer {
-    public let className = "SeparableConv2D"
-    public var name: String
+public final class SeparableConv2D: DepthwiseSeparableLayer<(Int, Int)> {
     public let filters: Int
-    public let kernelSize: (Int, Int)
-    public let strides: (Int, Int)
-    public let padding: Padding
-    public let depthMultiplier: Int
-    public let dilationRate: (Int, Int)
-    public let activation: ActivationFunction
-    public let useBias: Bool
-    public let depthwiseInitializer: Initializer
     public let pointwiseInitializer: Initializer
-    public let biasInitializer: Initializer
-    public let inputSpec: InputSpec?
-    public let inputError: StrataError?
-    private let engine: DepthwiseSeparableConvolution
-    public private(set) var weightHandles: [ParameterHandle] = []
 
     public init(
         _ filters: Int, kernelSize: (Int, Int), strides: (Int, Int) = (1, 1), padding: Padding = .valid, depthMultiplier: Int = 1,
@@ -31,47 +16,12 @@ public final class SeparableConv2D: Layer {
         batchInputShape: [Int]? = nil, name: String = ""
     ) {
         self.filters = filters
-        self.kernelSize = kernelSize
-        self.strides = strides
-        self.padding = padding
-        self.depthMultiplier = depthMultiplier
-        self.dilationRate = dilationRate
-        self.activation = activation
-        self.useBias = useBias
-        self.depthwiseInitializer = depthwiseInitializer
         self.pointwiseInitializer = pointwiseInitializer
-        self.biasInitializer = biasInitializer
-        self.name = name
-        engine = DepthwiseSeparableConvolution(
-            spatialRank: 2, filters: filters, depthMultiplier: depthMultiplier, activation: activation)
-        switch InputSpec.resolve(
-            layer: name.isEmpty ? Self.kerasClassName : name, inputShape: inputShape, inputDim: nil, batchSize: batchSize,
-            batchInputShape: batchInputShape)
-        {
-        case let .success(s): inputSpec = s; inputError = nil
-        case let .failure(e): inputSpec = nil; inputError = e
-        }
-    }
-
-    public func build(inputShape: [Int], weights: inout WeightAllocator) throws -> [Int] {
-        if let inputError { throw inputError }
-        weightHandles = try engine.build(
-            layer: name, className: className, inputShape: inputShape, kernelSize: kernelSize, strides: strides,
-            dilationRate: dilationRate, padding: padding, useBias: useBias,
-            initializers: ["depthwise": depthwiseInitializer, "pointwise": pointwiseInitializer, "bias": biasInitializer],
-            weights: &weights)
-        return engine.outputShape
-    }
-
-    public func forward(_ x: Tensor, context: LayerContext) -> Tensor { engine.forward(x, context: context) }
-
-    public func backward(_ dy: Tensor, context: LayerContext) -> Tensor { engine.backward(dy, context: context) }
-
-    public var config: [String: JSONValue] {
-        DepthwiseSeparableConvolution.config(
-            filters: filters, kernelSize: [kernelSize.0, kernelSize.1], strides: [strides.0, strides.1], padding: padding,
-            depthMultiplier: depthMultiplier,
-            dilationRate: [dilationRate.0, dilationRate.1], activation: activation, useBias: useBias)
+        super.init(
+            className: "SeparableConv2D", spatialRank: 2, pair: { $0 }, filters: filters, kernelSize: kernelSize, strides: strides,
+            padding: padding, depthMultiplier: depthMultiplier, dilationRate: dilationRate, activation: activation, useBias: useBias,
+            depthwiseInitializer: depthwiseInitializer, pointwiseInitializer: pointwiseInitializer, biasInitializer: biasInitializer,
+            inputShape: inputShape, batchSize: batchSize, batchInputShape: batchInputShape, name: name)
     }
 }
 
@@ -87,5 +37,8 @@ extension SeparableConv2D: ConfigurableLayer {
             useBias: v.useBias, depthwiseInitializer: v.initializers["depthwise"]!,
             pointwiseInitializer: v.initializers["pointwise"]!, biasInitializer: v.initializers["bias"]!,
             inputShape: v.inputShape, batchSize: v.batchSize, batchInputShape: v.batchInputShape)
+        regularization = v.regularization
     }
 }
+
+extension SeparableConv2D: SeparablyRegularizable {}

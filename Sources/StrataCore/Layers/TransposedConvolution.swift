@@ -17,6 +17,8 @@ final class TransposedConvolution {
     var geometry = WindowGeometry(height: .unit(), width: .unit(), channels: 1)
     var kernel: ParameterHandle?
     var bias: ParameterHandle?
+    /// The layer's regularizers and constraints, given to its weights in `build`.
+    var regularization = WeightRegularization()
     private(set) var outputShape: [Int] = []
     /// Upper bound on the scalars of one packed chunk (as `Convolution.packingBudget`); tests lower it.
     var packingBudget = 1 << 20 { didSet { packingBudget = max(1, packingBudget) } }
@@ -93,11 +95,13 @@ final class TransposedConvolution {
         let channels = inputShape[spatialRank]
         geometry = WindowGeometry(height: h, width: w, channels: filters)
         let window = oneD ? [kernelSize.1] : [kernelSize.0, kernelSize.1]
-        let k = weights.add("kernel", shape: window + [filters, channels], initializer: kernelInitializer)
+        let k = weights.add(
+            "kernel", shape: window + [filters, channels], initializer: kernelInitializer, regularization: regularization, slot: .kernel)
         kernel = k
         var handles = [k]
         if useBias {
-            let b = weights.add("bias", shape: [filters], initializer: biasInitializer)
+            let b = weights.add(
+                "bias", shape: [filters], initializer: biasInitializer, regularization: regularization, slot: .bias)
             bias = b
             handles.append(b)
         }

@@ -160,11 +160,6 @@ public struct LayerConfig {
         "data_format", accepting: ["channels_last"],
         hint: "Strata computes channels_last; transpose the data to (..., channels) and use channels_last")
 
-    /// Regularizers and constraints would change training silently if ignored: only `null` is accepted.
-    static func noRegularizers(_ keys: [String]) -> [UnsupportedArgument] {
-        keys.map { UnsupportedArgument($0, hint: "Strata trains without regularizers and constraints: remove '\($0)' (set it to null)") }
-    }
-
     /// A padding name (`valid`, `same`, `causal`); `valid` when absent.
     func padding() throws -> Padding {
         guard let s = try string("padding") else { return .valid }
