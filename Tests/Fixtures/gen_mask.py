@@ -68,6 +68,7 @@ def mask_set(name, make_layers, x, y, loss, metrics, weighted_metrics, optimizer
     keras.utils.set_random_seed(3)
     probe = keras.Sequential(make_layers())
     weights = [rng.normal(0, 0.4, w.shape).astype(np.float32) for w in probe.weights]
+    weights = [np.abs(v) + 0.5 if "moving_variance" in w.path else v for v, w in zip(weights, probe.weights)]
     sw = rng.uniform(0.2, 2.0, (N, 1)).astype(np.float32)
     xv, yv = x[::-1].copy(), y[::-1].copy()  # validation: the rows reversed (other batch compositions)
     model = compiled(make_layers(), weights, loss, metrics, weighted_metrics, optimizer)
@@ -81,6 +82,7 @@ def mask_set(name, make_layers, x, y, loss, metrics, weighted_metrics, optimizer
     value, grads = loss_and_grads(model, x, y, sw)
     arrays["loss_sw"] = np.array([value], np.float32)
     arrays.update({"gs%d" % i: g for i, g in enumerate(grads)})
+    model.set_weights(weights)  # a training call moved BatchNormalization's moving statistics
     ev = model.evaluate(x, y, batch_size=3, verbose=0, return_dict=True)
     ev_sw = model.evaluate(x, y, sample_weight=sw, batch_size=3, verbose=0, return_dict=True)
     model.fit(x, y, batch_size=N, epochs=3, shuffle=False, verbose=0)
@@ -114,3 +116,16 @@ mask_set("masking_rnn_binary", lambda: [keras.Input((T, D)), L.Masking(0.0), L.S
                                         L.Dense(1, activation="sigmoid")],
          xb, rng.randint(0, 2, (N, T, 1)).astype(np.float32), "binary_crossentropy",
          ["accuracy", "precision", "auc"], ["accuracy"])
+
+# The mask through BatchNormalization (training moments over the kept steps only: keras/src/layers/normalization/
+# batch_normalization.py `_moments(inputs, mask)`) and LayerNormalization to the output.
+xn = padded_sequences() * 2.0 + 0.5 * (padded_sequences() != 0)
+mask_set("masking_bn_ln_lstm", lambda: [keras.Input((T, D)), L.Masking(0.0), L.BatchNormalization(),
+                                        L.LayerNormalization(), L.LSTM(4, return_sequences=True), L.Dense(2)],
+         xn, rng.normal(0, 1, (N, T, 2)).astype(np.float32), "mse", ["mae"], ["mae"])
+
+# The mask through LeakyReLU and BatchNormalization to a GRU that ends it (an unmasked output).
+xr = padded_sequences()
+mask_set("masking_leaky_bn_gru", lambda: [keras.Input((T, D)), L.Masking(0.0), L.LeakyReLU(0.2),
+                                          L.BatchNormalization(momentum=0.5), L.GRU(3), L.Dense(2)],
+         xr, rng.normal(0, 1, (N, 2)).astype(np.float32), "mse", ["mae"], [])

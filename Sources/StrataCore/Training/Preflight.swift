@@ -72,8 +72,8 @@ extension Trainer {
                 // Keras's BatchNormalization computes its training moments over the unmasked steps only; never train silently otherwise.
                 throw StrataError.invalidModel(
                     layer: l.name,
-                    "this BatchNormalization receives a timestep mask (from Masking or Embedding(maskZero: true)), and Keras computes its batch statistics over the unmasked steps only, which Strata does not",
-                    hint: "end the mask before BatchNormalization (a recurrent layer without returnSequences), or remove the mask")
+                    "this BatchNormalization receives a timestep mask (from Masking or Embedding(maskZero: true)), and Keras computes its batch statistics over the unmasked steps only, which Strata does for inputs (timesteps, channels) normalized over the last axis, not for this one",
+                    hint: "normalize (timesteps, channels) over axis -1, end the mask before BatchNormalization (a recurrent layer without returnSequences), or remove the mask")
             }
             if let validation { try check(validation, role: "validation data", targets: true, model: model) }
             if sampleWeight != nil && classWeight != nil {
