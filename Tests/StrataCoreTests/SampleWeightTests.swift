@@ -72,20 +72,9 @@ final class SampleWeightTests: XCTestCase {
     func testRankInvariance() throws {
         var report: [String] = []
         for set in Self.sets {
-            let one = try run(set)
-            let w1 = one.model.getWeights().flatMap(\.scalars)
-            let scale = Double(w1.map { abs($0) }.max()!)
-            var worst = 0.0
-            for p in [2, 3] {
-                for result in ThreadCommunicator.run(size: p, { comm in try self.run(set, communicator: comm) }) {
-                    let r = try result.get()
-                    let w = r.model.getWeights().flatMap(\.scalars)
-                    worst = max(worst, Double(zip(w, w1).map { abs($0 - $1) }.max()!) / scale)
-                    for (key, values) in one.history.history {
-                        for (a, b) in zip(r.history[key]!, values) { worst = max(worst, abs(a - b) / max(abs(b), 1e-3)) }
-                    }
-                    for (a, b) in zip(r.evaluate, one.evaluate) { worst = max(worst, abs(a - b) / max(abs(b), 1e-3)) }
-                }
+            let worst = try RankInvariance.worstDifference { comm in
+                let r = try self.run(set, communicator: comm)
+                return RankInvariance.Outcome(model: r.model, history: r.history, figures: r.evaluate)
             }
             XCTAssertLessThan(worst, 1e-5, "\(set): 2 or 3 ranks differ from 1 rank by \(worst) (relative)")
             report.append("\(set) \(String(format: "%.1e", worst))")

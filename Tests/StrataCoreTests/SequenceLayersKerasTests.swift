@@ -10,7 +10,7 @@ import XCTest
 final class SequenceLayersKerasTests: XCTestCase {
     static let sets = [
         "bidir_lstm_concat_sum", "bidir_gru_mul_ave", "masking_bidir", "masking_gru_back", "mask_zero_imdb", "seq2seq",
-        "permute_td", "td_conv1d", "mask_zero_gap",
+        "permute_td", "td_conv1d", "mask_zero_gap", "mask_zero_seq_output",
     ]
 
     /// The fixture's model with its starting weights, compiled as Keras compiled it (`optimizer` by default the
@@ -57,8 +57,10 @@ final class SequenceLayersKerasTests: XCTestCase {
         }
     }
 
+    /// Not `mask_zero_seq_output`: its fixture took Adam through an Embedding, which Keras's fit updates per
+    /// occurrence of a repeated id (IndexedSlices); MaskedOutputTests runs three steps of such models instead.
     func testThreeOptimizerStepsMatchKeras() throws {
-        for name in Self.sets {
+        for name in Self.sets where name != "mask_zero_seq_output" {
             let set = "rnn2_" + name
             let model = try kerasModel(set)
             let start = model.getWeights()
@@ -66,20 +68,6 @@ final class SequenceLayersKerasTests: XCTestCase {
             let ratio = Parity.assertUpdate(
                 model.getWeights(), keras: try KerasFixtureModel.weights(set, prefix: "e"), start: start, "\(set) after 3 optimizer steps")
             print("\(set): 3 optimizer steps, max|w - w_keras| / max|update| = \(ratio)")
-        }
-    }
-
-    /// A model whose output carries the mask predicts as Keras does; training it is refused with a clear error
-    /// (Keras would weight the loss by the mask).
-    func testOutputMaskPredictsAndTrainingIsRefused() throws {
-        let set = "rnn2_mask_zero_seq_output"
-        let model = try kerasModel(set)
-        XCTAssertTrue(model.outputCarriesMask)
-        let x = try Fixtures.npy(set, "x")
-        Parity.assertClose(
-            try model.predict(x, batchSize: 4), try Fixtures.npy(set, "pred"), absolute: 1e-5, relative: 1e-4, "\(set) prediction")
-        XCTAssertThrowsError(try model.fit(x, try Fixtures.npy(set, "y"), batchSize: 4, verbose: 0)) { e in
-            XCTAssertTrue("\(e.localizedDescription)".contains("mask"), "\(e.localizedDescription)")
         }
     }
 }

@@ -103,28 +103,29 @@ final class SequenceLayersTests: XCTestCase {
         XCTAssertTrue(carries([Masking(), Bidirectional(GRU(2, returnSequences: true)), TimeDistributed(Dense(1))]))
     }
 
-    /// Keras's BatchNormalization takes its training moments over the unmasked steps only; Strata refuses to train
-    /// such a model rather than differ silently, and trains the same model once the mask has ended before BN.
-    func testBatchNormalizationReceivingAMaskIsRefusedForTraining() throws {
+    /// Keras's BatchNormalization takes its training moments over the unmasked steps only: Strata does so for
+    /// inputs `(timesteps, channels)` normalized over the last axis (MaskedOutputTests checks the numbers), and
+    /// refuses to train one normalizing another axis under a mask rather than differ silently.
+    func testBatchNormalizationReceivingAMaskOnAnotherAxisIsRefusedForTraining() throws {
         let ids = (0..<24).map { Float($0 % 5) }  // id 0 (masked) occurs in every sequence
         let x = try Tensor(shape: [6, 4], scalars: ids)
         let y = try Tensor(shape: [6, 1], scalars: [0, 1, 0, 1, 1, 0])
-        func model(maskZero: Bool) -> Sequential {
+        func model(axis: Int) -> Sequential {
             let m = Sequential(
                 [
-                    Embedding(5, outputDim: 3, maskZero: maskZero, inputShape: [4]), LSTM(3, returnSequences: true),
-                    BatchNormalization(), LSTM(2), Dense(1, activation: .sigmoid),
+                    Embedding(5, outputDim: 3, maskZero: true, inputShape: [4]), LSTM(3, returnSequences: true),
+                    BatchNormalization(axis: axis), LSTM(2), Dense(1, activation: .sigmoid),
                 ], seed: 1)
             m.compile(optimizer: SGD(learningRate: 0.1), loss: "binary_crossentropy")
             return m
         }
-        XCTAssertThrowsError(try model(maskZero: true).fit(x, y, batchSize: 3, epochs: 1, verbose: 0)) {
+        XCTAssertThrowsError(try model(axis: 1).fit(x, y, batchSize: 3, epochs: 1, verbose: 0)) {
             let text = $0.localizedDescription
             XCTAssertTrue(text.contains("BatchNormalization receives a timestep mask"), text)
             XCTAssertTrue(text.contains("batch_normalization"), text)  // names the layer
         }
-        XCTAssertNoThrow(try model(maskZero: false).fit(x, y, batchSize: 3, epochs: 1, verbose: 0))
-        XCTAssertNoThrow(try model(maskZero: true).predict(x))  // inference uses the moving statistics, as Keras
+        XCTAssertNoThrow(try model(axis: -1).fit(x, y, batchSize: 3, epochs: 1, verbose: 0))
+        XCTAssertNoThrow(try model(axis: 1).predict(x))  // inference uses the moving statistics, as Keras
     }
 
     func testArgumentErrors() throws {

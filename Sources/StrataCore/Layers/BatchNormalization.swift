@@ -10,6 +10,11 @@
 /// Under several ranks the statistics are those of the GLOBAL batch, as Keras's `synchronized=True`: forward
 /// all-reduces `[sum x, sum x^2, count]` per channel (`var = E[x^2] - E[x]^2`, Keras's synchronized formula) and
 /// backward `[sum dy, sum dy (x - mean)]`, so 1, 2 and 3 ranks give the same weights (`GlobalBatchStatistics`).
+///
+/// Under a timestep mask `m` (inputs `(timesteps, channels)`), training takes the moments over the kept steps only,
+/// as Keras's `_moments(inputs, mask)`: `mean = sum(m x) / (sum(m) + 1e-7)`, `var = sum(m (x - mean)^2) / (sum(m) +
+/// 1e-7)` (from the same all-reduced sums, `sum(m)` as the count), and the gradient's batch terms weigh each step
+/// by `m`; every step is still normalized, and the mask passes on.
 public final class BatchNormalization: GlobalBatchStatistics {
     public let className = "BatchNormalization"
     public var name: String
@@ -45,6 +50,10 @@ public final class BatchNormalization: GlobalBatchStatistics {
     private var lastInput: Tensor?
     /// Whether the last forward used the batch statistics (training) rather than the moving ones.
     private var usedBatchStatistics = false
+    /// The timestep mask the last training forward weighed its moments by (nil: none).
+    private var momentMask: Tensor?
+    /// Whether a timestep mask can weigh the moments: inputs `(timesteps, channels)` normalized over the last axis.
+    public private(set) var weighsMomentsByMask = false
 
     public init(
         axis: Int = -1, momentum: Double = 0.99, epsilon: Double = 1e-3, center: Bool = true, scale: Bool = true,
@@ -80,6 +89,7 @@ public final class BatchNormalization: GlobalBatchStatistics {
         blocksPerSample = inputShape[..<a].reduce(1, *)
         channels = inputShape[a]
         inner = inputShape[(a + 1)...].reduce(1, *)
+        weighsMomentsByMask = inputShape.count == 2 && a == 1
         weightHandles = []
         if scale {
             gamma = weights.add(
@@ -122,16 +132,20 @@ public final class BatchNormalization: GlobalBatchStatistics {
         usedBatchStatistics = context.training
         let g = gamma.map { p.value($0) }, bt = beta.map { p.value($0) }
         let mm = p.value(movingMean), mv = p.value(movingVariance)
+        momentMask = context.training && weighsMomentsByMask ? context.mask : nil
         if context.training {
             for i in 0..<sums.count { sums[i] = 0 }
-            Kernels.channelMoments(x, blocks: blocks, channels: channels, inner: inner, into: &sums)
-            sums[2 * channels] = Double(blocks * inner)
+            Kernels.channelMoments(x, blocks: blocks, channels: channels, inner: inner, weights: momentMask, into: &sums)
+            sums[2 * channels] = momentMask.map { Kernels.sum($0) } ?? Double(blocks * inner)
             context.sumOverRanks?(&sums)
             globalCount = sums[2 * channels]
+            // Keras's masked moments divide by `sum(m) + epsilon()`: `var = (Q - 2 mean S + mean^2 W) / (W + 1e-7)`.
+            let denominator = momentMask == nil ? globalCount : globalCount + 1e-7
             let keep = Float(momentum), take = Float(1 - momentum)
             for c in 0..<channels where globalCount > 0 {
-                let m = sums[c] / globalCount
-                let v = max(sums[channels + c] / globalCount - m * m, 0)
+                let m = sums[c] / denominator
+                let q = sums[channels + c]
+                let v = max(momentMask == nil ? q / globalCount - m * m : (q - 2 * m * sums[c] + m * m * globalCount) / denominator, 0)
                 mean[c] = Float(m)
                 inv[c] = 1 / (Float(v) + Float(epsilon)).squareRoot()
                 mm[flat: c] = mm[flat: c] * keep + Float(m) * take
@@ -156,7 +170,8 @@ public final class BatchNormalization: GlobalBatchStatistics {
     /// With `S1 = sum dy`, `S2 = sum dy (x - mean)` over the global batch of `N` values per channel and
     /// `r = 1 / sqrt(var + eps)`: `dx = gamma r dy - gamma r S1 / N - gamma r^3 S2 / N (x - mean)`, `dgamma += r S2`
     /// and `dbeta += S1` (this rank's sums: the gradient all-reduce adds the others'). With the moving statistics
-    /// (training=false) `dx = gamma r dy`.
+    /// (training=false) `dx = gamma r dy`. Under a mask the two batch terms of `dx` are multiplied by the step's `m`
+    /// and `N` is `sum(m)` (the `1e-7` of Keras's denominators left out: a 1e-8 relative change).
     public func backward(_ dy: Tensor, context: LayerContext) -> Tensor {
         let x = lastInput!, p = context.parameters
         let blocks = (x.shape.first ?? 0) * blocksPerSample
@@ -189,7 +204,8 @@ public final class BatchNormalization: GlobalBatchStatistics {
         }
         let dx = context.inputGradient(x.shape, dy: dy, workspace: &workspace, slot: .inputGradient)
         Kernels.channelInputGradient(
-            dy, x, into: dx, mean: mean, a: a, b: b, d: d, blocks: blocks, channels: channels, inner: inner)
+            dy, x, into: dx, mean: mean, a: a, b: b, d: d, blocks: blocks, channels: channels, inner: inner,
+            weights: usedBatchStatistics ? momentMask : nil)
         return dx
     }
 

@@ -9,8 +9,11 @@ extension Sequential {
 
     /// A rank with no rows in this step: runs the forward and then the backward of every `GlobalBatchStatistics`
     /// layer on an empty batch, in the order the other ranks' forward and backward reach them, so the collectives
-    /// match and the moving statistics are updated alike on every rank. Writes no gradient.
-    func joinGlobalStatistics(step: Int, sumOverRanks: @escaping (inout [Double]) -> Void) {
+    /// match and the moving statistics are updated alike on every rank. Writes no gradient. `afterForward` makes
+    /// the collectives the other ranks make between forward and backward (the masked loss's kept count).
+    func joinGlobalStatistics(
+        step: Int, sumOverRanks: @escaping (inout [Double]) -> Void, afterForward: () -> Void = {}
+    ) {
         guard let input = inputShape else { return }
         var context = LayerContext(training: true, parameters: parameters!, step: step, seed: runSeed)
         context.sumOverRanks = sumOverRanks
@@ -20,6 +23,7 @@ extension Sequential {
             context.layerIndex = i
             _ = layers[i].forward(Tensor(zeros: [0] + inputs[i]), context: context)
         }
+        afterForward()
         for i in synchronized.reversed() {
             context.layerIndex = i
             context.needsInputGradient = i > 0

@@ -24,6 +24,21 @@ extension MaskPassing {
 extension Dense: MaskPassing {}
 extension Dropout: MaskPassing {}
 extension Activation: MaskPassing {}
+// Keras's other `supports_masking` layers that act per step: the mask goes on to the recurrent layers after them.
+extension ReLU: MaskPassing {}
+extension LeakyReLU: MaskPassing {}
+extension ELU: MaskPassing {}
+extension PReLU: MaskPassing {}
+extension Rescaling: MaskPassing {}
+extension Normalization: MaskPassing {}
+extension LayerNormalization: MaskPassing {}
+extension GaussianNoise: MaskPassing {}
+extension GaussianDropout: MaskPassing {}
+extension AlphaDropout: MaskPassing {}
+extension SpatialDropout1D: MaskPassing {}
+extension SpatialDropout2D: MaskPassing {}
+/// BatchNormalization passes the mask on and, in training, takes its moments over the kept steps.
+extension BatchNormalization: MaskPassing {}
 
 /// Recurrent layers: the mask continues with `return_sequences` and ends otherwise (keras/src/layers/rnn/rnn.py
 /// `compute_mask`).
@@ -44,12 +59,13 @@ extension Sequential {
         return carried
     }
 
-    /// The first layer that receives a timestep mask and would use it for batch statistics in Keras
-    /// (`BatchNormalization` computes masked moments in training), where Strata would not: nil when there is none.
+    /// The first BatchNormalization that receives a timestep mask it cannot weigh its moments by (inputs other than
+    /// `(timesteps, channels)` normalized over the last axis, where Keras's mask is one weight per row of channels):
+    /// nil when there is none.
     var layerUsingMaskForStatistics: Layer? {
         var carried = false
         for l in layers {
-            if carried && l is BatchNormalization { return l }
+            if carried, let bn = l as? BatchNormalization, !bn.weighsMomentsByMask { return l }
             carried = (l as? MaskPropagating)?.carriesMask(inputCarriesMask: carried) ?? false
         }
         return nil

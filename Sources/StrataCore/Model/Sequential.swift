@@ -51,6 +51,9 @@ public final class Sequential {
 
     /// The activity regularizers' penalties and kept outputs of the last forward pass.
     let activity = ActivityPenalties()
+    /// The timestep mask of the last forward pass's output, `(batch, timesteps)` of 1/0 (nil when the output carries
+    /// none): Keras weights the loss and metrics by it.
+    private(set) var outputMask: Tensor?
     /// Input gradients and per-call scratch lent to the layers (one set per model, not per layer).
     let sharedBuffers = SharedBuffers()
     /// Per layer, whether the last forward pass allowed its input gradient over its input (aliasing rule 5).
@@ -238,7 +241,7 @@ public final class Sequential {
         }
         figures = FigureSums(
             metrics: metrics, weighted: metricSpecs.map { _ in false } + weightedMetricSpecs.map { _ in true },
-            outputShape: outputShape ?? [])
+            outputShape: outputShape ?? [], masked: outputCarriesMask)
         let names = ["loss"] + metrics.map(\.name)
         if Set(names).count != names.count {
             throw StrataError.invalidArgument("metric names repeat: \(names)", hint: "give each metric a distinct name")
@@ -313,6 +316,7 @@ public final class Sequential {
             reuse.record(l, output: h, input: input)
             activity.record(l, index: i, output: h, training: training)
         }
+        outputMask = (layers.last as? MaskPropagating)?.outputMask(inputMask: context.mask)
         return h
     }
 

@@ -192,12 +192,23 @@ enum MetricKernels {
 }
 
 extension MetricKernels {
-    /// `sum_i values[i] * weights[i / group]` (in Double), or the plain sum when `weights` is nil.
-    static func weightedSum(_ values: Tensor, weights: Tensor?, group: Int) -> Double {
-        guard let weights else { return Kernels.sum(values) }
-        let pv = values.pointer, pw = weights.pointer
+    /// `sum_i values[i] * weights[i / group] * mask[i]` (in Double); a nil `weights` or `mask` is all ones.
+    static func weightedSum(_ values: Tensor, weights: Tensor?, group: Int, mask: Tensor? = nil) -> Double {
+        guard let mask else {
+            guard let weights else { return Kernels.sum(values) }
+            let pv = values.pointer, pw = weights.pointer
+            var s: Double = 0
+            for i in 0..<values.count { s += Double(pv[i]) * Double(pw[i / group]) }
+            return s
+        }
+        let pv = values.pointer, pm = mask.pointer
         var s: Double = 0
-        for i in 0..<values.count { s += Double(pv[i]) * Double(pw[i / group]) }
+        if let weights {
+            let pw = weights.pointer
+            for i in 0..<values.count { s += Double(pv[i]) * Double(pw[i / group]) * Double(pm[i]) }
+        } else {
+            for i in 0..<values.count { s += Double(pv[i]) * Double(pm[i]) }
+        }
         return s
     }
 }

@@ -8,12 +8,25 @@
 extension Kernels {
     // MARK: BatchNormalization
 
-    /// Adds `sum x` per channel into `sums[0..<channels]` and `sum x^2` into `sums[channels..<2 channels]`.
-    static func channelMoments(_ x: Tensor, blocks: Int, channels: Int, inner: Int, into sums: inout [Double]) {
+    /// Adds `sum x` per channel into `sums[0..<channels]` and `sum x^2` into `sums[channels..<2 channels]`; with
+    /// `weights` (one per block, channels-last) `sum w x` and `sum w x^2`.
+    static func channelMoments(
+        _ x: Tensor, blocks: Int, channels: Int, inner: Int, weights: Tensor? = nil, into sums: inout [Double]
+    ) {
         let px = x.pointer
         sums.withUnsafeMutableBufferPointer { s in
             let s1 = s.baseAddress!, s2 = s1 + channels
-            if inner == 1 {
+            if let weights {  // one weight per block (a timestep mask), inner == 1
+                let pw = weights.pointer
+                for b in 0..<blocks {
+                    let r = px + b &* channels, w = Double(pw[b])
+                    for c in 0..<channels {
+                        let v = Double(r[c]) * w
+                        s1[c] += v
+                        s2[c] += v * Double(r[c])
+                    }
+                }
+            } else if inner == 1 {
                 for b in 0..<blocks {
                     let r = px + b &* channels
                     for c in 0..<channels {
@@ -109,7 +122,7 @@ extension Kernels {
     /// coefficients (see `BatchNormalization.backward`).
     static func channelInputGradient(
         _ dy: Tensor, _ x: Tensor, into dx: Tensor, mean: [Float], a: [Float], b: [Float], d: [Float],
-        blocks: Int, channels: Int, inner: Int
+        blocks: Int, channels: Int, inner: Int, weights: Tensor? = nil
     ) {
         let pg = dy.pointer, px = x.pointer, pd = dx.pointer
         mean.withUnsafeBufferPointer { mb in
@@ -117,7 +130,14 @@ extension Kernels {
                 b.withUnsafeBufferPointer { bb in
                     d.withUnsafeBufferPointer { db in
                         let m = mb.baseAddress!, ca = ab.baseAddress!, cb = bb.baseAddress!, cd = db.baseAddress!
-                        if inner == 1 {
+                        if let weights {  // the batch terms weighted per block (a timestep mask), inner == 1
+                            let pw = weights.pointer
+                            for k in 0..<blocks {
+                                let o = k &* channels, w = pw[k]
+                                let g = pg + o, xr = px + o, r = pd + o
+                                for c in 0..<channels { r[c] = ca[c] * g[c] + w * (cb[c] * (xr[c] - m[c]) + cd[c]) }
+                            }
+                        } else if inner == 1 {
                             for k in 0..<blocks {
                                 let o = k &* channels
                                 let g = pg + o, xr = px + o, r = pd + o

@@ -12,6 +12,13 @@
 ///
 /// Without sample weights every `w_i` is 1 and `weight == count`. The first `k + 2` entries are the layout of
 /// checkpoints written before sample weights existed (`upgrade` extends them).
+///
+/// When the model's output carries a timestep mask `m` (`masked`), Keras weights by it (keras/src/losses/loss.py
+/// `apply_mask`, keras/src/metrics/reduction_metrics.py `MeanMetricWrapper`): a batch's loss is
+/// `sum(w_i m_i l_i) / sum(m_i)` over the GLOBAL batch, so the loss slot receives that times the batch's `count`
+/// (`lossScale = count / sum(m)`, known once the kept count is summed over ranks); a metric's values are weighted
+/// by `m_i` (`w_i m_i` for a weighted metric) and divided by `kept = sum(m_i)` (by `weight = sum(w_i m_i)`), one
+/// more slot after the counting metrics' counts. Counting metrics ignore the mask, as Keras's do.
 struct FigureSums {
     let metrics: [Metric]
     /// Which metrics take the sample weights (Keras's `weighted_metrics`).
@@ -20,8 +27,10 @@ struct FigureSums {
     let states: [Range<Int>?]
     /// The number of sums.
     let count: Int
+    /// Where the kept (unmasked) value count lives, for a model whose output carries a timestep mask.
+    let keptSlot: Int?
 
-    init(metrics: [Metric], weighted: [Bool]? = nil, outputShape: [Int]) {
+    init(metrics: [Metric], weighted: [Bool]? = nil, outputShape: [Int], masked: Bool = false) {
         self.metrics = metrics
         self.weighted = weighted ?? metrics.map { _ in false }
         var next = metrics.count + 3
@@ -31,7 +40,8 @@ struct FigureSums {
             defer { next += n }
             return next..<(next + n)
         }
-        count = next
+        keptSlot = masked ? next : nil
+        count = masked ? next + 1 : next
     }
 
     var countSlot: Int { metrics.count + 1 }
@@ -52,24 +62,30 @@ struct FigureSums {
     /// Writes this rank's share of one batch into `tail` (`count` scalars): the weighted loss and metric sums, the
     /// number of loss values, the weight sum and the counting metrics' counts. `lossValues` holds the per-sample
     /// losses (`perSample` per row); `scratch` is a buffer of the same size for the metric values; `weights` has one
-    /// weight per row or is nil.
+    /// weight per row or is nil; `mask` has one 0/1 per loss value (the output's timestep mask, nil without one)
+    /// and `lossScale` multiplies the loss sum (the masked batch's `count / kept`).
     func accumulate(
-        yTrue: Tensor, yPred: Tensor, lossValues: Tensor, weights: Tensor?, perSample: Int, scratch: Tensor,
-        into tail: Tensor
+        yTrue: Tensor, yPred: Tensor, lossValues: Tensor, weights: Tensor?, perSample: Int, mask: Tensor? = nil,
+        lossScale: Double = 1, scratch: Tensor, into tail: Tensor
     ) throws {
         tail.fill(0)
-        tail[flat: 0] = Float(MetricKernels.weightedSum(lossValues, weights: weights, group: perSample))
+        tail[flat: 0] = Float(lossScale * MetricKernels.weightedSum(lossValues, weights: weights, group: perSample, mask: mask))
         for (j, m) in metrics.enumerated() {
             let w = weighted[j] ? weights : nil
             if let range = states[j] {
                 (m as! CountingMetric).accumulate(yTrue: yTrue, yPred: yPred, sampleWeight: w, into: tail.rows(range))
             } else {
                 try m.values(yTrue: yTrue, yPred: yPred, into: scratch)
-                tail[flat: 1 + j] = Float(MetricKernels.weightedSum(scratch, weights: w, group: perSample))
+                tail[flat: 1 + j] = Float(MetricKernels.weightedSum(scratch, weights: w, group: perSample, mask: mask))
             }
         }
         tail[flat: countSlot] = Float(lossValues.count)
-        tail[flat: weightSlot] = weights.map { Float(Double(perSample) * Kernels.sum($0)) } ?? Float(lossValues.count)
+        if let mask {
+            tail[flat: weightSlot] = Float(MetricKernels.weightedSum(mask, weights: weights, group: perSample))
+        } else {
+            tail[flat: weightSlot] = weights.map { Float(Double(perSample) * Kernels.sum($0)) } ?? Float(lossValues.count)
+        }
+        if let keptSlot { tail[flat: keptSlot] = mask.map { Float(Kernels.sum($0)) } ?? Float(lossValues.count) }
     }
 
     /// Adds a (reduced) tail into the running sums.
@@ -84,7 +100,7 @@ struct FigureSums {
             if let range = states[j] {
                 logs[m.name] = (m as! CountingMetric).result(sums[range])
             } else {
-                let total = sums[weighted[j] ? weightSlot : countSlot]
+                let total = sums[weighted[j] ? weightSlot : keptSlot ?? countSlot]
                 logs[m.name] = total > 0 ? sums[1 + j] / total : 0
             }
         }

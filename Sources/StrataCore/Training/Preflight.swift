@@ -72,8 +72,8 @@ extension Trainer {
                 // Keras's BatchNormalization computes its training moments over the unmasked steps only; never train silently otherwise.
                 throw StrataError.invalidModel(
                     layer: l.name,
-                    "this BatchNormalization receives a timestep mask (from Masking or Embedding(maskZero: true)), and Keras computes its batch statistics over the unmasked steps only, which Strata does not",
-                    hint: "end the mask before BatchNormalization (a recurrent layer without returnSequences), or remove the mask")
+                    "this BatchNormalization receives a timestep mask (from Masking or Embedding(maskZero: true)), and Keras computes its batch statistics over the unmasked steps only, which Strata does for inputs (timesteps, channels) normalized over the last axis, not for this one",
+                    hint: "normalize (timesteps, channels) over axis -1, end the mask before BatchNormalization (a recurrent layer without returnSequences), or remove the mask")
             }
             if let validation { try check(validation, role: "validation data", targets: true, model: model) }
             if sampleWeight != nil && classWeight != nil {
@@ -125,14 +125,15 @@ extension Trainer {
                 throw StrataError.invalidData("\(role) (\(data.label)) has no targets", hint: "pass y")
             }
             try model.resolveCompile(targetShape: yShape)
-            if model.outputCarriesMask {
-                // Keras would weight the loss by that mask (keras/src/losses/loss.py `apply_mask`); never train silently without it.
+            let out = model.outputShape!
+            if model.outputCarriesMask && out.count != 2 {
+                // The loss and metrics are weighted by the mask per timestep (keras/src/losses/loss.py `apply_mask`):
+                // one value per (sample, timestep), which an output of more axes does not give (Keras fails too).
                 throw StrataError.invalidModel(
                     layer: model.layers.last!.name,
-                    "the model's output carries a timestep mask (from Masking or Embedding(maskZero: true) through recurrent layers with returnSequences), and Strata does not weight the loss by an output mask as Keras does",
-                    hint: "end the mask before the output (the last recurrent layer without returnSequences), or remove the mask")
+                    "the model's output \(out) carries a timestep mask (from Masking or Embedding(maskZero: true)), and the mask weights one loss value per timestep, but this output gives \(out.dropLast().reduce(1, *)) per sample",
+                    hint: "end the mask before the output (a recurrent layer without returnSequences), or reshape the output to (timesteps, features)")
             }
-            let out = model.outputShape!
             if model.loss!.sparseTargets {
                 let ok = yShape == Array(out.dropLast()) || yShape == Array(out.dropLast()) + [1]
                 guard ok else {

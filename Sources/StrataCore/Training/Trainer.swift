@@ -195,14 +195,15 @@ final class Trainer {
         let n = shard.global * perSample
         let flight = GradientBuckets.Flight(step.buckets, buffer: step.buffer, comm: comm, shard: step.shard)
         if !shard.isEmpty {
-            let (y, yPred, values, gradient) = try forwardAndLoss(
-                shard, of: plan.data, training: true, step: optState.iterations,
-                scale: 1 / Float(n), next: next)
+            let (y, yPred, values, gradient, mask, kept) = try forwardAndLoss(
+                shard, of: plan.data, training: true, step: optState.iterations, count: n, next: next)
             let w = sampleWeights(plan.weights, shard, y)
             if let w { LossKernels.scaleSamples(gradient, by: w) }  // d(sum(w l) / n)
+            if let mask { LossKernels.scaleSamples(gradient, by: mask) }  // d(sum(w m l) / kept)
             // The sums first, so they travel (alone, small) while backward runs.
             try figures.accumulate(
-                yTrue: y, yPred: yPred, lossValues: values, weights: w, perSample: perSample,
+                yTrue: y, yPred: yPred, lossValues: values, weights: w, perSample: perSample, mask: mask,
+                lossScale: mask == nil ? 1 : divideNoNaN(Double(n), kept),
                 scratch: work.buffer(.metricValues, values.shape), into: step.sums.rows(0..<figures.count))
             step.sums[flat: 0] += Float(model.activity.sum * Double(perSample))  // (penalty / rows) * values
             step.sums[flat: figures.count] = context.stopTraining ? 1 : 0
@@ -216,7 +217,13 @@ final class Trainer {
                 threads: context.threads, pool: context.pool, sumOverRanks: sumOverRanks,
                 activityScale: 1 / Float(shard.global), layerDone: { if early { try flight.layerDone($0) } })
         } else {
-            if model.hasGlobalBatchStatistics { model.joinGlobalStatistics(step: optState.iterations, sumOverRanks: sumOverRanks) }
+            // Every collective the other ranks make, in their order: statistics in forward, the kept count, in backward.
+            let joinKept = { [self] in if figures.keptSlot != nil { _ = keptOverRanks(0) } }
+            if model.hasGlobalBatchStatistics {
+                model.joinGlobalStatistics(step: optState.iterations, sumOverRanks: sumOverRanks, afterForward: joinKept)
+            } else {
+                joinKept()
+            }
             step.sums[flat: figures.count] = context.stopTraining ? 1 : 0
         }
         try flight.layerDone(nil)  // every dense bucket in flight; the rows travel meanwhile
@@ -241,11 +248,14 @@ final class Trainer {
         return true
     }
 
-    /// Reads and checks this rank's rows, runs forward and the loss: per-sample losses in `values`, the scaled
-    /// gradient (with respect to the logits when the loss consumes them) in the output-gradient slot.
+    /// Reads and checks this rank's rows, runs forward and the loss: per-sample losses in `values`, the gradient
+    /// of their sum divided by `count` (with respect to the logits when the loss consumes them) in the
+    /// output-gradient slot. When the output carries a timestep mask, `mask` holds it (one 0/1 per loss value) and,
+    /// in training, `kept` its GLOBAL sum (summed over ranks): the gradient is then divided by `kept` instead,
+    /// Keras's `apply_mask`, and the caller multiplies it by the mask. `count` 0: no gradient is wanted.
     private func forwardAndLoss(
-        _ shard: Batches.Shard, of data: Dataset, training: Bool, step: Int, scale: Float, next: Upcoming? = nil
-    ) throws -> (y: Tensor, yPred: Tensor, values: Tensor, gradient: Tensor) {
+        _ shard: Batches.Shard, of data: Dataset, training: Bool, step: Int, count: Int, next: Upcoming? = nil
+    ) throws -> (y: Tensor, yPred: Tensor, values: Tensor, gradient: Tensor, mask: Tensor?, kept: Double) {
         let rows = shard.samples
         let x = work.buffer(.input, [rows.count] + data.xShape)
         let y = work.buffer(.target, [rows.count] + data.yShape!)
@@ -258,12 +268,23 @@ final class Trainer {
             sumOverRanks: training ? sumOverRanks : nil)
         let values = work.buffer(.lossValues, [rows.count * perSample])
         let gradient = work.buffer(.outputGradient, yPred.shape)
+        let mask = figures.keptSlot == nil ? nil : model.outputMask
+        let kept = mask.map { training ? keptOverRanks(Kernels.sum($0)) : Kernels.sum($0) } ?? Double(count)
+        let scale = Float(divideNoNaN(count == 0 ? 0 : 1, mask == nil ? Double(count) : kept))
         if let fused {
             fused.loss.compute(yTrue: y, logits: fused.layer.logits, yPred: yPred, scale: scale, values: values, gradient: gradient)
         } else {
             loss!.compute(yTrue: y, yPred: yPred, scale: scale, values: values, gradient: gradient)
         }
-        return (y, yPred, values, gradient)
+        return (y, yPred, values, gradient, mask, kept)
+    }
+
+    /// The sum over ranks of each rank's kept (unmasked) output values: one small all-reduce per training step of a
+    /// model whose output carries a mask, in `sumOverRanks` like the synchronized batch statistics.
+    private func keptOverRanks(_ local: Double) -> Double {
+        var k = [local]
+        sumOverRanks(&k)
+        return k[0]
     }
 
     // MARK: evaluate and predict
@@ -271,21 +292,34 @@ final class Trainer {
     /// Loss and metric sums over `data` (each sample once, sharded), summed over ranks: `[loss, metrics..., count]`.
     /// `then`: what is read after the last batch (the next epoch's first, for `fit`'s validation).
     func evaluateSums(_ data: Dataset, weights: SampleWeights?, then: Upcoming? = nil) throws -> [Double] {
-        var sums = [Double](repeating: 0, count: figures.count)
-        let tail = Tensor(zeros: [figures.count])
         let batches = Batches(sampleCount: data.count, batchSize: plan.batch, shuffle: false, seed: model.seed, epoch: 0)
+        // A masked output's batch loss is `sum(w m l) / kept` over the global batch: each batch's sum and kept count
+        // ride in the one all-reduce after the figures' sums, then each batch adds its loss times its `count`.
+        let masked = figures.keptSlot != nil
+        var sums = [Double](repeating: 0, count: figures.count + (masked ? 2 * batches.count : 0))
+        let tail = Tensor(zeros: [figures.count])
         for k in 0..<batches.count {
             let shard = batches.shard(k, rank: comm.rank, size: comm.size)
             if shard.isEmpty { continue }
             let next = k + 1 < batches.count ? (data, batches.shard(k + 1, rank: comm.rank, size: comm.size).samples) : then
-            let (y, yPred, values, _) = try forwardAndLoss(shard, of: data, training: false, step: 0, scale: 0, next: next)
+            let (y, yPred, values, _, mask, kept) = try forwardAndLoss(shard, of: data, training: false, step: 0, count: 0, next: next)
             try figures.accumulate(
                 yTrue: y, yPred: yPred, lossValues: values, weights: sampleWeights(weights, shard, y),
-                perSample: perSample, scratch: work.buffer(.metricValues, values.shape), into: tail)
+                perSample: perSample, mask: mask, scratch: work.buffer(.metricValues, values.shape), into: tail)
+            if masked {
+                sums[figures.count + 2 * k] += Double(tail[flat: 0])
+                sums[figures.count + 2 * k + 1] += kept
+                tail[flat: 0] = 0
+            }
             tail[flat: 0] += Float(model.activity.sum * Double(perSample))
             figures.add(tail, to: &sums)
         }
         try comm.allReduceSum(&sums)
+        for k in 0..<(masked ? batches.count : 0) {
+            let count = Double(batches.shard(k, rank: 0, size: 1).global * perSample)
+            sums[0] += count * divideNoNaN(sums[figures.count + 2 * k], sums[figures.count + 2 * k + 1])
+        }
+        sums.removeLast(sums.count - figures.count)
         sums[0] += model.parameters!.regularizationPenalty() * sums[figures.countSlot]  // Keras's loss includes it
         return sums
     }
