@@ -20,9 +20,9 @@ Model (the assumptions are printed with the tables):
             cores: 3 or 4 ranks on 2 cores run about p / 2 times slower, plus the other jobs' load); with only the
             1-rank profile they are the 1-rank costs times max(1, p / cores) (time sharing). Predictions for real
             clusters use the 1-rank costs (one rank per node, nothing shared).
-  links     per link and collective, t = alpha x latency term + beta x bytes term with the ring costs:
-            all-reduce 2(p-1) alpha + 2(p-1)/p N beta; reduce-scatter and all-gather (p-1) alpha + (p-1)/p N beta;
-            alpha and beta fitted by least squares on relative error over every measured size and rank count.
+  links     per link and collective, t = alpha x latency term + beta x bytes term (Rabenseifner's costs):
+            all-reduce 2 ceil(log2 p) alpha + 2(p-1)/p N beta; reduce-scatter and all-gather half of each;
+            alpha and beta fitted by least squares over every measured size and rank count.
   overlap   buckets as GradientBuckets makes them (the step's sums alone, then up to 1 MiB, then 4 MiB, a layer
             never split, last layer first), each started once backward has finished its layers. Bytes move only
             inside MPI calls: after each MPI call (the start, then a test after each layer) the link carries at most
@@ -54,34 +54,36 @@ def lines(path, tag=None):
 # ---- links -----------------------------------------------------------------------------------------------------
 
 def terms(op, p, n):
-    """(latency multiplier, bytes multiplier) of a ring collective of n bytes in all on p ranks."""
+    """(latency multiplier, bytes multiplier) of a collective of n bytes in all on p ranks, as MPI's large-message
+    algorithms cost it (Rabenseifner: recursive halving then doubling): all-reduce 2 ceil(log2 p) latencies and
+    2 (p-1)/p n bytes; reduce-scatter and all-gather half of each."""
     if p <= 1:
         return 0.0, 0.0
+    hops = math.ceil(math.log2(p))
     if op == "allreduce":
-        return 2.0 * (p - 1), 2.0 * (p - 1) / p * n
-    return float(p - 1), (p - 1) / p * n  # reduce_scatter, allgather
+        return 2.0 * hops, 2.0 * (p - 1) / p * n
+    return float(hops), (p - 1) / p * n  # reduce_scatter, allgather
 
 
 def fit_link(points, op="allreduce"):
-    """alpha, beta from (p, bytes, seconds) points of one collective: least squares on relative error
-    (each point weighted by 1 / t^2, so 4 KiB and 32 MiB count alike), both kept >= 0."""
+    """alpha, beta from (p, bytes, seconds) points of one collective, by least squares on the seconds (so the MiB-size
+    messages that dominate a step decide beta). If that gives alpha < 0, alpha comes from the smallest message alone
+    (latency-bound) and beta from the rest of the time of every point."""
     sxx = sxy = syy = sxt = syt = 0.0
     for p, n, t in points:
         x, y = terms(op, p, n)
-        w = 1.0 / (t * t)
-        sxx += w * x * x; sxy += w * x * y; syy += w * y * y; sxt += w * x * t; syt += w * y * t
+        sxx += x * x; sxy += x * y; syy += y * y; sxt += x * t; syt += y * t
     det = sxx * syy - sxy * sxy
-    if abs(det) > 1e-30 * max(sxx * syy, 1e-300):
+    if abs(det) > 1e-12 * max(sxx * syy, 1e-300):
         a = (sxt * syy - syt * sxy) / det
         b = (sxx * syt - sxy * sxt) / det
         if a >= 0 and b > 0:
             return a, b
-    # a negative coefficient: refit the other alone
-    b_only = syt / syy if syy else 0.0
-    a_only = sxt / sxx if sxx else 0.0
-    err_b = sum(abs(terms(op, p, n)[1] * b_only - t) / t for p, n, t in points)
-    err_a = sum(abs(terms(op, p, n)[0] * a_only - t) / t for p, n, t in points)
-    return (0.0, max(b_only, 1e-15)) if err_b <= err_a else (max(a_only, 0.0), 1e-15)
+    p0, n0, t0 = min(points, key=lambda q: q[1])
+    x0 = terms(op, p0, n0)[0]
+    a = t0 / x0 if x0 else 0.0
+    num = sum(terms(op, p, n)[1] * (t - terms(op, p, n)[0] * a) for p, n, t in points)
+    return a, max(num / syy if syy else 0.0, 1e-15)
 
 
 def cost(op, n, p, link):
@@ -269,7 +271,10 @@ def main(argv=None):
     ap.add_argument("--cores", type=int, default=2, help="cores the emulated nodes share (this machine's)")
     ap.add_argument("--ranks", default="2,4,8,16,32,64,128,256,512")
     ap.add_argument("--predict-link", default="25gbit",
-                    help="the table's link: a measured one, or RATE (beta = 8 / rate; alpha the smallest fitted)")
+                    help="the table's link: a measured one, or RATE (beta = 8 / rate; alpha --predict-alpha)")
+    ap.add_argument("--predict-alpha", type=float,
+                    help="latency in seconds for a RATE link (default: the smallest alpha fitted on any measured link "
+                    "and collective; the reductions' fitted alphas here include the loaded machine's scheduling delays)")
     ap.add_argument("--update-share", type=float, default=0.5,
                     help="share of a step's non-layer time that is the optimizer update (ZeRO-1 divides it by p)")
     ap.add_argument("--per-rank-batch", action="store_true",
@@ -295,8 +300,8 @@ def main(argv=None):
     for c in lines(args.links):
         raw.setdefault(c["link"], {}).setdefault(c.get("op", "allreduce"), []).append((c["ranks"], c["bytes"], c["seconds"]))
     links = {k: {op: fit_link(pts, op) for op, pts in ops.items()} for k, ops in raw.items()}
-    print("== links: t = L alpha + B beta (all-reduce L = 2(p-1), B = 2(p-1)/p N; reduce-scatter and all-gather "
-          "L = p-1, B = (p-1)/p N), fitted over every measured size (4 KiB..32 MiB) and rank count")
+    print("== links: t = L alpha + B beta (all-reduce L = 2 ceil(log2 p), B = 2(p-1)/p N; reduce-scatter and "
+          "all-gather half of each), fitted over every measured size (4 KiB..32 MiB) and rank count")
     for k in sorted(links):
         for op in sorted(links[k]):
             a, b = links[k][op]
@@ -333,8 +338,8 @@ def main(argv=None):
         palpha = plink["allreduce"][0]
         phold = hold_for(args.predict_link, 2)
     else:
-        measured_alphas = [v["allreduce"][0] for v in links.values()] or [0.0]
-        palpha = min(measured_alphas)
+        measured_alphas = [a for v in links.values() for a, _ in v.values()] or [0.0]
+        palpha = args.predict_alpha if args.predict_alpha is not None else min(measured_alphas)
         plink = rate_link(parse_rate(args.predict_link), palpha)
         phold = None
     ranks = [int(x) for x in args.ranks.split(",")]

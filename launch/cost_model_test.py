@@ -16,7 +16,7 @@ class LinkFit(unittest.TestCase):
             pts = []
             for p in (2, 3, 4):
                 for n in (4096, 65536, MIB, 32 * MIB):
-                    lat = (2 if op == "allreduce" else 1) * (p - 1)
+                    lat = (2 if op == "allreduce" else 1) * {2: 1, 3: 2, 4: 2}[p]  # ceil(log2 p)
                     byt = (2 if op == "allreduce" else 1) * (p - 1) / p * n
                     pts.append((p, n, lat * a + byt * b))
             fa, fb = cm.fit_link(pts, op)
@@ -30,11 +30,12 @@ class LinkFit(unittest.TestCase):
         self.assertGreaterEqual(a, 0)
         self.assertGreater(b, 0)
 
-    def test_ring_cost_at_one_rank_is_zero(self):
+    def test_cost_at_one_rank_is_zero(self):
         link = cm.rate_link(1e9, 50e-6)
         self.assertEqual(cm.cost("allreduce", 32 * MIB, 1, link), 0)
-        # 2 ranks, 32 MiB at 1 Gbit/s: 2 latencies + 32 MiB x 8 ns
+        # 2 ranks, 32 MiB at 1 Gbit/s: 2 latencies + 32 MiB x 8 ns; 512 ranks: 18 latencies + 2 x 511/512 x 32 MiB
         self.assertAlmostEqual(cm.cost("allreduce", 32 * MIB, 2, link), 2 * 50e-6 + 32 * MIB * 8e-9)
+        self.assertAlmostEqual(cm.cost("allreduce", 32 * MIB, 512, link), 18 * 50e-6 + 2 * 511 / 512 * 32 * MIB * 8e-9)
 
 
 class Buckets(unittest.TestCase):
