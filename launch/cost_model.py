@@ -240,14 +240,16 @@ class Model:
             alone += gather; exposed += gather
         return fwd + sum(bwd) + other + exposed, alone, exposed
 
-    def epoch(self, samples=None):
-        """(seconds, steps, communication alone per step, exposed per step) of an epoch of `samples`."""
+    def epoch(self, samples=None, batch=None):
+        """(seconds, steps, communication alone per step, exposed per step) of an epoch of `samples` in global batches
+        of `batch` (default: the profile's)."""
         c = self.c
         samples = samples or c.samples
+        batch = batch or c.batch
         total = alone = exposed = 0.0
-        steps = math.ceil(samples / c.batch)
+        steps = math.ceil(samples / batch)
         for k in range(steps):
-            s, a, e = self.step(min(c.batch, samples - k * c.batch))
+            s, a, e = self.step(min(batch, samples - k * batch))
             total += s; alone += a; exposed += e
         total += math.ceil(c.val / self.p) * sum(c.f)
         return total, steps, alone / steps, exposed / steps
@@ -300,6 +302,9 @@ def main(argv=None):
     for c in lines(args.links):
         raw.setdefault(c["link"], {}).setdefault(c.get("op", "allreduce"), []).append((c["ranks"], c["bytes"], c["seconds"]))
     links = {k: {op: fit_link(pts, op) for op, pts in ops.items()} for k, ops in raw.items()}
+    # the check against a run on p ranks uses the fit on that link's measurements at p alone (when there are some)
+    at_p = {(k, q): {op: fit_link([x for x in pts if x[0] == q], op) for op, pts in ops.items() if any(x[0] == q for x in pts)}
+            for k, ops in raw.items() for q in {x[0] for pts in ops.values() for x in pts}}
     print("== links: t = L alpha + B beta (all-reduce L = 2 ceil(log2 p), B = 2(p-1)/p N; reduce-scatter and "
           "all-gather half of each), fitted over every measured size (4 KiB..32 MiB) and rank count")
     for k in sorted(links):
@@ -367,7 +372,8 @@ def main(argv=None):
     if not args.measured:
         return
     print("\n== model vs emulated-cluster runs: seconds per training step (epoch time / steps, median of the epochs "
-          "after the first); compute from the sharing runs at k = p (else 1-rank x max(1, p/cores))")
+          "after the first); links fitted at that rank count; compute from the sharing runs at k = p (model), or the "
+          "1-rank profile x max(1, p/cores) (model(1r))")
     print(f"{'workload':<10} {'link':>7} {'p':>2} {'traffic':>10} {'measured':>9} {'model':>9} {'err':>5}  "
           f"{'comm':>7} {'exposed':>8} {'hidden':>6}  {'model(1r)':>9} {'err':>5}")
     errs = []
@@ -384,9 +390,10 @@ def main(argv=None):
         c1 = alone[name].scaled(slow)
         sp = sparse.get(name) if ov else None
         hold = hold_for(link, p)
-        mod = Model(c_share or c1, links[link], p, hold=hold, overlap=ov, sparse=sp)
-        t, _, comm, exposed = mod.epoch(m["samples"])
-        t1 = Model(c1, links[link], p, hold=hold, overlap=ov, sparse=sp).epoch(m["samples"])[0] / steps
+        lk = at_p.get((link, p)) or links[link]
+        mod = Model(c_share or c1, lk, p, hold=hold, overlap=ov, sparse=sp)
+        t, _, comm, exposed = mod.epoch(m["samples"], m["batch_size"])
+        t1 = Model(c1, lk, p, hold=hold, overlap=ov, sparse=sp).epoch(m["samples"], m["batch_size"])[0] / steps
         step = t / steps
         err = step / meas - 1
         errs.append(abs(err))
