@@ -275,10 +275,13 @@ def main(argv=None):
     ap.add_argument("--predict-link", default="25gbit",
                     help="the table's link: a measured one, or RATE (beta = 8 / rate; alpha --predict-alpha)")
     ap.add_argument("--predict-alpha", type=float,
-                    help="latency in seconds for a RATE link (default: the smallest alpha fitted on any measured link "
-                    "and collective; the reductions' fitted alphas here include the loaded machine's scheduling delays)")
+                    help="latency in seconds for a RATE link (default: the best measured, a 4 KiB collective's seconds "
+                    "over its latency terms on any link; fitted alphas include a loaded machine's scheduling delays)")
     ap.add_argument("--update-share", type=float, default=0.5,
                     help="share of a step's non-layer time that is the optimizer update (ZeRO-1 divides it by p)")
+    ap.add_argument("--compute-speedup", type=float, default=1.0,
+                    help="the table's ranks compute this many times faster than 1 rank x 1 thread here (e.g. 16 for a "
+                    "16-core node running one rank with 16 threads at perfect thread scaling)")
     ap.add_argument("--per-rank-batch", action="store_true",
                     help="the table keeps the per-rank batch (global batch = config batch x p) instead of the global")
     args = ap.parse_args(argv)
@@ -343,19 +346,22 @@ def main(argv=None):
         palpha = plink["allreduce"][0]
         phold = hold_for(args.predict_link, 2)
     else:
-        measured_alphas = [a for v in links.values() for a, _ in v.values()] or [0.0]
-        palpha = args.predict_alpha if args.predict_alpha is not None else min(measured_alphas)
+        # the best latency seen: the smallest message's time over its latency terms, on any link and collective
+        seen = [t / terms(op, p, n)[0] for k, ops in raw.items() for op, pts in ops.items() for p, n, t in pts
+                if n <= 4096 and p > 1]
+        palpha = args.predict_alpha if args.predict_alpha is not None else (min(seen) if seen else 0.0)
         plink = rate_link(parse_rate(args.predict_link), palpha)
         phold = None
     ranks = [int(x) for x in args.ranks.split(",")]
     print(f"\n== predicted scaling efficiency on {args.predict_link} (alpha {palpha * 1e6:.0f} us, beta "
-          f"{plink['allreduce'][1] * 1e9:.3f} ns/B), one rank per node computing as 1 rank x 1 thread here, "
+          f"{plink['allreduce'][1] * 1e9:.3f} ns/B), one rank per node computing "
+          + (f"{args.compute_speedup:g}x as fast as " if args.compute_speedup != 1 else "as ") + "1 rank x 1 thread here, "
           + ("per-rank batch = the config's batch" if args.per_rank_batch else "global batch = the config's batch")
           + "; overlap with an ideal progress engine (bytes move while the rank computes)"
           + "; efficiency = samples/s on p / (p x samples/s on 1); step time in ms in brackets")
     print(f"{'workload':<18} {'params':>9} {'step@1':>8}  " + " ".join(f"{p:>12}" for p in ranks))
     for name in sorted(alone):
-        c = alone[name]
+        c = alone[name].scaled(1 / args.compute_speedup)
         one = Model(c, plink, 1).step(c.batch)[0]
         for label, ov, zero in (("replicated", False, False), ("overlap", True, False), ("overlap+zero1", True, True)):
             cells = []
