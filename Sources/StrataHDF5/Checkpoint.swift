@@ -23,11 +23,13 @@ public enum Checkpoint {
     /// `context`: the run whose position, History and callback state the file records (ModelCheckpoint passes its
     /// `fit`'s); nil records where the model's last `fit` ended. `states`: the global RNN states
     /// (`Sequential.gatherStates`, which every rank must call); nil takes the model's own when it runs on one process.
+    /// `slots`: the whole optimizer slots (`OptimizerState.gatheredSlots`, which every rank must call) while a
+    /// sharded run trains; nil takes the state's own.
     /// `checksums` (keep it on; off only to measure what it costs): Fletcher32 on every dataset, HDF5's metadata
     /// checksums and the recorded SHA-256 digest (`CheckpointDigest`), which every reader verifies first.
     public static func write(
         _ model: Sequential, to path: String, context: TrainingContext? = nil,
-        states: [String: [Tensor]]? = nil, checksums: Bool = true
+        states: [String: [Tensor]]? = nil, slots: [Tensor]? = nil, checksums: Bool = true
     ) throws {
         guard let p = model.parameters else {
             throw StrataError.usage(
@@ -39,7 +41,8 @@ public enum Checkpoint {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let tmp = path + ".tmp.\(ProcessInfo.processInfo.processIdentifier)"
         do {
-            try writeContents(model, p, run: context ?? model.activeRun, states: states, to: tmp, checksums: checksums)
+            try writeContents(
+                model, p, run: context ?? model.activeRun, states: states, slots: slots, to: tmp, checksums: checksums)
             let fh = try FileHandle(forUpdating: URL(fileURLWithPath: tmp))
             try fh.synchronize()
             try fh.close()
@@ -56,7 +59,7 @@ public enum Checkpoint {
 
     private static func writeContents(
         _ model: Sequential, _ p: Parameters, run: TrainingContext?,
-        states given: [String: [Tensor]]?, to path: String, checksums: Bool
+        states given: [String: [Tensor]]?, slots: [Tensor]?, to path: String, checksums: Bool
     ) throws {
         let f = try HDF5.File.create(path, checksummed: checksums)
         try f.setString("keras_version", kerasVersion)
@@ -75,7 +78,7 @@ public enum Checkpoint {
         }
         try w.makeGroup("top_level_model_weights").setStrings("weight_names", [])
         if let opt = model.optimizer, let st = model.optimizerState {
-            try writeState(model, opt, st, p, run: run, into: try f.makeGroup(stateGroup))
+            try writeState(model, opt, st, p, run: run, slots: slots, into: try f.makeGroup(stateGroup))
         }
         let states = given ?? model.singleProcessStates
         if states == nil {
@@ -96,8 +99,13 @@ public enum Checkpoint {
 
     private static func writeState(
         _ model: Sequential, _ opt: Optimizer, _ st: OptimizerState, _ p: Parameters,
-        run: TrainingContext?, into g: HDF5.Group
+        run: TrainingContext?, slots given: [Tensor]?, into g: HDF5.Group
     ) throws {
+        guard let slots = given ?? (st.shard == nil ? st.slots : nil) else {
+            throw StrataError.usage(
+                "the optimizer's slots are split over the ranks (communication.shardOptimizer) while fit runs, so one rank cannot save them alone",
+                hint: "save during fit with ModelCheckpoint (every rank gathers the slots), or after fit returns")
+        }
         let t = run?.state ?? model.finishedRun
         try g.setString("format_version", String(formatVersion))
         try g.setString("model_fingerprint", model.configFingerprint)
@@ -118,7 +126,7 @@ public enum Checkpoint {
         var lr = [opt.learningRate]
         try lr.withUnsafeMutableBufferPointer { try g.write("learning_rate", floats: $0.baseAddress!, shape: [1]) }
         try g.write("optimizer_scalars", doubles: st.scalars)
-        for (name, slot) in zip(opt.stateSlotNames, st.slots) { try g.write("optimizer_slots/\(name)", slot) }
+        for (name, slot) in zip(opt.stateSlotNames, slots) { try g.write("optimizer_slots/\(name)", slot) }
         try g.write("partial_sums", doubles: t?.partialSums ?? [])
         // Callback state by key (`callback_ids`), each entry's value names in `callback_keys`, values in
         // `callback_values`, tensors in `callback_tensors/<position>/<name>`.

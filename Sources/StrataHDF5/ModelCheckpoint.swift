@@ -166,11 +166,13 @@ public final class ModelCheckpoint: Callback {
         let path = format(epoch: epoch, batch: batch, logs: lastLogs)
         // Every rank takes part in gathering the global RNN states before rank 0 writes them.
         let states = try model.gatherStates(comm)
+        // And in gathering the optimizer slots, which a sharded run (ZeRO-1) keeps in parts.
+        let slots = try model.optimizerState?.gatheredSlots(comm)
         var failure: Error?
         if comm.rank == 0 {
             do {
                 if verbose > 0 { print("\nEpoch \(epoch + 1): saving model to \(path)") }
-                try Checkpoint.write(model, to: path, context: context, states: states)
+                try Checkpoint.write(model, to: path, context: context, states: states, slots: slots)
                 try linkLatest(path)
                 let full = Self.absolute(path)
                 written.removeAll { $0 == full }  // rewritten: now the newest

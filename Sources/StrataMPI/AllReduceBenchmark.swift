@@ -36,6 +36,25 @@ public final class AllReduceTimer: Communicator {
         return Timed(pending, timer: self)
     }
 
+    /// ZeRO-1's bucket reduce-scatter, timed as a bucket's all-reduce.
+    public func startReduceScatterSum(_ buffer: Tensor, counts: [Int], into: Tensor) throws -> PendingReduction {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let pending = try base.startReduceScatterSum(buffer, counts: counts, into: into)
+        seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        calls += 1
+        return Timed(pending, timer: self)
+    }
+
+    /// ZeRO-1's all-gather of the updated weights: its calls and seconds.
+    public private(set) var gatherCalls = 0
+    public private(set) var gatherSeconds = 0.0
+    public func allGather(_ buffer: Tensor, counts: [Int]) throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try base.allGather(buffer, counts: counts)
+        gatherCalls += 1
+        gatherSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
     private final class Timed: PendingReduction {
         let base: PendingReduction
         unowned let timer: AllReduceTimer
@@ -75,6 +94,8 @@ public final class AllReduceTimer: Communicator {
         calls = 0
         seconds = 0
         log = []
+        gatherCalls = 0
+        gatherSeconds = 0
     }
 }
 

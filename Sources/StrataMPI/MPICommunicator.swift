@@ -221,7 +221,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     /// `test` advances it (Open MPI progresses non-blocking collectives inside MPI calls, so the trainer calls it
     /// between layers), `wait` blocks under the watchdog like every collective.
     public func startAllReduceSum(_ buffer: Tensor) throws -> PendingReduction {
-        let pending = MPIPendingReduction(self, buffer: buffer)
+        let pending = MPIPendingReduction(self, buffers: [buffer])
         try chunks(buffer.count, limit: MPICommunicator.allReducePiece) { offset, n in
             var request: MPI_Request?
             try MPICommunicator.check(
@@ -232,16 +232,24 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         return pending
     }
 
-    /// The requests of one started `startAllReduceSum` (its pieces), and the buffer they write (kept alive).
+    /// The requests of one started `startAllReduceSum` (its pieces) or `startReduceScatterSum`, and what MPI reads
+    /// or writes until they complete (kept alive: the buffers and the receive counts).
     final class MPIPendingReduction: PendingReduction {
         unowned let comm: MPICommunicator
-        let buffer: Tensor
+        let buffers: [Tensor]
+        /// The collective the requests complete, as the watchdog's message names it.
+        let call: String
         var requests: [MPI_Request?] = []
+        /// `MPI_Ireduce_scatter`'s receive counts, which MPI may read until completion.
+        var counts: UnsafeMutableBufferPointer<Int32>?
 
-        init(_ comm: MPICommunicator, buffer: Tensor) {
+        init(_ comm: MPICommunicator, buffers: [Tensor], call: String = "MPI_Allreduce") {
             self.comm = comm
-            self.buffer = buffer
+            self.buffers = buffers
+            self.call = call
         }
+
+        deinit { counts?.deallocate() }
 
         func test() throws -> Bool {
             var done: Int32 = 0
@@ -256,7 +264,45 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
             let n = Int32(requests.count)
             try requests.withUnsafeMutableBufferPointer { r in
                 // Named for what it completes: the watchdog's message reads "MPI_Allreduce has waited ...".
-                try comm.collective("MPI_Allreduce") { MPI_Waitall(n, r.baseAddress, cmpi_statuses_ignore()) }
+                try comm.collective(call) { MPI_Waitall(n, r.baseAddress, cmpi_statuses_ignore()) }
+            }
+        }
+    }
+
+    /// `MPI_Ireduce_scatter` of `buffer` (ZeRO-1's gradient exchange): returns at once, completed like
+    /// `startAllReduceSum`'s requests (tested between layers, waited for under the watchdog).
+    public func startReduceScatterSum(_ buffer: Tensor, counts: [Int], into: Tensor) throws -> PendingReduction {
+        precondition(counts.count == size && counts.reduce(0, +) == buffer.count && into.count == counts[rank])
+        guard buffer.count <= Int(Int32.max) else {
+            throw MPIError(call: "MPI_Ireduce_scatter", code: 0, message: "\(buffer.count) values exceed MPI's 32-bit count", rank: rank)
+        }
+        let pending = MPIPendingReduction(self, buffers: [buffer, into], call: "MPI_Reduce_scatter")
+        let c = UnsafeMutableBufferPointer<Int32>.allocate(capacity: size)
+        _ = c.initialize(from: counts.map { Int32($0) })
+        pending.counts = c
+        var request: MPI_Request?
+        try MPICommunicator.check(
+            MPI_Ireduce_scatter(buffer.pointer, into.pointer, c.baseAddress, cmpi_float(), cmpi_sum(), world, &request),
+            "MPI_Ireduce_scatter", rank: rank)
+        pending.requests.append(request)
+        return pending
+    }
+
+    /// `MPI_Allgatherv` in place (ZeRO-1's weight exchange), under the watchdog.
+    public func allGather(_ buffer: Tensor, counts: [Int]) throws {
+        precondition(counts.count == size && counts.reduce(0, +) <= buffer.count)
+        guard counts.reduce(0, +) <= Int(Int32.max) else {
+            throw MPIError(call: "MPI_Allgatherv", code: 0, message: "\(buffer.count) values exceed MPI's 32-bit count", rank: rank)
+        }
+        var c = counts.map { Int32($0) }
+        var d = [Int32](repeating: 0, count: size)
+        for r in 1..<max(size, 1) { d[r] = d[r - 1] + c[r - 1] }
+        try c.withUnsafeMutableBufferPointer { cp in
+            try d.withUnsafeMutableBufferPointer { dp in
+                try collective("MPI_Allgatherv") {
+                    MPI_Allgatherv(
+                        cmpi_in_place(), 0, cmpi_float(), buffer.pointer, cp.baseAddress, dp.baseAddress, cmpi_float(), world)
+                }
             }
         }
     }

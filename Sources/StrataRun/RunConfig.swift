@@ -262,12 +262,16 @@ public struct RunConfig {
         return i
     }
 
-    /// `run.communication: {overlap: true, first_bucket_mb: 1, bucket_mb: 4, sparse_gradients: true}`.
+    /// `run.communication: {overlap: true, first_bucket_mb: 1, bucket_mb: 4, sparse_gradients: true,
+    /// shard_optimizer: false}`.
     static func communication(_ n: ConfigNode, file: String) throws -> GradientCommunication {
-        let m = try map(n, "run.communication", file: file, allowed: ["overlap", "first_bucket_mb", "bucket_mb", "sparse_gradients"])
+        let m = try map(
+            n, "run.communication", file: file,
+            allowed: ["overlap", "first_bucket_mb", "bucket_mb", "sparse_gradients", "shard_optimizer"])
         var c = GradientCommunication()
         if let v = m["overlap"] { c.overlap = try bool(v, "run.communication.overlap", file: file) }
         if let v = m["sparse_gradients"] { c.sparseGradients = try bool(v, "run.communication.sparse_gradients", file: file) }
+        if let v = m["shard_optimizer"] { c.shardOptimizer = try bool(v, "run.communication.shard_optimizer", file: file) }
         if let v = m["first_bucket_mb"] { c.firstBucketMB = try number(v, "run.communication.first_bucket_mb", file: file) }
         if let v = m["bucket_mb"] { c.bucketMB = try number(v, "run.communication.bucket_mb", file: file) }
         do { try c.validate() } catch let e as StrataError {

@@ -92,6 +92,8 @@ struct Report: ParsableCommand {
 /// Seconds of each epoch (wall time, rank 0's clock), and the per-layer timer reset after the first epoch.
 final class EpochTimer: Callback {
     var seconds: [Double] = []
+    /// Bytes of optimizer slots this rank held during training (1/p of them under ZeRO-1).
+    var slotBytes = 0
     var start = DispatchTime.now()
     let timer: LayerTimer?
     init(timer: LayerTimer?) { self.timer = timer }
@@ -99,6 +101,7 @@ final class EpochTimer: Callback {
     func onEpochEnd(_ epoch: Int, logs: [String: Double], context: TrainingContext) throws {
         seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) * 1e-9)
         if seconds.count == 1 { timer?.reset() }
+        slotBytes = context.model.optimizerState!.slots.reduce(0) { $0 + $1.count * 4 }
     }
 }
 
@@ -168,6 +171,13 @@ func train(
     var rss = Array(repeating: 0.0, count: comm.size)
     rss[comm.rank] = Double(usage.ru_maxrss) / 1024  // Linux reports KiB
     try comm.allReduceSum(&rss)
+    var slots = Array(repeating: 0.0, count: comm.size), update = slots, gather = slots
+    slots[comm.rank] = Double(clock.slotBytes) / 1_048_576
+    update[comm.rank] = (timer?.updateSeconds ?? 0) / Double(max(timer?.updates ?? 1, 1))
+    gather[comm.rank] = (timed?.gatherSeconds ?? 0) / Double(max(timed?.gatherCalls ?? 1, 1))
+    try comm.allReduceSum(&slots)
+    try comm.allReduceSum(&update)
+    try comm.allReduceSum(&gather)
     let allReduce = reference ? try timed.flatMap { try AllReduceBenchmark($0, mpi!, floats: model.stepBufferCount) } : nil
     let sgemm = try timer.map { _ in try sameRunSgemmRate(comm) }
     guard comm.rank == 0 else { return }
@@ -183,7 +193,13 @@ func train(
         "peak_rss_mb": .array(rss.map { .number(($0 * 10).rounded() / 10) }),
         "parameters": JSONValue(model.countParams()),
         "streaming_mib": streaming.map { JSONValue($0) } ?? .null,
+        "optimizer_slot_mb": .array(slots.map { .number(($0 * 100).rounded() / 100) }),
+        "sharded_optimizer": .bool(model.communication.shardOptimizer),
     ]
+    if timer != nil {  // per step, each rank: the optimizer step, and ZeRO-1's weight all-gather
+        out["update_ms"] = .array(update.map { .number(($0 * 1e5).rounded() / 100) })
+        out["allgather_ms"] = .array(gather.map { .number(($0 * 1e5).rounded() / 100) })
+    }
     if let a = allReduce {
         let us = { (s: Double) -> JSONValue in .number((s * 1e7).rounded() / 10) }
         out["allreduce"] = .object([

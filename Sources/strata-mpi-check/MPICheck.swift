@@ -24,7 +24,8 @@
 //   communication <out> <how> trains a conv net (SGD + momentum) and two Embedding nets (RMSprop: row-sparse updates;
 //                            a 200-row table travels as rows, an 8-row one goes dense) with the gradient traffic <how>:
 //                            one-buffer, buckets (buckets of a few floats, overlapped), dense-rows (buckets, Embedding
-//                            dense) or default; every rank writes <out>.rank<r> (weights bits, losses)
+//                            dense), default, sharded (ZeRO-1 over buckets, Embedding dense so every net is sharded)
+//                            or sharded-one-buffer; every rank writes <out>.rank<r> (weights bits, losses)
 //   collectives <link> <bytes>... the all-reduce, reduce-scatter and all-gather seconds of each size (median of 7,
 //                            slowest rank); rank 0 prints COLLECTIVE lines labelled <link> for launch/cost_model.py
 //   progress <link> <bytes> <gap seconds>... how much of a started all-reduce hides behind 1-3 busy gaps each ended
@@ -302,7 +303,13 @@ func communicationCheck(_ comm: Communicator, out: String, how: String) throws {
     case "buckets": options = GradientCommunication(firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576)
     case "dense-rows": options = GradientCommunication(firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576, sparseGradients: false)
     case "default": options = GradientCommunication()
-    default: throw StrataError.invalidArgument("unknown traffic '\(how)'", hint: "one-buffer, buckets, dense-rows or default")
+    case "sharded":  // ZeRO-1 with dense Embedding traffic, so every model of the check is sharded
+        options = GradientCommunication(
+            firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576, sparseGradients: false, shardOptimizer: true)
+    case "sharded-one-buffer": options = GradientCommunication(overlap: false, sparseGradients: false, shardOptimizer: true)
+    default:
+        throw StrataError.invalidArgument(
+            "unknown traffic '\(how)'", hint: "one-buffer, buckets, dense-rows, default, sharded or sharded-one-buffer")
     }
     let d = RandomData(seed: 11)
     let labels = try toCategorical(d.integers(3, count: 23), numClasses: 3)

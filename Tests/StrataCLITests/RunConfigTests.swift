@@ -107,6 +107,26 @@ final class RunConfigTests: XCTestCase {
         XCTAssertThrowsError(try RunConfig.load(path, overrides: ["fit.epochs"]))
     }
 
+    /// `run.communication.shard_optimizer` turns ZeRO-1 on (off by default); a non-boolean is a clear error.
+    func testShardOptimizerKey() throws {
+        let path = write(
+            """
+            model:
+              - Dense: {units: 3, input_dim: 4, activation: softmax}
+            data:
+              synthetic: {x: {shape: [4]}, y: {classes: 3, one_hot: true}, train: 8}
+            run:
+              communication: {shard_optimizer: true, overlap: false}
+            """)
+        let c = try RunConfig.load(path)
+        XCTAssertEqual(c.communication, GradientCommunication(overlap: false, shardOptimizer: true))
+        XCTAssertFalse(try RunConfig.load(path, overrides: ["run.communication.shard_optimizer=false"]).communication.shardOptimizer)
+        XCTAssertThrowsError(try RunConfig.load(path, overrides: ["run.communication.shard_optimizer=3"])) {
+            let text = ($0 as? LocalizedError)?.errorDescription ?? ""
+            XCTAssertTrue(text.contains("run.communication.shard_optimizer must be true or false"), text)
+        }
+    }
+
     /// An autoencoder's targets are its images: `rescale` and `reshape` apply to y as to x; a reshape that loses
     /// values is an error naming both shapes.
     func testTargetTransformsRescaleAndReshape() throws {

@@ -219,7 +219,9 @@ final class Convolution {
             let zc = z2.rows(r0..<(r0 + m))
             Im2Col.pack(x, geometry, firstRow: r0, rows: m, into: cols)
             if let b { Kernels.fillRows(zc, with: b, rows: m, cols: filters) }
-            BLAS.gemm(cols, rowsA: m, colsA: patch, k, rowsB: patch, colsB: filters, into: zc, beta: b == nil ? 0 : 1)
+            BLAS.gemm(
+                cols, rowsA: m, colsA: patch, k, rowsB: patch, colsB: filters, into: zc, beta: b == nil ? 0 : 1,
+                pool: context.pool)
             if activation != .linear { activation.apply(zc, into: y2.rows(r0..<(r0 + m))) }
             r0 += m
         }
@@ -287,10 +289,14 @@ final class Convolution {
                     if activation != .linear { activation.gradient(x: z2.rows(rows), y: y2.rows(rows), dy: dy2.rows(rows), into: dzc) }
                     if let db { Kernels.accumulateColumnSums(dzc, rows: m, cols: filters, into: db) }
                     if !(packedWholeBatch && chunk >= positions) { Im2Col.pack(x, geometry, firstRow: r0, rows: m, into: cols!) }
-                    BLAS.gemm(cols!, rowsA: m, colsA: patch, transA: true, dzc, rowsB: m, colsB: filters, into: dk, beta: 1)
+                    BLAS.gemm(
+                        cols!, rowsA: m, colsA: patch, transA: true, dzc, rowsB: m, colsB: filters, into: dk, beta: 1,
+                        pool: context.pool)
                 }
                 if gemmDx {
-                    BLAS.gemm(dzc, rowsA: m, colsA: filters, k, rowsB: patch, colsB: filters, transB: true, into: dcols!)
+                    BLAS.gemm(
+                        dzc, rowsA: m, colsA: filters, k, rowsB: patch, colsB: filters, transB: true, into: dcols!,
+                        pool: context.pool)
                     Im2Col.unpackAdd(dcols!, geometry, firstRow: r0, rows: m, into: dx)
                 }
                 r0 += m

@@ -13,6 +13,8 @@ public final class LayerTimer {
     public private(set) var steps = 0
     /// Samples (rows of the batch) through the forward passes, and through the backward passes.
     public private(set) var forwardSamples = 0, backwardSamples = 0
+    /// Seconds in the optimizer step (clipping, decay, update, EMA; under ZeRO-1 this rank's part only).
+    public private(set) var updateSeconds = 0.0, updates = 0
 
     public init() {}
 
@@ -36,6 +38,11 @@ public final class LayerTimer {
         if layer == 0 { backwardSamples += samples }
     }
 
+    func addUpdate(since start: UInt64) {
+        updateSeconds += Double(LayerTimer.now() &- start) * 1e-9
+        updates += 1
+    }
+
     /// Forgets every sum (e.g. after a warm-up epoch).
     public func reset() {
         forwardSeconds = forwardSeconds.map { _ in 0 }
@@ -43,5 +50,7 @@ public final class LayerTimer {
         steps = 0
         forwardSamples = 0
         backwardSamples = 0
+        updateSeconds = 0
+        updates = 0
     }
 }

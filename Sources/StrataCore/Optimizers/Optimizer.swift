@@ -86,6 +86,9 @@ public final class OptimizerState {
     /// Scalars per slot (the parameter buffer's size).
     public let parameterCount: Int
     public var scalars: [Double]
+    /// While a sharded run (ZeRO-1, `OptimizerShard`) trains: the part of the parameter buffer whose slots this
+    /// rank holds (each slot is then that part only); nil: every slot is whole.
+    public internal(set) var shard: Range<Int>?
 
     public init(optimizer: Optimizer, parameterCount: Int) {
         iterations = 0
@@ -97,6 +100,21 @@ public final class OptimizerState {
 
     /// Adds the EMA slot (zeros, as Keras starts it) when `use_ema` was switched on after the state was made.
     public func ensureSlots(for optimizer: Optimizer) {
-        while slots.count < optimizer.stateSlotNames.count { slots.append(Tensor(zeros: [parameterCount])) }
+        while slots.count < optimizer.stateSlotNames.count { slots.append(Tensor(zeros: [shard?.count ?? parameterCount])) }
+    }
+
+    /// The scalars of weight `h` in this rank's part of the buffer (all of them without a shard), and where they
+    /// sit in the slots.
+    func local(_ h: ParameterHandle) -> (values: Range<Int>, slots: Range<Int>) {
+        let part = shard ?? 0..<parameterCount
+        let r = (h.offset..<(h.offset + h.count)).clamped(to: part)
+        return (r, (r.lowerBound - part.lowerBound)..<(r.upperBound - part.lowerBound))
+    }
+
+    /// The whole slots, gathered from every rank's part (every rank must call it), while a sharded run trains;
+    /// nil when the slots are whole already. What a checkpoint written during a sharded run holds.
+    public func gatheredSlots(_ comm: Communicator) throws -> [Tensor]? {
+        guard shard != nil else { return nil }
+        return try slots.map { try comm.allGatherRows($0) }
     }
 }

@@ -24,10 +24,65 @@ public enum BLAS {
             if beta == 0 { c.pointer.update(repeating: 0, count: m * n) } else { scal(c.pointer, m * n, beta) }
             return
         }
+        sgemm(transA, transB, m, n, k, alpha, a.pointer, colsA, b.pointer, colsB, beta, c.pointer, n)
+    }
+
+    /// The same product with the run's `pool` (`LayerContext.pool`) doing the threading instead of OpenBLAS: C is
+    /// cut into `pool.threads` blocks of rows (or of columns, when it has more columns than rows), each computed by
+    /// a one-thread OpenBLAS call on its own part. OpenBLAS stays at one thread meanwhile, so its own workers
+    /// (which spin ~0.1 s after each threaded GEMM) never compete with the pool's for the cores. Every element of
+    /// C comes from one call with a fixed split, so results are identical run to run at a given thread count.
+    /// Without a pool, or with a one-thread pool, this is `gemm` as above.
+    public static func gemm(
+        _ a: Tensor, rowsA: Int, colsA: Int, transA: Bool = false,
+        _ b: Tensor, rowsB: Int, colsB: Int, transB: Bool = false,
+        into c: Tensor, alpha: Float = 1, beta: Float = 0, pool: ThreadPool?
+    ) {
+        guard let pool, pool.threads > 1 else {
+            return gemm(
+                a, rowsA: rowsA, colsA: colsA, transA: transA, b, rowsB: rowsB, colsB: colsB, transB: transB, into: c,
+                alpha: alpha, beta: beta)
+        }
+        let m = transA ? colsA : rowsA, k = transA ? rowsA : colsA, n = transB ? rowsB : colsB
+        let byRows = m >= n
+        let parts = min(pool.parts(m &* n &* k, grain: splitGrain), max(1, (byRows ? m : n) / 8))
+        let saved = threads
+        if saved != 1 { threads = 1 }
+        defer { if saved != 1 { threads = saved } }
+        if parts <= 1 || k == 0 {
+            return gemm(
+                a, rowsA: rowsA, colsA: colsA, transA: transA, b, rowsB: rowsB, colsB: colsB, transB: transB, into: c,
+                alpha: alpha, beta: beta)
+        }
+        precondition(
+            (transB ? colsB : rowsB) == k && rowsA * colsA <= a.count && rowsB * colsB <= b.count && m * n <= c.count,
+            "gemm operands do not match: a \(a.shape) b \(b.shape) c \(c.shape) for \(m)x\(k)x\(n)")
+        let pa = a.pointer, pb = b.pointer, pc = c.pointer
+        pool.split(byRows ? m : n, parts: parts) { _, r in
+            let lo = r.lowerBound
+            if byRows {  // rows lo..< of op(A) and C
+                sgemm(transA, transB, r.count, n, k, alpha, pa + (transA ? lo : lo &* colsA), colsA, pb, colsB, beta,
+                      pc + lo &* n, n)
+            } else {  // columns lo..< of op(B) and C
+                sgemm(transA, transB, m, r.count, k, alpha, pa, colsA, pb + (transB ? lo &* colsB : lo), colsB, beta,
+                      pc + lo, n)
+            }
+        }
+    }
+
+    /// Multiply-adds per part below which `gemm(pool:)` does not split (a fork-join costs a few microseconds; 2^18
+    /// multiply-adds take about as long on one core).
+    static let splitGrain = 1 << 18
+
+    /// Row-major `cblas_sgemm` on raw pointers with explicit leading dimensions.
+    private static func sgemm(
+        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float, _ a: UnsafePointer<Float>,
+        _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
         cblas_sgemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k), alpha, a.pointer, Int32(max(colsA, 1)),
-            b.pointer, Int32(max(colsB, 1)), beta, c.pointer, Int32(max(n, 1)))
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), beta, c,
+            Int32(max(ldc, 1)))
     }
 
     /// Multiplies `n` scalars at `x` by `alpha`.

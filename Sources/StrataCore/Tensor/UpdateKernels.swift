@@ -254,7 +254,11 @@ extension UpdateKernels {
     /// Keras's `_clip_by_norm` (`tf.clip_by_norm`): `g = g * clipnorm / max(norm, clipnorm)`, norm 0 for a zero
     /// gradient.
     static func clipByNorm(_ gradient: Tensor, clipnorm c: Float) {
-        let norm = Float(sumOfSquares(gradient)).squareRoot()
+        clipByNorm(gradient, clipnorm: c, norm: Float(sumOfSquares(gradient)).squareRoot())
+    }
+
+    /// `clipByNorm` with the norm given (a sharded weight's norm sums every rank's part).
+    static func clipByNorm(_ gradient: Tensor, clipnorm c: Float, norm: Float) {
         let d = max(norm, c), g = gradient.pointer
         for i in 0..<gradient.count { g[i] = g[i] * c / d }
     }

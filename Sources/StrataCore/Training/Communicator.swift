@@ -11,6 +11,13 @@ public protocol Communicator: AnyObject {
     /// returned reduction completes. Every rank starts the same reductions in the same order. The default (in
     /// PendingReduction.swift) sums at once with `allReduceSum(_:)`.
     func startAllReduceSum(_ buffer: Tensor) throws -> PendingReduction
+    /// Starts the sum of `buffer` over all ranks, of which rank r receives only its part, the `counts[r]` scalars
+    /// after the earlier ranks' parts, into `into` (`counts[rank]` scalars); `buffer` is left as it was. ZeRO-1's
+    /// gradient exchange (`OptimizerShard`). The default (ShardedCollectives.swift) all-reduces a copy.
+    func startReduceScatterSum(_ buffer: Tensor, counts: [Int], into: Tensor) throws -> PendingReduction
+    /// In place: every rank's copy of rank r's part (the `counts[r]` scalars after the earlier ranks' parts) becomes
+    /// rank r's. ZeRO-1's weight exchange after each rank updated its part.
+    func allGather(_ buffer: Tensor, counts: [Int]) throws
     /// In-place elementwise sum over all ranks (exact epoch sums, error flags).
     func allReduceSum(_ values: inout [Double]) throws
     /// Overwrites `buffer` on every rank with rank `root`'s.

@@ -41,7 +41,8 @@ struct GradientBuckets {
         }
         let layerCount = layerRanges.count
         add(tail, ready: layerCount)
-        if options.overlap { close() }  // the sums go first, alone: the smallest possible first message
+        // The sums go first, alone: the smallest possible first message; sharded, every rank needs all of them.
+        if options.overlap || options.shardOptimizer { close() }
         for i in stride(from: layerCount - 1, through: 0, by: -1) {
             // The layer's range minus the excluded regions, highest piece first.
             var pieces = [layerRanges[i]]
@@ -79,12 +80,15 @@ struct GradientBuckets {
         let buckets: GradientBuckets
         let buffer: Tensor
         let comm: Communicator
+        /// Under ZeRO-1 the gradient buckets are reduce-scattered to their owners (the sums still all-reduced).
+        let shard: OptimizerShard?
         private(set) var pending: [PendingReduction] = []
 
-        init(_ buckets: GradientBuckets, buffer: Tensor, comm: Communicator) {
+        init(_ buckets: GradientBuckets, buffer: Tensor, comm: Communicator, shard: OptimizerShard? = nil) {
             self.buckets = buckets
             self.buffer = buffer
             self.comm = comm
+            self.shard = shard
         }
 
         /// Starts every bucket ready once backward has finished `layer` (all of them for `nil`: backward is over)
@@ -94,7 +98,11 @@ struct GradientBuckets {
             while pending.count < all.count {
                 let b = all[pending.count]
                 if let layer, !buckets.overlap || b.readyAfter < layer { break }
-                pending.append(try comm.startAllReduceSum(buffer.rows(b.range)))
+                if let shard, b.range.upperBound <= shard.ranges.last!.upperBound {
+                    pending.append(try shard.start(b.range, of: buffer, comm: comm))
+                } else {
+                    pending.append(try comm.startAllReduceSum(buffer.rows(b.range)))
+                }
             }
             for p in pending { _ = try p.test() }
         }

@@ -11,17 +11,27 @@
 /// - `sparseGradients`: an `Embedding` gradient travels as its touched rows (ids and values, gathered from every
 ///   rank and added in rank order, as Horovod does for IndexedSlices) whenever that is fewer floats than the dense
 ///   all-reduce of the whole table; the optimizer then updates only those rows (see `RowSparseStep`).
+/// - `shardOptimizer` (ZeRO stage 1, `OptimizerShard`): each bucket is reduce-scattered instead of all-reduced,
+///   each rank updates its contiguous 1/p of the weights and keeps only that part of the optimizer slots, then the
+///   weights are all-gathered. Optimizer memory and update work per rank fall by p; the bytes on the wire are those
+///   of the all-reduce. It applies to `ElementwiseUpdating` optimizers on models without row-sparse Embedding
+///   traffic; any other run stays replicated.
 public struct GradientCommunication: Equatable, Sendable {
     public var overlap: Bool
     public var firstBucketMB: Double
     public var bucketMB: Double
     public var sparseGradients: Bool
+    public var shardOptimizer: Bool
 
-    public init(overlap: Bool = true, firstBucketMB: Double = 1, bucketMB: Double = 4, sparseGradients: Bool = true) {
+    public init(
+        overlap: Bool = true, firstBucketMB: Double = 1, bucketMB: Double = 4, sparseGradients: Bool = true,
+        shardOptimizer: Bool = false
+    ) {
         self.overlap = overlap
         self.firstBucketMB = firstBucketMB
         self.bucketMB = bucketMB
         self.sparseGradients = sparseGradients
+        self.shardOptimizer = shardOptimizer
     }
 
     /// One all-reduce of the whole step buffer after backward, every gradient dense (the path before buckets).

@@ -62,6 +62,7 @@ final class Trainer {
         state.seed = model.runSeed
         state.initSeed = model.seed
         context.restoreCallbackStates(state.callbacks)
+        step.shard?.keepOwnSlots(model.optimizerState!)
         model.activeRun = context
         defer {
             state.resumed = false
@@ -128,6 +129,7 @@ final class Trainer {
                     break epochLoop
                 }
             }
+            try step.shard?.gatherSlots(model.optimizerState!, comm: comm)
             if epochs > 0 { model.optimizer!.finalizeVariableValues(model.parameters!, model.optimizerState!) }
             for cb in callbacks { try cb.onTrainEnd(logs: lastLogs, context: context) }
         } catch {
@@ -145,6 +147,8 @@ final class Trainer {
         let rowSparse: RowSparseStep?
         let sparse: SparseRowExchange?
         let buckets: GradientBuckets
+        /// ZeRO-1 (`GradientCommunication.shardOptimizer`), when this run is sharded.
+        let shard: OptimizerShard?
 
         init(_ model: Sequential, comm: Communicator) {
             let p = model.parameters!
@@ -157,6 +161,7 @@ final class Trainer {
                 model.rowSparseUpdates && (comm.size == 1 || sparse != nil)
                 ? RowSparseStep(layers: model.layers, optimizer: model.optimizer) : nil
             buckets = GradientBuckets(model, tailCount: sums.count, excluded: sparse?.excluded ?? [], options: options)
+            shard = OptimizerShard(model, comm: comm, sparse: sparse)
         }
     }
 
@@ -188,7 +193,7 @@ final class Trainer {
         let p = model.parameters!, opt = model.optimizer!, optState = model.optimizerState!
         if let rowSparse = step.rowSparse { rowSparse.zeroGradients(step.buffer) } else { Kernels.fill(step.buffer, 0, pool: context.pool) }
         let n = shard.global * perSample
-        let flight = GradientBuckets.Flight(step.buckets, buffer: step.buffer, comm: comm)
+        let flight = GradientBuckets.Flight(step.buckets, buffer: step.buffer, comm: comm, shard: step.shard)
         if !shard.isEmpty {
             let (y, yPred, values, gradient) = try forwardAndLoss(
                 shard, of: plan.data, training: true, step: optState.iterations,
@@ -221,13 +226,17 @@ final class Trainer {
             if rows == nil { step.rowSparse?.invalidate() }
         }
         try flight.finish()
+        step.shard?.place(into: p)
         if step.sums[flat: figures.count] > 0 { return false }
         p.addRegularization(toLossSum: step.sums, count: step.sums[flat: figures.countSlot])  // once, globally
         figures.add(step.sums, to: &sums)
         // Clipping, weight decay, update, EMA on the global gradient (dense when a region went dense this step).
+        let start = model.layerTimer == nil ? 0 : LayerTimer.now()
         opt.apply(
             p, optState, rowSparse: step.sparse != nil && step.rowSparse?.stepRows == nil ? nil : step.rowSparse,
-            pool: context.pool)
+            pool: context.pool, sumOverRanks: sumOverRanks)
+        model.layerTimer?.addUpdate(since: start)
+        try step.shard?.gatherValues(p, comm: comm)  // ZeRO-1: every rank's updated part to every rank
         p.applyConstraints()  // Keras: after each update
         return true
     }

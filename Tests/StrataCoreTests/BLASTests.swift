@@ -1,0 +1,68 @@
+import TestSupport
+import XCTest
+
+@testable import StrataCore
+
+final class BLASTests: XCTestCase {
+    /// `alpha * op(a) * op(b) + beta * c0` summed in Double, the reference the float GEMMs are checked against.
+    private func reference(
+        _ a: Tensor, _ b: Tensor, _ c0: Tensor, m: Int, k: Int, n: Int, transA: Bool, transB: Bool, alpha: Float,
+        beta: Float
+    ) -> Tensor {
+        let a = a.scalars, b = b.scalars, c0 = c0.scalars
+        var c = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var s = 0.0
+                for p in 0..<k {
+                    let av = transA ? a[p * m + i] : a[i * k + p]
+                    let bv = transB ? b[j * k + p] : b[p * n + j]
+                    s += Double(av) * Double(bv)
+                }
+                c[i * n + j] = Float(Double(alpha) * s + Double(beta) * Double(c0[i * n + j]))
+            }
+        }
+        return try! Tensor(shape: [m, n], scalars: c)
+    }
+
+    /// The pool-split GEMM (rows of C when it has more rows, columns otherwise) against a Double product, for every
+    /// transpose combination and 2 and 3 threads; a second call gives the same bits; OpenBLAS's thread count is back
+    /// to what it was afterwards.
+    func testPoolSplitGEMMMatchesTheProductAndRepeatsBitForBit() {
+        // (m, k, n): tall C split by rows (3 parts at 3 threads), wide C split by columns (Dense's forward and input
+        // gradient shapes; 2 parts), and a product too small to split (`BLAS.splitGrain` multiply-adds per part).
+        let shapes = [(200, 64, 64), (12, 300, 200), (5, 7, 3)]
+        let saved = BLAS.threads
+        defer { BLAS.threads = saved }
+        BLAS.threads = 2
+        let pools = [ThreadPool(threads: 2), ThreadPool(threads: 3)]
+        for (si, (m, k, n)) in shapes.enumerated() {
+            for transA in [false, true] {
+                for transB in [false, true] {
+                    let seed = UInt64(si * 4 + (transA ? 2 : 0) + (transB ? 1 : 0))
+                    let a = GradientCheck.random(transA ? [k, m] : [m, k], seed: 100 + seed)
+                    let b = GradientCheck.random(transB ? [n, k] : [k, n], seed: 200 + seed)
+                    let c0 = GradientCheck.random([m, n], seed: 300 + seed)
+                    let want = reference(
+                        a, b, c0, m: m, k: k, n: n, transA: transA, transB: transB, alpha: 0.5, beta: 0.25)
+                    for pool in pools {
+                        let threads = pool.threads
+                        let what = "\(m)x\(k)x\(n) transA \(transA) transB \(transB), \(threads) threads"
+                        var runs: [[Float]] = []
+                        for _ in 0..<2 {
+                            let c = c0.copy()
+                            BLAS.gemm(
+                                a, rowsA: a.shape[0], colsA: a.shape[1], transA: transA, b, rowsB: b.shape[0],
+                                colsB: b.shape[1], transB: transB, into: c, alpha: 0.5, beta: 0.25, pool: pool)
+                            runs.append(c.scalars)
+                        }
+                        Parity.assertClose(
+                            try! Tensor(shape: [m, n], scalars: runs[0]), want, absolute: 1e-4, relative: 1e-4, what)
+                        XCTAssertEqual(runs[0], runs[1], "\(what): not bit-identical run to run")
+                        XCTAssertEqual(BLAS.threads, 2, "\(what): OpenBLAS threads not restored")
+                    }
+                }
+            }
+        }
+    }
+}
