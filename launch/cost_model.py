@@ -1,175 +1,415 @@
 #!/usr/bin/env python3
-"""The data-parallel cost model of issue 14 (run through `launch/bench-mpi --model`).
+"""The data-parallel cost model of issue 14 (run through `launch/cost-model-run`, also `launch/bench-mpi --model`).
 
-Inputs (JSON lines, as strata-bench and strata-mpi-check print them):
-  --profile FILE   `strata-bench train --profile` BENCH lines of 1 rank x 1 thread, one per workload: per-layer
-                   forward/backward seconds and parameters, epoch seconds, batch size, steps
-  --links FILE     `strata-mpi-check collectives` COLLECTIVE lines measured on emulated links: link, ranks, bytes,
-                   op (allreduce), seconds (median)
-  --measured FILE  optional BENCH lines of emulated-cluster runs (workload, link, ranks, traffic) to check against
+Inputs, all MEASURED (JSON lines as strata-bench and strata-mpi-check print them):
+  --profile FILE     `strata-bench train --profile --single-process` of 1 rank x 1 thread alone, one per workload:
+                     per-layer forward/backward seconds and parameters, epoch seconds, samples, batch size
+  --sharing FILE     the same profile run by k processes at once (k = 2, 3, 4) at the per-rank batch ceil(B / k):
+                     what each rank computes, per sample, when k ranks share this machine's cores (field "sharing")
+  --links FILE       `strata-mpi-check collectives`: all-reduce, reduce-scatter and all-gather seconds on the
+                     emulated links at several sizes and rank counts
+  --progress FILE    `strata-mpi-check progress`: how much of a started all-reduce hides behind busy gaps ended
+                     by MPI_Test (Open MPI moves bytes only inside MPI calls)
+  --measured FILE    emulated-cluster training runs to check the model against (workload, link, ranks, traffic)
 
-Model (assumptions, printed with the table):
-  - compute: each layer's forward and backward time is proportional to this rank's rows, b = ceil(B / p) of the
-    global batch B (measured per step at p = 1); the rest of a step (loss, data, optimizer update: `overhead`) does
-    not shrink with p (replicated update), except with ZeRO-1, where the update part (`update_share` of it, 1.0 by
-    default: the update dominates for weight-heavy models) shrinks by p;
-  - a collective of N bytes on p ranks costs the ring/Rabenseifner time: all-reduce 2(p-1) alpha + 2 (p-1)/p N beta,
-    reduce-scatter and all-gather (p-1) alpha + (p-1)/p N beta each; alpha and beta fitted per link by least squares
-    on the measured all-reduce times (at the measured rank counts);
-  - overlap: buckets as the trainer makes them (1 MiB first, then 4 MiB, a layer never split, reverse layer order),
-    each ready when backward has finished its layers, sent one after another on one channel; the step waits for
-    the last one (step = forward + max(backward, last bucket's end) + overhead). Without overlap: after backward;
-  - emulated nodes share this machine's cores: with --cores C, compute runs max(1, p / C) times slower (time
-    sharing), which the check against emulated runs needs and the predictions for real clusters do not.
+Model (the assumptions are printed with the tables):
+  compute   a step on p ranks computes the slowest rank's rows, ceil(n / p) of a batch of n, at the per-sample
+            forward and backward cost of each layer; the rest of a step (loss, optimizer update, data: `other`) is
+            per step. Validation (forward only) is sharded: ceil(V / p) samples per rank. For the check against
+            emulated runs the per-sample costs come from the sharing runs at k = p (the ranks share this machine's
+            cores: 3 or 4 ranks on 2 cores run about p / 2 times slower, plus the other jobs' load); with only the
+            1-rank profile they are the 1-rank costs times max(1, p / cores) (time sharing). Predictions for real
+            clusters use the 1-rank costs (one rank per node, nothing shared).
+  links     per link and collective, t = alpha x latency term + beta x bytes term (Rabenseifner's costs):
+            all-reduce 2 ceil(log2 p) alpha + 2(p-1)/p N beta; reduce-scatter and all-gather half of each;
+            alpha and beta fitted by least squares over every measured size and rank count.
+  overlap   buckets as GradientBuckets makes them (the step's sums alone, then up to 1 MiB, then 4 MiB, a layer
+            never split, last layer first), each started once backward has finished its layers. Bytes move only
+            inside MPI calls: after each MPI call (the start, then a test after each layer) the link carries at most
+            H seconds' worth of the pending all-reduces while the rank computes (H per link and rank count from the
+            progress runs); what is left is exposed in the wait before the optimizer.
+  sparse    an Embedding gradient travels as the rows the step touched (ids and values, all-gathered) when that is
+            fewer floats than the table: each rank's distinct ids <= min(rows x input length, input_dim).
+  ZeRO-1    gradients reduce-scattered (in the same buckets, overlapped alike), each rank updates 1/p of the weights
+            (the `other` part of a step that is the optimizer update, `--update-share`, falls by p), then the
+            weights are all-gathered after the update (exposed).
 """
-import argparse, json, math, sys
+import argparse, json, math, re, sys
 
 MIB = 1 << 20
 
 
-def lines(path):
+def lines(path, tag=None):
     out = []
     for line in open(path):
         line = line.strip()
-        for tag in ("BENCH ", "COLLECTIVE "):
-            if line.startswith(tag):
-                line = line[len(tag):]
+        for t in ("BENCH ", "COLLECTIVE ", "PROGRESS "):
+            if line.startswith(t):
+                line = line[len(t):]
         if line.startswith("{"):
             out.append(json.loads(line))
     return out
 
 
-def fit_link(points):
-    """alpha, beta from (p, bytes, seconds) all-reduce points: t = 2(p-1) a + 2(p-1)/p n b (least squares)."""
+# ---- links -----------------------------------------------------------------------------------------------------
+
+def terms(op, p, n):
+    """(latency multiplier, bytes multiplier) of a collective of n bytes in all on p ranks, as MPI's large-message
+    algorithms cost it (Rabenseifner: recursive halving then doubling): all-reduce 2 ceil(log2 p) latencies and
+    2 (p-1)/p n bytes; reduce-scatter and all-gather half of each."""
+    if p <= 1:
+        return 0.0, 0.0
+    hops = math.ceil(math.log2(p))
+    if op == "allreduce":
+        return 2.0 * hops, 2.0 * (p - 1) / p * n
+    return float(hops), (p - 1) / p * n  # reduce_scatter, allgather
+
+
+def fit_link(points, op="allreduce"):
+    """alpha, beta from (p, bytes, seconds) points of one collective, by least squares on the seconds (so the MiB-size
+    messages that dominate a step decide beta). If that gives alpha < 0, alpha comes from the smallest message alone
+    (latency-bound) and beta from the rest of the time of every point."""
     sxx = sxy = syy = sxt = syt = 0.0
     for p, n, t in points:
-        x, y = 2 * (p - 1), 2 * (p - 1) / p * n
+        x, y = terms(op, p, n)
         sxx += x * x; sxy += x * y; syy += y * y; sxt += x * t; syt += y * t
     det = sxx * syy - sxy * sxy
-    if abs(det) < 1e-30:
-        return 0.0, syt / syy
-    a = (sxt * syy - syt * sxy) / det
-    b = (sxx * syt - sxy * sxt) / det
-    return max(a, 0.0), max(b, 1e-15)
+    if abs(det) > 1e-12 * max(sxx * syy, 1e-300):
+        a = (sxt * syy - syt * sxy) / det
+        b = (sxx * syt - sxy * sxt) / det
+        if a >= 0 and b > 0:
+            return a, b
+    p0, n0, t0 = min(points, key=lambda q: q[1])
+    x0 = terms(op, p0, n0)[0]
+    a = t0 / x0 if x0 else 0.0
+    num = sum(terms(op, p, n)[1] * (t - terms(op, p, n)[0] * a) for p, n, t in points)
+    return a, max(num / syy if syy else 0.0, 1e-15)
 
 
-class Workload:
+def cost(op, n, p, link):
+    a, b = link[op]
+    x, y = terms(op, p, n)
+    return x * a + y * b
+
+
+def rate_link(bits_per_s, alpha):
+    """A link known only by its rate: beta = 8 / rate for every op, alpha given."""
+    beta = 8.0 / bits_per_s
+    return {op: (alpha, beta) for op in ("allreduce", "reduce_scatter", "allgather")}
+
+
+def parse_rate(text):
+    t = text.lower()
+    for unit, mult in (("gbit", 1e9), ("mbit", 1e6)):
+        if t.endswith(unit):
+            return float(t[: -len(unit)]) * mult
+    raise SystemExit(f"cost_model.py: cannot read the link rate '{text}' (e.g. 25gbit, 100mbit)")
+
+
+def fit_progress(rows):
+    """H (seconds of pending all-reduce a link carries after one MPI call while the rank computes) from the progress
+    runs of one link and rank count: hidden = alone - exposed over `tests` gaps of `gap`; per gap min(gap, H).
+    Least squares over the runs whose gaps all hid their whole share (gap > hidden / tests) give H as the mean hidden
+    per gap; the rest bound it below."""
+    per_gap = []
+    for r in rows:
+        hidden = max(0.0, r["alone_s"] - r["exposed_s"])
+        per_gap.append((r["gap_s"], hidden / r["tests"], r))
+    big = [h for g, h, _ in per_gap if h < 0.9 * g]  # the link, not the gap, limited these
+    if big:
+        return sum(big) / len(big)
+    return max(h for _, h, _ in per_gap) if per_gap else 0.0
+
+
+# ---- workloads -------------------------------------------------------------------------------------------------
+
+class Compute:
+    """Per-sample layer costs and per-step other costs of one profile record."""
+
     def __init__(self, r):
-        self.name = r["workload"]
         prof = r["profile"]
-        steps = max(prof["steps"], 1)
         self.batch = r["batch_size"]
-        self.layers = [(l["name"], l["forward_s"] / steps, l["backward_s"] / steps, l.get("parameters", 0)) for l in prof["layers"]]
-        step = prof["seconds"] / steps
-        self.overhead = max(0.0, step - sum(f + b for _, f, b, _ in self.layers))
-        self.params = sum(l[3] for l in self.layers)
-        self.step1 = step
+        self.samples = r["samples"]
+        self.val = r.get("validation_samples", 0)
+        epochs = max(len(r["epoch_seconds"]) - 1, 1)
+        fs = max(prof.get("forward_samples", 0), 1)
+        bs = max(prof.get("backward_samples", 0), 1)
+        self.names = [l["name"] for l in prof["layers"]]
+        self.f = [l["forward_s"] / fs for l in prof["layers"]]
+        self.b = [l["backward_s"] / bs for l in prof["layers"]]
+        self.params = [l.get("parameters", 0) for l in prof["layers"]]
+        steps = math.ceil(self.samples / self.batch) * epochs
+        self.other = max(0.0, prof["seconds"] - sum(l["forward_s"] + l["backward_s"] for l in prof["layers"])) / steps
+        self.epoch = sorted(r["epoch_seconds"][1:] or r["epoch_seconds"])[len(r["epoch_seconds"][1:] or r["epoch_seconds"]) // 2]
 
-    def buckets(self, first=1 * MIB, cap=4 * MIB):
-        """(ready layer index, bytes) in start order, as GradientBuckets makes them."""
-        out, cur, ready, limit = [], 0, None, first
-        for i in range(len(self.layers) - 1, -1, -1):
-            n = self.layers[i][3] * 4
-            if n == 0:
-                continue
-            cur += n; ready = i
-            if cur >= limit:
-                out.append((ready, cur)); cur = 0; limit = cap
-        if cur:
-            out.append((ready, cur))
-        return out
-
-
-def allreduce(n, p, a, b):
-    return 0.0 if p == 1 else 2 * (p - 1) * a + 2 * (p - 1) / p * n * b
+    def scaled(self, s):
+        c = object.__new__(Compute)
+        c.__dict__ = dict(self.__dict__)
+        c.f = [x * s for x in self.f]; c.b = [x * s for x in self.b]; c.other = self.other * s
+        return c
 
 
-def predict(w, p, a, b, overlap, zero, cores=None, update_share=1.0):
-    rows = math.ceil(w.batch / p)
-    slow = max(1.0, p / cores) if cores else 1.0
-    scale = rows / w.batch * slow
-    fwd = sum(f for _, f, _, _ in w.layers) * scale
-    bwd = [bk * scale for _, _, bk, _ in w.layers]
-    overhead = w.overhead * slow
-    if zero:
-        overhead = overhead * (1 - update_share) + overhead * update_share / p
-    total_bytes = w.params * 4
+def embedding_rows(config_path, names):
+    """(layer index, input_dim, output_dim, input length) of the Embedding layer of a config (named `embedding` in
+    the profile's layer names), or None."""
+    try:
+        text = open(config_path).read()
+    except OSError:
+        return None
+    m = re.search(r"Embedding:\s*\{([^}]*)\}", text)
+    idx = next((i for i, n in enumerate(names) if n.startswith("embedding")), None)
+    if not m or idx is None:
+        return None
+    body = m.group(1)
+    get = lambda k: re.search(k + r":\s*\[?(\d+)", body)
+    vocab, dim, length = get("input_dim"), get("output_dim"), get("input_(?:shape|length)")
+    if not (vocab and dim and length):
+        return None
+    return idx, int(vocab.group(1)), int(dim.group(1)), int(length.group(1))
+
+
+def buckets(params, excluded=(), first=1 * MIB, cap=4 * MIB, overlap=True):
+    """(ready layer index, bytes) in start order, as GradientBuckets makes them: the sums alone first (not listed:
+    a few bytes), then the last layers' gradients up to `first`, then `cap` at a time, a layer never split."""
     if not overlap:
-        comm = allreduce(total_bytes, p, a, b)  # (ZeRO: reduce-scatter + all-gather, the same bytes and latencies)
-        return fwd + sum(bwd) + comm + overhead, comm, 0.0
-    # backward finishes layer i at done[i] (after its own backward), last layer first
-    done, t = {}, 0.0
-    for i in range(len(w.layers) - 1, -1, -1):
-        t += bwd[i]; done[i] = t
-    end = 0.0
-    comm = 0.0
-    for ready, n in w.buckets():
-        c = allreduce(n, p, a, b)
-        comm += c
-        end = max(end, done[ready]) + c
-    exposed = max(0.0, end - t)
-    return fwd + t + exposed + overhead, comm, (1 - exposed / comm) if comm > 0 else 1.0
+        total = sum(n for i, n in enumerate(params) if i not in excluded) * 4
+        return [(0, total)] if total else []
+    out, cur, ready, limit = [], 0, None, first
+    for i in range(len(params) - 1, -1, -1):
+        n = 0 if i in excluded else params[i] * 4
+        if n == 0:
+            continue
+        cur += n; ready = i
+        if cur >= limit:
+            out.append((ready, cur)); cur = 0; limit = cap
+    if cur:
+        out.append((ready, cur))
+    return out
 
 
-def main():
+def overlapped(bwd, bks, comm_of, hold):
+    """Seconds the wait after backward exposes. bwd: each layer's backward seconds; bks: (ready layer, bytes) in start
+    order; comm_of(bytes): a bucket's seconds alone; hold: seconds of pending traffic the link carries after each
+    MPI call while the rank computes (None: as much as the gap, an ideal progress engine)."""
+    pending = 0.0
+    started = 0
+    for i in range(len(bwd) - 1, -1, -1):
+        gap = bwd[i]
+        if pending > 0:
+            pending -= min(pending, gap if hold is None else min(gap, hold))
+        # layer i done: start what it made ready, then test (both MPI calls)
+        while started < len(bks) and bks[started][0] >= i:
+            pending += comm_of(bks[started][1]); started += 1
+    for _, n in bks[started:]:
+        pending += comm_of(n)
+    return pending
+
+
+class Model:
+    def __init__(self, compute, link, p, hold=None, overlap=True, sparse=None, zero=False, update_share=1.0):
+        self.c, self.link, self.p, self.hold = compute, link, p, hold
+        self.overlap, self.sparse, self.zero, self.update_share = overlap, sparse, zero, update_share
+
+    def step(self, n):
+        """(seconds, communication seconds alone, exposed communication seconds) of a step of a batch of n."""
+        c, p = self.c, self.p
+        rows = math.ceil(n / p)
+        fwd = rows * sum(c.f)
+        bwd = [rows * x for x in c.b]
+        other = c.other
+        if self.zero:
+            other = c.other * (1 - self.update_share) + c.other * self.update_share / p
+        excluded = set()
+        rows_comm = 0.0
+        if self.sparse and p > 1:
+            idx, vocab, dim, length = self.sparse
+            ids = min(rows * length, vocab)
+            if ids * (dim + 1) < vocab * dim:
+                excluded.add(idx)
+                rows_comm = cost("allgather", p * ids * (dim * 4 + 4), p, self.link)
+        bks = buckets(c.params, excluded, overlap=self.overlap)
+        op = "reduce_scatter" if self.zero else "allreduce"
+        comm_of = lambda nb: cost(op, nb, p, self.link)
+        alone = sum(comm_of(nb) for _, nb in bks) + rows_comm
+        if p == 1:
+            return fwd + sum(bwd) + other, 0.0, 0.0
+        exposed = overlapped(bwd, bks, comm_of, self.hold) if self.overlap else alone - rows_comm
+        exposed += rows_comm
+        if self.zero:
+            gather = cost("allgather", sum(c.params) * 4, p, self.link)
+            alone += gather; exposed += gather
+        return fwd + sum(bwd) + other + exposed, alone, exposed
+
+    def epoch(self, samples=None, batch=None):
+        """(seconds, steps, communication alone per step, exposed per step) of an epoch of `samples` in global batches
+        of `batch` (default: the profile's)."""
+        c = self.c
+        samples = samples or c.samples
+        batch = batch or c.batch
+        total = alone = exposed = 0.0
+        steps = math.ceil(samples / batch)
+        for k in range(steps):
+            s, a, e = self.step(min(batch, samples - k * batch))
+            total += s; alone += a; exposed += e
+        total += math.ceil(c.val / self.p) * sum(c.f)
+        return total, steps, alone / steps, exposed / steps
+
+
+# ---- report ----------------------------------------------------------------------------------------------------
+
+def median(v):
+    v = sorted(v)
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+
+
+def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--profile", required=True)
+    ap.add_argument("--sharing")
     ap.add_argument("--links", required=True)
+    ap.add_argument("--progress")
     ap.add_argument("--measured")
-    ap.add_argument("--cores", type=int, help="cores shared by the emulated nodes (for the check against them)")
+    ap.add_argument("--configs", default="configs", help="where <workload>.yaml are (for Embedding sizes)")
+    ap.add_argument("--cores", type=int, default=2, help="cores the emulated nodes share (this machine's)")
     ap.add_argument("--ranks", default="2,4,8,16,32,64,128,256,512")
-    ap.add_argument("--predict-link", default="25gbit", help="a link for the table: a measured one, or RATE (e.g. 25gbit: "
-                    "beta from the rate, alpha from the fastest measured link)")
-    args = ap.parse_args()
-    workloads = {r["workload"]: Workload(r) for r in lines(args.profile) if "profile" in r}
-    by_link = {}
+    ap.add_argument("--predict-link", default="25gbit",
+                    help="the table's link: a measured one, or RATE (beta = 8 / rate; alpha --predict-alpha)")
+    ap.add_argument("--predict-alpha", type=float,
+                    help="latency in seconds for a RATE link (default: the best measured, a 4 KiB collective's seconds "
+                    "over its latency terms on any link; fitted alphas include a loaded machine's scheduling delays)")
+    ap.add_argument("--update-share", type=float, default=0.5,
+                    help="share of a step's non-layer time that is the optimizer update (ZeRO-1 divides it by p)")
+    ap.add_argument("--compute-speedup", type=float, default=1.0,
+                    help="the table's ranks compute this many times faster than 1 rank x 1 thread here (e.g. 16 for a "
+                    "16-core node running one rank with 16 threads at perfect thread scaling)")
+    ap.add_argument("--per-rank-batch", action="store_true",
+                    help="the table keeps the per-rank batch (global batch = config batch x p) instead of the global")
+    args = ap.parse_args(argv)
+
+    alone = {r["workload"]: Compute(r) for r in lines(args.profile) if "profile" in r}
+    sharing = {}
+    if args.sharing:
+        groups = {}
+        for r in lines(args.sharing):
+            if "profile" in r:
+                groups.setdefault((r["workload"], r["sharing"]), []).append(Compute(r))
+        for key, cs in groups.items():  # mean over the k processes
+            c = cs[0].scaled(1.0)
+            for attr in ("f", "b"):
+                setattr(c, attr, [sum(getattr(x, attr)[i] for x in cs) / len(cs) for i in range(len(c.f))])
+            c.other = sum(x.other for x in cs) / len(cs)
+            sharing[key] = c
+    sparse = {w: embedding_rows(f"{args.configs}/{w}.yaml", c.names) for w, c in alone.items()}
+
+    raw = {}
     for c in lines(args.links):
-        by_link.setdefault(c["link"], []).append((c["ranks"], c["bytes"], c["seconds"]))
-    links = {k: fit_link(v) for k, v in by_link.items()}
-    print("== links (fitted on the measured all-reduce times: t = 2(p-1) alpha + 2(p-1)/p N beta)")
-    for k, (a, b) in sorted(links.items()):
-        pts = by_link[k]
-        err = max(abs(allreduce(n, p, a, b) - t) / t for p, n, t in pts)
-        print(f"{k:>8}: alpha {a * 1e6:8.1f} us, beta {b * 1e9:7.3f} ns/byte ({8 / b / 1e9:6.2f} Gbit/s effective), "
-              f"{len(pts)} points, worst fit error {err * 100:.0f}%")
+        raw.setdefault(c["link"], {}).setdefault(c.get("op", "allreduce"), []).append((c["ranks"], c["bytes"], c["seconds"]))
+    links = {k: {op: fit_link(pts, op) for op, pts in ops.items()} for k, ops in raw.items()}
+    # the check against a run on p ranks uses the fit on that link's measurements at p alone (when there are some)
+    at_p = {(k, q): {op: fit_link([x for x in pts if x[0] == q], op) for op, pts in ops.items() if any(x[0] == q for x in pts)}
+            for k, ops in raw.items() for q in {x[0] for pts in ops.values() for x in pts}}
+    print("== links: t = L alpha + B beta (all-reduce L = 2 ceil(log2 p), B = 2(p-1)/p N; reduce-scatter and "
+          "all-gather half of each), fitted over every measured size (4 KiB..32 MiB) and rank count")
+    for k in sorted(links):
+        for op in sorted(links[k]):
+            a, b = links[k][op]
+            pts = raw[k][op]
+            errs = [abs(cost(op, n, p, links[k]) - t) / t for p, n, t in pts]
+            big = [e for (p, n, t), e in zip(pts, errs) if n >= MIB]
+            print(f"{k:>8} {op:<14} alpha {a * 1e6:8.1f} us  beta {b * 1e9:7.3f} ns/B ({8 / b / 1e9:5.2f} Gbit/s)  "
+                  f"{len(pts)} points, fit error median {median(errs) * 100:4.0f}%, worst {max(errs) * 100:4.0f}% "
+                  f"(>= 1 MiB: worst {max(big or [0]) * 100:3.0f}%)")
+
+    holds = {}
+    if args.progress:
+        pr = {}
+        for r in lines(args.progress):
+            pr.setdefault((r["link"], r["ranks"]), []).append(r)
+        print("\n== progress: seconds of a started all-reduce hidden per busy gap ended by MPI_Test (H: min(gap, H))")
+        for key in sorted(pr):
+            holds[key] = fit_progress(pr[key])
+            rs = pr[key]
+            print(f"{key[0]:>8} {key[1]} ranks, {rs[0]['bytes'] / MIB:.0f} MiB alone {rs[0]['alone_s'] * 1e3:6.1f} ms: H = "
+                  f"{holds[key] * 1e3:6.1f} ms; hidden per gap " + ", ".join(
+                      f"{r['gap_s'] * 1e3:.0f}ms x{r['tests']}: {max(0, r['alone_s'] - r['exposed_s']) / r['tests'] * 1e3:.0f}"
+                      for r in rs))
+
+    def hold_for(link, p):
+        if (link, p) in holds:
+            return holds[(link, p)]
+        same = [h for (l, q), h in holds.items() if l == link]
+        return median(same) if same else None
+
+    # ---- predictions at 2..512 ranks
     if args.predict_link in links:
-        pa, pb = links[args.predict_link]
+        plink = links[args.predict_link]
+        palpha = plink["allreduce"][0]
+        phold = hold_for(args.predict_link, 2)
     else:
-        rate = args.predict_link.lower()
-        mult = {"gbit": 1e9, "mbit": 1e6}
-        unit = next(u for u in mult if rate.endswith(u))
-        bits = float(rate[: -len(unit)]) * mult[unit]
-        pa = min(a for a, _ in links.values()) if links else 0.0
-        pb = 8 / bits
-    print(f"\n== predictions on {args.predict_link}: alpha {pa * 1e6:.1f} us, beta {pb * 1e9:.3f} ns/byte; "
-          "efficiency = samples/s on p ranks / (p x samples/s on 1)")
+        # the best latency seen: the smallest message's time over its latency terms, on any link and collective
+        seen = [t / terms(op, p, n)[0] for k, ops in raw.items() for op, pts in ops.items() for p, n, t in pts
+                if n <= 4096 and p > 1]
+        palpha = args.predict_alpha if args.predict_alpha is not None else (min(seen) if seen else 0.0)
+        plink = rate_link(parse_rate(args.predict_link), palpha)
+        phold = None
     ranks = [int(x) for x in args.ranks.split(",")]
-    print(f"{'workload':<12} {'params':>9} {'step@1':>8}  " + " ".join(f"{p:>7}" for p in ranks))
-    for name, w in sorted(workloads.items()):
+    print(f"\n== predicted scaling efficiency on {args.predict_link} (alpha {palpha * 1e6:.0f} us, beta "
+          f"{plink['allreduce'][1] * 1e9:.3f} ns/B), one rank per node computing "
+          + (f"{args.compute_speedup:g}x as fast as " if args.compute_speedup != 1 else "as ") + "1 rank x 1 thread here, "
+          + ("per-rank batch = the config's batch" if args.per_rank_batch else "global batch = the config's batch")
+          + "; overlap with an ideal progress engine (bytes move while the rank computes)"
+          + "; efficiency = samples/s on p / (p x samples/s on 1); step time in ms in brackets")
+    print(f"{'workload':<18} {'params':>9} {'step@1':>8}  " + " ".join(f"{p:>12}" for p in ranks))
+    for name in sorted(alone):
+        c = alone[name].scaled(1 / args.compute_speedup)
+        one = Model(c, plink, 1).step(c.batch)[0]
         for label, ov, zero in (("replicated", False, False), ("overlap", True, False), ("overlap+zero1", True, True)):
-            effs = []
+            cells = []
             for p in ranks:
-                step, _, _ = predict(w, p, pa, pb, ov, zero)
-                effs.append(w.step1 / (p * step))
-            print(f"{name if label == 'replicated' else '':<12} {w.params if label == 'replicated' else '':>9} "
-                  f"{(f'{w.step1 * 1e3:.0f} ms' if label == 'replicated' else ''):>8}  "
-                  + " ".join(f"{e * 100:6.0f}%" for e in effs) + f"  {label}")
-    if args.measured:
-        print("\n== model vs emulated-cluster runs (step time)")
-        for m in lines(args.measured):
-            w = workloads.get(m["workload"])
-            if w is None or m.get("link") not in links:
-                continue
-            a, b = links[m["link"]]
-            p = m["ranks"]
-            ov = m.get("traffic", "default") != "one-buffer"
-            secs = m["epoch_seconds"][1:] or m["epoch_seconds"]
-            steps = math.ceil(m["samples"] / m["batch_size"])
-            measured = sorted(secs)[len(secs) // 2] / steps
-            step, comm, hidden = predict(w, p, a, b, ov, False, cores=args.cores)
-            print(f"{w.name:<10} {m['link']:>7} {p} ranks {'overlap' if ov else 'one buffer':>10}: measured {measured * 1e3:7.1f} ms, "
-                  f"model {step * 1e3:7.1f} ms ({(step / measured - 1) * 100:+.0f}%), model comm {comm * 1e3:.1f} ms, "
-                  f"hidden {hidden * 100:.0f}%")
+                n = c.batch * p if args.per_rank_batch else c.batch
+                s = Model(c, plink, p, hold=None, overlap=ov, sparse=sparse.get(name), zero=zero,
+                          update_share=args.update_share).step(n)[0]
+                eff = (n / s) / (p * c.batch / one)
+                cells.append(f"{eff * 100:4.0f}% ({s * 1e3:4.0f})")
+            first = label == "replicated"
+            print(f"{name if first else '':<18} {sum(c.params) if first else '':>9} "
+                  f"{(f'{one * 1e3:.0f} ms' if first else ''):>8}  " + " ".join(f"{x:>12}" for x in cells) + f"  {label}")
+
+    if not args.measured:
+        return
+    print("\n== model vs emulated-cluster runs: seconds per training step (epoch time / steps, median of the epochs "
+          "after the first); links fitted at that rank count; compute from the sharing runs at k = p (model), or the "
+          "1-rank profile x max(1, p/cores) (model(1r))")
+    print(f"{'workload':<10} {'link':>7} {'p':>2} {'traffic':>10} {'measured':>9} {'model':>9} {'err':>5}  "
+          f"{'comm':>7} {'exposed':>8} {'hidden':>6}  {'model(1r)':>9} {'err':>5}")
+    errs = []
+    for m in lines(args.measured):
+        name, link, p = m["workload"], m.get("link"), m["ranks"]
+        if name not in alone or link not in links:
+            continue
+        ov = m.get("traffic", "default") != "one-buffer"
+        secs = m["epoch_seconds"][1:] or m["epoch_seconds"]
+        steps = math.ceil(m["samples"] / m["batch_size"])
+        meas = median(secs) / steps
+        c_share = sharing.get((name, p))
+        slow = max(1.0, p / args.cores)
+        c1 = alone[name].scaled(slow)
+        sp = sparse.get(name) if ov else None
+        hold = hold_for(link, p)
+        lk = at_p.get((link, p)) or links[link]
+        mod = Model(c_share or c1, lk, p, hold=hold, overlap=ov, sparse=sp)
+        t, _, comm, exposed = mod.epoch(m["samples"], m["batch_size"])
+        t1 = Model(c1, lk, p, hold=hold, overlap=ov, sparse=sp).epoch(m["samples"], m["batch_size"])[0] / steps
+        step = t / steps
+        err = step / meas - 1
+        errs.append(abs(err))
+        hidden = 1 - exposed / comm if comm > 0 else 1.0
+        print(f"{name:<10} {link:>7} {p:>2} {'overlap' if ov else 'one-buffer':>10} {meas * 1e3:7.1f}ms {step * 1e3:7.1f}ms "
+              f"{err * 100:+4.0f}%  {comm * 1e3:5.1f}ms {exposed * 1e3:6.1f}ms {hidden * 100:5.0f}%  {t1 * 1e3:7.1f}ms "
+              f"{(t1 / meas - 1) * 100:+4.0f}%")
+    if errs:
+        within = sum(e <= 0.15 for e in errs)
+        print(f"\n{within} of {len(errs)} runs within 15% (median |error| {median(errs) * 100:.0f}%, worst {max(errs) * 100:.0f}%)")
 
 
 if __name__ == "__main__":

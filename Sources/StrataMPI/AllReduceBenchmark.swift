@@ -168,3 +168,12 @@ public struct AllReduceBenchmark {
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 }
+
+/// The collectives the cost model measures (`MPICommunicator.bareCollective`): data-parallel training's all-reduce
+/// and ZeRO-1's reduce-scatter of the gradients plus all-gather of the weights. Raw values name them in
+/// strata-mpi-check's `COLLECTIVE` lines.
+public enum BareCollective: String, CaseIterable, Sendable {
+    case allReduce = "allreduce"
+    case reduceScatter = "reduce_scatter"
+    case allGather = "allgather"
+}

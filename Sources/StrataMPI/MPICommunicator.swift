@@ -383,6 +383,29 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         return out
     }
 
+    /// One bare collective over all of `buffer` (N floats, N divisible by the rank count), in one MPI call and in
+    /// place, for the cost model's measurements (strata-mpi-check `collectives`): `MPI_Allreduce` of N,
+    /// `MPI_Reduce_scatter_block` of N (each rank keeps its N/p sums) or `MPI_Allgather` of N/p per rank (ZeRO-1's
+    /// two halves). Training never calls it.
+    public func bareCollective(_ op: BareCollective, _ buffer: Tensor) throws {
+        let n = buffer.count, block = Int32(buffer.count / size)
+        guard n % size == 0, n <= Int(Int32.max) else {
+            throw StrataError.invalidArgument("\(n) floats cannot be split into \(size) equal blocks of at most 2^31", hint: "pass a multiple of the rank count")
+        }
+        switch op {
+        case .allReduce:
+            try collective("MPI_Allreduce") { MPI_Allreduce(cmpi_in_place(), buffer.pointer, Int32(n), cmpi_float(), cmpi_sum(), world) }
+        case .reduceScatter:
+            try collective("MPI_Reduce_scatter_block") {
+                MPI_Reduce_scatter_block(cmpi_in_place(), buffer.pointer, block, cmpi_float(), cmpi_sum(), world)
+            }
+        case .allGather:
+            try collective("MPI_Allgather") {
+                MPI_Allgather(cmpi_in_place(), block, cmpi_float(), buffer.pointer, block, cmpi_float(), world)
+            }
+        }
+    }
+
     /// "rank 0 of 2 on HOST": where this rank runs, for messages.
     public var place: String { hosts.place(of: rank) }
 

@@ -4,10 +4,11 @@
 //       writes the config's data once (synthetic or HDF5, after its transforms; the first N training samples)
 //       to DIR/data.h5 (x_train, y_train, x_val, y_val) and its model to DIR/model.json (Keras class names and
 //       arguments, optimizer, loss, batch size, shuffle), which launch/bench_keras.py builds in Keras.
-//   train CONFIG DIR [--epochs E] [--profile] [--single-process] [--set k=v ...]
+//   train CONFIG DIR [--epochs E] [--profile] [--single-process] [--no-reference] [--set k=v ...]
 //       trains the config's model on DIR/data.h5 (under mpirun: data-parallel on every rank) and prints one line
 //       `BENCH {json}` on rank 0: seconds per epoch, samples, peak RSS per rank, OpenBLAS kernel and threads,
-//       and with --profile the forward/backward seconds per layer over the epochs after the first.
+//       and with --profile the forward/backward seconds per layer over the epochs after the first; under mpirun
+//       also the all-reduce against bare MPI_Allreduce calls timed after training (not with --no-reference).
 //   gemm
 //       sgemm GFLOP/s (BLAS.gemm, this process's OpenBLAS kernel and threads) for a 1024^3 product and for the
 //       forward and backward GEMM shapes of the workloads' convolutions (im2col rows x patch x filters), so the
@@ -55,9 +56,13 @@ struct Train: ParsableCommand {
     @Flag var singleProcess = false
     @Option(help: "Stream the training data from the file through a read-ahead window of this many MiB.") var streaming: Int?
     @Option(name: .customLong("set"), help: "Override a config value (repeatable).") var sets: [String] = []
+    @Flag(help: "Skip the bare all-reduce references timed after training (a minute over a 1 Gbit/s link).")
+    var noReference = false
     func run() throws {
         try StrataBench.guarded {
-            try train(config, dir, epochs: epochs, profile: profile, single: singleProcess, streaming: streaming, sets: sets)
+            try train(
+                config, dir, epochs: epochs, profile: profile, single: singleProcess, streaming: streaming, sets: sets,
+                reference: !noReference)
         }
     }
 }
@@ -139,7 +144,10 @@ func prepare(_ configPath: String, _ dir: String, limit: Int?, sets: [String]) t
     try model.jsonText.write(toFile: dir + "/model.json", atomically: true, encoding: .utf8)
 }
 
-func train(_ configPath: String, _ dir: String, epochs: Int, profile: Bool, single: Bool, streaming: Int? = nil, sets: [String]) throws {
+func train(
+    _ configPath: String, _ dir: String, epochs: Int, profile: Bool, single: Bool, streaming: Int? = nil, sets: [String],
+    reference: Bool = true
+) throws {
     let config = try RunConfig.load(configPath, overrides: sets)
     let world: Communicator = single ? SingleProcess() : try MPICommunicator.automatic()
     let mpi = world as? MPICommunicator
@@ -170,7 +178,7 @@ func train(_ configPath: String, _ dir: String, epochs: Int, profile: Bool, sing
     try comm.allReduceSum(&slots)
     try comm.allReduceSum(&update)
     try comm.allReduceSum(&gather)
-    let allReduce = try timed.flatMap { try AllReduceBenchmark($0, mpi!, floats: model.stepBufferCount) }
+    let allReduce = reference ? try timed.flatMap { try AllReduceBenchmark($0, mpi!, floats: model.stepBufferCount) } : nil
     let sgemm = try timer.map { _ in try sameRunSgemmRate(comm) }
     guard comm.rank == 0 else { return }
     var out: [String: JSONValue] = [

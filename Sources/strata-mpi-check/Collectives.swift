@@ -2,29 +2,90 @@ import Dispatch
 import Foundation
 import Strata
 
-/// The `collectives` mode: the all-reduce time of each message size on this job's ranks and links, for the cost
-/// model (launch/cost_model.py fits latency and bandwidth on these). After a barrier, every rank times
-/// `allReduceSum` (what training's buckets call); a call's time is the slowest rank's; the median over `repeats`.
-/// Rank 0 prints one `COLLECTIVE {json}` line per size: link (the caller's label), ranks, bytes, op, seconds.
-func collectivesCheck(_ comm: Communicator, link: String, sizes: [Int], repeats: Int = 15) throws {
-    for bytes in sizes {
-        let buffer = Tensor(zeros: [max(1, bytes / 4)], repeating: 1)
-        var times: [Double] = []
-        try comm.allReduceSum(buffer)  // warm-up: connections, registration
-        for _ in 0..<repeats {
-            try comm.barrier()
-            let start = DispatchTime.now().uptimeNanoseconds
-            try comm.allReduceSum(buffer)
-            var mine = [Double](repeating: 0, count: comm.size)
-            mine[comm.rank] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            try comm.allReduceSum(&mine)
-            times.append(mine.max()!)
+/// The `collectives` mode: the time of each collective and message size on this job's ranks and links, for the
+/// cost model (launch/cost_model.py fits latency and bandwidth on these). Ops: `allreduce` (`allReduceSum`, what
+/// training's buckets call), and ZeRO-1's halves `reduce_scatter` and `allgather` (`bareCollective`), each over
+/// N bytes in all (N rounded down to whole floats per rank). After a barrier every rank times the call; a call's time
+/// is the slowest rank's; the median over `repeats`. Rank 0 prints one `COLLECTIVE {json}` line per op and size:
+/// link (the caller's label), ranks, bytes, op, seconds.
+func collectivesCheck(_ comm: Communicator, link: String, sizes: [Int], repeats: Int = 7) throws {
+    let mpi = comm as? MPICommunicator
+    for op in BareCollective.allCases {
+        for bytes in sizes {
+            let floats = max(comm.size, bytes / 4 / comm.size * comm.size)
+            let buffer = Tensor(zeros: [floats], repeating: 1)
+            func call() throws {
+                guard op != .allReduce, let mpi else { return try comm.allReduceSum(buffer) }
+                try mpi.bareCollective(op, buffer)
+            }
+            try call()  // warm-up: connections, registration
+            var times: [Double] = []
+            for _ in 0..<repeats {
+                try comm.barrier()
+                let start = DispatchTime.now().uptimeNanoseconds
+                try call()
+                var mine = [Double](repeating: 0, count: comm.size)
+                mine[comm.rank] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                try comm.allReduceSum(&mine)
+                times.append(mine.max()!)
+            }
+            let median = times.sorted()[times.count / 2]
+            if comm.rank == 0 {
+                let json: [String: Any] = ["link": link, "ranks": comm.size, "bytes": floats * 4, "op": op.rawValue, "seconds": median]
+                let text = String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self)
+                print("COLLECTIVE " + text)
+            }
         }
-        let median = times.sorted()[times.count / 2]
-        if comm.rank == 0 {
-            let json: [String: Any] = ["link": link, "ranks": comm.size, "bytes": buffer.count * 4, "op": "allreduce", "seconds": median]
-            let text = String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self)
-            print("COLLECTIVE " + text)
+    }
+}
+
+/// The `progress` mode: how much of an all-reduce started with `startAllReduceSum` (training's overlapped buckets)
+/// is hidden while the rank computes. Open MPI moves bytes only inside MPI calls, and the trainer calls `test`
+/// between layers, so what hides depends on the gaps between those calls: for each gap (seconds) and `tests` calls
+/// (1...3), every rank starts the all-reduce of `bytes`, then `tests` times busy-computes for the gap and calls
+/// `test`, then waits. Rank 0 prints `PROGRESS {json}`: link, ranks, bytes, gap_s, tests, alone_s (start then
+/// wait at once), exposed_s (the wait after the gaps); medians over `repeats`, slowest rank.
+func progressCheck(_ comm: Communicator, link: String, bytes: Int, gaps: [Double], repeats: Int = 3) throws {
+    let buffer = Tensor(zeros: [max(1, bytes / 4)], repeating: 1)
+    func slowest(_ seconds: Double) throws -> Double {
+        var mine = [Double](repeating: 0, count: comm.size)
+        mine[comm.rank] = seconds
+        try comm.allReduceSum(&mine)
+        return mine.max()!
+    }
+    func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    /// Busy work for `seconds` of wall time, as a layer's compute would be.
+    func compute(_ seconds: Double) {
+        let end = now() + seconds
+        var x = 1.0
+        while now() < end { for _ in 0..<1000 { x = x * 1.000_000_1 + 1e-9 } }
+        if x < 0 { print(x) }
+    }
+    /// One start, `tests` gaps each followed by `test`, then the wait: the seconds of the wait.
+    func exposed(gap: Double, tests: Int) throws -> Double {
+        try comm.barrier()
+        let pending = try comm.startAllReduceSum(buffer)
+        for _ in 0..<tests {
+            compute(gap)
+            _ = try pending.test()
+        }
+        let start = now()
+        try pending.wait()
+        return try slowest(now() - start)
+    }
+    _ = try exposed(gap: 0, tests: 0)  // warm-up
+    let alone = AllReduceBenchmark.median(try (0..<repeats).map { _ in try exposed(gap: 0, tests: 0) })
+    for gap in gaps {
+        for tests in 1...3 {
+            let waits = try (0..<repeats).map { _ in try exposed(gap: gap, tests: tests) }
+            if comm.rank == 0 {
+                let json: [String: Any] = [
+                    "link": link, "ranks": comm.size, "bytes": buffer.count * 4, "gap_s": gap, "tests": tests, "alone_s": alone,
+                    "exposed_s": AllReduceBenchmark.median(waits),
+                ]
+                let text = String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self)
+                print("PROGRESS " + text)
+            }
         }
     }
 }

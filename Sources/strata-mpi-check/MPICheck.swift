@@ -26,8 +26,10 @@
 //                            one-buffer, buckets (buckets of a few floats, overlapped), dense-rows (buckets, Embedding
 //                            dense), default, sharded (ZeRO-1 over buckets, Embedding dense so every net is sharded)
 //                            or sharded-one-buffer; every rank writes <out>.rank<r> (weights bits, losses)
-//   collectives <link> <bytes>... the all-reduce seconds of each size (median of 15, slowest rank); rank 0 prints
-//                            COLLECTIVE lines labelled <link> for launch/cost_model.py
+//   collectives <link> <bytes>... the all-reduce, reduce-scatter and all-gather seconds of each size (median of 7,
+//                            slowest rank); rank 0 prints COLLECTIVE lines labelled <link> for launch/cost_model.py
+//   progress <link> <bytes> <gap seconds>... how much of a started all-reduce hides behind 1-3 busy gaps each ended
+//                            by `test` (Open MPI progresses only inside MPI calls); rank 0 prints PROGRESS lines
 //   bench <samples> <epochs> the Keras guide's MLP: samples/s, all-reduce time per step vs plain MPI_Allreduce
 import ArgumentParser
 import Foundation
@@ -48,7 +50,7 @@ struct MPICheck: ParsableCommand {
         case differentModel = "different-model"
         case watchdog
         case modelFileConfig = "model-file-config"
-        case config, checkpoint, allreduce, bench, communication, collectives
+        case config, checkpoint, allreduce, bench, communication, collectives, progress
     }
 
     @Argument(help: "The check to run.") var mode: Mode
@@ -169,6 +171,8 @@ func check(_ mode: MPICheck.Mode, _ args: [String]) throws -> Int32 {
             ])
     case .collectives:
         try collectivesCheck(comm, link: arg, sizes: args.dropFirst().compactMap { Int($0) })
+    case .progress:
+        try progressCheck(comm, link: arg, bytes: args.count > 1 ? Int(args[1]) ?? 0 : 0, gaps: args.dropFirst(2).compactMap { Double($0) })
     case .communication:
         try communicationCheck(comm, out: arg, how: args.count > 1 ? args[1] : "default")
     case .modelFileConfig:

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Unit tests of launch/cost_model.py's logic, each against numbers worked out by hand or by a closed form
+(run by CostModelTests in `swift test`, or: python3 launch/cost_model_test.py)."""
+import os, sys, unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cost_model as cm  # noqa: E402
+
+MIB = 1 << 20
+
+
+class LinkFit(unittest.TestCase):
+    def test_recovers_alpha_beta_of_exact_ring_times(self):
+        for op in ("allreduce", "reduce_scatter", "allgather"):
+            a, b = 45e-6, 8 / 1e9  # 45 us, 1 Gbit/s
+            pts = []
+            for p in (2, 3, 4):
+                for n in (4096, 65536, MIB, 32 * MIB):
+                    lat = (2 if op == "allreduce" else 1) * {2: 1, 3: 2, 4: 2}[p]  # ceil(log2 p)
+                    byt = (2 if op == "allreduce" else 1) * (p - 1) / p * n
+                    pts.append((p, n, lat * a + byt * b))
+            fa, fb = cm.fit_link(pts, op)
+            self.assertAlmostEqual(fa / a, 1, places=6, msg=op)
+            self.assertAlmostEqual(fb / b, 1, places=6, msg=op)
+
+    def test_negative_latency_is_refit_as_bandwidth_only(self):
+        # times exactly proportional to the bytes, minus a little at small sizes: alpha would come out < 0
+        pts = [(2, n, n * 1e-9 * (0.9 if n < MIB else 1.0)) for n in (4096, 65536, MIB, 16 * MIB)]
+        a, b = cm.fit_link(pts, "allgather")
+        self.assertGreaterEqual(a, 0)
+        self.assertGreater(b, 0)
+
+    def test_cost_at_one_rank_is_zero(self):
+        link = cm.rate_link(1e9, 50e-6)
+        self.assertEqual(cm.cost("allreduce", 32 * MIB, 1, link), 0)
+        # 2 ranks, 32 MiB at 1 Gbit/s: 2 latencies + 32 MiB x 8 ns; 512 ranks: 18 latencies + 2 x 511/512 x 32 MiB
+        self.assertAlmostEqual(cm.cost("allreduce", 32 * MIB, 2, link), 2 * 50e-6 + 32 * MIB * 8e-9)
+        self.assertAlmostEqual(cm.cost("allreduce", 32 * MIB, 512, link), 18 * 50e-6 + 2 * 511 / 512 * 32 * MIB * 8e-9)
+
+
+class Buckets(unittest.TestCase):
+    def test_plan_follows_gradient_buckets(self):
+        # vgg_like's layers (parameters): the 31.7 MB Dense joins dense_1 in the first bucket (a layer is never
+        # split), the four convolutions (262 KB) make the last one, ready after layer 0
+        params = [896, 9248, 0, 0, 18496, 36928, 0, 0, 0, 7930112, 0, 2570]
+        self.assertEqual(cm.buckets(params), [(9, (7930112 + 2570) * 4), (0, (896 + 9248 + 18496 + 36928) * 4)])
+        # 300k floats (1.2 MB) close the first bucket at once, then 4 MiB caps: 3 x 400k floats = 4.8 MB
+        self.assertEqual(cm.buckets([400_000, 400_000, 400_000, 300_000]), [(3, 1_200_000), (0, 4_800_000)])
+        self.assertEqual(cm.buckets([10, 20], overlap=False), [(0, 120)])
+        self.assertEqual(cm.buckets([10, 20, 30], excluded={1}), [(0, 160)])
+
+
+class Overlap(unittest.TestCase):
+    def test_ideal_progress_hides_up_to_the_backward_left(self):
+        bwd = [0.3, 0.1, 0.2]  # layer 2 is done first
+        comm = lambda n: n * 1e-3
+        # one bucket ready after layer 2: backward left 0.4 s; 0.5 s of traffic leaves 0.1 s exposed
+        self.assertAlmostEqual(cm.overlapped(bwd, [(2, 500)], comm, None), 0.1)
+        self.assertAlmostEqual(cm.overlapped(bwd, [(2, 300)], comm, None), 0.0)
+        # a bucket ready after layer 0 is entirely exposed
+        self.assertAlmostEqual(cm.overlapped(bwd, [(0, 200)], comm, None), 0.2)
+
+    def test_progress_only_in_mpi_calls_hides_at_most_h_per_gap(self):
+        bwd = [0.3, 0.1, 0.2]
+        comm = lambda n: n * 1e-3
+        # started after layer 2: gaps 0.1 and 0.3 each hide min(gap, 0.05): 0.5 - 0.1 = 0.4 exposed
+        self.assertAlmostEqual(cm.overlapped(bwd, [(2, 500)], comm, 0.05), 0.4)
+        # H larger than the gaps: the same as the ideal engine
+        self.assertAlmostEqual(cm.overlapped(bwd, [(2, 500)], comm, 10.0), 0.1)
+
+    def test_progress_fit(self):
+        rows = [{"gap_s": g, "tests": k, "alone_s": 0.5, "exposed_s": 0.5 - k * min(g, 0.04)} for g in (0.02, 0.1, 0.3)
+                for k in (1, 2, 3)]
+        self.assertAlmostEqual(cm.fit_progress(rows), 0.04)
+
+
+class Step(unittest.TestCase):
+    def compute(self):
+        r = {"batch_size": 4, "samples": 8, "validation_samples": 2, "epoch_seconds": [9, 1.0, 1.0],
+             "profile": {"seconds": 2.0, "forward_samples": 2 * 8 + 2 * 2, "backward_samples": 16,
+                         "layers": [{"name": "dense", "forward_s": 0.2, "backward_s": 0.4, "parameters": 1000},
+                                    {"name": "dense_1", "forward_s": 0.2, "backward_s": 0.4, "parameters": 0}]}}
+        return cm.Compute(r)
+
+    def test_compute_per_sample_and_other(self):
+        c = self.compute()
+        self.assertAlmostEqual(c.f[0], 0.2 / 20)
+        self.assertAlmostEqual(c.b[0], 0.4 / 16)
+        # 2 epochs x 2 steps; 2.0 s - 1.2 s of layers = 0.2 s a step
+        self.assertAlmostEqual(c.other, 0.2)
+
+    def test_one_rank_reproduces_the_profile(self):
+        c = self.compute()
+        t, steps, comm, exposed = cm.Model(c, cm.rate_link(1e9, 0), 1).epoch()
+        # per step 4 x (0.02 + 0.05) + 0.2 = 0.48, two steps, validation 2 x 0.02
+        self.assertAlmostEqual(t, 2 * 0.48 + 2 * 0.02)
+        self.assertEqual((steps, comm, exposed), (2, 0, 0))
+
+    def test_two_ranks_without_overlap_add_the_all_reduce(self):
+        c = self.compute()
+        link = cm.rate_link(1e9, 1e-5)
+        s, alone, exposed = cm.Model(c, link, 2, overlap=False).step(4)
+        ar = 2 * 1e-5 + 4000 * 8e-9
+        self.assertAlmostEqual(alone, ar)
+        self.assertAlmostEqual(s, 2 * (0.02 + 0.05) + 0.2 + ar)
+
+    def test_zero1_halves_the_update_and_adds_the_gather(self):
+        c = self.compute()
+        link = cm.rate_link(1e9, 1e-5)
+        s, _, _ = cm.Model(c, link, 2, overlap=False, zero=True, update_share=1.0).step(4)
+        rs = 1e-5 + 2000 * 8e-9
+        self.assertAlmostEqual(s, 2 * (0.02 + 0.05) + 0.1 + 2 * rs)
+
+
+if __name__ == "__main__":
+    unittest.main()
