@@ -390,7 +390,8 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     public func bareCollective(_ op: BareCollective, _ buffer: Tensor) throws {
         let n = buffer.count, block = Int32(buffer.count / size)
         guard n % size == 0, n <= Int(Int32.max) else {
-            throw StrataError.invalidArgument("\(n) floats cannot be split into \(size) equal blocks of at most 2^31", hint: "pass a multiple of the rank count")
+            throw StrataError.invalidArgument(
+                "\(n) floats cannot be split into \(size) equal blocks of at most 2^31", hint: "pass a multiple of the rank count")
         }
         switch op {
         case .allReduce:

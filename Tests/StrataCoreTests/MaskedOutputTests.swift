@@ -64,7 +64,8 @@ final class MaskedOutputTests: XCTestCase {
                     let name = (weighted ? "gs" : "g") + "\(i)"
                     worst = max(worst, Parity.assertClose(g, try Fixtures.npy(set, name), absolute: 2e-5, relative: 1e-3, "\(set) \(name)"))
                 }
-                report.append("\(set)\(weighted ? " weighted" : ""): |loss - Keras| \(abs(loss - kerasLoss)), max |gradient - Keras| \(worst)")
+                report.append(
+                    "\(set)\(weighted ? " weighted" : ""): |loss - Keras| \(abs(loss - kerasLoss)), max |gradient - Keras| \(worst)")
             }
         }
         print("PARITY masked output loss/gradients: " + report.joined(separator: "; "))
@@ -82,7 +83,9 @@ final class MaskedOutputTests: XCTestCase {
     }
 
     /// `fit` from Keras's weights for 2 epochs of batches 3, 3, 1 with sample weights and validation data.
-    private func run(_ set: String, communicator: Communicator? = nil) throws -> (model: Sequential, history: History, evaluate: [Double], evaluateWeighted: [Double]) {
+    private func run(_ set: String, communicator: Communicator? = nil) throws -> (
+        model: Sequential, history: History, evaluate: [Double], evaluateWeighted: [Double]
+    ) {
         let model = try kerasModel(set)
         let x = try Fixtures.npy(set, "x"), y = try Fixtures.npy(set, "y"), sw = try Fixtures.npy(set, "sw")
         let evaluate = try model.evaluate(x, y, batchSize: 3, verbose: 0, communicator: communicator)
@@ -160,7 +163,8 @@ final class MaskedOutputTests: XCTestCase {
                 ], seed: 4)
             model.compile(optimizer: SGD(learningRate: 0.1), loss: "mse", metrics: ["mae"])
             XCTAssertTrue(model.outputCarriesMask)
-            let h = try model.fit(x, y, batchSize: 3, epochs: 3, verbose: 0, validationSplit: 0.3, shuffle: true, seed: 2, communicator: comm)
+            let h = try model.fit(
+                x, y, batchSize: 3, epochs: 3, verbose: 0, validationSplit: 0.3, shuffle: true, seed: 2, communicator: comm)
             return RankInvariance.Outcome(
                 model: model, history: h, figures: try model.evaluate(x, y, batchSize: 3, verbose: 0, communicator: comm))
         }

@@ -89,7 +89,8 @@ public final class Dense: LogitsProducing, WeightRegularizable {
         let z =
             activation == .linear
             ? context.output(outShape, workspace: &workspace, slot: .preActivation) : workspace.buffer(.preActivation, outShape)
-        BLAS.gemm(x, rowsA: rows, colsA: inputDim, context.parameters.value(kernel!), rowsB: inputDim, colsB: units, into: z, pool: context.pool)
+        BLAS.gemm(
+            x, rowsA: rows, colsA: inputDim, context.parameters.value(kernel!), rowsB: inputDim, colsB: units, into: z, pool: context.pool)
         if let bias { Kernels.addRowVector(z, context.parameters.value(bias), rows: rows, cols: units) }
         lastInput = x
         lastZ = z
@@ -118,7 +119,8 @@ public final class Dense: LogitsProducing, WeightRegularizable {
         // The first layer's input gradient is unused: skip its GEMM and return an empty tensor.
         guard context.needsInputGradient else { return workspace.buffer(.inputGradient, [0]) }
         let dx = context.inputGradient(x.shape, dy: dz, over: x, workspace: &workspace, slot: .inputGradient)  // x read above
-        BLAS.gemm(dz, rowsA: rows, colsA: units, p.value(kernel!), rowsB: inputDim, colsB: units, transB: true, into: dx,
+        BLAS.gemm(
+            dz, rowsA: rows, colsA: units, p.value(kernel!), rowsB: inputDim, colsB: units, transB: true, into: dx,
             pool: context.pool)
         return dx
     }

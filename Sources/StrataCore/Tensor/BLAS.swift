@@ -61,11 +61,13 @@ public enum BLAS {
         pool.split(byRows ? m : n, parts: parts) { _, r in
             let lo = r.lowerBound
             if byRows {  // rows lo..< of op(A) and C
-                sgemm(transA, transB, r.count, n, k, alpha, pa + (transA ? lo : lo &* colsA), colsA, pb, colsB, beta,
-                      pc + lo &* n, n)
+                sgemm(
+                    transA, transB, r.count, n, k, alpha, pa + (transA ? lo : lo &* colsA), colsA, pb, colsB, beta,
+                    pc + lo &* n, n)
             } else {  // columns lo..< of op(B) and C
-                sgemm(transA, transB, m, r.count, k, alpha, pa, colsA, pb + (transB ? lo &* colsB : lo), colsB, beta,
-                      pc + lo, n)
+                sgemm(
+                    transA, transB, m, r.count, k, alpha, pa, colsA, pb + (transB ? lo &* colsB : lo), colsB, beta,
+                    pc + lo, n)
             }
         }
     }

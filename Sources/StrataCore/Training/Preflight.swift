@@ -73,7 +73,9 @@ extension Trainer {
                 throw StrataError.invalidModel(
                     layer: l.name,
                     "this BatchNormalization receives a timestep mask (from Masking or Embedding(maskZero: true)), and Keras computes its batch statistics over the unmasked steps only, which Strata does for inputs (timesteps, channels) normalized over the last axis, not for this one",
-                    hint: "normalize (timesteps, channels) over axis -1, end the mask before BatchNormalization (a recurrent layer without returnSequences), or remove the mask")
+                    hint:
+                        "normalize (timesteps, channels) over axis -1, end the mask before BatchNormalization (a recurrent layer without returnSequences), or remove the mask"
+                )
             }
             if let validation { try check(validation, role: "validation data", targets: true, model: model) }
             if sampleWeight != nil && classWeight != nil {
@@ -132,7 +134,9 @@ extension Trainer {
                 throw StrataError.invalidModel(
                     layer: model.layers.last!.name,
                     "the model's output \(out) carries a timestep mask (from Masking or Embedding(maskZero: true)), and the mask weights one loss value per timestep, but this output gives \(out.dropLast().reduce(1, *)) per sample",
-                    hint: "end the mask before the output (a recurrent layer without returnSequences), or reshape the output to (timesteps, features)")
+                    hint:
+                        "end the mask before the output (a recurrent layer without returnSequences), or reshape the output to (timesteps, features)"
+                )
             }
             if model.loss!.sparseTargets {
                 let ok = yShape == Array(out.dropLast()) || yShape == Array(out.dropLast()) + [1]
