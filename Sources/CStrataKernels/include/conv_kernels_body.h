@@ -81,7 +81,15 @@ STRATA_INLINE void STRATA_FN(strata_conv_row)(const int NV, const float *const *
     STRATA_FN(strata_conv_tile)(RR, NV, rows, kys, count, (at) * c, J, c, k, f, bias, y + (at) * f, relu, \
                                 mask ? mask + (at) * f / 8 : 0)
     long ox = 0;
-    for (; ox + R <= ow; ox += R) STRATA_CONV_TILE_AT(R, ox);
+    /* R + rest = 8 (the 6-position AVX2 tiles with 2 left: 26- and 98-wide rows): the last full tile and the rest
+       become two 4-position tiles, computing no position twice. */
+    long last = ow % R != 0 && R + ow % R == 8 && ow >= 8 ? ow - 8 : ow;
+    for (; ox + R <= last; ox += R) STRATA_CONV_TILE_AT(R, ox);
+    if (last < ow) {
+        STRATA_CONV_TILE_AT(4, ox);
+        STRATA_CONV_TILE_AT(4, ox + 4);
+        return;
+    }
     long rest = ow - ox;
     if (rest == 0) return;
     if (ow >= 4 && rest <= 4) {
