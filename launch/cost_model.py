@@ -32,7 +32,7 @@ Model (the assumptions are printed with the tables):
             with other algorithms than the blocking call, and on these links they cost 0.5-1.9x as much. They cost
             the measured `iallreduce`; a pass without it (before it was measured) rescales the blocking curve by
             the progress runs' `alone` (one started all-reduce of 8 MiB waited at once) over the blocking one at
-            8 MiB (--blocking: the blocking curve as it is). A step's loss and metric sums travel alone before
+            8 MiB, and above 8 MiB takes that point's seconds per byte (--blocking: the blocking curve as it is). A step's loss and metric sums travel alone before
             backward when overlapped, inside the one buffer otherwise; each epoch adds two small all-reduces
             (the stop flag, validation's sums; one without validation).
   overlap   buckets as GradientBuckets makes them (the step's sums alone, then up to 1 MiB, then 4 MiB, a layer
@@ -145,13 +145,14 @@ def training_op(link, p):
 
 def nonblocking_from_progress(link, p, n, alone):
     """Where only the blocking all-reduce was measured at every size (passes before `iallreduce` was), the progress
-    runs' `alone` (one started all-reduce of n bytes, waited at once: what training does) rescales that curve:
-    the started all-reduce costs alone / blocking(n) times the blocking one at every size. Returns the ratio."""
+    runs' `alone` (one started all-reduce of n bytes, waited at once: what training does) is the started all-reduce's
+    one measured point: below n it costs alone / blocking(n) times the blocking curve, above n what was measured at n
+    per byte (bandwidth-bound, the rule beyond any largest measured size). Returns the ratio."""
     pts = link.table.get(("allreduce", p))
     if not pts or ("iallreduce", p) in link.table:
         return None
     ratio = alone / interpolate(pts, n)
-    link.table[("iallreduce", p)] = [(b, t * ratio) for b, t in pts]
+    link.table[("iallreduce", p)] = [(b, t * ratio) for b, t in pts if b < n] + [(n, alone)]
     return ratio
 
 
@@ -415,7 +416,8 @@ def main(argv=None):
                 ratio = nonblocking_from_progress(links[key[0]], key[1], rs[0]["bytes"], rs[0]["alone_s"])
                 if ratio is not None:
                     print(f"{key[0]:>8} {key[1]} ranks: no iallreduce measured; the started all-reduce costs {ratio:.2f}x the "
-                          f"blocking one (its {rs[0]['bytes'] / MIB:.0f} MiB alone over the blocking curve there)")
+                          f"blocking one up to {rs[0]['bytes'] / MIB:.0f} MiB (its alone there over the blocking "
+                          "curve), above that its seconds per byte")
             print(f"{key[0]:>8} {key[1]} ranks, {rs[0]['bytes'] / MIB:.0f} MiB alone {rs[0]['alone_s'] * 1e3:6.1f} ms: H = "
                   f"{holds[key] * 1e3:6.1f} ms; hidden per gap " + ", ".join(
                       f"{r['gap_s'] * 1e3:.0f}ms x{r['tests']}: {max(0, r['alone_s'] - r['exposed_s']) / r['tests'] * 1e3:.0f}"

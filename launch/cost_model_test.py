@@ -52,13 +52,18 @@ class MeasuredLinks(unittest.TestCase):
         self.assertAlmostEqual(cm.cost("allreduce", 2 * MIB, 4, link), 4 * 1e-5 + 1.5 * 2 * MIB * 8e-9)
         self.assertEqual(cm.cost("allreduce", 2 * MIB, 1, link), 0)
 
-    def test_started_all_reduce_rescaled_by_the_progress_runs_alone(self):
-        link = cm.Link(cm.rate_link(1e9, 1e-5), {("allreduce", 2): [(MIB, 0.01), (16 * MIB, 0.16)]})
+    def test_started_all_reduce_from_the_progress_runs_alone(self):
+        # blocking: 10 ms at 1 MiB, 320 ms at 16 MiB (t ~ n^1.25: 56.6 ms at 4 MiB, halfway in logs)
+        link = cm.Link(cm.rate_link(1e9, 1e-5), {("allreduce", 2): [(MIB, 0.01), (16 * MIB, 0.32)]})
+        at4 = 0.01 * 32 ** 0.5
         self.assertEqual(cm.training_op(link, 2), "allreduce")
-        # 4 MiB alone took 0.08 s, the blocking curve there 0.04 s: every size costs twice the blocking one
-        self.assertAlmostEqual(cm.nonblocking_from_progress(link, 2, 4 * MIB, 0.08), 2.0)
+        # 4 MiB started then waited took twice the blocking one: up to 4 MiB, twice the blocking curve; beyond, what
+        # was measured at 4 MiB per byte (bandwidth-bound, as beyond any largest measured size)
+        self.assertAlmostEqual(cm.nonblocking_from_progress(link, 2, 4 * MIB, 2 * at4), 2.0)
         self.assertEqual(cm.training_op(link, 2), "iallreduce")
-        self.assertAlmostEqual(cm.cost("iallreduce", 16 * MIB, 2, link), 0.32)
+        self.assertAlmostEqual(cm.cost("iallreduce", MIB, 2, link), 0.02)
+        self.assertAlmostEqual(cm.cost("iallreduce", 2 * MIB, 2, link), 2 * cm.cost("allreduce", 2 * MIB, 2, link))
+        self.assertAlmostEqual(cm.cost("iallreduce", 16 * MIB, 2, link), 4 * 2 * at4)
         self.assertEqual(cm.training_op(link, 3), "allreduce")
         # measured iallreduce points are kept as they are
         self.assertIsNone(cm.nonblocking_from_progress(link, 2, 4 * MIB, 0.5))
