@@ -41,7 +41,9 @@ Model (the assumptions are printed with the tables):
             H seconds' worth of the pending all-reduces while the rank computes (H per link and rank count from the
             progress runs: progress-bound); with a progress thread (--overlap-engine thread, or a run whose record
             says progress_thread: true) bytes move while the rank computes, as fast as the link carries them
-            (link-bound). What is left is exposed in the wait before the optimizer.
+            (link-bound). The latency part of a bucket's seconds (alpha's terms; on measured points, what it takes
+            beyond its bytes at the largest size's seconds per byte) passes while the rank computes either way. What
+            is left is exposed in the wait before the optimizer.
   sparse    an Embedding gradient travels as the rows the step touched (ids and values, all-gathered) when that is
             fewer floats than the table: each rank's distinct ids <= min(rows x input length, input_dim).
   ZeRO-1    gradients reduce-scattered (in the same buckets, overlapped alike), each rank updates 1/p of the weights
@@ -135,6 +137,19 @@ def cost(op, n, p, link):
     a, b = link[op]
     x, y = terms(op, p, n)
     return x * a + y * b
+
+
+def latency(op, n, p, link):
+    """The latency part of `cost`: alpha's terms on a fitted line; on measured points, what n takes beyond its bytes at
+    the largest measured size's seconds per byte (that size taken as bandwidth-bound). Small started all-reduces
+    here take 12-40 ms against 0.05-0.5 ms blocking, almost all of it waiting that passes while a rank computes."""
+    if p <= 1:
+        return 0.0
+    pts = getattr(link, "table", {}).get((op, p))
+    if pts:
+        big, t = max(pts)
+        return max(0.0, interpolate(pts, n) - n * t / big)
+    return terms(op, p, n)[0] * link[op][0]
 
 
 def training_op(link, p):
@@ -252,24 +267,36 @@ def buckets(params, excluded=(), first=1 * MIB, cap=4 * MIB, overlap=True, sums=
     return out
 
 
-def overlapped(bwd, bks, comm_of, hold):
+def overlapped(bwd, bks, comm_of, hold, latency_of=lambda n: 0.0):
     """Seconds the wait after backward exposes. bwd: each layer's backward seconds; bks: (ready layer, bytes) in start
     order; comm_of(bytes): a bucket's seconds alone; hold: seconds of pending traffic the link carries after each
-    MPI call while the rank computes (None: as much as the gap, an ideal progress engine)."""
-    pending = 0.0
+    MPI call while the rank computes (None: as much as the gap, a progress thread: link-bound); latency_of(bytes):
+    the part of a bucket's seconds that is latency, not bytes, which passes while the rank computes whatever the
+    engine. The wait ends when the pending bytes have moved and when every bucket has had its seconds alone since
+    its start."""
+    pending = 0.0  # seconds of bytes still to move
+    now, ends = 0.0, []  # each bucket's earliest end: its start + its seconds alone
     started = 0
+
+    def start(n):
+        nonlocal pending
+        t = comm_of(n)
+        pending += t - min(latency_of(n), t)
+        ends.append(now + t)
+
     while started < len(bks) and bks[started][0] >= len(bwd):  # ready before backward: started after forward
-        pending += comm_of(bks[started][1]); started += 1
+        start(bks[started][1]); started += 1
     for i in range(len(bwd) - 1, -1, -1):
         gap = bwd[i]
         if pending > 0:
             pending -= min(pending, gap if hold is None else min(gap, hold))
+        now += gap
         # layer i done: start what it made ready, then test (both MPI calls)
         while started < len(bks) and bks[started][0] >= i:
-            pending += comm_of(bks[started][1]); started += 1
+            start(bks[started][1]); started += 1
     for _, n in bks[started:]:
-        pending += comm_of(n)
-    return pending
+        start(n)
+    return max(pending, max((e - now for e in ends), default=0.0), 0.0)
 
 
 class Model:
@@ -303,7 +330,8 @@ class Model:
         alone = sum(comm_of(nb) for _, nb in bks) + rows_comm
         if p == 1:
             return fwd + sum(bwd) + other, 0.0, 0.0
-        exposed = overlapped(bwd, bks, comm_of, self.hold) if self.overlap else alone - rows_comm
+        lat_of = lambda nb: latency(op, nb, p, self.link)
+        exposed = overlapped(bwd, bks, comm_of, self.hold, lat_of) if self.overlap else alone - rows_comm
         exposed += rows_comm
         if self.zero:
             gather = cost("allgather", sum(c.params) * 4, p, self.link)

@@ -104,6 +104,23 @@ class Overlap(unittest.TestCase):
         # H larger than the gaps: the same as the ideal engine
         self.assertAlmostEqual(cm.overlapped(bwd, [(2, 500)], comm, 10.0), 0.1)
 
+    def test_latency_passes_while_the_rank_computes(self):
+        bwd = [0.3, 0.1, 0.2]
+        comm = lambda n: n * 1e-3
+        # 0.5 s alone of which 0.4 s latency: 0.1 s of bytes, moved by the two calls after it (H = 0.05); its 0.5 s
+        # since its start end 0.1 s after backward
+        self.assertAlmostEqual(cm.overlapped(bwd, [(2, 500)], comm, 0.05, lambda n: 0.4), 0.1)
+        # all latency, started before backward: nothing exposed
+        self.assertAlmostEqual(cm.overlapped(bwd, [(3, 500)], comm, 0.0, lambda n: 0.5), 0.0)
+
+    def test_latency_part_of_a_collective(self):
+        # measured: 12 ms at 4 KiB, 100 ms at 4 MiB (taken as bandwidth-bound: 0.1 s per 4 MiB)
+        link = cm.Link(cm.rate_link(1e9, 1e-5), {("iallreduce", 2): [(4096, 0.012), (4 * MIB, 0.1)]})
+        self.assertAlmostEqual(cm.latency("iallreduce", 4096, 2, link), 0.012 - 4096 * 0.1 / (4 * MIB))
+        self.assertAlmostEqual(cm.latency("iallreduce", 4 * MIB, 2, link), 0.0)
+        # on the fitted line: alpha's terms (all-reduce on 4 ranks: 2 ceil(log2 4) = 4 latencies)
+        self.assertAlmostEqual(cm.latency("allreduce", MIB, 4, link), 4e-5)
+
     def test_progress_fit(self):
         rows = [{"gap_s": g, "tests": k, "alone_s": 0.5, "exposed_s": 0.5 - k * min(g, 0.04)} for g in (0.02, 0.1, 0.3)
                 for k in (1, 2, 3)]
