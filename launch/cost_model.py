@@ -384,7 +384,7 @@ def main(argv=None):
                     "progress_thread: true, else progress")
     ap.add_argument("--blocking", action="store_true",
                     help="cost training's buckets as the blocking all-reduce even where the started-then-waited one "
-                    "(iallreduce, or the progress runs' alone) was measured")
+                    "(iallreduce, or the progress runs' alone) was measured (the model before it was)")
     ap.add_argument("--update-share", type=float, default=0.5,
                     help="share of a step's non-layer time that is the optimizer update (ZeRO-1 divides it by p)")
     ap.add_argument("--compute-speedup", type=float, default=1.0,
@@ -431,6 +431,9 @@ def main(argv=None):
                   f"{len(pts)} points, fit error median {median(errs) * 100:4.0f}%, worst {max(errs) * 100:4.0f}% "
                   f"(>= 1 MiB: worst {max(big or [0]) * 100:3.0f}%)")
 
+    if args.blocking:
+        for lk in links.values():
+            lk.table = {key: v for key, v in lk.table.items() if key[0] != "iallreduce"}
     holds = {}
     if args.progress:
         pr = {}
