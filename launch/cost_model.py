@@ -171,6 +171,14 @@ def nonblocking_from_progress(link, p, n, alone):
     return ratio
 
 
+def overlap_engine(run, choice="auto"):
+    """How a run's started buckets moved: `thread` (a progress thread: link-bound) or `progress` (only inside MPI
+    calls). `auto`: what the run's record says (strata-bench's `progress_thread`), else `progress`."""
+    if choice != "auto":
+        return choice
+    return "thread" if run.get("progress_thread") else "progress"
+
+
 def rate_link(bits_per_s, alpha):
     """A link known only by its rate: beta = 8 / rate for every op, alpha given."""
     beta = 8.0 / bits_per_s
@@ -524,10 +532,7 @@ def main(argv=None):
         slow = max(1.0, p / args.cores)
         c1 = alone[name].scaled(slow)
         sp = sparse.get(name) if ov else None
-        engine = args.overlap_engine
-        if engine == "auto":  # what the run says it ran (strata-bench's BENCH line), else MPI calls only
-            engine = "thread" if m.get("progress_thread") else "progress"
-        hold = None if engine == "thread" else hold_for(link, p)
+        hold = None if overlap_engine(m, args.overlap_engine) == "thread" else hold_for(link, p)
         lk = links[link]
         mod = Model(c_share or c1, lk, p, hold=hold, overlap=ov, sparse=sp)
         t, _, comm, exposed = mod.epoch(m["samples"], m["batch_size"])

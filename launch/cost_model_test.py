@@ -121,6 +121,13 @@ class Overlap(unittest.TestCase):
         # on the fitted line: alpha's terms (all-reduce on 4 ranks: 2 ceil(log2 4) = 4 latencies)
         self.assertAlmostEqual(cm.latency("allreduce", MIB, 4, link), 4e-5)
 
+    def test_engine_follows_the_run_unless_forced(self):
+        self.assertEqual(cm.overlap_engine({"progress_thread": True}), "thread")
+        self.assertEqual(cm.overlap_engine({"progress_thread": False}), "progress")
+        self.assertEqual(cm.overlap_engine({}), "progress")  # runs from before the progress thread
+        self.assertEqual(cm.overlap_engine({"progress_thread": True}, "progress"), "progress")
+        self.assertEqual(cm.overlap_engine({}, "thread"), "thread")
+
     def test_progress_fit(self):
         rows = [{"gap_s": g, "tests": k, "alone_s": 0.5, "exposed_s": 0.5 - k * min(g, 0.04)} for g in (0.02, 0.1, 0.3)
                 for k in (1, 2, 3)]
