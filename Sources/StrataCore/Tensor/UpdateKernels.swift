@@ -68,6 +68,15 @@ enum UpdateKernels {
         for i in 0..<a.count { pa[i] = r * pa[i] }
     }
 
+    /// `a = r a`, `times` times over: each product rounded as `scale` rounds it (a short `a`, e.g. one Embedding
+    /// row, stays in cache for all the passes).
+    static func scale(_ a: Tensor, by r: Float, times: Int) {
+        let pa = a.pointer
+        for _ in 0..<times {
+            for i in 0..<a.count { pa[i] = r * pa[i] }
+        }
+    }
+
     /// Adagrad: `a += g^2; p -= lr g / sqrt(a + eps)`.
     static func adagrad(values: Tensor, gradients: Tensor, accumulator: Tensor, lr: Float, epsilon eps: Float) {
         let n = values.count, p = values.pointer, g = gradients.pointer, a = accumulator.pointer
