@@ -68,13 +68,10 @@ enum UpdateKernels {
         for i in 0..<a.count { pa[i] = r * pa[i] }
     }
 
-    /// `a = r a`, `times` times over: each product rounded as `scale` rounds it (a short `a`, e.g. one Embedding
-    /// row, stays in cache for all the passes).
+    /// `a = r a`, `times` times over, each product rounded as `scale` rounds it (C: the scalars stay in registers
+    /// for all the passes).
     static func scale(_ a: Tensor, by r: Float, times: Int) {
-        let pa = a.pointer
-        for _ in 0..<times {
-            for i in 0..<a.count { pa[i] = r * pa[i] }
-        }
+        strata_scale_repeatedly(a.pointer, a.count, r, times)
     }
 
     /// Adagrad: `a += g^2; p -= lr g / sqrt(a + eps)`.
