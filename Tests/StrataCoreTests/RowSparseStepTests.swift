@@ -1,6 +1,7 @@
-@testable import StrataCore
 import TestSupport
 import XCTest
+
+@testable import StrataCore
 
 /// The row-sparse step (Embedding rows zeroed and updated only where the batch had ids, the others given the
 /// optimizer's zero-gradient update) ends every weight and optimizer slot bit-identical to the dense step.
@@ -33,7 +34,9 @@ final class RowSparseStepTests: XCTestCase {
         }
     }
 
-    func train(_ optimizer: Optimizer, sparse: Bool, reader: SlotReader? = nil, fits: Int = 1) throws -> (weights: [UInt32], slots: [[UInt32]]) {
+    func train(_ optimizer: Optimizer, sparse: Bool, reader: SlotReader? = nil, fits: Int = 1) throws -> (
+        weights: [UInt32], slots: [[UInt32]]
+    ) {
         let model = Sequential(
             [Embedding(60, outputDim: 4, inputShape: [5]), Flatten(), Dense(1, activation: .sigmoid)],
             seed: 3)
