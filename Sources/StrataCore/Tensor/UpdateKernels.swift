@@ -71,7 +71,11 @@ enum UpdateKernels {
     /// `a = r a`, `times` times over, each product rounded as `scale` rounds it (C: the scalars stay in registers
     /// for all the passes).
     static func scale(_ a: Tensor, by r: Float, times: Int) {
-        strata_scale_repeatedly(a.pointer, a.count, r, times)
+        if ConvKernels.cpuLanes >= 8 {
+            strata_scale_repeatedly_avx2(a.pointer, a.count, r, times)
+        } else {
+            strata_scale_repeatedly(a.pointer, a.count, r, times)
+        }
     }
 
     /// Adagrad: `a += g^2; p -= lr g / sqrt(a + eps)`.
