@@ -35,7 +35,10 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     /// Whether MPI granted `MPI_THREAD_MULTIPLE` (the progress thread calls MPI while the compute thread does).
     public let threadMultiple: Bool
     /// The progress thread, started on the first collective handed to it (never in a one-rank run).
-    private lazy var progress = ProgressThread(watchdog: watchdog)
+    private lazy var progress = ProgressThread(
+        watchdog: watchdog,
+        interval: ProcessInfo.processInfo.environment["STRATA_PROGRESS_INTERVAL_US"].flatMap(Double.init).map { max($0, 1) / 1e6 }
+            ?? ProgressThread.defaultInterval)
 
     /// Seconds a collective may wait for the other ranks before the watchdog ends this rank
     /// (default 300, or `STRATA_MPI_TIMEOUT`).

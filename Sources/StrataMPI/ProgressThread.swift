@@ -9,8 +9,9 @@ import StrataCore
 ///
 /// Jobs start in the order they were handed over (every rank hands over the same buckets in the same order, on a
 /// communicator only this thread uses, so the collectives match across ranks). Between tests the thread sleeps
-/// (`interval`), so on a machine with one core per rank it takes a few percent of that core, not all of it; with
-/// nothing in flight it waits on a condition and costs nothing. The caller's `wait` blocks on the job under the
+/// (`interval`), so on a machine with one core per rank it takes a few percent of that core, not all of it; while
+/// the compute thread is blocked in `wait` (its core idle) it tests without sleeping, as a blocking collective
+/// would; with nothing in flight it waits on a condition and costs nothing. The caller's `wait` blocks on the job under the
 /// rank's watchdog, as a blocking collective would; an MPI error on this thread is rethrown by `test` and `wait`
 /// on the compute thread, where the trainer ends every rank with it.
 final class ProgressThread: @unchecked Sendable {
@@ -41,7 +42,9 @@ final class ProgressThread: @unchecked Sendable {
         func wait() throws {
             engine.watchdog.enter(call)
             engine.signal.lock()
+            engine.waiting += 1
             while outcome == nil { engine.signal.wait() }
+            engine.waiting -= 1
             let outcome = self.outcome!
             engine.signal.unlock()
             engine.watchdog.leave()
@@ -52,17 +55,20 @@ final class ProgressThread: @unchecked Sendable {
     /// Seconds between two tests of the jobs in flight.
     let interval: Double
     private let watchdog: Watchdog
-    /// Guards `queue`, every job's `outcome`; signalled when a job is queued or completes.
+    /// Guards `queue`, `waiting` and every job's `outcome`; signalled when a job is queued or completes.
     private let signal = NSCondition()
     private var queue: [Job] = []
+    /// Callers blocked in `wait`: their core is idle, so the thread tests without sleeping until they return.
+    private var waiting = 0
 
     /// Starts the thread (parked until the first job).
     init(watchdog: Watchdog, interval: Double = ProgressThread.defaultInterval) {
         self.watchdog = watchdog
         self.interval = interval
-        let thread = Thread { [self] in loop() }
-        thread.name = "strata-progress"
-        thread.start()
+        Thread.detachNewThread { [self] in
+            Thread.current.name = "strata-progress"  // as `top -H` and /proc/PID/task/*/comm show it
+            loop()
+        }
     }
 
     /// 100 µs: at 1 Gbit/s about 12 KB move between two tests, well inside the kernel's socket buffers, so the link
@@ -92,7 +98,7 @@ final class ProgressThread: @unchecked Sendable {
             signal.lock()
             if active.isEmpty {
                 while queue.isEmpty { signal.wait() }
-            } else if queue.isEmpty {
+            } else if queue.isEmpty && waiting == 0 {
                 _ = signal.wait(until: Date(timeIntervalSinceNow: interval))
             }
             let new = queue
