@@ -29,18 +29,27 @@ public final class AllReduceTimer: Communicator {
     /// A bucket's all-reduce: the time training waits for it is what counts (starting it, and its `wait`), so a
     /// bucket hidden behind backward costs almost nothing here; each `wait` is logged.
     public func startAllReduceSum(_ buffer: Tensor) throws -> PendingReduction {
-        let start = DispatchTime.now().uptimeNanoseconds
-        let pending = try base.startAllReduceSum(buffer)
-        seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        calls += 1
-        return Timed(pending, timer: self)
+        try startAllReduceSum(buffer, background: false)
+    }
+
+    public func startAllReduceSum(_ buffer: Tensor, background: Bool) throws -> PendingReduction {
+        try timedStart { try base.startAllReduceSum(buffer, background: background) }
     }
 
     /// ZeRO-1's bucket reduce-scatter, timed as a bucket's all-reduce.
     public func startReduceScatterSum(_ buffer: Tensor, counts: [Int], into: Tensor) throws -> PendingReduction {
-        let start = DispatchTime.now().uptimeNanoseconds
-        let pending = try base.startReduceScatterSum(buffer, counts: counts, into: into)
-        seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        try startReduceScatterSum(buffer, counts: counts, into: into, background: false)
+    }
+
+    public func startReduceScatterSum(_ buffer: Tensor, counts: [Int], into: Tensor, background: Bool) throws -> PendingReduction {
+        try timedStart { try base.startReduceScatterSum(buffer, counts: counts, into: into, background: background) }
+    }
+
+    /// A started reduction, its start timed and its `wait` logged.
+    private func timedStart(_ start: () throws -> PendingReduction) throws -> PendingReduction {
+        let begin = DispatchTime.now().uptimeNanoseconds
+        let pending = try start()
+        seconds += Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
         calls += 1
         return Timed(pending, timer: self)
     }

@@ -29,6 +29,16 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     private let watchdog: Watchdog
     /// A duplicate of the world communicator for the exit handshake, so it never mixes with a pending collective.
     private let exitComm: MPI_Comm
+    /// A duplicate of the world communicator for the collectives the progress thread starts: only that thread
+    /// issues collectives on it, so they never interleave with the compute thread's on `world`.
+    private let progressComm: MPI_Comm
+    /// Whether MPI granted `MPI_THREAD_MULTIPLE` (the progress thread calls MPI while the compute thread does).
+    public let threadMultiple: Bool
+    /// The progress thread, started on the first collective handed to it (never in a one-rank run).
+    private lazy var progress = ProgressThread(
+        watchdog: watchdog,
+        interval: ProcessInfo.processInfo.environment["STRATA_PROGRESS_INTERVAL_US"].flatMap(Double.init).map { max($0, 1) / 1e6 }
+            ?? ProgressThread.defaultInterval)
 
     /// Seconds a collective may wait for the other ranks before the watchdog ends this rank
     /// (default 300, or `STRATA_MPI_TIMEOUT`).
@@ -92,9 +102,10 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         let envRank = env["OMPI_COMM_WORLD_RANK"].flatMap(Int.init) ?? env["PMIX_RANK"].flatMap(Int.init) ?? -1
         var initialized: Int32 = 0
         MPI_Initialized(&initialized)
+        var provided: Int32 = 0
         if initialized == 0 {
-            var provided: Int32 = 0
-            let rc = MPI_Init_thread(nil, nil, Int32(MPI_THREAD_FUNNELED), &provided)
+            // MULTIPLE, for the progress thread: Open MPI 4.1 grants it with ob1 over tcp and vader (shared memory).
+            let rc = MPI_Init_thread(nil, nil, Int32(MPI_THREAD_MULTIPLE), &provided)
             guard rc == MPI_SUCCESS else {
                 throw MPIError(call: "MPI_Init_thread", code: rc, message: MPICommunicator.errorString(rc), rank: envRank)
             }
@@ -103,7 +114,10 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
             #else
                 atexit { MPICommunicator.atExit(status: 0) }
             #endif
+        } else {
+            MPI_Query_thread(&provided)
         }
+        threadMultiple = provided >= Int32(MPI_THREAD_MULTIPLE)
         world = cmpi_comm_world()
         try MPICommunicator.check(MPI_Comm_set_errhandler(world, cmpi_errors_return()), "MPI_Comm_set_errhandler", rank: envRank)
         var r: Int32 = 0, s: Int32 = 0
@@ -120,10 +134,8 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         try MPICommunicator.check(MPI_Comm_free(&local), "MPI_Comm_free", rank: rank)
         ranksPerNode = Int(localSize)
         hosts = try MPICommunicator.gatherHosts(world, rank: rank, size: size)
-        var dup = cmpi_comm_null()
-        try MPICommunicator.check(MPI_Comm_dup(world, &dup), "MPI_Comm_dup", rank: rank)
-        guard let dup else { throw MPIError(call: "MPI_Comm_dup", code: 0, message: "returned no communicator", rank: rank) }
-        exitComm = dup
+        exitComm = try MPICommunicator.duplicate(world, rank: rank)
+        progressComm = try MPICommunicator.duplicate(world, rank: rank)
         coresPerNode = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         blasThreads = BLASThreadPolicy(coresPerNode: coresPerNode, ranksPerNode: ranksPerNode, environment: env)
         // Lines from different ranks must not interleave mid-line, and must not be lost if a rank is killed.
@@ -138,6 +150,14 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
             timeout = t
         }
         watchdog = Watchdog(rank: rank, hosts: hosts, timeout: timeout)
+    }
+
+    /// `MPI_Comm_dup` (collective): a communicator whose collectives never match `comm`'s.
+    private static func duplicate(_ comm: MPI_Comm, rank: Int) throws -> MPI_Comm {
+        var dup = cmpi_comm_null()
+        try check(MPI_Comm_dup(comm, &dup), "MPI_Comm_dup", rank: rank)
+        guard let dup else { throw MPIError(call: "MPI_Comm_dup", code: 0, message: "returned no communicator", rank: rank) }
+        return dup
     }
 
     /// Every rank's host name (at most 255 bytes each), by rank.
@@ -221,11 +241,25 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     /// `test` advances it (Open MPI progresses non-blocking collectives inside MPI calls, so the trainer calls it
     /// between layers), `wait` blocks under the watchdog like every collective.
     public func startAllReduceSum(_ buffer: Tensor) throws -> PendingReduction {
+        try startAllReduceSum(buffer, on: world)
+    }
+
+    /// With `background` (and several ranks, and `MPI_THREAD_MULTIPLE`), the progress thread starts and drives
+    /// the all-reduce (`ProgressThread`): the same `MPI_Iallreduce` pieces, so the same sums bit for bit.
+    public func startAllReduceSum(_ buffer: Tensor, background: Bool) throws -> PendingReduction {
+        guard background && progressAvailable else { return try startAllReduceSum(buffer) }
+        return progress.submit(call: "MPI_Allreduce") { [self] in try startAllReduceSum(buffer, on: progressComm) }
+    }
+
+    /// Whether collectives can be handed to the progress thread: several ranks, and MPI allows two threads in it.
+    public var progressAvailable: Bool { size > 1 && threadMultiple }
+
+    private func startAllReduceSum(_ buffer: Tensor, on comm: MPI_Comm) throws -> PendingReduction {
         let pending = MPIPendingReduction(self, buffers: [buffer])
         try chunks(buffer.count, limit: MPICommunicator.allReducePiece) { offset, n in
             var request: MPI_Request?
             try MPICommunicator.check(
-                MPI_Iallreduce(cmpi_in_place(), buffer.pointer + offset, n, cmpi_float(), cmpi_sum(), world, &request),
+                MPI_Iallreduce(cmpi_in_place(), buffer.pointer + offset, n, cmpi_float(), cmpi_sum(), comm, &request),
                 "MPI_Iallreduce", rank: rank)
             pending.requests.append(request)
         }
@@ -272,6 +306,18 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     /// `MPI_Ireduce_scatter` of `buffer` (ZeRO-1's gradient exchange): returns at once, completed like
     /// `startAllReduceSum`'s requests (tested between layers, waited for under the watchdog).
     public func startReduceScatterSum(_ buffer: Tensor, counts: [Int], into: Tensor) throws -> PendingReduction {
+        try startReduceScatterSum(buffer, counts: counts, into: into, on: world)
+    }
+
+    /// With `background`, on the progress thread (see `startAllReduceSum(_:background:)`).
+    public func startReduceScatterSum(_ buffer: Tensor, counts: [Int], into: Tensor, background: Bool) throws -> PendingReduction {
+        guard background && progressAvailable else { return try startReduceScatterSum(buffer, counts: counts, into: into) }
+        return progress.submit(call: "MPI_Reduce_scatter") { [self] in
+            try startReduceScatterSum(buffer, counts: counts, into: into, on: progressComm)
+        }
+    }
+
+    private func startReduceScatterSum(_ buffer: Tensor, counts: [Int], into: Tensor, on comm: MPI_Comm) throws -> PendingReduction {
         precondition(counts.count == size && counts.reduce(0, +) == buffer.count && into.count == counts[rank])
         guard buffer.count <= Int(Int32.max) else {
             throw MPIError(call: "MPI_Ireduce_scatter", code: 0, message: "\(buffer.count) values exceed MPI's 32-bit count", rank: rank)
@@ -282,7 +328,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         pending.counts = c
         var request: MPI_Request?
         try MPICommunicator.check(
-            MPI_Ireduce_scatter(buffer.pointer, into.pointer, c.baseAddress, cmpi_float(), cmpi_sum(), world, &request),
+            MPI_Ireduce_scatter(buffer.pointer, into.pointer, c.baseAddress, cmpi_float(), cmpi_sum(), comm, &request),
             "MPI_Ireduce_scatter", rank: rank)
         pending.requests.append(request)
         return pending

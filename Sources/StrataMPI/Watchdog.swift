@@ -9,7 +9,7 @@ import Synchronization
 /// a background thread that wakes a few times per timeout compares the stamp with the clock, and when the wait is
 /// too long it prints one message naming the rank, its host, the call and the ranks it waits for (with their
 /// hosts: on a cluster, where the dead node or the cut link is), and ends the process with `exitCode`. `mpirun`
-/// then ends every other rank. The thread never calls MPI (MPI is initialised as `MPI_THREAD_FUNNELED`).
+/// then ends every other rank. The watchdog thread never calls MPI.
 final class Watchdog: Sendable {
     /// The exit status of a process ended by the watchdog (as coreutils' `timeout`).
     static let exitCode: Int32 = 124

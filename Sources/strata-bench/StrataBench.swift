@@ -195,6 +195,9 @@ func train(
         "streaming_mib": streaming.map { JSONValue($0) } ?? .null,
         "optimizer_slot_mb": .array(slots.map { .number(($0 * 100).rounded() / 100) }),
         "sharded_optimizer": .bool(model.communication.shardOptimizer),
+        // Whether a progress thread drove the buckets (launch/cost_model.py picks its overlap engine from it).
+        "progress_thread": .bool(
+            model.communication.overlap && model.communication.progressThread && (mpi?.progressAvailable ?? false)),
     ]
     if timer != nil {  // per step, each rank: the optimizer step, and ZeRO-1's weight all-gather
         out["update_ms"] = .array(update.map { .number(($0 * 1e5).rounded() / 100) })

@@ -35,7 +35,9 @@ func collectivesCheck(_ comm: Communicator, link: String, sizes: [Int], repeats:
             }
             let median = times.sorted()[times.count / 2]
             if comm.rank == 0 {
-                let json: [String: Any] = ["link": link, "ranks": comm.size, "bytes": floats * 4, "op": op?.rawValue ?? "iallreduce", "seconds": median]
+                let json: [String: Any] = [
+                    "link": link, "ranks": comm.size, "bytes": floats * 4, "op": op?.rawValue ?? "iallreduce", "seconds": median,
+                ]
                 let text = String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self)
                 print("COLLECTIVE " + text)
             }
@@ -48,8 +50,10 @@ func collectivesCheck(_ comm: Communicator, link: String, sizes: [Int], repeats:
 /// between layers, so what hides depends on the gaps between those calls: for each gap (seconds) and `tests` calls
 /// (1...3), every rank starts the all-reduce of `bytes`, then `tests` times busy-computes for the gap and calls
 /// `test`, then waits. Rank 0 prints `PROGRESS {json}`: link, ranks, bytes, gap_s, tests, alone_s (start then
-/// wait at once), exposed_s (the wait after the gaps); medians over `repeats`, slowest rank.
-func progressCheck(_ comm: Communicator, link: String, bytes: Int, gaps: [Double], repeats: Int = 3) throws {
+/// wait at once), exposed_s (the wait after the gaps); medians over `repeats`, slowest rank. With `thread`, the
+/// all-reduce is handed to the progress thread (`startAllReduceSum(_:background:)`) and the line says
+/// `"progress_thread": true`.
+func progressCheck(_ comm: Communicator, link: String, bytes: Int, gaps: [Double], thread: Bool = false, repeats: Int = 3) throws {
     let buffer = Tensor(zeros: [max(1, bytes / 4)], repeating: 1)
     func slowest(_ seconds: Double) throws -> Double {
         var mine = [Double](repeating: 0, count: comm.size)
@@ -68,7 +72,7 @@ func progressCheck(_ comm: Communicator, link: String, bytes: Int, gaps: [Double
     /// One start, `tests` gaps each followed by `test`, then the wait: the seconds of the wait.
     func exposed(gap: Double, tests: Int) throws -> Double {
         try comm.barrier()
-        let pending = try comm.startAllReduceSum(buffer)
+        let pending = try comm.startAllReduceSum(buffer, background: thread)
         for _ in 0..<tests {
             compute(gap)
             _ = try pending.test()
@@ -86,7 +90,7 @@ func progressCheck(_ comm: Communicator, link: String, bytes: Int, gaps: [Double
                 let json: [String: Any] = [
                     "link": link, "ranks": comm.size, "bytes": buffer.count * 4, "gap_s": gap, "tests": tests, "alone_s": alone,
                     "exposed_s": AllReduceBenchmark.median(waits),
-                ]
+                ].merging(thread ? ["progress_thread": true] : [:]) { a, _ in a }
                 let text = String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self)
                 print("PROGRESS " + text)
             }

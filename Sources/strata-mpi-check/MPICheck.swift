@@ -12,6 +12,9 @@
 //   exit-early               rank 1 calls exit(1) before fit while rank 0 waits in fit's first collective
 //   different-model          rank 1 builds a wider hidden layer: must fail before the first step
 //   watchdog <seconds>       rank 1 stalls at step 1 for 60 s; the others' watchdog (timeout <seconds>) ends the job
+//   mismatched-buckets       rank 1 cuts its gradient buckets differently (run.communication is not compared before
+//                            the first step): the progress thread's MPI_Iallreduce receives more than it posted, and
+//                            that MPI error, raised on the progress thread, must end every rank
 //   model-file-config <dir>  (alone) writes <dir>/model.h5, the Dense+Dropout model saved uncompiled with its own
 //                            weights (a Keras model file), and <dir>/run.yaml, a config training it (model: model.h5,
 //                            seed: 3, shuffle on, 23 rows in batches of 5, validation)
@@ -25,12 +28,14 @@
 //                            a 200-row table travels as rows, an 8-row one goes dense) with the gradient traffic <how>:
 //                            one-buffer, buckets (buckets of a few floats, overlapped), dense-rows (buckets, Embedding
 //                            dense), default, sharded (ZeRO-1 over buckets, Embedding dense so every net is sharded)
-//                            or sharded-one-buffer; every rank writes <out>.rank<r> (weights bits, losses)
+//                            or sharded-one-buffer; buckets-no-thread and sharded-no-thread without the progress
+//                            thread; every rank writes <out>.rank<r> (weights bits, losses)
 //   collectives <link> <bytes>... the all-reduce (blocking, and started then waited as training's buckets do),
 //                            reduce-scatter and all-gather seconds of each size (median of 7, slowest rank); rank 0
 //                            prints COLLECTIVE lines labelled <link> for launch/cost_model.py
 //   progress <link> <bytes> <gap seconds>... how much of a started all-reduce hides behind 1-3 busy gaps each ended
-//                            by `test` (Open MPI progresses only inside MPI calls); rank 0 prints PROGRESS lines
+//                            by `test` (Open MPI progresses only inside MPI calls); rank 0 prints PROGRESS lines;
+//                            with a last argument `thread`, the all-reduce goes to the progress thread instead
 //   bench <samples> <epochs> the Keras guide's MLP: samples/s, all-reduce time per step vs plain MPI_Allreduce
 import ArgumentParser
 import Foundation
@@ -50,6 +55,7 @@ struct MPICheck: ParsableCommand {
         case exitEarly = "exit-early"
         case differentModel = "different-model"
         case watchdog
+        case mismatchedBuckets = "mismatched-buckets"
         case modelFileConfig = "model-file-config"
         case config, checkpoint, allreduce, bench, communication, collectives, progress
     }
@@ -173,7 +179,9 @@ func check(_ mode: MPICheck.Mode, _ args: [String]) throws -> Int32 {
     case .collectives:
         try collectivesCheck(comm, link: arg, sizes: args.dropFirst().compactMap { Int($0) })
     case .progress:
-        try progressCheck(comm, link: arg, bytes: args.count > 1 ? Int(args[1]) ?? 0 : 0, gaps: args.dropFirst(2).compactMap { Double($0) })
+        try progressCheck(
+            comm, link: arg, bytes: args.count > 1 ? Int(args[1]) ?? 0 : 0, gaps: args.dropFirst(2).compactMap { Double($0) },
+            thread: args.contains("thread"))
     case .communication:
         try communicationCheck(comm, out: arg, how: args.count > 1 ? args[1] : "default")
     case .modelFileConfig:
@@ -223,6 +231,12 @@ func check(_ mode: MPICheck.Mode, _ args: [String]) throws -> Int32 {
         try smallModel().fit(
             x, y, batchSize: 8, epochs: 50, verbose: 0, callbacks: [Fault(kind, rank: 1, step: step)],
             communicator: comm)
+        print("UNEXPECTED: training finished")
+    case .mismatchedBuckets:
+        let (x, y) = try data(64, seed: 1)
+        let model = smallModel()
+        model.communication = GradientCommunication(firstBucketMB: comm.rank == 1 ? 1 : 16 / 1_048_576, bucketMB: 64 / 1_048_576)
+        try model.fit(x, y, batchSize: 8, epochs: 50, verbose: 0, communicator: comm)
         print("UNEXPECTED: training finished")
     case .exitEarly:
         // Rank 1 gives up before training (e.g. a file it cannot read) and exits 1; rank 0 is already waiting.
@@ -302,15 +316,22 @@ func communicationCheck(_ comm: Communicator, out: String, how: String) throws {
     switch how {
     case "one-buffer": options = .oneBuffer
     case "buckets": options = GradientCommunication(firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576)
+    case "buckets-no-thread":  // the compute thread advances the transfers between layers (no progress thread)
+        options = GradientCommunication(firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576, progressThread: false)
     case "dense-rows": options = GradientCommunication(firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576, sparseGradients: false)
     case "default": options = GradientCommunication()
     case "sharded":  // ZeRO-1 with dense Embedding traffic, so every model of the check is sharded
         options = GradientCommunication(
             firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576, sparseGradients: false, shardOptimizer: true)
     case "sharded-one-buffer": options = GradientCommunication(overlap: false, sparseGradients: false, shardOptimizer: true)
+    case "sharded-no-thread":
+        options = GradientCommunication(
+            firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576, sparseGradients: false, shardOptimizer: true,
+            progressThread: false)
     default:
         throw StrataError.invalidArgument(
-            "unknown traffic '\(how)'", hint: "one-buffer, buckets, dense-rows, default, sharded or sharded-one-buffer")
+            "unknown traffic '\(how)'",
+            hint: "one-buffer, buckets, buckets-no-thread, dense-rows, default, sharded, sharded-no-thread or sharded-one-buffer")
     }
     let d = RandomData(seed: 11)
     let labels = try toCategorical(d.integers(3, count: 23), numClasses: 3)

@@ -107,23 +107,41 @@ final class RunConfigTests: XCTestCase {
         XCTAssertThrowsError(try RunConfig.load(path, overrides: ["fit.epochs"]))
     }
 
-    /// `run.communication.shard_optimizer` turns ZeRO-1 on (off by default); a non-boolean is a clear error.
-    func testShardOptimizerKey() throws {
-        let path = write(
+    /// A small config whose `run.communication` is `communication`.
+    private func communicationConfig(_ communication: String) -> String {
+        write(
             """
             model:
               - Dense: {units: 3, input_dim: 4, activation: softmax}
             data:
               synthetic: {x: {shape: [4]}, y: {classes: 3, one_hot: true}, train: 8}
             run:
-              communication: {shard_optimizer: true, overlap: false}
+              communication: \(communication)
             """)
+    }
+
+    /// `run.communication.shard_optimizer` turns ZeRO-1 on (off by default); a non-boolean is a clear error.
+    func testShardOptimizerKey() throws {
+        let path = communicationConfig("{shard_optimizer: true, overlap: false}")
         let c = try RunConfig.load(path)
         XCTAssertEqual(c.communication, GradientCommunication(overlap: false, shardOptimizer: true))
         XCTAssertFalse(try RunConfig.load(path, overrides: ["run.communication.shard_optimizer=false"]).communication.shardOptimizer)
         XCTAssertThrowsError(try RunConfig.load(path, overrides: ["run.communication.shard_optimizer=3"])) {
             let text = ($0 as? LocalizedError)?.errorDescription ?? ""
             XCTAssertTrue(text.contains("run.communication.shard_optimizer must be true or false"), text)
+        }
+    }
+
+    /// `run.communication.progress_thread` (on by default) turns the communication thread off; a non-boolean is a
+    /// clear error naming the key.
+    func testProgressThreadKey() throws {
+        let path = communicationConfig("{progress_thread: false}")
+        XCTAssertEqual(try RunConfig.load(path).communication, GradientCommunication(progressThread: false))
+        XCTAssertTrue(GradientCommunication().progressThread)
+        XCTAssertTrue(try RunConfig.load(path, overrides: ["run.communication.progress_thread=true"]).communication.progressThread)
+        XCTAssertThrowsError(try RunConfig.load(path, overrides: ["run.communication.progress_thread=fast"])) {
+            let text = ($0 as? LocalizedError)?.errorDescription ?? ""
+            XCTAssertTrue(text.contains("run.communication.progress_thread must be true or false"), text)
         }
     }
 

@@ -35,7 +35,8 @@ final class CrossNodeTests: XCTestCase {
 
     /// The guide's MLP with Dropout, shuffled every epoch, on 2 nodes x 1 rank over TCP between the nodes, ends with
     /// the weights of one process (masks and shuffles come from the seed and the global sample index, never from a
-    /// rank's stream); another seed ends elsewhere, so the agreement is not vacuous.
+    /// rank's stream); another seed ends elsewhere, so the agreement is not vacuous. Small buckets with and without
+    /// the progress thread end bit for bit where one buffer ends.
     func testMLPWithDropoutAndShuffleOnTwoNodesMatchesOneProcess() throws {
         let cluster = try EmulatedCluster("mlp", nodes: 2)
         let dir = try MPIJob.scratch("nodes-mlp")
@@ -56,6 +57,23 @@ final class CrossNodeTests: XCTestCase {
         print("CrossNodeTests: MLP 2 nodes vs 1 process: max |dw| / max |w| = \(d)")
         XCTAssertLessThanOrEqual(d, 1e-5)
         XCTAssertGreaterThan(Self.relativeDifference(try Self.weights("\(dir.path)/other/ckpt-latest.h5", scratch: dir), w1), 1e-3)
+
+        // Buckets of a few floats over TCP between the nodes, driven by the progress thread or, without it, between
+        // layers, and one buffer: the same sums, so the same weights bit for bit.
+        let small = ["run.communication.first_bucket_mb=0.0001", "run.communication.bucket_mb=0.0002"]
+        var runs: [String: [Float]] = [:]
+        for (name, extra) in [
+            ("thread", small), ("no-thread", small + ["run.communication.progress_thread=false"]),
+            ("one-buffer", ["run.communication.overlap=false"]),
+        ] {
+            let r = try cluster.launchRun(
+                ["-n", "2", "--", Self.strata, "train", Self.mlp]
+                    + (sets + extra + ["run.dir=\(dir.path)/\(name)"]).flatMap { ["--set", $0] })
+            XCTAssertEqual(r.status, 0, r.output)
+            runs[name] = try Self.weights("\(dir.path)/\(name)/ckpt-latest.h5", scratch: dir)
+        }
+        XCTAssertEqual(runs["thread"]!.map(\.bitPattern), runs["one-buffer"]!.map(\.bitPattern), "progress thread vs one buffer")
+        XCTAssertEqual(runs["no-thread"]!.map(\.bitPattern), runs["one-buffer"]!.map(\.bitPattern), "no thread vs one buffer")
     }
 
     /// A stacked stateful LSTM (batch 6, no shuffle) on 3 nodes x 1 rank: stream j of every batch lives on rank j / 2

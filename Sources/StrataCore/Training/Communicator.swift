@@ -15,6 +15,11 @@ public protocol Communicator: AnyObject {
     /// after the earlier ranks' parts, into `into` (`counts[rank]` scalars); `buffer` is left as it was. ZeRO-1's
     /// gradient exchange (`OptimizerShard`). The default (ShardedCollectives.swift) all-reduces a copy.
     func startReduceScatterSum(_ buffer: Tensor, counts: [Int], into: Tensor) throws -> PendingReduction
+    /// `startAllReduceSum(_:)` whose transfer, with `background`, a communication thread drives while the caller
+    /// computes (`MPICommunicator`'s progress thread); the same sums. The default ignores `background`.
+    func startAllReduceSum(_ buffer: Tensor, background: Bool) throws -> PendingReduction
+    /// `startReduceScatterSum(_:counts:into:)`, driven by the communication thread with `background`.
+    func startReduceScatterSum(_ buffer: Tensor, counts: [Int], into: Tensor, background: Bool) throws -> PendingReduction
     /// In place: every rank's copy of rank r's part (the `counts[r]` scalars after the earlier ranks' parts) becomes
     /// rank r's. ZeRO-1's weight exchange after each rank updated its part.
     func allGather(_ buffer: Tensor, counts: [Int]) throws

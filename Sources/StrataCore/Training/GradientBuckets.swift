@@ -15,6 +15,8 @@ struct GradientBuckets {
     }
     let buckets: [Bucket]
     let overlap: Bool
+    /// Buckets go to the communicator's communication thread (`GradientCommunication.progressThread`).
+    let background: Bool
 
     /// - Parameters:
     ///   - layerRanges: each layer's scalars of the gradient buffer (empty for layers without weights).
@@ -22,6 +24,7 @@ struct GradientBuckets {
     ///   - excluded: row-sparse regions that do not travel dense.
     init(layerRanges: [Range<Int>], tail: Range<Int>, excluded: [Range<Int>], options: GradientCommunication) {
         overlap = options.overlap
+        background = options.overlap && options.progressThread
         var out: [Bucket] = []
         var current: (range: Range<Int>, ready: Int)?
         var cap = options.overlap ? GradientCommunication.floats(options.firstBucketMB) : Int.max
@@ -99,9 +102,9 @@ struct GradientBuckets {
                 let b = all[pending.count]
                 if let layer, !buckets.overlap || b.readyAfter < layer { break }
                 if let shard, b.range.upperBound <= shard.ranges.last!.upperBound {
-                    pending.append(try shard.start(b.range, of: buffer, comm: comm))
+                    pending.append(try shard.start(b.range, of: buffer, comm: comm, background: buckets.background))
                 } else {
-                    pending.append(try comm.startAllReduceSum(buffer.rows(b.range)))
+                    pending.append(try comm.startAllReduceSum(buffer.rows(b.range), background: buckets.background))
                 }
             }
             for p in pending { _ = try p.test() }

@@ -8,6 +8,12 @@
 /// - `firstBucketMB`, `bucketMB`: bucket sizes in MiB (DDP's `first_bucket` / `bucket_cap_mb`). The first bucket
 ///   (the last layers) is small so the wire is busy early; a layer is never split. The step's loss and metric sums
 ///   travel first, alone.
+/// - `progressThread`: with `overlap` on several MPI ranks, a communication thread per rank starts each bucket's
+///   collective and drives it while backward computes (Horovod's background thread); off, the compute thread
+///   advances the transfers between layers, and Open MPI moves bytes only inside those calls, so over TCP little
+///   hides. Same sums either way. One-process runs never start the thread. On by default: over an emulated
+///   1 Gbit/s link it hid half or more of vgg_like's all-reduce behind backward (a twentieth without it), at no
+///   measurable cost through shared memory (README, "What scales").
 /// - `sparseGradients`: an `Embedding` gradient travels as its touched rows (ids and values, gathered from every
 ///   rank and added in rank order, as Horovod does for IndexedSlices) whenever that is fewer floats than the dense
 ///   all-reduce of the whole table; the optimizer then updates only those rows (see `RowSparseStep`).
@@ -22,12 +28,14 @@ public struct GradientCommunication: Equatable, Sendable {
     public var bucketMB: Double
     public var sparseGradients: Bool
     public var shardOptimizer: Bool
+    public var progressThread: Bool
 
     public init(
         overlap: Bool = true, firstBucketMB: Double = 1, bucketMB: Double = 4, sparseGradients: Bool = true,
-        shardOptimizer: Bool = false
+        shardOptimizer: Bool = false, progressThread: Bool = true
     ) {
         self.overlap = overlap
+        self.progressThread = progressThread
         self.firstBucketMB = firstBucketMB
         self.bucketMB = bucketMB
         self.sparseGradients = sparseGradients

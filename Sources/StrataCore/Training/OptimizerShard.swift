@@ -39,12 +39,13 @@ final class OptimizerShard {
     /// What each rank receives of the scalars `bucket`.
     func counts(of bucket: Range<Int>) -> [Int] { ranges.map { $0.clamped(to: bucket).count } }
 
-    /// Starts the reduce-scatter of `buffer`'s scalars `bucket` (a range of the gradients).
-    func start(_ bucket: Range<Int>, of buffer: Tensor, comm: Communicator) throws -> PendingReduction {
+    /// Starts the reduce-scatter of `buffer`'s scalars `bucket` (a range of the gradients), on the communication
+    /// thread with `background`.
+    func start(_ bucket: Range<Int>, of buffer: Tensor, comm: Communicator, background: Bool = false) throws -> PendingReduction {
         let part = mine.clamped(to: bucket)
         let at = part.isEmpty ? 0 : part.lowerBound - mine.lowerBound
         return try comm.startReduceScatterSum(
-            buffer.rows(bucket), counts: counts(of: bucket), into: gradients.rows(at..<(at + part.count)))
+            buffer.rows(bucket), counts: counts(of: bucket), into: gradients.rows(at..<(at + part.count)), background: background)
     }
 
     /// Once every bucket has arrived: this rank's global gradients into its part of `p.gradients` (the rest of the

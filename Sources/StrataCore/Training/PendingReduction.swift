@@ -22,4 +22,14 @@ extension Communicator {
         try allReduceSum(buffer)
         return CompletedReduction()
     }
+
+    /// Without a communication thread the caller drives the transfer (`test` between layers).
+    public func startAllReduceSum(_ buffer: Tensor, background: Bool) throws -> PendingReduction {
+        try startAllReduceSum(buffer)
+    }
+
+    /// Without a communication thread the caller drives the transfer (`test` between layers).
+    public func startReduceScatterSum(_ buffer: Tensor, counts: [Int], into: Tensor, background: Bool) throws -> PendingReduction {
+        try startReduceScatterSum(buffer, counts: counts, into: into)
+    }
 }
