@@ -177,8 +177,32 @@ final class RecurrentCore {
         let z = work.buffer(.gates, [steps, rows, width])
         BLAS.gemm(
             xs, rowsA: steps * rows, colsA: inputDim, context.parameters.value(kernel!), rowsB: inputDim, colsB: width,
-            into: z)
+            into: z, pool: context.pool)
         return z
+    }
+
+    /// Parts the batch's rows are split into at each step over `pool` (`sweep`): one per thread, each worth at least
+    /// 2^17 multiply-adds of the step's recurrent GEMM (`rows x units x width`), so a fork-join per step pays.
+    func stepParts(_ pool: ThreadPool, width: Int) -> Int {
+        min(pool.parts(rows), max(1, rows &* units &* width / (1 << 17)))
+    }
+
+    /// Runs `body(t, part)` for each step `t` of `order`, the batch's rows split into `parts` (`stepParts`) over
+    /// `pool`, and `between(t)` on the calling thread after each step. Rows are independent within a step, so each
+    /// part runs its own rows' recurrent GEMM and gate math: one fork-join per step, where splitting the small
+    /// per-step GEMM and the gate loop apart took two (and the gate loop ran on one core). OpenBLAS stays at one
+    /// thread meanwhile (`BLAS.oneThread`).
+    func sweep(
+        _ order: some Sequence<Int>, pool: ThreadPool, parts: Int, _ body: (Int, Range<Int>) -> Void,
+        between: (Int) -> Void = { _ in }
+    ) {
+        func run() {
+            for t in order {
+                pool.split(rows, parts: parts) { _, part in body(t, part) }
+                between(t)
+            }
+        }
+        if parts > 1 { BLAS.oneThread(run) } else { run() }
     }
 
     /// The time-major input `(T, N, in)` (time reversed for `go_backwards`, times the input dropout mask in
@@ -252,15 +276,18 @@ final class RecurrentCore {
     /// `masked` `(T, N, u)` (kept for the recurrent_kernel gradient).
     func addRecurrentProduct(
         hidden h: Tensor, masked: Tensor?, step t: Int, recurrentKernel r: Tensor, width: Int,
-        into z: Tensor, beta: Float = 1
+        into z: Tensor, beta: Float = 1, only part: Range<Int>? = nil
     ) {
-        var hPrev = h.rows(t..<(t + 1))
+        let part = part ?? 0..<rows
+        let first = t * rows + part.lowerBound, block = part.count * units
+        var hPrev = h.view([h.count / units, units]).rows(first..<(first + part.count))
         if let masked, let mask = recurrentMask {
-            let block = rows * units
-            Kernels.multiply(h, offset: t * block, mask, into: masked, offset: t * block, count: block)
-            hPrev = masked.rows(t..<(t + 1))
+            Kernels.multiply(h, offset: first * units, mask.rows(part), into: masked, offset: first * units, count: block)
+            hPrev = masked.view([masked.count / units, units]).rows(first..<(first + part.count))
         }
-        BLAS.gemm(hPrev, rowsA: rows, colsA: units, r, rowsB: units, colsB: width, into: z.rows(t..<(t + 1)), beta: beta)
+        BLAS.gemm(
+            hPrev, rowsA: part.count, colsA: units, r, rowsB: units, colsB: width,
+            into: z.view([z.count / width, width]).rows(first..<(first + part.count)), beta: beta)
     }
 
     // MARK: timestep masks
@@ -358,18 +385,20 @@ final class RecurrentCore {
     /// dropout. Returns the input gradient `(N, T, in)`; slot `.timeMajorInputGradient` holds the time-major `dxs`.
     func kernelGradients(
         dInput: Tensor, dRecurrent: Tensor, width: Int, hidden h: Tensor,
-        parameters p: Parameters
+        parameters p: Parameters, pool: ThreadPool? = nil
     ) -> Tensor {
         let m = steps * rows
         BLAS.gemm(
             input!, rowsA: m, colsA: inputDim, transA: true, dInput, rowsB: m, colsB: width,
-            into: p.gradient(kernel!), beta: 1)
+            into: p.gradient(kernel!), beta: 1, pool: pool)
         let hPrev = maskedHidden() ?? h
         BLAS.gemm(
             hPrev, rowsA: m, colsA: units, transA: true, dRecurrent, rowsB: m, colsB: width,
-            into: p.gradient(recurrentKernel!), beta: 1)
+            into: p.gradient(recurrentKernel!), beta: 1, pool: pool)
         let dxs = work.buffer(.timeMajorInputGradient, [steps, rows, inputDim])
-        BLAS.gemm(dInput, rowsA: m, colsA: width, p.value(kernel!), rowsB: inputDim, colsB: width, transB: true, into: dxs)
+        BLAS.gemm(
+            dInput, rowsA: m, colsA: width, p.value(kernel!), rowsB: inputDim, colsB: width, transB: true, into: dxs,
+            pool: pool)
         return inputGradient(timeMajor: dxs)
     }
 

@@ -46,30 +46,40 @@ public enum BLAS {
         let m = transA ? colsA : rowsA, k = transA ? rowsA : colsA, n = transB ? rowsB : colsB
         let byRows = m >= n
         let parts = min(pool.parts(m &* n &* k, grain: splitGrain), max(1, (byRows ? m : n) / 8))
-        let saved = threads
-        if saved != 1 { threads = 1 }
-        defer { if saved != 1 { threads = saved } }
         if parts <= 1 || k == 0 {
-            return gemm(
-                a, rowsA: rowsA, colsA: colsA, transA: transA, b, rowsB: rowsB, colsB: colsB, transB: transB, into: c,
-                alpha: alpha, beta: beta)
+            return oneThread {
+                gemm(
+                    a, rowsA: rowsA, colsA: colsA, transA: transA, b, rowsB: rowsB, colsB: colsB, transB: transB,
+                    into: c, alpha: alpha, beta: beta)
+            }
         }
         precondition(
             (transB ? colsB : rowsB) == k && rowsA * colsA <= a.count && rowsB * colsB <= b.count && m * n <= c.count,
             "gemm operands do not match: a \(a.shape) b \(b.shape) c \(c.shape) for \(m)x\(k)x\(n)")
         let pa = a.pointer, pb = b.pointer, pc = c.pointer
-        pool.split(byRows ? m : n, parts: parts) { _, r in
-            let lo = r.lowerBound
-            if byRows {  // rows lo..< of op(A) and C
-                sgemm(
-                    transA, transB, r.count, n, k, alpha, pa + (transA ? lo : lo &* colsA), colsA, pb, colsB, beta,
-                    pc + lo &* n, n)
-            } else {  // columns lo..< of op(B) and C
-                sgemm(
-                    transA, transB, m, r.count, k, alpha, pa, colsA, pb + (transB ? lo &* colsB : lo), colsB, beta,
-                    pc + lo, n)
+        oneThread {
+            pool.split(byRows ? m : n, parts: parts) { _, r in
+                let lo = r.lowerBound
+                if byRows {  // rows lo..< of op(A) and C
+                    sgemm(
+                        transA, transB, r.count, n, k, alpha, pa + (transA ? lo : lo &* colsA), colsA, pb, colsB, beta,
+                        pc + lo &* n, n)
+                } else {  // columns lo..< of op(B) and C
+                    sgemm(
+                        transA, transB, m, r.count, k, alpha, pa, colsA, pb + (transB ? lo &* colsB : lo), colsB, beta,
+                        pc + lo, n)
+                }
             }
         }
+    }
+
+    /// Runs `body` with OpenBLAS at one thread (restored after): the run's pool threads the work instead, so OpenBLAS's
+    /// own workers, which spin after each threaded call, never compete with the pool's for the cores.
+    public static func oneThread<R>(_ body: () throws -> R) rethrows -> R {
+        let saved = threads
+        if saved != 1 { threads = 1 }
+        defer { if saved != 1 { threads = saved } }
+        return try body()
     }
 
     /// Multiply-adds per part below which `gemm(pool:)` does not split (a fork-join costs a few microseconds; 2^18
