@@ -17,6 +17,7 @@ public final class ThreadPool: @unchecked Sendable {
     public let threads: Int
     private let shared: Shared
     private var workers: [pthread_t] = []
+    private var scratchBuffer = Tensor(zeros: [0])
 
     public init(threads: Int) {
         self.threads = max(1, threads)
@@ -47,6 +48,14 @@ public final class ThreadPool: @unchecked Sendable {
     public func split(_ count: Int, parts: Int? = nil, _ body: (Int, Range<Int>) -> Void) {
         let n = parts ?? self.parts(count)
         run(n) { i in body(i, Batches.shard(count, rank: i, size: n)) }
+    }
+
+    /// A buffer of at least `count` floats that parts may write (disjoint ranges) and the caller reads after `run`,
+    /// e.g. per-part partial sums: allocated once, grown when asked for more, reused by the next call (so its
+    /// contents are only valid until then).
+    public func scratch(_ count: Int) -> Tensor {
+        if scratchBuffer.count < count { scratchBuffer = Tensor(zeros: [count]) }
+        return scratchBuffer
     }
 
     /// Parts for `count` independent items: one per thread, at most one per item.
