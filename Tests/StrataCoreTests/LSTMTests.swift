@@ -179,10 +179,10 @@ final class LSTMShardingTests: XCTestCase {
         }
     }
 
-    /// The run's pool splits each step's rows (recurrent GEMM and gate math) over its threads: with 2 and 3 threads
-    /// the outputs, input gradient and weight gradients match one thread's to float summation tolerance, and two
-    /// runs at the same thread count agree bit for bit. 8 rows x 128 units is past the split's grain
-    /// (`stepParts`), with input and recurrent dropout (the masked hidden copy is split too).
+    /// The run's pool splits each step (the recurrent GEMMs by columns, the gate math by rows) over its threads:
+    /// with 2 and 3 threads the outputs, input gradient and weight gradients match one thread's to float summation
+    /// tolerance, and two runs at the same thread count agree bit for bit. 8 rows x 128 units is past both splits'
+    /// grains, with input and recurrent dropout.
     func testStepsSplitOverThePoolMatchOneThread() throws {
         let make = { LSTM(128, dropout: 0.2, recurrentDropout: 0.3, returnSequences: true) }
         let data = RandomData(seed: 5)

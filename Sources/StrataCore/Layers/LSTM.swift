@@ -94,15 +94,20 @@ public final class LSTM: RecurrentLayer {
         core.loadState(1, into: c)
         let hm = core.maskedHidden()
         let r = p.value(core.recurrentKernel!)
-        let parts = core.stepParts(context.pool, width: 4 * u)
-        core.sweep(0..<steps, pool: context.pool, parts: parts) { t, part in
-            // z_t += h_{t-1} recurrent_kernel (h masked by recurrent dropout)
-            core.addRecurrentProduct(hidden: h, masked: hm, step: t, recurrentKernel: r, width: 4 * u, into: z, only: part)
-            Kernels.lstmStep(
-                t: t, rows: n, units: u, z: z, c: c, h: h, ac: ac,
-                activation: activation, recurrentActivation: recurrentActivation, only: part)
-        } between: { t in
-            core.carrySkippedRows(step: t, [h, c])
+        let pool = context.pool, parts = core.stepParts(pool, width: 4 * u)
+        // Per step, over the run's pool: the recurrent GEMM split by columns (each thread packs its part of
+        // recurrent_kernel only), then the gate math split by rows. OpenBLAS stays at one thread throughout.
+        BLAS.oneThread {
+            for t in 0..<steps {
+                // z_t += h_{t-1} recurrent_kernel (h masked by recurrent dropout)
+                core.addRecurrentProduct(hidden: h, masked: hm, step: t, recurrentKernel: r, width: 4 * u, into: z, pool: pool)
+                pool.split(n, parts: parts) { _, part in
+                    Kernels.lstmStep(
+                        t: t, rows: n, units: u, z: z, c: c, h: h, ac: ac,
+                        activation: activation, recurrentActivation: recurrentActivation, only: part)
+                }
+                core.carrySkippedRows(step: t, [h, c])
+            }
         }
         core.saveState(0, from: h, step: steps)
         core.saveState(1, from: c, step: steps)
@@ -123,30 +128,24 @@ public final class LSTM: RecurrentLayer {
         dc.fill(0)
         let dyTime = core.timeMajorOutputGradient(dy)
         let r = p.value(core.recurrentKernel!)
-        let parts = core.stepParts(context.pool, width: 4 * u)
-        let last = steps - 1
-        if last >= 0 {
-            core.addOutputGradient(step: last, dy: dy, timeMajor: dyTime, into: dh)
-            core.saveSkippedRows(step: last, [dh, dc])
-        }
-        let dz2 = dz.view([steps * n, 4 * u])
-        core.sweep(stride(from: last, through: 0, by: -1), pool: context.pool, parts: parts) { t, part in
-            Kernels.lstmStepBackward(
-                t: t, rows: n, units: u, gates: gates, c: c, ac: ac, dh: dh, dc: dc, dz: dz,
-                activation: activation, recurrentActivation: recurrentActivation, only: part)
-            if t > 0 {
-                // dh_{t-1} = dz_t recurrent_kernel^T (times the recurrent mask), this part's rows
-                let dhPart = dh.rows(part)
-                BLAS.gemm(
-                    dz2.rows((t * n + part.lowerBound)..<(t * n + part.upperBound)), rowsA: part.count, colsA: 4 * u, r,
-                    rowsB: u, colsB: 4 * u, transB: true, into: dhPart)
-                if let mask = core.recurrentMask { Kernels.multiply(dhPart, mask.rows(part), into: dhPart) }
-            }
-        } between: { t in
-            core.restoreSkippedRows(step: t, [dh, dc], gateGradients: [dz], width: 4 * u)
-            if t > 0 {
-                core.addOutputGradient(step: t - 1, dy: dy, timeMajor: dyTime, into: dh)
-                core.saveSkippedRows(step: t - 1, [dh, dc])
+        let pool = context.pool, parts = core.stepParts(pool, width: 4 * u)
+        BLAS.oneThread {
+            for t in stride(from: steps - 1, through: 0, by: -1) {
+                core.addOutputGradient(step: t, dy: dy, timeMajor: dyTime, into: dh)
+                core.saveSkippedRows(step: t, [dh, dc])
+                pool.split(n, parts: parts) { _, part in
+                    Kernels.lstmStepBackward(
+                        t: t, rows: n, units: u, gates: gates, c: c, ac: ac, dh: dh, dc: dc, dz: dz,
+                        activation: activation, recurrentActivation: recurrentActivation, only: part)
+                }
+                if t > 0 {
+                    // dh_{t-1} = dz_t recurrent_kernel^T (times the recurrent mask), split by columns (units)
+                    BLAS.gemm(
+                        dz.rows(t..<(t + 1)), rowsA: n, colsA: 4 * u, r, rowsB: u, colsB: 4 * u, transB: true, into: dh,
+                        pool: pool)
+                    if let mask = core.recurrentMask { Kernels.multiply(dh, mask, into: dh) }
+                }
+                core.restoreSkippedRows(step: t, [dh, dc], gateGradients: [dz], width: 4 * u)
             }
         }
         // Weight gradients over all steps at once: kernel += xs^T dz, recurrent_kernel += h_{t-1}^T dz.

@@ -181,28 +181,10 @@ final class RecurrentCore {
         return z
     }
 
-    /// Parts the batch's rows are split into at each step over `pool` (`sweep`): one per thread, each worth at least
-    /// 2^17 multiply-adds of the step's recurrent GEMM (`rows x units x width`), so a fork-join per step pays.
+    /// Parts a step's gate math splits the batch's rows into over `pool`: one per thread, each worth at least 2^17
+    /// multiply-adds of the step's recurrent GEMM (`rows x units x width`), so the fork-join pays.
     func stepParts(_ pool: ThreadPool, width: Int) -> Int {
         min(pool.parts(rows), max(1, rows &* units &* width / (1 << 17)))
-    }
-
-    /// Runs `body(t, part)` for each step `t` of `order`, the batch's rows split into `parts` (`stepParts`) over
-    /// `pool`, and `between(t)` on the calling thread after each step. Rows are independent within a step, so each
-    /// part runs its own rows' recurrent GEMM and gate math: one fork-join per step, where splitting the small
-    /// per-step GEMM and the gate loop apart took two (and the gate loop ran on one core). OpenBLAS stays at one
-    /// thread meanwhile (`BLAS.oneThread`).
-    func sweep(
-        _ order: some Sequence<Int>, pool: ThreadPool, parts: Int, _ body: (Int, Range<Int>) -> Void,
-        between: (Int) -> Void = { _ in }
-    ) {
-        func run() {
-            for t in order {
-                pool.split(rows, parts: parts) { _, part in body(t, part) }
-                between(t)
-            }
-        }
-        if parts > 1 { BLAS.oneThread(run) } else { run() }
     }
 
     /// The time-major input `(T, N, in)` (time reversed for `go_backwards`, times the input dropout mask in
@@ -276,18 +258,17 @@ final class RecurrentCore {
     /// `masked` `(T, N, u)` (kept for the recurrent_kernel gradient).
     func addRecurrentProduct(
         hidden h: Tensor, masked: Tensor?, step t: Int, recurrentKernel r: Tensor, width: Int,
-        into z: Tensor, beta: Float = 1, only part: Range<Int>? = nil
+        into z: Tensor, beta: Float = 1, pool: ThreadPool? = nil
     ) {
-        let part = part ?? 0..<rows
-        let first = t * rows + part.lowerBound, block = part.count * units
-        var hPrev = h.view([h.count / units, units]).rows(first..<(first + part.count))
+        var hPrev = h.rows(t..<(t + 1))
         if let masked, let mask = recurrentMask {
-            Kernels.multiply(h, offset: first * units, mask.rows(part), into: masked, offset: first * units, count: block)
-            hPrev = masked.view([masked.count / units, units]).rows(first..<(first + part.count))
+            let block = rows * units
+            Kernels.multiply(h, offset: t * block, mask, into: masked, offset: t * block, count: block)
+            hPrev = masked.rows(t..<(t + 1))
         }
         BLAS.gemm(
-            hPrev, rowsA: part.count, colsA: units, r, rowsB: units, colsB: width,
-            into: z.view([z.count / width, width]).rows(first..<(first + part.count)), beta: beta)
+            hPrev, rowsA: rows, colsA: units, r, rowsB: units, colsB: width, into: z.rows(t..<(t + 1)), beta: beta,
+            pool: pool)
     }
 
     // MARK: timestep masks
