@@ -6,8 +6,9 @@ Inputs, all MEASURED (JSON lines as strata-bench and strata-mpi-check print them
                      per-layer forward/backward seconds and parameters, epoch seconds, samples, batch size
   --sharing FILE     the same profile run by k processes at once (k = 2, 3, 4) at the per-rank batch ceil(B / k):
                      what each rank computes, per sample, when k ranks share this machine's cores (field "sharing")
-  --links FILE       `strata-mpi-check collectives`: all-reduce, reduce-scatter and all-gather seconds on the
-                     emulated links at several sizes and rank counts
+  --links FILE       `strata-mpi-check collectives`: all-reduce (blocking `allreduce`; `iallreduce`, started then
+                     waited, as training's buckets run it), reduce-scatter and all-gather seconds on the emulated links
+                     at several sizes and rank counts
   --progress FILE    `strata-mpi-check progress`: how much of a started all-reduce hides behind busy gaps ended
                      by MPI_Test (Open MPI moves bytes only inside MPI calls)
   --measured FILE    emulated-cluster training runs to check the model against (workload, link, ranks, traffic)
@@ -17,17 +18,32 @@ Model (the assumptions are printed with the tables):
             forward and backward cost of each layer; the rest of a step (loss, optimizer update, data: `other`) is
             per step. Validation (forward only) is sharded: ceil(V / p) samples per rank. For the check against
             emulated runs the per-sample costs come from the sharing runs at k = p (the ranks share this machine's
-            cores: 3 or 4 ranks on 2 cores run about p / 2 times slower, plus the other jobs' load); with only the
-            1-rank profile they are the 1-rank costs times max(1, p / cores) (time sharing). Predictions for real
-            clusters use the 1-rank costs (one rank per node, nothing shared).
-  links     per link and collective, t = alpha x latency term + beta x bytes term (Rabenseifner's costs):
-            all-reduce 2 ceil(log2 p) alpha + 2(p-1)/p N beta; reduce-scatter and all-gather half of each;
+            cores: 3 or 4 ranks on 2 cores run about p / 2 times slower, plus the other jobs' load), from the
+            slowest of the k processes (a step waits for its slowest rank); with only the 1-rank profile they are
+            the 1-rank costs times max(1, p / cores) (time sharing). Predictions for real clusters use the 1-rank
+            costs (one rank per node, nothing shared).
+  links     a collective on a measured link and rank count costs what was measured there, interpolated piecewise
+            linearly in log size and log seconds (one line over 4 KiB-32 MiB missed single sizes by 24-45%: the
+            emulated nodes' TCP stacks and tbf shapers share the ranks' cores). Elsewhere (other rank counts, the
+            prediction table) per link and collective t = alpha x latency term + beta x bytes term (Rabenseifner's
+            costs): all-reduce 2 ceil(log2 p) alpha + 2(p-1)/p N beta; reduce-scatter and all-gather half of each;
             alpha and beta fitted by least squares over every measured size and rank count.
+  traffic   training's buckets are MPI_Iallreduce in 4 MiB pieces, all in flight, then waited: Open MPI runs them
+            with other algorithms than the blocking call, and on these links they cost 0.5-1.9x as much. They cost
+            the measured `iallreduce`; a pass without it (before it was measured) rescales the blocking curve by
+            the progress runs' `alone` (one started all-reduce of 8 MiB waited at once) over the blocking one at
+            8 MiB, and above 8 MiB takes that point's seconds per byte (--blocking: the blocking curve as it is). A step's loss and metric sums travel alone before
+            backward when overlapped, inside the one buffer otherwise; each epoch adds two small all-reduces
+            (the stop flag, validation's sums; one without validation).
   overlap   buckets as GradientBuckets makes them (the step's sums alone, then up to 1 MiB, then 4 MiB, a layer
             never split, last layer first), each started once backward has finished its layers. Bytes move only
             inside MPI calls: after each MPI call (the start, then a test after each layer) the link carries at most
             H seconds' worth of the pending all-reduces while the rank computes (H per link and rank count from the
-            progress runs); what is left is exposed in the wait before the optimizer.
+            progress runs: progress-bound); with a progress thread (--overlap-engine thread, or a run whose record
+            says progress_thread: true) bytes move while the rank computes, as fast as the link carries them
+            (link-bound). The latency part of a bucket's seconds (alpha's terms; on measured points, what it takes
+            beyond its bytes at the largest size's seconds per byte) passes while the rank computes either way. What
+            is left is exposed in the wait before the optimizer.
   sparse    an Embedding gradient travels as the rows the step touched (ids and values, all-gathered) when that is
             fewer floats than the table: each rank's distinct ids <= min(rows x input length, input_dim).
   ZeRO-1    gradients reduce-scattered (in the same buckets, overlapped alike), each rank updates 1/p of the weights
@@ -60,7 +76,7 @@ def terms(op, p, n):
     if p <= 1:
         return 0.0, 0.0
     hops = math.ceil(math.log2(p))
-    if op == "allreduce":
+    if op in ("allreduce", "iallreduce"):
         return 2.0 * hops, 2.0 * (p - 1) / p * n
     return float(hops), (p - 1) / p * n  # reduce_scatter, allgather
 
@@ -86,10 +102,81 @@ def fit_link(points, op="allreduce"):
     return a, max(num / syy if syy else 0.0, 1e-15)
 
 
+class Link(dict):
+    """One link's collective costs: per op the alpha-beta fit (`link[op]`, for rank counts and links not measured) and,
+    per (op, ranks) measured on it, the measured (bytes, seconds) points (`table`), which `cost` interpolates."""
+
+    def __init__(self, fits, table=None):
+        super().__init__(fits)
+        self.table = table or {}
+
+
+def interpolate(points, n):
+    """Seconds of a collective of n bytes from measured (bytes, seconds) points: piecewise linear in log bytes and log
+    seconds between the two measured sizes around n; below the smallest, its seconds (latency-bound); above the
+    largest, the largest's seconds per byte (bandwidth-bound)."""
+    pts = sorted(points)
+    if n <= pts[0][0]:
+        return pts[0][1]
+    for (b0, t0), (b1, t1) in zip(pts, pts[1:]):
+        if n <= b1:
+            f = (math.log(n) - math.log(b0)) / (math.log(b1) - math.log(b0))
+            return math.exp(math.log(t0) + f * (math.log(t1) - math.log(t0)))
+    b1, t1 = pts[-1]
+    return t1 * n / b1
+
+
 def cost(op, n, p, link):
+    """Seconds of collective `op` over n bytes on p ranks: interpolated from the measurements of this link at p when
+    there are some, else the alpha-beta line."""
+    if p <= 1:
+        return 0.0
+    pts = getattr(link, "table", {}).get((op, p))
+    if pts:
+        return interpolate(pts, n)
     a, b = link[op]
     x, y = terms(op, p, n)
     return x * a + y * b
+
+
+def latency(op, n, p, link):
+    """The latency part of `cost`: alpha's terms on a fitted line; on measured points, what n takes beyond its bytes at
+    the largest measured size's seconds per byte (that size taken as bandwidth-bound). Small started all-reduces
+    here take 12-40 ms against 0.05-0.5 ms blocking, almost all of it waiting that passes while a rank computes."""
+    if p <= 1:
+        return 0.0
+    pts = getattr(link, "table", {}).get((op, p))
+    if pts:
+        big, t = max(pts)
+        return max(0.0, interpolate(pts, n) - n * t / big)
+    return terms(op, p, n)[0] * link[op][0]
+
+
+def training_op(link, p):
+    """The collective training's buckets run: `iallreduce` (MPI_Iallreduce in pieces, all in flight, then waited) where
+    it was measured on this link at p, else the blocking all-reduce's costs."""
+    return "iallreduce" if ("iallreduce", p) in getattr(link, "table", {}) else "allreduce"
+
+
+def nonblocking_from_progress(link, p, n, alone):
+    """Where only the blocking all-reduce was measured at every size (passes before `iallreduce` was), the progress
+    runs' `alone` (one started all-reduce of n bytes, waited at once: what training does) is the started all-reduce's
+    one measured point: below n it costs alone / blocking(n) times the blocking curve, above n what was measured at n
+    per byte (bandwidth-bound, the rule beyond any largest measured size). Returns the ratio."""
+    pts = link.table.get(("allreduce", p))
+    if not pts or ("iallreduce", p) in link.table:
+        return None
+    ratio = alone / interpolate(pts, n)
+    link.table[("iallreduce", p)] = [(b, t * ratio) for b, t in pts if b < n] + [(n, alone)]
+    return ratio
+
+
+def overlap_engine(run, choice="auto"):
+    """How a run's started buckets moved: `thread` (a progress thread: link-bound) or `progress` (only inside MPI
+    calls). `auto`: what the run's record says (strata-bench's `progress_thread`), else `progress`."""
+    if choice != "auto":
+        return choice
+    return "thread" if run.get("progress_thread") else "progress"
 
 
 def rate_link(bits_per_s, alpha):
@@ -168,13 +255,14 @@ def embedding_rows(config_path, names):
     return idx, int(vocab.group(1)), int(dim.group(1)), int(length.group(1))
 
 
-def buckets(params, excluded=(), first=1 * MIB, cap=4 * MIB, overlap=True):
-    """(ready layer index, bytes) in start order, as GradientBuckets makes them: the sums alone first (not listed:
-    a few bytes), then the last layers' gradients up to `first`, then `cap` at a time, a layer never split."""
+def buckets(params, excluded=(), first=1 * MIB, cap=4 * MIB, overlap=True, sums=0):
+    """(ready layer index, bytes) in start order, as GradientBuckets makes them: the step's `sums` floats (loss,
+    metrics, count, stop flag) alone first, ready before backward (index len(params)), then the last layers'
+    gradients up to `first`, then `cap` at a time, a layer never split. Without overlap: one buffer after backward."""
     if not overlap:
-        total = sum(n for i, n in enumerate(params) if i not in excluded) * 4
+        total = (sum(n for i, n in enumerate(params) if i not in excluded) + sums) * 4
         return [(0, total)] if total else []
-    out, cur, ready, limit = [], 0, None, first
+    out, cur, ready, limit = ([(len(params), sums * 4)] if sums else []), 0, None, first
     for i in range(len(params) - 1, -1, -1):
         n = 0 if i in excluded else params[i] * 4
         if n == 0:
@@ -187,28 +275,45 @@ def buckets(params, excluded=(), first=1 * MIB, cap=4 * MIB, overlap=True):
     return out
 
 
-def overlapped(bwd, bks, comm_of, hold):
+def overlapped(bwd, bks, comm_of, hold, latency_of=lambda n: 0.0):
     """Seconds the wait after backward exposes. bwd: each layer's backward seconds; bks: (ready layer, bytes) in start
     order; comm_of(bytes): a bucket's seconds alone; hold: seconds of pending traffic the link carries after each
-    MPI call while the rank computes (None: as much as the gap, an ideal progress engine)."""
-    pending = 0.0
+    MPI call while the rank computes (None: as much as the gap, a progress thread: link-bound); latency_of(bytes):
+    the part of a bucket's seconds that is latency, not bytes, which passes while the rank computes whatever the
+    engine. The wait ends when the pending bytes have moved and when every bucket has had its seconds alone since
+    its start."""
+    pending = 0.0  # seconds of bytes still to move
+    now, ends = 0.0, []  # each bucket's earliest end: its start + its seconds alone
     started = 0
+
+    def start(n):
+        nonlocal pending
+        t = comm_of(n)
+        pending += t - min(latency_of(n), t)
+        ends.append(now + t)
+
+    while started < len(bks) and bks[started][0] >= len(bwd):  # ready before backward: started after forward
+        start(bks[started][1]); started += 1
     for i in range(len(bwd) - 1, -1, -1):
         gap = bwd[i]
         if pending > 0:
             pending -= min(pending, gap if hold is None else min(gap, hold))
+        now += gap
         # layer i done: start what it made ready, then test (both MPI calls)
         while started < len(bks) and bks[started][0] >= i:
-            pending += comm_of(bks[started][1]); started += 1
+            start(bks[started][1]); started += 1
     for _, n in bks[started:]:
-        pending += comm_of(n)
-    return pending
+        start(n)
+    return max(pending, max((e - now for e in ends), default=0.0), 0.0)
 
 
 class Model:
-    def __init__(self, compute, link, p, hold=None, overlap=True, sparse=None, zero=False, update_share=1.0):
+    def __init__(self, compute, link, p, hold=None, overlap=True, sparse=None, zero=False, update_share=1.0, sums=4):
+        """sums: floats of a step's loss and metric sums and stop flag, all-reduced alone before backward when
+        overlapped (GradientBuckets), inside the one buffer otherwise."""
         self.c, self.link, self.p, self.hold = compute, link, p, hold
         self.overlap, self.sparse, self.zero, self.update_share = overlap, sparse, zero, update_share
+        self.sums = sums
 
     def step(self, n):
         """(seconds, communication seconds alone, exposed communication seconds) of a step of a batch of n."""
@@ -227,13 +332,14 @@ class Model:
             if ids * (dim + 1) < vocab * dim:
                 excluded.add(idx)
                 rows_comm = cost("allgather", p * ids * (dim * 4 + 4), p, self.link)
-        bks = buckets(c.params, excluded, overlap=self.overlap)
-        op = "reduce_scatter" if self.zero else "allreduce"
+        bks = buckets(c.params, excluded, overlap=self.overlap, sums=self.sums)
+        op = "reduce_scatter" if self.zero else training_op(self.link, p)
         comm_of = lambda nb: cost(op, nb, p, self.link)
         alone = sum(comm_of(nb) for _, nb in bks) + rows_comm
         if p == 1:
             return fwd + sum(bwd) + other, 0.0, 0.0
-        exposed = overlapped(bwd, bks, comm_of, self.hold) if self.overlap else alone - rows_comm
+        lat_of = lambda nb: latency(op, nb, p, self.link)
+        exposed = overlapped(bwd, bks, comm_of, self.hold, lat_of) if self.overlap else alone - rows_comm
         exposed += rows_comm
         if self.zero:
             gather = cost("allgather", sum(c.params) * 4, p, self.link)
@@ -251,7 +357,9 @@ class Model:
         for k in range(steps):
             s, a, e = self.step(min(batch, samples - k * batch))
             total += s; alone += a; exposed += e
+        # validation: forward over this rank's share, then its sums all-reduced; before it, the epoch's stop flag
         total += math.ceil(c.val / self.p) * sum(c.f)
+        total += (2 if c.val else 1) * cost("allreduce", 8, self.p, self.link)
         return total, steps, alone / steps, exposed / steps
 
 
@@ -277,6 +385,14 @@ def main(argv=None):
     ap.add_argument("--predict-alpha", type=float,
                     help="latency in seconds for a RATE link (default: the best measured, a 4 KiB collective's seconds "
                     "over its latency terms on any link; fitted alphas include a loaded machine's scheduling delays)")
+    ap.add_argument("--overlap-engine", choices=("auto", "progress", "thread"), default="auto",
+                    help="how started buckets move while backward computes, for the check: progress = only inside MPI "
+                    "calls (H per call from --progress: progress-bound), thread = a progress thread drives them (bytes "
+                    "move while the rank computes: link-bound), auto = thread where the run's record says "
+                    "progress_thread: true, else progress")
+    ap.add_argument("--blocking", action="store_true",
+                    help="cost training's buckets as the blocking all-reduce even where the started-then-waited one "
+                    "(iallreduce, or the progress runs' alone) was measured (the model before it was)")
     ap.add_argument("--update-share", type=float, default=0.5,
                     help="share of a step's non-layer time that is the optimizer update (ZeRO-1 divides it by p)")
     ap.add_argument("--compute-speedup", type=float, default=1.0,
@@ -293,33 +409,39 @@ def main(argv=None):
         for r in lines(args.sharing):
             if "profile" in r:
                 groups.setdefault((r["workload"], r["sharing"]), []).append(Compute(r))
-        for key, cs in groups.items():  # mean over the k processes
-            c = cs[0].scaled(1.0)
-            for attr in ("f", "b"):
-                setattr(c, attr, [sum(getattr(x, attr)[i] for x in cs) / len(cs) for i in range(len(c.f))])
-            c.other = sum(x.other for x in cs) / len(cs)
-            sharing[key] = c
+        # a step waits for its slowest rank: the process of the k whose step took longest
+        for key, cs in groups.items():
+            sharing[key] = max(cs, key=lambda x: x.batch * (sum(x.f) + sum(x.b)) + x.other)
     sparse = {w: embedding_rows(f"{args.configs}/{w}.yaml", c.names) for w, c in alone.items()}
 
     raw = {}
     for c in lines(args.links):
         raw.setdefault(c["link"], {}).setdefault(c.get("op", "allreduce"), []).append((c["ranks"], c["bytes"], c["seconds"]))
-    links = {k: {op: fit_link(pts, op) for op, pts in ops.items()} for k, ops in raw.items()}
-    # the check against a run on p ranks uses the fit on that link's measurements at p alone (when there are some)
-    at_p = {(k, q): {op: fit_link([x for x in pts if x[0] == q], op) for op, pts in ops.items() if any(x[0] == q for x in pts)}
-            for k, ops in raw.items() for q in {x[0] for pts in ops.values() for x in pts}}
+    # a measured link costs a collective at a measured rank count by interpolating its measurements; the fit
+    # (over every size and rank count) only extrapolates to other rank counts
+    links = {}
+    for k, ops in raw.items():
+        table = {}
+        for op, pts in ops.items():
+            for q, n, t in pts:
+                table.setdefault((op, q), []).append((n, t))
+        links[k] = Link({op: fit_link(pts, op) for op, pts in ops.items()}, table)
     print("== links: t = L alpha + B beta (all-reduce L = 2 ceil(log2 p), B = 2(p-1)/p N; reduce-scatter and "
-          "all-gather half of each), fitted over every measured size (4 KiB..32 MiB) and rank count")
+          "all-gather half of each), fitted over every measured size (4 KiB..32 MiB) and rank count; used only where "
+          "nothing was measured (other rank counts and links): measured ones are interpolated")
     for k in sorted(links):
         for op in sorted(links[k]):
             a, b = links[k][op]
             pts = raw[k][op]
-            errs = [abs(cost(op, n, p, links[k]) - t) / t for p, n, t in pts]
+            errs = [abs(cost(op, n, p, dict(links[k])) - t) / t for p, n, t in pts]  # the line's, not the table's
             big = [e for (p, n, t), e in zip(pts, errs) if n >= MIB]
             print(f"{k:>8} {op:<14} alpha {a * 1e6:8.1f} us  beta {b * 1e9:7.3f} ns/B ({8 / b / 1e9:5.2f} Gbit/s)  "
                   f"{len(pts)} points, fit error median {median(errs) * 100:4.0f}%, worst {max(errs) * 100:4.0f}% "
                   f"(>= 1 MiB: worst {max(big or [0]) * 100:3.0f}%)")
 
+    if args.blocking:
+        for lk in links.values():
+            lk.table = {key: v for key, v in lk.table.items() if key[0] != "iallreduce"}
     holds = {}
     if args.progress:
         pr = {}
@@ -329,6 +451,12 @@ def main(argv=None):
         for key in sorted(pr):
             holds[key] = fit_progress(pr[key])
             rs = pr[key]
+            if key[0] in links and not args.blocking:
+                ratio = nonblocking_from_progress(links[key[0]], key[1], rs[0]["bytes"], rs[0]["alone_s"])
+                if ratio is not None:
+                    print(f"{key[0]:>8} {key[1]} ranks: no iallreduce measured; the started all-reduce costs {ratio:.2f}x the "
+                          f"blocking one up to {rs[0]['bytes'] / MIB:.0f} MiB (its alone there over the blocking "
+                          "curve), above that its seconds per byte")
             print(f"{key[0]:>8} {key[1]} ranks, {rs[0]['bytes'] / MIB:.0f} MiB alone {rs[0]['alone_s'] * 1e3:6.1f} ms: H = "
                   f"{holds[key] * 1e3:6.1f} ms; hidden per gap " + ", ".join(
                       f"{r['gap_s'] * 1e3:.0f}ms x{r['tests']}: {max(0, r['alone_s'] - r['exposed_s']) / r['tests'] * 1e3:.0f}"
@@ -351,23 +479,31 @@ def main(argv=None):
                 if n <= 4096 and p > 1]
         palpha = args.predict_alpha if args.predict_alpha is not None else (min(seen) if seen else 0.0)
         plink = rate_link(parse_rate(args.predict_link), palpha)
-        phold = None
+        # without a progress thread: H of the fastest measured link at 2 ranks (an assumption: H was never
+        # measured on this link)
+        fast = min(links, key=lambda k: links[k]["allreduce"][1]) if links else None
+        phold = hold_for(fast, 2) if fast else None
     ranks = [int(x) for x in args.ranks.split(",")]
     print(f"\n== predicted scaling efficiency on {args.predict_link} (alpha {palpha * 1e6:.0f} us, beta "
           f"{plink['allreduce'][1] * 1e9:.3f} ns/B), one rank per node computing "
           + (f"{args.compute_speedup:g}x as fast as " if args.compute_speedup != 1 else "as ") + "1 rank x 1 thread here, "
           + ("per-rank batch = the config's batch" if args.per_rank_batch else "global batch = the config's batch")
-          + "; overlap with an ideal progress engine (bytes move while the rank computes)"
+          + "; overlap: with a progress thread (bytes move while the rank computes, link-bound)"
+          + ("" if phold is None else f", and in MPI calls only (progress-bound, H = {phold * 1e3:.1f} ms per call)")
           + "; efficiency = samples/s on p / (p x samples/s on 1); step time in ms in brackets")
     print(f"{'workload':<18} {'params':>9} {'step@1':>8}  " + " ".join(f"{p:>12}" for p in ranks))
     for name in sorted(alone):
         c = alone[name].scaled(1 / args.compute_speedup)
         one = Model(c, plink, 1).step(c.batch)[0]
-        for label, ov, zero in (("replicated", False, False), ("overlap", True, False), ("overlap+zero1", True, True)):
+        variants = [("replicated", False, False, None)]
+        if phold is not None:
+            variants.append(("overlap, MPI calls only", True, False, phold))
+        variants += [("overlap", True, False, None), ("overlap+zero1", True, True, None)]
+        for label, ov, zero, hold in variants:
             cells = []
             for p in ranks:
                 n = c.batch * p if args.per_rank_batch else c.batch
-                s = Model(c, plink, p, hold=None, overlap=ov, sparse=sparse.get(name), zero=zero,
+                s = Model(c, plink, p, hold=hold, overlap=ov, sparse=sparse.get(name), zero=zero,
                           update_share=args.update_share).step(n)[0]
                 eff = (n / s) / (p * c.batch / one)
                 cells.append(f"{eff * 100:4.0f}% ({s * 1e3:4.0f})")
@@ -378,8 +514,9 @@ def main(argv=None):
     if not args.measured:
         return
     print("\n== model vs emulated-cluster runs: seconds per training step (epoch time / steps, median of the epochs "
-          "after the first); links fitted at that rank count; compute from the sharing runs at k = p (model), or the "
-          "1-rank profile x max(1, p/cores) (model(1r))")
+          "after the first); collectives interpolated from that link's measurements at p (training's buckets: the started "
+          "all-reduce); compute from the slowest of the sharing runs at k = p (model), or the 1-rank profile x "
+          "max(1, p/cores) (model(1r)); overlap progress-bound (H) unless the run had a progress thread")
     print(f"{'workload':<10} {'link':>7} {'p':>2} {'traffic':>10} {'measured':>9} {'model':>9} {'err':>5}  "
           f"{'comm':>7} {'exposed':>8} {'hidden':>6}  {'model(1r)':>9} {'err':>5}")
     errs = []
@@ -395,8 +532,8 @@ def main(argv=None):
         slow = max(1.0, p / args.cores)
         c1 = alone[name].scaled(slow)
         sp = sparse.get(name) if ov else None
-        hold = hold_for(link, p)
-        lk = at_p.get((link, p)) or links[link]
+        hold = None if overlap_engine(m, args.overlap_engine) == "thread" else hold_for(link, p)
+        lk = links[link]
         mod = Model(c_share or c1, lk, p, hold=hold, overlap=ov, sparse=sp)
         t, _, comm, exposed = mod.epoch(m["samples"], m["batch_size"])
         t1 = Model(c1, lk, p, hold=hold, overlap=ov, sparse=sp).epoch(m["samples"], m["batch_size"])[0] / steps

@@ -38,6 +38,37 @@ class LinkFit(unittest.TestCase):
         self.assertAlmostEqual(cm.cost("allreduce", 32 * MIB, 512, link), 18 * 50e-6 + 2 * 511 / 512 * 32 * MIB * 8e-9)
 
 
+class MeasuredLinks(unittest.TestCase):
+    def test_interpolates_in_log_size_and_log_time(self):
+        pts = [(100, 0.010), (1, 0.001)]
+        self.assertAlmostEqual(cm.interpolate(pts, 10), 0.001 * 10 ** 0.5)  # halfway in logs: the geometric mean
+        self.assertAlmostEqual(cm.interpolate(pts, 100), 0.010)
+        self.assertAlmostEqual(cm.interpolate(pts, 0.5), 0.001)  # below: latency-bound
+        self.assertAlmostEqual(cm.interpolate(pts, 300), 0.030)  # above: the largest's seconds per byte
+
+    def test_cost_uses_the_measurements_at_p_and_the_fit_elsewhere(self):
+        link = cm.Link(cm.rate_link(1e9, 1e-5), {("allreduce", 2): [(MIB, 0.05), (4 * MIB, 0.2)]})
+        self.assertAlmostEqual(cm.cost("allreduce", 2 * MIB, 2, link), 0.1)  # 0.05 x 4^(1/2)
+        self.assertAlmostEqual(cm.cost("allreduce", 2 * MIB, 4, link), 4 * 1e-5 + 1.5 * 2 * MIB * 8e-9)
+        self.assertEqual(cm.cost("allreduce", 2 * MIB, 1, link), 0)
+
+    def test_started_all_reduce_from_the_progress_runs_alone(self):
+        # blocking: 10 ms at 1 MiB, 320 ms at 16 MiB (t ~ n^1.25: 56.6 ms at 4 MiB, halfway in logs)
+        link = cm.Link(cm.rate_link(1e9, 1e-5), {("allreduce", 2): [(MIB, 0.01), (16 * MIB, 0.32)]})
+        at4 = 0.01 * 32 ** 0.5
+        self.assertEqual(cm.training_op(link, 2), "allreduce")
+        # 4 MiB started then waited took twice the blocking one: up to 4 MiB, twice the blocking curve; beyond, what
+        # was measured at 4 MiB per byte (bandwidth-bound, as beyond any largest measured size)
+        self.assertAlmostEqual(cm.nonblocking_from_progress(link, 2, 4 * MIB, 2 * at4), 2.0)
+        self.assertEqual(cm.training_op(link, 2), "iallreduce")
+        self.assertAlmostEqual(cm.cost("iallreduce", MIB, 2, link), 0.02)
+        self.assertAlmostEqual(cm.cost("iallreduce", 2 * MIB, 2, link), 2 * cm.cost("allreduce", 2 * MIB, 2, link))
+        self.assertAlmostEqual(cm.cost("iallreduce", 16 * MIB, 2, link), 4 * 2 * at4)
+        self.assertEqual(cm.training_op(link, 3), "allreduce")
+        # measured iallreduce points are kept as they are
+        self.assertIsNone(cm.nonblocking_from_progress(link, 2, 4 * MIB, 0.5))
+
+
 class Buckets(unittest.TestCase):
     def test_plan_follows_gradient_buckets(self):
         # vgg_like's layers (parameters): the 31.7 MB Dense joins dense_1 in the first bucket (a layer is never
@@ -48,6 +79,9 @@ class Buckets(unittest.TestCase):
         self.assertEqual(cm.buckets([400_000, 400_000, 400_000, 300_000]), [(3, 1_200_000), (0, 4_800_000)])
         self.assertEqual(cm.buckets([10, 20], overlap=False), [(0, 120)])
         self.assertEqual(cm.buckets([10, 20, 30], excluded={1}), [(0, 160)])
+        # the step's sums go first, alone, ready before backward (index = layer count); in the one buffer otherwise
+        self.assertEqual(cm.buckets([10, 20], sums=3), [(2, 12), (0, 120)])
+        self.assertEqual(cm.buckets([10, 20], overlap=False, sums=3), [(0, 132)])
 
 
 class Overlap(unittest.TestCase):
@@ -59,6 +93,8 @@ class Overlap(unittest.TestCase):
         self.assertAlmostEqual(cm.overlapped(bwd, [(2, 300)], comm, None), 0.0)
         # a bucket ready after layer 0 is entirely exposed
         self.assertAlmostEqual(cm.overlapped(bwd, [(0, 200)], comm, None), 0.2)
+        # one ready before backward (index 3) moves during all of it: 0.7 s of traffic leaves 0.1 s
+        self.assertAlmostEqual(cm.overlapped(bwd, [(3, 700)], comm, None), 0.1)
 
     def test_progress_only_in_mpi_calls_hides_at_most_h_per_gap(self):
         bwd = [0.3, 0.1, 0.2]
@@ -67,6 +103,30 @@ class Overlap(unittest.TestCase):
         self.assertAlmostEqual(cm.overlapped(bwd, [(2, 500)], comm, 0.05), 0.4)
         # H larger than the gaps: the same as the ideal engine
         self.assertAlmostEqual(cm.overlapped(bwd, [(2, 500)], comm, 10.0), 0.1)
+
+    def test_latency_passes_while_the_rank_computes(self):
+        bwd = [0.3, 0.1, 0.2]
+        comm = lambda n: n * 1e-3
+        # 0.5 s alone of which 0.4 s latency: 0.1 s of bytes, moved by the two calls after it (H = 0.05); its 0.5 s
+        # since its start end 0.1 s after backward
+        self.assertAlmostEqual(cm.overlapped(bwd, [(2, 500)], comm, 0.05, lambda n: 0.4), 0.1)
+        # all latency, started before backward: nothing exposed
+        self.assertAlmostEqual(cm.overlapped(bwd, [(3, 500)], comm, 0.0, lambda n: 0.5), 0.0)
+
+    def test_latency_part_of_a_collective(self):
+        # measured: 12 ms at 4 KiB, 100 ms at 4 MiB (taken as bandwidth-bound: 0.1 s per 4 MiB)
+        link = cm.Link(cm.rate_link(1e9, 1e-5), {("iallreduce", 2): [(4096, 0.012), (4 * MIB, 0.1)]})
+        self.assertAlmostEqual(cm.latency("iallreduce", 4096, 2, link), 0.012 - 4096 * 0.1 / (4 * MIB))
+        self.assertAlmostEqual(cm.latency("iallreduce", 4 * MIB, 2, link), 0.0)
+        # on the fitted line: alpha's terms (all-reduce on 4 ranks: 2 ceil(log2 4) = 4 latencies)
+        self.assertAlmostEqual(cm.latency("allreduce", MIB, 4, link), 4e-5)
+
+    def test_engine_follows_the_run_unless_forced(self):
+        self.assertEqual(cm.overlap_engine({"progress_thread": True}), "thread")
+        self.assertEqual(cm.overlap_engine({"progress_thread": False}), "progress")
+        self.assertEqual(cm.overlap_engine({}), "progress")  # runs from before the progress thread
+        self.assertEqual(cm.overlap_engine({"progress_thread": True}, "progress"), "progress")
+        self.assertEqual(cm.overlap_engine({}, "thread"), "thread")
 
     def test_progress_fit(self):
         rows = [{"gap_s": g, "tests": k, "alone_s": 0.5, "exposed_s": 0.5 - k * min(g, 0.04)} for g in (0.02, 0.1, 0.3)
@@ -100,16 +160,26 @@ class Step(unittest.TestCase):
         c = self.compute()
         link = cm.rate_link(1e9, 1e-5)
         s, alone, exposed = cm.Model(c, link, 2, overlap=False).step(4)
-        ar = 2 * 1e-5 + 4000 * 8e-9
+        ar = 2 * 1e-5 + (4000 + 4 * 4) * 8e-9  # the gradients and the step's 4 sums in one buffer
         self.assertAlmostEqual(alone, ar)
         self.assertAlmostEqual(s, 2 * (0.02 + 0.05) + 0.2 + ar)
 
     def test_zero1_halves_the_update_and_adds_the_gather(self):
         c = self.compute()
         link = cm.rate_link(1e9, 1e-5)
-        s, _, _ = cm.Model(c, link, 2, overlap=False, zero=True, update_share=1.0).step(4)
+        s, _, _ = cm.Model(c, link, 2, overlap=False, zero=True, update_share=1.0, sums=0).step(4)
         rs = 1e-5 + 2000 * 8e-9
         self.assertAlmostEqual(s, 2 * (0.02 + 0.05) + 0.1 + 2 * rs)
+
+    def test_epoch_adds_the_stop_flag_and_validation_reductions(self):
+        # 2 ranks, 1 Gbit/s, 10 us: per step 2 rows x 0.07 + 0.2 other + the one buffer (4000 B + 4 sums); the epoch
+        # adds 1 validation row's forward (ceil(2 / 2)) and two 8-byte all-reduces (stop flag, validation sums)
+        c = self.compute()
+        link = cm.rate_link(1e9, 1e-5)
+        t, steps, _, _ = cm.Model(c, link, 2, overlap=False).epoch()
+        step = 2 * 0.07 + 0.2 + 2e-5 + 4016 * 8e-9
+        self.assertAlmostEqual(t, 2 * step + 0.02 + 2 * (2e-5 + 8 * 8e-9))
+        self.assertEqual(steps, 2)
 
 
 if __name__ == "__main__":

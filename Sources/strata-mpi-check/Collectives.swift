@@ -3,18 +3,22 @@ import Foundation
 import Strata
 
 /// The `collectives` mode: the time of each collective and message size on this job's ranks and links, for the
-/// cost model (launch/cost_model.py fits latency and bandwidth on these). Ops: `allreduce` (`allReduceSum`, what
-/// training's buckets call), and ZeRO-1's halves `reduce_scatter` and `allgather` (`bareCollective`), each over
+/// cost model (launch/cost_model.py fits latency and bandwidth on these). Ops: `allreduce` (`allReduceSum`, blocking
+/// `MPI_Allreduce` in pieces), `iallreduce` (`startAllReduceSum` then `wait`: `MPI_Iallreduce` in the same pieces, all
+/// in flight at once, which is what training's buckets do, and Open MPI runs it with other algorithms than the
+/// blocking call), and ZeRO-1's halves `reduce_scatter` and `allgather` (`bareCollective`), each over
 /// N bytes in all (N rounded down to whole floats per rank). After a barrier every rank times the call; a call's time
 /// is the slowest rank's; the median over `repeats`. Rank 0 prints one `COLLECTIVE {json}` line per op and size:
 /// link (the caller's label), ranks, bytes, op, seconds.
 func collectivesCheck(_ comm: Communicator, link: String, sizes: [Int], repeats: Int = 7) throws {
     let mpi = comm as? MPICommunicator
-    for op in BareCollective.allCases {
+    let ops: [BareCollective?] = [.allReduce, nil, .reduceScatter, .allGather]  // nil: iallreduce
+    for op in ops {
         for bytes in sizes {
             let floats = max(comm.size, bytes / 4 / comm.size * comm.size)
             let buffer = Tensor(zeros: [floats], repeating: 1)
             func call() throws {
+                guard let op else { return try comm.startAllReduceSum(buffer).wait() }
                 guard op != .allReduce, let mpi else { return try comm.allReduceSum(buffer) }
                 try mpi.bareCollective(op, buffer)
             }
@@ -31,7 +35,7 @@ func collectivesCheck(_ comm: Communicator, link: String, sizes: [Int], repeats:
             }
             let median = times.sorted()[times.count / 2]
             if comm.rank == 0 {
-                let json: [String: Any] = ["link": link, "ranks": comm.size, "bytes": floats * 4, "op": op.rawValue, "seconds": median]
+                let json: [String: Any] = ["link": link, "ranks": comm.size, "bytes": floats * 4, "op": op?.rawValue ?? "iallreduce", "seconds": median]
                 let text = String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self)
                 print("COLLECTIVE " + text)
             }

@@ -26,8 +26,9 @@
 //                            one-buffer, buckets (buckets of a few floats, overlapped), dense-rows (buckets, Embedding
 //                            dense), default, sharded (ZeRO-1 over buckets, Embedding dense so every net is sharded)
 //                            or sharded-one-buffer; every rank writes <out>.rank<r> (weights bits, losses)
-//   collectives <link> <bytes>... the all-reduce, reduce-scatter and all-gather seconds of each size (median of 7,
-//                            slowest rank); rank 0 prints COLLECTIVE lines labelled <link> for launch/cost_model.py
+//   collectives <link> <bytes>... the all-reduce (blocking, and started then waited as training's buckets do),
+//                            reduce-scatter and all-gather seconds of each size (median of 7, slowest rank); rank 0
+//                            prints COLLECTIVE lines labelled <link> for launch/cost_model.py
 //   progress <link> <bytes> <gap seconds>... how much of a started all-reduce hides behind 1-3 busy gaps each ended
 //                            by `test` (Open MPI progresses only inside MPI calls); rank 0 prints PROGRESS lines
 //   bench <samples> <epochs> the Keras guide's MLP: samples/s, all-reduce time per step vs plain MPI_Allreduce

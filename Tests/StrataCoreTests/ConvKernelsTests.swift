@@ -105,6 +105,57 @@ final class ConvKernelsTests: XCTestCase {
         }
     }
 
+    /// Forward, dx, dkernel and dbias of `sum(y * r)` against a Double convolution written from the definition, at
+    /// every vector width and on the GEMM path: 1-3 and 4+ channels, valid and same padding, strides 1 and 2, widths
+    /// that are not a multiple of the tile or vector, relu (the 1-bit mask path) and linear. The layer is run as a
+    /// middle layer and as a first layer (no input gradient wanted: the kernel gradient's dz then lives in one cached
+    /// row), whose weight gradients must be bit-identical.
+    func testKernelsMatchADoubleReference() throws {
+        let shapes: [(filters: Int, kernel: (Int, Int), stride: Int, padding: Padding, relu: Bool, shape: [Int])] = [
+            (32, (3, 3), 1, .valid, true, [9, 13, 3]),
+            (32, (3, 3), 1, .valid, true, [7, 11, 1]),
+            (16, (3, 3), 1, .same, true, [6, 9, 2]),
+            (24, (3, 2), 1, .same, false, [5, 7, 4]),
+            (16, (3, 3), 1, .valid, true, [6, 19, 8]),
+            (32, (3, 3), 2, .same, true, [7, 9, 3]),
+        ]
+        for (i, t) in shapes.enumerated() {
+            for l in [0] + lanes {
+                var results: [[Tensor]] = []
+                for first in [false, true] {
+                    let layer = Conv2D(t.filters, kernelSize: t.kernel, strides: (t.stride, t.stride), padding: t.padding,
+                        activation: t.relu ? .relu : .linear)
+                    layer.kernelLanes = l
+                    let h = try LayerHarness(layer, inputShape: t.shape)
+                    let x = normalTensor([2] + t.shape, seed: 11), r = normalTensor([2] + h.outputShape, seed: 12)
+                    let p = h.parameters
+                    p.gradients.fill(0)
+                    let context = LayerContext(training: true, parameters: p, needsInputGradient: !first)
+                    let y = layer.forward(x, context: context).copy()
+                    let dx = layer.backward(r, context: context).copy()
+                    let ref = referenceConvolution(
+                        x, kernel: p.values, kernelSize: t.kernel, filters: t.filters, stride: t.stride,
+                        same: t.padding == .same, relu: t.relu, r: r)
+                    let kCount = t.kernel.0 * t.kernel.1 * t.shape[2] * t.filters
+                    let got: [(String, [Float], [Double])] = [
+                        ("y", y.scalars, ref.y), ("dkernel", Array(p.gradients.scalars[0..<kCount]), ref.dk),
+                        ("dbias", Array(p.gradients.scalars[kCount...]), ref.db),
+                    ] + (first ? [] : [("dx", dx.scalars, ref.dx)])
+                    for (name, a, b) in got {
+                        XCTAssertEqual(a.count, b.count, "case \(i) \(name)")
+                        let scale = b.map(abs).max() ?? 0
+                        let worst = zip(a, b).map { abs(Double($0) - $1) }.max() ?? 0
+                        XCTAssertLessThanOrEqual(
+                            worst, 1e-6 + 2e-6 * scale, "case \(i) \(t.shape) lanes \(l) first \(first): \(name)")
+                    }
+                    results.append([y, p.gradients.copy()])
+                }
+                XCTAssertEqual(results[0][0].scalars, results[1][0].scalars, "case \(i) lanes \(l): y")
+                XCTAssertEqual(results[0][1].scalars, results[1][1].scalars, "case \(i) lanes \(l): weight gradients")
+            }
+        }
+    }
+
     func testLanesAreCappedByTheCPU() {
         let layer = Conv2D(16, kernelSize: (3, 3))
         XCTAssertEqual(layer.kernelLanes, ConvKernels.cpuLanes)
@@ -115,4 +166,54 @@ final class ConvKernelsTests: XCTestCase {
 
 private func zip3<A, B, C>(_ a: [A], _ b: [B], _ c: [C]) -> [(A, B, C)] {
     zip(a, zip(b, c)).map { ($0, $1.0, $1.1) }
+}
+
+/// y, dx, dkernel, dbias of `sum(r * act(conv(x, kernel) + bias))` for a channels-last Conv2D, from the definition in
+/// Double (TensorFlow's "same" padding: total `max((out - 1) * stride + k - in, 0)`, the smaller half before);
+/// `values` holds the kernel `(kh, kw, c, filters)` then the bias, as the layer lays them out.
+private func referenceConvolution(
+    _ x: Tensor, kernel values: Tensor, kernelSize: (Int, Int), filters f: Int, stride s: Int, same: Bool, relu: Bool,
+    r: Tensor
+) -> (y: [Double], dx: [Double], dk: [Double], db: [Double]) {
+    let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]), (kh, kw) = kernelSize
+    func axis(_ input: Int, _ k: Int) -> (out: Int, before: Int) {
+        if !same { return ((input - k) / s + 1, 0) }
+        let out = (input + s - 1) / s
+        return (out, max((out - 1) * s + k - input, 0) / 2)
+    }
+    let (oh, pt) = axis(h, kh), (ow, pl) = axis(w, kw)
+    let k = (0..<(kh * kw * c * f)).map { Double(values[flat: $0]) }
+    let bias = (0..<f).map { Double(values[flat: kh * kw * c * f + $0]) }
+    var y = [Double](repeating: 0, count: n * oh * ow * f), dx = [Double](repeating: 0, count: x.count)
+    var dk = [Double](repeating: 0, count: k.count), db = [Double](repeating: 0, count: f)
+    for b in 0..<n {
+        for oy in 0..<oh {
+            for ox in 0..<ow {
+                for o in 0..<f {
+                    var z = bias[o]
+                    var taps: [(Int, Int)] = []  // (x index, kernel index)
+                    for ky in 0..<kh {
+                        for kx in 0..<kw {
+                            let iy = oy * s + ky - pt, ix = ox * s + kx - pl
+                            guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                            for ch in 0..<c {
+                                let xi = ((b * h + iy) * w + ix) * c + ch, ki = ((ky * kw + kx) * c + ch) * f + o
+                                z += Double(x[flat: xi]) * k[ki]
+                                taps.append((xi, ki))
+                            }
+                        }
+                    }
+                    let at = ((b * oh + oy) * ow + ox) * f + o
+                    y[at] = relu ? max(z, 0) : z
+                    let dz = relu && z <= 0 ? 0 : Double(r[flat: at])
+                    db[o] += dz
+                    for (xi, ki) in taps {
+                        dk[ki] += Double(x[flat: xi]) * dz
+                        dx[xi] += k[ki] * dz
+                    }
+                }
+            }
+        }
+    }
+    return (y, dx, dk, db)
 }

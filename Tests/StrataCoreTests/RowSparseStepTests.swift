@@ -1,6 +1,7 @@
-import StrataCore
 import TestSupport
 import XCTest
+
+@testable import StrataCore
 
 /// The row-sparse step (Embedding rows zeroed and updated only where the batch had ids, the others given the
 /// optimizer's zero-gradient update) ends every weight and optimizer slot bit-identical to the dense step.
@@ -19,14 +20,32 @@ final class RowSparseStepTests: XCTestCase {
         return (x, y)
     }
 
-    func train(_ optimizer: Optimizer, sparse: Bool) throws -> (weights: [UInt32], slots: [[UInt32]]) {
+    /// Reads the optimizer slots after the given batches (as a checkpoint would), recording whether a row-sparse
+    /// update was still deferred then and the slots it read.
+    final class SlotReader: Callback {
+        let batches: Set<Int>
+        var deferredSeen = 0
+        var read: [[UInt32]] = []
+        init(batches: Set<Int>) { self.batches = batches }
+        func onBatchEnd(_ batch: Int, logs: [String: Double], context: TrainingContext) throws {
+            guard batches.contains(batch), let st = context.model.optimizerState else { return }
+            if st.deferred != nil { deferredSeen += 1 }
+            read += st.slots.map { $0.scalars.map(\.bitPattern) }
+        }
+    }
+
+    func train(_ optimizer: Optimizer, sparse: Bool, reader: SlotReader? = nil, fits: Int = 1) throws -> (
+        weights: [UInt32], slots: [[UInt32]]
+    ) {
         let model = Sequential(
             [Embedding(60, outputDim: 4, inputShape: [5]), Flatten(), Dense(1, activation: .sigmoid)],
             seed: 3)
         model.rowSparseUpdates = sparse
         model.compile(optimizer: optimizer, loss: "binary_crossentropy")
         let (x, y) = data()
-        try model.fit(x, y, batchSize: 8, epochs: 3, verbose: 0)
+        for k in 0..<fits {
+            try model.fit(x, y, batchSize: 8, epochs: 3 * (k + 1), verbose: 0, callbacks: reader.map { [$0] } ?? [], initialEpoch: 3 * k)
+        }
         return (
             model.parameters!.values.scalars.map(\.bitPattern),
             model.optimizerState!.slots.map { $0.scalars.map(\.bitPattern) }
@@ -40,6 +59,32 @@ final class RowSparseStepTests: XCTestCase {
         XCTAssertEqual(sparse.slots, dense.slots)
         // The untouched rows' accumulators did decay (they were touched in earlier steps and are non-zero).
         XCTAssertTrue(dense.slots[0].contains { $0 != 0 })
+    }
+
+    /// The untouched rows' decay waits until a step touches the row again or someone reads the slots: read in the
+    /// middle of training (as `ModelCheckpoint` does), the slots are the dense step's, bit for bit, and training
+    /// continues to the dense result; so does a second `fit` on the same model.
+    func testRMSpropDeferredDecayIsExactWhenReadMidRun() throws {
+        let denseReader = SlotReader(batches: [1, 3]), sparseReader = SlotReader(batches: [1, 3])
+        let dense = try train(RMSprop(learningRate: 0.01), sparse: false, reader: denseReader, fits: 2)
+        let sparse = try train(RMSprop(learningRate: 0.01), sparse: true, reader: sparseReader, fits: 2)
+        XCTAssertEqual(sparse.weights, dense.weights)
+        XCTAssertEqual(sparse.slots, dense.slots)
+        XCTAssertEqual(sparseReader.read, denseReader.read)
+        XCTAssertEqual(sparseReader.read.count, 12)  // 2 fits x 3 epochs x 2 batches, one slot each
+        XCTAssertEqual(sparseReader.deferredSeen, 12, "the row-sparse step deferred the untouched rows' decay")
+        XCTAssertEqual(denseReader.deferredSeen, 0)
+    }
+
+    /// Catching a row up `k` steps late multiplies by `rho` k times, each product rounded as the step rounds it.
+    func testCatchUpRoundsEveryStep() {
+        let opt = RMSprop(rho: 0.9)
+        let a = Tensor(zeros: [40]), b = Tensor(zeros: [40])  // 32 in vector registers, 8 one by one
+        for i in 0..<40 { a[flat: i] = [Float(0.3), 1e-3, 7.5, 1e-37][i % 4] * Float(i + 1); b[flat: i] = a[flat: i] }
+        opt.applyZeroGradient(slots: [a], times: 23)
+        for _ in 0..<23 { opt.applyZeroGradient(slots: [b]) }
+        XCTAssertEqual(a.scalars.map(\.bitPattern), b.scalars.map(\.bitPattern))
+        XCTAssertEqual(Double(a[flat: 2]), 7.5 * 3 * pow(0.9, 23.0), accuracy: 1e-5)  // the closed form, to rounding
     }
 
     func testSGDSparseEqualsDense() throws {

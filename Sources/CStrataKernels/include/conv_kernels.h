@@ -100,18 +100,20 @@ static inline void strata_conv_forward(long lanes, const float *x, long n, long 
 }
 
 /// As strata_conv_kernel_gradient, with dz = dy where the forward's relu `mask` bits are set (when mask is given,
-/// instead of reluY): the relu output need not be kept for backward, 1 bit per float instead of 32.
+/// instead of reluY): the relu output need not be kept for backward, 1 bit per float instead of 32. With `dzRow`, dz
+/// is one row of ow * filters floats reused for every output row (a layer whose input gradient is not wanted, as the
+/// first layer's: dz then stays in L1 instead of streaming the batch's dz out to memory).
 static inline void strata_conv_kernel_gradient_relu_mask(long lanes, const float *x, long n, long h, long w, long c,
                                                          long padTop, long padLeft, const float *dy,
                                                          const float *reluY, const unsigned char *mask, float *dz,
-                                                         long kh, long kw, long filters, float *dk, float *db, long oh,
-                                                         long ow, float *scratch) {
+                                                         int dzRow, long kh, long kw, long filters, float *dk,
+                                                         float *db, long oh, long ow, float *scratch) {
     if (lanes == 16)
         strata_conv_kernel_gradient_avx512(x, n, h, w, c, padTop, padLeft, dy, reluY, mask, dz, kh, kw, filters, dk,
-                                           db, oh, ow, scratch);
+                                           db, oh, ow, scratch, dzRow);
     else
         strata_conv_kernel_gradient_avx2(x, n, h, w, c, padTop, padLeft, dy, reluY, mask, dz, kh, kw, filters, dk, db,
-                                         oh, ow, scratch);
+                                         oh, ow, scratch, dzRow);
 }
 
 /// dk[ky, kx, ch, :] += sum_{s, oy, ox} x[s, oy + ky - padTop, ox + kx - padLeft, ch] dz[s, oy, ox, :] and (when db is
@@ -121,8 +123,8 @@ static inline void strata_conv_kernel_gradient(long lanes, const float *x, long 
                                                long padLeft, const float *dy, const float *reluY, float *dz, long kh,
                                                long kw, long filters, float *dk, float *db, long oh, long ow,
                                                float *scratch) {
-    strata_conv_kernel_gradient_relu_mask(lanes, x, n, h, w, c, padTop, padLeft, dy, reluY, 0, dz, kh, kw, filters, dk,
-                                          db, oh, ow, scratch);
+    strata_conv_kernel_gradient_relu_mask(lanes, x, n, h, w, c, padTop, padLeft, dy, reluY, 0, dz, 0, kh, kw, filters,
+                                          dk, db, oh, ow, scratch);
 }
 
 #endif

@@ -81,7 +81,15 @@ STRATA_INLINE void STRATA_FN(strata_conv_row)(const int NV, const float *const *
     STRATA_FN(strata_conv_tile)(RR, NV, rows, kys, count, (at) * c, J, c, k, f, bias, y + (at) * f, relu, \
                                 mask ? mask + (at) * f / 8 : 0)
     long ox = 0;
-    for (; ox + R <= ow; ox += R) STRATA_CONV_TILE_AT(R, ox);
+    /* R + rest = 8 (the 6-position AVX2 tiles with 2 left: 26- and 98-wide rows): the last full tile and the rest
+       become two 4-position tiles, computing no position twice. */
+    long last = ow % R != 0 && R + ow % R == 8 && ow >= 8 ? ow - 8 : ow;
+    for (; ox + R <= last; ox += R) STRATA_CONV_TILE_AT(R, ox);
+    if (last < ow) {
+        STRATA_CONV_TILE_AT(4, ox);
+        STRATA_CONV_TILE_AT(4, ox + 4);
+        return;
+    }
     long rest = ow - ox;
     if (rest == 0) return;
     if (ow >= 4 && rest <= 4) {
@@ -127,15 +135,36 @@ void STRATA_FN(strata_conv_forward)(const float *x, long n, long h, long w, long
 }
 
 /// JB window scalars x NV filter vectors of dk (at dk + j0 * f, this tile's filters) += sum over the row's positions
-/// of x[ox * c + j0 + jb] dz[ox, :].
+/// of x[ox * c + j0 + jb] dz[ox, :]. Tiles of at most half the accumulators (the first layer's few window scalars)
+/// sum even and odd positions in two sets added at the end: one set alone is a chain of dependent FMAs too short to
+/// hide their latency (measured 1.1-1.2x on vgg_like's first layer).
 STRATA_INLINE void STRATA_FN(strata_conv_dk_tile)(const int JB, const int NV, const float *xr, const float *dz,
                                                   float *dk, long j0, long c, long f, long ow) {
-    STRATA_V acc[STRATA_CONV_ACC][STRATA_CONV_MAXVEC];
+    const int SETS = JB * NV * 2 <= STRATA_CONV_ACC ? 2 : 1;
+    STRATA_V acc[2][STRATA_CONV_ACC][STRATA_CONV_MAXVEC];
     #pragma unroll
     for (int jb = 0; jb < JB; jb++)
         #pragma unroll
-        for (int v = 0; v < NV; v++) acc[jb][v] = STRATA_FN(strata_conv_load)(dk + (j0 + jb) * f + v * STRATA_L);
-    for (long ox = 0; ox < ow; ox++) {
+        for (int v = 0; v < NV; v++) {
+            acc[0][jb][v] = STRATA_FN(strata_conv_load)(dk + (j0 + jb) * f + v * STRATA_L);
+            acc[1][jb][v] = (STRATA_V)0;
+        }
+    long ox = 0;
+    for (; ox + SETS <= ow; ox += SETS)
+        #pragma unroll
+        for (int e = 0; e < SETS; e++) {
+            STRATA_V d[STRATA_CONV_MAXVEC];
+            #pragma unroll
+            for (int v = 0; v < NV; v++) d[v] = STRATA_FN(strata_conv_load)(dz + (ox + e) * f + v * STRATA_L);
+            const float *xo = xr + (ox + e) * c + j0;
+            #pragma unroll
+            for (int jb = 0; jb < JB; jb++) {
+                STRATA_V xb = (STRATA_V)(xo[jb]);
+                #pragma unroll
+                for (int v = 0; v < NV; v++) acc[e][jb][v] = __builtin_elementwise_fma(xb, d[v], acc[e][jb][v]);
+            }
+        }
+    for (; ox < ow; ox++) {
         STRATA_V d[STRATA_CONV_MAXVEC];
         #pragma unroll
         for (int v = 0; v < NV; v++) d[v] = STRATA_FN(strata_conv_load)(dz + ox * f + v * STRATA_L);
@@ -144,13 +173,16 @@ STRATA_INLINE void STRATA_FN(strata_conv_dk_tile)(const int JB, const int NV, co
         for (int jb = 0; jb < JB; jb++) {
             STRATA_V xb = (STRATA_V)(xo[jb]);
             #pragma unroll
-            for (int v = 0; v < NV; v++) acc[jb][v] = __builtin_elementwise_fma(xb, d[v], acc[jb][v]);
+            for (int v = 0; v < NV; v++) acc[0][jb][v] = __builtin_elementwise_fma(xb, d[v], acc[0][jb][v]);
         }
     }
     #pragma unroll
     for (int jb = 0; jb < JB; jb++)
         #pragma unroll
-        for (int v = 0; v < NV; v++) STRATA_FN(strata_conv_store)(dk + (j0 + jb) * f + v * STRATA_L, acc[jb][v]);
+        for (int v = 0; v < NV; v++) {
+            STRATA_V a = SETS == 2 ? acc[0][jb][v] + acc[1][jb][v] : acc[0][jb][v];
+            STRATA_FN(strata_conv_store)(dk + (j0 + jb) * f + v * STRATA_L, a);
+        }
 }
 
 /// One input row's contribution to one kernel row `dk` (J = kw * c rows of f), for NV filter vectors: full tiles,
@@ -209,7 +241,7 @@ static inline __attribute__((target(STRATA_CONV_TARGET)))
 void STRATA_FN(strata_conv_kernel_gradient)(const float *x, long n, long h, long w, long c, long padTop, long padLeft,
                                             const float *dy, const float *reluY, const unsigned char *mask, float *dz,
                                             long kh, long kw, long f, float *dk, float *db, long oh, long ow,
-                                            float *scratch) {
+                                            float *scratch, int dzRow) {
     const float *rows[kh];
     long kys[kh];
     long J = kw * c;
@@ -217,7 +249,7 @@ void STRATA_FN(strata_conv_kernel_gradient)(const float *x, long n, long h, long
         for (long oy = 0; oy < oh; oy++) {
             long at = (s * oh + oy) * ow * f;
             const float *dzr = STRATA_FN(strata_conv_dz_row)(dy + at, reluY ? reluY + at : 0, mask ? mask + at / 8 : 0,
-                                                           dz + at, db, ow, f);
+                                                           dzRow ? dz : dz + at, db, ow, f);
             long count = strata_conv_rows(x, s, h, w, c, padTop, padLeft, oy, kh, kw, ow, scratch, rows, kys);
             for (long t = 0; t < count; t++)
                 for (long g = 0; g < f;) {

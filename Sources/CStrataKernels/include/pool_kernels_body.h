@@ -9,6 +9,8 @@
 #define STRATA_PI STRATA_POOL_IVEC
 #define STRATA_PL STRATA_POOL_LANES
 
+/// Each channel vector's maximum and argmax stay in registers over the window and are stored once (the previous
+/// loop read and wrote y and argmax at every window position: 2.4x the time on mnist_cnn's pool).
 static inline __attribute__((target(STRATA_POOL_TARGET)))
 void STRATA_POOL_FN(strata_max_pool_forward)(const float *x, long first, long n, long h, long w, long c, long kh,
                                              long kw, long sh, long sw, float *y, int *argmax, long oh, long ow) {
@@ -19,29 +21,34 @@ void STRATA_POOL_FN(strata_max_pool_forward)(const float *x, long first, long n,
                 long base = ((s * h + oy * sh) * w + ox * sw) * c, out = ((s * oh + oy) * ow + ox) * c;
                 float *yo = y + out;
                 int *ao = argmax + out;
-                __builtin_memcpy(yo, x + base, c * sizeof(float));
-                for (long j = 0; j < c; j++) ao[j] = (int)(base + j);
-                for (long ky = 0; ky < kh; ky++)
-                    for (long kx = ky == 0 ? 1 : 0; kx < kw; kx++) {
-                        long at = base + (ky * w + kx) * c;
-                        const float *xi = x + at;
-                        long j = 0;
-                        for (; j < cv; j += STRATA_PL) {
-                            STRATA_PV v, m;
-                            STRATA_PI a;
-                            __builtin_memcpy(&v, xi + j, sizeof v);
-                            __builtin_memcpy(&m, yo + j, sizeof m);
-                            __builtin_memcpy(&a, ao + j, sizeof a);
+                long j = 0;
+                for (; j < cv; j += STRATA_PL) {
+                    STRATA_PV m;
+                    __builtin_memcpy(&m, x + base + j, sizeof m);
+                    STRATA_PI a = (STRATA_PI)(int)(base + j) + STRATA_POOL_IOTA;
+                    for (long ky = 0; ky < kh; ky++)
+                        for (long kx = ky == 0 ? 1 : 0; kx < kw; kx++) {
+                            long at = base + (ky * w + kx) * c + j;
+                            STRATA_PV v;
+                            __builtin_memcpy(&v, x + at, sizeof v);
                             STRATA_PI better = v > m;  /* all ones where strictly greater: first maximum wins */
-                            STRATA_PI index = (STRATA_PI)(int)(at + j) + STRATA_POOL_IOTA;
-                            STRATA_PI yv = ((STRATA_PI)v & better) | ((STRATA_PI)m & ~better);
-                            a = (index & better) | (a & ~better);
-                            __builtin_memcpy(yo + j, &yv, sizeof yv);
-                            __builtin_memcpy(ao + j, &a, sizeof a);
+                            m = (STRATA_PV)(((STRATA_PI)v & better) | ((STRATA_PI)m & ~better));
+                            a = (((STRATA_PI)(int)at + STRATA_POOL_IOTA) & better) | (a & ~better);
                         }
-                        for (; j < c; j++)
-                            if (xi[j] > yo[j]) { yo[j] = xi[j]; ao[j] = (int)(at + j); }
-                    }
+                    __builtin_memcpy(yo + j, &m, sizeof m);
+                    __builtin_memcpy(ao + j, &a, sizeof a);
+                }
+                for (; j < c; j++) {
+                    float m = x[base + j];
+                    int a = (int)(base + j);
+                    for (long ky = 0; ky < kh; ky++)
+                        for (long kx = ky == 0 ? 1 : 0; kx < kw; kx++) {
+                            long at = base + (ky * w + kx) * c + j;
+                            if (x[at] > m) { m = x[at]; a = (int)at; }
+                        }
+                    yo[j] = m;
+                    ao[j] = a;
+                }
             }
 }
 

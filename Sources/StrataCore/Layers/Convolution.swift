@@ -279,7 +279,7 @@ final class Convolution {
             let partials = workspace.buffer(.partialGradients, [partialsCount])
             ConvKernels.kernelGradient(
                 x, geometry, dy: relu ? dy2 : dz2, reluY: relu && lastReluMask == nil ? y2 : nil, reluMask: lastReluMask, dz: dz2,
-                filters: filters, into: dk, bias: db, lanes: lanes, scratch: scratch,
+                keepsDz: needsDx, filters: filters, into: dk, bias: db, lanes: lanes, scratch: scratch,
                 partials: partials, parts: parts, pool: context.pool)
         }
         if lanes == 0 || gemmDx {

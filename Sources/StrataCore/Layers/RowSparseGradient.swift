@@ -19,4 +19,13 @@ public protocol ZeroGradientUpdating: Optimizer {
     var skipsZeroGradientRows: Bool { get }
     /// What the update with `g = 0` does to `slots` (views of the same range of each slot), bit-identically.
     func applyZeroGradient(slots: [Tensor])
+    /// `applyZeroGradient` applied `times` times in a row, bit-identically (a row-sparse step catches a row up with
+    /// the steps it was not touched in).
+    func applyZeroGradient(slots: [Tensor], times: Int)
+}
+
+extension ZeroGradientUpdating {
+    public func applyZeroGradient(slots: [Tensor], times: Int) {
+        for _ in 0..<times { applyZeroGradient(slots: slots) }
+    }
 }

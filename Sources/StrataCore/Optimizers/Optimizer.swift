@@ -82,7 +82,23 @@ extension Optimizer {
 /// Everything an optimizer carries between steps: saved in checkpoints, broadcast from rank 0.
 public final class OptimizerState {
     public var iterations: Int
-    public var slots: [Tensor]
+    /// The slots, current: reading them first finishes any update a row-sparse step deferred (`DeferredSlotUpdates`);
+    /// setting them drops it.
+    public var slots: [Tensor] {
+        get {
+            settle()
+            return storedSlots
+        }
+        set {
+            deferred?.discard()
+            deferred = nil
+            storedSlots = newValue
+        }
+    }
+    /// The slots as they are, with updates still deferred: for the step that defers them.
+    private(set) var storedSlots: [Tensor]
+    /// The step whose zero-gradient updates of untouched rows wait in `storedSlots` (nil: none wait).
+    var deferred: DeferredSlotUpdates?
     /// Scalars per slot (the parameter buffer's size).
     public let parameterCount: Int
     public var scalars: [Double]
@@ -93,14 +109,21 @@ public final class OptimizerState {
     public init(optimizer: Optimizer, parameterCount: Int) {
         iterations = 0
         self.parameterCount = parameterCount
-        slots = optimizer.slotNames.indices.map { Tensor(zeros: [parameterCount], repeating: optimizer.slotInitialValue($0)) }
+        storedSlots = optimizer.slotNames.indices.map { Tensor(zeros: [parameterCount], repeating: optimizer.slotInitialValue($0)) }
         scalars = optimizer.initialScalars
         ensureSlots(for: optimizer)
     }
 
     /// Adds the EMA slot (zeros, as Keras starts it) when `use_ema` was switched on after the state was made.
     public func ensureSlots(for optimizer: Optimizer) {
-        while slots.count < optimizer.stateSlotNames.count { slots.append(Tensor(zeros: [shard?.count ?? parameterCount])) }
+        while storedSlots.count < optimizer.stateSlotNames.count { storedSlots.append(Tensor(zeros: [shard?.count ?? parameterCount])) }
+    }
+
+    /// Finishes the deferred updates, if any, so `storedSlots` hold what the dense steps would have left.
+    func settle() {
+        guard let d = deferred else { return }
+        deferred = nil
+        d.settle(self)
     }
 
     /// The scalars of weight `h` in this rank's part of the buffer (all of them without a shard), and where they
@@ -117,4 +140,14 @@ public final class OptimizerState {
         guard shard != nil else { return nil }
         return try slots.map { try comm.allGatherRows($0) }
     }
+}
+
+/// A training step that leaves part of the optimizer's work on the slots for later, exactly (`RowSparseStep`: an
+/// Embedding's untouched rows decay lazily). `OptimizerState` calls `settle` before anyone reads the slots, and
+/// `discard` when they are replaced.
+protocol DeferredSlotUpdates: AnyObject {
+    /// Applies every deferred update to `state.storedSlots`.
+    func settle(_ state: OptimizerState)
+    /// Forgets the deferred updates (the slots were replaced).
+    func discard()
 }

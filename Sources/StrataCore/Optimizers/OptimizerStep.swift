@@ -32,7 +32,8 @@ extension Optimizer {
         }
         defer { for (r, v) in frozen { p.values.rows(r).assign(v) } }
         let (values, gradients) = (p.values.rows(part), p.gradients.rows(part))
-        let slots = Array(state.slots.prefix(slotNames.count))
+        // The current slots (a deferred row-sparse update is done first); the row-sparse step reads them as stored.
+        var slots: [Tensor] { Array(state.slots.prefix(slotNames.count)) }
         if let rowSparse {
             rowSparse.update(self, p, state, lr: lr)
             // A non-finite norm makes a whole weight's gradient NaN, untouched rows included: zero them all next step.

@@ -61,4 +61,9 @@ extension RMSprop: ZeroGradientUpdating {
     public func applyZeroGradient(slots: [Tensor]) {
         UpdateKernels.scale(slots[0], by: rho)
     }
+
+    /// `a = rho a`, `times` times (rounded each time, as the steps would).
+    public func applyZeroGradient(slots: [Tensor], times: Int) {
+        UpdateKernels.scale(slots[0], by: rho, times: times)
+    }
 }

@@ -68,6 +68,16 @@ enum UpdateKernels {
         for i in 0..<a.count { pa[i] = r * pa[i] }
     }
 
+    /// `a = r a`, `times` times over, each product rounded as `scale` rounds it (C: the scalars stay in registers
+    /// for all the passes).
+    static func scale(_ a: Tensor, by r: Float, times: Int) {
+        if ConvKernels.cpuLanes >= 8 {
+            strata_scale_repeatedly_avx2(a.pointer, a.count, r, times)
+        } else {
+            strata_scale_repeatedly(a.pointer, a.count, r, times)
+        }
+    }
+
     /// Adagrad: `a += g^2; p -= lr g / sqrt(a + eps)`.
     static func adagrad(values: Tensor, gradients: Tensor, accumulator: Tensor, lr: Float, epsilon eps: Float) {
         let n = values.count, p = values.pointer, g = gradients.pointer, a = accumulator.pointer

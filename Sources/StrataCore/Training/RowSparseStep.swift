@@ -1,16 +1,25 @@
 /// The row-sparse training step for models with an `Embedding` (a `RowSparseGradient` layer): between steps only
 /// the rows the last step wrote are zeroed, and after backward the optimizer runs on the dense weights and on the
-/// touched rows, while the other rows get its zero-gradient update (RMSprop: `a = rho a`). Every scalar ends
-/// exactly as the dense step leaves it: the dense update of a zero gradient is that rule, bit for bit (see
-/// `ZeroGradientUpdating`). With several ranks the touched rows are every rank's (`SparseRowExchange` gathers them
-/// and sets `stepRows`); without that exchange the step stays dense there.
+/// touched rows, while the other rows' zero-gradient update (RMSprop: `a = rho a`) is deferred: a row catches up
+/// with the steps it missed, one `rho` product per step as the dense step rounds it, when a step next touches it,
+/// and every row does before anyone reads the slots (`DeferredSlotUpdates`: checkpoints, the end of `fit`). Every
+/// scalar ends exactly as the dense step leaves it: the dense update of a zero gradient is that rule, bit for bit
+/// (see `ZeroGradientUpdating`); the work per step follows the rows touched, not the table's size, on every rank.
+/// With several ranks the touched rows are every rank's (`SparseRowExchange` gathers them and sets `stepRows`);
+/// without that exchange the step stays dense there.
 final class RowSparseStep {
     struct Region { let layer: RowSparseGradient; let offset: Int; let rows: Int; let width: Int }
     let regions: [Region]
+    /// The run's optimizer, whose zero-gradient rule the untouched rows follow.
+    let optimizer: ZeroGradientUpdating
     /// Rows of each region that may hold gradient now (nil: unknown, zero everything).
     private var dirty: [[Int]]?
     /// This step's rows of each region over all ranks (nil on one process: the layers' own `touchedRows`).
     var stepRows: [[Int]]?
+    /// Per region and row: the value of `updates` when the row's slots were last current (nil: every row is).
+    private var current: [[Int32]]?
+    /// Updates since every row was last current.
+    private var updates: Int32 = 0
 
     init?(layers: [Layer], optimizer: Optimizer?) {
         // Weight decay and the EMA change every row whatever its gradient; clipping only scales the (exact) gradient.
@@ -20,6 +29,7 @@ final class RowSparseStep {
         let found = RowSparseStep.regions(of: layers)
         guard !found.isEmpty else { return nil }
         regions = found
+        self.optimizer = opt
     }
 
     /// The row-sparse weights of `layers` (rows of at least one scalar), in buffer order. A regularized weight's
@@ -48,19 +58,22 @@ final class RowSparseStep {
         buffer.rows(start..<buffer.count).fill(0)
     }
 
-    /// The optimizer step: dense ranges and touched rows get the full update, untouched rows the zero-gradient one.
+    /// The optimizer step: dense ranges and touched rows get the full update (a touched row first catches up with
+    /// the zero-gradient updates it missed); the untouched rows' zero-gradient updates wait (`settle`).
     func update(_ opt: Optimizer, _ p: Parameters, _ state: OptimizerState, lr: Float) {
-        let zero = opt as! ZeroGradientUpdating
+        if state.deferred !== self {  // another step's deferred work, or slots replaced since: every row is current
+            state.settle()
+            current = nil
+        }
+        let slots = state.storedSlots.prefix(opt.slotNames.count)
+        var current = self.current ?? regions.map { [Int32](repeating: 0, count: $0.rows) }
+        if self.current == nil { updates = 0 }
         func full(_ range: Range<Int>) {
             guard !range.isEmpty else { return }
             opt.update(
                 values: p.values.rows(range), gradients: p.gradients.rows(range),
-                slots: state.slots.prefix(opt.slotNames.count).map { $0.rows(range) }, scalars: &state.scalars,
+                slots: slots.map { $0.rows(range) }, scalars: &state.scalars,
                 iteration: state.iterations, lr: lr)
-        }
-        func untouched(_ range: Range<Int>) {
-            guard !range.isEmpty else { return }
-            zero.applyZeroGradient(slots: state.slots.prefix(opt.slotNames.count).map { $0.rows(range) })
         }
         var start = 0
         var touched: [[Int]] = []
@@ -68,20 +81,46 @@ final class RowSparseStep {
             full(start..<r.offset)
             let rows = stepRows?[k] ?? r.layer.touchedRows
             touched.append(rows)
-            var next = 0  // first row not yet updated
             var i = 0
             while i < rows.count {
                 var j = i  // a run of consecutive touched rows
                 while j + 1 < rows.count && rows[j + 1] == rows[j] + 1 { j += 1 }
-                untouched((r.offset + next * r.width)..<(r.offset + rows[i] * r.width))
+                for row in rows[i...j] {
+                    let missed = Int(updates - current[k][row])
+                    if missed > 0 {
+                        let range = (r.offset + row * r.width)..<(r.offset + (row + 1) * r.width)
+                        optimizer.applyZeroGradient(slots: slots.map { $0.rows(range) }, times: missed)
+                    }
+                    current[k][row] = updates + 1
+                }
                 full((r.offset + rows[i] * r.width)..<(r.offset + (rows[j] + 1) * r.width))
-                next = rows[j] + 1
                 i = j + 1
             }
-            untouched((r.offset + next * r.width)..<(r.offset + r.rows * r.width))
             start = r.offset + r.rows * r.width
         }
         full(start..<p.count)
         dirty = touched
+        updates += 1
+        self.current = current
+        state.deferred = self
     }
+}
+
+extension RowSparseStep: DeferredSlotUpdates {
+    /// Every row catches up with the zero-gradient updates it missed; then every row is current.
+    func settle(_ state: OptimizerState) {
+        guard let current else { return }
+        let slots = state.storedSlots.prefix(optimizer.slotNames.count)
+        for (k, r) in regions.enumerated() {
+            for row in 0..<r.rows {
+                let missed = Int(updates - current[k][row])
+                guard missed > 0 else { continue }
+                let range = (r.offset + row * r.width)..<(r.offset + (row + 1) * r.width)
+                optimizer.applyZeroGradient(slots: slots.map { $0.rows(range) }, times: missed)
+            }
+        }
+        self.current = nil
+    }
+
+    func discard() { current = nil }
 }

@@ -7,6 +7,8 @@
 /// region is all-reduced dense that step instead; every rank takes the same decision from the summed counts.
 final class SparseRowExchange {
     let regions: [RowSparseStep.Region]
+    /// Each region's outgoing `[id, values...]` rows, reused from step to step (every scalar is written each step).
+    private var outgoing = Workspace<Int>()
 
     init?(layers: [Layer], comm: Communicator, options: GradientCommunication) {
         guard comm.size > 1, options.sparseGradients else { return nil }
@@ -34,7 +36,7 @@ final class SparseRowExchange {
                 continue
             }
             let mine = active ? r.layer.touchedRows : []
-            let local = Tensor(zeros: [mine.count, r.width + 1])
+            let local = outgoing.buffer(k, [mine.count, r.width + 1])
             for (i, row) in mine.enumerated() {
                 local[flat: i * (r.width + 1)] = Float(row)
                 Kernels.copy(table, offset: row * r.width, into: local, offset: i * (r.width + 1) + 1, count: r.width)
