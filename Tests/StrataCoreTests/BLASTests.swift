@@ -25,13 +25,15 @@ final class BLASTests: XCTestCase {
         return try! Tensor(shape: [m, n], scalars: c)
     }
 
-    /// The pool-split GEMM (rows of C when it has more rows, columns otherwise) against a Double product, for every
-    /// transpose combination and 2 and 3 threads; a second call gives the same bits; OpenBLAS's thread count is back
-    /// to what it was afterwards.
+    /// The pool-split GEMM (rows of C when it has more rows, columns otherwise, the sum when k dwarfs C) against a
+    /// Double product, for every transpose combination and 2 and 3 threads; a second call gives the same bits;
+    /// OpenBLAS's thread count is back to what it was afterwards.
     func testPoolSplitGEMMMatchesTheProductAndRepeatsBitForBit() {
         // (m, k, n): tall C split by rows (3 parts at 3 threads), wide C split by columns (Dense's forward and input
         // gradient shapes; 2 parts), and a product too small to split (`BLAS.splitGrain` multiply-adds per part).
-        let shapes = [(200, 64, 64), (12, 300, 200), (5, 7, 3)]
+        // And an inner dimension 8x C's larger side and more (Dense's forward after a Flatten): its sum split, the
+        // partial products added in part order.
+        let shapes = [(200, 64, 64), (12, 300, 200), (5, 7, 3), (16, 2000, 24)]
         let saved = BLAS.threads
         defer { BLAS.threads = saved }
         BLAS.threads = 2

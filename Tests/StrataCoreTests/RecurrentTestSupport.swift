@@ -7,6 +7,8 @@ import XCTest
 final class RecurrentHarness {
     let layer: Layer
     let parameters: Parameters
+    /// The pool the layer's steps split over (nil: the context's own, sized from `BLAS.threads`).
+    var pool: ThreadPool? = nil
 
     init(_ layer: Layer, inputShape: [Int]) throws {
         self.layer = layer
@@ -21,7 +23,8 @@ final class RecurrentHarness {
     }
 
     func context(training: Bool, step: Int = 0, firstRow: Int = 0) -> LayerContext {
-        LayerContext(training: training, parameters: parameters, step: step, firstRow: firstRow, seed: 99, layerIndex: 1)
+        LayerContext(
+            training: training, parameters: parameters, step: step, firstRow: firstRow, seed: 99, layerIndex: 1, pool: pool)
     }
 
     func forward(_ x: Tensor, training: Bool = false, step: Int = 0, firstRow: Int = 0) -> Tensor {

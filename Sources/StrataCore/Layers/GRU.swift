@@ -146,7 +146,7 @@ public final class GRU: RecurrentLayer {
             Kernels.accumulateColumnSums(dgr, rows: steps * n, cols: 3 * u, into: g.rows(1..<2))
         }
         // kernel += xs^T dgx, recurrent_kernel += h_{t-1}^T dgr, dx = dgx kernel^T.
-        return core.kernelGradients(dInput: dgx, dRecurrent: dgr, width: 3 * u, hidden: h, parameters: p)
+        return core.kernelGradients(dInput: dgx, dRecurrent: dgr, width: 3 * u, hidden: h, parameters: p, pool: context.pool)
     }
 
     public var states: [Tensor] { core.states }

@@ -94,13 +94,20 @@ public final class LSTM: RecurrentLayer {
         core.loadState(1, into: c)
         let hm = core.maskedHidden()
         let r = p.value(core.recurrentKernel!)
-        for t in 0..<steps {
-            // z_t += h_{t-1} recurrent_kernel (h masked by recurrent dropout)
-            core.addRecurrentProduct(hidden: h, masked: hm, step: t, recurrentKernel: r, width: 4 * u, into: z)
-            Kernels.lstmStep(
-                t: t, rows: n, units: u, z: z, c: c, h: h, ac: ac,
-                activation: activation, recurrentActivation: recurrentActivation)
-            core.carrySkippedRows(step: t, [h, c])
+        let pool = context.pool, parts = core.stepParts(pool, width: 4 * u)
+        // Per step, over the run's pool: the recurrent GEMM split by columns (each thread packs its part of
+        // recurrent_kernel only), then the gate math split by rows. OpenBLAS stays at one thread throughout.
+        BLAS.oneThread {
+            for t in 0..<steps {
+                // z_t += h_{t-1} recurrent_kernel (h masked by recurrent dropout)
+                core.addRecurrentProduct(hidden: h, masked: hm, step: t, recurrentKernel: r, width: 4 * u, into: z, pool: pool)
+                pool.split(n, parts: parts) { _, part in
+                    Kernels.lstmStep(
+                        t: t, rows: n, units: u, z: z, c: c, h: h, ac: ac,
+                        activation: activation, recurrentActivation: recurrentActivation, only: part)
+                }
+                core.carrySkippedRows(step: t, [h, c])
+            }
         }
         core.saveState(0, from: h, step: steps)
         core.saveState(1, from: c, step: steps)
@@ -121,22 +128,29 @@ public final class LSTM: RecurrentLayer {
         dc.fill(0)
         let dyTime = core.timeMajorOutputGradient(dy)
         let r = p.value(core.recurrentKernel!)
-        for t in stride(from: steps - 1, through: 0, by: -1) {
-            core.addOutputGradient(step: t, dy: dy, timeMajor: dyTime, into: dh)
-            core.saveSkippedRows(step: t, [dh, dc])
-            Kernels.lstmStepBackward(
-                t: t, rows: n, units: u, gates: gates, c: c, ac: ac, dh: dh, dc: dc, dz: dz,
-                activation: activation, recurrentActivation: recurrentActivation)
-            if t > 0 {
-                // dh_{t-1} = dz_t recurrent_kernel^T (times the recurrent mask)
-                BLAS.gemm(dz.rows(t..<(t + 1)), rowsA: n, colsA: 4 * u, r, rowsB: u, colsB: 4 * u, transB: true, into: dh)
-                if let mask = core.recurrentMask { Kernels.multiply(dh, mask, into: dh) }
+        let pool = context.pool, parts = core.stepParts(pool, width: 4 * u)
+        BLAS.oneThread {
+            for t in stride(from: steps - 1, through: 0, by: -1) {
+                core.addOutputGradient(step: t, dy: dy, timeMajor: dyTime, into: dh)
+                core.saveSkippedRows(step: t, [dh, dc])
+                pool.split(n, parts: parts) { _, part in
+                    Kernels.lstmStepBackward(
+                        t: t, rows: n, units: u, gates: gates, c: c, ac: ac, dh: dh, dc: dc, dz: dz,
+                        activation: activation, recurrentActivation: recurrentActivation, only: part)
+                }
+                if t > 0 {
+                    // dh_{t-1} = dz_t recurrent_kernel^T (times the recurrent mask), split by columns (units)
+                    BLAS.gemm(
+                        dz.rows(t..<(t + 1)), rowsA: n, colsA: 4 * u, r, rowsB: u, colsB: 4 * u, transB: true, into: dh,
+                        pool: pool)
+                    if let mask = core.recurrentMask { Kernels.multiply(dh, mask, into: dh) }
+                }
+                core.restoreSkippedRows(step: t, [dh, dc], gateGradients: [dz], width: 4 * u)
             }
-            core.restoreSkippedRows(step: t, [dh, dc], gateGradients: [dz], width: 4 * u)
         }
         // Weight gradients over all steps at once: kernel += xs^T dz, recurrent_kernel += h_{t-1}^T dz.
         if let bias = core.bias { Kernels.accumulateColumnSums(dz, rows: steps * n, cols: 4 * u, into: p.gradient(bias)) }
-        return core.kernelGradients(dInput: dz, dRecurrent: dz, width: 4 * u, hidden: h, parameters: p)
+        return core.kernelGradients(dInput: dz, dRecurrent: dz, width: 4 * u, hidden: h, parameters: p, pool: context.pool)
     }
 
     public var states: [Tensor] { core.states }

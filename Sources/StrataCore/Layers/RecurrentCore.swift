@@ -177,8 +177,14 @@ final class RecurrentCore {
         let z = work.buffer(.gates, [steps, rows, width])
         BLAS.gemm(
             xs, rowsA: steps * rows, colsA: inputDim, context.parameters.value(kernel!), rowsB: inputDim, colsB: width,
-            into: z)
+            into: z, pool: context.pool)
         return z
+    }
+
+    /// Parts a step's gate math splits the batch's rows into over `pool`: one per thread, each worth at least 2^17
+    /// multiply-adds of the step's recurrent GEMM (`rows x units x width`), so the fork-join pays.
+    func stepParts(_ pool: ThreadPool, width: Int) -> Int {
+        min(pool.parts(rows), max(1, rows &* units &* width / (1 << 17)))
     }
 
     /// The time-major input `(T, N, in)` (time reversed for `go_backwards`, times the input dropout mask in
@@ -252,7 +258,7 @@ final class RecurrentCore {
     /// `masked` `(T, N, u)` (kept for the recurrent_kernel gradient).
     func addRecurrentProduct(
         hidden h: Tensor, masked: Tensor?, step t: Int, recurrentKernel r: Tensor, width: Int,
-        into z: Tensor, beta: Float = 1
+        into z: Tensor, beta: Float = 1, pool: ThreadPool? = nil
     ) {
         var hPrev = h.rows(t..<(t + 1))
         if let masked, let mask = recurrentMask {
@@ -260,7 +266,9 @@ final class RecurrentCore {
             Kernels.multiply(h, offset: t * block, mask, into: masked, offset: t * block, count: block)
             hPrev = masked.rows(t..<(t + 1))
         }
-        BLAS.gemm(hPrev, rowsA: rows, colsA: units, r, rowsB: units, colsB: width, into: z.rows(t..<(t + 1)), beta: beta)
+        BLAS.gemm(
+            hPrev, rowsA: rows, colsA: units, r, rowsB: units, colsB: width, into: z.rows(t..<(t + 1)), beta: beta,
+            pool: pool)
     }
 
     // MARK: timestep masks
@@ -358,18 +366,20 @@ final class RecurrentCore {
     /// dropout. Returns the input gradient `(N, T, in)`; slot `.timeMajorInputGradient` holds the time-major `dxs`.
     func kernelGradients(
         dInput: Tensor, dRecurrent: Tensor, width: Int, hidden h: Tensor,
-        parameters p: Parameters
+        parameters p: Parameters, pool: ThreadPool? = nil
     ) -> Tensor {
         let m = steps * rows
         BLAS.gemm(
             input!, rowsA: m, colsA: inputDim, transA: true, dInput, rowsB: m, colsB: width,
-            into: p.gradient(kernel!), beta: 1)
+            into: p.gradient(kernel!), beta: 1, pool: pool)
         let hPrev = maskedHidden() ?? h
         BLAS.gemm(
             hPrev, rowsA: m, colsA: units, transA: true, dRecurrent, rowsB: m, colsB: width,
-            into: p.gradient(recurrentKernel!), beta: 1)
+            into: p.gradient(recurrentKernel!), beta: 1, pool: pool)
         let dxs = work.buffer(.timeMajorInputGradient, [steps, rows, inputDim])
-        BLAS.gemm(dInput, rowsA: m, colsA: width, p.value(kernel!), rowsB: inputDim, colsB: width, transB: true, into: dxs)
+        BLAS.gemm(
+            dInput, rowsA: m, colsA: width, p.value(kernel!), rowsB: inputDim, colsB: width, transB: true, into: dxs,
+            pool: pool)
         return inputGradient(timeMajor: dxs)
     }
 

@@ -111,7 +111,7 @@ public final class SimpleRNN: RecurrentLayer {
         }
         // kernel += xs^T dz, recurrent_kernel += h_{t-1}^T dz, dx = dz kernel^T.
         if let bias = core.bias { Kernels.accumulateColumnSums(dz, rows: steps * n, cols: u, into: p.gradient(bias)) }
-        return core.kernelGradients(dInput: dz, dRecurrent: dz, width: u, hidden: h, parameters: p)
+        return core.kernelGradients(dInput: dz, dRecurrent: dz, width: u, hidden: h, parameters: p, pool: context.pool)
     }
 
     public var states: [Tensor] { core.states }

@@ -29,9 +29,10 @@ public enum BLAS {
 
     /// The same product with the run's `pool` (`LayerContext.pool`) doing the threading instead of OpenBLAS: C is
     /// cut into `pool.threads` blocks of rows (or of columns, when it has more columns than rows), each computed by
-    /// a one-thread OpenBLAS call on its own part. OpenBLAS stays at one thread meanwhile, so its own workers
-    /// (which spin ~0.1 s after each threaded GEMM) never compete with the pool's for the cores. Every element of
-    /// C comes from one call with a fixed split, so results are identical run to run at a given thread count.
+    /// a one-thread OpenBLAS call on its own part (or, when the inner dimension dwarfs C, the sum is split:
+    /// `gemmSplittingInner`). OpenBLAS stays at one thread meanwhile, so its own workers (which spin ~0.1 s after
+    /// each threaded GEMM) never compete with the pool's for the cores. The split is fixed, so results are
+    /// identical run to run at a given thread count.
     /// Without a pool, or with a one-thread pool, this is `gemm` as above.
     public static func gemm(
         _ a: Tensor, rowsA: Int, colsA: Int, transA: Bool = false,
@@ -44,32 +45,73 @@ public enum BLAS {
                 alpha: alpha, beta: beta)
         }
         let m = transA ? colsA : rowsA, k = transA ? rowsA : colsA, n = transB ? rowsB : colsB
+        if k >= innerSplitRatio &* max(m, n) {
+            return gemmSplittingInner(
+                a, colsA: colsA, transA: transA, b, colsB: colsB, transB: transB, into: c, m: m, k: k, n: n, alpha: alpha,
+                beta: beta, pool: pool)
+        }
         let byRows = m >= n
         let parts = min(pool.parts(m &* n &* k, grain: splitGrain), max(1, (byRows ? m : n) / 8))
-        let saved = threads
-        if saved != 1 { threads = 1 }
-        defer { if saved != 1 { threads = saved } }
         if parts <= 1 || k == 0 {
-            return gemm(
-                a, rowsA: rowsA, colsA: colsA, transA: transA, b, rowsB: rowsB, colsB: colsB, transB: transB, into: c,
-                alpha: alpha, beta: beta)
+            return oneThread {
+                gemm(
+                    a, rowsA: rowsA, colsA: colsA, transA: transA, b, rowsB: rowsB, colsB: colsB, transB: transB,
+                    into: c, alpha: alpha, beta: beta)
+            }
         }
         precondition(
             (transB ? colsB : rowsB) == k && rowsA * colsA <= a.count && rowsB * colsB <= b.count && m * n <= c.count,
             "gemm operands do not match: a \(a.shape) b \(b.shape) c \(c.shape) for \(m)x\(k)x\(n)")
         let pa = a.pointer, pb = b.pointer, pc = c.pointer
-        pool.split(byRows ? m : n, parts: parts) { _, r in
-            let lo = r.lowerBound
-            if byRows {  // rows lo..< of op(A) and C
-                sgemm(
-                    transA, transB, r.count, n, k, alpha, pa + (transA ? lo : lo &* colsA), colsA, pb, colsB, beta,
-                    pc + lo &* n, n)
-            } else {  // columns lo..< of op(B) and C
-                sgemm(
-                    transA, transB, m, r.count, k, alpha, pa, colsA, pb + (transB ? lo &* colsB : lo), colsB, beta,
-                    pc + lo, n)
+        oneThread {
+            pool.split(byRows ? m : n, parts: parts) { _, r in
+                let lo = r.lowerBound
+                if byRows {  // rows lo..< of op(A) and C
+                    sgemm(
+                        transA, transB, r.count, n, k, alpha, pa + (transA ? lo : lo &* colsA), colsA, pb, colsB, beta,
+                        pc + lo &* n, n)
+                } else {  // columns lo..< of op(B) and C
+                    sgemm(
+                        transA, transB, m, r.count, k, alpha, pa, colsA, pb + (transB ? lo &* colsB : lo), colsB, beta,
+                        pc + lo, n)
+                }
             }
         }
+    }
+
+    /// `gemm(pool:)` when the inner dimension dwarfs C (`k >= innerSplitRatio * max(m, n)`: Dense's forward after a
+    /// Flatten, `(batch x 9216) (9216 x 128)`): cutting C would make every part read all of the larger operand, so
+    /// each part takes a contiguous slice of `k` instead — its columns of op(A) and rows of op(B) — and computes
+    /// the whole of C over it: part 0 into C (with `beta`), part `i` into the pool's scratch; the partial products
+    /// are then added into C in part order, so results are identical run to run at a given thread count.
+    private static func gemmSplittingInner(
+        _ a: Tensor, colsA: Int, transA: Bool, _ b: Tensor, colsB: Int, transB: Bool, into c: Tensor, m: Int, k: Int,
+        n: Int, alpha: Float, beta: Float, pool: ThreadPool
+    ) {
+        let parts = min(pool.parts(m &* n &* k, grain: splitGrain), max(1, k / 64))
+        let partials = pool.scratch((parts - 1) &* m &* n)
+        let pa = a.pointer, pb = b.pointer, pc = c.pointer, ps = partials.pointer
+        oneThread {
+            pool.split(k, parts: parts) { i, r in
+                let lo = r.lowerBound
+                sgemm(
+                    transA, transB, m, n, r.count, alpha, pa + (transA ? lo &* colsA : lo), colsA,
+                    pb + (transB ? lo : lo &* colsB), colsB, i == 0 ? beta : 0, i == 0 ? pc : ps + (i - 1) &* m &* n, n)
+            }
+            for i in 1..<max(parts, 1) { axpy(m &* n, 1, ps + (i - 1) &* m &* n, pc) }
+        }
+    }
+
+    /// How many times larger than C's larger side the inner dimension must be for `gemm(pool:)` to split it.
+    static let innerSplitRatio = 8
+
+    /// Runs `body` with OpenBLAS at one thread (restored after): the run's pool threads the work instead, so OpenBLAS's
+    /// own workers, which spin after each threaded call, never compete with the pool's for the cores.
+    public static func oneThread<R>(_ body: () throws -> R) rethrows -> R {
+        let saved = threads
+        if saved != 1 { threads = 1 }
+        defer { if saved != 1 { threads = saved } }
+        return try body()
     }
 
     /// Multiply-adds per part below which `gemm(pool:)` does not split (a fork-join costs a few microseconds; 2^18

@@ -158,16 +158,17 @@ extension Kernels {
 
     /// One LSTM step (keras/src/layers/rnn/lstm.py, gate order i, f, c, o). On entry `z[t]` holds the
     /// pre-activations `x W + h W_r + b` `(N, 4u)`; on exit the activated gates. Writes `c[t+1]`, `h[t+1]` and
-    /// `act(c)` into `ac[t]` from `c[t]`:  `c' = f c + i g`, `h' = o act(c')`.
+    /// `act(c)` into `ac[t]` from `c[t]`:  `c' = f c + i g`, `h' = o act(c')`. `only`: just these rows (rows are
+    /// independent within a step, so the run's pool splits a step by rows).
     public static func lstmStep(
         t: Int, rows: Int, units u: Int, z: Tensor, c: Tensor, h: Tensor, ac: Tensor,
-        activation: ActivationFunction, recurrentActivation: ActivationFunction
+        activation: ActivationFunction, recurrentActivation: ActivationFunction, only part: Range<Int>? = nil
     ) {
         let pz = z.pointer + t &* rows &* 4 &* u
         let pcPrev = c.pointer + t &* rows &* u, pc = pcPrev + rows &* u
         let ph = h.pointer + (t + 1) &* rows &* u
         let pa = ac.pointer + t &* rows &* u
-        for n in 0..<rows {
+        for n in part ?? 0..<rows {
             let g = pz + n &* 4 &* u
             activateInPlace(recurrentActivation, g, 2 &* u)  // i, f
             activateInPlace(activation, g + 2 &* u, u)  // c candidate
@@ -183,18 +184,19 @@ extension Kernels {
 
     /// Backward of `lstmStep` at step `t`. `dh` `(N, u)` is the gradient reaching `h[t+1]` (from the output and
     /// from step t+1); `dc` `(N, u)` holds the gradient reaching `c[t+1]` from step t+1 and is replaced by the
-    /// gradient reaching `c[t]`. Writes the pre-activation gradients into `dz[t]` `(N, 4u)`.
+    /// gradient reaching `c[t]`. Writes the pre-activation gradients into `dz[t]` `(N, 4u)`. `only`: just these rows.
     public static func lstmStepBackward(
         t: Int, rows: Int, units u: Int, gates: Tensor, c: Tensor, ac: Tensor,
         dh: Tensor, dc: Tensor, dz: Tensor,
-        activation: ActivationFunction, recurrentActivation: ActivationFunction
+        activation: ActivationFunction, recurrentActivation: ActivationFunction, only part: Range<Int>? = nil
     ) {
+        let rowRange = part ?? 0..<rows
         let pg0 = gates.pointer + t &* rows &* 4 &* u, pd0 = dz.pointer + t &* rows &* 4 &* u
         let pcPrev = c.pointer + t &* rows &* u, pa = ac.pointer + t &* rows &* u
         let pdh = dh.pointer, pdc = dc.pointer
         if activation == .tanh && recurrentActivation == .sigmoid {
             // Keras's defaults, with the derivatives written out so the loop vectorises.
-            for n in 0..<rows {
+            for n in rowRange {
                 let g = pg0 + n &* 4 &* u, d = pd0 + n &* 4 &* u
                 let cp = pcPrev + n &* u, a = pa + n &* u, dhn = pdh + n &* u, dcn = pdc + n &* u
                 for j in 0..<u {
@@ -209,7 +211,7 @@ extension Kernels {
             }
             return
         }
-        for n in 0..<rows {
+        for n in rowRange {
             let g = pg0 + n &* 4 &* u, d = pd0 + n &* 4 &* u
             let cp = pcPrev + n &* u, a = pa + n &* u, dhn = pdh + n &* u, dcn = pdc + n &* u
             for j in 0..<u {

@@ -9,14 +9,15 @@ import Synchronization
 ///
 /// Parts are static (part `i` always runs the same rows on worker `i`, part 0 on the caller) and write disjoint
 /// memory; a reduction adds its per-part partials in part order, so a run is bit-identical from run to run at a
-/// given thread count. Idle workers spin for a few microseconds (the next layer's loop usually follows at once),
-/// then sleep, so they never compete with OpenBLAS's own threads during a GEMM. Workers start at the first parallel
+/// given thread count. Idle workers spin (~50 us), then yield (`Shared.yields`: the next layer's loop usually follows
+/// at once), then sleep, so they never hold a core through a long serial stretch. Workers start at the first parallel
 /// `run` and stop when the pool is released.
 public final class ThreadPool: @unchecked Sendable {
     /// Threads that run parts (the caller included).
     public let threads: Int
     private let shared: Shared
     private var workers: [pthread_t] = []
+    private var scratchBuffer = Tensor(zeros: [0])
 
     public init(threads: Int) {
         self.threads = max(1, threads)
@@ -47,6 +48,14 @@ public final class ThreadPool: @unchecked Sendable {
     public func split(_ count: Int, parts: Int? = nil, _ body: (Int, Range<Int>) -> Void) {
         let n = parts ?? self.parts(count)
         run(n) { i in body(i, Batches.shard(count, rank: i, size: n)) }
+    }
+
+    /// A buffer of at least `count` floats that parts may write (disjoint ranges) and the caller reads after `run`,
+    /// e.g. per-part partial sums: allocated once, grown when asked for more, reused by the next call (so its
+    /// contents are only valid until then).
+    public func scratch(_ count: Int) -> Tensor {
+        if scratchBuffer.count < count { scratchBuffer = Tensor(zeros: [count]) }
+        return scratchBuffer
     }
 
     /// Parts for `count` independent items: one per thread, at most one per item.
@@ -90,8 +99,27 @@ public final class ThreadPool: @unchecked Sendable {
         let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
         let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
         let done = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-        /// Spins (each a CPU pause, ~10-40 ns) before a waiting thread sleeps: tens of microseconds.
+        /// Spins (each a CPU pause, ~25 ns on this EPYC) before a waiting thread yields: ~50 microseconds.
         static let spins = 2000
+        /// Then `sched_yield` rounds before it sleeps: well under a microsecond each on an idle core, a time slice to
+        /// another thread on a busy one (a preempted partner runs sooner). The worker stays awake through a step's
+        /// short serial stretches (loss, metrics, the next layer's setup) instead of parking and costing the next
+        /// fork a futex wake and a halted vCPU's wake-up.
+        static let yields = 500
+
+        /// Waits for `ready()` by spinning, then yielding; false when it is still not true after both (the caller
+        /// then sleeps on a condition).
+        @inline(__always) static func spin(until ready: () -> Bool) -> Bool {
+            for _ in 0..<spins {
+                if ready() { return true }
+                strata_cpu_relax()
+            }
+            for _ in 0..<yields {
+                if ready() { return true }
+                sched_yield()
+            }
+            return ready()
+        }
 
         init() {
             pthread_mutex_init(lock, nil)
@@ -120,9 +148,7 @@ public final class ThreadPool: @unchecked Sendable {
         }
 
         func waitForWorkers() {
-            var n = 0
-            while busy.load(ordering: .acquiring) != 0 {
-                if n < Shared.spins { n += 1; strata_cpu_relax(); continue }
+            if !Shared.spin(until: { busy.load(ordering: .acquiring) == 0 }) {
                 pthread_mutex_lock(lock)
                 while busy.load(ordering: .acquiring) != 0 { pthread_cond_wait(done, lock) }
                 pthread_mutex_unlock(lock)
@@ -137,20 +163,17 @@ public final class ThreadPool: @unchecked Sendable {
             pthread_mutex_unlock(lock)
         }
 
-        /// A worker's loop: wait for a new generation (spin, then sleep), run its part, report done.
+        /// A worker's loop: wait for a new generation (spin, yield, then sleep), run its part, report done.
         func work(index: Int) {
             var seen = 0
             while true {
-                var n = 0
-                while generation.load(ordering: .acquiring) == seen {
-                    if stopping.load(ordering: .acquiring) { return }
-                    if n < Shared.spins { n += 1; strata_cpu_relax(); continue }
+                let fresh = { self.generation.load(ordering: .acquiring) != seen || self.stopping.load(ordering: .acquiring) }
+                if !Shared.spin(until: fresh) {
                     pthread_mutex_lock(lock)
-                    while generation.load(ordering: .acquiring) == seen && !stopping.load(ordering: .acquiring) {
-                        pthread_cond_wait(wake, lock)
-                    }
+                    while !fresh() { pthread_cond_wait(wake, lock) }
                     pthread_mutex_unlock(lock)
                 }
+                if generation.load(ordering: .acquiring) == seen { return }  // stopping, no job left
                 seen = generation.load(ordering: .acquiring)
                 if index < parts, let body { body(index) }
                 if busy.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
