@@ -123,7 +123,8 @@ final class ConvKernelsTests: XCTestCase {
             for l in [0] + lanes {
                 var results: [[Tensor]] = []
                 for first in [false, true] {
-                    let layer = Conv2D(t.filters, kernelSize: t.kernel, strides: (t.stride, t.stride), padding: t.padding,
+                    let layer = Conv2D(
+                        t.filters, kernelSize: t.kernel, strides: (t.stride, t.stride), padding: t.padding,
                         activation: t.relu ? .relu : .linear)
                     layer.kernelLanes = l
                     let h = try LayerHarness(layer, inputShape: t.shape)
@@ -137,10 +138,11 @@ final class ConvKernelsTests: XCTestCase {
                         x, kernel: p.values, kernelSize: t.kernel, filters: t.filters, stride: t.stride,
                         same: t.padding == .same, relu: t.relu, r: r)
                     let kCount = t.kernel.0 * t.kernel.1 * t.shape[2] * t.filters
-                    let got: [(String, [Float], [Double])] = [
-                        ("y", y.scalars, ref.y), ("dkernel", Array(p.gradients.scalars[0..<kCount]), ref.dk),
-                        ("dbias", Array(p.gradients.scalars[kCount...]), ref.db),
-                    ] + (first ? [] : [("dx", dx.scalars, ref.dx)])
+                    let got: [(String, [Float], [Double])] =
+                        [
+                            ("y", y.scalars, ref.y), ("dkernel", Array(p.gradients.scalars[0..<kCount]), ref.dk),
+                            ("dbias", Array(p.gradients.scalars[kCount...]), ref.db),
+                        ] + (first ? [] : [("dx", dx.scalars, ref.dx)])
                     for (name, a, b) in got {
                         XCTAssertEqual(a.count, b.count, "case \(i) \(name)")
                         let scale = b.map(abs).max() ?? 0
