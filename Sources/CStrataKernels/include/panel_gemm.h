@@ -38,43 +38,62 @@ static inline void strata_pack_panels(const float *restrict b, long ldb, int tra
 #if defined(__x86_64__) || defined(__i386__)
 typedef float strata_panel_f32x8 __attribute__((ext_vector_type(8)));
 
+/// One row of a tile: its two accumulators stored into, or added to, the `cols` (<= 16) columns at c.
+static inline __attribute__((target("avx2,fma"), always_inline)) void strata_panel_store(
+    float *restrict c, strata_panel_f32x8 lo, strata_panel_f32x8 hi, long cols, int accumulate) {
+    if (cols == STRATA_PANEL_COLS) {
+        if (accumulate) {
+            strata_panel_f32x8 c0, c1;
+            __builtin_memcpy(&c0, c, sizeof c0);
+            __builtin_memcpy(&c1, c + 8, sizeof c1);
+            lo = c0 + lo;
+            hi = c1 + hi;
+        }
+        __builtin_memcpy(c, &lo, sizeof lo);
+        __builtin_memcpy(c + 8, &hi, sizeof hi);
+    } else {
+        float t[STRATA_PANEL_COLS];
+        __builtin_memcpy(t, &lo, sizeof lo);
+        __builtin_memcpy(t + 8, &hi, sizeof hi);
+        for (long j = 0; j < cols; j++) c[j] = accumulate ? c[j] + t[j] : t[j];
+    }
+}
+
 /// Rows [0, MR) of A times one panel into the `cols` (<= 16) columns of C at c: one FMA chain per element, over kk
-/// in order, then stored or added to C.
+/// in order, then stored or added to C. The accumulators are named variables, not an array, so they stay in
+/// registers whatever the optimizer's unrolling (MR is a constant: the `if (MR > r)` fold away).
 #define STRATA_PANEL_TILE(MR)                                                                                      \
     static inline __attribute__((target("avx2,fma"))) void strata_panel_tile##MR(                                  \
         long k, const float *restrict a, long lda, const float *restrict bp, float *restrict c, long ldc,         \
         long cols, int accumulate) {                                                                               \
-        strata_panel_f32x8 acc[MR][2];                                                                             \
-        for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = (strata_panel_f32x8)0;                               \
+        strata_panel_f32x8 c00 = 0, c01 = 0, c10 = 0, c11 = 0, c20 = 0, c21 = 0, c30 = 0, c31 = 0;                  \
         for (long kk = 0; kk < k; kk++) {                                                                          \
-            strata_panel_f32x8 b0, b1;                                                                             \
+            strata_panel_f32x8 b0, b1, v;                                                                          \
             __builtin_memcpy(&b0, bp + kk * STRATA_PANEL_COLS, sizeof b0);                                         \
             __builtin_memcpy(&b1, bp + kk * STRATA_PANEL_COLS + 8, sizeof b1);                                     \
-            for (int r = 0; r < MR; r++) {                                                                         \
-                strata_panel_f32x8 av = (strata_panel_f32x8)a[r * lda + kk];                                       \
-                acc[r][0] = __builtin_elementwise_fma(av, b0, acc[r][0]);                                          \
-                acc[r][1] = __builtin_elementwise_fma(av, b1, acc[r][1]);                                          \
+            v = (strata_panel_f32x8)a[kk];                                                                         \
+            c00 = __builtin_elementwise_fma(v, b0, c00);                                                           \
+            c01 = __builtin_elementwise_fma(v, b1, c01);                                                           \
+            if (MR > 1) {                                                                                          \
+                v = (strata_panel_f32x8)a[lda + kk];                                                               \
+                c10 = __builtin_elementwise_fma(v, b0, c10);                                                       \
+                c11 = __builtin_elementwise_fma(v, b1, c11);                                                       \
+            }                                                                                                      \
+            if (MR > 2) {                                                                                          \
+                v = (strata_panel_f32x8)a[2 * lda + kk];                                                           \
+                c20 = __builtin_elementwise_fma(v, b0, c20);                                                       \
+                c21 = __builtin_elementwise_fma(v, b1, c21);                                                       \
+            }                                                                                                      \
+            if (MR > 3) {                                                                                          \
+                v = (strata_panel_f32x8)a[3 * lda + kk];                                                           \
+                c30 = __builtin_elementwise_fma(v, b0, c30);                                                       \
+                c31 = __builtin_elementwise_fma(v, b1, c31);                                                       \
             }                                                                                                      \
         }                                                                                                          \
-        for (int r = 0; r < MR; r++) {                                                                             \
-            float *cr = c + r * ldc;                                                                               \
-            if (cols == STRATA_PANEL_COLS) {                                                                       \
-                if (accumulate) {                                                                                  \
-                    strata_panel_f32x8 c0, c1;                                                                     \
-                    __builtin_memcpy(&c0, cr, sizeof c0);                                                          \
-                    __builtin_memcpy(&c1, cr + 8, sizeof c1);                                                      \
-                    acc[r][0] = c0 + acc[r][0];                                                                    \
-                    acc[r][1] = c1 + acc[r][1];                                                                    \
-                }                                                                                                  \
-                __builtin_memcpy(cr, &acc[r][0], sizeof acc[r][0]);                                                \
-                __builtin_memcpy(cr + 8, &acc[r][1], sizeof acc[r][1]);                                            \
-            } else {                                                                                               \
-                float t[STRATA_PANEL_COLS];                                                                        \
-                __builtin_memcpy(t, &acc[r][0], sizeof acc[r][0]);                                                 \
-                __builtin_memcpy(t + 8, &acc[r][1], sizeof acc[r][1]);                                             \
-                for (long j = 0; j < cols; j++) cr[j] = accumulate ? cr[j] + t[j] : t[j];                         \
-            }                                                                                                      \
-        }                                                                                                          \
+        strata_panel_store(c, c00, c01, cols, accumulate);                                                         \
+        if (MR > 1) strata_panel_store(c + ldc, c10, c11, cols, accumulate);                                       \
+        if (MR > 2) strata_panel_store(c + 2 * ldc, c20, c21, cols, accumulate);                                   \
+        if (MR > 3) strata_panel_store(c + 3 * ldc, c30, c31, cols, accumulate);                                   \
     }
 STRATA_PANEL_TILE(4)
 STRATA_PANEL_TILE(3)

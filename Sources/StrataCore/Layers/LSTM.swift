@@ -103,7 +103,8 @@ public final class LSTM: RecurrentLayer {
         BLAS.oneThread {
             for t in 0..<steps {
                 if packed == nil {
-                    core.addRecurrentProduct(hidden: h, masked: hm, step: t, recurrentKernel: r, width: 4 * u, into: z, pool: pool)
+                    core.addRecurrentProduct(
+                        hidden: h, masked: hm, step: t, recurrentKernel: r, packed: nil, width: 4 * u, into: z, pool: pool)
                 }
                 pool.split(n, parts: parts) { _, part in
                     if let packed { core.addRecurrentProduct(hidden: h, masked: hm, step: t, packed: packed, into: z, rows: part) }
@@ -150,9 +151,8 @@ public final class LSTM: RecurrentLayer {
                 if t > 0 {
                     // dh_{t-1} = dz_t recurrent_kernel^T (times the recurrent mask)
                     if packed == nil {
-                        BLAS.gemm(
-                            dz.rows(t..<(t + 1)), rowsA: n, colsA: 4 * u, r, rowsB: u, colsB: 4 * u, transB: true,
-                            into: dh, pool: pool)
+                        core.multiplyByRecurrentTranspose(
+                            dz, step: t, recurrentKernel: r, packed: nil, width: 4 * u, into: dh, pool: pool)
                     }
                     if let mask = core.recurrentMask { Kernels.multiply(dh, mask, into: dh) }
                 }

@@ -256,14 +256,33 @@ final class RecurrentCore {
     /// Block `t` of `z` `(T, N, width)`: `z_t = h_{t-1} recurrent_kernel + beta z_t`. `h_{t-1}` is block `t` of
     /// `h` `(T+1, N, u)`, or, with recurrent dropout, that block times the mask, written into block `t` of
     /// `masked` `(T, N, u)` (kept for the recurrent_kernel gradient).
+    /// With `packed` (`packedRecurrentKernel`; `beta` 0 or 1) the product runs against it, else through OpenBLAS.
     func addRecurrentProduct(
-        hidden h: Tensor, masked: Tensor?, step t: Int, recurrentKernel r: Tensor, width: Int,
+        hidden h: Tensor, masked: Tensor?, step t: Int, recurrentKernel r: Tensor, packed: PackedPanels?, width: Int,
         into z: Tensor, beta: Float = 1, pool: ThreadPool? = nil
     ) {
+        if let packed {
+            return addRecurrentProduct(
+                hidden: h, masked: masked, step: t, packed: packed, into: z, rows: 0..<rows, accumulate: beta != 0)
+        }
         let hPrev = previousHidden(h, masked: masked, step: t, rows: 0..<rows)
         BLAS.gemm(
             hPrev, rowsA: rows, colsA: units, r, rowsB: units, colsB: width, into: z.rows(t..<(t + 1)), beta: beta,
             pool: pool)
+    }
+
+    /// Backward, one step: `into` `(N, u)` = (`accumulate` ? `into` : 0) + block `t` of `gradients` `(T, N, width)`
+    /// times `recurrent_kernelᵀ`, against `packed` (`packedRecurrentKernel(transposed: true)`) when there is one,
+    /// else through OpenBLAS (split by columns over `pool`).
+    func multiplyByRecurrentTranspose(
+        _ gradients: Tensor, step t: Int, recurrentKernel r: Tensor, packed: PackedPanels?, width: Int, into: Tensor,
+        accumulate: Bool = false, pool: ThreadPool? = nil
+    ) {
+        let g = gradients.rows(t..<(t + 1))
+        if let packed { return packed.multiply(g, into: into, rows: 0..<rows, accumulate: accumulate) }
+        BLAS.gemm(
+            g, rowsA: rows, colsA: width, r, rowsB: units, colsB: width, transB: true, into: into,
+            beta: accumulate ? 1 : 0, pool: pool)
     }
 
     /// `addRecurrentProduct` for rows `part` of the step only, against the recurrent kernel packed for this pass
