@@ -33,10 +33,6 @@ public protocol Communicator: AnyObject {
     func broadcast(_ bytes: inout [UInt8], root: Int) throws
     /// Concatenates every rank's rows (equal row counts) in rank order, on every rank.
     func allGatherRows(_ local: Tensor) throws -> Tensor
-    /// `allGatherRows` into `storage`, replaced by a larger allocation only when the gathered rows do not fit: the
-    /// result is a view on it, so a caller that gathers every step (`SparseRowExchange`) stops allocating once its
-    /// storage has grown to the largest step's rows.
-    func allGatherRows(_ local: Tensor, reusing storage: inout TensorStorage) throws -> Tensor
     func barrier() throws
     /// Ends every rank at once with `message` (MPI_Abort under MPI; exit on one process).
     func abort(_ message: String, code: Int32) -> Never
@@ -45,6 +41,10 @@ public protocol Communicator: AnyObject {
     var threadsPerRank: Int { get }
     /// This rank as messages name it: "rank 0 of 2", with its host under MPI ("rank 0 of 2 on node1").
     var place: String { get }
+    /// `allGatherRows` into `storage`, replaced by a larger allocation only when the gathered rows do not fit: the
+    /// result is a view on it, so a caller that gathers every step (`SparseRowExchange`) stops allocating once its
+    /// storage has grown to the largest step's rows.
+    func allGatherRows(_ local: Tensor, reusing storage: inout TensorStorage) throws -> Tensor
 }
 
 extension Communicator {
