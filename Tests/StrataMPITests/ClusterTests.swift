@@ -65,16 +65,16 @@ final class ClusterTests: XCTestCase {
         }
     }
 
-    /// Between nodes (a hostfile) Open MPI on every node opens two TCP connections per pair of ranks, as launch/run
-    /// sets it (see LaunchRunTests): the setting reaches the ranks through the nodes' clean environments.
-    func testRanksOnEveryNodeUseTwoTCPConnectionsPerPair() throws {
-        let cluster = try EmulatedCluster("links", nodes: 2)
+    /// Between nodes (a hostfile) every node's Open MPI reads launch/run's TCP settings (see LaunchRunTests): they
+    /// reach the ranks through the nodes' clean environments.
+    func testRanksOnEveryNodeGetTheTCPSettings() throws {
+        let cluster = try EmulatedCluster("tcpset", nodes: 2)
         defer { cluster.down() }
-        let r = try cluster.launchRun(["-n", "2", "--", "sh", "-c", TCPLinks.report])
+        let r = try cluster.launchRun(["-n", "2", "--", "sh", "-c", OpenMPISettings.report])
         XCTAssertEqual(r.status, 0, r.output)
-        let found = TCPLinks.all(in: r.output)
+        let found = OpenMPISettings.all(in: r.output)
         XCTAssertEqual(found.keys.sorted(), cluster.hosts.sorted(), r.output)
-        for (host, links) in found { XCTAssertEqual(links, TCPLinks(value: "2", source: "environment"), "on \(host):\n\(r.output)") }
+        for (host, settings) in found { XCTAssertEqual(settings, OpenMPISettings.tcpDefaults, "on \(host):\n\(r.output)") }
     }
 
     /// Emulated nodes share this machine's cores, and each node's daemon binds as if it owned the machine: with one

@@ -4,45 +4,52 @@ import XCTest
 /// The Open MPI settings launch/run chooses, as each rank's Open MPI reads them (`ompi_info` run as the ranks'
 /// program, in the environment mpirun gave them): not what launch/run prints, what the ranks get.
 final class LaunchRunTests: XCTestCase {
-    /// TCP between ranks (`--tcp`, the path between nodes) opens two connections per pair of ranks: with one, Open
-    /// MPI's TCP transport moved a pair's all-reduce traffic one direction at a time (README, "Many nodes / The
-    /// network"). A run through shared memory is left alone, and the caller's own value wins.
-    func testTCPRunsOpenTwoConnectionsPerPairOfRanks() throws {
+    /// TCP between ranks (`--tcp`, the path between nodes): two connections per pair of ranks (with one, Open MPI's
+    /// TCP transport moved a pair's all-reduce traffic one direction at a time) and the started all-reduce as
+    /// reduce-scatter + all-gather (Open MPI's own choice for an in-place call sends every byte twice, one way at a
+    /// time); README, "Many nodes". A run through shared memory is left alone, and the caller's own values win.
+    func testTCPRunsGetTheTCPSettings() throws {
         let run = MPIJob.launchDirectory.appendingPathComponent("run").path
-        func links(_ arguments: [String], extra: [String: String] = [:]) throws -> [String: TCPLinks] {
+        func settings(_ arguments: [String], extra: [String: String] = [:]) throws -> [String: OpenMPISettings] {
             let r = try MPIJob.launch(
-                [run, "-n", "2"] + arguments + ["--", "sh", "-c", TCPLinks.report], timeout: 60,
+                [run, "-n", "2"] + arguments + ["--", "sh", "-c", OpenMPISettings.report], timeout: 60,
                 environment: MPIJob.environment.merging(extra) { $1 })
             XCTAssertEqual(r.status, 0, r.output)
-            return TCPLinks.all(in: r.output)
+            return OpenMPISettings.all(in: r.output)
         }
-        let tcp = try links(["--tcp"])
+        let tcp = try settings(["--tcp"])
         XCTAssertEqual(tcp.count, 1, "both ranks on this host")
-        XCTAssertEqual(tcp.values.first, TCPLinks(value: "2", source: "environment"))
-        XCTAssertEqual(try links(["--tcp", "--mca", "btl_tcp_links", "3"]).values.first?.value, "3", "--mca wins")
-        XCTAssertEqual(try links(["--tcp"], extra: ["OMPI_MCA_btl_tcp_links": "1"]).values.first?.value, "1", "the environment wins")
-        XCTAssertEqual(try links([]).values.first, TCPLinks(value: "1", source: "default"), "shared memory: Open MPI's default")
+        XCTAssertEqual(tcp.values.first, OpenMPISettings.tcpDefaults)
+        let mine = try settings(["--tcp", "--mca", "btl_tcp_links", "3"], extra: ["OMPI_MCA_coll_libnbc_iallreduce_algorithm": "1"])
+        XCTAssertEqual(mine.values.first?.values, ["3", "ring"], "--mca and the environment win")
+        let shared = try settings([])
+        XCTAssertEqual(shared.values.first?.values, ["1", "ignore"], "shared memory: Open MPI's defaults")
+        XCTAssertEqual(shared.values.first?.sources, ["default", "default"])
     }
 }
 
-/// `btl_tcp_links` as Open MPI reads it on a rank's host: its value and where it came from.
-struct TCPLinks: Equatable {
-    let value: String
-    let source: String
+/// Open MPI's TCP settings as it reads them on a rank's host: `btl_tcp_links` and
+/// `coll_libnbc_iallreduce_algorithm` (by name: 3 is `rabenseifner`), each value and where it came from.
+struct OpenMPISettings: Equatable {
+    let values: [String]
+    let sources: [String]
 
-    /// The ranks' shell program: one line `TCPLINKS <host> <value> <source>` per rank.
+    /// What launch/run sets for TCP runs, as the ranks see it (mpirun passes it in their environment).
+    static let tcpDefaults = OpenMPISettings(values: ["2", "rabenseifner"], sources: ["environment", "environment"])
+
+    /// The ranks' shell program: one line `OMPISET <host> <value> <source> <value> <source>` per rank.
     static let report = """
-        echo "TCPLINKS $(hostname) $(ompi_info --param btl tcp --level 4 --parsable | sed -n \
-        's/^mca:btl:tcp:param:btl_tcp_links:\\(value\\|source\\):\\(.*\\)$/\\2/p' | tr '\\n' ' ')"
+        p() { ompi_info --param $1 $2 --level 5 --parsable | sed -n "s/^mca:$1:$2:param:$3:\\(value\\|source\\):\\(.*\\)$/\\2/p" \
+        | tr '\\n' ' '; }; echo "OMPISET $(hostname) $(p btl tcp btl_tcp_links)$(p coll libnbc coll_libnbc_iallreduce_algorithm)"
         """
 
-    /// Every host's report in `output`, by host (ranks on one host agree: they get the same environment).
-    static func all(in output: String) -> [String: TCPLinks] {
-        var found: [String: TCPLinks] = [:]
-        for line in output.split(separator: "\n") where line.hasPrefix("TCPLINKS ") {
+    /// Every host's settings in `output`, by host (ranks on one host agree: they get the same environment).
+    static func all(in output: String) -> [String: OpenMPISettings] {
+        var found: [String: OpenMPISettings] = [:]
+        for line in output.split(separator: "\n") where line.hasPrefix("OMPISET ") {
             let words = line.split(separator: " ").map(String.init)
-            guard words.count >= 4 else { continue }
-            found[words[1]] = TCPLinks(value: words[2], source: words[3])
+            guard words.count >= 6 else { continue }
+            found[words[1]] = OpenMPISettings(values: [words[2], words[4]], sources: [words[3], words[5]])
         }
         return found
     }
