@@ -50,6 +50,41 @@ public final class ThreadPool: @unchecked Sendable {
         run(n) { i in body(i, Batches.shard(count, rank: i, size: n)) }
     }
 
+    /// Calls `body(chunk, slot, range)` for the `chunks` contiguous ranges that split `0..<count` as `Batches.shard`
+    /// splits a batch (chunk `c` always gets the same range), handed out one at a time to whichever thread is free
+    /// next, so a thread the host slows down (or a worker still waking) takes fewer chunks instead of holding the
+    /// other at the join. `slot` (below `threads`) names the thread running the chunk, for per-thread scratch.
+    /// Which thread runs which chunk varies from run to run: anything summed must be kept per chunk and added in chunk
+    /// order afterwards (as `ConvKernels.kernelGradient` does), so results stay bit-identical at a given chunk count.
+    public func chunks(_ count: Int, chunks: Int, _ body: (_ chunk: Int, _ slot: Int, _ range: Range<Int>) -> Void) {
+        let n = max(1, chunks)
+        if threads == 1 || n == 1 {
+            for c in 0..<n { body(c, 0, Batches.shard(count, rank: c, size: n)) }
+            return
+        }
+        let shared = self.shared
+        shared.nextChunk.store(0, ordering: .relaxed)
+        run(min(threads, n)) { slot in
+            while true {
+                let c = shared.nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
+                if c >= n { return }
+                body(c, slot, Batches.shard(count, rank: c, size: n))
+            }
+        }
+    }
+
+    /// Chunks for `chunks(_:chunks:_:)` over `count` items worth splitting only above `grain` items per chunk:
+    /// `perThread` per thread (enough that a slowed thread's share moves to the other), at most one per `grain`
+    /// items, 1 on a one-thread pool.
+    public func chunkCount(_ count: Int, grain: Int = 1, perThread: Int = ThreadPool.chunksPerThread) -> Int {
+        threads == 1 ? 1 : max(1, min(threads &* perThread, count / max(grain, 1)))
+    }
+
+    /// Chunks per thread of a balanced loop (`chunkCount`): at 4, a thread that stalls for a whole chunk costs the
+    /// join an eighth of the loop at 2 threads instead of up to half, and the per-chunk partial sums of a reduction
+    /// stay a few copies of the result.
+    public static let chunksPerThread = 4
+
     /// A buffer of at least `count` floats that parts may write (disjoint ranges) and the caller reads after `run`,
     /// e.g. per-part partial sums: allocated once, grown when asked for more, reused by the next call (so its
     /// contents are only valid until then).
@@ -94,6 +129,8 @@ public final class ThreadPool: @unchecked Sendable {
         let generation = Atomic<Int>(0)
         let busy = Atomic<Int>(0)
         let stopping = Atomic<Bool>(false)
+        /// The next chunk of the current `chunks` loop to hand out.
+        let nextChunk = Atomic<Int>(0)
         nonisolated(unsafe) var body: ((Int) -> Void)?
         nonisolated(unsafe) var parts = 0
         let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
