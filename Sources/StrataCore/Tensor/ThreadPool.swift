@@ -7,9 +7,10 @@ import Synchronization
 /// in `LayerContext.pool`), sized like OpenBLAS (`BLAS.threads`, the communicator's threads per rank), so the
 /// convolutions, pooling, elementwise passes and the optimizer update keep every core busy, not only the GEMMs.
 ///
-/// Parts are static (part `i` always runs the same rows on worker `i`, part 0 on the caller) and write disjoint
-/// memory; a reduction adds its per-part partials in part order, so a run is bit-identical from run to run at a
-/// given thread count. Idle workers spin (~50 us), then yield (`Shared.yields`: the next layer's loop usually follows
+/// `run` parts are static (part `i` always runs the same rows on worker `i`, part 0 on the caller) and write disjoint
+/// memory; a reduction adds its per-part partials in part order. `chunks` hands a loop's chunks to whichever thread is
+/// free (balanced when the host slows one thread), and a reduction over it keeps one partial per chunk, added in chunk
+/// order. Either way a run is bit-identical from run to run at a given thread count. Idle workers spin (~50 us), then yield (`Shared.yields`: the next layer's loop usually follows
 /// at once), then sleep, so they never hold a core through a long serial stretch. Workers start at the first parallel
 /// `run` and stop when the pool is released.
 public final class ThreadPool: @unchecked Sendable {
