@@ -235,7 +235,8 @@ func check(_ mode: MPICheck.Mode, _ args: [String]) throws -> Int32 {
     case .mismatchedBuckets:
         let (x, y) = try data(64, seed: 1)
         let model = smallModel()
-        model.communication = GradientCommunication(overlap: true, firstBucketMB: comm.rank == 1 ? 1 : 16 / 1_048_576, bucketMB: 64 / 1_048_576)
+        model.communication = GradientCommunication(
+            overlap: true, firstBucketMB: comm.rank == 1 ? 1 : 16 / 1_048_576, bucketMB: 64 / 1_048_576)
         try model.fit(x, y, batchSize: 8, epochs: 50, verbose: 0, communicator: comm)
         print("UNEXPECTED: training finished")
     case .exitEarly:

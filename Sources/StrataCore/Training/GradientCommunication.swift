@@ -79,10 +79,11 @@ public struct GradientCommunication: Equatable, Sendable {
         public let automatic: Bool
         /// "one buffer after backward", "overlapped buckets, progress thread", ...
         public var name: String {
-            options.overlap ? "overlapped buckets, " + (options.progressThread ? "progress thread" : "progress between layers")
+            options.overlap
+                ? "overlapped buckets, " + (options.progressThread ? "progress thread" : "progress between layers")
                 : "one buffer after backward"
         }
-        /// Why, for the run's start line: "all 2 ranks on one host (automatic)", "run.communication sets it".
+        /// Why, for the run's start line: "all 2 ranks on one host (shared memory), chosen automatically", "as set ...".
         public let reason: String
     }
 
@@ -99,10 +100,10 @@ public struct GradientCommunication: Equatable, Sendable {
         let oneHost = hosts <= 1
         options.overlap = !oneHost
         options.progressThread = !oneHost
-        let where_ =
+        let place =
             size <= 1
             ? "one process" : oneHost ? "all \(size) ranks on one host (shared memory)" : "\(size) ranks on \(hosts) hosts"
-        return Path(options: options, automatic: true, reason: where_ + ", chosen automatically")
+        return Path(options: options, automatic: true, reason: place + ", chosen automatically")
     }
 
     /// The path of a run on `comm` (`Communicator.hostCount` hosts).

@@ -217,7 +217,11 @@ final class Trainer {
     /// (the flag rides in the step buffer's last slot).
     private func trainStep(_ shard: Batches.Shard, _ step: StepBuffer, next: Upcoming?, sums: inout [Double]) throws -> Bool {
         let p = model.parameters!, opt = model.optimizer!, optState = model.optimizerState!
-        if let rowSparse = step.rowSparse { rowSparse.zeroGradients(step.buffer) } else { step.clear(everything: shard.isEmpty, pool: context.pool) }
+        if let rowSparse = step.rowSparse {
+            rowSparse.zeroGradients(step.buffer)
+        } else {
+            step.clear(everything: shard.isEmpty, pool: context.pool)
+        }
         let n = shard.global * perSample
         let flight = GradientBuckets.Flight(step.buckets, buffer: step.buffer, comm: comm, shard: step.shard)
         if !shard.isEmpty {
