@@ -524,7 +524,8 @@ def main(argv=None):
         name, link, p = m["workload"], m.get("link"), m["ranks"]
         if name not in alone or link not in links:
             continue
-        ov = m.get("traffic", "default") != "one-buffer"
+        # One buffer when asked for, or when the run chose it (strata-bench's gradient_path: ranks on one host).
+        ov = m.get("traffic", "default") != "one-buffer" and not m.get("gradient_path", "").startswith("one buffer")
         secs = m["epoch_seconds"][1:] or m["epoch_seconds"]
         steps = math.ceil(m["samples"] / m["batch_size"])
         meas = median(secs) / steps

@@ -18,6 +18,7 @@ public final class AllReduceTimer: Communicator {
     public var size: Int { base.size }
     public var threadsPerRank: Int { base.threadsPerRank }
     public var place: String { base.place }
+    public var hostCount: Int { base.hostCount }
     public func allReduceSum(_ buffer: Tensor) throws {
         let start = DispatchTime.now().uptimeNanoseconds
         try base.allReduceSum(buffer)

@@ -21,6 +21,9 @@ public struct RankHosts: Sendable, Equatable {
         "rank \(rank) of \(hosts.count) on \(host(rank))"
     }
 
+    /// How many distinct hosts the ranks run on.
+    public var distinctCount: Int { Set(hosts).count }
+
     func host(_ rank: Int) -> String { hosts.indices.contains(rank) ? hosts[rank] : "?" }
 
     /// The ranks `rank` waits for in a collective, as a message names them: the other rank and its host with two
@@ -52,4 +55,9 @@ public struct RankHosts: Sendable, Equatable {
         }
         return out.joined(separator: ", ")
     }
+}
+
+extension MPICommunicator {
+    /// The distinct hosts of the job's ranks (gathered at start): 1 when every rank shares this machine.
+    public var hostCount: Int { hosts.distinctCount }
 }

@@ -282,7 +282,8 @@ public struct RunConfig {
     }
 
     /// `run.communication: {overlap: true, first_bucket_mb: 1, bucket_mb: 4, sparse_gradients: true,
-    /// shard_optimizer: false, progress_thread: true}`.
+    /// shard_optimizer: false, progress_thread: true}`; `overlap` and `progress_thread` left out are chosen by where
+    /// the ranks run (`GradientCommunication.resolved(for:)`).
     static func communication(_ n: ConfigNode, file: String) throws -> GradientCommunication {
         let m = try map(
             n, "run.communication", file: file,

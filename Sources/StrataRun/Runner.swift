@@ -233,6 +233,10 @@ extension Runner {
         case let .steps(n): callbacks.append(ModelCheckpoint(checkpointPattern, saveFreq: .steps(n), keep: config.keep))
         case .never: break
         }
+        if isRoot && config.verbose > 0 && communicator.size > 1 {
+            let path = model.communication.resolved(for: communicator)
+            print("gradients: \(path.name) (\(path.reason))")
+        }
         let history: History
         if let resume = try resumePath() {
             if isRoot && config.resume != .auto { print("Resuming from \(resume)") }

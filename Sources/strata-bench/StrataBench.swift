@@ -181,6 +181,7 @@ func train(
     let allReduce = reference ? try timed.flatMap { try AllReduceBenchmark($0, mpi!, floats: model.stepBufferCount) } : nil
     let sgemm = try timer.map { _ in try sameRunSgemmRate(comm) }
     guard comm.rank == 0 else { return }
+    let gradients = model.communication.resolved(for: comm)
     var out: [String: JSONValue] = [
         "engine": .string("strata"),
         "epoch_seconds": .array(clock.seconds.map { .number($0) }),
@@ -197,7 +198,9 @@ func train(
         "sharded_optimizer": .bool(model.communication.shardOptimizer),
         // Whether a progress thread drove the buckets (launch/cost_model.py picks its overlap engine from it).
         "progress_thread": .bool(
-            model.communication.overlap && model.communication.progressThread && (mpi?.progressAvailable ?? false)),
+            gradients.options.overlap && gradients.options.progressThread && (mpi?.progressAvailable ?? false)),
+        // The gradient path that ran and why (topology or the config).
+        "gradient_path": .string(gradients.name), "gradient_path_reason": .string(gradients.reason),
     ]
     if timer != nil {  // per step, each rank: the optimizer step, and ZeRO-1's weight all-gather
         out["update_ms"] = .array(update.map { .number(($0 * 1e5).rounded() / 100) })

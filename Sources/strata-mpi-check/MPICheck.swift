@@ -235,7 +235,8 @@ func check(_ mode: MPICheck.Mode, _ args: [String]) throws -> Int32 {
     case .mismatchedBuckets:
         let (x, y) = try data(64, seed: 1)
         let model = smallModel()
-        model.communication = GradientCommunication(firstBucketMB: comm.rank == 1 ? 1 : 16 / 1_048_576, bucketMB: 64 / 1_048_576)
+        model.communication = GradientCommunication(
+            overlap: true, firstBucketMB: comm.rank == 1 ? 1 : 16 / 1_048_576, bucketMB: 64 / 1_048_576)
         try model.fit(x, y, batchSize: 8, epochs: 50, verbose: 0, communicator: comm)
         print("UNEXPECTED: training finished")
     case .exitEarly:
@@ -315,14 +316,15 @@ func communicationCheck(_ comm: Communicator, out: String, how: String) throws {
     var options: GradientCommunication
     switch how {
     case "one-buffer": options = .oneBuffer
-    case "buckets": options = GradientCommunication(firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576)
+    case "buckets": options = GradientCommunication(overlap: true, firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576)
     case "buckets-no-thread":  // the compute thread advances the transfers between layers (no progress thread)
         options = GradientCommunication(firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576, progressThread: false)
-    case "dense-rows": options = GradientCommunication(firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576, sparseGradients: false)
+    case "dense-rows":
+        options = GradientCommunication(overlap: true, firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576, sparseGradients: false)
     case "default": options = GradientCommunication()
     case "sharded":  // ZeRO-1 with dense Embedding traffic, so every model of the check is sharded
         options = GradientCommunication(
-            firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576, sparseGradients: false, shardOptimizer: true)
+            overlap: true, firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576, sparseGradients: false, shardOptimizer: true)
     case "sharded-one-buffer": options = GradientCommunication(overlap: false, sparseGradients: false, shardOptimizer: true)
     case "sharded-no-thread":
         options = GradientCommunication(

@@ -67,4 +67,39 @@ final class BLASTests: XCTestCase {
             }
         }
     }
+
+    /// `gemm(blockRows:)` (Dense's weight gradient, C computed `blockRows` rows per OpenBLAS call) against one call:
+    /// the same bits for blocks of a multiple of 48 rows, adding (beta 1) and storing (beta 0), with no pool and with
+    /// 2 and 3 threads (against `gemm(pool:)` at the same threads); storing over NaNs equals adding onto zeros. (On
+    /// this machine's OpenBLAS kernels, Haswell/Zen; the claim is the kernels' fixed row unroll.)
+    func testRowBlockedGEMMIsBitForBitTheOneCall() {
+        let (m, k, n) = (1000, 16, 40)  // Dense's dW: (in x batch)(batch x units), C 1000 rows: 3 blocks of 384 rows
+        let a = GradientCheck.random([k, m], seed: 1), b = GradientCheck.random([k, n], seed: 2)
+        let c0 = GradientCheck.random([m, n], seed: 3)
+        let saved = BLAS.threads
+        defer { BLAS.threads = saved }
+        BLAS.threads = 1  // without a pool, one OpenBLAS thread (a threaded OpenBLAS cuts C its own way)
+        for pool in [nil, ThreadPool(threads: 2), ThreadPool(threads: 3)] {
+            for beta: Float in [0, 1] {
+                let want = c0.copy(), got = c0.copy()
+                BLAS.gemm(a, rowsA: k, colsA: m, transA: true, b, rowsB: k, colsB: n, into: want, beta: beta, pool: pool)
+                BLAS.gemm(
+                    a, rowsA: k, colsA: m, transA: true, b, rowsB: k, colsB: n, into: got, beta: beta, pool: pool,
+                    blockRows: 384)
+                XCTAssertEqual(got.scalars, want.scalars, "beta \(beta), \(pool?.threads ?? 0) pool threads")
+            }
+            let added = Tensor(zeros: [m, n]), stored = Tensor(zeros: [m, n])
+            stored.fill(.nan)
+            for (c, beta) in [(added, Float(1)), (stored, Float(0))] {
+                BLAS.gemm(
+                    a, rowsA: k, colsA: m, transA: true, b, rowsB: k, colsB: n, into: c, beta: beta, pool: pool,
+                    blockRows: 384)
+            }
+            XCTAssertEqual(
+                stored.scalars.map(\.bitPattern), added.scalars.map(\.bitPattern), "\(pool?.threads ?? 0) pool threads")
+            Parity.assertClose(
+                added, reference(a, b, Tensor(zeros: [m, n]), m: m, k: k, n: n, transA: true, transB: false, alpha: 1, beta: 0),
+                absolute: 1e-4, relative: 1e-4, "blocked product")
+        }
+    }
 }

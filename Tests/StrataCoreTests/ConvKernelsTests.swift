@@ -74,17 +74,18 @@ final class ConvKernelsTests: XCTestCase {
         }
     }
 
-    /// With `BLAS.threads` = 2 or 3 the kernels split the batch over threads (the kernel gradient summed per thread,
-    /// then in thread order): the same results as one thread within float tolerance (the weight gradients relative to
-    /// their largest entry, as their sums run in another order), bit-identical run to run, for
-    /// batches that do not divide evenly and batches smaller than the thread count.
+    /// With `BLAS.threads` = 2 or 3 the kernels split the batch into sample chunks that the threads take as they come
+    /// free (the kernel gradient summed per chunk, then in chunk order): the same results as one thread within float
+    /// tolerance (the weight gradients relative to their largest entry, as their sums run in another order),
+    /// bit-identical run to run, for batches that do not divide evenly, batches smaller than the thread count, and
+    /// batches of more chunks than threads (13: chunks of one and two samples).
     func testThreadedKernelsMatchOneThread() throws {
         try XCTSkipIf(lanes.isEmpty, "this CPU has neither AVX-512F nor AVX2 + FMA: only the GEMM path runs")
         let saved = BLAS.threads
         defer { BLAS.threads = saved }
         for i in [3, 4, 7, 2, 6] {
             let (make, shape) = cases[i]
-            for batch in [1, 2, 5, 7] {
+            for batch in [1, 2, 5, 7, 13] {
                 BLAS.threads = 1
                 let one = try run(make, shape, lanes: lanes[0], batch: batch)
                 for t in [2, 3] {

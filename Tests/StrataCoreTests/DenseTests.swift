@@ -34,6 +34,32 @@ final class DenseTests: XCTestCase {
         XCTAssertEqual(layer.backward(r, context: context).count, 0)
         XCTAssertEqual(h.parameters.gradients.scalars, full.scalars)
     }
+
+    /// With `overwritesWeightGradients` (the trainer skipped clearing the kernel's gradient) backward stores the
+    /// kernel gradient over whatever was there — NaNs here — bit for bit what adding onto cleared gradients gives,
+    /// on a kernel of several row blocks (`Dense.gradientBlockRows`); the bias gradient still adds.
+    func testStoredKernelGradientIsBitForBitTheAddedOne() throws {
+        let layer = Dense(256, activation: .relu)
+        let h = try LayerHarness(layer, inputShape: [900])
+        let x = normalTensor([5, 900], seed: 1), r = normalTensor([5, 256], seed: 2)
+        let kernel = layer.overwrittenGradients[0]
+        XCTAssertEqual(layer.overwrittenGradients.map(\.name), [layer.weightHandles[0].name])
+        XCTAssertGreaterThan(kernel.shape[0], 384)  // Dense.gradientBlockRows(units: 256)
+        _ = h.forward(x)
+        h.parameters.gradients.fill(0)
+        let dxAdded = layer.backward(r, context: h.context).copy()
+        let added = h.parameters.gradients.copy()
+        h.parameters.gradient(kernel).fill(.nan)
+        h.parameters.gradients.rows(kernel.count..<h.parameters.count).fill(0)
+        var context = h.context
+        context.overwritesWeightGradients = true
+        let dxStored = layer.backward(r, context: context)
+        XCTAssertEqual(h.parameters.gradients.scalars.map(\.bitPattern), added.scalars.map(\.bitPattern))
+        XCTAssertEqual(dxStored.scalars, dxAdded.scalars)
+        // Without the flag it adds: a second backward doubles the kernel gradient.
+        _ = layer.backward(r, context: h.context)
+        XCTAssertEqual(h.parameters.gradient(kernel).scalars, added.rows(0..<kernel.count).scalars.map { $0 + $0 })
+    }
 }
 
 extension DenseTests {

@@ -30,7 +30,7 @@ final class GradientCommunicationTests: XCTestCase {
         return out
     }
 
-    private let tiny = GradientCommunication(firstBucketMB: 8 / 1_048_576, bucketMB: 32 / 1_048_576)
+    private let tiny = GradientCommunication(overlap: true, firstBucketMB: 8 / 1_048_576, bucketMB: 32 / 1_048_576)
 
     func testBucketsAndRowsMatchOneBufferBitForBit() throws {
         for p in [2, 3] {
@@ -53,5 +53,52 @@ final class GradientCommunicationTests: XCTestCase {
         XCTAssertEqual(one.count, three.count)
         let diff = zip(one, three).map { abs($0 - $1) }.max()!
         XCTAssertLessThan(diff, 1e-5, "3 ranks vs 1: max |dw| = \(diff)")
+    }
+
+    /// Unset, `overlap` and `progressThread` follow the topology: one buffer when every rank shares a host, overlapped
+    /// buckets with the progress thread across hosts; whichever the user set wins, the other keeps its default (on).
+    func testTheAutomaticPathFollowsTheHosts() {
+        let auto = GradientCommunication()
+        let oneHost = auto.resolved(size: 2, hosts: 1), twoHosts = auto.resolved(size: 4, hosts: 2)
+        XCTAssertEqual([oneHost.options.overlap, oneHost.automatic], [false, true])
+        XCTAssertEqual(oneHost.name, "one buffer after backward")
+        XCTAssertTrue(oneHost.reason.contains("all 2 ranks on one host"), oneHost.reason)
+        XCTAssertEqual([twoHosts.options.overlap, twoHosts.options.progressThread, twoHosts.automatic], [true, true, true])
+        XCTAssertEqual(twoHosts.name, "overlapped buckets, progress thread")
+        XCTAssertTrue(twoHosts.reason.contains("4 ranks on 2 hosts"), twoHosts.reason)
+        for hosts in [1, 2] {
+            let set = GradientCommunication(overlap: true).resolved(size: 2, hosts: hosts)
+            XCTAssertEqual([set.options.overlap, set.options.progressThread, set.automatic], [true, true, false])
+            let noThread = GradientCommunication(progressThread: false).resolved(size: 2, hosts: hosts)
+            XCTAssertEqual(noThread.name, "overlapped buckets, progress between layers")
+            XCTAssertFalse(GradientCommunication.oneBuffer.resolved(size: 2, hosts: hosts).options.overlap)
+        }
+    }
+
+    /// Through the trainer: with the default settings 2 ranks on one host make one gradient all-reduce a step, the
+    /// same ranks "on 2 hosts" (ThreadCommunicator's pretend count) send the step's sums and the gradients apart
+    /// (overlapped buckets), and an explicit `overlap: true` on one host does too; the weights agree bit for bit.
+    func testTheTrainerTakesThePathOfItsHosts() throws {
+        let d = RandomData(seed: 5)
+        let x = d.uniform([16, 6]), y = try toCategorical(d.integers(3, count: 16), numClasses: 3)
+        func train(hosts: Int, _ options: GradientCommunication) throws -> (calls: Int, weights: [UInt32]) {
+            let out = ThreadCommunicator.run(size: 2) { comm -> (Int, [UInt32]) in
+                comm.hostCount = hosts
+                let m = Sequential([Dense(5, activation: .relu, inputShape: [6]), Dense(3, activation: .softmax)], seed: 1)
+                m.compile(optimizer: SGD(learningRate: 0.1, momentum: 0.9), loss: "categorical_crossentropy")
+                m.communication = options
+                _ = try m.fit(x, y, batchSize: 8, epochs: 1, verbose: 0, shuffle: false, communicator: comm)
+                return (comm.tensorReductions, m.parameters!.values.scalars.map(\.bitPattern))
+            }
+            return try out[0].get()
+        }
+        let one = try train(hosts: 1, GradientCommunication())
+        let two = try train(hosts: 2, GradientCommunication())
+        let forced = try train(hosts: 1, GradientCommunication(overlap: true))
+        XCTAssertEqual(one.calls, 2, "2 steps, one buffer each")
+        XCTAssertEqual(two.calls, 4, "2 steps, sums then gradients")
+        XCTAssertEqual(forced.calls, 4, "overlap set explicitly wins on one host")
+        XCTAssertEqual(two.weights, one.weights)
+        XCTAssertEqual(forced.weights, one.weights)
     }
 }

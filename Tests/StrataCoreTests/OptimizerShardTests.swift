@@ -48,7 +48,7 @@ final class OptimizerShardTests: XCTestCase {
     }
 
     /// 40 and 80 floats: buckets that start and end inside the shards.
-    private let tiny = GradientCommunication(firstBucketMB: 40 / 1_048_576, bucketMB: 80 / 1_048_576)
+    private let tiny = GradientCommunication(overlap: true, firstBucketMB: 40 / 1_048_576, bucketMB: 80 / 1_048_576)
     private var sharded: GradientCommunication { var o = tiny; o.shardOptimizer = true; return o }
     private var shardedOneBuffer: GradientCommunication { GradientCommunication(overlap: false, shardOptimizer: true) }
 

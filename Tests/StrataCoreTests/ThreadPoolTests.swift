@@ -62,6 +62,48 @@ final class ThreadPoolTests: XCTestCase {
         XCTAssertEqual(pool.parts(100, grain: 400), 1)
     }
 
+    /// `chunks` runs every chunk exactly once with the range `Batches.shard` gives it, on a slot below the thread
+    /// count, for chunk counts below, at and above the thread count (and more chunks than items), loop after loop
+    /// with the workers sometimes asleep and `run` loops (whose parts every worker must run) in between, so a worker
+    /// late for a `chunks` loop the caller finished alone still runs the next `run` part once; `chunkCount` follows
+    /// its grain and per-thread rule.
+    func testChunksRunEveryChunkOnceWithItsShardRange() {
+        let pool = ThreadPool(threads: 3)
+        let parts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 3)
+        parts.initialize(repeating: 0)
+        defer { parts.deallocate() }
+        var loops = 0
+        for round in 0..<200 {
+            for (count, chunks) in [(0, 1), (1, 1), (7, 3), (10, 12), (100, 12), (5, 2), (1000, 7)] {
+                let runs = UnsafeMutableBufferPointer<Int>.allocate(capacity: chunks)
+                let ranges = UnsafeMutableBufferPointer<Range<Int>>.allocate(capacity: chunks)
+                let slots = UnsafeMutableBufferPointer<Int>.allocate(capacity: chunks)
+                runs.initialize(repeating: 0)
+                ranges.initialize(repeating: 0..<0)
+                slots.initialize(repeating: -1)
+                defer { runs.deallocate(); ranges.deallocate(); slots.deallocate() }
+                pool.chunks(count, chunks: chunks) { c, slot, r in
+                    runs[c] += 1
+                    ranges[c] = r
+                    slots[c] = slot
+                }
+                XCTAssertEqual(Array(runs), Array(repeating: 1, count: chunks), "round \(round): \(count) in \(chunks)")
+                XCTAssertEqual(Array(ranges), (0..<chunks).map { Batches.shard(count, rank: $0, size: chunks) })
+                XCTAssertTrue(slots.allSatisfy { (0..<3).contains($0) }, "slots \(Array(slots))")
+                if chunks % 2 == 0 {
+                    pool.run(3) { i in parts[i] += 1 }
+                    loops += 1
+                }
+            }
+            XCTAssertEqual(Array(parts), Array(repeating: loops, count: 3), "round \(round): every run part once")
+            if round % 50 == 49 { usleep(2000) }  // long enough for the workers to go to sleep
+        }
+        XCTAssertEqual(pool.chunkCount(1000), 3 * ThreadPool.chunksPerThread)
+        XCTAssertEqual(pool.chunkCount(1000, grain: 400), 2)
+        XCTAssertEqual(pool.chunkCount(100, grain: 400), 1)
+        XCTAssertEqual(ThreadPool(threads: 1).chunkCount(1000), 1)
+    }
+
     /// Workers start at the first parallel loop (a one-thread pool, or one never used in parallel, starts none) and
     /// stop when the pool is released.
     func testWorkersStartLazilyAndStopWithThePool() throws {

@@ -14,7 +14,8 @@ final class ShardedCheckpointTests: XCTestCase {
     private func model(sharded: Bool) -> Sequential {
         let m = Sequential([Dense(9, activation: .relu, inputShape: [4]), Dropout(0.2), Dense(2, activation: .softmax)], seed: 7)
         m.compile(optimizer: Adam(learningRate: 0.02).with(useEma: true), loss: "categorical_crossentropy")
-        m.communication = GradientCommunication(firstBucketMB: 20 / 1_048_576, bucketMB: 20 / 1_048_576, shardOptimizer: sharded)
+        m.communication = GradientCommunication(
+            overlap: true, firstBucketMB: 20 / 1_048_576, bucketMB: 20 / 1_048_576, shardOptimizer: sharded)
         return m
     }
 

@@ -65,6 +65,45 @@ final class ClusterTests: XCTestCase {
         }
     }
 
+    /// Between nodes (a hostfile) every node's Open MPI reads launch/run's TCP settings (see LaunchRunTests): they
+    /// reach the ranks through the nodes' clean environments.
+    func testRanksOnEveryNodeGetTheTCPSettings() throws {
+        let cluster = try EmulatedCluster("tcpset", nodes: 2)
+        defer { cluster.down() }
+        let r = try cluster.launchRun(["-n", "2", "--", "sh", "-c", OpenMPISettings.report])
+        XCTAssertEqual(r.status, 0, r.output)
+        let found = OpenMPISettings.all(in: r.output)
+        XCTAssertEqual(found.keys.sorted(), cluster.hosts.sorted(), r.output)
+        for (host, settings) in found { XCTAssertEqual(settings, OpenMPISettings.tcpDefaults, "on \(host):\n\(r.output)") }
+    }
+
+    /// Emulated nodes share this machine's cores, and each node's daemon binds as if it owned the machine: with one
+    /// thread per rank, launch/run used to pin every node's rank to core 0, all on one core. Its hostfile marks the
+    /// nodes as sharing, so ranks now keep every core this process may use (a real hostfile still binds: the
+    /// dry-run line shows `--bind-to core`).
+    func testEmulatedNodesDoNotStackRanksOnOneCore() throws {
+        let cluster = try EmulatedCluster("bind", nodes: 2)
+        defer { cluster.down() }
+        let cpus = "sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status"
+        let r = try cluster.launchRun(["-n", "2", "--threads", "1", "--", "sh", "-c", "echo \"CPUS $(hostname) $(\(cpus))\""])
+        XCTAssertEqual(r.status, 0, r.output)
+        let mine = try MPIJob.launch(["sh", "-c", cpus], timeout: 10).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let ranks = r.output.split(separator: "\n").filter { $0.hasPrefix("CPUS ") }.map { $0.split(separator: " ").map(String.init) }
+        XCTAssertEqual(Set(ranks.map { $0[1] }), Set(cluster.hosts), r.output)
+        for words in ranks { XCTAssertEqual(words.last, mine, "rank on \(words[1]) may use every core:\n\(r.output)") }
+
+        let plain = try MPIJob.scratch("hostfile").appendingPathComponent("hosts")
+        defer { try? FileManager.default.removeItem(at: plain.deletingLastPathComponent()) }
+        try "node1 slots=1\nnode2 slots=1\n".write(to: plain, atomically: true, encoding: .utf8)
+        let real = try MPIJob.launch(
+            [
+                MPIJob.launchDirectory.appendingPathComponent("run").path, "-n", "2", "--threads", "1", "--hostfile", plain.path,
+                "--dry-run", "--", "true",
+            ],
+            timeout: 30)
+        XCTAssertTrue(real.output.contains("--bind-to core"), "a real cluster's ranks are still pinned:\n\(real.output)")
+    }
+
     /// STRATA_MPI_TIMEOUT set in the caller's environment (not --timeout) ends a stalled job across two nodes on
     /// time: rank 1 stalls for 60 s, rank 0's watchdog (3 s, not the 300 s default a node would otherwise use)
     /// ends the job.

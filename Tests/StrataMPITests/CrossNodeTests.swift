@@ -46,6 +46,10 @@ final class CrossNodeTests: XCTestCase {
             ["-n", "2", "--", Self.strata, "train", Self.mlp] + (sets + ["run.dir=\(dir.path)/two"]).flatMap { ["--set", $0] })
         XCTAssertEqual(two.status, 0, two.output)
         XCTAssertEqual(two.output.components(separatedBy: "Epoch 3/3").count - 1, 1, "rank 0 alone prints:\n\(two.output)")
+        // Ranks on two hosts: the automatic gradient path overlaps with the progress thread, and the start says so.
+        XCTAssertTrue(
+            two.output.contains("gradients: overlapped buckets, progress thread (2 ranks on 2 hosts, chosen automatically)"),
+            two.output)
         let one = try Self.trainAlone(Self.mlp, sets + ["run.dir=\(dir.path)/one"])
         XCTAssertEqual(one.status, 0, one.output)
         let other = try Self.trainAlone(Self.mlp, sets + ["run.dir=\(dir.path)/other", "seed=7"])
@@ -60,7 +64,7 @@ final class CrossNodeTests: XCTestCase {
 
         // Buckets of a few floats over TCP between the nodes, driven by the progress thread or, without it, between
         // layers, and one buffer: the same sums, so the same weights bit for bit.
-        let small = ["run.communication.first_bucket_mb=0.0001", "run.communication.bucket_mb=0.0002"]
+        let small = ["run.communication.overlap=true", "run.communication.first_bucket_mb=0.0001", "run.communication.bucket_mb=0.0002"]
         var runs: [String: [Float]] = [:]
         for (name, extra) in [
             ("thread", small), ("no-thread", small + ["run.communication.progress_thread=false"]),

@@ -9,6 +9,8 @@ import StrataCore
 public final class ThreadCommunicator: Communicator, @unchecked Sendable {
     public let rank: Int
     public let size: Int
+    /// The hosts the ranks pretend to run on (tests of the topology-driven choices).
+    public var hostCount = 1
     private let group: Group
 
     final class Group: @unchecked Sendable {
@@ -68,7 +70,11 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         return box.results.map { $0! }
     }
 
+    /// Tensor all-reduces this rank made (a gradient bucket is one).
+    public private(set) var tensorReductions = 0
+
     public func allReduceSum(_ buffer: Tensor) throws {
+        tensorReductions += 1
         let all = group.exchange(rank, buffer.scalars.map(Double.init))
         for i in 0..<buffer.count {
             var s: Float = 0

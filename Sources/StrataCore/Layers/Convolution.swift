@@ -9,7 +9,7 @@
 ///
 /// Stride-1 undilated convolutions whose channel counts fit the CPU's vector width run the direct kernels of
 /// `ConvKernels` instead (no packing; the input gradient as a convolution of `dZ` with the flipped kernel), split
-/// over `LayerContext.threads` sample ranges, as the GEMMs they replace were threaded by OpenBLAS.
+/// into a few sample ranges per thread of `LayerContext.pool`, handed to whichever thread is free.
 ///
 /// `build` holds the checks and weight layout the two layers share (Keras's rules, messages naming the layer's
 /// class): a 1-D layer passes sizes as `(1, k)` and gets kernel `(k, in, filters)`; a 2-D one `(kh, kw, in, filters)`.
@@ -37,11 +37,11 @@ final class Convolution {
 
     /// Workspace slots: `z` and the activation's output `y` (the same buffer for linear and relu), the activation
     /// gradient and `dx` (when the layer runs alone), the im2col `patches` (whole batch, or the fallback for the
-    /// shared chunk) and their gradient, the direct kernels' per-thread `kernelScratch`, the `flippedKernel` of
-    /// their input gradient and the per-thread `partialGradients`.
+    /// shared chunk) and their gradient, the direct kernels' per-thread `kernelScratch` and the `flippedKernel` of
+    /// their input gradient (the kernel gradient's per-chunk partials are in the pool's scratch).
     enum Slot {
         case preActivation, output, activationGradient, inputGradient, patches, patchGradients, kernelScratch,
-            flippedKernel, partialGradients, reluMask
+            flippedKernel, reluMask
     }
     private var workspace = Workspace<Slot>()
     private var lastInput: Tensor?
@@ -213,7 +213,8 @@ final class Convolution {
         lastReluMask = nil
         if lanes > 0 {
             let parts = ConvKernels.parts(batch: batch, threads: context.threads)
-            let scratch = workspace.buffer(.kernelScratch, [parts * ConvKernels.scratchCount(geometry, filters: filters)])
+            let slots = ConvKernels.slots(parts: parts, threads: context.threads)
+            let scratch = workspace.buffer(.kernelScratch, [slots * ConvKernels.scratchCount(geometry, filters: filters)])
             lastReluMask = usesReluMask ? workspace.buffer(.reluMask, [ConvKernels.reluMaskFloats(z.count)]) : nil
             ConvKernels.forward(
                 x, geometry, kernel: k, filters: filters, bias: b, into: z, relu: activation == .relu,
@@ -271,12 +272,14 @@ final class Convolution {
         let relu = activation == .relu
         let gemmDx = needsDx && dxLanes == 0
         let parts = ConvKernels.parts(batch: batch, threads: context.threads)
-        let scratchCount = lanes + dxLanes > 0 ? parts * ConvKernels.scratchCount(geometry, filters: filters) : 0
+        let slots = ConvKernels.slots(parts: parts, threads: context.threads)
+        let scratchCount = lanes + dxLanes > 0 ? slots * ConvKernels.scratchCount(geometry, filters: filters) : 0
         let scratch = workspace.buffer(.kernelScratch, [scratchCount])
         if lanes > 0 {
             if activation != .linear && !relu { activation.gradient(x: z2, y: y2, dy: dy2, into: dz2) }
             let partialsCount = ConvKernels.partialsCount(kernel: dk.count, bias: db?.count ?? 0, parts: parts)
-            let partials = workspace.buffer(.partialGradients, [partialsCount])
+            // Per-chunk partials live only during the call: the pool's scratch, shared by the model's layers.
+            let partials = context.pool.scratch(partialsCount)
             ConvKernels.kernelGradient(
                 x, geometry, dy: relu ? dy2 : dz2, reluY: relu && lastReluMask == nil ? y2 : nil, reluMask: lastReluMask, dz: dz2,
                 keepsDz: needsDx, filters: filters, into: dk, bias: db, lanes: lanes, scratch: scratch,

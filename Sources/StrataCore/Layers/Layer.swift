@@ -83,6 +83,10 @@ public struct LayerContext {
     /// Whether `forward` may place its output in a range of a dead output the model lends (aliasing rule 6 in
     /// `SharedBuffers`): set by the model for every layer but the last, whose output the caller reads.
     public var mayBorrowOutput = false
+    /// Whether `backward` must store (not add) the gradients of the weights it lists in
+    /// `WeightGradientWriting.overwrittenGradients`: the trainer did not clear them this step. Set by the model for
+    /// the layers the trainer names; false everywhere else.
+    public var overwritesWeightGradients = false
     /// Buffers the model lends its layers (nil when a layer is called on its own): the aliasing rules and the
     /// methods that apply them are in `SharedBuffers.swift`.
     public var shared: SharedBuffers?

@@ -76,7 +76,7 @@ final class WindowPooling {
         ]
     }
 
-    /// Threads for a batch of `batch` samples: the run's (`LayerContext.threads`), as for the convolutions.
+    /// Sample chunks for a batch of `batch` samples on the run's threads (`LayerContext.threads`), as for the convolutions.
     private func parts(_ batch: Int, _ context: LayerContext) -> Int { ConvKernels.parts(batch: batch, threads: context.threads) }
 
     func forward(_ x: Tensor, context: LayerContext) -> Tensor {

@@ -341,10 +341,11 @@ public final class Sequential {
     }
 
     /// Backward, calling `layerDone(i)` once layer `i`'s weight gradients are final (the trainer starts their
-    /// all-reduce then).
+    /// all-reduce then). The layers at `overwriting` store their `WeightGradientWriting` gradients instead of adding.
     func backward(
         _ dy: Tensor, fromLogits: Bool, step: Int, firstRow: Int, threads: Int?, pool: ThreadPool?,
-        sumOverRanks: ((inout [Double]) -> Void)?, activityScale: Float, layerDone: (Int) throws -> Void
+        sumOverRanks: ((inout [Double]) -> Void)?, activityScale: Float, overwriting: Set<Int> = [],
+        layerDone: (Int) throws -> Void
     ) rethrows {
         var context = LayerContext(
             training: true, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
@@ -355,6 +356,7 @@ public final class Sequential {
             context.layerIndex = i
             let start = layerTimer == nil ? 0 : LayerTimer.now()
             context.needsInputGradient = i > 0
+            context.overwritesWeightGradients = overwriting.contains(i)
             activity.addGradient(layers[i], index: i, scale: activityScale, into: g)
             context.gradientMayOverwriteInput = i < gradientOverInput.count && gradientOverInput[i]
             if i == layers.count - 1 && fromLogits, let l = layers[i] as? LogitsProducing {

@@ -5,10 +5,11 @@ import CStrataKernels
 /// im2col, col2im and OpenBLAS's packing were a third of a training step). `Convolution` uses them when the CPU has
 /// AVX-512F or AVX2 + FMA and the channel counts fit the vector width, and im2col + GEMM otherwise.
 ///
-/// With `parts > 1` (the process's OpenBLAS thread count, which the GEMM path used to get) a batch is split into
-/// that many contiguous sample ranges (`Batches.shard`), one per thread, each with its own `scratchCount` of
-/// `scratch`; the kernel gradient sums each range into its own partial, added in part order (deterministic for a
-/// given thread count). With one part the kernels run once on the whole batch in the calling thread.
+/// With `parts > 1` a batch is split into that many contiguous sample ranges (chunks, `Batches.shard`; `parts(batch:
+/// threads:)` gives a few per thread) that the run's pool hands out to whichever thread is free (`ThreadPool.chunks`),
+/// each thread with its own `scratchCount` of `scratch`; the kernel gradient sums each chunk into its own partial,
+/// added in chunk order (deterministic for a given thread count whichever thread ran which chunk). With one part the
+/// kernels run once on the whole batch in the calling thread.
 enum ConvKernels {
     /// Lanes of the widest kernels this CPU runs: 16 (AVX-512F), 8 (AVX2 + FMA) or 0 (none).
     static let cpuLanes = Int(strata_conv_vector_width())
@@ -35,20 +36,31 @@ enum ConvKernels {
         return h.window * max(forward, inputGradient)
     }
 
-    /// Sample ranges to split a batch of `batch` into for `threads` threads: one per thread, at most one per sample.
-    static func parts(batch: Int, threads: Int) -> Int { max(1, min(threads, batch)) }
+    /// Sample ranges (chunks) to split a batch of `batch` into for `threads` threads: `ThreadPool.chunksPerThread` per
+    /// thread, at most one per sample; 1 for one thread.
+    static func parts(batch: Int, threads: Int) -> Int {
+        threads <= 1 ? 1 : max(1, min(threads &* ThreadPool.chunksPerThread, batch))
+    }
+
+    /// Threads that may run `parts` chunks at once on a pool of `threads`: the per-thread scratch slots to allocate.
+    static func slots(parts: Int, threads: Int) -> Int { max(1, min(parts, threads)) }
 
     /// Floats of partial kernel (and bias) gradients `kernelGradient` needs for `parts` parts (part 0 adds into the
     /// real ones).
     static func partialsCount(kernel: Int, bias: Int, parts: Int) -> Int { (parts - 1) * (kernel + bias) }
 
-    /// Calls `body(part, samples)` for the `parts` contiguous sample ranges of `batch` on `pool` (the run's,
-    /// `LayerContext.pool`), concurrently when more than one. The parts write disjoint memory (their samples, their
-    /// scratch and partials). Without a pool (callers from before the pool) a pool of `parts` threads is made.
+    /// Calls `body(slot, samples)` for the `parts` contiguous sample ranges of `batch` on `pool` (the run's,
+    /// `LayerContext.pool`), handed to whichever thread is free (`slot`: which thread, below `slots(parts:threads:)`).
+    /// The calls write disjoint memory (their samples, their slot's scratch). Without a pool (callers from before
+    /// the pool) a pool of `parts` threads is made.
     static func split(batch: Int, parts: Int, pool: ThreadPool?, _ body: (Int, Range<Int>) -> Void) {
-        if parts <= 1 { return body(0, 0..<batch) }
-        let pool = pool.flatMap { $0.threads >= parts ? $0 : nil } ?? ThreadPool(threads: parts)
-        pool.split(batch, parts: parts, body)
+        chunks(batch: batch, parts: parts, pool: pool) { _, slot, s in body(slot, s) }
+    }
+
+    /// As `split`, also naming the chunk (`body(chunk, slot, samples)`), for per-chunk partial sums.
+    static func chunks(batch: Int, parts: Int, pool: ThreadPool?, _ body: (Int, Int, Range<Int>) -> Void) {
+        if parts <= 1 { return body(0, 0, 0..<batch) }
+        (pool ?? ThreadPool(threads: parts)).chunks(batch, chunks: parts, body)
     }
 
     /// Floats that hold the relu mask of `count` outputs, one bit each (`forward`'s `reluMask`).
@@ -98,15 +110,15 @@ enum ConvKernels {
         let kCount = dk.count, bCount = db?.count ?? 0, pCount = kCount &+ bCount
         let pp = parts > 1 ? partials!.pointer : nil
         let pm = maskBytes(reluMask).map { UnsafePointer($0) }
-        split(batch: batch, parts: parts, pool: pool) { i, s in
+        chunks(batch: batch, parts: parts, pool: pool) { chunk, slot, s in
             var pk = dk.pointer, pb = db?.pointer
-            if i > 0 {
-                let own = pp! + (i &- 1) &* pCount
+            if chunk > 0 {
+                let own = pp! + (chunk &- 1) &* pCount
                 own.update(repeating: 0, count: pCount)
                 pk = own
                 pb = db == nil ? nil : own + kCount
             }
-            let o = s.lowerBound &* ySize, own = ps + i &* sSize
+            let o = s.lowerBound &* ySize, own = ps + slot &* sSize
             strata_conv_kernel_gradient_relu_mask(
                 lanes, px + s.lowerBound &* xSize, s.count, h.input, w.input, g.channels,
                 h.padBefore, w.padBefore, pdy + o, pr.map { $0 + o }, pm.map { $0 + o / 8 },
@@ -114,11 +126,20 @@ enum ConvKernels {
                 w.window, filters, pk, pb, h.output, w.output, own)
         }
         guard let pp, parts > 1 else { return }
+        // The partials added in chunk order, each thread over its own range of the gradient's entries.
         let pk = dk.pointer, pb = db?.pointer
-        for i in 0..<(parts - 1) {
-            let own = pp + i &* pCount
-            for j in 0..<kCount { pk[j] += own[j] }
-            if let pb { for j in 0..<bCount { pb[j] += own[kCount &+ j] } }
+        let reduce = { (r: Range<Int>) in
+            let kr = r.clamped(to: 0..<kCount), br = r.clamped(to: kCount..<pCount)
+            for i in 0..<(parts - 1) {
+                let own = pp + i &* pCount
+                for j in kr { pk[j] += own[j] }
+                if let pb { for j in br { pb[j &- kCount] += own[j] } }
+            }
+        }
+        if let pool, pool.threads > 1, pCount >= 1 << 13 {
+            pool.chunks(pCount, chunks: pool.chunkCount(pCount, grain: 1 << 12)) { _, _, r in reduce(r) }
+        } else {
+            reduce(0..<pCount)
         }
     }
 

@@ -18,10 +18,11 @@ extension Kernels {
         }
     }
 
-    /// `body(range)` over contiguous ranges of `0..<n`: one per thread of `pool` for large loops, else one range.
+    /// `body(range)` over contiguous ranges of `0..<n`: for large loops a few per thread of `pool`, handed to whichever
+    /// thread is free (`ThreadPool.chunks`), else one range.
     static func splitElements(_ n: Int, _ pool: ThreadPool?, _ body: (Range<Int>) -> Void) {
         guard let pool else { return body(0..<n) }
-        pool.split(n, parts: pool.parts(n, grain: 1 << 15)) { _, r in body(r) }
+        pool.chunks(n, chunks: pool.chunkCount(n, grain: 1 << 15)) { _, _, r in body(r) }
     }
 
     /// `dx = dy * mask` from the flags `dropout` recorded; `dx` may be `dy`.

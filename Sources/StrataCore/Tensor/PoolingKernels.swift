@@ -5,7 +5,7 @@ import CStrataKernels
 public enum PoolingKernels {
     /// Max pooling: `y[n, oy, ox, c] = max` over the window's input positions; `argmax` receives the flat batch
     /// index of the first maximum in scan order (where TensorFlow's MaxPoolGrad sends the gradient).
-    /// The vectorised path splits the batch into `parts` sample ranges, one per thread (`ConvKernels.split`).
+    /// The vectorised path splits the batch into `parts` sample ranges handed to the pool's threads (`ConvKernels.split`).
     public static func maxForward(
         _ x: Tensor, _ g: WindowGeometry, into y: Tensor, argmax: inout [Int32],
         parts: Int = 1, pool: ThreadPool? = nil

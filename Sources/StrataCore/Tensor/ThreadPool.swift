@@ -7,9 +7,10 @@ import Synchronization
 /// in `LayerContext.pool`), sized like OpenBLAS (`BLAS.threads`, the communicator's threads per rank), so the
 /// convolutions, pooling, elementwise passes and the optimizer update keep every core busy, not only the GEMMs.
 ///
-/// Parts are static (part `i` always runs the same rows on worker `i`, part 0 on the caller) and write disjoint
-/// memory; a reduction adds its per-part partials in part order, so a run is bit-identical from run to run at a
-/// given thread count. Idle workers spin (~50 us), then yield (`Shared.yields`: the next layer's loop usually follows
+/// `run` parts are static (part `i` always runs the same rows on worker `i`, part 0 on the caller) and write disjoint
+/// memory; a reduction adds its per-part partials in part order. `chunks` hands a loop's chunks to whichever thread is
+/// free (balanced when the host slows one thread), and a reduction over it keeps one partial per chunk, added in chunk
+/// order. Either way a run is bit-identical from run to run at a given thread count. Idle workers spin (~50 us), then yield (`Shared.yields`: the next layer's loop usually follows
 /// at once), then sleep, so they never hold a core through a long serial stretch. Workers start at the first parallel
 /// `run` and stop when the pool is released.
 public final class ThreadPool: @unchecked Sendable {
@@ -32,14 +33,19 @@ public final class ThreadPool: @unchecked Sendable {
 
     /// Calls `body(part)` for `part` in `0..<parts` (at most `threads` parts), concurrently when there is more than
     /// one, and returns when all have returned. The parts must write disjoint memory.
-    public func run(_ parts: Int, _ body: (Int) -> Void) {
+    public func run(_ parts: Int, _ body: (Int) -> Void) { run(parts, optional: false, body) }
+
+    /// `run`, or with `optional` a job whose parts other than 0 may be skipped: a worker that has not started its part
+    /// when the caller finishes part 0 never runs it, and the caller waits only for workers already running theirs
+    /// (`chunks`, whose parts all take chunks from one counter until none is left, so part 0 alone does them all).
+    private func run(_ parts: Int, optional: Bool, _ body: (Int) -> Void) {
         precondition(parts <= threads, "ThreadPool.run: \(parts) parts for \(threads) threads")
         if parts <= 1 { return parts == 1 ? body(0) : () }
         if workers.isEmpty { startWorkers() }
         withoutActuallyEscaping(body) { body in
-            shared.publish(parts: parts, workers: workers.count, body)
+            shared.publish(parts: parts, workers: workers.count, optional: optional, body)
             body(0)
-            shared.waitForWorkers()
+            shared.waitForWorkers(optional: optional)
         }
     }
 
@@ -49,6 +55,41 @@ public final class ThreadPool: @unchecked Sendable {
         let n = parts ?? self.parts(count)
         run(n) { i in body(i, Batches.shard(count, rank: i, size: n)) }
     }
+
+    /// Calls `body(chunk, slot, range)` for the `chunks` contiguous ranges that split `0..<count` as `Batches.shard`
+    /// splits a batch (chunk `c` always gets the same range), handed out one at a time to whichever thread is free
+    /// next, so a thread the host slows down (or a worker still waking) takes fewer chunks instead of holding the
+    /// other at the join; a worker that has not started by the time the chunks are all done is not waited for. `slot` (below `threads`) names the thread running the chunk, for per-thread scratch.
+    /// Which thread runs which chunk varies from run to run: anything summed must be kept per chunk and added in chunk
+    /// order afterwards (as `ConvKernels.kernelGradient` does), so results stay bit-identical at a given chunk count.
+    public func chunks(_ count: Int, chunks: Int, _ body: (_ chunk: Int, _ slot: Int, _ range: Range<Int>) -> Void) {
+        let n = max(1, chunks)
+        if threads == 1 || n == 1 {
+            for c in 0..<n { body(c, 0, Batches.shard(count, rank: c, size: n)) }
+            return
+        }
+        let shared = self.shared
+        shared.nextChunk.store(0, ordering: .relaxed)
+        run(min(threads, n), optional: true) { slot in
+            while true {
+                let c = shared.nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
+                if c >= n { return }
+                body(c, slot, Batches.shard(count, rank: c, size: n))
+            }
+        }
+    }
+
+    /// Chunks for `chunks(_:chunks:_:)` over `count` items worth splitting only above `grain` items per chunk:
+    /// `perThread` per thread (enough that a slowed thread's share moves to the other), at most one per `grain`
+    /// items, 1 on a one-thread pool.
+    public func chunkCount(_ count: Int, grain: Int = 1, perThread: Int = ThreadPool.chunksPerThread) -> Int {
+        threads == 1 ? 1 : max(1, min(threads &* perThread, count / max(grain, 1)))
+    }
+
+    /// Chunks per thread of a balanced loop (`chunkCount`): at 4, a thread that stalls for a whole chunk costs the
+    /// join an eighth of the loop at 2 threads instead of up to half, and the per-chunk partial sums of a reduction
+    /// stay a few copies of the result.
+    public static let chunksPerThread = 4
 
     /// A buffer of at least `count` floats that parts may write (disjoint ranges) and the caller reads after `run`,
     /// e.g. per-part partial sums: allocated once, grown when asked for more, reused by the next call (so its
@@ -91,9 +132,22 @@ public final class ThreadPool: @unchecked Sendable {
     /// count of workers still busy, and a mutex with two conditions for sleeping (workers: a new job; the caller:
     /// the last worker done).
     private final class Shared: @unchecked Sendable {
+        /// Counts jobs, odd for an optional job (`run(_:optional:_:)`), even for a required one, so a worker reads the
+        /// job's kind with its generation in one load.
         let generation = Atomic<Int>(0)
+        /// Workers yet to finish the current required job.
         let busy = Atomic<Int>(0)
+        /// The current optional job's entry word: its generation's tag (`tag(_:)`) in the high bits, `closed` once the
+        /// caller has finished part 0, and the count of workers running a part in the low bits. A worker enters by
+        /// compare-and-swap only while the tag matches its generation and the job is open.
+        let entry = Atomic<Int>(0)
+        static let closed = 1 << 31
+        static let countMask = closed - 1
+        /// A generation's tag in `entry`.
+        @inline(__always) static func tag(_ generation: Int) -> Int { (generation >> 1 & 0x3fff_ffff) << 32 }
         let stopping = Atomic<Bool>(false)
+        /// The next chunk of the current `chunks` loop to hand out.
+        let nextChunk = Atomic<Int>(0)
         nonisolated(unsafe) var body: ((Int) -> Void)?
         nonisolated(unsafe) var parts = 0
         let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -136,24 +190,54 @@ public final class ThreadPool: @unchecked Sendable {
             lock.deallocate()
         }
 
-        /// Makes `body` the current job for every worker (those with an index at or above `parts` only acknowledge it).
-        func publish(parts: Int, workers: Int, _ body: @escaping (Int) -> Void) {
+        /// Makes `body` the current job for every worker (those with an index at or above `parts` only acknowledge a
+        /// required job; an optional one they ignore).
+        func publish(parts: Int, workers: Int, optional: Bool, _ body: @escaping (Int) -> Void) {
             self.body = body
             self.parts = parts
-            busy.store(workers, ordering: .relaxed)
+            let next = (generation.load(ordering: .relaxed) | 1) &+ (optional ? 2 : 1)
+            if optional { entry.store(Shared.tag(next), ordering: .relaxed) } else { busy.store(workers, ordering: .relaxed) }
             pthread_mutex_lock(lock)
-            generation.add(1, ordering: .releasing)
+            generation.store(next, ordering: .releasing)
             pthread_cond_broadcast(wake)
             pthread_mutex_unlock(lock)
         }
 
-        func waitForWorkers() {
-            if !Shared.spin(until: { busy.load(ordering: .acquiring) == 0 }) {
+        /// The caller's join: every worker done (required job), or the job closed to late workers and the ones
+        /// running a part done (optional job).
+        func waitForWorkers(optional: Bool) {
+            if optional { entry.bitwiseOr(Shared.closed, ordering: .acquiringAndReleasing) }
+            let finished = {
+                optional
+                    ? self.entry.load(ordering: .acquiring) & Shared.countMask == 0
+                    : self.busy.load(ordering: .acquiring) == 0
+            }
+            if !Shared.spin(until: finished) {
                 pthread_mutex_lock(lock)
-                while busy.load(ordering: .acquiring) != 0 { pthread_cond_wait(done, lock) }
+                while !finished() { pthread_cond_wait(done, lock) }
                 pthread_mutex_unlock(lock)
             }
             body = nil
+        }
+
+        /// Runs part `index` of optional job `g` if the job is still open (its tag current, not closed), counted in
+        /// `entry` while it runs (so the job's `body` and `parts` stay until it is out).
+        private func enter(_ g: Int, index: Int) {
+            var e = entry.load(ordering: .acquiring)
+            while true {
+                if e & ~Shared.countMask != Shared.tag(g) { return }  // closed, or another job's
+                let (exchanged, seen) = entry.compareExchange(
+                    expected: e, desired: e &+ 1, ordering: .acquiringAndReleasing)
+                if exchanged { break }
+                e = seen
+            }
+            if index < parts, let body { body(index) }
+            let left = entry.subtract(1, ordering: .acquiringAndReleasing).newValue
+            if left & Shared.countMask == 0 && left & Shared.closed != 0 {  // the caller is waiting: the last one out
+                pthread_mutex_lock(lock)
+                pthread_cond_signal(done)
+                pthread_mutex_unlock(lock)
+            }
         }
 
         func stop() {
@@ -173,8 +257,13 @@ public final class ThreadPool: @unchecked Sendable {
                     while !fresh() { pthread_cond_wait(wake, lock) }
                     pthread_mutex_unlock(lock)
                 }
-                if generation.load(ordering: .acquiring) == seen { return }  // stopping, no job left
-                seen = generation.load(ordering: .acquiring)
+                let g = generation.load(ordering: .acquiring)
+                if g == seen { return }  // stopping, no job left
+                seen = g
+                if g & 1 != 0 {  // optional: the caller may have finished without this worker
+                    enter(g, index: index)
+                    continue
+                }
                 if index < parts, let body { body(index) }
                 if busy.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
                     pthread_mutex_lock(lock)

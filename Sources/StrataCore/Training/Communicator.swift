@@ -41,6 +41,9 @@ public protocol Communicator: AnyObject {
     var threadsPerRank: Int { get }
     /// This rank as messages name it: "rank 0 of 2", with its host under MPI ("rank 0 of 2 on node1").
     var place: String { get }
+    /// How many hosts the ranks run on (1: every rank on this machine, talking through shared memory). The default
+    /// gradient path depends on it (`GradientCommunication.resolved(for:)`).
+    var hostCount: Int { get }
     /// `allGatherRows` into `storage`, replaced by a larger allocation only when the gathered rows do not fit: the
     /// result is a view on it, so a caller that gathers every step (`SparseRowExchange`) stops allocating once its
     /// storage has grown to the largest step's rows.
@@ -52,6 +55,9 @@ extension Communicator {
     public var threadsPerRank: Int { BLAS.threads }
 
     public var place: String { "rank \(rank) of \(size)" }
+
+    /// One host unless the communicator knows better (`MPICommunicator` gathers every rank's host).
+    public var hostCount: Int { 1 }
 
     /// Rank `root`'s string on every rank.
     public func broadcast(_ text: String, root: Int = 0) throws -> String {

@@ -11,9 +11,13 @@
 /// - `progressThread`: with `overlap` on several MPI ranks, a communication thread per rank starts each bucket's
 ///   collective and drives it while backward computes (Horovod's background thread); off, the compute thread
 ///   advances the transfers between layers, and Open MPI moves bytes only inside those calls, so over TCP little
-///   hides. Same sums either way. One-process runs never start the thread. On by default: over an emulated
-///   1 Gbit/s link it hid half or more of vgg_like's all-reduce behind backward (a twentieth without it), at no
-///   measurable cost through shared memory (README, "What scales").
+///   hides. Same sums either way. One-process runs never start the thread. Over an emulated 1 Gbit/s link it hid
+///   half or more of vgg_like's all-reduce behind backward (a twentieth without it) (README, "What scales").
+/// - Left unset, `overlap` and `progressThread` are chosen by where the ranks run (`resolved(for:)`): ranks on
+///   several hosts overlap with the progress thread; ranks all on one host send one buffer after backward, since
+///   through shared memory the all-reduce is fast and a progress thread per rank takes CPU from the compute threads
+///   when ranks fill the cores. Either one set explicitly (API or `run.communication`) is used as given, the other
+///   taking its default (on).
 /// - `sparseGradients`: an `Embedding` gradient travels as its touched rows (ids and values, gathered from every
 ///   rank and added in rank order, as Horovod does for IndexedSlices) whenever that is fewer floats than the dense
 ///   all-reduce of the whole table; the optimizer then updates only those rows (see `RowSparseStep`).
@@ -23,19 +27,33 @@
 ///   of the all-reduce. It applies to `ElementwiseUpdating` optimizers on models without row-sparse Embedding
 ///   traffic; any other run stays replicated.
 public struct GradientCommunication: Equatable, Sendable {
-    public var overlap: Bool
     public var firstBucketMB: Double
     public var bucketMB: Double
     public var sparseGradients: Bool
     public var shardOptimizer: Bool
-    public var progressThread: Bool
+    /// The values given (nil: chosen by topology, `resolved(for:)`).
+    public private(set) var overlapSetting: Bool?
+    public private(set) var progressThreadSetting: Bool?
 
+    /// Whether buckets overlap backward: as set, else on (what runs across hosts; see `resolved(for:)`).
+    public var overlap: Bool {
+        get { overlapSetting ?? true }
+        set { overlapSetting = newValue }
+    }
+
+    /// Whether a progress thread drives the buckets: as set, else on (see `resolved(for:)`).
+    public var progressThread: Bool {
+        get { progressThreadSetting ?? true }
+        set { progressThreadSetting = newValue }
+    }
+
+    /// `overlap` and `progressThread` left nil are chosen by where the ranks run (`resolved(for:)`).
     public init(
-        overlap: Bool = true, firstBucketMB: Double = 1, bucketMB: Double = 4, sparseGradients: Bool = true,
-        shardOptimizer: Bool = false, progressThread: Bool = true
+        overlap: Bool? = nil, firstBucketMB: Double = 1, bucketMB: Double = 4, sparseGradients: Bool = true,
+        shardOptimizer: Bool = false, progressThread: Bool? = nil
     ) {
-        self.overlap = overlap
-        self.progressThread = progressThread
+        overlapSetting = overlap
+        progressThreadSetting = progressThread
         self.firstBucketMB = firstBucketMB
         self.bucketMB = bucketMB
         self.sparseGradients = sparseGradients
@@ -52,6 +70,44 @@ public struct GradientCommunication: Equatable, Sendable {
                 "communication.\(name) must be a positive number of MiB, got \(v)", hint: "e.g. \(name): 4")
         }
     }
+
+    /// Which path a run's gradients take and why (`resolved(for:)`).
+    public struct Path: Equatable, Sendable {
+        /// The settings the run uses: `overlap` and `progressThread` set.
+        public let options: GradientCommunication
+        /// Whether they were chosen by topology (neither set by the user).
+        public let automatic: Bool
+        /// "one buffer after backward", "overlapped buckets, progress thread", ...
+        public var name: String {
+            options.overlap
+                ? "overlapped buckets, " + (options.progressThread ? "progress thread" : "progress between layers")
+                : "one buffer after backward"
+        }
+        /// Why, for the run's start line: "all 2 ranks on one host (shared memory), chosen automatically", "as set ...".
+        public let reason: String
+    }
+
+    /// The path of a run on `size` ranks spread over `hosts` hosts. Unset `overlap` and `progressThread`: on one
+    /// host one buffer (shared memory; measured faster there, README "Across ranks"), across hosts overlap with the
+    /// progress thread. Set ones win.
+    public func resolved(size: Int, hosts: Int) -> Path {
+        var options = self
+        guard overlapSetting == nil && progressThreadSetting == nil else {
+            options.overlap = overlap
+            options.progressThread = progressThread
+            return Path(options: options, automatic: false, reason: "as set (communication.overlap / progress_thread)")
+        }
+        let oneHost = hosts <= 1
+        options.overlap = !oneHost
+        options.progressThread = !oneHost
+        let place =
+            size <= 1
+            ? "one process" : oneHost ? "all \(size) ranks on one host (shared memory)" : "\(size) ranks on \(hosts) hosts"
+        return Path(options: options, automatic: true, reason: place + ", chosen automatically")
+    }
+
+    /// The path of a run on `comm` (`Communicator.hostCount` hosts).
+    public func resolved(for comm: Communicator) -> Path { resolved(size: comm.size, hosts: comm.hostCount) }
 
     /// Floats in `mb` MiB (at least one).
     static func floats(_ mb: Double) -> Int { max(1, Int(mb * 1_048_576 / 4)) }

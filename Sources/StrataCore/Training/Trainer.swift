@@ -149,19 +149,45 @@ final class Trainer {
         let buckets: GradientBuckets
         /// ZeRO-1 (`GradientCommunication.shardOptimizer`), when this run is sharded.
         let shard: OptimizerShard?
+        /// The layers whose backward stores its `WeightGradientWriting` gradients (listed once at the model's top
+        /// level, on runs without row-sparse steps), and the step buffer's ranges cleared before each step: all but
+        /// those gradients.
+        let overwritten: Set<Int>
+        let cleared: [Range<Int>]
 
         init(_ model: Sequential, comm: Communicator) {
             let p = model.parameters!
             buffer = Tensor(zeros: [model.stepBufferCount])
             sums = buffer.rows(p.count..<buffer.count)
             p.useGradients(in: buffer)
-            let options = model.communication
+            let options = model.communication.resolved(for: comm).options
             sparse = SparseRowExchange(layers: model.layers, comm: comm, options: options)
             rowSparse =
                 model.rowSparseUpdates && (comm.size == 1 || sparse != nil)
                 ? RowSparseStep(layers: model.layers, optimizer: model.optimizer) : nil
             buckets = GradientBuckets(model, tailCount: sums.count, excluded: sparse?.excluded ?? [], options: options)
             shard = OptimizerShard(model, comm: comm, sparse: sparse)
+            let uses = Dictionary(model.layers.map { (ObjectIdentifier($0), 1) }, uniquingKeysWith: +)
+            let layers = rowSparse == nil ? model.layers : []
+            let writers = layers.indices.filter {
+                layers[$0] is WeightGradientWriting && uses[ObjectIdentifier(layers[$0])] == 1
+            }
+            overwritten = Set(writers)
+            var start = 0, cleared: [Range<Int>] = []
+            let written = writers.flatMap { (layers[$0] as! WeightGradientWriting).overwrittenGradients }
+            for h in written.sorted(by: { $0.offset < $1.offset }) {
+                if h.offset > start { cleared.append(start..<h.offset) }
+                start = max(start, h.offset + h.count)
+            }
+            cleared.append(start..<buffer.count)
+            self.cleared = cleared.filter { !$0.isEmpty }
+        }
+
+        /// Clears the step buffer before a step, all but the gradients backward stores (`overwritten`); everything
+        /// when this rank's shard is empty (its backward does not run).
+        func clear(everything: Bool, pool: ThreadPool) {
+            if everything || overwritten.isEmpty { return Kernels.fill(buffer, 0, pool: pool) }
+            for r in cleared { Kernels.fill(buffer.rows(r), 0, pool: pool) }
         }
     }
 
@@ -191,7 +217,11 @@ final class Trainer {
     /// (the flag rides in the step buffer's last slot).
     private func trainStep(_ shard: Batches.Shard, _ step: StepBuffer, next: Upcoming?, sums: inout [Double]) throws -> Bool {
         let p = model.parameters!, opt = model.optimizer!, optState = model.optimizerState!
-        if let rowSparse = step.rowSparse { rowSparse.zeroGradients(step.buffer) } else { Kernels.fill(step.buffer, 0, pool: context.pool) }
+        if let rowSparse = step.rowSparse {
+            rowSparse.zeroGradients(step.buffer)
+        } else {
+            step.clear(everything: shard.isEmpty, pool: context.pool)
+        }
         let n = shard.global * perSample
         let flight = GradientBuckets.Flight(step.buckets, buffer: step.buffer, comm: comm, shard: step.shard)
         if !shard.isEmpty {
@@ -215,7 +245,8 @@ final class Trainer {
             try model.backward(
                 gradient, fromLogits: fused != nil, step: optState.iterations, firstRow: shard.firstRow,
                 threads: context.threads, pool: context.pool, sumOverRanks: sumOverRanks,
-                activityScale: 1 / Float(shard.global), layerDone: { if early { try flight.layerDone($0) } })
+                activityScale: 1 / Float(shard.global), overwriting: step.overwritten,
+                layerDone: { if early { try flight.layerDone($0) } })
         } else {
             // Every collective the other ranks make, in their order: statistics in forward, the kept count, in backward.
             let joinKept = { [self] in if figures.keptSlot != nil { _ = keptOverRanks(0) } }
