@@ -96,6 +96,9 @@ public final class AllReduceTimer: Communicator {
     public func broadcast(_ values: inout [Double], root: Int) throws { try base.broadcast(&values, root: root) }
     public func broadcast(_ bytes: inout [UInt8], root: Int) throws { try base.broadcast(&bytes, root: root) }
     public func allGatherRows(_ local: Tensor) throws -> Tensor { try base.allGatherRows(local) }
+    public func allGatherRows(_ local: Tensor, reusing storage: inout TensorStorage) throws -> Tensor {
+        try base.allGatherRows(local, reusing: &storage)
+    }
     public func barrier() throws { try base.barrier() }
     public func abort(_ message: String, code: Int32) -> Never { base.abort(message, code: code) }
 

@@ -393,6 +393,11 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
 
     public func allGatherRows(_ local: Tensor) throws -> Tensor {
+        var storage = TensorStorage(count: 0)
+        return try allGatherRows(local, reusing: &storage)
+    }
+
+    public func allGatherRows(_ local: Tensor, reusing storage: inout TensorStorage) throws -> Tensor {
         var mine = [Int64(local.shape.first ?? 0), Int64(local.rowSize)]
         var all = [Int64](repeating: 0, count: 2 * size)
         try mine.withUnsafeMutableBufferPointer { m in
@@ -416,7 +421,9 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         var counts = rows.map { Int32($0 * rowSize) }
         var displs = [Int32](repeating: 0, count: size)
         for r in 1..<max(size, 1) { displs[r] = displs[r - 1] + counts[r - 1] }
-        let out = Tensor(zeros: [rows.reduce(0, +)] + Array(local.shape.dropFirst()))
+        // Every gathered scalar is written by MPI_Allgatherv: the storage is reused as it is.
+        if storage.capacity < total { storage = TensorStorage(count: total) }
+        let out = Tensor(shape: [rows.reduce(0, +)] + Array(local.shape.dropFirst()), storage: storage)
         try counts.withUnsafeMutableBufferPointer { c in
             try displs.withUnsafeMutableBufferPointer { d in
                 try collective("MPI_Allgatherv") {

@@ -96,8 +96,11 @@ public final class GRU: RecurrentLayer {
         core.loadState(0, into: h)
         let hm = core.maskedHidden()
         let r = p.value(core.recurrentKernel!)
+        let packed = core.packedRecurrentKernel(r, width: 3 * u, transposed: false)  // once for all steps
         for t in 0..<steps {
-            core.addRecurrentProduct(hidden: h, masked: hm, step: t, recurrentKernel: r, width: 3 * u, into: gr, beta: useBias ? 1 : 0)
+            core.addRecurrentProduct(
+                hidden: h, masked: hm, step: t, recurrentKernel: r, packed: packed, width: 3 * u, into: gr,
+                beta: useBias ? 1 : 0)
             Kernels.gruStep(
                 t: t, rows: n, units: u, x: gx, r: gr, h: h, activation: activation,
                 recurrentActivation: recurrentActivation)
@@ -120,6 +123,7 @@ public final class GRU: RecurrentLayer {
         dh.fill(0)
         let dyTime = core.timeMajorOutputGradient(dy)
         let r = p.value(core.recurrentKernel!)
+        let packed = core.packedRecurrentKernel(r, width: 3 * u, transposed: true)
         for t in stride(from: steps - 1, through: 0, by: -1) {
             core.addOutputGradient(step: t, dy: dy, timeMajor: dyTime, into: dh)
             core.saveSkippedRows(step: t, [dh])
@@ -129,13 +133,12 @@ public final class GRU: RecurrentLayer {
             if t > 0 {
                 // dh_{t-1} = dh z + (d recurrent part) recurrent_kernel^T (times the recurrent mask)
                 if let mask = core.recurrentMask {
-                    BLAS.gemm(dgr.rows(t..<(t + 1)), rowsA: n, colsA: 3 * u, r, rowsB: u, colsB: 3 * u, transB: true, into: dhr)
+                    core.multiplyByRecurrentTranspose(dgr, step: t, recurrentKernel: r, packed: packed, width: 3 * u, into: dhr)
                     Kernels.multiply(dhr, mask, into: dhr)
                     Kernels.add(dhr, into: dh, count: n * u)
                 } else {
-                    BLAS.gemm(
-                        dgr.rows(t..<(t + 1)), rowsA: n, colsA: 3 * u, r, rowsB: u, colsB: 3 * u, transB: true,
-                        into: dh, beta: 1)
+                    core.multiplyByRecurrentTranspose(
+                        dgr, step: t, recurrentKernel: r, packed: packed, width: 3 * u, into: dh, accumulate: true)
                 }
             }
             core.restoreSkippedRows(step: t, [dh], gateGradients: [dgx, dgr], width: 3 * u)

@@ -95,13 +95,19 @@ public final class LSTM: RecurrentLayer {
         let hm = core.maskedHidden()
         let r = p.value(core.recurrentKernel!)
         let pool = context.pool, parts = core.stepParts(pool, width: 4 * u)
-        // Per step, over the run's pool: the recurrent GEMM split by columns (each thread packs its part of
-        // recurrent_kernel only), then the gate math split by rows. OpenBLAS stays at one thread throughout.
+        // recurrent_kernel packed once for the whole sequence; each step then runs, split by rows over the run's
+        // pool, z_t += h_{t-1} recurrent_kernel (h masked by recurrent dropout) and the gate math of those rows.
+        // Without the packed kernel (no AVX2): the GEMM split by columns, then the gates by rows. OpenBLAS stays at
+        // one thread throughout.
+        let packed = core.packedRecurrentKernel(r, width: 4 * u, transposed: false)
         BLAS.oneThread {
             for t in 0..<steps {
-                // z_t += h_{t-1} recurrent_kernel (h masked by recurrent dropout)
-                core.addRecurrentProduct(hidden: h, masked: hm, step: t, recurrentKernel: r, width: 4 * u, into: z, pool: pool)
+                if packed == nil {
+                    core.addRecurrentProduct(
+                        hidden: h, masked: hm, step: t, recurrentKernel: r, packed: nil, width: 4 * u, into: z, pool: pool)
+                }
                 pool.split(n, parts: parts) { _, part in
+                    if let packed { core.addRecurrentProduct(hidden: h, masked: hm, step: t, packed: packed, into: z, rows: part) }
                     Kernels.lstmStep(
                         t: t, rows: n, units: u, z: z, c: c, h: h, ac: ac,
                         activation: activation, recurrentActivation: recurrentActivation, only: part)
@@ -129,6 +135,9 @@ public final class LSTM: RecurrentLayer {
         let dyTime = core.timeMajorOutputGradient(dy)
         let r = p.value(core.recurrentKernel!)
         let pool = context.pool, parts = core.stepParts(pool, width: 4 * u)
+        // recurrent_kernel^T packed once for the sweep; each step's gate gradients and dh_{t-1} = dz_t
+        // recurrent_kernel^T then run split by rows (without the packed kernel: the GEMM split by columns).
+        let packed = core.packedRecurrentKernel(r, width: 4 * u, transposed: true)
         BLAS.oneThread {
             for t in stride(from: steps - 1, through: 0, by: -1) {
                 core.addOutputGradient(step: t, dy: dy, timeMajor: dyTime, into: dh)
@@ -137,12 +146,14 @@ public final class LSTM: RecurrentLayer {
                     Kernels.lstmStepBackward(
                         t: t, rows: n, units: u, gates: gates, c: c, ac: ac, dh: dh, dc: dc, dz: dz,
                         activation: activation, recurrentActivation: recurrentActivation, only: part)
+                    if t > 0, let packed { packed.multiply(dz.rows(t..<(t + 1)), into: dh, rows: part, accumulate: false) }
                 }
                 if t > 0 {
-                    // dh_{t-1} = dz_t recurrent_kernel^T (times the recurrent mask), split by columns (units)
-                    BLAS.gemm(
-                        dz.rows(t..<(t + 1)), rowsA: n, colsA: 4 * u, r, rowsB: u, colsB: 4 * u, transB: true, into: dh,
-                        pool: pool)
+                    // dh_{t-1} = dz_t recurrent_kernel^T (times the recurrent mask)
+                    if packed == nil {
+                        core.multiplyByRecurrentTranspose(
+                            dz, step: t, recurrentKernel: r, packed: nil, width: 4 * u, into: dh, pool: pool)
+                    }
                     if let mask = core.recurrentMask { Kernels.multiply(dh, mask, into: dh) }
                 }
                 core.restoreSkippedRows(step: t, [dh, dc], gateGradients: [dz], width: 4 * u)

@@ -256,19 +256,63 @@ final class RecurrentCore {
     /// Block `t` of `z` `(T, N, width)`: `z_t = h_{t-1} recurrent_kernel + beta z_t`. `h_{t-1}` is block `t` of
     /// `h` `(T+1, N, u)`, or, with recurrent dropout, that block times the mask, written into block `t` of
     /// `masked` `(T, N, u)` (kept for the recurrent_kernel gradient).
+    /// With `packed` (`packedRecurrentKernel`; `beta` 0 or 1) the product runs against it, else through OpenBLAS.
     func addRecurrentProduct(
-        hidden h: Tensor, masked: Tensor?, step t: Int, recurrentKernel r: Tensor, width: Int,
+        hidden h: Tensor, masked: Tensor?, step t: Int, recurrentKernel r: Tensor, packed: PackedPanels?, width: Int,
         into z: Tensor, beta: Float = 1, pool: ThreadPool? = nil
     ) {
-        var hPrev = h.rows(t..<(t + 1))
-        if let masked, let mask = recurrentMask {
-            let block = rows * units
-            Kernels.multiply(h, offset: t * block, mask, into: masked, offset: t * block, count: block)
-            hPrev = masked.rows(t..<(t + 1))
+        if let packed {
+            return addRecurrentProduct(
+                hidden: h, masked: masked, step: t, packed: packed, into: z, rows: 0..<rows, accumulate: beta != 0)
         }
+        let hPrev = previousHidden(h, masked: masked, step: t, rows: 0..<rows)
         BLAS.gemm(
             hPrev, rowsA: rows, colsA: units, r, rowsB: units, colsB: width, into: z.rows(t..<(t + 1)), beta: beta,
             pool: pool)
+    }
+
+    /// Backward, one step: `into` `(N, u)` = (`accumulate` ? `into` : 0) + block `t` of `gradients` `(T, N, width)`
+    /// times `recurrent_kernelᵀ`, against `packed` (`packedRecurrentKernel(transposed: true)`) when there is one,
+    /// else through OpenBLAS (split by columns over `pool`).
+    func multiplyByRecurrentTranspose(
+        _ gradients: Tensor, step t: Int, recurrentKernel r: Tensor, packed: PackedPanels?, width: Int, into: Tensor,
+        accumulate: Bool = false, pool: ThreadPool? = nil
+    ) {
+        let g = gradients.rows(t..<(t + 1))
+        if let packed { return packed.multiply(g, into: into, rows: 0..<rows, accumulate: accumulate) }
+        BLAS.gemm(
+            g, rowsA: rows, colsA: width, r, rowsB: units, colsB: width, transB: true, into: into,
+            beta: accumulate ? 1 : 0, pool: pool)
+    }
+
+    /// `addRecurrentProduct` for rows `part` of the step only, against the recurrent kernel packed for this pass
+    /// (`packedRecurrentKernel`): rows are independent, so the run's pool splits a step by rows and each part goes
+    /// on to its rows' gate math without a second fork-join. `accumulate: false` is `beta = 0`.
+    func addRecurrentProduct(
+        hidden h: Tensor, masked: Tensor?, step t: Int, packed: PackedPanels, into z: Tensor, rows part: Range<Int>,
+        accumulate: Bool = true
+    ) {
+        let hPrev = previousHidden(h, masked: masked, step: t, rows: part)
+        packed.multiply(hPrev, into: z.rows(t..<(t + 1)), rows: part, accumulate: accumulate)
+    }
+
+    /// Block `t` of `h` `(T+1, N, u)`, or with recurrent dropout block `t` of `masked` `(T, N, u)` after writing its
+    /// rows `part` as `h` times the mask.
+    private func previousHidden(_ h: Tensor, masked: Tensor?, step t: Int, rows part: Range<Int>) -> Tensor {
+        guard let masked, let mask = recurrentMask else { return h.rows(t..<(t + 1)) }
+        let first = (t * rows + part.lowerBound) * units
+        Kernels.multiply(h, offset: first, mask.rows(part), into: masked, offset: first, count: part.count * units)
+        return masked.rows(t..<(t + 1))
+    }
+
+    /// The recurrent kernel `(u, width)` packed once for the per-step products of this pass (`PackedPanels`): as
+    /// it is for the forward `h_{t-1} recurrent_kernel`, transposed for the backward `dz_t recurrent_kernelᵀ`. Nil
+    /// where the CPU lacks the kernel: callers keep OpenBLAS.
+    func packedRecurrentKernel(_ r: Tensor, width: Int, transposed: Bool) -> PackedPanels? {
+        guard PackedPanels.isAvailable else { return nil }
+        let k = transposed ? width : units, n = transposed ? units : width
+        let storage = work.buffer(.packedRecurrentKernel, [PackedPanels.count(k: k, n: n)])
+        return PackedPanels(r, k: k, n: n, transposed: transposed, storage: storage)
     }
 
     // MARK: timestep masks
@@ -447,6 +491,8 @@ enum RecurrentSlot: Hashable {
     /// Timestep masks: `keep` and `outputScale` `(T, N)`, and the carried gradients of masked rows kept across a
     /// backward step.
     case keep, outputScale, savedCarries
+    /// The recurrent kernel packed for one pass's per-step products (`packedRecurrentKernel`).
+    case packedRecurrentKernel
 }
 
 /// The Keras config keys every recurrent layer accepts, and their parsing.

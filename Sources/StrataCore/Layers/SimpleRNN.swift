@@ -79,8 +79,9 @@ public final class SimpleRNN: RecurrentLayer {
         core.loadState(0, into: h)
         let hm = core.maskedHidden()
         let r = p.value(core.recurrentKernel!)
+        let packed = core.packedRecurrentKernel(r, width: u, transposed: false)  // once for all steps
         for t in 0..<steps {
-            core.addRecurrentProduct(hidden: h, masked: hm, step: t, recurrentKernel: r, width: u, into: z)
+            core.addRecurrentProduct(hidden: h, masked: hm, step: t, recurrentKernel: r, packed: packed, width: u, into: z)
             Kernels.simpleRNNStep(t: t, rows: n, units: u, z: z, h: h, activation: activation)
             core.carrySkippedRows(step: t, [h])
         }
@@ -97,12 +98,13 @@ public final class SimpleRNN: RecurrentLayer {
         dh.fill(0)
         let dyTime = core.timeMajorOutputGradient(dy)
         let r = p.value(core.recurrentKernel!)
+        let packed = core.packedRecurrentKernel(r, width: u, transposed: true)
         for t in stride(from: steps - 1, through: 0, by: -1) {
             core.addOutputGradient(step: t, dy: dy, timeMajor: dyTime, into: dh)
             core.saveSkippedRows(step: t, [dh])
             Kernels.simpleRNNStepBackward(t: t, rows: n, units: u, h: h, dh: dh, dz: dz, activation: activation)
             if t > 0 {
-                BLAS.gemm(dz.rows(t..<(t + 1)), rowsA: n, colsA: u, r, rowsB: u, colsB: u, transB: true, into: dh)
+                core.multiplyByRecurrentTranspose(dz, step: t, recurrentKernel: r, packed: packed, width: u, into: dh)
                 if let mask = core.recurrentMask { Kernels.multiply(dh, mask, into: dh) }
             } else {
                 dh.fill(0)

@@ -44,6 +44,10 @@ public protocol Communicator: AnyObject {
     /// How many hosts the ranks run on (1: every rank on this machine, talking through shared memory). The default
     /// gradient path depends on it (`GradientCommunication.resolved(for:)`).
     var hostCount: Int { get }
+    /// `allGatherRows` into `storage`, replaced by a larger allocation only when the gathered rows do not fit: the
+    /// result is a view on it, so a caller that gathers every step (`SparseRowExchange`) stops allocating once its
+    /// storage has grown to the largest step's rows.
+    func allGatherRows(_ local: Tensor, reusing storage: inout TensorStorage) throws -> Tensor
 }
 
 extension Communicator {
@@ -146,5 +150,12 @@ public final class SingleProcess: Communicator {
             if let s = env[key], let n = Int(s), n > 1 { return n }
         }
         return nil
+    }
+}
+
+extension Communicator {
+    /// Communicators that allocate the gathered rows anyway (one process, test doubles) gather as `allGatherRows`.
+    public func allGatherRows(_ local: Tensor, reusing storage: inout TensorStorage) throws -> Tensor {
+        try allGatherRows(local)
     }
 }

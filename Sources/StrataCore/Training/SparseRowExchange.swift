@@ -9,6 +9,8 @@ final class SparseRowExchange {
     let regions: [RowSparseStep.Region]
     /// Each region's outgoing `[id, values...]` rows, reused from step to step (every scalar is written each step).
     private var outgoing = Workspace<Int>()
+    /// Each region's gathered rows of all ranks, reused from step to step (grown when a step gathers more).
+    private var gathered: [TensorStorage]
 
     init?(layers: [Layer], comm: Communicator, options: GradientCommunication) {
         guard comm.size > 1, options.sparseGradients else { return nil }
@@ -16,6 +18,7 @@ final class SparseRowExchange {
         let found = RowSparseStep.regions(of: layers).filter { $0.rows < 1 << 24 }
         guard !found.isEmpty else { return nil }
         regions = found
+        gathered = found.map { _ in TensorStorage(count: 0) }
     }
 
     /// The scalars of the step buffer that do not travel in the dense buckets.
@@ -41,7 +44,7 @@ final class SparseRowExchange {
                 local[flat: i * (r.width + 1)] = Float(row)
                 Kernels.copy(table, offset: row * r.width, into: local, offset: i * (r.width + 1) + 1, count: r.width)
             }
-            let all = try comm.allGatherRows(local)
+            let all = try comm.allGatherRows(local, reusing: &gathered[k])
             for row in mine { table.rows((row * r.width)..<((row + 1) * r.width)).fill(0) }
             var seen = Set<Int>()
             for i in 0..<(all.shape.first ?? 0) {
