@@ -48,6 +48,11 @@ public protocol Communicator: AnyObject {
     /// result is a view on it, so a caller that gathers every step (`SparseRowExchange`) stops allocating once its
     /// storage has grown to the largest step's rows.
     func allGatherRows(_ local: Tensor, reusing storage: inout TensorStorage) throws -> Tensor
+    /// Starts `allGather(_:counts:)` of `buffer` and returns at once: every rank's part is in `buffer` once the
+    /// returned reduction completes; until then the other ranks' parts may hold anything. With `background`, the
+    /// communication thread drives it. ZeRO-1's weight gather overlapped with the next forward (`WeightGather`).
+    /// The default (ShardedCollectives.swift) gathers at once with `allGather(_:counts:)`.
+    func startAllGather(_ buffer: Tensor, counts: [Int], background: Bool) throws -> PendingReduction
 }
 
 extension Communicator {
