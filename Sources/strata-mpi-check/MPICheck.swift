@@ -352,7 +352,8 @@ func communicationCheck(_ comm: Communicator, out: String, how: String) throws {
         throw StrataError.invalidArgument(
             "unknown traffic '\(how)'",
             hint:
-                "one-buffer, buckets, buckets-no-thread, dense-rows, default, sharded, sharded-no-thread, sharded-one-buffer or sharded-blocking-gather")
+                "one-buffer, buckets, buckets-no-thread, dense-rows, default, sharded, sharded-no-thread, sharded-one-buffer or sharded-blocking-gather"
+        )
     }
     let d = RandomData(seed: 11)
     let labels = try toCategorical(d.integers(3, count: 23), numClasses: 3)

@@ -79,4 +79,3 @@ final class WeightGatherTests: XCTestCase {
         XCTAssertEqual(g.needed, [1, 0, 2, 3, 4, 4, 5])
     }
 }
-

@@ -92,7 +92,8 @@ final class ShardedCheckpointTests: XCTestCase {
             for f in files {
                 let wa = try Sequential.load(blocking + "/" + f), wb = try Sequential.load(overlapped + "/" + f)
                 XCTAssertEqual(
-                    wb.parameters!.values.scalars.map(\.bitPattern), wa.parameters!.values.scalars.map(\.bitPattern), "\(ranks) ranks, \(f)")
+                    wb.parameters!.values.scalars.map(\.bitPattern), wa.parameters!.values.scalars.map(\.bitPattern), "\(ranks) ranks, \(f)"
+                )
                 XCTAssertFalse(wb.parameters!.values.scalars.contains { $0.isNaN }, f)
             }
             let mid = files[files.count / 2]
