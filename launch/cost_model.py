@@ -238,7 +238,8 @@ def in_flight(work, alone, f, g):
 def fit_thread_overlap(rows):
     """(f, g) from the fixed-work progress runs of one link and rank count: the grid point (0.01 steps in (0, 1]) whose
     `thread_overlap` of each run's quiet compute and alone seconds best reproduces the compute and wait measured with
-    the all-reduce in flight (least squares, each run's errors relative to its quiet compute + alone). A run whose
+    the all-reduce in flight (least squares in seconds, so the long all-reduces that decide a step weigh most; errors
+    relative to each run's size let one small run's noise decide: 4 MiB of 5 ms alone once waited 18 ms). A run whose
     compute outlasts the bytes fixes g (f only bounds the wait below); one whose bytes outlast it fixes both."""
     rows = [r for r in rows if r.get("fixed_work")]
     if not rows:
@@ -250,8 +251,7 @@ def fit_thread_overlap(rows):
             err = 0.0
             for r in rows:
                 w, e = thread_overlap(r["quiet_work_s"], r["alone_s"], f, g)
-                scale = r["quiet_work_s"] + r["alone_s"]
-                err += ((w - r["work_s"]) / scale) ** 2 + ((e - r["exposed_s"]) / scale) ** 2
+                err += (w - r["work_s"]) ** 2 + (e - r["exposed_s"]) ** 2
             if best is None or err < best[0]:
                 best = (err, f, g)
     return best[1], best[2]
@@ -378,14 +378,15 @@ def gathered(fwd, pieces, needed, comm_of, shares=(1.0, 1.0), hold=None):
     return added + sum(left)
 
 
-def overlapped(bwd, bks, comm_of, hold, latency_of=lambda n: 0.0, shares=(1.0, 1.0)):
+def overlapped(bwd, bks, comm_of, hold, latency_of=lambda n: 0.0, shares=(1.0, 1.0), parts=None):
     """Seconds overlap adds to backward: the compute's slowdown while bytes are in flight plus the wait after
     backward. bwd: each layer's backward seconds; bks: (ready layer, bytes) in start order; comm_of(bytes): a bucket's
     seconds alone; hold: seconds of pending traffic the link carries after each MPI call while the rank computes
     (None: a progress thread, bytes move during the whole gap); shares: (f, g) of a progress thread on cores it
     shares with the compute (see `thread_overlap`; (1, 1): link-bound, nothing taken); latency_of(bytes): the part of
     a bucket's seconds that is latency, not bytes, which passes while the rank computes whatever the engine. The wait
-    ends when the pending bytes have moved and when every bucket has had its seconds alone since its start."""
+    ends when the pending bytes have moved and when every bucket has had its seconds alone since its start. parts
+    (a dict), if given, receives the two: "slowed" (the compute's loss) and "wait"."""
     f, g = shares
     pending = 0.0  # seconds (alone) of bytes still to move
     stretch = 0.0  # seconds the compute lost to the bytes in flight
@@ -415,7 +416,11 @@ def overlapped(bwd, bks, comm_of, hold, latency_of=lambda n: 0.0, shares=(1.0, 1
             start(bks[started][1]); started += 1
     for _, n in bks[started:]:
         start(n)
-    return stretch + max(pending, max((e - now for e in ends), default=0.0), 0.0)
+    wait = max(pending, max((e - now for e in ends), default=0.0), 0.0)
+    if parts is not None:
+        parts["slowed"] = parts.get("slowed", 0.0) + stretch
+        parts["wait"] = parts.get("wait", 0.0) + wait
+    return stretch + wait
 
 
 class Model:
@@ -427,6 +432,7 @@ class Model:
         forward (`gathered`), else exposed after the update."""
         self.c, self.link, self.p, self.hold, self.shares = compute, link, p, hold, shares
         self.zero_gather_overlapped = zero_gather_overlapped
+        self.parts = {}  # the overlapped buckets' seconds over the steps costed: "slowed" compute and "wait"
         self.overlap, self.sparse, self.zero, self.update_share = overlap, sparse, zero, update_share
         self.sums = sums
 
@@ -454,7 +460,7 @@ class Model:
         if p == 1:
             return fwd + sum(bwd) + other, 0.0, 0.0
         lat_of = lambda nb: latency(op, nb, p, self.link)
-        exposed = overlapped(bwd, bks, comm_of, self.hold, lat_of, self.shares) if self.overlap else alone - rows_comm
+        exposed = overlapped(bwd, bks, comm_of, self.hold, lat_of, self.shares, self.parts) if self.overlap else alone - rows_comm
         exposed += rows_comm
         if self.zero and self.zero_gather_overlapped and self.overlap:
             pieces, needed = gather_pieces(c.params)
@@ -667,9 +673,11 @@ def main(argv=None):
     print("\n== model vs emulated-cluster runs: seconds per training step (epoch time / steps, median of the epochs "
           "after the first); collectives interpolated from that link's measurements at p (training's buckets: the started "
           "all-reduce); compute from the slowest of the sharing runs at k = p (model), or the 1-rank profile x "
-          "max(1, p/cores) (model(1r)); overlap progress-bound (H) unless the run had a progress thread")
+          "max(1, p/cores) (model(1r)); overlap progress-bound (H) unless the run had a progress thread (then its f "
+          "and g); exposed = what the gradient traffic adds to the step: for overlapped runs the compute slowed while "
+          "bytes were in flight (slowed) plus the wait after backward")
     print(f"{'workload':<10} {'link':>7} {'p':>2} {'traffic':>10} {'measured':>9} {'model':>9} {'err':>5}  "
-          f"{'comm':>7} {'exposed':>8} {'hidden':>6}  {'model(1r)':>9} {'err':>5}")
+          f"{'comm':>7} {'exposed':>8} {'slowed':>7} {'hidden':>6}  {'model(1r)':>9} {'err':>5}")
     errs, kinds = [], {}
     for m in lines(args.measured):
         name, link, p = m["workload"], m.get("link"), m["ranks"]
@@ -691,6 +699,7 @@ def main(argv=None):
                     update_share=args.update_share)
         mod = Model(c_share or c1, lk, p, hold=hold, overlap=ov, sparse=sp, shares=sh, **zero)
         t, _, comm, exposed = mod.epoch(m["samples"], m["batch_size"])
+        slowed = mod.parts.get("slowed", 0.0) / steps
         t1 = Model(c1, lk, p, hold=hold, overlap=ov, sparse=sp, shares=sh, **zero).epoch(m["samples"], m["batch_size"])[0] / steps
         step = t / steps
         err = step / meas - 1
@@ -698,7 +707,7 @@ def main(argv=None):
         kinds.setdefault("overlapped" if ov else "one buffer", []).append(err)
         hidden = 1 - exposed / comm if comm > 0 else 1.0
         print(f"{name:<10} {link:>7} {p:>2} {'overlap' if ov else 'one-buffer':>10} {meas * 1e3:7.1f}ms {step * 1e3:7.1f}ms "
-              f"{err * 100:+4.0f}%  {comm * 1e3:5.1f}ms {exposed * 1e3:6.1f}ms {hidden * 100:5.0f}%  {t1 * 1e3:7.1f}ms "
+              f"{err * 100:+4.0f}%  {comm * 1e3:5.1f}ms {exposed * 1e3:6.1f}ms {slowed * 1e3:5.1f}ms {hidden * 100:5.0f}%  {t1 * 1e3:7.1f}ms "
               f"{(t1 / meas - 1) * 100:+4.0f}%")
     if errs:
         within = sum(e <= 0.15 for e in errs)
