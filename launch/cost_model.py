@@ -639,7 +639,9 @@ def main(argv=None):
           f"{plink['allreduce'][1] * 1e9:.3f} ns/B), one rank per node computing "
           + (f"{args.compute_speedup:g}x as fast as " if args.compute_speedup != 1 else "as ") + "1 rank x 1 thread here, "
           + ("per-rank batch = the config's batch" if args.per_rank_batch else "global batch = the config's batch")
-          + "; overlap: with a progress thread (bytes move while the rank computes, link-bound)"
+          + "; overlap: with a progress thread on a core of its own (bytes move while the rank computes, link-bound)"
+          + ("" if pshares == (1.0, 1.0) else f", with one sharing the rank's cores (f and g measured here on 2 nodes, "
+             f"{args.predict_link if (args.predict_link, 2) in shares else fastest})")
           + ("" if phold is None else f", and in MPI calls only (progress-bound, H = {phold * 1e3:.1f} ms per call)")
           + "; efficiency = samples/s on p / (p x samples/s on 1); step time in ms in brackets")
     print(f"{'workload':<18} {'params':>9} {'step@1':>8}  " + " ".join(f"{p:>12}" for p in ranks))
