@@ -48,9 +48,10 @@ Model (the assumptions are printed with the tables):
             at f x the speed they have alone and the compute runs at g x its speed (f, g per link and rank count
             from the fixed-work progress runs: W seconds of compute started with A seconds of all-reduce keep the
             bytes in flight tau = min(W / g, A / f), the compute takes tau + W - g tau, the wait A - f tau; f = g = 1
-            where they were not measured: link-bound, nothing taken). The latency part of a bucket's seconds (alpha's terms; on measured points, what it takes
-            beyond its bytes at the largest size's seconds per byte) passes while the rank computes either way. What
-            is left is exposed in the wait before the optimizer.
+            where they were not measured: link-bound, nothing taken). The latency part of a bucket's seconds
+            (alpha's terms; on measured points, what it takes beyond its bytes at the largest size's seconds per
+            byte) passes while the rank computes either way. What is left is exposed in the wait before the
+            optimizer.
   sparse    an Embedding gradient travels as the rows the step touched (ids and values, all-gathered) when that is
             fewer floats than the table: each rank's distinct ids <= min(rows x input length, input_dim).
   ZeRO-1    gradients reduce-scattered (in the same buckets, overlapped alike), each rank updates 1/p of the weights
@@ -616,6 +617,7 @@ def main(argv=None):
         return median(same) if same else None
 
     # ---- predictions at 2..512 ranks
+    fastest = min(links, key=lambda k: links[k]["allreduce"][1]) if links else None
     if args.predict_link in links:
         plink = links[args.predict_link]
         palpha = plink["allreduce"][0]
@@ -628,11 +630,9 @@ def main(argv=None):
         plink = rate_link(parse_rate(args.predict_link), palpha)
         # without a progress thread: H of the fastest measured link at 2 ranks (an assumption: H was never
         # measured on this link)
-        fast = min(links, key=lambda k: links[k]["allreduce"][1]) if links else None
-        phold = hold_for(fast, 2) if fast else None
+        phold = hold_for(fastest, 2) if fastest else None
     # the progress thread's f, g when it shares the cores with the compute: measured on this link at 2 ranks, else on
     # the fastest measured link (shown as its own variant; the others assume a core of its own)
-    fastest = min(links, key=lambda k: links[k]["allreduce"][1]) if links else None
     pshares = shares.get((args.predict_link, 2)) or shares.get((fastest, 2)) or (1.0, 1.0)
     ranks = [int(x) for x in args.ranks.split(",")]
     print(f"\n== predicted scaling efficiency on {args.predict_link} (alpha {palpha * 1e6:.0f} us, beta "
