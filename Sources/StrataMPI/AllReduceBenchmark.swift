@@ -116,6 +116,9 @@ public final class AllReduceTimer: Communicator {
     public func allGatherRows(_ local: Tensor, reusing storage: inout TensorStorage) throws -> Tensor {
         try base.allGatherRows(local, reusing: &storage)
     }
+    public func allGatherRows(_ local: Tensor, rowCounts: [Int], reusing storage: inout TensorStorage) throws -> Tensor {
+        try base.allGatherRows(local, rowCounts: rowCounts, reusing: &storage)
+    }
     public func barrier() throws { try base.barrier() }
     public func abort(_ message: String, code: Int32) -> Never { base.abort(message, code: code) }
 

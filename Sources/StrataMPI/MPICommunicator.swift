@@ -446,7 +446,13 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
                 call: "MPI_Allgather", code: 0, message: "rank \(r) gathers rows of \(all[2 * r + 1]) values, this rank rows of \(rowSize)",
                 rank: rank)
         }
-        let rows = (0..<size).map { Int(all[2 * $0]) }
+        return try allGatherRows(local, rowCounts: (0..<size).map { Int(all[2 * $0]) }, reusing: &storage)
+    }
+
+    /// `MPI_Allgatherv` of rows whose counts every rank knows: one collective.
+    public func allGatherRows(_ local: Tensor, rowCounts rows: [Int], reusing storage: inout TensorStorage) throws -> Tensor {
+        precondition(rows.count == size && rows[rank] == (local.shape.first ?? 0), "allGatherRows: counts \(rows)")
+        let rowSize = local.rowSize
         let total = rows.reduce(0, +) * rowSize
         guard total <= Int(Int32.max) else {
             throw MPIError(call: "MPI_Allgatherv", code: 0, message: "\(total) values exceed MPI's 32-bit count", rank: rank)

@@ -180,6 +180,12 @@ func train(
     try comm.allReduceSum(&slots)
     try comm.allReduceSum(&update)
     try comm.allReduceSum(&gather)
+    // Each rank's seconds in its layers and waiting at the row exchange: which rank the others wait for.
+    var layerTotal = Array(repeating: 0.0, count: comm.size), waited = layerTotal
+    layerTotal[comm.rank] = timer.map { $0.forwardSeconds.reduce(0, +) + $0.backwardSeconds.reduce(0, +) } ?? 0
+    waited[comm.rank] = timer.map { $0.phaseSeconds[LayerTimer.Phase.allCases.firstIndex(of: .rowWait)!] } ?? 0
+    try comm.allReduceSum(&layerTotal)
+    try comm.allReduceSum(&waited)
     let allReduce = reference ? try timed.flatMap { try AllReduceBenchmark($0, mpi!, floats: model.stepBufferCount) } : nil
     let sgemm = try timer.map { _ in try sameRunSgemmRate(comm) }
     guard comm.rank == 0 else { return }
@@ -241,6 +247,11 @@ func train(
             "seconds": .number(clock.seconds.dropFirst().reduce(0, +)),
             "forward_samples": JSONValue(timer.forwardSamples), "backward_samples": JSONValue(timer.backwardSamples),
             "sgemm_gflops": .number(sgemm ?? 0),
+            "rank_layer_s": .array(layerTotal.map { .number($0) }), "rank_row_wait_s": .array(waited.map { .number($0) }),
+            // The step's work outside the layers, by phase (rank 0), then the optimizer step.
+            "phases": .array(
+                zip(LayerTimer.Phase.allCases, timer.phaseSeconds).map { .object(["name": .string($0.rawValue), "s": .number($1)]) }
+                    + [.object(["name": .string("optimizer update"), "s": .number(timer.updateSeconds)])]),
         ])
     }
     print("BENCH " + JSONValue.object(out).jsonText)
@@ -385,6 +396,24 @@ func report(_ resultsPath: String, csvPath: String?, jsonPath: String?) throws {
         print(
             "  " + pad("rest (loss, metrics, optimizer, all-reduce, data, callbacks)", 22)
                 + String(format: " %8.4f s (%4.1f%%)", total - inLayers, 100 * (total - inLayers) / max(total, 1e-12)))
+        var named = 0.0
+        for phase in p["phases"]?.arrayValue ?? [] {
+            let t = phase["s"]?.doubleValue ?? 0
+            named += t
+            print("    " + pad(s(phase, "name"), 30) + String(format: " %8.4f s (%4.1f%%)", t, 100 * t / max(total, 1e-12)))
+        }
+        if p["phases"] != nil {
+            let other = total - inLayers - named
+            print("    " + pad("other (callbacks, progress...)", 30) + String(format: " %8.4f s (%4.1f%%)", other, 100 * other / max(total, 1e-12)))
+        }
+        let perRank = zip(p["rank_layer_s"]?.arrayValue ?? [], p["rank_row_wait_s"]?.arrayValue ?? [])
+        if perRank.underestimatedCount > 1 {
+            print(
+                "  each rank, layers / row exchange wait: "
+                    + perRank.enumerated().map { r, v in
+                        String(format: "rank %d %.3f / %.3f s", r, v.0.doubleValue ?? 0, v.1.doubleValue ?? 0)
+                    }.joined(separator: ", "))
+        }
     }
     if let csvPath { try csv.write(toFile: csvPath, atomically: true, encoding: .utf8) }
     if let jsonPath {

@@ -34,11 +34,11 @@ final class RowSparseStepTests: XCTestCase {
         }
     }
 
-    func train(_ optimizer: Optimizer, sparse: Bool, reader: SlotReader? = nil, fits: Int = 1) throws -> (
+    func train(_ optimizer: Optimizer, sparse: Bool, reader: SlotReader? = nil, fits: Int = 1, width: Int = 4) throws -> (
         weights: [UInt32], slots: [[UInt32]]
     ) {
         let model = Sequential(
-            [Embedding(60, outputDim: 4, inputShape: [5]), Flatten(), Dense(1, activation: .sigmoid)],
+            [Embedding(60, outputDim: width, inputShape: [5]), Flatten(), Dense(1, activation: .sigmoid)],
             seed: 3)
         model.rowSparseUpdates = sparse
         model.compile(optimizer: optimizer, loss: "binary_crossentropy")
@@ -59,6 +59,58 @@ final class RowSparseStepTests: XCTestCase {
         XCTAssertEqual(sparse.slots, dense.slots)
         // The untouched rows' accumulators did decay (they were touched in earlier steps and are non-zero).
         XCTAssertTrue(dense.slots[0].contains { $0 != 0 })
+    }
+
+    /// Rows wider than the row kernel's 32-scalar blocks (one block and a tail of 5, two blocks) end bit for bit
+    /// where the dense step ends them.
+    func testWideRowsSparseEqualsDense() throws {
+        for width in [37, 64] {
+            let dense = try train(RMSprop(learningRate: 0.01), sparse: false, width: width)
+            let sparse = try train(RMSprop(learningRate: 0.01), sparse: true, width: width)
+            XCTAssertEqual(sparse.weights, dense.weights, "width \(width)")
+            XCTAssertEqual(sparse.slots, dense.slots, "width \(width)")
+        }
+    }
+
+    /// RMSprop's one-pass row kernel against the two steps written out here from Keras's formula: `missed` products
+    /// `a = rho a`, then `a = rho a + (1 - rho) g^2; p -= lr g / sqrt(a + eps)`, each rounded to Float; rows not in
+    /// the list stay as they were. Rows of 37 (a 32-scalar block and a tail) and 256 scalars (lstm_seq's), missed
+    /// counts 0 to 23, neighbouring and distant rows, subnormal accumulators.
+    func testRowKernelMatchesTheStepsWrittenOut() {
+        let opt = RMSprop(learningRate: 0.003, rho: 0.85, epsilon: 1e-7)
+        let rng = CounterRandom(seed: 11)
+        for width in [37, 256] {
+            let rows = 9
+            let n = rows * width
+            let p = Tensor(zeros: [n]), g = Tensor(zeros: [n]), a = Tensor(zeros: [n])
+            for i in 0..<n {
+                p[flat: i] = rng.uniform(UInt64(i)) - 0.5
+                g[flat: i] = (rng.uniform(UInt64(n + i)) - 0.5) * 1e-2
+                a[flat: i] = i % 11 == 0 ? 1e-39 : rng.uniform(UInt64(2 * n + i)) * 1e-3
+            }
+            var batch = SparseRows(width: width)
+            for (row, missed) in [(0, 0), (1, 3), (4, 23), (5, 1), (8, 7)] {
+                batch.starts.append(row * width)
+                batch.missed.append(Int32(missed))
+            }
+            let (p0, a0) = (p.scalars, a.scalars)
+            var expectP = p0, expectA = a0
+            for (start, missed) in zip(batch.starts, batch.missed) {
+                for i in start..<(start + width) {
+                    var ai = expectA[i]
+                    for _ in 0..<missed { ai = opt.rho * ai }
+                    let gi = g[flat: i]
+                    ai = opt.rho * ai + (1 - opt.rho) * gi * gi
+                    expectA[i] = ai
+                    expectP[i] -= opt.learningRate * gi / (ai + opt.epsilon).squareRoot()
+                }
+            }
+            var scalars: [Double] = []
+            opt.updateRows(batch, values: p, gradients: g, slots: [a], scalars: &scalars, iteration: 0, lr: opt.learningRate)
+            XCTAssertEqual(p.scalars.map(\.bitPattern), expectP.map(\.bitPattern), "values, width \(width)")
+            XCTAssertEqual(a.scalars.map(\.bitPattern), expectA.map(\.bitPattern), "accumulator, width \(width)")
+            XCTAssertNotEqual(p.scalars, p0, "the listed rows moved")
+        }
     }
 
     /// The untouched rows' decay waits until a step touches the row again or someone reads the slots: read in the

@@ -76,4 +76,78 @@ static inline void strata_scale_repeatedly_avx2(float *restrict a, long n, float
 }
 #endif
 
+/// Plain RMSprop on `count` rows of `width` scalars of a row-sparse weight (row k starts at `starts[k]` in all three
+/// buffers): the row first catches up with the `missed[k]` zero-gradient steps it was not touched in (`a = r a`, each
+/// product rounded), then takes the step `a = r a + c g^2; p -= lr g / sqrt(a + eps)`, each element with the same
+/// operations in the same order as `strata_rmsprop_update` (so the same bits). The rows are scattered over tables
+/// larger than the caches: the next row's ranges are prefetched while this one is computed, and 32 scalars at a
+/// time stay in registers through the catch-up and the step.
+#define STRATA_RMSPROP_ROWS_BODY                                                                                      \
+    typedef float v8 __attribute__((ext_vector_type(8)));                                                         \
+    for (long k = 0; k < count; k++) {                                                                             \
+        if (k + 1 < count) {                                                                                       \
+            const long next = starts[k + 1];                                                                       \
+            for (long j = 0; j < width; j += 16) {                                                                 \
+                __builtin_prefetch(a + next + j, 1);                                                               \
+                __builtin_prefetch(p + next + j, 1);                                                               \
+                __builtin_prefetch(g + next + j, 0);                                                               \
+            }                                                                                                      \
+        }                                                                                                          \
+        float *restrict pr = p + starts[k], *restrict ar = a + starts[k];                                          \
+        const float *restrict gr = g + starts[k];                                                                  \
+        const long times = missed[k];                                                                              \
+        long i = 0;                                                                                                \
+        for (; i + 32 <= width; i += 32) {                                                                         \
+            v8 x[4], gv[4], pv[4];                                                                                 \
+            __builtin_memcpy(x, ar + i, sizeof x);                                                                 \
+            for (long t = 0; t < times; t++) {                                                                     \
+                x[0] = x[0] * r;                                                                                   \
+                x[1] = x[1] * r;                                                                                   \
+                x[2] = x[2] * r;                                                                                   \
+                x[3] = x[3] * r;                                                                                   \
+            }                                                                                                      \
+            __builtin_memcpy(gv, gr + i, sizeof gv);                                                               \
+            __builtin_memcpy(pv, pr + i, sizeof pv);                                                               \
+            for (int u = 0; u < 4; u++) {                                                                          \
+                x[u] = r * x[u] + c * gv[u] * gv[u];                                                               \
+                pv[u] -= lr * gv[u] / __builtin_elementwise_sqrt(x[u] + eps);                                      \
+            }                                                                                                      \
+            __builtin_memcpy(ar + i, x, sizeof x);                                                                 \
+            __builtin_memcpy(pr + i, pv, sizeof pv);                                                               \
+        }                                                                                                          \
+        for (; i < width; i++) {                                                                                   \
+            float v = ar[i];                                                                                       \
+            for (long t = 0; t < times; t++) v = v * r;                                                            \
+            float gi = gr[i];                                                                                      \
+            v = r * v + c * gi * gi;                                                                               \
+            ar[i] = v;                                                                                             \
+            pr[i] -= lr * gi / __builtin_elementwise_sqrt(v + eps);                                                \
+        }                                                                                                          \
+    }
+
+static inline void strata_rmsprop_rows(float *restrict p, const float *restrict g, float *restrict a,
+                                       const long *restrict starts, const int *restrict missed, long count, long width,
+                                       float r, float c, float lr, float eps) {
+#pragma clang fp contract(off)
+    STRATA_RMSPROP_ROWS_BODY
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+static inline __attribute__((target("avx2"))) void strata_rmsprop_rows_avx2(float *restrict p, const float *restrict g,
+                                                                            float *restrict a, const long *restrict starts,
+                                                                            const int *restrict missed, long count,
+                                                                            long width, float r, float c, float lr,
+                                                                            float eps) {
+#pragma clang fp contract(off)
+    STRATA_RMSPROP_ROWS_BODY
+}
+#else
+static inline void strata_rmsprop_rows_avx2(float *restrict p, const float *restrict g, float *restrict a,
+                                            const long *restrict starts, const int *restrict missed, long count,
+                                            long width, float r, float c, float lr, float eps) {
+#pragma clang fp contract(off)
+    STRATA_RMSPROP_ROWS_BODY
+}
+#endif
+
 #endif

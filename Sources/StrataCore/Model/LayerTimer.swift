@@ -15,6 +15,24 @@ public final class LayerTimer {
     public private(set) var forwardSamples = 0, backwardSamples = 0
     /// Seconds in the optimizer step (clipping, decay, update, EMA; under ZeRO-1 this rank's part only).
     public private(set) var updateSeconds = 0.0, updates = 0
+    /// Seconds of each step phase outside the layers (`Phase`), in `Phase.allCases` order.
+    public private(set) var phaseSeconds = [Double](repeating: 0, count: Phase.allCases.count)
+
+    /// The parts of a training step outside the layers' forward and backward, so the step's "rest" can be split.
+    public enum Phase: String, CaseIterable, Sendable {
+        /// Clearing the step buffer (or only the rows the last step wrote).
+        case zeroing = "zero gradients"
+        /// Reading this rank's rows and checking them (training and validation batches).
+        case data = "read and check data"
+        /// The loss, its gradient and the metric sums.
+        case loss = "loss and metrics"
+        /// The row exchange's first collective: where a rank waits for the slower one.
+        case rowWait = "row exchange: wait for ranks"
+        /// The rest of the row exchange: the gathered rows and adding them.
+        case rowExchange = "row exchange: rows"
+        /// Waiting for the dense gradients' all-reduce after backward.
+        case denseWait = "dense all-reduce wait"
+    }
 
     public init() {}
 
@@ -43,6 +61,10 @@ public final class LayerTimer {
         updates += 1
     }
 
+    func add(_ phase: Phase, since start: UInt64) {
+        phaseSeconds[Phase.allCases.firstIndex(of: phase)!] += Double(LayerTimer.now() &- start) * 1e-9
+    }
+
     /// Forgets every sum (e.g. after a warm-up epoch).
     public func reset() {
         forwardSeconds = forwardSeconds.map { _ in 0 }
@@ -52,5 +74,6 @@ public final class LayerTimer {
         backwardSamples = 0
         updateSeconds = 0
         updates = 0
+        phaseSeconds = phaseSeconds.map { _ in 0 }
     }
 }

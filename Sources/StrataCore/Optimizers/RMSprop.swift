@@ -66,4 +66,16 @@ extension RMSprop: ZeroGradientUpdating {
     public func applyZeroGradient(slots: [Tensor], times: Int) {
         UpdateKernels.scale(slots[0], by: rho, times: times)
     }
+
+    /// Plain RMSprop's catch-up and step in one C pass over each row (the rows of a large table are cold in cache).
+    public func updateRows(
+        _ rows: SparseRows, values: Tensor, gradients: Tensor, slots: [Tensor], scalars: inout [Double], iteration: Int,
+        lr: Float
+    ) {
+        guard momentum == 0 && !centered else {
+            return updateRowsInRuns(rows, values: values, gradients: gradients, slots: slots, scalars: &scalars, iteration: iteration, lr: lr)
+        }
+        UpdateKernels.rmspropRows(
+            values: values, gradients: gradients, accumulator: slots[0], rows: rows, rho: rho, lr: lr, epsilon: epsilon)
+    }
 }

@@ -115,6 +115,16 @@ public enum Kernels {
         dst.pointer.update(from: src.pointer, count: src.count)
     }
 
+    /// Zeroes rows `rows` of the table of `width`-scalar rows that starts at `offset` in `x` (the rows a row-sparse
+    /// step wrote), without a view per row.
+    public static func zeroRows(_ x: Tensor, rows: [Int], offset: Int, width: Int) {
+        let px = x.pointer + offset
+        for row in rows {
+            precondition(row >= 0 && offset + (row + 1) * width <= x.count, "zeroRows: row \(row) outside the buffer")
+            (px + row &* width).update(repeating: 0, count: width)
+        }
+    }
+
     /// Gathers rows of `src` (rows of `rowSize` scalars) at `indices` into consecutive rows of `dst`.
     public static func gatherRows(_ src: Tensor, _ indices: ArraySlice<Int>, rowSize: Int, into dst: Tensor) {
         let ps = src.pointer, pd = dst.pointer

@@ -31,6 +31,24 @@ enum UpdateKernels {
         strata_rmsprop_update(values.pointer, gradients.pointer, accumulator.pointer, values.count, rho, 1 - rho, lr, epsilon)
     }
 
+    /// Plain RMSprop on the rows of a row-sparse step (`SparseRows`): each row catches up with its missed
+    /// zero-gradient steps (`a = rho a`, each product rounded), then takes `rmsprop`'s step, bit for bit (C, one pass
+    /// per row, the next row prefetched; AVX2 where the CPU has it).
+    static func rmspropRows(
+        values: Tensor, gradients: Tensor, accumulator: Tensor, rows: SparseRows, rho: Float, lr: Float, epsilon: Float
+    ) {
+        precondition(values.count == gradients.count && values.count == accumulator.count, "rmspropRows sizes")
+        precondition(rows.starts.allSatisfy { $0 >= 0 && $0 + rows.width <= values.count }, "rmspropRows: a row outside the buffer")
+        let kernel = ConvKernels.cpuLanes >= 8 ? strata_rmsprop_rows_avx2 : strata_rmsprop_rows
+        rows.starts.withUnsafeBufferPointer { starts in
+            rows.missed.withUnsafeBufferPointer { missed in
+                kernel(
+                    values.pointer, gradients.pointer, accumulator.pointer, starts.baseAddress, missed.baseAddress, starts.count,
+                    rows.width, rho, 1 - rho, lr, epsilon)
+            }
+        }
+    }
+
     /// RMSprop with momentum and/or centered (each slot nil when off): `a = rho a + (1 - rho) g^2`; centered
     /// `mg = rho mg + (1 - rho) g` and denominator `a - mg^2 + eps`, else `a + eps`; `inc = lr g / sqrt(denominator)`;
     /// with momentum `v = momentum v + inc; p -= v`, else `p -= inc`.

@@ -48,6 +48,10 @@ public protocol Communicator: AnyObject {
     /// result is a view on it, so a caller that gathers every step (`SparseRowExchange`) stops allocating once its
     /// storage has grown to the largest step's rows.
     func allGatherRows(_ local: Tensor, reusing storage: inout TensorStorage) throws -> Tensor
+    /// `allGatherRows(_:reusing:)` when every rank knows how many rows each rank sends (`rowCounts`, rank order, the
+    /// same on every rank): one collective, without exchanging the counts first (`SparseRowExchange` learns them
+    /// in its step's first gather).
+    func allGatherRows(_ local: Tensor, rowCounts: [Int], reusing storage: inout TensorStorage) throws -> Tensor
     /// Starts `allGather(_:counts:)` of `buffer` and returns at once: every rank's part is in `buffer` once the
     /// returned reduction completes; until then the other ranks' parts may hold anything. With `background`, the
     /// communication thread drives it. ZeRO-1's weight gather overlapped with the next forward (`WeightGather`).
@@ -162,5 +166,11 @@ extension Communicator {
     /// Communicators that allocate the gathered rows anyway (one process, test doubles) gather as `allGatherRows`.
     public func allGatherRows(_ local: Tensor, reusing storage: inout TensorStorage) throws -> Tensor {
         try allGatherRows(local)
+    }
+
+    /// Communicators without a counted gather exchange the counts anyway (the same rows arrive).
+    public func allGatherRows(_ local: Tensor, rowCounts: [Int], reusing storage: inout TensorStorage) throws -> Tensor {
+        precondition(rowCounts.count == size && rowCounts[rank] == (local.shape.first ?? 0), "allGatherRows: counts \(rowCounts)")
+        return try allGatherRows(local, reusing: &storage)
     }
 }

@@ -20,6 +20,8 @@ final class RowSparseStep {
     private var current: [[Int32]]?
     /// Updates since every row was last current.
     private var updates: Int32 = 0
+    /// The rows one step updates, reused from step to step.
+    private var batch: [SparseRows]
 
     init?(layers: [Layer], optimizer: Optimizer?) {
         // Weight decay and the EMA change every row whatever its gradient; clipping only scales the (exact) gradient.
@@ -30,6 +32,7 @@ final class RowSparseStep {
         guard !found.isEmpty else { return nil }
         regions = found
         self.optimizer = opt
+        batch = found.map { SparseRows(width: $0.width) }
     }
 
     /// The row-sparse weights of `layers` (rows of at least one scalar), in buffer order. A regularized weight's
@@ -52,7 +55,7 @@ final class RowSparseStep {
         var start = 0
         for (k, r) in regions.enumerated() {
             buffer.rows(start..<r.offset).fill(0)
-            for row in dirty[k] { buffer.rows((r.offset + row * r.width)..<(r.offset + (row + 1) * r.width)).fill(0) }
+            Kernels.zeroRows(buffer, rows: dirty[k], offset: r.offset, width: r.width)
             start = r.offset + r.rows * r.width
         }
         buffer.rows(start..<buffer.count).fill(0)
@@ -65,9 +68,11 @@ final class RowSparseStep {
             state.settle()
             current = nil
         }
-        let slots = state.storedSlots.prefix(opt.slotNames.count)
-        var current = self.current ?? regions.map { [Int32](repeating: 0, count: $0.rows) }
-        if self.current == nil { updates = 0 }
+        let slots = Array(state.storedSlots.prefix(opt.slotNames.count))
+        if current == nil {
+            current = regions.map { [Int32](repeating: 0, count: $0.rows) }
+            updates = 0
+        }
         func full(_ range: Range<Int>) {
             guard !range.isEmpty else { return }
             opt.update(
@@ -81,27 +86,24 @@ final class RowSparseStep {
             full(start..<r.offset)
             let rows = stepRows?[k] ?? r.layer.touchedRows
             touched.append(rows)
-            var i = 0
-            while i < rows.count {
-                var j = i  // a run of consecutive touched rows
-                while j + 1 < rows.count && rows[j + 1] == rows[j] + 1 { j += 1 }
-                for row in rows[i...j] {
-                    let missed = Int(updates - current[k][row])
-                    if missed > 0 {
-                        let range = (r.offset + row * r.width)..<(r.offset + (row + 1) * r.width)
-                        optimizer.applyZeroGradient(slots: slots.map { $0.rows(range) }, times: missed)
-                    }
-                    current[k][row] = updates + 1
+            batch[k].starts.removeAll(keepingCapacity: true)
+            batch[k].missed.removeAll(keepingCapacity: true)
+            let now = updates
+            current![k].withUnsafeMutableBufferPointer { last in
+                for row in rows {
+                    batch[k].starts.append(r.offset + row * r.width)
+                    batch[k].missed.append(now - last[row])
+                    last[row] = now + 1
                 }
-                full((r.offset + rows[i] * r.width)..<(r.offset + (rows[j] + 1) * r.width))
-                i = j + 1
             }
+            optimizer.updateRows(
+                batch[k], values: p.values, gradients: p.gradients, slots: slots, scalars: &state.scalars,
+                iteration: state.iterations, lr: lr)
             start = r.offset + r.rows * r.width
         }
         full(start..<p.count)
         dirty = touched
         updates += 1
-        self.current = current
         state.deferred = self
     }
 }
@@ -112,11 +114,17 @@ extension RowSparseStep: DeferredSlotUpdates {
         guard let current else { return }
         let slots = state.storedSlots.prefix(optimizer.slotNames.count)
         for (k, r) in regions.enumerated() {
-            for row in 0..<r.rows {
+            var row = 0
+            while row < r.rows {
+                // A run of rows that missed the same number of updates (most of an untouched table) in one call.
                 let missed = Int(updates - current[k][row])
-                guard missed > 0 else { continue }
-                let range = (r.offset + row * r.width)..<(r.offset + (row + 1) * r.width)
-                optimizer.applyZeroGradient(slots: slots.map { $0.rows(range) }, times: missed)
+                var end = row + 1
+                while end < r.rows && Int(updates - current[k][end]) == missed { end += 1 }
+                if missed > 0 {
+                    let range = (r.offset + row * r.width)..<(r.offset + end * r.width)
+                    optimizer.applyZeroGradient(slots: slots.map { $0.rows(range) }, times: missed)
+                }
+                row = end
             }
         }
         self.current = nil

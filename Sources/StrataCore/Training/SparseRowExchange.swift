@@ -4,21 +4,32 @@
 /// allgather) and adds them into zeroed rows in rank order. Each element is `((0 + g_0) + g_1) + ...` over the
 /// ranks that touched it: on 2 ranks bit for bit the dense all-reduce's `g_0 + g_1`; on more, the same sum in
 /// another order. When the rows of all ranks are more floats than the table (large batches, small tables) the
-/// region is all-reduced dense that step instead; every rank takes the same decision from the summed counts.
+/// region is all-reduced dense that step instead; every rank takes the same decision from the gathered counts.
+///
+/// Two collectives per step, whatever the number of regions: every rank's row counts (the step's first
+/// collective after backward, where a rank waits for the slower one), then the rows of each region with those
+/// counts known.
 final class SparseRowExchange {
     let regions: [RowSparseStep.Region]
     /// Each region's outgoing `[id, values...]` rows, reused from step to step (every scalar is written each step).
     private var outgoing = Workspace<Int>()
     /// Each region's gathered rows of all ranks, reused from step to step (grown when a step gathers more).
     private var gathered: [TensorStorage]
+    /// This rank's row count of each region, and every rank's after the gather (rank-major).
+    private let myCounts: Tensor
+    private var allCounts = TensorStorage(count: 0)
+    /// Per region and row: whether a gathered row was seen this step (all false between steps).
+    private var seen: [[Bool]]
 
     init?(layers: [Layer], comm: Communicator, options: GradientCommunication) {
         guard comm.size > 1, options.sparseGradients else { return nil }
-        // Ids travel as floats: exact below 2^24 rows.
+        // Ids and counts travel as floats: exact below 2^24 rows.
         let found = RowSparseStep.regions(of: layers).filter { $0.rows < 1 << 24 }
         guard !found.isEmpty else { return nil }
         regions = found
         gathered = found.map { _ in TensorStorage(count: 0) }
+        myCounts = Tensor(zeros: [1, found.count])
+        seen = found.map { [Bool](repeating: false, count: $0.rows) }
     }
 
     /// The scalars of the step buffer that do not travel in the dense buckets.
@@ -27,13 +38,18 @@ final class SparseRowExchange {
     /// Sums every region of `gradients` over the ranks. `active`: this rank ran backward this step (else it has no
     /// rows). Returns each region's rows that may be non-zero now (every rank's touched rows, ascending), or nil
     /// when a region went dense (any row may be non-zero).
-    func exchange(_ gradients: Tensor, comm: Communicator, active: Bool) throws -> [[Int]]? {
-        var counts = regions.map { active ? Double($0.layer.touchedRows.count) : 0 }
-        try comm.allReduceSum(&counts)
+    func exchange(_ gradients: Tensor, comm: Communicator, active: Bool, timer: LayerTimer? = nil) throws -> [[Int]]? {
+        var mark = timer == nil ? 0 : LayerTimer.now()
+        for (k, r) in regions.enumerated() { myCounts[flat: k] = active ? Float(r.layer.touchedRows.count) : 0 }
+        let counts = try comm.allGatherRows(myCounts, rowCounts: Array(repeating: 1, count: comm.size), reusing: &allCounts)
+        timer?.add(.rowWait, since: mark)
+        mark = timer == nil ? 0 : LayerTimer.now()
+        defer { timer?.add(.rowExchange, since: mark) }
         var union: [[Int]]? = []
         for (k, r) in regions.enumerated() {
             let table = gradients.rows(r.offset..<(r.offset + r.rows * r.width))
-            if counts[k] * Double(r.width + 1) >= Double(r.rows * r.width) {
+            let rowCounts = (0..<comm.size).map { Int(counts[flat: $0 * regions.count + k]) }
+            if rowCounts.reduce(0, +) * (r.width + 1) >= r.rows * r.width {
                 try comm.allReduceSum(table)
                 union = nil
                 continue
@@ -44,15 +60,23 @@ final class SparseRowExchange {
                 local[flat: i * (r.width + 1)] = Float(row)
                 Kernels.copy(table, offset: row * r.width, into: local, offset: i * (r.width + 1) + 1, count: r.width)
             }
-            let all = try comm.allGatherRows(local, reusing: &gathered[k])
-            for row in mine { table.rows((row * r.width)..<((row + 1) * r.width)).fill(0) }
-            var seen = Set<Int>()
-            for i in 0..<(all.shape.first ?? 0) {
-                let row = Int(all[flat: i * (r.width + 1)])
-                seen.insert(row)
-                Kernels.add(all, offset: i * (r.width + 1) + 1, into: table, offset: row * r.width, count: r.width)
+            let all = try comm.allGatherRows(local, rowCounts: rowCounts, reusing: &gathered[k])
+            Kernels.zeroRows(table, rows: mine, offset: 0, width: r.width)
+            var rows: [Int] = []
+            rows.reserveCapacity(all.shape.first ?? 0)
+            seen[k].withUnsafeMutableBufferPointer { seen in
+                for i in 0..<(all.shape.first ?? 0) {
+                    let row = Int(all[flat: i * (r.width + 1)])
+                    if !seen[row] {
+                        seen[row] = true
+                        rows.append(row)
+                    }
+                    Kernels.add(all, offset: i * (r.width + 1) + 1, into: table, offset: row * r.width, count: r.width)
+                }
+                for row in rows { seen[row] = false }
             }
-            union?.append(seen.sorted())
+            rows.sort()
+            union?.append(rows)
         }
         return union
     }

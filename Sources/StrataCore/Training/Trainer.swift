@@ -231,11 +231,14 @@ final class Trainer {
     /// (the flag rides in the step buffer's last slot).
     private func trainStep(_ shard: Batches.Shard, _ step: StepBuffer, next: Upcoming?, sums: inout [Double]) throws -> Bool {
         let p = model.parameters!, opt = model.optimizer!, optState = model.optimizerState!
+        let timer = model.layerTimer
+        var mark = timer == nil ? 0 : LayerTimer.now()
         if let rowSparse = step.rowSparse {
             rowSparse.zeroGradients(step.buffer)
         } else {
             step.clear(everything: shard.isEmpty, pool: context.pool)
         }
+        timer?.add(.zeroing, since: mark)
         let n = shard.global * perSample
         let flight = GradientBuckets.Flight(step.buckets, buffer: step.buffer, comm: comm, shard: step.shard)
         if !shard.isEmpty {
@@ -244,6 +247,7 @@ final class Trainer {
             let w = sampleWeights(plan.weights, shard, y)
             if let w { LossKernels.scaleSamples(gradient, by: w) }  // d(sum(w l) / n)
             if let mask { LossKernels.scaleSamples(gradient, by: mask) }  // d(sum(w m l) / kept)
+            mark = timer == nil ? 0 : LayerTimer.now()
             // The sums first, so they travel (alone, small) while backward runs.
             try figures.accumulate(
                 yTrue: y, yPred: yPred, lossValues: values, weights: w, perSample: perSample, mask: mask,
@@ -251,6 +255,7 @@ final class Trainer {
                 scratch: work.buffer(.metricValues, values.shape), into: step.sums.rows(0..<figures.count))
             step.sums[flat: 0] += Float(model.activity.sum * Double(perSample))  // (penalty / rows) * values
             step.sums[flat: figures.count] = context.stopTraining ? 1 : 0
+            timer?.add(.loss, since: mark)
             // Synchronized batch statistics all-reduce inside forward and backward, and a rank without rows joins
             // them all at once: every rank must start its collectives in the same order, so with them the buckets
             // start only after backward.
@@ -271,13 +276,17 @@ final class Trainer {
             }
             step.sums[flat: figures.count] = context.stopTraining ? 1 : 0
         }
+        mark = timer == nil ? 0 : LayerTimer.now()
         try flight.layerDone(nil)  // every dense bucket in flight; the rows travel meanwhile
+        timer?.add(.denseWait, since: mark)
         if let sparse = step.sparse {
-            let rows = try sparse.exchange(p.gradients, comm: comm, active: !shard.isEmpty)
+            let rows = try sparse.exchange(p.gradients, comm: comm, active: !shard.isEmpty, timer: timer)
             step.rowSparse?.stepRows = rows
             if rows == nil { step.rowSparse?.invalidate() }
         }
+        mark = timer == nil ? 0 : LayerTimer.now()
         try flight.finish()
+        timer?.add(.denseWait, since: mark)
         try step.gather?.waitAll()  // a rank without rows, or layers forward did not reach: before anything reads them
         step.shard?.place(into: p)
         if step.sums[flat: figures.count] > 0 { return false }
@@ -308,16 +317,19 @@ final class Trainer {
         _ shard: Batches.Shard, of data: Dataset, training: Bool, step: Int, count: Int, next: Upcoming? = nil,
         weights: WeightGather? = nil
     ) throws -> (y: Tensor, yPred: Tensor, values: Tensor, gradient: Tensor, mask: Tensor?, kept: Double) {
-        let rows = shard.samples
+        let rows = shard.samples, timer = model.layerTimer
+        var mark = timer == nil ? 0 : LayerTimer.now()
         let x = work.buffer(.input, [rows.count] + data.xShape)
         let y = work.buffer(.target, [rows.count] + data.yShape!)
         try data.read(rows, x: x, y: y)
         if let next, !next.rows.isEmpty { next.data.prefetch(next.rows) }  // read in the background while this step computes
         try model.checkInputs(x, rows: rows, data: data)
         try Trainer.checkTargets(y, rows: rows, data: data, model: model)
+        timer?.add(.data, since: mark)
         let yPred = try model.forward(
             x, training: training, step: step, firstRow: shard.firstRow, threads: context.threads, pool: context.pool,
             sumOverRanks: training ? sumOverRanks : nil, layerStart: { try weights?.wait(forLayer: $0) })
+        mark = timer == nil ? 0 : LayerTimer.now()
         let values = work.buffer(.lossValues, [rows.count * perSample])
         let gradient = work.buffer(.outputGradient, yPred.shape)
         let mask = figures.keptSlot == nil ? nil : model.outputMask
@@ -328,6 +340,7 @@ final class Trainer {
         } else {
             loss!.compute(yTrue: y, yPred: yPred, scale: scale, values: values, gradient: gradient)
         }
+        timer?.add(.loss, since: mark)
         return (y, yPred, values, gradient, mask, kept)
     }
 
