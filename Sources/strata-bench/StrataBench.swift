@@ -97,10 +97,19 @@ final class EpochTimer: Callback {
     var start = DispatchTime.now()
     let timer: LayerTimer?
     init(timer: LayerTimer?) { self.timer = timer }
-    func onEpochBegin(_ epoch: Int, context: TrainingContext) throws { start = DispatchTime.now() }
+    /// With the timer: per pool thread, the chunks it ran and their seconds after the first epoch (`ThreadPool.chunkTally`).
+    var chunkTally: [(chunks: Int, seconds: Double)] = []
+    func onEpochBegin(_ epoch: Int, context: TrainingContext) throws {
+        if timer != nil { context.pool.recordsChunks = true }
+        start = DispatchTime.now()
+    }
     func onEpochEnd(_ epoch: Int, logs: [String: Double], context: TrainingContext) throws {
         seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) * 1e-9)
-        if seconds.count == 1 { timer?.reset() }
+        if seconds.count == 1 {
+            timer?.reset()
+            context.pool.resetChunkTally()
+        }
+        if timer != nil { chunkTally = context.pool.chunkTally }
         slotBytes = context.model.optimizerState!.slots.reduce(0) { $0 + $1.count * 4 }
     }
 }
@@ -178,6 +187,11 @@ func train(
     try comm.allReduceSum(&slots)
     try comm.allReduceSum(&update)
     try comm.allReduceSum(&gather)
+    // Each rank's seconds in its layers: the profile's rates are rank 0's, and a slower rank shows here (rank 0 then
+    // waits for it in the all-reduce, in "rest").
+    var layerSeconds = Array(repeating: 0.0, count: comm.size)
+    if let timer { layerSeconds[comm.rank] = timer.forwardSeconds.reduce(0, +) + timer.backwardSeconds.reduce(0, +) }
+    try comm.allReduceSum(&layerSeconds)
     let allReduce = reference ? try timed.flatMap { try AllReduceBenchmark($0, mpi!, floats: model.stepBufferCount) } : nil
     let sgemm = try timer.map { _ in try sameRunSgemmRate(comm) }
     guard comm.rank == 0 else { return }
@@ -205,6 +219,9 @@ func train(
     if timer != nil {  // per step, each rank: the optimizer step, and ZeRO-1's weight all-gather
         out["update_ms"] = .array(update.map { .number(($0 * 1e5).rounded() / 100) })
         out["allgather_ms"] = .array(gather.map { .number(($0 * 1e5).rounded() / 100) })
+        out["layer_seconds_by_rank"] = .array(layerSeconds.map { .number(($0 * 1e4).rounded() / 1e4) })
+        out["pool_chunks"] = .array(clock.chunkTally.map { JSONValue($0.chunks) })
+        out["pool_chunk_seconds"] = .array(clock.chunkTally.map { .number(($0.seconds * 1e4).rounded() / 1e4) })
     }
     if let a = allReduce {
         let us = { (s: Double) -> JSONValue in .number((s * 1e7).rounded() / 10) }
@@ -378,6 +395,21 @@ func report(_ resultsPath: String, csvPath: String?, jsonPath: String?) throws {
         print(
             "  " + pad("rest (loss, metrics, optimizer, all-reduce, data, callbacks)", 22)
                 + String(format: " %8.4f s (%4.1f%%)", total - inLayers, 100 * (total - inLayers) / max(total, 1e-12)))
+        let byRank = (r["layer_seconds_by_rank"]?.arrayValue ?? []).compactMap(\.doubleValue)
+        if byRank.count > 1, let first = byRank.first, first > 0 {
+            print(
+                "  layers' seconds by rank: " + byRank.map { String(format: "%.3f", $0) }.joined(separator: " / ")
+                    + String(format: " (slowest / rank 0: %.2fx)", byRank.max()! / first))
+        }
+        let chunks = (r["pool_chunks"]?.arrayValue ?? []).compactMap(\.doubleValue)
+        let chunkSeconds = (r["pool_chunk_seconds"]?.arrayValue ?? []).compactMap(\.doubleValue)
+        if chunks.count > 1, chunkSeconds.count == chunks.count {
+            let all = max(chunks.reduce(0, +), 1)
+            print(
+                "  pool chunks by thread (0: caller): "
+                    + zip(chunks, chunkSeconds).map { String(format: "%.0f (%.0f%%) in %.3f s", $0, 100 * $0 / all, $1) }
+                    .joined(separator: " / "))
+        }
     }
     if let csvPath { try csv.write(toFile: csvPath, atomically: true, encoding: .utf8) }
     if let jsonPath {
