@@ -98,7 +98,8 @@ final class EpochTimer: Callback {
     let timer: LayerTimer?
     init(timer: LayerTimer?) { self.timer = timer }
     /// With the timer: per pool thread, the chunks it ran and their seconds after the first epoch (`ThreadPool.chunkTally`).
-    var chunkTally: [(chunks: Int, seconds: Double)] = []
+    var chunkTally: [(chunks: Int, seconds: Double, loops: Int)] = []
+    var chunkLoops = 0
     func onEpochBegin(_ epoch: Int, context: TrainingContext) throws {
         if timer != nil { context.pool.recordsChunks = true }
         start = DispatchTime.now()
@@ -109,7 +110,7 @@ final class EpochTimer: Callback {
             timer?.reset()
             context.pool.resetChunkTally()
         }
-        if timer != nil { chunkTally = context.pool.chunkTally }
+        if timer != nil { (chunkTally, chunkLoops) = (context.pool.chunkTally, context.pool.chunkLoops) }
         slotBytes = context.model.optimizerState!.slots.reduce(0) { $0 + $1.count * 4 }
     }
 }
@@ -222,6 +223,8 @@ func train(
         out["layer_seconds_by_rank"] = .array(layerSeconds.map { .number(($0 * 1e4).rounded() / 1e4) })
         out["pool_chunks"] = .array(clock.chunkTally.map { JSONValue($0.chunks) })
         out["pool_chunk_seconds"] = .array(clock.chunkTally.map { .number(($0.seconds * 1e4).rounded() / 1e4) })
+        out["pool_chunk_loops"] = .array(clock.chunkTally.map { JSONValue($0.loops) })
+        out["pool_loops"] = JSONValue(clock.chunkLoops)
     }
     if let a = allReduce {
         let us = { (s: Double) -> JSONValue in .number((s * 1e7).rounded() / 10) }
@@ -403,12 +406,14 @@ func report(_ resultsPath: String, csvPath: String?, jsonPath: String?) throws {
         }
         let chunks = (r["pool_chunks"]?.arrayValue ?? []).compactMap(\.doubleValue)
         let chunkSeconds = (r["pool_chunk_seconds"]?.arrayValue ?? []).compactMap(\.doubleValue)
-        if chunks.count > 1, chunkSeconds.count == chunks.count {
-            let all = max(chunks.reduce(0, +), 1)
+        let joined = (r["pool_chunk_loops"]?.arrayValue ?? []).compactMap(\.doubleValue)
+        if chunks.count > 1, chunkSeconds.count == chunks.count, joined.count == chunks.count {
+            let all = max(chunks.reduce(0, +), 1), loops = p["pool_loops"]?.doubleValue ?? r["pool_loops"]?.doubleValue ?? 0
             print(
-                "  pool chunks by thread (0: caller): "
-                    + zip(chunks, chunkSeconds).map { String(format: "%.0f (%.0f%%) in %.3f s", $0, 100 * $0 / all, $1) }
-                    .joined(separator: " / "))
+                "  pool chunks by thread (0: caller; chunks, seconds in them, loops joined of \(Int(loops))): "
+                    + chunks.indices.map {
+                        String(format: "%.0f (%.0f%%) in %.3f s, %.0f", chunks[$0], 100 * chunks[$0] / all, chunkSeconds[$0], joined[$0])
+                    }.joined(separator: " / "))
         }
     }
     if let csvPath { try csv.write(toFile: csvPath, atomically: true, encoding: .utf8) }

@@ -123,14 +123,20 @@ final class ThreadPoolTests: XCTestCase {
         let tally = pool.chunkTally
         XCTAssertEqual(tally.map(\.chunks), Array(seen), "the tally is the slots' own count")
         XCTAssertEqual(tally.map(\.chunks).reduce(0, +), 160)
+        XCTAssertEqual(pool.chunkLoops, 20)
+        XCTAssertTrue(tally.allSatisfy { $0.loops <= 20 && ($0.loops > 0) == ($0.chunks > 0) }, "\(tally)")
+        XCTAssertGreaterThanOrEqual(tally[0].loops + tally[1].loops, 20, "every loop has a thread that ran it")
         for (slot, t) in tally.enumerated() where t.chunks > 0 {
             XCTAssertGreaterThanOrEqual(t.seconds, Double(t.chunks) * 150e-6, "slot \(slot): \(t)")
         }
         pool.chunks(1, chunks: 1) { _, _, _ in }  // one chunk: counted on the caller
         XCTAssertEqual(pool.chunkTally[0].chunks, seen[0] + 1)
+        XCTAssertEqual(pool.chunkTally[0].loops, tally[0].loops + 1)
+        XCTAssertEqual(pool.chunkLoops, 21)
         pool.resetChunkTally()
         XCTAssertEqual(pool.chunkTally.map(\.chunks), [0, 0])
         XCTAssertEqual(pool.chunkTally.map(\.seconds), [0, 0])
+        XCTAssertEqual(pool.chunkLoops, 0)
     }
 
     /// Workers start at the first parallel loop (a one-thread pool, or one never used in parallel, starts none) and

@@ -19,7 +19,8 @@ public final class ThreadPool: @unchecked Sendable {
     private let shared: Shared
     private var workers: [pthread_t] = []
     private var scratchBuffer = Tensor(zeros: [0])
-    /// Per slot, one cache line each: chunks run and nanoseconds inside them (`recordsChunks`).
+    /// Per slot, one cache line each: chunks run, nanoseconds inside them and `chunks` loops it ran a chunk of; after
+    /// the slots, the count of `chunks` loops (`recordsChunks`).
     private let tally: UnsafeMutablePointer<UInt64>
     private static let tallyStride = 8
 
@@ -30,8 +31,8 @@ public final class ThreadPool: @unchecked Sendable {
     public init(threads: Int) {
         self.threads = max(1, threads)
         shared = Shared()
-        tally = .allocate(capacity: self.threads * Self.tallyStride)
-        tally.initialize(repeating: 0, count: self.threads * Self.tallyStride)
+        tally = .allocate(capacity: (self.threads + 1) * Self.tallyStride)
+        tally.initialize(repeating: 0, count: (self.threads + 1) * Self.tallyStride)
     }
 
     deinit {
@@ -41,15 +42,22 @@ public final class ThreadPool: @unchecked Sendable {
         for w in workers { pthread_join(w, nil) }
     }
 
-    /// Per slot (0: the calling thread), the chunks `chunks` ran there and their seconds, since the last
-    /// `resetChunkTally` while `recordsChunks` was on. Two threads of equal speed that both joined each loop show
-    /// about equal counts; a worker with as many seconds but fewer chunks ran slower (its core was slower), one with
-    /// fewer seconds joined late (it was waking) or not at all.
-    public var chunkTally: [(chunks: Int, seconds: Double)] {
-        (0..<threads).map { (Int(tally[$0 &* Self.tallyStride]), Double(tally[$0 &* Self.tallyStride &+ 1]) * 1e-9) }
+    /// Per slot (0: the calling thread), the chunks `chunks` ran there, their seconds and the loops the slot took
+    /// part in, since the last `resetChunkTally` while `recordsChunks` was on (`chunkLoops`: how many loops there
+    /// were). Two threads of equal speed that both joined each loop show about equal counts; a worker that joined
+    /// fewer loops was still waking when the caller had done them; one that joined them all but ran fewer chunks ran
+    /// slower (its core was slower or shared).
+    public var chunkTally: [(chunks: Int, seconds: Double, loops: Int)] {
+        (0..<threads).map {
+            let at = tally + $0 &* Self.tallyStride
+            return (Int(at[0]), Double(at[1]) * 1e-9, Int(at[2]))
+        }
     }
 
-    public func resetChunkTally() { tally.update(repeating: 0, count: threads &* Self.tallyStride) }
+    /// `chunks` loops counted in `chunkTally`.
+    public var chunkLoops: Int { Int(tally[threads &* Self.tallyStride]) }
+
+    public func resetChunkTally() { tally.update(repeating: 0, count: (threads &+ 1) &* Self.tallyStride) }
 
     /// `body` for one chunk on `slot`, counted in the tally when `recordsChunks` is on.
     @inline(__always) private func timed(_ slot: Int, _ body: () -> Void) {
@@ -98,16 +106,25 @@ public final class ThreadPool: @unchecked Sendable {
         let n = max(1, chunks)
         if threads == 1 || n == 1 {
             for c in 0..<n { timed(0) { body(c, 0, Batches.shard(count, rank: c, size: n)) } }
+            if recordsChunks {
+                tally[threads &* Self.tallyStride] &+= 1
+                tally[2] &+= 1
+            }
             return
         }
         let shared = self.shared
         shared.nextChunk.store(0, ordering: .relaxed)
+        let recording = recordsChunks
+        if recording { tally[threads &* Self.tallyStride] &+= 1 }
         run(min(threads, n), optional: true) { slot in
+            var joined = false
             while true {
                 let c = shared.nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
-                if c >= n { return }
+                if c >= n { break }
+                joined = true
                 timed(slot) { body(c, slot, Batches.shard(count, rank: c, size: n)) }
             }
+            if recording && joined { tally[slot &* Self.tallyStride &+ 2] &+= 1 }
         }
     }
 
