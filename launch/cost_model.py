@@ -10,7 +10,10 @@ Inputs, all MEASURED (JSON lines as strata-bench and strata-mpi-check print them
                      waited, as training's buckets run it), reduce-scatter and all-gather seconds on the emulated links
                      at several sizes and rank counts
   --progress FILE    `strata-mpi-check progress`: how much of a started all-reduce hides behind busy gaps ended
-                     by MPI_Test (Open MPI moves bytes only inside MPI calls)
+                     by MPI_Test (Open MPI moves bytes only inside MPI calls); with `thread`, also the fixed-work runs
+                     (`fixed_work`: a fixed amount of compute with and without the all-reduce in flight on the progress
+                     thread, and the wait after it)
+  --thread-overlap FILE  fixed-work progress runs measured apart from the pass (for passes saved before they were)
   --measured FILE    emulated-cluster training runs to check the model against (workload, link, ranks, traffic)
 
 Model (the assumptions are printed with the tables):
@@ -40,15 +43,24 @@ Model (the assumptions are printed with the tables):
             inside MPI calls: after each MPI call (the start, then a test after each layer) the link carries at most
             H seconds' worth of the pending all-reduces while the rank computes (H per link and rank count from the
             progress runs: progress-bound); with a progress thread (--overlap-engine thread, or a run whose record
-            says progress_thread: true) bytes move while the rank computes, as fast as the link carries them
-            (link-bound). The latency part of a bucket's seconds (alpha's terms; on measured points, what it takes
-            beyond its bytes at the largest size's seconds per byte) passes while the rank computes either way. What
-            is left is exposed in the wait before the optimizer.
+            says progress_thread: true) bytes move while the rank computes, but on a machine with no spare core the
+            thread and the TCP stack share the cores with the compute: while a bucket is in flight its bytes move
+            at f x the speed they have alone and the compute runs at g x its speed (f, g per link and rank count
+            from the fixed-work progress runs: W seconds of compute started with A seconds of all-reduce keep the
+            bytes in flight tau = min(W / g, A / f), the compute takes tau + W - g tau, the wait A - f tau; f = g = 1
+            where they were not measured: link-bound, nothing taken). The latency part of a bucket's seconds
+            (alpha's terms; on measured points, what it takes beyond its bytes at the largest size's seconds per
+            byte) passes while the rank computes either way. What is left is exposed in the wait before the
+            optimizer.
   sparse    an Embedding gradient travels as the rows the step touched (ids and values, all-gathered) when that is
             fewer floats than the table: each rank's distinct ids <= min(rows x input length, input_dim).
   ZeRO-1    gradients reduce-scattered (in the same buckets, overlapped alike), each rank updates 1/p of the weights
             (the `other` part of a step that is the optimizer update, `--update-share`, falls by p), then the
-            weights are all-gathered after the update (exposed).
+            weights are all-gathered after the update: exposed, or, in a run whose record says
+            zero_gather_overlapped (WeightGather: pieces in forward layer order, the first up to 1 MiB, then 4 MiB, a
+            layer never split), started after the update and waited before each layer's forward only for the pieces
+            holding its weights: the pieces move one after another while the forward computes (with the progress
+            thread's f and g), and a layer waits for what its pieces still lack.
 """
 import argparse, json, math, re, sys
 
@@ -200,12 +212,50 @@ def fit_progress(rows):
     per gap; the rest bound it below."""
     per_gap = []
     for r in rows:
+        if r.get("progress_thread"):
+            continue  # the thread moves bytes between MPI calls of the rank: not what H measures
         hidden = max(0.0, r["alone_s"] - r["exposed_s"])
         per_gap.append((r["gap_s"], hidden / r["tests"], r))
     big = [h for g, h, _ in per_gap if h < 0.9 * g]  # the link, not the gap, limited these
     if big:
         return sum(big) / len(big)
     return max(h for _, h, _ in per_gap) if per_gap else 0.0
+
+
+def thread_overlap(work, alone, f, g):
+    """(compute seconds, wait seconds) of `work` seconds of compute started together with an all-reduce of `alone`
+    seconds on the progress thread, when while the bytes are in flight they move at f x their speed alone and the
+    compute runs at g x its own: in flight tau = min(work / g, alone / f); the compute takes tau + work - g tau and
+    alone - f tau is left for the wait (at full speed, the rank idle)."""
+    tau = in_flight(work, alone, f, g)
+    return tau + work - g * tau, max(0.0, alone - f * tau)
+
+
+def in_flight(work, alone, f, g):
+    """Seconds the bytes of `thread_overlap` are in flight while the rank computes."""
+    return min(work / g, alone / f)
+
+
+def fit_thread_overlap(rows):
+    """(f, g) from the fixed-work progress runs of one link and rank count: the grid point (0.01 steps in (0, 1]) whose
+    `thread_overlap` of each run's quiet compute and alone seconds best reproduces the compute and wait measured with
+    the all-reduce in flight (least squares in seconds, so the long all-reduces that decide a step weigh most; errors
+    relative to each run's size let one small run's noise decide: 4 MiB of 5 ms alone once waited 18 ms). A run whose
+    compute outlasts the bytes fixes g (f only bounds the wait below); one whose bytes outlast it fixes both."""
+    rows = [r for r in rows if r.get("fixed_work")]
+    if not rows:
+        return None
+    grid = [k / 100 for k in range(1, 101)]
+    best = None
+    for f in grid:
+        for g in grid:
+            err = 0.0
+            for r in rows:
+                w, e = thread_overlap(r["quiet_work_s"], r["alone_s"], f, g)
+                err += (w - r["work_s"]) ** 2 + (e - r["exposed_s"]) ** 2
+            if best is None or err < best[0]:
+                best = (err, f, g)
+    return best[1], best[2]
 
 
 # ---- workloads -------------------------------------------------------------------------------------------------
@@ -275,14 +325,72 @@ def buckets(params, excluded=(), first=1 * MIB, cap=4 * MIB, overlap=True, sums=
     return out
 
 
-def overlapped(bwd, bks, comm_of, hold, latency_of=lambda n: 0.0):
-    """Seconds the wait after backward exposes. bwd: each layer's backward seconds; bks: (ready layer, bytes) in start
-    order; comm_of(bytes): a bucket's seconds alone; hold: seconds of pending traffic the link carries after each
-    MPI call while the rank computes (None: as much as the gap, a progress thread: link-bound); latency_of(bytes):
-    the part of a bucket's seconds that is latency, not bytes, which passes while the rank computes whatever the
-    engine. The wait ends when the pending bytes have moved and when every bucket has had its seconds alone since
-    its start."""
-    pending = 0.0  # seconds of bytes still to move
+def gather_pieces(params, first=1 * MIB, cap=4 * MIB):
+    """(pieces' bytes in forward order, per layer how many pieces must have arrived before its forward) as
+    WeightGather makes them: contiguous, the first up to `first` bytes, then `cap`; a layer that would take a piece past
+    its cap starts the next one, a layer never split; 0 pieces for a layer without weights."""
+    pieces, start, limit, at, ends = [], 0, first, 0, []
+    for n in params:
+        ends.append(at + n * 4 if n else None)
+        at += n * 4
+
+    def close(end):
+        nonlocal start, limit
+        if end > start:
+            pieces.append((start, end)); start = end; limit = cap
+
+    for i, n in enumerate(params):
+        if not n or ends[i] <= start:
+            continue
+        lo, hi = ends[i] - n * 4, ends[i]
+        if hi - start > limit:
+            close(max(start, lo))
+        if hi - start >= limit:
+            close(hi)
+    close(at)
+    needed = [0 if e is None else next((k for k, (_, b) in enumerate(pieces) if b >= e), len(pieces) - 1) + 1 for e in ends]
+    return [b - a for a, b in pieces], needed
+
+
+def gathered(fwd, pieces, needed, comm_of, shares=(1.0, 1.0), hold=None):
+    """Seconds an all-gather in pieces started before the forward adds to it (waits before layers plus the compute's
+    slowdown while bytes are in flight). fwd: each layer's forward seconds in order; pieces: their bytes, moved one
+    after another (comm_of(bytes): seconds alone); needed: per layer, how many pieces it waits for; shares: the
+    progress thread's (f, g); hold: without the thread, the seconds of bytes that move during a layer (the test
+    before it; see `overlapped`)."""
+    f, g = shares
+    left = [comm_of(n) for n in pieces]  # seconds (alone) each piece still has to move, in order
+    added = 0.0
+    for i, gap in enumerate(fwd):
+        wait = sum(left[:needed[i]])  # the rank idles, the bytes move at full speed
+        added += wait
+        for k in range(needed[i]):
+            left[k] = 0.0
+        pending = sum(left)
+        if pending > 0 and gap > 0:
+            if hold is None:
+                tau = in_flight(gap, pending, f, g)
+                added += tau - g * tau
+                moved = f * tau
+            else:
+                moved = min(gap, hold)
+            for k in range(len(left)):
+                d = min(left[k], moved); left[k] -= d; moved -= d
+    return added + sum(left)
+
+
+def overlapped(bwd, bks, comm_of, hold, latency_of=lambda n: 0.0, shares=(1.0, 1.0), parts=None):
+    """Seconds overlap adds to backward: the compute's slowdown while bytes are in flight plus the wait after
+    backward. bwd: each layer's backward seconds; bks: (ready layer, bytes) in start order; comm_of(bytes): a bucket's
+    seconds alone; hold: seconds of pending traffic the link carries after each MPI call while the rank computes
+    (None: a progress thread, bytes move during the whole gap); shares: (f, g) of a progress thread on cores it
+    shares with the compute (see `thread_overlap`; (1, 1): link-bound, nothing taken); latency_of(bytes): the part of
+    a bucket's seconds that is latency, not bytes, which passes while the rank computes whatever the engine. The wait
+    ends when the pending bytes have moved and when every bucket has had its seconds alone since its start. parts
+    (a dict), if given, receives the two: "slowed" (the compute's loss) and "wait"."""
+    f, g = shares
+    pending = 0.0  # seconds (alone) of bytes still to move
+    stretch = 0.0  # seconds the compute lost to the bytes in flight
     now, ends = 0.0, []  # each bucket's earliest end: its start + its seconds alone
     started = 0
 
@@ -296,22 +404,36 @@ def overlapped(bwd, bks, comm_of, hold, latency_of=lambda n: 0.0):
         start(bks[started][1]); started += 1
     for i in range(len(bwd) - 1, -1, -1):
         gap = bwd[i]
-        if pending > 0:
-            pending -= min(pending, gap if hold is None else min(gap, hold))
+        if pending > 0 and hold is None:
+            tau = in_flight(gap, pending, f, g)
+            pending -= min(pending, f * tau)
+            stretch += tau - g * tau
+            gap += tau - g * tau
+        elif pending > 0:
+            pending -= min(pending, min(gap, hold))
         now += gap
         # layer i done: start what it made ready, then test (both MPI calls)
         while started < len(bks) and bks[started][0] >= i:
             start(bks[started][1]); started += 1
     for _, n in bks[started:]:
         start(n)
-    return max(pending, max((e - now for e in ends), default=0.0), 0.0)
+    wait = max(pending, max((e - now for e in ends), default=0.0), 0.0)
+    if parts is not None:
+        parts["slowed"] = parts.get("slowed", 0.0) + stretch
+        parts["wait"] = parts.get("wait", 0.0) + wait
+    return stretch + wait
 
 
 class Model:
-    def __init__(self, compute, link, p, hold=None, overlap=True, sparse=None, zero=False, update_share=1.0, sums=4):
+    def __init__(self, compute, link, p, hold=None, overlap=True, sparse=None, zero=False, update_share=1.0, sums=4,
+                 shares=(1.0, 1.0), zero_gather_overlapped=False):
         """sums: floats of a step's loss and metric sums and stop flag, all-reduced alone before backward when
-        overlapped (GradientBuckets), inside the one buffer otherwise."""
-        self.c, self.link, self.p, self.hold = compute, link, p, hold
+        overlapped (GradientBuckets), inside the one buffer otherwise. shares: a progress thread's (f, g) (see
+        `overlapped`), used when hold is None. zero_gather_overlapped: ZeRO-1's all-gather in pieces behind the next
+        forward (`gathered`), else exposed after the update."""
+        self.c, self.link, self.p, self.hold, self.shares = compute, link, p, hold, shares
+        self.zero_gather_overlapped = zero_gather_overlapped
+        self.parts = {}  # the overlapped buckets' seconds over the steps costed: "slowed" compute and "wait"
         self.overlap, self.sparse, self.zero, self.update_share = overlap, sparse, zero, update_share
         self.sums = sums
 
@@ -339,9 +461,14 @@ class Model:
         if p == 1:
             return fwd + sum(bwd) + other, 0.0, 0.0
         lat_of = lambda nb: latency(op, nb, p, self.link)
-        exposed = overlapped(bwd, bks, comm_of, self.hold, lat_of) if self.overlap else alone - rows_comm
+        exposed = overlapped(bwd, bks, comm_of, self.hold, lat_of, self.shares, self.parts) if self.overlap else alone - rows_comm
         exposed += rows_comm
-        if self.zero:
+        if self.zero and self.zero_gather_overlapped and self.overlap:
+            pieces, needed = gather_pieces(c.params)
+            alone += sum(cost("allgather", nb, p, self.link) for nb in pieces)
+            exposed += gathered([rows * x for x in c.f], pieces, needed, lambda nb: cost("allgather", nb, p, self.link),
+                                self.shares, self.hold)
+        elif self.zero:
             gather = cost("allgather", sum(c.params) * 4, p, self.link)
             alone += gather; exposed += gather
         return fwd + sum(bwd) + other + exposed, alone, exposed
@@ -377,6 +504,8 @@ def main(argv=None):
     ap.add_argument("--links", required=True)
     ap.add_argument("--progress")
     ap.add_argument("--measured")
+    ap.add_argument("--thread-overlap", help="fixed-work progress runs (strata-mpi-check progress ... thread) measured "
+                    "apart from the pass; default: those in --progress")
     ap.add_argument("--configs", default="configs", help="where <workload>.yaml are (for Embedding sizes)")
     ap.add_argument("--cores", type=int, default=2, help="cores the emulated nodes share (this machine's)")
     ap.add_argument("--ranks", default="2,4,8,16,32,64,128,256,512")
@@ -449,8 +578,10 @@ def main(argv=None):
             pr.setdefault((r["link"], r["ranks"]), []).append(r)
         print("\n== progress: seconds of a started all-reduce hidden per busy gap ended by MPI_Test (H: min(gap, H))")
         for key in sorted(pr):
-            holds[key] = fit_progress(pr[key])
-            rs = pr[key]
+            rs = [r for r in pr[key] if not r.get("progress_thread")]
+            if not rs:
+                continue
+            holds[key] = fit_progress(rs)
             if key[0] in links and not args.blocking:
                 ratio = nonblocking_from_progress(links[key[0]], key[1], rs[0]["bytes"], rs[0]["alone_s"])
                 if ratio is not None:
@@ -461,6 +592,23 @@ def main(argv=None):
                   f"{holds[key] * 1e3:6.1f} ms; hidden per gap " + ", ".join(
                       f"{r['gap_s'] * 1e3:.0f}ms x{r['tests']}: {max(0, r['alone_s'] - r['exposed_s']) / r['tests'] * 1e3:.0f}"
                       for r in rs))
+    shares = {}
+    fixed = {}
+    for r in lines(args.thread_overlap) if args.thread_overlap else (lines(args.progress) if args.progress else []):
+        if r.get("fixed_work"):
+            fixed.setdefault((r["link"], r["ranks"]), []).append(r)
+    if fixed:
+        print(f"\n== progress thread ({args.thread_overlap or args.progress}): a fixed compute of W s started with an "
+              "all-reduce of A s alone; while in flight the bytes move at f x their speed alone, the compute runs at g x "
+              "its own (compute tau + W - g tau, wait A - f tau, tau = min(W / g, A / f)); measured (model) per run")
+        for key in sorted(fixed):
+            shares[key] = fit_thread_overlap(fixed[key])
+            f, g = shares[key]
+            print(f"{key[0]:>8} {key[1]} ranks: f = {f:.2f}, g = {g:.2f}; " + ", ".join(
+                "{:.0f} MiB A {:.0f} W {:.0f}: compute {:.0f} ({:.0f}) wait {:.0f} ({:.0f}) ms".format(
+                    r["bytes"] / MIB, r["alone_s"] * 1e3, r["quiet_work_s"] * 1e3, r["work_s"] * 1e3,
+                    thread_overlap(r["quiet_work_s"], r["alone_s"], f, g)[0] * 1e3, r["exposed_s"] * 1e3,
+                    thread_overlap(r["quiet_work_s"], r["alone_s"], f, g)[1] * 1e3) for r in fixed[key]))
 
     def hold_for(link, p):
         if (link, p) in holds:
@@ -469,6 +617,7 @@ def main(argv=None):
         return median(same) if same else None
 
     # ---- predictions at 2..512 ranks
+    fastest = min(links, key=lambda k: links[k]["allreduce"][1]) if links else None
     if args.predict_link in links:
         plink = links[args.predict_link]
         palpha = plink["allreduce"][0]
@@ -481,30 +630,40 @@ def main(argv=None):
         plink = rate_link(parse_rate(args.predict_link), palpha)
         # without a progress thread: H of the fastest measured link at 2 ranks (an assumption: H was never
         # measured on this link)
-        fast = min(links, key=lambda k: links[k]["allreduce"][1]) if links else None
-        phold = hold_for(fast, 2) if fast else None
+        phold = hold_for(fastest, 2) if fastest else None
+    # the progress thread's f, g when it shares the cores with the compute: measured on this link at 2 ranks, else on
+    # the fastest measured link (shown as its own variant; the others assume a core of its own)
+    pshares = shares.get((args.predict_link, 2)) or shares.get((fastest, 2)) or (1.0, 1.0)
     ranks = [int(x) for x in args.ranks.split(",")]
     print(f"\n== predicted scaling efficiency on {args.predict_link} (alpha {palpha * 1e6:.0f} us, beta "
           f"{plink['allreduce'][1] * 1e9:.3f} ns/B), one rank per node computing "
           + (f"{args.compute_speedup:g}x as fast as " if args.compute_speedup != 1 else "as ") + "1 rank x 1 thread here, "
           + ("per-rank batch = the config's batch" if args.per_rank_batch else "global batch = the config's batch")
-          + "; overlap: with a progress thread (bytes move while the rank computes, link-bound)"
+          + "; overlap: with a progress thread on a core of its own (bytes move while the rank computes, link-bound)"
+          + ("" if pshares == (1.0, 1.0) else f", with one sharing the rank's cores (f and g measured here on 2 nodes, "
+             f"{args.predict_link if (args.predict_link, 2) in shares else fastest})")
           + ("" if phold is None else f", and in MPI calls only (progress-bound, H = {phold * 1e3:.1f} ms per call)")
           + "; efficiency = samples/s on p / (p x samples/s on 1); step time in ms in brackets")
     print(f"{'workload':<18} {'params':>9} {'step@1':>8}  " + " ".join(f"{p:>12}" for p in ranks))
     for name in sorted(alone):
         c = alone[name].scaled(1 / args.compute_speedup)
         one = Model(c, plink, 1).step(c.batch)[0]
-        variants = [("replicated", False, False, None)]
+        one_core = (1.0, 1.0)  # the progress thread on a core of its own: link-bound
+        variants = [("replicated", False, False, False, None, one_core)]
         if phold is not None:
-            variants.append(("overlap, MPI calls only", True, False, phold))
-        variants += [("overlap", True, False, None), ("overlap+zero1", True, True, None)]
-        for label, ov, zero, hold in variants:
+            variants.append(("overlap, MPI calls only", True, False, False, phold, one_core))
+        variants.append(("overlap", True, False, False, None, one_core))
+        if pshares != one_core:
+            variants.append((f"overlap, thread sharing the cores (f {pshares[0]:.2f}, g {pshares[1]:.2f})", True, False,
+                             False, None, pshares))
+        variants += [("overlap+zero1", True, True, False, None, one_core),
+                     ("overlap+zero1, gather behind the forward", True, True, True, None, one_core)]
+        for label, ov, zero, gov, hold, sh in variants:
             cells = []
             for p in ranks:
                 n = c.batch * p if args.per_rank_batch else c.batch
                 s = Model(c, plink, p, hold=hold, overlap=ov, sparse=sparse.get(name), zero=zero,
-                          update_share=args.update_share).step(n)[0]
+                          update_share=args.update_share, shares=sh, zero_gather_overlapped=gov).step(n)[0]
                 eff = (n / s) / (p * c.batch / one)
                 cells.append(f"{eff * 100:4.0f}% ({s * 1e3:4.0f})")
             first = label == "replicated"
@@ -516,10 +675,12 @@ def main(argv=None):
     print("\n== model vs emulated-cluster runs: seconds per training step (epoch time / steps, median of the epochs "
           "after the first); collectives interpolated from that link's measurements at p (training's buckets: the started "
           "all-reduce); compute from the slowest of the sharing runs at k = p (model), or the 1-rank profile x "
-          "max(1, p/cores) (model(1r)); overlap progress-bound (H) unless the run had a progress thread")
+          "max(1, p/cores) (model(1r)); overlap progress-bound (H) unless the run had a progress thread (then its f "
+          "and g); exposed = what the gradient traffic adds to the step: for overlapped runs the compute slowed while "
+          "bytes were in flight (slowed) plus the wait after backward")
     print(f"{'workload':<10} {'link':>7} {'p':>2} {'traffic':>10} {'measured':>9} {'model':>9} {'err':>5}  "
-          f"{'comm':>7} {'exposed':>8} {'hidden':>6}  {'model(1r)':>9} {'err':>5}")
-    errs = []
+          f"{'comm':>7} {'exposed':>8} {'slowed':>7} {'hidden':>6}  {'model(1r)':>9} {'err':>5}")
+    errs, kinds = [], {}
     for m in lines(args.measured):
         name, link, p = m["workload"], m.get("link"), m["ranks"]
         if name not in alone or link not in links:
@@ -534,20 +695,27 @@ def main(argv=None):
         c1 = alone[name].scaled(slow)
         sp = sparse.get(name) if ov else None
         hold = None if overlap_engine(m, args.overlap_engine) == "thread" else hold_for(link, p)
+        sh = shares.get((link, p), (1.0, 1.0))
         lk = links[link]
-        mod = Model(c_share or c1, lk, p, hold=hold, overlap=ov, sparse=sp)
+        zero = dict(zero=bool(m.get("sharded_optimizer")), zero_gather_overlapped=bool(m.get("zero_gather_overlapped")),
+                    update_share=args.update_share)
+        mod = Model(c_share or c1, lk, p, hold=hold, overlap=ov, sparse=sp, shares=sh, **zero)
         t, _, comm, exposed = mod.epoch(m["samples"], m["batch_size"])
-        t1 = Model(c1, lk, p, hold=hold, overlap=ov, sparse=sp).epoch(m["samples"], m["batch_size"])[0] / steps
+        slowed = mod.parts.get("slowed", 0.0) / steps
+        t1 = Model(c1, lk, p, hold=hold, overlap=ov, sparse=sp, shares=sh, **zero).epoch(m["samples"], m["batch_size"])[0] / steps
         step = t / steps
         err = step / meas - 1
         errs.append(abs(err))
+        kinds.setdefault("overlapped" if ov else "one buffer", []).append(err)
         hidden = 1 - exposed / comm if comm > 0 else 1.0
         print(f"{name:<10} {link:>7} {p:>2} {'overlap' if ov else 'one-buffer':>10} {meas * 1e3:7.1f}ms {step * 1e3:7.1f}ms "
-              f"{err * 100:+4.0f}%  {comm * 1e3:5.1f}ms {exposed * 1e3:6.1f}ms {hidden * 100:5.0f}%  {t1 * 1e3:7.1f}ms "
+              f"{err * 100:+4.0f}%  {comm * 1e3:5.1f}ms {exposed * 1e3:6.1f}ms {slowed * 1e3:5.1f}ms {hidden * 100:5.0f}%  {t1 * 1e3:7.1f}ms "
               f"{(t1 / meas - 1) * 100:+4.0f}%")
     if errs:
         within = sum(e <= 0.15 for e in errs)
         print(f"\n{within} of {len(errs)} runs within 15% (median |error| {median(errs) * 100:.0f}%, worst {max(errs) * 100:.0f}%)")
+        print("; ".join(f"{k}: {sum(abs(e) <= 0.15 for e in v)} of {len(v)} within 15%, errors {min(v) * 100:+.0f}% to "
+                        f"{max(v) * 100:+.0f}%, {sum(e < 0 for e in v)} fast" for k, v in sorted(kinds.items())))
 
 
 if __name__ == "__main__":

@@ -128,6 +128,41 @@ class Overlap(unittest.TestCase):
         self.assertEqual(cm.overlap_engine({"progress_thread": True}, "progress"), "progress")
         self.assertEqual(cm.overlap_engine({}, "thread"), "thread")
 
+    def test_progress_thread_sharing_the_cores(self):
+        # 0.1 s of compute, 0.2 s of bytes alone, f 0.5, g 0.8: the compute ends first, at 0.1 / 0.8 = 0.125 s, having
+        # moved 0.0625 s of the bytes; 0.1375 s are left for the wait
+        w, e = cm.thread_overlap(0.1, 0.2, 0.5, 0.8)
+        self.assertAlmostEqual(w, 0.125)
+        self.assertAlmostEqual(e, 0.1375)
+        # the bytes end first: 0.1 / 0.5 = 0.2 s in flight, 0.12 s of the 0.3 s compute done, 0.18 s left at full speed
+        w, e = cm.thread_overlap(0.3, 0.1, 0.5, 0.6)
+        self.assertAlmostEqual(w, 0.38)
+        self.assertAlmostEqual(e, 0.0)
+        # f = g = 1 is the link-bound engine: the compute as it is, the wait what the bytes outlast it by
+        self.assertEqual(cm.thread_overlap(0.3, 0.5, 1, 1), (0.3, 0.2))
+        # in the layer walk: one bucket in flight over the last 0.4 s of backward costs what one 0.4 s compute does
+        bwd = [0.3, 0.1, 0.2]
+        comm = lambda n: n * 1e-3
+        w, e = cm.thread_overlap(0.4, 0.5, 0.5, 0.8)
+        self.assertAlmostEqual(cm.overlapped(bwd, [(2, 500)], comm, None, shares=(0.5, 0.8)), w - 0.4 + e)
+        self.assertAlmostEqual(w - 0.4 + e, 0.35)
+        # before backward (index 3), f = 1, g = 0.75: the 0.5 s of bytes end first, having taken 0.25 x 0.5 s of compute
+        self.assertAlmostEqual(cm.overlapped(bwd, [(3, 500)], comm, None, shares=(1.0, 0.75)), 0.125)
+        self.assertEqual([round(x, 9) for x in cm.thread_overlap(0.6, 0.5, 1.0, 0.75)], [0.725, 0.0])
+        # the wall-time engine is unchanged by shares
+        self.assertAlmostEqual(cm.overlapped(bwd, [(2, 500)], comm, 0.05, shares=(0.5, 0.8)), 0.4)
+
+    def test_thread_overlap_fit_recovers_f_and_g(self):
+        rows = []
+        for alone in (0.05, 0.4):
+            for work in (0.01, 0.03, 0.1, 0.3):
+                w, e = cm.thread_overlap(work, alone, 0.62, 0.71)
+                rows.append({"fixed_work": True, "quiet_work_s": work, "alone_s": alone, "work_s": w, "exposed_s": e})
+        f, g = cm.fit_thread_overlap(rows + [{"gap_s": 0.1, "alone_s": 1, "exposed_s": 0}])  # a wall-time run: ignored
+        self.assertAlmostEqual(f, 0.62)
+        self.assertAlmostEqual(g, 0.71)
+        self.assertIsNone(cm.fit_thread_overlap([{"gap_s": 0.1, "tests": 1, "alone_s": 1, "exposed_s": 0}]))
+
     def test_progress_fit(self):
         rows = [{"gap_s": g, "tests": k, "alone_s": 0.5, "exposed_s": 0.5 - k * min(g, 0.04)} for g in (0.02, 0.1, 0.3)
                 for k in (1, 2, 3)]
@@ -163,6 +198,40 @@ class Step(unittest.TestCase):
         ar = 2 * 1e-5 + (4000 + 4 * 4) * 8e-9  # the gradients and the step's 4 sums in one buffer
         self.assertAlmostEqual(alone, ar)
         self.assertAlmostEqual(s, 2 * (0.02 + 0.05) + 0.2 + ar)
+
+    def test_weight_gather_pieces_follow_weight_gather(self):
+        # vgg_like: the four convolutions (262,272 B) close the first piece before the 31.7 MB Dense, which is a piece
+        # of its own (a layer never split), dense_1 the last; each layer waits for the pieces up to its own
+        params = [896, 9248, 0, 0, 18496, 36928, 0, 0, 0, 7930112, 0, 2570]
+        pieces, needed = cm.gather_pieces(params)
+        self.assertEqual(pieces, [262272, 7930112 * 4, 2570 * 4])
+        self.assertEqual(needed, [1, 1, 0, 0, 1, 1, 0, 0, 0, 2, 0, 3])
+        # 300k floats (1.2 MB) fill the first piece (1 MiB) alone; the fourth layer would take the second past 4 MiB
+        # (unlike a gradient bucket, which closes once past its cap) and starts the third
+        self.assertEqual(cm.gather_pieces([300_000, 400_000, 400_000, 400_000]), ([1_200_000, 3_200_000, 1_600_000], [1, 2, 2, 3]))
+
+    def test_weight_gather_behind_the_forward(self):
+        comm = lambda n: n * 1e-3  # bytes -> seconds
+        # layer 0 waits for piece 0 (0.05 s); the 0.4 s piece moves during layers 0 and 1 (0.3 s), layer 2 waits 0.1 s
+        self.assertAlmostEqual(cm.gathered([0.1, 0.2, 0.3], [50, 400], [1, 0, 2], comm), 0.15)
+        # sharing the cores (f = g = 0.5): layers 0 and 1 take twice as long while moving half as much
+        self.assertAlmostEqual(cm.gathered([0.1, 0.2, 0.3], [50, 400], [1, 0, 2], comm, (0.5, 0.5)), 0.05 + 0.3 + 0.1)
+        # without a progress thread: hold seconds per layer (0.02 + 0.02), the rest waited before layer 2
+        self.assertAlmostEqual(cm.gathered([0.1, 0.2, 0.3], [50, 400], [1, 0, 2], comm, hold=0.02), 0.05 + 0.36)
+        # the step: the exposed all-gather after the update, or the pieces behind the forward
+        c = self.compute()
+        link = cm.rate_link(1e9, 0)
+        blocking = cm.Model(c, link, 2, zero=True, sums=0).step(4)
+        behind = cm.Model(c, link, 2, zero=True, sums=0, zero_gather_overlapped=True).step(4)
+        # the first layer holds the weights: its forward waits for the whole gather, as after the update
+        self.assertAlmostEqual(blocking[0], behind[0])
+        self.assertAlmostEqual(blocking[1], behind[1])
+        # weights in the second layer: the first layer's 2 x 0.01 s of forward hide the 4000 B gathered on 2 ranks
+        c.params = [0, 1000]
+        blocking = cm.Model(c, link, 2, zero=True, sums=0).step(4)
+        behind = cm.Model(c, link, 2, zero=True, sums=0, zero_gather_overlapped=True).step(4)
+        self.assertAlmostEqual(blocking[0] - behind[0], 2000 * 8e-9)
+        self.assertAlmostEqual(blocking[1], behind[1])
 
     def test_zero1_halves_the_update_and_adds_the_gather(self):
         c = self.compute()

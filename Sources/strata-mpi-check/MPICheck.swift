@@ -35,7 +35,9 @@
 //                            prints COLLECTIVE lines labelled <link> for launch/cost_model.py
 //   progress <link> <bytes> <gap seconds>... how much of a started all-reduce hides behind 1-3 busy gaps each ended
 //                            by `test` (Open MPI progresses only inside MPI calls); rank 0 prints PROGRESS lines;
-//                            with a last argument `thread`, the all-reduce goes to the progress thread instead
+//                            with a last argument `thread`, the all-reduce goes to the progress thread instead,
+//                            and each gap is also a fixed amount of work timed with and without the all-reduce in
+//                            flight (what the thread takes from the compute); `thread fixed`: only those
 //   bench <samples> <epochs> the Keras guide's MLP: samples/s, all-reduce time per step vs plain MPI_Allreduce
 import ArgumentParser
 import Foundation
@@ -181,7 +183,7 @@ func check(_ mode: MPICheck.Mode, _ args: [String]) throws -> Int32 {
     case .progress:
         try progressCheck(
             comm, link: arg, bytes: args.count > 1 ? Int(args[1]) ?? 0 : 0, gaps: args.dropFirst(2).compactMap { Double($0) },
-            thread: args.contains("thread"))
+            thread: args.contains("thread"), fixedOnly: args.contains("fixed"))
     case .communication:
         try communicationCheck(comm, out: arg, how: args.count > 1 ? args[1] : "default")
     case .modelFileConfig:

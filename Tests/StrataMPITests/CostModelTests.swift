@@ -2,8 +2,9 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// launch/cost_model.py's logic (link fitting, bucket plan, overlap with progress only in MPI calls, the step sum)
-/// against closed forms and hand-worked cases: its unit tests, launch/cost_model_test.py, run by the system Python.
+/// launch/cost_model.py's logic (link fitting, bucket plan, overlap with progress only in MPI calls or on a progress
+/// thread sharing the cores, ZeRO-1's gather behind the forward, the step sum) against closed forms and hand-worked
+/// cases: its unit tests, launch/cost_model_test.py, run by the system Python.
 final class CostModelTests: XCTestCase {
     func testCostModelUnitTests() throws {
         let python = "/usr/bin/python3"
