@@ -98,10 +98,20 @@ final class EpochTimer: Callback {
     let timer: LayerTimer?
     init(timer: LayerTimer?) { self.timer = timer }
     var readsWeightsEachBatch: Bool { false }
-    func onEpochBegin(_ epoch: Int, context: TrainingContext) throws { start = DispatchTime.now() }
+    /// With the timer: per pool thread, the chunks it ran and their seconds after the first epoch (`ThreadPool.chunkTally`).
+    var chunkTally: [(chunks: Int, seconds: Double, loops: Int)] = []
+    var chunkLoops = 0
+    func onEpochBegin(_ epoch: Int, context: TrainingContext) throws {
+        if timer != nil { context.pool.recordsChunks = true }
+        start = DispatchTime.now()
+    }
     func onEpochEnd(_ epoch: Int, logs: [String: Double], context: TrainingContext) throws {
         seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) * 1e-9)
-        if seconds.count == 1 { timer?.reset() }
+        if seconds.count == 1 {
+            timer?.reset()
+            context.pool.resetChunkTally()
+        }
+        if timer != nil { (chunkTally, chunkLoops) = (context.pool.chunkTally, context.pool.chunkLoops) }
         slotBytes = context.model.optimizerState!.slots.reduce(0) { $0 + $1.count * 4 }
     }
 }
@@ -180,7 +190,8 @@ func train(
     try comm.allReduceSum(&slots)
     try comm.allReduceSum(&update)
     try comm.allReduceSum(&gather)
-    // Each rank's seconds in its layers and waiting at the row exchange: which rank the others wait for.
+    // Each rank's seconds in its layers and waiting at the row exchange: the profile's rates are rank 0's, and a
+    // slower rank shows here (rank 0 then waits for it in the all-reduce or the row exchange, in "rest").
     var layerTotal = Array(repeating: 0.0, count: comm.size), waited = layerTotal
     layerTotal[comm.rank] = timer.map { $0.forwardSeconds.reduce(0, +) + $0.backwardSeconds.reduce(0, +) } ?? 0
     waited[comm.rank] = timer.map { $0.phaseSeconds[LayerTimer.Phase.allCases.firstIndex(of: .rowWait)!] } ?? 0
@@ -218,6 +229,10 @@ func train(
     if timer != nil {  // per step, each rank: the optimizer step, and ZeRO-1's weight all-gather
         out["update_ms"] = .array(update.map { .number(($0 * 1e5).rounded() / 100) })
         out["allgather_ms"] = .array(gather.map { .number(($0 * 1e5).rounded() / 100) })
+        out["pool_chunks"] = .array(clock.chunkTally.map { JSONValue($0.chunks) })
+        out["pool_chunk_seconds"] = .array(clock.chunkTally.map { .number(($0.seconds * 1e4).rounded() / 1e4) })
+        out["pool_chunk_loops"] = .array(clock.chunkTally.map { JSONValue($0.loops) })
+        out["pool_loops"] = JSONValue(clock.chunkLoops)
     }
     if let a = allReduce {
         let us = { (s: Double) -> JSONValue in .number((s * 1e7).rounded() / 10) }
@@ -406,13 +421,24 @@ func report(_ resultsPath: String, csvPath: String?, jsonPath: String?) throws {
             let other = total - inLayers - named
             print("    " + pad("other (callbacks, progress...)", 30) + String(format: " %8.4f s (%4.1f%%)", other, 100 * other / max(total, 1e-12)))
         }
-        let perRank = zip(p["rank_layer_s"]?.arrayValue ?? [], p["rank_row_wait_s"]?.arrayValue ?? [])
-        if perRank.underestimatedCount > 1 {
+        let byRank = (p["rank_layer_s"]?.arrayValue ?? []).compactMap(\.doubleValue)
+        let waits = (p["rank_row_wait_s"]?.arrayValue ?? []).compactMap(\.doubleValue)
+        if byRank.count > 1, waits.count == byRank.count, let first = byRank.first, first > 0 {
             print(
                 "  each rank, layers / row exchange wait: "
-                    + perRank.enumerated().map { r, v in
-                        String(format: "rank %d %.3f / %.3f s", r, v.0.doubleValue ?? 0, v.1.doubleValue ?? 0)
-                    }.joined(separator: ", "))
+                    + byRank.indices.map { String(format: "rank %d %.3f / %.3f s", $0, byRank[$0], waits[$0]) }
+                    .joined(separator: ", ") + String(format: " (slowest layers / rank 0's: %.2fx)", byRank.max()! / first))
+        }
+        let chunks = (r["pool_chunks"]?.arrayValue ?? []).compactMap(\.doubleValue)
+        let chunkSeconds = (r["pool_chunk_seconds"]?.arrayValue ?? []).compactMap(\.doubleValue)
+        let joined = (r["pool_chunk_loops"]?.arrayValue ?? []).compactMap(\.doubleValue)
+        if chunks.count > 1, chunkSeconds.count == chunks.count, joined.count == chunks.count {
+            let all = max(chunks.reduce(0, +), 1), loops = p["pool_loops"]?.doubleValue ?? r["pool_loops"]?.doubleValue ?? 0
+            print(
+                "  pool chunks by thread (0: caller; chunks, seconds in them, loops joined of \(Int(loops))): "
+                    + chunks.indices.map {
+                        String(format: "%.0f (%.0f%%) in %.3f s, %.0f", chunks[$0], 100 * chunks[$0] / all, chunkSeconds[$0], joined[$0])
+                    }.joined(separator: " / "))
         }
     }
     if let csvPath { try csv.write(toFile: csvPath, atomically: true, encoding: .utf8) }

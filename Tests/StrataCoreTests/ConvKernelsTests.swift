@@ -78,14 +78,14 @@ final class ConvKernelsTests: XCTestCase {
     /// free (the kernel gradient summed per chunk, then in chunk order): the same results as one thread within float
     /// tolerance (the weight gradients relative to their largest entry, as their sums run in another order),
     /// bit-identical run to run, for batches that do not divide evenly, batches smaller than the thread count, and
-    /// batches of more chunks than threads (13: chunks of one and two samples).
+    /// batches of more chunks than threads (13: chunks of one sample; 37: 16 or 24 chunks of 1-3 samples).
     func testThreadedKernelsMatchOneThread() throws {
         try XCTSkipIf(lanes.isEmpty, "this CPU has neither AVX-512F nor AVX2 + FMA: only the GEMM path runs")
         let saved = BLAS.threads
         defer { BLAS.threads = saved }
         for i in [3, 4, 7, 2, 6] {
             let (make, shape) = cases[i]
-            for batch in [1, 2, 5, 7, 13] {
+            for batch in [1, 2, 5, 7, 13, 37] {
                 BLAS.threads = 1
                 let one = try run(make, shape, lanes: lanes[0], batch: batch)
                 for t in [2, 3] {

@@ -104,6 +104,41 @@ final class ThreadPoolTests: XCTestCase {
         XCTAssertEqual(ThreadPool(threads: 1).chunkCount(1000), 1)
     }
 
+    /// With `recordsChunks` the tally counts, per slot, exactly the chunks the body saw on that slot, with time for
+    /// each slot that ran any (the bodies sleep); nothing is counted while it is off, and `resetChunkTally` zeroes it.
+    func testChunkTallyCountsEachSlotsChunks() {
+        let pool = ThreadPool(threads: 2)
+        pool.chunks(40, chunks: 8) { _, _, _ in }
+        XCTAssertEqual(pool.chunkTally.map(\.chunks), [0, 0], "off by default")
+        pool.recordsChunks = true
+        let seen = UnsafeMutableBufferPointer<Int>.allocate(capacity: 2)
+        seen.initialize(repeating: 0)
+        defer { seen.deallocate() }
+        for _ in 0..<20 {
+            pool.chunks(40, chunks: 8) { _, slot, _ in
+                seen[slot] += 1
+                usleep(200)
+            }
+        }
+        let tally = pool.chunkTally
+        XCTAssertEqual(tally.map(\.chunks), Array(seen), "the tally is the slots' own count")
+        XCTAssertEqual(tally.map(\.chunks).reduce(0, +), 160)
+        XCTAssertEqual(pool.chunkLoops, 20)
+        XCTAssertTrue(tally.allSatisfy { $0.loops <= 20 && ($0.loops > 0) == ($0.chunks > 0) }, "\(tally)")
+        XCTAssertGreaterThanOrEqual(tally[0].loops + tally[1].loops, 20, "every loop has a thread that ran it")
+        for (slot, t) in tally.enumerated() where t.chunks > 0 {
+            XCTAssertGreaterThanOrEqual(t.seconds, Double(t.chunks) * 150e-6, "slot \(slot): \(t)")
+        }
+        pool.chunks(1, chunks: 1) { _, _, _ in }  // one chunk: counted on the caller
+        XCTAssertEqual(pool.chunkTally[0].chunks, seen[0] + 1)
+        XCTAssertEqual(pool.chunkTally[0].loops, tally[0].loops + 1)
+        XCTAssertEqual(pool.chunkLoops, 21)
+        pool.resetChunkTally()
+        XCTAssertEqual(pool.chunkTally.map(\.chunks), [0, 0])
+        XCTAssertEqual(pool.chunkTally.map(\.seconds), [0, 0])
+        XCTAssertEqual(pool.chunkLoops, 0)
+    }
+
     /// Workers start at the first parallel loop (a one-thread pool, or one never used in parallel, starts none) and
     /// stop when the pool is released.
     func testWorkersStartLazilyAndStopWithThePool() throws {

@@ -36,11 +36,18 @@ enum ConvKernels {
         return h.window * max(forward, inputGradient)
     }
 
-    /// Sample ranges (chunks) to split a batch of `batch` into for `threads` threads: `ThreadPool.chunksPerThread` per
-    /// thread, at most one per sample; 1 for one thread.
+    /// Sample ranges (chunks) to split a batch of `batch` into for `threads` threads: `chunksPerThread` per thread, at
+    /// most one per sample; 1 for one thread.
     static func parts(batch: Int, threads: Int) -> Int {
-        threads <= 1 ? 1 : max(1, min(threads &* ThreadPool.chunksPerThread, batch))
+        threads <= 1 ? 1 : max(1, min(threads &* chunksPerThread, batch))
     }
+
+    /// Chunks per thread of a conv or pooling loop: twice `ThreadPool.chunksPerThread`. This host's cores change speed
+    /// from second to second (`launch/conv-batch --modes cpus`: 57-82 GFLOP/s on either vCPU), so at each loop's end
+    /// one thread waits for the other's last chunk, half a chunk on average: 1/16 of a 2-thread loop with 8 chunks,
+    /// 1/32 with 16. A chunk costs a partial of the kernel gradient (zeroed, then added in chunk order: at most 148 KB
+    /// each on the guide's models) and one kernel call; 2 samples of vgg_like's conv2d_1 are ~4 ms of work.
+    static let chunksPerThread = 2 * ThreadPool.chunksPerThread
 
     /// Threads that may run `parts` chunks at once on a pool of `threads`: the per-thread scratch slots to allocate.
     static func slots(parts: Int, threads: Int) -> Int { max(1, min(parts, threads)) }

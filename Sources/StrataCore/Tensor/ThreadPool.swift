@@ -19,16 +19,56 @@ public final class ThreadPool: @unchecked Sendable {
     private let shared: Shared
     private var workers: [pthread_t] = []
     private var scratchBuffer = Tensor(zeros: [0])
+    /// Per slot, one cache line each: chunks run, nanoseconds inside them and `chunks` loops it ran a chunk of; after
+    /// the slots, the count of `chunks` loops (`recordsChunks`).
+    private let tally: UnsafeMutablePointer<UInt64>
+    private static let tallyStride = 8
+
+    /// Whether `chunks` counts, per slot, the chunks each thread ran and the time it spent in them (`chunkTally`):
+    /// off by default (two clock reads per chunk); the bench's `--profile` turns it on to show how the work split.
+    public var recordsChunks = false
 
     public init(threads: Int) {
         self.threads = max(1, threads)
         shared = Shared()
+        tally = .allocate(capacity: (self.threads + 1) * Self.tallyStride)
+        tally.initialize(repeating: 0, count: (self.threads + 1) * Self.tallyStride)
     }
 
     deinit {
+        tally.deallocate()
         guard !workers.isEmpty else { return }
         shared.stop()
         for w in workers { pthread_join(w, nil) }
+    }
+
+    /// Per slot (0: the calling thread), the chunks `chunks` ran there, their seconds and the loops the slot took
+    /// part in, since the last `resetChunkTally` while `recordsChunks` was on (`chunkLoops`: how many loops there
+    /// were). Two threads of equal speed that both joined each loop show about equal counts; a worker that joined
+    /// fewer loops was still waking when the caller had done them; one that joined them all but ran fewer chunks ran
+    /// slower (its core was slower or shared).
+    public var chunkTally: [(chunks: Int, seconds: Double, loops: Int)] {
+        (0..<threads).map {
+            let at = tally + $0 &* Self.tallyStride
+            return (Int(at[0]), Double(at[1]) * 1e-9, Int(at[2]))
+        }
+    }
+
+    /// `chunks` loops counted in `chunkTally`.
+    public var chunkLoops: Int { Int(tally[threads &* Self.tallyStride]) }
+
+    public func resetChunkTally() { tally.update(repeating: 0, count: (threads &+ 1) &* Self.tallyStride) }
+
+    /// `body` for one chunk on `slot`, counted in the tally when `recordsChunks` is on.
+    @inline(__always) private func timed(_ slot: Int, _ body: () -> Void) {
+        guard recordsChunks else { return body() }
+        var t0 = timespec(), t1 = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t0)
+        body()
+        clock_gettime(CLOCK_MONOTONIC, &t1)
+        let at = tally + slot &* Self.tallyStride
+        at[0] &+= 1
+        at[1] &+= UInt64(max(0, (t1.tv_sec - t0.tv_sec) * 1_000_000_000 + (t1.tv_nsec - t0.tv_nsec)))
     }
 
     /// Calls `body(part)` for `part` in `0..<parts` (at most `threads` parts), concurrently when there is more than
@@ -65,17 +105,26 @@ public final class ThreadPool: @unchecked Sendable {
     public func chunks(_ count: Int, chunks: Int, _ body: (_ chunk: Int, _ slot: Int, _ range: Range<Int>) -> Void) {
         let n = max(1, chunks)
         if threads == 1 || n == 1 {
-            for c in 0..<n { body(c, 0, Batches.shard(count, rank: c, size: n)) }
+            for c in 0..<n { timed(0) { body(c, 0, Batches.shard(count, rank: c, size: n)) } }
+            if recordsChunks {
+                tally[threads &* Self.tallyStride] &+= 1
+                tally[2] &+= 1
+            }
             return
         }
         let shared = self.shared
         shared.nextChunk.store(0, ordering: .relaxed)
+        let recording = recordsChunks
+        if recording { tally[threads &* Self.tallyStride] &+= 1 }
         run(min(threads, n), optional: true) { slot in
+            var joined = false
             while true {
                 let c = shared.nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
-                if c >= n { return }
-                body(c, slot, Batches.shard(count, rank: c, size: n))
+                if c >= n { break }
+                joined = true
+                timed(slot) { body(c, slot, Batches.shard(count, rank: c, size: n)) }
             }
+            if recording && joined { tally[slot &* Self.tallyStride &+ 2] &+= 1 }
         }
     }
 
