@@ -14,6 +14,11 @@ import StrataCore
 /// directory, flushed, renamed); the other ranks wait at a barrier, and a failed write is one error on every rank. An epoch's checkpoint is written once every callback has seen the epoch's end (at the next
 /// epoch's start or when training ends), so it holds their final state.
 public final class ModelCheckpoint: Callback {
+    /// Saving every `n` batches reads the weights at batch end; saving per epoch does not.
+    public var readsWeightsEachBatch: Bool {
+        if case .epoch = saveFreq { return false }
+        return true
+    }
     /// Keras's `save_freq`: every epoch, every n steps, or every s seconds of training.
     public enum Frequency: Equatable, Sendable {
         case epoch

@@ -65,18 +65,35 @@ public final class AllReduceTimer: Communicator {
         gatherSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
+    /// A piece of ZeRO-1's overlapped weight gather: starting it and waiting for it count as gather time (what the
+    /// next forward waits), one call per piece.
+    public func startAllGather(_ buffer: Tensor, counts: [Int], background: Bool) throws -> PendingReduction {
+        let begin = DispatchTime.now().uptimeNanoseconds
+        let pending = try base.startAllGather(buffer, counts: counts, background: background)
+        gatherCalls += 1
+        gatherSeconds += Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
+        return Timed(pending, timer: self, gather: true)
+    }
+
     private final class Timed: PendingReduction {
         let base: PendingReduction
         unowned let timer: AllReduceTimer
-        init(_ base: PendingReduction, timer: AllReduceTimer) {
+        /// A weight-gather piece (its wait counts as gather time, not all-reduce time).
+        let gather: Bool
+        init(_ base: PendingReduction, timer: AllReduceTimer, gather: Bool = false) {
             self.base = base
             self.timer = timer
+            self.gather = gather
         }
         func test() throws -> Bool { try base.test() }
         func wait() throws {
             let start = DispatchTime.now().uptimeNanoseconds
             try base.wait()
             let end = DispatchTime.now().uptimeNanoseconds
+            if gather {
+                timer.gatherSeconds += Double(end - start) / 1e9
+                return
+            }
             timer.seconds += Double(end - start) / 1e9
             timer.log.append((start, end))
         }

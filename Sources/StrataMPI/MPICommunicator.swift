@@ -353,6 +353,39 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         }
     }
 
+    /// `MPI_Iallgatherv` in place (ZeRO-1's weight gather in pieces, `WeightGather`): returns at once, completed
+    /// like `startAllReduceSum`'s requests; with `background`, on the progress thread. The same bytes as
+    /// `allGather(_:counts:)`.
+    public func startAllGather(_ buffer: Tensor, counts: [Int], background: Bool) throws -> PendingReduction {
+        guard background && progressAvailable else { return try startAllGather(buffer, counts: counts, on: world) }
+        return progress.submit(call: "MPI_Allgatherv") { [self] in try startAllGather(buffer, counts: counts, on: progressComm) }
+    }
+
+    private func startAllGather(_ buffer: Tensor, counts: [Int], on comm: MPI_Comm) throws -> PendingReduction {
+        precondition(counts.count == size && counts.reduce(0, +) <= buffer.count)
+        guard counts.reduce(0, +) <= Int(Int32.max) else {
+            throw MPIError(call: "MPI_Iallgatherv", code: 0, message: "\(buffer.count) values exceed MPI's 32-bit count", rank: rank)
+        }
+        let pending = MPIPendingReduction(self, buffers: [buffer], call: "MPI_Allgatherv")
+        // Counts then displacements, which MPI may read until completion.
+        let c = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 2 * size)
+        var offset = 0
+        for (r, n) in counts.enumerated() {
+            c[r] = Int32(n)
+            c[size + r] = Int32(offset)
+            offset += n
+        }
+        pending.counts = c
+        var request: MPI_Request?
+        try MPICommunicator.check(
+            MPI_Iallgatherv(
+                cmpi_in_place(), 0, cmpi_float(), buffer.pointer, c.baseAddress, c.baseAddress! + size, cmpi_float(), comm,
+                &request),
+            "MPI_Iallgatherv", rank: rank)
+        pending.requests.append(request)
+        return pending
+    }
+
     public func allReduceSum(_ values: inout [Double]) throws {
         let count = values.count
         try values.withUnsafeMutableBufferPointer { b in

@@ -282,17 +282,24 @@ public struct RunConfig {
     }
 
     /// `run.communication: {overlap: true, first_bucket_mb: 1, bucket_mb: 4, sparse_gradients: true,
-    /// shard_optimizer: false, progress_thread: true}`; `overlap` and `progress_thread` left out are chosen by where
-    /// the ranks run (`GradientCommunication.resolved(for:)`).
+    /// shard_optimizer: false, progress_thread: true, overlap_weight_gather: true}`; `overlap` and `progress_thread`
+    /// left out are chosen by where the ranks run (`GradientCommunication.resolved(for:)`), a bucket size given
+    /// turning `overlap` on.
     static func communication(_ n: ConfigNode, file: String) throws -> GradientCommunication {
         let m = try map(
             n, "run.communication", file: file,
-            allowed: ["overlap", "first_bucket_mb", "bucket_mb", "sparse_gradients", "shard_optimizer", "progress_thread"])
+            allowed: [
+                "overlap", "first_bucket_mb", "bucket_mb", "sparse_gradients", "shard_optimizer", "progress_thread",
+                "overlap_weight_gather",
+            ])
         var c = GradientCommunication()
         if let v = m["overlap"] { c.overlap = try bool(v, "run.communication.overlap", file: file) }
         if let v = m["sparse_gradients"] { c.sparseGradients = try bool(v, "run.communication.sparse_gradients", file: file) }
         if let v = m["shard_optimizer"] { c.shardOptimizer = try bool(v, "run.communication.shard_optimizer", file: file) }
         if let v = m["progress_thread"] { c.progressThread = try bool(v, "run.communication.progress_thread", file: file) }
+        if let v = m["overlap_weight_gather"] {
+            c.overlapWeightGather = try bool(v, "run.communication.overlap_weight_gather", file: file)
+        }
         if let v = m["first_bucket_mb"] { c.firstBucketMB = try number(v, "run.communication.first_bucket_mb", file: file) }
         if let v = m["bucket_mb"] { c.bucketMB = try number(v, "run.communication.bucket_mb", file: file) }
         do { try c.validate() } catch let e as StrataError {

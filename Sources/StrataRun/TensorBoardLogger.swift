@@ -5,6 +5,8 @@ import StrataCore
 /// `<dir>/validation`, one scalar per metric per epoch tagged `epoch_<name>` (val_ figures under validation/).
 /// Rank 0 only. The file is the TFRecord framing of `Event` protocol buffers (length, masked CRC32C, data, CRC).
 public final class TensorBoardLogger: Callback {
+    /// Its batch hooks read logs only (ZeRO-1's weight gather stays in flight through them).
+    public var readsWeightsEachBatch: Bool { false }
     public let directory: String
     private var writers: [String: EventFileWriter] = [:]
 

@@ -97,6 +97,7 @@ final class EpochTimer: Callback {
     var start = DispatchTime.now()
     let timer: LayerTimer?
     init(timer: LayerTimer?) { self.timer = timer }
+    var readsWeightsEachBatch: Bool { false }
     /// With the timer: per pool thread, the chunks it ran and their seconds after the first epoch (`ThreadPool.chunkTally`).
     var chunkTally: [(chunks: Int, seconds: Double, loops: Int)] = []
     var chunkLoops = 0
@@ -184,7 +185,8 @@ func train(
     var slots = Array(repeating: 0.0, count: comm.size), update = slots, gather = slots
     slots[comm.rank] = Double(clock.slotBytes) / 1_048_576
     update[comm.rank] = (timer?.updateSeconds ?? 0) / Double(max(timer?.updates ?? 1, 1))
-    gather[comm.rank] = (timed?.gatherSeconds ?? 0) / Double(max(timed?.gatherCalls ?? 1, 1))
+    // Per step (an overlapped gather is several pieces a step): what the step waited for the weights.
+    gather[comm.rank] = (timed?.gatherSeconds ?? 0) / Double(max(model.optimizerState?.iterations ?? 1, 1))
     try comm.allReduceSum(&slots)
     try comm.allReduceSum(&update)
     try comm.allReduceSum(&gather)
@@ -213,6 +215,11 @@ func train(
         "streaming_mib": streaming.map { JSONValue($0) } ?? .null,
         "optimizer_slot_mb": .array(slots.map { .number(($0 * 100).rounded() / 100) }),
         "sharded_optimizer": .bool(model.communication.shardOptimizer),
+        // Whether ZeRO-1's weight all-gather ran in pieces overlapped with the next forward (`WeightGather`): the
+        // sharded run's gradients overlap and `overlap_weight_gather` is on (launch/cost_model.py costs it).
+        "zero_gather_overlapped": .bool(
+            model.communication.shardOptimizer && comm.size > 1 && gradients.options.overlap
+                && gradients.options.overlapWeightGather),
         // Whether a progress thread drove the buckets (launch/cost_model.py picks its overlap engine from it).
         "progress_thread": .bool(
             gradients.options.overlap && gradients.options.progressThread && (mpi?.progressAvailable ?? false)),

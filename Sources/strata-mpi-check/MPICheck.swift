@@ -9,6 +9,7 @@
 //   throw-at-step <k>        rank 1 throws at global step k
 //   throw-all                every rank throws the same error at step 3
 //   sigkill-self <k>         rank 1 SIGKILLs itself at step k
+//                            (these three with `sharded` after: ZeRO-1, the weight gather in flight at the fault)
 //   exit-early               rank 1 calls exit(1) before fit while rank 0 waits in fit's first collective
 //   different-model          rank 1 builds a wider hidden layer: must fail before the first step
 //   watchdog <seconds>       rank 1 stalls at step 1 for 60 s; the others' watchdog (timeout <seconds>) ends the job
@@ -83,6 +84,8 @@ final class Fault: Callback {
     let kind: Kind, rank: Int, step: Int
     var seen = 0
     init(_ kind: Kind, rank: Int, step: Int) { self.kind = kind; self.rank = rank; self.step = step }
+    /// Reads no weights: under ZeRO-1 the fault strikes with the weight gather in flight.
+    var readsWeightsEachBatch: Bool { false }
 
     func onBatchBegin(_ batch: Int, context: TrainingContext) throws {
         defer { seen += 1 }
@@ -94,6 +97,17 @@ final class Fault: Callback {
         case .stall: Thread.sleep(forTimeInterval: 60)
         }
     }
+}
+
+/// The fault checks' model; with `sharded` among the arguments, ZeRO-1 with the weight gather overlapped in small
+/// pieces (in flight when the fault strikes).
+func faultModel(_ args: [String], _ comm: Communicator) -> Sequential {
+    let m = smallModel()
+    if args.contains("sharded") {
+        m.communication = GradientCommunication(
+            overlap: true, firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576, sparseGradients: false, shardOptimizer: true)
+    }
+    return m
 }
 
 /// Prints `FIRST STEP` when rank 0 starts its first step (the different-model test checks it never does).
@@ -222,7 +236,7 @@ func check(_ mode: MPICheck.Mode, _ args: [String]) throws -> Int32 {
         try report(args[1], rank: 0, model: try Sequential.load(arg, compile: false), figures: [:])
     case .throwAll:
         let (x, y) = try data(64, seed: 1)
-        try smallModel().fit(
+        try faultModel(args, comm).fit(
             x, y, batchSize: 8, epochs: 50, verbose: 0, callbacks: [Fault(.raise, rank: -1, step: 3)],
             communicator: comm)
         print("UNEXPECTED: training finished")
@@ -230,7 +244,7 @@ func check(_ mode: MPICheck.Mode, _ args: [String]) throws -> Int32 {
         let (x, y) = try data(64, seed: 1)
         let kind: Fault.Kind = mode == .throwAtStep ? .raise : mode == .sigkillSelf ? .sigkill : .stall
         let step = mode == .watchdog ? 1 : Int(arg) ?? 3
-        try smallModel().fit(
+        try faultModel(args, comm).fit(
             x, y, batchSize: 8, epochs: 50, verbose: 0, callbacks: [Fault(kind, rank: 1, step: step)],
             communicator: comm)
         print("UNEXPECTED: training finished")
@@ -328,6 +342,10 @@ func communicationCheck(_ comm: Communicator, out: String, how: String) throws {
         options = GradientCommunication(
             overlap: true, firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576, sparseGradients: false, shardOptimizer: true)
     case "sharded-one-buffer": options = GradientCommunication(overlap: false, sparseGradients: false, shardOptimizer: true)
+    case "sharded-blocking-gather":  // ZeRO-1 with overlapped buckets and the weights gathered at once after the update
+        options = GradientCommunication(
+            overlap: true, firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576, sparseGradients: false, shardOptimizer: true,
+            overlapWeightGather: false)
     case "sharded-no-thread":
         options = GradientCommunication(
             firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576, sparseGradients: false, shardOptimizer: true,
@@ -335,7 +353,9 @@ func communicationCheck(_ comm: Communicator, out: String, how: String) throws {
     default:
         throw StrataError.invalidArgument(
             "unknown traffic '\(how)'",
-            hint: "one-buffer, buckets, buckets-no-thread, dense-rows, default, sharded, sharded-no-thread or sharded-one-buffer")
+            hint:
+                "one-buffer, buckets, buckets-no-thread, dense-rows, default, sharded, sharded-no-thread, sharded-one-buffer or sharded-blocking-gather"
+        )
     }
     let d = RandomData(seed: 11)
     let labels = try toCategorical(d.integers(3, count: 23), numClasses: 3)

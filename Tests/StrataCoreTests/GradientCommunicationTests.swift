@@ -75,6 +75,33 @@ final class GradientCommunicationTests: XCTestCase {
         }
     }
 
+    /// Setting a bucket size asks for buckets: with `overlap` unset it turns overlap on (on one host too, progress
+    /// thread at its default), saying so in the reason; with `overlap: false` the run keeps one buffer and warns that
+    /// the sizes are unused. Sizes left at their defaults change nothing and warn about nothing.
+    func testBucketSizesAskForBuckets() {
+        for sizes in [GradientCommunication(bucketMB: 2), GradientCommunication(firstBucketMB: 0.5)] {
+            for hosts in [1, 2] {
+                let path = sizes.resolved(size: 2, hosts: hosts)
+                XCTAssertEqual([path.options.overlap, path.options.progressThread, path.automatic], [true, true, false])
+                XCTAssertTrue(path.reason.contains("bucket sizes set"), path.reason)
+                XCTAssertNil(path.warning)
+            }
+        }
+        var off = GradientCommunication(bucketMB: 2)
+        off.overlap = false
+        let unused = off.resolved(size: 2, hosts: 1)
+        XCTAssertFalse(unused.options.overlap)
+        XCTAssertTrue(unused.warning?.contains("bucket sizes are unused") ?? false, "\(String(describing: unused.warning))")
+        var noThread = GradientCommunication(firstBucketMB: 0.5)
+        noThread.progressThread = false
+        XCTAssertEqual(noThread.resolved(size: 2, hosts: 1).name, "overlapped buckets, progress between layers")
+        for plain in [GradientCommunication(), GradientCommunication(overlap: false), GradientCommunication.oneBuffer] {
+            XCTAssertNil(plain.resolved(size: 2, hosts: 1).warning)
+            XCTAssertFalse(plain.bucketSizesSet)
+        }
+        XCTAssertFalse(GradientCommunication().resolved(size: 2, hosts: 1).options.overlap, "unset sizes: one buffer")
+    }
+
     /// Through the trainer: with the default settings 2 ranks on one host make one gradient all-reduce a step, the
     /// same ranks "on 2 hosts" (ThreadCommunicator's pretend count) send the step's sums and the gradients apart
     /// (overlapped buckets), and an explicit `overlap: true` on one host does too; the weights agree bit for bit.
@@ -95,10 +122,13 @@ final class GradientCommunicationTests: XCTestCase {
         let one = try train(hosts: 1, GradientCommunication())
         let two = try train(hosts: 2, GradientCommunication())
         let forced = try train(hosts: 1, GradientCommunication(overlap: true))
+        let sized = try train(hosts: 1, GradientCommunication(bucketMB: 4))
+        let unused = try train(hosts: 1, GradientCommunication(overlap: false, firstBucketMB: 1))
         XCTAssertEqual(one.calls, 2, "2 steps, one buffer each")
         XCTAssertEqual(two.calls, 4, "2 steps, sums then gradients")
         XCTAssertEqual(forced.calls, 4, "overlap set explicitly wins on one host")
-        XCTAssertEqual(two.weights, one.weights)
-        XCTAssertEqual(forced.weights, one.weights)
+        XCTAssertEqual(sized.calls, 4, "a bucket size set on one host asks for buckets")
+        XCTAssertEqual(unused.calls, 2, "overlap: false keeps one buffer whatever the sizes")
+        for w in [two.weights, forced.weights, sized.weights, unused.weights] { XCTAssertEqual(w, one.weights) }
     }
 }

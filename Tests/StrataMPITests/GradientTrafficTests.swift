@@ -24,11 +24,20 @@ final class GradientTrafficTests: XCTestCase {
     func testBucketsAndRowsMatchOneBuffer() throws {
         let dir = try MPIJob.scratch("traffic")
         let reference = try run(2, "one-buffer", dir)
-        for how in ["buckets", "buckets-no-thread", "dense-rows", "default", "sharded", "sharded-no-thread", "sharded-one-buffer"] {
+        for how in [
+            "buckets", "buckets-no-thread", "dense-rows", "default", "sharded", "sharded-no-thread", "sharded-one-buffer",
+            "sharded-blocking-gather",
+        ] {
             XCTAssertEqual(try run(2, how, dir).map(\.bitPattern), reference.map(\.bitPattern), "\(how) vs one buffer, 2 ranks")
         }
         for how in ["buckets", "buckets-no-thread"] {
             XCTAssertEqual(try run(2, how, dir, tcp: true).map(\.bitPattern), reference.map(\.bitPattern), "\(how) over TCP")
+        }
+        // ZeRO-1's weight gather overlapped with the next forward (MPI_Iallgatherv pieces) is the blocking gather's
+        // bytes on 3 ranks too, with and without the progress thread.
+        let blocking3 = try run(3, "sharded-blocking-gather", dir)
+        for how in ["sharded", "sharded-no-thread"] {
+            XCTAssertEqual(try run(3, how, dir).map(\.bitPattern), blocking3.map(\.bitPattern), "\(how) vs blocking gather, 3 ranks")
         }
         let one = try run(1, "default", dir)
         let scale = one.map { abs($0) }.max()!
@@ -60,5 +69,13 @@ final class GradientTrafficTests: XCTestCase {
         let resumed = try train("resumed", small)
         XCTAssertEqual(resumed.weights.map(\.bitPattern), straight.weights.map(\.bitPattern))
         XCTAssertEqual(resumed.figures("loss"), straight.figures("loss"))
+        // ZeRO-1 with the weight gather overlapped with the next forward: the same.
+        let zero = small + ["run.communication.shard_optimizer=true"]
+        let zeroStraight = try train("zero-straight", zero)
+        _ = try train("zero-half", ["fit.epochs=2"] + zero)
+        try FileManager.default.copyItem(atPath: dir.path + "/zero-half-run", toPath: dir.path + "/zero-resumed-run")
+        let zeroResumed = try train("zero-resumed", zero)
+        XCTAssertEqual(zeroResumed.weights.map(\.bitPattern), zeroStraight.weights.map(\.bitPattern), "ZeRO-1")
+        XCTAssertEqual(zeroResumed.figures("loss"), zeroStraight.figures("loss"), "ZeRO-1")
     }
 }

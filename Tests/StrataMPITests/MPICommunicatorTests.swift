@@ -96,32 +96,40 @@ final class MPICommunicatorTests: XCTestCase {
     }
 
     /// Rank 1 throws at step 3: every rank ends promptly, non-zero, with one message naming rank 1.
+    /// Also under ZeRO-1 (`sharded`), the fault striking with the weight gather in flight.
     func testErrorOnOneRankEndsEveryRank() throws {
-        let r = try MPIJob.mpirun(2, ["throw-at-step", "3"], timeout: 30)
-        XCTAssertFalse(r.timedOut, r.output)
-        XCTAssertNotEqual(r.status, 0, r.output)
-        XCTAssertTrue(r.output.contains("strata: rank 1 of 2 on \(RankHosts.local) failed: injected failure at step 3"), r.output)
-        XCTAssertFalse(r.output.contains("UNEXPECTED"), r.output)
-        XCTAssertLessThan(r.endedAt - MPIJob.faultTime(r.output), 5, "the job ended within seconds of the failure")
+        for extra in [[], ["sharded"]] {
+            let r = try MPIJob.mpirun(2, ["throw-at-step", "3"] + extra, timeout: 30)
+            XCTAssertFalse(r.timedOut, r.output)
+            XCTAssertNotEqual(r.status, 0, r.output)
+            XCTAssertTrue(r.output.contains("strata: rank 1 of 2 on \(RankHosts.local) failed: injected failure at step 3"), r.output)
+            XCTAssertFalse(r.output.contains("UNEXPECTED"), r.output)
+            XCTAssertLessThan(r.endedAt - MPIJob.faultTime(r.output), 5, "\(extra): the job ended within seconds of the failure")
+        }
     }
 
-    /// Every rank throws the same error at the same step: the job ends non-zero with the message printed once.
+    /// Every rank throws the same error at the same step: the job ends non-zero with the message printed once (also
+    /// with ZeRO-1's weight gather in flight).
     func testSameErrorOnEveryRankIsReportedOnce() throws {
-        let r = try MPIJob.mpirun(2, ["throw-all"], timeout: 30)
-        XCTAssertFalse(r.timedOut, r.output)
-        XCTAssertEqual(r.status, 1, r.output)
-        XCTAssertEqual(r.output.components(separatedBy: "failed: injected failure at step 3").count - 1, 1, r.output)
-        XCTAssertTrue(r.output.contains("strata: rank 0 of 2 on \(RankHosts.local) failed"), r.output)
-        XCTAssertLessThan(r.seconds, 10)
+        for extra in [[], ["sharded"]] {
+            let r = try MPIJob.mpirun(2, ["throw-all"] + extra, timeout: 30)
+            XCTAssertFalse(r.timedOut, r.output)
+            XCTAssertEqual(r.status, 1, r.output)
+            XCTAssertEqual(r.output.components(separatedBy: "failed: injected failure at step 3").count - 1, 1, r.output)
+            XCTAssertTrue(r.output.contains("strata: rank 0 of 2 on \(RankHosts.local) failed"), r.output)
+            XCTAssertLessThan(r.seconds, 10, "\(extra)")
+        }
     }
 
-    /// Rank 1 is SIGKILLed mid-epoch: the job ends within seconds, non-zero.
+    /// Rank 1 is SIGKILLed mid-epoch: the job ends within seconds, non-zero (also under ZeRO-1).
     func testKilledRankEndsTheJob() throws {
-        let r = try MPIJob.mpirun(2, ["sigkill-self", "3"], timeout: 30)
-        XCTAssertFalse(r.timedOut, r.output)
-        XCTAssertNotEqual(r.status, 0, r.output)
-        XCTAssertTrue(r.output.contains("rank 1") && r.output.contains("signal 9"), r.output)
-        XCTAssertLessThan(r.endedAt - MPIJob.faultTime(r.output), 5, "the job ended within seconds of the kill")
+        for extra in [[], ["sharded"]] {
+            let r = try MPIJob.mpirun(2, ["sigkill-self", "3"] + extra, timeout: 30)
+            XCTAssertFalse(r.timedOut, r.output)
+            XCTAssertNotEqual(r.status, 0, r.output)
+            XCTAssertTrue(r.output.contains("rank 1") && r.output.contains("signal 9"), r.output)
+            XCTAssertLessThan(r.endedAt - MPIJob.faultTime(r.output), 5, "\(extra): the job ended within seconds of the kill")
+        }
     }
 
     /// Rank 1 exits with status 1 before fit (an error the program caught itself): the job ends at once, with

@@ -109,6 +109,35 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
 
     public func barrier() throws { group.barrier() }
 
+    /// Pieces of ZeRO-1's overlapped weight gather started on this rank, and how many were waited for.
+    public private(set) var gatherPiecesStarted = 0
+    public private(set) var gatherPiecesWaited = 0
+
+    /// ZeRO-1's overlapped weight gather, delivered late: the ranks exchange their parts now, but until the wait the
+    /// other ranks' parts of `buffer` hold NaN (what an in-flight MPI buffer may hold), so a layer that reads its
+    /// weights before waiting for its piece computes NaN and the run no longer matches the blocking gather.
+    public func startAllGather(_ buffer: Tensor, counts: [Int], background: Bool) throws -> PendingReduction {
+        gatherPiecesStarted += 1
+        let start = counts.prefix(rank).reduce(0, +)
+        let all = try allGatherRows(buffer.rows(start..<(start + counts[rank])).copy())
+        for i in 0..<counts.reduce(0, +) where !(start..<(start + counts[rank])).contains(i) { buffer[flat: i] = .nan }
+        return LateGather { [self] in
+            gatherPiecesWaited += 1
+            for i in 0..<all.count { buffer[flat: i] = all[flat: i] }
+        }
+    }
+
+    /// A gather piece whose bytes land at `wait` (never at `test`).
+    final class LateGather: PendingReduction {
+        private var deliver: (() -> Void)?
+        init(_ deliver: @escaping () -> Void) { self.deliver = deliver }
+        func test() throws -> Bool { deliver == nil }
+        func wait() throws {
+            deliver?()
+            deliver = nil
+        }
+    }
+
     public func abort(_ message: String, code: Int32) -> Never { fatalError("rank \(rank): \(message)") }
 }
 

@@ -3,6 +3,8 @@ import Foundation
 /// Keras `CSVLogger(filename, separator, append)`: one row per epoch, `epoch` then the log keys sorted.
 /// Written by rank 0 only, flushed every epoch.
 public final class CSVLogger: Callback {
+    /// Its batch hooks read logs only (ZeRO-1's weight gather stays in flight through them).
+    public var readsWeightsEachBatch: Bool { false }
     public let filename: String
     public let separator: String
     public let append: Bool

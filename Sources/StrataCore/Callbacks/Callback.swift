@@ -26,6 +26,10 @@ public protocol Callback: AnyObject {
     func onEpochEnd(_ epoch: Int, logs: [String: Double], model: Sequential) throws
     func onBatchBegin(_ batch: Int, model: Sequential) throws
     func onBatchEnd(_ batch: Int, logs: [String: Double], model: Sequential) throws
+    /// Whether `onBatchBegin`/`onBatchEnd` may read the model's weights (default true). Under ZeRO-1 the next
+    /// step's weights may still be arriving during those hooks (`GradientCommunication.overlapWeightGather`): the
+    /// trainer then completes their gather before calling them. Callbacks that read only logs say false.
+    var readsWeightsEachBatch: Bool { get }
 }
 
 extension Callback {
@@ -50,6 +54,7 @@ extension Callback {
         set {}
     }
     public var checkpointKey: String { String(describing: type(of: self)) }
+    public var readsWeightsEachBatch: Bool { true }
 
     /// The hooks before `TrainingContext` (deprecated spelling): empty by default.
     public func onTrainBegin(model: Sequential) throws {}

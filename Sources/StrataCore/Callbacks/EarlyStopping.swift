@@ -2,6 +2,8 @@
 /// `restoreBestWeights` puts back the weights of the best epoch. Defaults as Keras: monitor val_loss,
 /// min_delta 0, patience 0, mode auto, start_from_epoch 0.
 public final class EarlyStopping: Callback {
+    /// Its batch hooks read logs only (ZeRO-1's weight gather stays in flight through them).
+    public var readsWeightsEachBatch: Bool { false }
     public let monitor: String
     public let minDelta: Double
     public let patience: Int

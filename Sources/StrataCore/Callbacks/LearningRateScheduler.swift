@@ -1,6 +1,8 @@
 /// Keras `LearningRateScheduler(schedule)`: at the start of each epoch sets the learning rate to
 /// `schedule(epoch, currentLearningRate)`.
 public final class LearningRateScheduler: Callback {
+    /// Its batch hooks read logs only (ZeRO-1's weight gather stays in flight through them).
+    public var readsWeightsEachBatch: Bool { false }
     public let schedule: (Int, Float) -> Float
     public let verbose: Int
 

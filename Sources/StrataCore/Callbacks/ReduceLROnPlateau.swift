@@ -2,6 +2,8 @@
 /// `patience` epochs, multiplies the learning rate by `factor` (not below `minLR`), then waits `cooldown`
 /// epochs. Defaults as Keras: val_loss, factor 0.1, patience 10, min_delta 1e-4, cooldown 0, min_lr 0.
 public final class ReduceLROnPlateau: Callback {
+    /// Its batch hooks read logs only (ZeRO-1's weight gather stays in flight through them).
+    public var readsWeightsEachBatch: Bool { false }
     public let monitor: String
     public let factor: Float
     public let patience: Int

@@ -285,6 +285,17 @@ public final class Sequential {
         _ x: Tensor, training: Bool, step: Int, firstRow: Int, threads: Int? = nil, pool: ThreadPool? = nil,
         sumOverRanks: ((inout [Double]) -> Void)? = nil
     ) -> Tensor {
+        forward(
+            x, training: training, step: step, firstRow: firstRow, threads: threads, pool: pool, sumOverRanks: sumOverRanks,
+            layerStart: { _ in })
+    }
+
+    /// The forward pass; `layerStart(i)` runs before layer `i` reads its weights (ZeRO-1's overlapped weight gather
+    /// waits there for the layer's pieces, `WeightGather`).
+    func forward(
+        _ x: Tensor, training: Bool, step: Int, firstRow: Int, threads: Int?, pool: ThreadPool?,
+        sumOverRanks: ((inout [Double]) -> Void)?, layerStart: (Int) throws -> Void
+    ) rethrows -> Tensor {
         var context = LayerContext(
             training: training, parameters: parameters!, step: step, firstRow: firstRow, seed: runSeed,
             shared: sharedBuffers, threads: threads, pool: pool)
@@ -297,6 +308,7 @@ public final class Sequential {
         if gradientOverInput.count != layers.count { gradientOverInput = Array(repeating: false, count: layers.count) }
         sharedBuffers.startForward()
         for (i, l) in layers.enumerated() {
+            try layerStart(i)
             context.layerIndex = i
             if i > 0 { context.mask = (layers[i - 1] as? MaskPropagating)?.outputMask(inputMask: context.mask) }
             context.mayOverwriteInput = SharedBuffers.mayOverwrite(outputOf: producer.map { layers[$0] }, training: training)

@@ -52,6 +52,11 @@ public protocol Communicator: AnyObject {
     /// same on every rank): one collective, without exchanging the counts first (`SparseRowExchange` learns them
     /// in its step's first gather).
     func allGatherRows(_ local: Tensor, rowCounts: [Int], reusing storage: inout TensorStorage) throws -> Tensor
+    /// Starts `allGather(_:counts:)` of `buffer` and returns at once: every rank's part is in `buffer` once the
+    /// returned reduction completes; until then the other ranks' parts may hold anything. With `background`, the
+    /// communication thread drives it. ZeRO-1's weight gather overlapped with the next forward (`WeightGather`).
+    /// The default (ShardedCollectives.swift) gathers at once with `allGather(_:counts:)`.
+    func startAllGather(_ buffer: Tensor, counts: [Int], background: Bool) throws -> PendingReduction
 }
 
 extension Communicator {

@@ -70,12 +70,16 @@ struct GradientBuckets {
 
     /// The buckets of `model`'s step buffer (gradients then `tailCount` sums).
     init(_ model: Sequential, tailCount: Int, excluded: [Range<Int>], options: GradientCommunication) {
-        let ranges = model.layerWeights.map { hs -> Range<Int> in
+        let p = model.countParams()
+        self.init(layerRanges: GradientBuckets.layerRanges(model), tail: p..<(p + tailCount), excluded: excluded, options: options)
+    }
+
+    /// Each layer's scalars of the parameter buffer (empty for layers without weights).
+    static func layerRanges(_ model: Sequential) -> [Range<Int>] {
+        model.layerWeights.map { hs -> Range<Int> in
             guard let lo = hs.map(\.offset).min(), let hi = hs.map({ $0.offset + $0.count }).max() else { return 0..<0 }
             return lo..<hi
         }
-        let p = model.countParams()
-        self.init(layerRanges: ranges, tail: p..<(p + tailCount), excluded: excluded, options: options)
     }
 
     /// One step's reductions: `started` buckets in order, each with its pending reduction.

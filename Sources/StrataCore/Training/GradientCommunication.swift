@@ -17,7 +17,8 @@
 ///   several hosts overlap with the progress thread; ranks all on one host send one buffer after backward, since
 ///   through shared memory the all-reduce is fast and a progress thread per rank takes CPU from the compute threads
 ///   when ranks fill the cores. Either one set explicitly (API or `run.communication`) is used as given, the other
-///   taking its default (on).
+///   taking its default (on). Setting a bucket size asks for buckets: with `overlap` unset it turns overlap on; with
+///   `overlap: false` the sizes are unused and the run warns once at start (`Path.warning`).
 /// - `sparseGradients`: an `Embedding` gradient travels as its touched rows (ids and values, gathered from every
 ///   rank and added in rank order, as Horovod does for IndexedSlices) whenever that is fewer floats than the dense
 ///   all-reduce of the whole table; the optimizer then updates only those rows (see `RowSparseStep`).
@@ -26,14 +27,31 @@
 ///   weights are all-gathered. Optimizer memory and update work per rank fall by p; the bytes on the wire are those
 ///   of the all-reduce. It applies to `ElementwiseUpdating` optimizers on models without row-sparse Embedding
 ///   traffic; any other run stays replicated.
+/// - `overlapWeightGather` (with `shardOptimizer` and `overlap`): ZeRO-1's weight all-gather starts right after the
+///   update in pieces in forward layer order (`WeightGather`), and each layer's next forward waits only for the
+///   pieces holding its weights (PyTorch FSDP's forward prefetch); off, or with `overlap: false`, the update ends
+///   with one blocking all-gather. The same bytes either way. Models with weight constraints gather blocking (a
+///   constraint needs the whole gathered weight right after the update).
 public struct GradientCommunication: Equatable, Sendable {
-    public var firstBucketMB: Double
-    public var bucketMB: Double
+    /// The first bucket's size in MiB: as set, else 1.
+    public var firstBucketMB: Double {
+        get { firstBucketMBSetting ?? 1 }
+        set { firstBucketMBSetting = newValue }
+    }
+    /// The other buckets' size in MiB: as set, else 4.
+    public var bucketMB: Double {
+        get { bucketMBSetting ?? 4 }
+        set { bucketMBSetting = newValue }
+    }
     public var sparseGradients: Bool
     public var shardOptimizer: Bool
+    public var overlapWeightGather: Bool
     /// The values given (nil: chosen by topology, `resolved(for:)`).
     public private(set) var overlapSetting: Bool?
     public private(set) var progressThreadSetting: Bool?
+    /// The bucket sizes given (nil: the defaults): setting one asks for buckets (`resolved(for:)`).
+    public private(set) var firstBucketMBSetting: Double?
+    public private(set) var bucketMBSetting: Double?
 
     /// Whether buckets overlap backward: as set, else on (what runs across hosts; see `resolved(for:)`).
     public var overlap: Bool {
@@ -47,18 +65,23 @@ public struct GradientCommunication: Equatable, Sendable {
         set { progressThreadSetting = newValue }
     }
 
-    /// `overlap` and `progressThread` left nil are chosen by where the ranks run (`resolved(for:)`).
+    /// `overlap` and `progressThread` left nil are chosen by where the ranks run (`resolved(for:)`); bucket sizes
+    /// left nil are the defaults (1 and 4 MiB).
     public init(
-        overlap: Bool? = nil, firstBucketMB: Double = 1, bucketMB: Double = 4, sparseGradients: Bool = true,
-        shardOptimizer: Bool = false, progressThread: Bool? = nil
+        overlap: Bool? = nil, firstBucketMB: Double? = nil, bucketMB: Double? = nil, sparseGradients: Bool = true,
+        shardOptimizer: Bool = false, progressThread: Bool? = nil, overlapWeightGather: Bool = true
     ) {
         overlapSetting = overlap
         progressThreadSetting = progressThread
-        self.firstBucketMB = firstBucketMB
-        self.bucketMB = bucketMB
+        firstBucketMBSetting = firstBucketMB
+        bucketMBSetting = bucketMB
         self.sparseGradients = sparseGradients
         self.shardOptimizer = shardOptimizer
+        self.overlapWeightGather = overlapWeightGather
     }
+
+    /// Whether a bucket size was set (API or `run.communication`).
+    public var bucketSizesSet: Bool { firstBucketMBSetting != nil || bucketMBSetting != nil }
 
     /// One all-reduce of the whole step buffer after backward, every gradient dense (the path before buckets).
     public static let oneBuffer = GradientCommunication(overlap: false, sparseGradients: false)
@@ -85,17 +108,31 @@ public struct GradientCommunication: Equatable, Sendable {
         }
         /// Why, for the run's start line: "all 2 ranks on one host (shared memory), chosen automatically", "as set ...".
         public let reason: String
+        /// A setting the run does not use, to print once at start (bucket sizes with `overlap: false`).
+        public var warning: String? = nil
     }
 
     /// The path of a run on `size` ranks spread over `hosts` hosts. Unset `overlap` and `progressThread`: on one
     /// host one buffer (shared memory; measured faster there, README "Across ranks"), across hosts overlap with the
-    /// progress thread. Set ones win.
+    /// progress thread; a bucket size set turns `overlap` on. Set ones win.
     public func resolved(size: Int, hosts: Int) -> Path {
         var options = self
+        if overlapSetting == nil && bucketSizesSet {
+            options.overlap = true
+            options.progressThread = progressThread
+            return Path(
+                options: options, automatic: false,
+                reason: "bucket sizes set (communication.first_bucket_mb / bucket_mb), so buckets overlap backward")
+        }
         guard overlapSetting == nil && progressThreadSetting == nil else {
             options.overlap = overlap
             options.progressThread = progressThread
-            return Path(options: options, automatic: false, reason: "as set (communication.overlap / progress_thread)")
+            var path = Path(options: options, automatic: false, reason: "as set (communication.overlap / progress_thread)")
+            if !overlap && bucketSizesSet {
+                path.warning =
+                    "communication.first_bucket_mb / bucket_mb are set but overlap is off: the gradients travel in one buffer after backward and the bucket sizes are unused (remove `overlap: false` to use buckets)"
+            }
+            return path
         }
         let oneHost = hosts <= 1
         options.overlap = !oneHost

@@ -18,14 +18,19 @@ final class OptimizerShard {
 
     /// A shard for this run, or nil when the run stays replicated (one rank, the option off, an optimizer that is
     /// not elementwise, row-sparse traffic).
-    init?(_ model: Sequential, comm: Communicator, sparse: SparseRowExchange?) {
+    convenience init?(_ model: Sequential, comm: Communicator, sparse: SparseRowExchange?) {
         guard comm.size > 1, model.communication.shardOptimizer, sparse == nil,
             model.optimizer is ElementwiseUpdating, !(model.optimizer is WeightwiseOptimizer),
             let p = model.parameters
         else { return nil }
-        ranges = OptimizerShard.ranges(count: p.count, size: comm.size)
-        rank = comm.rank
-        gradients = Tensor(zeros: [ranges[comm.rank].count])
+        self.init(ranges: OptimizerShard.ranges(count: p.count, size: comm.size), rank: comm.rank)
+    }
+
+    /// Rank `rank`'s shard of the parts `ranges`.
+    init(ranges: [Range<Int>], rank: Int) {
+        self.ranges = ranges
+        self.rank = rank
+        gradients = Tensor(zeros: [ranges[rank].count])
     }
 
     /// `count` scalars in `size` contiguous parts whose sizes differ by at most one.

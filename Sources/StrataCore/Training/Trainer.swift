@@ -72,6 +72,11 @@ final class Trainer {
         }
         let history = state.history
         let printing = context.isPrintingRank ? verbose : 0
+        if context.isPrintingRank && comm.size > 1, let warning = step.path.warning {
+            FileHandle.standardError.write(Data("strata: warning: \(warning)\n".utf8))
+        }
+        // ZeRO-1's overlapped weight gather completes before batch hooks that may read the weights.
+        let batchHooksReadWeights = callbacks.contains { $0.readsWeightsEachBatch }
         let (train, batch) = (plan.data, plan.batch)
         history.params = ["verbose": verbose, "epochs": epochs, "steps": (train.count + batch - 1) / batch]
         do {
@@ -91,6 +96,7 @@ final class Trainer {
                 var logs: [String: Double] = state.batchInEpoch > 0 ? epochLogs(state.partialSums) : [:]
                 while state.batchInEpoch < batches.count {
                     let k = state.batchInEpoch
+                    if batchHooksReadWeights { try step.gather?.waitAll() }
                     if !context.stopTraining { for cb in callbacks { try cb.onBatchBegin(k, context: context) } }
                     // A stop asked for by any rank's callbacks rides in this step's all-reduce; then every rank
                     // discards this step and stops after the same batch (no rank is left waiting).
@@ -105,9 +111,11 @@ final class Trainer {
                     state.batchInEpoch += 1
                     logs = epochLogs(state.partialSums)
                     context.logs = logs
+                    if batchHooksReadWeights { try step.gather?.waitAll() }
                     for cb in callbacks { try cb.onBatchEnd(k, logs: logs, context: context) }
                     bar.update(state.batchInEpoch, logs: logs, finalize: false)
                 }
+                try step.gather?.waitAll()  // validation, epoch callbacks, checkpoints and the end of fit read them
                 context.stopTraining = try comm.any(context.stopTraining)
                 if let validation = plan.validation, !context.stopTraining || state.batchInEpoch == batches.count {
                     let then = firstRead(ofEpoch: epoch + 1, epochs: epochs)
@@ -149,6 +157,10 @@ final class Trainer {
         let buckets: GradientBuckets
         /// ZeRO-1 (`GradientCommunication.shardOptimizer`), when this run is sharded.
         let shard: OptimizerShard?
+        /// ZeRO-1's weight gather overlapped with the next forward, when the sharded run overlaps it.
+        let gather: WeightGather?
+        /// The gradient path (`GradientCommunication.resolved(for:)`).
+        let path: GradientCommunication.Path
         /// The layers whose backward stores its `WeightGradientWriting` gradients (listed once at the model's top
         /// level, on runs without row-sparse steps), and the step buffer's ranges cleared before each step: all but
         /// those gradients.
@@ -160,13 +172,15 @@ final class Trainer {
             buffer = Tensor(zeros: [model.stepBufferCount])
             sums = buffer.rows(p.count..<buffer.count)
             p.useGradients(in: buffer)
-            let options = model.communication.resolved(for: comm).options
+            path = model.communication.resolved(for: comm)
+            let options = path.options
             sparse = SparseRowExchange(layers: model.layers, comm: comm, options: options)
             rowSparse =
                 model.rowSparseUpdates && (comm.size == 1 || sparse != nil)
                 ? RowSparseStep(layers: model.layers, optimizer: model.optimizer) : nil
             buckets = GradientBuckets(model, tailCount: sums.count, excluded: sparse?.excluded ?? [], options: options)
             shard = OptimizerShard(model, comm: comm, sparse: sparse)
+            gather = WeightGather(model, shard: shard, options: options)
             let uses = Dictionary(model.layers.map { (ObjectIdentifier($0), 1) }, uniquingKeysWith: +)
             let layers = rowSparse == nil ? model.layers : []
             let writers = layers.indices.filter {
@@ -229,7 +243,7 @@ final class Trainer {
         let flight = GradientBuckets.Flight(step.buckets, buffer: step.buffer, comm: comm, shard: step.shard)
         if !shard.isEmpty {
             let (y, yPred, values, gradient, mask, kept) = try forwardAndLoss(
-                shard, of: plan.data, training: true, step: optState.iterations, count: n, next: next)
+                shard, of: plan.data, training: true, step: optState.iterations, count: n, next: next, weights: step.gather)
             let w = sampleWeights(plan.weights, shard, y)
             if let w { LossKernels.scaleSamples(gradient, by: w) }  // d(sum(w l) / n)
             if let mask { LossKernels.scaleSamples(gradient, by: mask) }  // d(sum(w m l) / kept)
@@ -273,6 +287,7 @@ final class Trainer {
         mark = timer == nil ? 0 : LayerTimer.now()
         try flight.finish()
         timer?.add(.denseWait, since: mark)
+        try step.gather?.waitAll()  // a rank without rows, or layers forward did not reach: before anything reads them
         step.shard?.place(into: p)
         if step.sums[flat: figures.count] > 0 { return false }
         p.addRegularization(toLossSum: step.sums, count: step.sums[flat: figures.countSlot])  // once, globally
@@ -283,7 +298,12 @@ final class Trainer {
             p, optState, rowSparse: step.sparse != nil && step.rowSparse?.stepRows == nil ? nil : step.rowSparse,
             pool: context.pool, sumOverRanks: sumOverRanks)
         model.layerTimer?.addUpdate(since: start)
-        try step.shard?.gatherValues(p, comm: comm)  // ZeRO-1: every rank's updated part to every rank
+        // ZeRO-1: every rank's updated part to every rank, in pieces the next forward waits for, or at once.
+        if let gather = step.gather {
+            try gather.start(p.values, comm: comm)
+        } else {
+            try step.shard?.gatherValues(p, comm: comm)
+        }
         p.applyConstraints()  // Keras: after each update
         return true
     }
@@ -294,7 +314,8 @@ final class Trainer {
     /// in training, `kept` its GLOBAL sum (summed over ranks): the gradient is then divided by `kept` instead,
     /// Keras's `apply_mask`, and the caller multiplies it by the mask. `count` 0: no gradient is wanted.
     private func forwardAndLoss(
-        _ shard: Batches.Shard, of data: Dataset, training: Bool, step: Int, count: Int, next: Upcoming? = nil
+        _ shard: Batches.Shard, of data: Dataset, training: Bool, step: Int, count: Int, next: Upcoming? = nil,
+        weights: WeightGather? = nil
     ) throws -> (y: Tensor, yPred: Tensor, values: Tensor, gradient: Tensor, mask: Tensor?, kept: Double) {
         let rows = shard.samples, timer = model.layerTimer
         var mark = timer == nil ? 0 : LayerTimer.now()
@@ -305,9 +326,9 @@ final class Trainer {
         try model.checkInputs(x, rows: rows, data: data)
         try Trainer.checkTargets(y, rows: rows, data: data, model: model)
         timer?.add(.data, since: mark)
-        let yPred = model.forward(
+        let yPred = try model.forward(
             x, training: training, step: step, firstRow: shard.firstRow, threads: context.threads, pool: context.pool,
-            sumOverRanks: training ? sumOverRanks : nil)
+            sumOverRanks: training ? sumOverRanks : nil, layerStart: { try weights?.wait(forLayer: $0) })
         mark = timer == nil ? 0 : LayerTimer.now()
         let values = work.buffer(.lossValues, [rows.count * perSample])
         let gradient = work.buffer(.outputGradient, yPred.shape)

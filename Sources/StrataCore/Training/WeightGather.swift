@@ -1,0 +1,83 @@
+/// ZeRO-1's weight all-gather overlapped with the next forward (`GradientCommunication.overlapWeightGather`, PyTorch
+/// FSDP's forward prefetch): right after the sharded update, the parameter buffer's all-gather starts in pieces in
+/// forward layer order (each a non-blocking `startAllGather`, on the communication thread when the run has one), and
+/// the next forward waits, before each layer, only for the pieces up to the one holding that layer's weights. Every
+/// other reader of the weights (the next update, validation, callbacks that read weights, checkpoints, the end of
+/// `fit`) waits for all of them first (`waitAll`), so no path reads a half-gathered weight. The pieces carry the
+/// bytes of the blocking all-gather: only the timing changes.
+///
+/// Pieces are contiguous and cover the buffer; a layer is never split. The first piece holds at most
+/// `firstBucketMB` (unless its first layer alone is larger), so the first layers start early; later ones
+/// `bucketMB`, as the gradient buckets.
+final class WeightGather {
+    /// The pieces of the parameter buffer, in forward order.
+    let pieces: [Range<Int>]
+    /// For each layer, how many pieces (a prefix) must have arrived before its forward reads its weights.
+    let needed: [Int]
+    private let shard: OptimizerShard
+    /// Pieces go to the communicator's communication thread.
+    private let background: Bool
+    /// This step's started pieces, and how many of them were waited for.
+    private var pending: [PendingReduction] = []
+    private var waited = 0
+
+    /// - Parameters:
+    ///   - layerRanges: each layer's scalars of the parameter buffer (empty for layers without weights).
+    ///   - count: the parameter buffer's scalars.
+    init(layerRanges: [Range<Int>], count: Int, shard: OptimizerShard, options: GradientCommunication) {
+        var pieces: [Range<Int>] = []
+        var start = 0, cap = GradientCommunication.floats(options.firstBucketMB)
+        func close(at end: Int) {
+            guard end > start else { return }
+            pieces.append(start..<end)
+            start = end
+            cap = GradientCommunication.floats(options.bucketMB)
+        }
+        for r in layerRanges where !r.isEmpty && r.upperBound > start {
+            // A layer that would take the piece past its cap starts the next one.
+            if r.upperBound - start > cap { close(at: max(start, r.lowerBound)) }
+            if r.upperBound - start >= cap { close(at: r.upperBound) }
+        }
+        close(at: count)
+        self.pieces = pieces
+        needed = layerRanges.map { r in r.isEmpty ? 0 : (pieces.firstIndex { $0.upperBound >= r.upperBound } ?? pieces.count - 1) + 1 }
+        self.shard = shard
+        background = options.overlap && options.progressThread
+    }
+
+    /// The weight gather of `model`'s run, or nil when the update ends with the blocking all-gather (not sharded,
+    /// the option or `overlap` off, or weight constraints, which read whole gathered weights right after the update).
+    convenience init?(_ model: Sequential, shard: OptimizerShard?, options: GradientCommunication) {
+        guard let shard, options.overlap, options.overlapWeightGather, let p = model.parameters,
+            !p.handles.contains(where: { $0.trainable && $0.constraint != nil })
+        else { return nil }
+        self.init(layerRanges: GradientBuckets.layerRanges(model), count: p.count, shard: shard, options: options)
+    }
+
+    /// After the sharded update: starts every piece of `values`' all-gather, in forward order.
+    func start(_ values: Tensor, comm: Communicator) throws {
+        precondition(waited == pending.count, "a weight gather started while the previous one is in flight")
+        pending.removeAll(keepingCapacity: true)
+        waited = 0
+        for piece in pieces {
+            pending.append(try comm.startAllGather(values.rows(piece), counts: shard.counts(of: piece), background: background))
+        }
+    }
+
+    /// Before layer `layer`'s forward: waits for the pieces holding its weights and nudges the rest along.
+    func wait(forLayer layer: Int) throws {
+        guard waited < pending.count else { return }
+        try wait(upTo: needed[layer])
+        for p in pending[waited...] { _ = try p.test() }
+    }
+
+    /// Before anything else reads the weights: waits for every piece (nothing when none is in flight).
+    func waitAll() throws { try wait(upTo: pending.count) }
+
+    private func wait(upTo end: Int) throws {
+        while waited < min(end, pending.count) {
+            try pending[waited].wait()
+            waited += 1
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import TestSupport
+import XCTest
+
+@testable import StrataCore
+
+/// ZeRO-1's weight all-gather overlapped with the next forward (`WeightGather`) moves when the weights arrive, never
+/// what arrives. `ThreadCommunicator` delivers each piece late: the other ranks' parts read NaN until the piece is
+/// waited for, so any path that reads a weight early (a layer's forward, validation, a callback, the update, the
+/// end of fit) turns the run's numbers into NaN and it no longer matches the blocking all-gather bit for bit.
+final class WeightGatherTests: XCTestCase {
+    /// Sums of the weights each callback hook saw (a callback that reads weights every batch).
+    final class WeightReader: Callback {
+        var seen: [Float] = []
+        func onBatchEnd(_ batch: Int, logs: [String: Double], context: TrainingContext) throws {
+            seen.append(context.model.parameters!.values.scalars.reduce(0, +))
+        }
+        func onEpochEnd(_ epoch: Int, logs: [String: Double], context: TrainingContext) throws {
+            seen.append(context.model.parameters!.values.scalars.reduce(0, +))
+        }
+    }
+
+    /// A conv net with BatchNormalization (its moving statistics live in the gathered buffer), Dropout and three
+    /// weighted layers trained with validation; returns every weight, slot, loss and val_loss, what the reading
+    /// callback saw, and the gather pieces started and waited on this rank.
+    private func train(_ comm: ThreadCommunicator, overlapped: Bool, reader: Bool) throws -> (
+        out: [UInt32], started: Int, waited: Int
+    ) {
+        let d = RandomData(seed: 12)
+        let y = try toCategorical(d.integers(3, count: 23), numClasses: 3)
+        let m = Sequential(
+            [
+                Conv2D(3, kernelSize: (3, 3), activation: .relu, inputShape: [5, 5, 2]), BatchNormalization(), Flatten(),
+                Dropout(0.2), Dense(7, activation: .relu), Dense(3, activation: .softmax),
+            ], seed: 5)
+        m.compile(optimizer: Adam(learningRate: 0.01), loss: "categorical_crossentropy")
+        // 30- and 60-float pieces: the first layer alone, then several pieces, some straddling the shard boundaries.
+        m.communication = GradientCommunication(
+            overlap: true, firstBucketMB: 30 * 4 / 1_048_576, bucketMB: 60 * 4 / 1_048_576, shardOptimizer: true,
+            overlapWeightGather: overlapped)
+        let probe = WeightReader()
+        let h = try m.fit(
+            d.uniform([23, 5, 5, 2]), y, batchSize: 6, epochs: 3, verbose: 0, callbacks: reader ? [probe] : [],
+            validationData: (d.uniform([7, 5, 5, 2]), try toCategorical(d.integers(3, count: 7), numClasses: 3)),
+            communicator: comm)
+        let floats =
+            m.parameters!.values.scalars + m.optimizerState!.slots.flatMap(\.scalars) + h["loss"]!.map(Float.init)
+            + h["val_loss"]!.map(Float.init) + probe.seen
+        return (floats.map(\.bitPattern), comm.gatherPiecesStarted, comm.gatherPiecesWaited)
+    }
+
+    func testOverlappedGatherIsTheBlockingGatherBitForBit() throws {
+        for p in [2, 3] {
+            for reader in [false, true] {
+                let blocking = try ThreadCommunicator.run(size: p) { try self.train($0, overlapped: false, reader: reader) }
+                    .map { try $0.get() }
+                let overlapped = try ThreadCommunicator.run(size: p) { try self.train($0, overlapped: true, reader: reader) }
+                    .map { try $0.get() }
+                XCTAssertEqual(blocking[0].started, 0, "the blocking run gathers at once")
+                for (rank, run) in overlapped.enumerated() {
+                    XCTAssertEqual(run.out, blocking[0].out, "\(p) ranks, rank \(rank), reader \(reader): overlapped vs blocking")
+                    // 4 steps an epoch, 3 epochs, several pieces a step, every one waited for.
+                    XCTAssertGreaterThanOrEqual(run.started, 12 * 3, "\(p) ranks: the gather went in pieces")
+                    XCTAssertEqual(run.waited, run.started, "\(p) ranks: every piece waited for")
+                }
+                XCTAssertFalse(blocking[0].out.contains { Float(bitPattern: $0).isNaN }, "no NaN reached the weights")
+            }
+        }
+    }
+
+    /// The pieces: contiguous, covering the buffer, in forward order, a layer never split; the first at most the first
+    /// size unless one layer is larger, then at most the bucket size; each layer waits for the prefix up to its piece.
+    func testPiecesFollowTheForwardOrder() {
+        let shard = OptimizerShard(ranges: OptimizerShard.ranges(count: 1000, size: 2), rank: 0)
+        let options = GradientCommunication(overlap: true, firstBucketMB: 50 * 4 / 1_048_576, bucketMB: 200 * 4 / 1_048_576)
+        // Layers: 0..<20, none, 20..<60, 60..<560 (larger than a piece), 560..<600, 600..<700, 700..<1000.
+        let layers = [0..<20, 0..<0, 20..<60, 60..<560, 560..<600, 600..<700, 700..<1000]
+        let g = WeightGather(layerRanges: layers, count: 1000, shard: shard, options: options)
+        XCTAssertEqual(g.pieces, [0..<20, 20..<60, 60..<560, 560..<700, 700..<1000])
+        XCTAssertEqual(g.needed, [1, 0, 2, 3, 4, 4, 5])
+    }
+}
