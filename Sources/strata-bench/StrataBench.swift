@@ -419,7 +419,9 @@ func report(_ resultsPath: String, csvPath: String?, jsonPath: String?) throws {
         }
         if p["phases"] != nil {
             let other = total - inLayers - named
-            print("    " + pad("other (callbacks, progress...)", 30) + String(format: " %8.4f s (%4.1f%%)", other, 100 * other / max(total, 1e-12)))
+            print(
+                "    " + pad("other (callbacks, progress...)", 30)
+                    + String(format: " %8.4f s (%4.1f%%)", other, 100 * other / max(total, 1e-12)))
         }
         let byRank = (p["rank_layer_s"]?.arrayValue ?? []).compactMap(\.doubleValue)
         let waits = (p["rank_row_wait_s"]?.arrayValue ?? []).compactMap(\.doubleValue)

@@ -73,7 +73,8 @@ extension RMSprop: ZeroGradientUpdating {
         lr: Float
     ) {
         guard momentum == 0 && !centered else {
-            return updateRowsInRuns(rows, values: values, gradients: gradients, slots: slots, scalars: &scalars, iteration: iteration, lr: lr)
+            return updateRowsInRuns(
+                rows, values: values, gradients: gradients, slots: slots, scalars: &scalars, iteration: iteration, lr: lr)
         }
         UpdateKernels.rmspropRows(
             values: values, gradients: gradients, accumulator: slots[0], rows: rows, rho: rho, lr: lr, epsilon: epsilon)
