@@ -67,6 +67,24 @@ final class WeightGatherTests: XCTestCase {
         }
     }
 
+    /// A callback that reads only logs in its batch hooks.
+    final class LogReader: Callback {
+        var readsWeightsEachBatch: Bool { false }
+    }
+
+    /// The start note names each callback whose batch hooks may read weights (once, in order) and what to declare;
+    /// none when every callback declares it does not. The line rank 0 prints under mpirun: GradientTrafficTests.
+    func testTheStartNoteNamesTheCallbacksThatReadWeights() {
+        XCTAssertNil(WeightGather.note(waitingFor: []))
+        XCTAssertNil(WeightGather.note(waitingFor: [LogReader(), EarlyStopping(), CSVLogger("/dev/null")]))
+        let one = WeightGather.note(waitingFor: [LogReader(), WeightReader(), WeightReader()]) ?? ""
+        XCTAssertTrue(one.hasPrefix("ZeRO-1's weight all-gather will not overlap the next forward: the batch hooks of callback WeightReader may read"), one)
+        XCTAssertTrue(one.contains("declare `var readsWeightsEachBatch: Bool { false }`"), one)
+        XCTAssertFalse(one.contains("LogReader") || one.contains("ModelCheckpoint"), one)
+        let two = WeightGather.note(waitingFor: [WeightReader(), LogReader(), RowSparseStepTests.SlotReader(batches: [])]) ?? ""
+        XCTAssertTrue(two.contains("the batch hooks of callbacks WeightReader and SlotReader may read"), two)
+    }
+
     /// The pieces: contiguous, covering the buffer, in forward order, a layer never split; the first at most the first
     /// size unless one layer is larger, then at most the bucket size; each layer waits for the prefix up to its piece.
     func testPiecesFollowTheForwardOrder() {

@@ -75,6 +75,9 @@ final class Trainer {
         if context.isPrintingRank && comm.size > 1, let warning = step.path.warning {
             FileHandle.standardError.write(Data("strata: warning: \(warning)\n".utf8))
         }
+        if context.isPrintingRank && step.gather != nil, let note = WeightGather.note(waitingFor: callbacks) {
+            FileHandle.standardError.write(Data("strata: note: \(note)\n".utf8))
+        }
         // ZeRO-1's overlapped weight gather completes before batch hooks that may read the weights.
         let batchHooksReadWeights = callbacks.contains { $0.readsWeightsEachBatch }
         let (train, batch) = (plan.data, plan.batch)

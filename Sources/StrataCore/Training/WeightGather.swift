@@ -54,6 +54,25 @@ final class WeightGather {
         self.init(layerRanges: GradientBuckets.layerRanges(model), count: p.count, shard: shard, options: options)
     }
 
+    /// Rank 0's note at the start of a run with this gather when some callbacks' batch hooks may read the weights
+    /// (`Callback.readsWeightsEachBatch`, true unless a callback declares otherwise): every batch then waits for the
+    /// whole gather before those hooks, so the overlap is gone. Names them and what to declare; nil when none reads.
+    static func note(waitingFor callbacks: [Callback]) -> String? {
+        var readers: [String] = []
+        for c in callbacks where c.readsWeightsEachBatch {
+            let name = String(describing: type(of: c))
+            if !readers.contains(name) { readers.append(name) }
+        }
+        guard let last = readers.last else { return nil }
+        let list = readers.count == 1 ? "callback \(last)" : "callbacks \(readers.dropLast().joined(separator: ", ")) and \(last)"
+        return "ZeRO-1's weight all-gather will not overlap the next forward: the batch hooks of \(list) may read the weights "
+            + "(readsWeightsEachBatch is true), so every batch waits for the whole gather first. In a callback whose "
+            + "onBatchBegin/onBatchEnd do not read the model's weights, declare `var readsWeightsEachBatch: Bool { false }`"
+            + (readers.contains("ModelCheckpoint")
+                ? "; a ModelCheckpoint saving every n steps reads them (save once an epoch, run.checkpoint_every: epoch, to keep the overlap)"
+                : "")
+    }
+
     /// After the sharded update: starts every piece of `values`' all-gather, in forward order.
     func start(_ values: Tensor, comm: Communicator) throws {
         precondition(waited == pending.count, "a weight gather started while the previous one is in flight")
