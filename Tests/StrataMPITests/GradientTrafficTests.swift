@@ -82,7 +82,8 @@ final class GradientTrafficTests: XCTestCase {
         XCTAssertEqual(zeroResumed.figures("loss"), zeroStraight.figures("loss"), "ZeRO-1")
         // Checkpoints every 3 steps read the weights at batch end: rank 0's start says the overlap is gone, once.
         _ = try train("zero-steps", ["fit.epochs=1", "run.checkpoint_every=3"] + zero)
-        let note = "strata: note: ZeRO-1's weight all-gather will not overlap the next forward: the batch hooks of callback ModelCheckpoint may read"
+        let note =
+            "strata: note: ZeRO-1's weight all-gather will not overlap the next forward: the batch hooks of callback ModelCheckpoint may read"
         XCTAssertEqual(output.components(separatedBy: note).count, 2, "one note naming ModelCheckpoint:\n\(output)")
         XCTAssertTrue(output.contains("run.checkpoint_every: epoch"), output)
     }
