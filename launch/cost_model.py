@@ -5,7 +5,8 @@ Inputs, all MEASURED (JSON lines as strata-bench and strata-mpi-check print them
   --profile FILE     `strata-bench train --profile --single-process` of 1 rank x 1 thread alone, one per workload:
                      per-layer forward/backward seconds and parameters, epoch seconds, samples, batch size
   --sharing FILE     the same profile run by k processes at once (k = 2, 3, 4) at the per-rank batch ceil(B / k):
-                     what each rank computes, per sample, when k ranks share this machine's cores (field "sharing")
+                     what each rank computes, per sample, when k ranks share this machine's cores (field "sharing"),
+                     and each step's seconds and start (`step_seconds`, `step_starts`: the wait for the slowest rank)
   --links FILE       `strata-mpi-check collectives`: all-reduce (blocking `allreduce`; `iallreduce`, started then
                      waited, as training's buckets run it), reduce-scatter and all-gather seconds on the emulated links
                      at several sizes and rank counts
@@ -25,6 +26,11 @@ Model (the assumptions are printed with the tables):
             slowest of the k processes (a step waits for its slowest rank); with only the 1-rank profile they are
             the 1-rank costs times max(1, p / cores) (time sharing). Predictions for real clusters use the 1-rank
             costs (one rank per node, nothing shared).
+  slowest   a synchronous step waits for its slowest rank: where the sharing runs recorded their steps, the check adds
+            E[max over the k = p processes' steps] - the slowest process's mean step (`Straggler`; --straggler:
+            aligned = the steps the processes ran at the same moments, the default; independent; normal; none).
+            The prediction adds sd x e_p (E[max of p standard normals]) with sd = --predict-spread x the step's
+            compute (default: the spread of the workload's 1-rank steps), ranks independent.
   links     a collective on a measured link and rank count costs what was measured there, interpolated piecewise
             linearly in log size and log seconds (one line over 4 KiB-32 MiB missed single sizes by 24-45%: the
             emulated nodes' TCP stacks and tbf shapers share the ranks' cores). Elsewhere (other rank counts, the
