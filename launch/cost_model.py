@@ -5,7 +5,8 @@ Inputs, all MEASURED (JSON lines as strata-bench and strata-mpi-check print them
   --profile FILE     `strata-bench train --profile --single-process` of 1 rank x 1 thread alone, one per workload:
                      per-layer forward/backward seconds and parameters, epoch seconds, samples, batch size
   --sharing FILE     the same profile run by k processes at once (k = 2, 3, 4) at the per-rank batch ceil(B / k):
-                     what each rank computes, per sample, when k ranks share this machine's cores (field "sharing")
+                     what each rank computes, per sample, when k ranks share this machine's cores (field "sharing"),
+                     and each step's seconds and start (`step_seconds`, `step_starts`: the wait for the slowest rank)
   --links FILE       `strata-mpi-check collectives`: all-reduce (blocking `allreduce`; `iallreduce`, started then
                      waited, as training's buckets run it), reduce-scatter and all-gather seconds on the emulated links
                      at several sizes and rank counts
@@ -25,6 +26,11 @@ Model (the assumptions are printed with the tables):
             slowest of the k processes (a step waits for its slowest rank); with only the 1-rank profile they are
             the 1-rank costs times max(1, p / cores) (time sharing). Predictions for real clusters use the 1-rank
             costs (one rank per node, nothing shared).
+  slowest   a synchronous step waits for its slowest rank: where the sharing runs recorded their steps, the check adds
+            E[max over the k = p processes' steps] - the slowest process's mean step (`Straggler`; --straggler:
+            aligned = the steps the processes ran at the same moments, the default; independent; normal; none).
+            The prediction adds sd x e_p (E[max of p standard normals]) with sd = --predict-spread x the step's
+            compute (default: the spread of the workload's 1-rank steps), ranks independent.
   links     a collective on a measured link and rank count costs what was measured there, interpolated piecewise
             linearly in log size and log seconds (one line over 4 KiB-32 MiB missed single sizes by 24-45%: the
             emulated nodes' TCP stacks and tbf shapers share the ranks' cores). Elsewhere (other rank counts, the
@@ -62,7 +68,7 @@ Model (the assumptions are printed with the tables):
             holding its weights: the pieces move one after another while the forward computes (with the progress
             thread's f and g), and a layer waits for what its pieces still lack.
 """
-import argparse, json, math, re, sys
+import argparse, bisect, functools, json, math, re, sys
 
 MIB = 1 << 20
 
@@ -286,6 +292,125 @@ class Compute:
         return c
 
 
+# ---- the slowest rank ------------------------------------------------------------------------------------------
+
+def full_steps(r):
+    """A record's step seconds after the first epoch (strata-bench's `step_seconds`, `step_starts`) without each epoch's
+    short last batch: [(start, seconds)], or None where the run did not record them (passes before they existed)."""
+    secs, starts = r.get("step_seconds"), r.get("step_starts")
+    if not secs or not starts or len(secs) != len(starts):
+        return None
+    per_epoch = math.ceil(r["samples"] / r["batch_size"])
+    short = r["samples"] % r["batch_size"] != 0
+    return [(t, d) for j, (t, d) in enumerate(zip(starts, secs)) if not (short and j % per_epoch == per_epoch - 1)]
+
+
+def expected_max(dists):
+    """E[max(X_1, ..., X_p)] of independent X_i, each drawn uniformly from its list of values (the measured steps of
+    one rank): P(max <= t) = prod_i F_i(t), summed over the values where it steps."""
+    sd = [sorted(d) for d in dists]
+    e = prev = 0.0
+    for t in sorted({v for d in sd for v in d}):
+        cdf = 1.0
+        for d in sd:
+            cdf *= bisect.bisect_right(d, t) / len(d)
+        e += t * (cdf - prev)
+        prev = cdf
+    return e
+
+
+@functools.lru_cache(maxsize=None)
+def normal_max(p):
+    """E[max of p independent standard normal draws] (e_1 = 0, e_2 = 1 / sqrt(pi), e_3 = 3 / (2 sqrt(pi))): the integral
+    of x p phi(x) Phi(x)^(p-1), by Simpson's rule over [-9, 9]."""
+    if p <= 1:
+        return 0.0
+    n, lo, hi = 3600, -9.0, 9.0
+    h = (hi - lo) / n
+    total = 0.0
+    for k in range(n + 1):
+        x = lo + k * h
+        y = x * p * math.exp(-x * x / 2) / math.sqrt(2 * math.pi) * (0.5 * (1 + math.erf(x / math.sqrt(2)))) ** (p - 1)
+        total += y * (1 if k in (0, n) else 4 if k % 2 else 2)
+    return total * h / 3
+
+
+def aligned_max(procs):
+    """E[max over ranks] of steps taken at the same moment: for each step of each process, the largest of its seconds
+    and those of the step every other process was in at its midpoint (processes run at once share the monotonic
+    clock); steps whose midpoint some process was not in (before it started, after it ended) are left out. Returns
+    (mean of those maxima, their count, the correlation of the paired seconds) or None with fewer than 2 processes."""
+    if len(procs) < 2:
+        return None
+    maxima, pairs = [], []
+    for i, steps in enumerate(procs):
+        for t, d in steps:
+            mid, worst, ok = t + d / 2, d, True
+            for j, other in enumerate(procs):
+                if j == i:
+                    continue
+                k = bisect.bisect_right([s for s, _ in other], mid) - 1
+                if k < 0 or other[k][0] + other[k][1] < mid:
+                    ok = False
+                    break
+                worst = max(worst, other[k][1])
+                if j == (i + 1) % len(procs):
+                    pairs.append((d, other[k][1]))
+            if ok:
+                maxima.append(worst)
+    if not maxima:
+        return None
+    return sum(maxima) / len(maxima), len(maxima), correlation(pairs)
+
+
+def correlation(pairs):
+    if len(pairs) < 3:
+        return float("nan")
+    n = len(pairs)
+    mx, my = sum(a for a, _ in pairs) / n, sum(b for _, b in pairs) / n
+    sxy = sum((a - mx) * (b - my) for a, b in pairs)
+    sxx, syy = sum((a - mx) ** 2 for a, _ in pairs), sum((b - my) ** 2 for _, b in pairs)
+    return sxy / math.sqrt(sxx * syy) if sxx > 0 and syy > 0 else float("nan")
+
+
+def spread(steps):
+    """(mean, standard deviation / mean) of a list of step seconds."""
+    m = sum(steps) / len(steps)
+    return m, (math.sqrt(sum((x - m) ** 2 for x in steps) / (len(steps) - 1)) / m if len(steps) > 1 else 0.0)
+
+
+class Straggler:
+    """What a synchronous step waits beyond its slowest rank's mean step, from the steps of k processes run at once
+    (the sharing runs: the ranks' compute when k share this machine's cores): a step lasts as long as its slowest
+    rank's compute, and with per-step compute times that vary (this host's cores change speed from second to second,
+    3-4 processes on 2 cores take turns) E[max over the k ranks] exceeds the slowest rank's mean. `how`:
+    independent (each rank draws its step from its own measured steps, independently: `expected_max`), aligned
+    (the steps the processes took at the same moments: `aligned_max`, with whatever correlation they had), normal
+    (mean + sd x e_k of the pooled steps). The term is E[max] - max_i mean_i (the model's compute already is the
+    slowest process's mean)."""
+
+    HOWS = ("aligned", "independent", "normal", "none")
+
+    def __init__(self, procs):
+        self.procs = procs  # per process: [(start, seconds)] of its full steps
+        secs = [[d for _, d in s] for s in procs]
+        self.slowest_mean = max(sum(d) / len(d) for d in secs)
+        pooled = [d for s in secs for d in s]
+        self.mean, self.cv = spread(pooled)
+        self.independent = expected_max(secs)
+        self.normal = self.mean + self.mean * self.cv * normal_max(len(procs))
+        self.aligned = aligned_max(procs)
+
+    def extra(self, how):
+        """Seconds a step adds for its slowest rank, by `how` (aligned falls back to independent without overlap)."""
+        if how == "none":
+            return 0.0
+        e = {"independent": self.independent, "normal": self.normal}.get(how)
+        if how == "aligned":
+            e = self.aligned[0] if self.aligned else self.independent
+        return max(0.0, e - self.slowest_mean)
+
+
 def embedding_rows(config_path, names):
     """(layer index, input_dim, output_dim, input length) of the Embedding layer of a config (named `embedding` in
     the profile's layer names), or None."""
@@ -430,12 +555,15 @@ def overlapped(bwd, bks, comm_of, hold, latency_of=lambda n: 0.0, shares=(1.0, 1
 
 class Model:
     def __init__(self, compute, link, p, hold=None, overlap=True, sparse=None, zero=False, update_share=1.0, sums=4,
-                 shares=(1.0, 1.0), zero_gather_overlapped=False):
+                 shares=(1.0, 1.0), zero_gather_overlapped=False, straggle=0.0, spread=0.0):
         """sums: floats of a step's loss and metric sums and stop flag, all-reduced alone before backward when
         overlapped (GradientBuckets), inside the one buffer otherwise. shares: a progress thread's (f, g) (see
         `overlapped`), used when hold is None. zero_gather_overlapped: ZeRO-1's all-gather in pieces behind the next
-        forward (`gathered`), else exposed after the update."""
+        forward (`gathered`), else exposed after the update. The wait for the slowest rank: straggle, seconds a step
+        adds (`Straggler.extra`, measured at p), plus, where that was not measured, spread x e_p x the step's compute
+        (each rank's step normal with sd = spread x its mean, independent across ranks: `normal_max`)."""
         self.c, self.link, self.p, self.hold, self.shares = compute, link, p, hold, shares
+        self.straggle, self.spread = straggle, spread
         self.zero_gather_overlapped = zero_gather_overlapped
         self.parts = {}  # the overlapped buckets' seconds over the steps costed: "slowed" compute and "wait"
         self.overlap, self.sparse, self.zero, self.update_share = overlap, sparse, zero, update_share
@@ -464,6 +592,7 @@ class Model:
         alone = sum(comm_of(nb) for _, nb in bks) + rows_comm
         if p == 1:
             return fwd + sum(bwd) + other, 0.0, 0.0
+        other += self.straggle + self.spread * normal_max(p) * (fwd + sum(bwd) + other)
         lat_of = lambda nb: latency(op, nb, p, self.link)
         exposed = overlapped(bwd, bks, comm_of, self.hold, lat_of, self.shares, self.parts) if self.overlap else alone - rows_comm
         exposed += rows_comm
@@ -531,20 +660,33 @@ def main(argv=None):
     ap.add_argument("--compute-speedup", type=float, default=1.0,
                     help="the table's ranks compute this many times faster than 1 rank x 1 thread here (e.g. 16 for a "
                     "16-core node running one rank with 16 threads at perfect thread scaling)")
+    ap.add_argument("--straggler", choices=Straggler.HOWS, default="aligned",
+                    help="the check's wait for the slowest rank (passes whose sharing runs recorded their steps): "
+                    "aligned = the k processes' steps at the same moments, independent = each rank's own steps drawn "
+                    "independently, normal = pooled mean + sd x e_k, none = the slowest process's mean only (as before)")
+    ap.add_argument("--predict-spread", type=float,
+                    help="the table's per-step sd / mean of a rank's compute (default: the workload's 1-rank steps here)")
     ap.add_argument("--per-rank-batch", action="store_true",
                     help="the table keeps the per-rank batch (global batch = config batch x p) instead of the global")
     args = ap.parse_args(argv)
 
-    alone = {r["workload"]: Compute(r) for r in lines(args.profile) if "profile" in r}
-    sharing = {}
+    profiles = [r for r in lines(args.profile) if "profile" in r]
+    alone = {r["workload"]: Compute(r) for r in profiles}
+    # each workload's 1-rank steps alone: their spread is what the prediction's ranks draw from (one per node)
+    alone_spread = {r["workload"]: spread([d for _, d in full_steps(r)])[1] for r in profiles if full_steps(r)}
+    sharing, stragglers = {}, {}
     if args.sharing:
-        groups = {}
+        groups, steps = {}, {}
         for r in lines(args.sharing):
             if "profile" in r:
                 groups.setdefault((r["workload"], r["sharing"]), []).append(Compute(r))
-        # a step waits for its slowest rank: the process of the k whose step took longest
+                steps.setdefault((r["workload"], r["sharing"]), []).append(full_steps(r))
+        # a step waits for its slowest rank: the process of the k whose step took longest, and the per-step wait
+        # beyond its mean where the runs recorded their steps
         for key, cs in groups.items():
             sharing[key] = max(cs, key=lambda x: x.batch * (sum(x.f) + sum(x.b)) + x.other)
+            if all(len(st or []) > 1 for st in steps[key]):
+                stragglers[key] = Straggler(steps[key])
     sparse = {w: embedding_rows(f"{args.configs}/{w}.yaml", c.names) for w, c in alone.items()}
 
     raw = {}
@@ -614,6 +756,22 @@ def main(argv=None):
                     thread_overlap(r["quiet_work_s"], r["alone_s"], f, g)[0] * 1e3, r["exposed_s"] * 1e3,
                     thread_overlap(r["quiet_work_s"], r["alone_s"], f, g)[1] * 1e3) for r in fixed[key]))
 
+    if stragglers:
+        print(f"\n== the slowest rank: a synchronous step lasts as long as its slowest rank's compute; from the steps of k "
+              f"processes run at once (sharing runs, each epoch's short last batch left out), E[max over the k] beyond "
+              f"the slowest process's mean step, three ways: each rank independently from its own steps, the steps the k "
+              f"took at the same moments (their correlation r between neighbours), a normal of the pooled mean and sd "
+              f"(mean + sd e_k); the check uses --straggler {args.straggler}")
+        print(f"{'workload':<10} {'k':>2} {'steps':>9} {'mean':>8} {'sd/mean':>7} {'slowest':>8}  {'independent':>11} "
+              f"{'aligned (r)':>17} {'normal':>8}")
+        for key in sorted(stragglers):
+            st = stragglers[key]
+            al = st.aligned
+            print(f"{key[0]:<10} {key[1]:>2} {'/'.join(str(len(x)) for x in st.procs):>9} {st.mean * 1e3:6.1f}ms "
+                  f"{st.cv * 100:6.0f}% {st.slowest_mean * 1e3:6.1f}ms  {st.extra('independent') * 1e3:+9.1f}ms "
+                  + (f"{st.extra('aligned') * 1e3:+9.1f}ms ({al[2]:+.2f})" if al else f"{'-':>17}")
+                  + f" {st.extra('normal') * 1e3:+6.1f}ms")
+
     def hold_for(link, p):
         if (link, p) in holds:
             return holds[(link, p)]
@@ -639,6 +797,7 @@ def main(argv=None):
     # the fastest measured link (shown as its own variant; the others assume a core of its own)
     pshares = shares.get((args.predict_link, 2)) or shares.get((fastest, 2)) or (1.0, 1.0)
     ranks = [int(x) for x in args.ranks.split(",")]
+    pspread = lambda name: args.predict_spread if args.predict_spread is not None else alone_spread.get(name, 0.0)
     print(f"\n== predicted scaling efficiency on {args.predict_link} (alpha {palpha * 1e6:.0f} us, beta "
           f"{plink['allreduce'][1] * 1e9:.3f} ns/B), one rank per node computing "
           + (f"{args.compute_speedup:g}x as fast as " if args.compute_speedup != 1 else "as ") + "1 rank x 1 thread here, "
@@ -647,7 +806,12 @@ def main(argv=None):
           + ("" if pshares == (1.0, 1.0) else f", with one sharing the rank's cores (f and g measured here on 2 nodes, "
              f"{args.predict_link if (args.predict_link, 2) in shares else fastest})")
           + ("" if phold is None else f", and in MPI calls only (progress-bound, H = {phold * 1e3:.1f} ms per call)")
-          + "; efficiency = samples/s on p / (p x samples/s on 1); step time in ms in brackets")
+          + "; efficiency = samples/s on p / (p x samples/s on 1); step time in ms in brackets"
+          + ("; each rank's step compute drawn independently from a normal whose sd / mean is "
+             + (f"{args.predict_spread:.3f}" if args.predict_spread is not None else "that of the workload's 1-rank steps here ("
+                + ", ".join(f"{w} {v * 100:.1f}%" for w, v in sorted(alone_spread.items())) + ")")
+             + ", a step waiting for the slowest: + sd x e_p (e_64 = 2.34)" if (args.predict_spread or alone_spread) else
+             "; no wait for a slowest rank (the 1-rank profiles recorded no steps)"))
     print(f"{'workload':<18} {'params':>9} {'step@1':>8}  " + " ".join(f"{p:>12}" for p in ranks))
     for name in sorted(alone):
         c = alone[name].scaled(1 / args.compute_speedup)
@@ -667,7 +831,8 @@ def main(argv=None):
             for p in ranks:
                 n = c.batch * p if args.per_rank_batch else c.batch
                 s = Model(c, plink, p, hold=hold, overlap=ov, sparse=sparse.get(name), zero=zero,
-                          update_share=args.update_share, shares=sh, zero_gather_overlapped=gov).step(n)[0]
+                          update_share=args.update_share, shares=sh, zero_gather_overlapped=gov,
+                          spread=pspread(name)).step(n)[0]
                 eff = (n / s) / (p * c.batch / one)
                 cells.append(f"{eff * 100:4.0f}% ({s * 1e3:4.0f})")
             first = label == "replicated"
@@ -683,43 +848,61 @@ def main(argv=None):
           "and g); exposed = what the gradient traffic adds to the step: for overlapped runs the compute slowed while "
           "bytes were in flight (slowed) plus the wait after backward")
     print(f"{'workload':<10} {'link':>7} {'p':>2} {'traffic':>10} {'measured':>9} {'model':>9} {'err':>5}  "
-          f"{'comm':>7} {'exposed':>8} {'slowed':>7} {'hidden':>6}  {'model(1r)':>9} {'err':>5}")
-    errs, kinds = [], {}
-    for m in lines(args.measured):
-        name, link, p = m["workload"], m.get("link"), m["ranks"]
-        if name not in alone or link not in links:
-            continue
-        # One buffer when asked for, or when the run chose it (strata-bench's gradient_path: ranks on one host).
-        ov = m.get("traffic", "default") != "one-buffer" and not m.get("gradient_path", "").startswith("one buffer")
-        secs = m["epoch_seconds"][1:] or m["epoch_seconds"]
-        steps = math.ceil(m["samples"] / m["batch_size"])
-        meas = median(secs) / steps
-        c_share = sharing.get((name, p))
-        slow = max(1.0, p / args.cores)
-        c1 = alone[name].scaled(slow)
-        sp = sparse.get(name) if ov else None
-        hold = None if overlap_engine(m, args.overlap_engine) == "thread" else hold_for(link, p)
-        sh = shares.get((link, p), (1.0, 1.0))
-        lk = links[link]
-        zero = dict(zero=bool(m.get("sharded_optimizer")), zero_gather_overlapped=bool(m.get("zero_gather_overlapped")),
-                    update_share=args.update_share)
-        mod = Model(c_share or c1, lk, p, hold=hold, overlap=ov, sparse=sp, shares=sh, **zero)
-        t, _, comm, exposed = mod.epoch(m["samples"], m["batch_size"])
-        slowed = mod.parts.get("slowed", 0.0) / steps
-        t1 = Model(c1, lk, p, hold=hold, overlap=ov, sparse=sp, shares=sh, **zero).epoch(m["samples"], m["batch_size"])[0] / steps
-        step = t / steps
-        err = step / meas - 1
-        errs.append(abs(err))
-        kinds.setdefault("overlapped" if ov else "one buffer", []).append(err)
-        hidden = 1 - exposed / comm if comm > 0 else 1.0
-        print(f"{name:<10} {link:>7} {p:>2} {'overlap' if ov else 'one-buffer':>10} {meas * 1e3:7.1f}ms {step * 1e3:7.1f}ms "
-              f"{err * 100:+4.0f}%  {comm * 1e3:5.1f}ms {exposed * 1e3:6.1f}ms {slowed * 1e3:5.1f}ms {hidden * 100:5.0f}%  {t1 * 1e3:7.1f}ms "
-              f"{(t1 / meas - 1) * 100:+4.0f}%")
+          f"{'comm':>7} {'exposed':>8} {'slowed':>7} {'hidden':>6} {'slowest':>7}  {'model(1r)':>9} {'err':>5}")
+
+    def check(how, show):
+        """Errors of the model against each measured run, the wait for the slowest rank costed `how`."""
+        errs, kinds = [], {}
+        for m in lines(args.measured):
+            name, link, p = m["workload"], m.get("link"), m["ranks"]
+            if name not in alone or link not in links:
+                continue
+            # One buffer when asked for, or when the run chose it (strata-bench's gradient_path: ranks on one host).
+            ov = m.get("traffic", "default") != "one-buffer" and not m.get("gradient_path", "").startswith("one buffer")
+            secs = m["epoch_seconds"][1:] or m["epoch_seconds"]
+            steps = math.ceil(m["samples"] / m["batch_size"])
+            meas = median(secs) / steps
+            c_share = sharing.get((name, p))
+            slow = max(1.0, p / args.cores)
+            c1 = alone[name].scaled(slow)
+            sp = sparse.get(name) if ov else None
+            hold = None if overlap_engine(m, args.overlap_engine) == "thread" else hold_for(link, p)
+            sh = shares.get((link, p), (1.0, 1.0))
+            lk = links[link]
+            zero = dict(zero=bool(m.get("sharded_optimizer")), zero_gather_overlapped=bool(m.get("zero_gather_overlapped")),
+                        update_share=args.update_share)
+            # the wait for the slowest rank where the sharing runs at k = p recorded their steps (else none: the
+            # slowest process's mean, as passes before them were costed)
+            st = stragglers.get((name, p))
+            straggle = st.extra(how) if st and c_share else 0.0
+            mod = Model(c_share or c1, lk, p, hold=hold, overlap=ov, sparse=sp, shares=sh, straggle=straggle, **zero)
+            t, _, comm, exposed = mod.epoch(m["samples"], m["batch_size"])
+            step = t / steps
+            err = step / meas - 1
+            errs.append(abs(err))
+            kinds.setdefault("overlapped" if ov else "one buffer", []).append(err)
+            if not show:
+                continue
+            slowed = mod.parts.get("slowed", 0.0) / steps
+            t1 = Model(c1, lk, p, hold=hold, overlap=ov, sparse=sp, shares=sh, **zero).epoch(m["samples"], m["batch_size"])[0] / steps
+            hidden = 1 - exposed / comm if comm > 0 else 1.0
+            print(f"{name:<10} {link:>7} {p:>2} {'overlap' if ov else 'one-buffer':>10} {meas * 1e3:7.1f}ms {step * 1e3:7.1f}ms "
+                  f"{err * 100:+4.0f}%  {comm * 1e3:5.1f}ms {exposed * 1e3:6.1f}ms {slowed * 1e3:5.1f}ms {hidden * 100:5.0f}% "
+                  f"{straggle * 1e3:5.1f}ms  {t1 * 1e3:7.1f}ms {(t1 / meas - 1) * 100:+4.0f}%")
+        return errs, kinds
+
+    def summary(errs):
+        return (f"{sum(e <= 0.15 for e in errs)} of {len(errs)} runs within 15% (median |error| {median(errs) * 100:.0f}%, "
+                f"worst {max(errs) * 100:.0f}%)")
+
+    errs, kinds = check(args.straggler, True)
     if errs:
-        within = sum(e <= 0.15 for e in errs)
-        print(f"\n{within} of {len(errs)} runs within 15% (median |error| {median(errs) * 100:.0f}%, worst {max(errs) * 100:.0f}%)")
+        print(f"\n{summary(errs)}")
         print("; ".join(f"{k}: {sum(abs(e) <= 0.15 for e in v)} of {len(v)} within 15%, errors {min(v) * 100:+.0f}% to "
                         f"{max(v) * 100:+.0f}%, {sum(e < 0 for e in v)} fast" for k, v in sorted(kinds.items())))
+    if errs and stragglers:
+        print("the wait for the slowest rank (slowest: ms a step), each way (--straggler): " + "; ".join(
+            f"{how} {summary(check(how, False)[0])}" for how in Straggler.HOWS))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Unit tests of launch/cost_model.py's logic, each against numbers worked out by hand or by a closed form
 (run by CostModelTests in `swift test`, or: python3 launch/cost_model_test.py)."""
-import os, sys, unittest
+import math, os, sys, unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cost_model as cm  # noqa: E402
@@ -167,6 +167,66 @@ class Overlap(unittest.TestCase):
         rows = [{"gap_s": g, "tests": k, "alone_s": 0.5, "exposed_s": 0.5 - k * min(g, 0.04)} for g in (0.02, 0.1, 0.3)
                 for k in (1, 2, 3)]
         self.assertAlmostEqual(cm.fit_progress(rows), 0.04)
+
+
+class SlowestRank(unittest.TestCase):
+    def test_expected_max_of_uniform_draws(self):
+        # p draws of U(0, 1): E[max] = p / (p + 1); one draw gives the mean
+        u = [k / 2000 for k in range(2001)]
+        for p in (1, 2, 3, 8):
+            self.assertAlmostEqual(cm.expected_max([u] * p), p / (p + 1), places=3, msg=p)
+        # two ranks each 1 s or 2 s with equal odds: the step is 1 s only when both are (1/4)
+        self.assertAlmostEqual(cm.expected_max([[1, 2], [2, 1]]), 1.75)
+        # ranks of different speeds: independent draws of a constant 3 s rank and a 1-or-5 s one
+        self.assertAlmostEqual(cm.expected_max([[3, 3], [1, 5]]), 4.0)
+
+    def test_expected_max_of_normal_draws(self):
+        # the order statistics of the standard normal: e_1 = 0, e_2 = 1 / sqrt(pi), e_3 = 3 / (2 sqrt(pi)),
+        # e_5 = 1.16296 (tables of normal order statistics)
+        self.assertEqual(cm.normal_max(1), 0.0)
+        self.assertAlmostEqual(cm.normal_max(2), 1 / math.sqrt(math.pi), places=9)
+        self.assertAlmostEqual(cm.normal_max(3), 3 / (2 * math.sqrt(math.pi)), places=9)
+        self.assertAlmostEqual(cm.normal_max(5), 1.16296, places=4)
+
+    def test_full_steps_leave_out_each_epochs_short_batch(self):
+        r = {"samples": 10, "batch_size": 4, "step_starts": [0, 1, 2, 3, 4, 5], "step_seconds": [1, 1, 0.5, 1, 1, 0.5]}
+        self.assertEqual(cm.full_steps(r), [(0, 1), (1, 1), (3, 1), (4, 1)])
+        r["samples"] = 12
+        self.assertEqual(len(cm.full_steps(r)), 6)
+        self.assertIsNone(cm.full_steps({"samples": 8, "batch_size": 4}))
+
+    def test_aligned_steps_keep_their_correlation(self):
+        # two processes taking turns: when one is slow (2 s) the other is fast (1 s), steps start together
+        a = [(0, 1), (1, 2), (3, 1), (4, 2)]
+        b = [(0, 2), (2, 1), (3, 2), (5, 1), (6, 1)]
+        # at the midpoint of each step the other process is in a step of the other length: every aligned max is 2 s
+        mean, n, r = cm.aligned_max([a, b])
+        self.assertAlmostEqual(mean, 2.0)
+        self.assertEqual(n, 8)  # b's last step began when a had ended: left out
+        self.assertLess(r, 0)  # slow against fast
+        # identical processes in lockstep: the max of equal steps is the mean, no wait
+        same = [(0, 1), (1, 3), (4, 1), (5, 3)]
+        mean, n, r = cm.aligned_max([same, list(same)])
+        self.assertAlmostEqual(mean, 2.0)
+        self.assertAlmostEqual(r, 1.0)
+        st = cm.Straggler([same, list(same)])
+        self.assertAlmostEqual(st.extra("aligned"), 0.0)
+        # drawn independently the same steps wait: E[max] of two 1-or-3 s draws = 3 - 2/4 = 2.5 against a mean of 2
+        self.assertAlmostEqual(st.extra("independent"), 0.5)
+        # one process: nothing to wait for
+        self.assertEqual(cm.Straggler([same]).extra("independent"), 0.0)
+        self.assertEqual(cm.Straggler([same]).extra("aligned"), 0.0)
+
+    def test_step_adds_the_wait_for_the_slowest(self):
+        c = Step.compute(None)
+        link = cm.rate_link(1e9, 1e-5)
+        base = cm.Model(c, link, 2, overlap=False).step(4)[0]
+        self.assertAlmostEqual(cm.Model(c, link, 2, overlap=False, straggle=0.03).step(4)[0], base + 0.03)
+        # normal steps, sd 10% of the compute (2 rows x 0.07 + 0.2 other), 2 ranks: + 0.1 x 0.34 / sqrt(pi)
+        spread = cm.Model(c, link, 2, overlap=False, spread=0.1).step(4)[0]
+        self.assertAlmostEqual(spread, base + 0.1 * 0.34 / math.sqrt(math.pi))
+        # one rank waits for nobody
+        self.assertEqual(cm.Model(c, link, 1, spread=0.1, straggle=0.03).step(4)[0], cm.Model(c, link, 1).step(4)[0])
 
 
 class Step(unittest.TestCase):

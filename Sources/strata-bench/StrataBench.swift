@@ -4,11 +4,15 @@
 //       writes the config's data once (synthetic or HDF5, after its transforms; the first N training samples)
 //       to DIR/data.h5 (x_train, y_train, x_val, y_val) and its model to DIR/model.json (Keras class names and
 //       arguments, optimizer, loss, batch size, shuffle), which launch/bench_keras.py builds in Keras.
-//   train CONFIG DIR [--epochs E] [--profile] [--single-process] [--no-reference] [--set k=v ...]
+//   train CONFIG DIR [--epochs E] [--profile] [--step-seconds] [--sgemm] [--single-process] [--no-reference]
+//                    [--set k=v ...]
 //       trains the config's model on DIR/data.h5 (under mpirun: data-parallel on every rank) and prints one line
 //       `BENCH {json}` on rank 0: seconds per epoch, samples, peak RSS per rank, OpenBLAS kernel and threads,
 //       and with --profile the forward/backward seconds per layer over the epochs after the first; under mpirun
 //       also the all-reduce against bare MPI_Allreduce calls timed after training (not with --no-reference).
+//       With --profile or --step-seconds also rank 0's seconds of each step after the first epoch and when each
+//       began (the host's monotonic clock, shared by processes running at once); with --profile or --sgemm the
+//       sgemm rate of every rank at once with the run's threads, measured after training (`sgemm_gflops`).
 //   gemm
 //       sgemm GFLOP/s (BLAS.gemm, this process's OpenBLAS kernel and threads) for a 1024^3 product and for the
 //       forward and backward GEMM shapes of the workloads' convolutions (im2col rows x patch x filters), so the
@@ -58,11 +62,13 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override a config value (repeatable).") var sets: [String] = []
     @Flag(help: "Skip the bare all-reduce references timed after training (a minute over a 1 Gbit/s link).")
     var noReference = false
+    @Flag(help: "Record each step's seconds after the first epoch (also with --profile).") var stepSeconds = false
+    @Flag(help: "Measure the same-run sgemm rate after training (also with --profile).") var sgemm = false
     func run() throws {
         try StrataBench.guarded {
             try train(
                 config, dir, epochs: epochs, profile: profile, single: singleProcess, streaming: streaming, sets: sets,
-                reference: !noReference)
+                reference: !noReference, steps: stepSeconds || profile, sgemm: sgemm || profile)
         }
     }
 }
@@ -101,6 +107,12 @@ final class EpochTimer: Callback {
     /// With the timer: per pool thread, the chunks it ran and their seconds after the first epoch (`ThreadPool.chunkTally`).
     var chunkTally: [(chunks: Int, seconds: Double, loops: Int)] = []
     var chunkLoops = 0
+    /// With `recordsSteps`, after the first epoch: when each step began (seconds on the host's monotonic clock, the
+    /// same in every process) and how long it took, so launch/cost_model.py can cost a synchronous step as the
+    /// slowest of p ranks' steps (processes run at once share the clock: their steps can be lined up).
+    var recordsSteps = false
+    var stepStarts: [Double] = [], stepSeconds: [Double] = []
+    private var stepBegan: UInt64 = 0
     func onEpochBegin(_ epoch: Int, context: TrainingContext) throws {
         if timer != nil { context.pool.recordsChunks = true }
         start = DispatchTime.now()
@@ -112,7 +124,16 @@ final class EpochTimer: Callback {
             context.pool.resetChunkTally()
         }
         if timer != nil { (chunkTally, chunkLoops) = (context.pool.chunkTally, context.pool.chunkLoops) }
+        if seconds.count == 1 { (stepStarts, stepSeconds) = ([], []) }
         slotBytes = context.model.optimizerState!.slots.reduce(0) { $0 + $1.count * 4 }
+    }
+    func onBatchBegin(_ batch: Int, context: TrainingContext) throws {
+        if recordsSteps { stepBegan = DispatchTime.now().uptimeNanoseconds }
+    }
+    func onBatchEnd(_ batch: Int, logs: [String: Double], context: TrainingContext) throws {
+        guard recordsSteps else { return }
+        stepStarts.append(Double(stepBegan) * 1e-9)
+        stepSeconds.append(Double(DispatchTime.now().uptimeNanoseconds - stepBegan) * 1e-9)
     }
 }
 
@@ -158,7 +179,7 @@ func prepare(_ configPath: String, _ dir: String, limit: Int?, sets: [String]) t
 
 func train(
     _ configPath: String, _ dir: String, epochs: Int, profile: Bool, single: Bool, streaming: Int? = nil, sets: [String],
-    reference: Bool = true
+    reference: Bool = true, steps: Bool = false, sgemm measureSgemm: Bool = false
 ) throws {
     let config = try RunConfig.load(configPath, overrides: sets)
     let world: Communicator = single ? SingleProcess() : try MPICommunicator.automatic()
@@ -174,6 +195,7 @@ func train(
     let validation = hasVal ? try HDF5Dataset(path: path, x: "x_val", y: "y_val") : nil
     let timer = profile ? LayerTimer() : nil
     let clock = EpochTimer(timer: timer)
+    clock.recordsSteps = steps
     model.layerTimer = timer
     _ = try model.fit(
         train, batchSize: config.batchSize, epochs: epochs, verbose: 0, callbacks: [clock],
@@ -199,7 +221,7 @@ func train(
     try comm.allReduceSum(&layerTotal)
     try comm.allReduceSum(&waited)
     let allReduce = reference ? try timed.flatMap { try AllReduceBenchmark($0, mpi!, floats: model.stepBufferCount) } : nil
-    let sgemm = try timer.map { _ in try sameRunSgemmRate(comm) }
+    let sgemm = measureSgemm ? try sameRunSgemmRate(comm) : nil
     guard comm.rank == 0 else { return }
     let gradients = model.communication.resolved(for: comm)
     var out: [String: JSONValue] = [
@@ -234,6 +256,11 @@ func train(
         out["pool_chunk_seconds"] = .array(clock.chunkTally.map { .number(($0.seconds * 1e4).rounded() / 1e4) })
         out["pool_chunk_loops"] = .array(clock.chunkTally.map { JSONValue($0.loops) })
         out["pool_loops"] = JSONValue(clock.chunkLoops)
+    }
+    if let sgemm { out["sgemm_gflops"] = .number(sgemm) }
+    if steps {
+        out["step_starts"] = .array(clock.stepStarts.map { .number(($0 * 1e6).rounded() / 1e6) })
+        out["step_seconds"] = .array(clock.stepSeconds.map { .number(($0 * 1e6).rounded() / 1e6) })
     }
     if let a = allReduce {
         let us = { (s: Double) -> JSONValue in .number((s * 1e7).rounded() / 10) }
@@ -343,18 +370,34 @@ func report(_ resultsPath: String, csvPath: String?, jsonPath: String?) throws {
                 "speedup_vs_before": r.speedup.map { .number($0) } ?? .null,
             ]))
     }
-    // Scaling: 2 ranks x 1 thread against 1 rank x 1 thread, same workload and kernel (issue 8 asks >= 1.8x).
-    let scaling = rows.filter { $0.engine == "strata" && $0.setup == "2r x 1t" }.compactMap { two -> String? in
-        guard
-            let one = rows.first(where: {
-                $0.engine == "strata" && $0.setup == "1r x 1t" && $0.workload == two.workload
-                    && $0.kernel == two.kernel
-            }), one.sps > 0
-        else { return nil }
-        return "  " + pad(two.workload, 14) + " " + pad(two.kernel, 10) + String(format: " %.2fx", two.sps / one.sps)
+    // Scaling: 1 rank x 2 threads and 2 ranks x 1 thread against 1 rank x 1 thread, same workload and kernel
+    // (issues 8, 14 and 17 ask >= 1.8x), each next to the machine's own scaling in the same run: the sgemm rate the
+    // same setups reached (`sgemm_gflops`, every rank at once) over 1 rank x 1 thread's.
+    func sgemmRate(_ r: JSONValue) -> Double? {
+        (r["sgemm_gflops"] ?? r["profile"]?["sgemm_gflops"])?.doubleValue.flatMap { $0 > 0 ? $0 : nil }
+    }
+    let strata = results.filter { s($0, "engine") == "strata" }
+    let scaling = strata.filter { s($0, "ranks") == "1" && s($0, "threads") == "1" }.compactMap { one -> String? in
+        let base = samplesPerSecond(one)
+        let cells = ["1r x 2t", "2r x 1t"].compactMap { setup -> String? in
+            guard
+                let other = strata.first(where: {
+                    "\(s($0, "ranks"))r x \(s($0, "threads"))t" == setup && s($0, "workload") == s(one, "workload")
+                        && s($0, "kernel") == s(one, "kernel")
+                }), base > 0
+            else { return nil }
+            let ratio = samplesPerSecond(other) / base
+            guard let a = sgemmRate(one), let b = sgemmRate(other) else {
+                return setup + String(format: " %.2fx", ratio)
+            }
+            return setup + String(format: " %.2fx  sgemm %.2fx  share %.2f", ratio, b / a, ratio / (b / a))
+        }
+        guard !cells.isEmpty else { return nil }
+        return "  " + pad(s(one, "workload"), 14) + " " + pad(s(one, "kernel"), 10) + " " + cells.joined(separator: "    ")
     }
     if !scaling.isEmpty {
-        print("\n2 ranks x 1 thread vs 1 rank x 1 thread (samples/s):")
+        print("\nscaling over 1 rank x 1 thread (samples/s), each next to the machine's own in the same run: the sgemm rate")
+        print("(1024^3, every rank at once) of the same setup over 1 rank x 1 thread's; share = the first / the second:")
         scaling.forEach { print($0) }
     }
     let reduces = results.filter { $0["allreduce"] != nil }
