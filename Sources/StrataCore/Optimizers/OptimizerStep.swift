@@ -53,7 +53,8 @@ extension Optimizer {
                     s = state.scalars
                 } else if let weightwise = self as? WeightwiseOptimizer {
                     weightwise.update(
-                        weights: p.handles.filter(\.trainable), values: p.values, gradients: p.gradients, slots: slots, scalars: &s,
+                        weights: p.handles.filter(\.trainable), values: p.values, gradients: p.gradients,
+                        slots: Array(state.slots.prefix(slotNames.count)), scalars: &s,
                         iteration: t, lr: lr)
                 } else if let pool, let elementwise = self as? ElementwiseUpdating {
                     elementwise.update(values: values, gradients: gradients, slots: slots, scalars: &s, iteration: t, lr: lr, pool: pool)
