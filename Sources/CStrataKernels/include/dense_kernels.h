@@ -163,15 +163,17 @@ static inline __attribute__((target("avx2,fma"))) void strata_dense_forward_avx2
             }
         // The next block's lines, in B's order, spread over this block's tiles.
         long next = k0 + kc, nextRows = k - next < STRATA_DENSE_KC ? k - next : STRATA_DENSE_KC;
-        long pending = nextRows > 0 ? nextRows * lines : 0, tiles = panels * ((m + 5) / 6), line = 0;
+        long pending = nextRows > 0 ? nextRows * lines : 0, tiles = panels * ((m + 5) / 6), row = 0, col = 0;
         long perTile = (pending + tiles - 1) / tiles;
         for (long p = 0; p < panels; p++) {
             long j = j0 + p * 16, cols = j1 - j < 16 ? j1 - j : 16;
             for (long i = 0; i < m; i += 6) {
                 strata_dense_tile(kc, a + i * lda + k0, lda, 1, scratch + p * kc * 16, 16, c + i * ldc + j, ldc,
                                   m - i < 6 ? m - i : 6, cols, acc);
-                for (long q = 0; q < perTile && line < pending; q++, line++)
-                    __builtin_prefetch(b + (next + line / lines) * ldb + j0 + (line % lines) * 16, 0, 2);
+                for (long q = 0; q < perTile && row < nextRows; q++) {
+                    __builtin_prefetch(b + (next + row) * ldb + j0 + col * 16, 0, 2);
+                    if (++col == lines) col = 0, row++;
+                }
             }
         }
     }
