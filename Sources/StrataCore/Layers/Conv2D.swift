@@ -34,6 +34,14 @@ public final class Conv2D: Layer {
         set { engine.kernelLanes = newValue }
     }
 
+    /// Whether a 3x3 stride-1 layer with 16+ channels and filters runs its forward and input gradient as Winograd
+    /// F(2x2, 3x3) (`WinogradKernels`: 1.3-1.6x the direct kernels on the guide's layers, rounding a little
+    /// differently); on by default unless the environment sets `STRATA_WINOGRAD=0`. Set false to force the direct kernels.
+    public var winograd: Bool {
+        get { engine.winograd }
+        set { engine.winograd = newValue }
+    }
+
     public init(
         _ filters: Int, kernelSize: (Int, Int), strides: (Int, Int) = (1, 1), padding: Padding = .valid,
         dilationRate: (Int, Int) = (1, 1), activation: ActivationFunction = .linear, useBias: Bool = true,
