@@ -9,29 +9,36 @@
 #define STRATA_WL STRATA_CONV_LANES
 
 /// One tile row's input transform: v[e][t][ch] = (B^T d B)[e / 4][e % 4] for tile t, d[i][j] = rows[i][(2t + j) c + ch],
-/// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1] (adds only).
+/// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1] (adds only). Two output columns at a time (8 live vectors of the
+/// row pass, not 16: all 16 spilled on AVX2's 16 registers).
 STRATA_WINLINE void STRATA_WFN(strata_wino_input_row)(const float *const *rows, long tw, long c, float *v) {
     long plane = tw * c;
     for (long t = 0; t < tw; t++)
         for (long ch = 0; ch < c; ch += STRATA_WL) {
-            STRATA_WV r[4][4];
-            #pragma unroll
-            for (int j = 0; j < 4; j++) {
-                const long at = (2 * t + j) * c + ch;
-                STRATA_WV d0 = STRATA_WFN(strata_conv_load)(rows[0] + at), d1 = STRATA_WFN(strata_conv_load)(rows[1] + at);
-                STRATA_WV d2 = STRATA_WFN(strata_conv_load)(rows[2] + at), d3 = STRATA_WFN(strata_conv_load)(rows[3] + at);
-                r[0][j] = d0 - d2;
-                r[1][j] = d1 + d2;
-                r[2][j] = d2 - d1;
-                r[3][j] = d1 - d3;
-            }
             float *o = v + t * c + ch;
             #pragma unroll
-            for (int i = 0; i < 4; i++) {
-                STRATA_WFN(strata_conv_store)(o + (4 * i + 0) * plane, r[i][0] - r[i][2]);
-                STRATA_WFN(strata_conv_store)(o + (4 * i + 1) * plane, r[i][1] + r[i][2]);
-                STRATA_WFN(strata_conv_store)(o + (4 * i + 2) * plane, r[i][2] - r[i][1]);
-                STRATA_WFN(strata_conv_store)(o + (4 * i + 3) * plane, r[i][1] - r[i][3]);
+            for (int half = 0; half < 2; half++) {
+                STRATA_WV q[4][2];
+                #pragma unroll
+                for (int i = 0; i < 4; i++) {
+                    const float *d = rows[i] + 2 * t * c + ch;
+                    STRATA_WV d1 = STRATA_WFN(strata_conv_load)(d + c), d2 = STRATA_WFN(strata_conv_load)(d + 2 * c);
+                    if (half == 0) {
+                        q[i][0] = STRATA_WFN(strata_conv_load)(d) - d2;
+                        q[i][1] = d1 + d2;
+                    } else {
+                        q[i][0] = d2 - d1;
+                        q[i][1] = d1 - STRATA_WFN(strata_conv_load)(d + 3 * c);
+                    }
+                }
+                #pragma unroll
+                for (int j = 0; j < 2; j++) {
+                    float *oj = o + (2 * half + j) * plane;
+                    STRATA_WFN(strata_conv_store)(oj + 0 * plane, q[0][j] - q[2][j]);
+                    STRATA_WFN(strata_conv_store)(oj + 4 * plane, q[1][j] + q[2][j]);
+                    STRATA_WFN(strata_conv_store)(oj + 8 * plane, q[2][j] - q[1][j]);
+                    STRATA_WFN(strata_conv_store)(oj + 12 * plane, q[1][j] - q[3][j]);
+                }
             }
         }
 }
