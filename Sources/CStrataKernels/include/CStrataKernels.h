@@ -12,6 +12,7 @@
 #include "pool_kernels.h"
 #include "panel_gemm.h"
 #include "dense_kernels.h"
+#include "winograd_kernels.h"
 
 /// A spin-wait hint (x86 PAUSE, ARM YIELD) for ThreadPool's waiting threads: cheaper for the core than a bare loop.
 static inline void strata_cpu_relax(void) {
