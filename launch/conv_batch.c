@@ -9,6 +9,9 @@
 //          other? (A host that shares a vCPU's core with other work slows its CPU time too.)
 //   threads the batch on 1 thread, then split in two contiguous halves on 2 threads pinned to CPUs 0 and 1 (a spin
 //          barrier, no pool), wall time, rounds interleaved: the kernels' own 2-thread scaling.
+//   winograd the forward (relu + mask) and the input gradient on the direct kernels and on Winograd F(2x2, 3x3)
+//          (winograd_kernels.h, its kernel transform included), this thread's CPU time, rounds interleaved, best round;
+//          GFLOP/s counted as the direct convolution's flops (as strata-bench's profile counts them).
 // usage: conv_batch MODE HEIGHT WIDTH CHANNELS FILTERS BATCH ROUNDS (3x3 valid windows)
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -19,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "conv_kernels.h"
+#include "winograd_kernels.h"
 
 long strata_conv_vector_width(void) { return 8; }
 
@@ -77,7 +80,7 @@ static void *second(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 8) { fprintf(stderr, "usage: conv_batch batch|cpus|threads HEIGHT WIDTH CHANNELS FILTERS BATCH ROUNDS\n"); return 2; }
+    if (argc != 8) { fprintf(stderr, "usage: conv_batch batch|cpus|threads|winograd HEIGHT WIDTH CHANNELS FILTERS BATCH ROUNDS\n"); return 2; }
     const char *mode = argv[1];
     H = atol(argv[2]); W = atol(argv[3]); C = atol(argv[4]); F = atol(argv[5]);
     long N = atol(argv[6]), rounds = atol(argv[7]);
@@ -152,8 +155,31 @@ int main(int argc, char **argv) {
         double work = (2 * flop + flopDx) * N;
         printf("  1 thread %6.1f GFLOP/s, 2 threads (halves, CPUs 0 and 1) %6.1f GFLOP/s: %.2fx (best rounds), %.2fx (mean)\n",
                work / best1 * 1e-9, work / best2 * 1e-9, best1 / best2, sum1 / sum2);
+    } else if (!strcmp(mode, "winograd")) {
+        float *u = floats(16 * C * F), *uf = floats(16 * C * F);
+        float *ws = floats(strata_winograd_scratch(C > F ? C : F, C > F ? C : F, W));
+        double best[4] = {1e30, 1e30, 1e30, 1e30};
+        for (long r = 0; r < rounds; r++)
+            for (int p = 0; p < 4; p++) {
+                double a = seconds(CLOCK_THREAD_CPUTIME_ID);
+                if (p == 0) pass(0, 0, N, 0);
+                if (p == 1) {
+                    strata_winograd_kernel_transform(k, C, F, u);
+                    strata_winograd_forward(8, x, N, H, W, C, 0, 0, u, F, bias, y, OH, OW, 1, mask, ws);
+                }
+                if (p == 2) pass(2, 0, N, 0);
+                if (p == 3) {
+                    strata_winograd_kernel_transform(kf, F, C, uf);
+                    strata_winograd_forward(8, dz, N, OH, OW, F, 2, 2, uf, C, 0, dx, H, W, 0, 0, ws);
+                }
+                double t = seconds(CLOCK_THREAD_CPUTIME_ID) - a;
+                if (t < best[p]) best[p] = t;
+            }
+        printf("  forward: direct %6.1f, Winograd %6.1f GFLOP/s (%.2fx); input gradient: direct %6.1f, Winograd %6.1f GFLOP/s (%.2fx)\n",
+               flop * N / best[0] * 1e-9, flop * N / best[1] * 1e-9, best[0] / best[1], flopDx * N / best[2] * 1e-9,
+               flopDx * N / best[3] * 1e-9, best[2] / best[3]);
     } else {
-        fprintf(stderr, "conv_batch: unknown mode '%s' (batch, cpus or threads)\n", mode);
+        fprintf(stderr, "conv_batch: unknown mode '%s' (batch, cpus, threads or winograd)\n", mode);
         return 2;
     }
     return 0;

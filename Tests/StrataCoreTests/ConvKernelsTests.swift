@@ -174,7 +174,7 @@ private func zip3<A, B, C>(_ a: [A], _ b: [B], _ c: [C]) -> [(A, B, C)] {
 /// y, dx, dkernel, dbias of `sum(r * act(conv(x, kernel) + bias))` for a channels-last Conv2D, from the definition in
 /// Double (TensorFlow's "same" padding: total `max((out - 1) * stride + k - in, 0)`, the smaller half before);
 /// `values` holds the kernel `(kh, kw, c, filters)` then the bias, as the layer lays them out.
-private func referenceConvolution(
+func referenceConvolution(
     _ x: Tensor, kernel values: Tensor, kernelSize: (Int, Int), filters f: Int, stride s: Int, same: Bool, relu: Bool,
     r: Tensor
 ) -> (y: [Double], dx: [Double], dk: [Double], db: [Double]) {

@@ -2,7 +2,7 @@
 /// `y[n, oy, ox, f] = activation(bias[f] + sum_{ky,kx,c} x[n, oy*sh - pt + ky*dh, ox*sw - pl + kx*dw, c] * kernel[ky, kx, c, f])`,
 /// zeros outside the input. Kernel `(kh, kw, in, filters)`, bias `(filters,)`, glorot_uniform with Keras's fan
 /// rule (`fan_in = kh*kw*in`, `fan_out = kh*kw*filters`). Padding per `Padding` (TensorFlow's split).
-/// Computed by `Convolution` (direct kernels at stride 1, else im2col + GEMM);
+/// Computed by `Convolution` (direct kernels at stride 1, Winograd for most 3x3 ones, else im2col + GEMM);
 /// keras/src/layers/convolutional/base_conv.py.
 public final class Conv2D: Layer {
     public let className = "Conv2D"
@@ -32,6 +32,14 @@ public final class Conv2D: Layer {
     public var kernelLanes: Int {
         get { engine.kernelLanes }
         set { engine.kernelLanes = newValue }
+    }
+
+    /// Whether a 3x3 stride-1 layer with 16+ channels and filters runs its forward and input gradient as Winograd
+    /// F(2x2, 3x3) (`WinogradKernels`: 1.3-1.6x the direct kernels on the guide's layers, rounding a little
+    /// differently); on by default unless the environment sets `STRATA_WINOGRAD=0`. Set false to force the direct kernels.
+    public var winograd: Bool {
+        get { engine.winograd }
+        set { engine.winograd = newValue }
     }
 
     public init(

@@ -9,7 +9,9 @@
 ///
 /// Stride-1 undilated convolutions whose channel counts fit the CPU's vector width run the direct kernels of
 /// `ConvKernels` instead (no packing; the input gradient as a convolution of `dZ` with the flipped kernel), split
-/// into a few sample ranges per thread of `LayerContext.pool`, handed to whichever thread is free.
+/// into a few sample ranges per thread of `LayerContext.pool`, handed to whichever thread is free. Among those, 3x3
+/// Conv2D layers that pass `WinogradKernels.applies` (16+ channels and filters, 8+ wide outputs) run their forward
+/// and input gradient as Winograd F(2x2, 3x3) (`winograd`; the kernel gradient stays direct).
 ///
 /// `build` holds the checks and weight layout the two layers share (Keras's rules, messages naming the layer's
 /// class): a 1-D layer passes sizes as `(1, k)` and gets kernel `(k, in, filters)`; a 2-D one `(kh, kw, in, filters)`.
@@ -34,6 +36,10 @@ final class Convolution {
     /// in the kernel gradient's first pass) instead of its output: the output then dies after the next layer's
     /// forward and lends its memory (rule 6 of `SharedBuffers`). Off only to compare (bit-identical either way).
     var keepsReluMask = true
+    /// Whether layers that pass `WinogradKernels.applies` run Winograd F(2x2, 3x3) for their forward and input
+    /// gradient; on unless the environment sets `STRATA_WINOGRAD=0` (`WinogradKernels.enabled`), which forces the
+    /// direct kernels without a code or config change (to compare, or to get the direct kernels' rounding).
+    var winograd = WinogradKernels.enabled
 
     /// Workspace slots: `z` and the activation's output `y` (the same buffer for linear and relu), the activation
     /// gradient and `dx` (when the layer runs alone), the im2col `patches` (whole batch, or the fallback for the
@@ -41,7 +47,7 @@ final class Convolution {
     /// their input gradient (the kernel gradient's per-chunk partials are in the pool's scratch).
     enum Slot {
         case preActivation, output, activationGradient, inputGradient, patches, patchGradients, kernelScratch,
-            flippedKernel, reluMask
+            flippedKernel, reluMask, winogradKernel
     }
     private var workspace = Workspace<Slot>()
     private var lastInput: Tensor?
@@ -181,6 +187,20 @@ final class Convolution {
         return ConvKernels.lanes(for: channels, limit: kernelLanes)
     }
 
+    /// Lanes of Winograd for this layer's forward and input gradient (`winograd`, `WinogradKernels.applies`); 0 when
+    /// they run the direct kernels.
+    private var winogradLanes: Int {
+        guard winograd, spatialRank == 2 else { return 0 }
+        let l = WinogradKernels.lanes(channels: geometry.channels, filters: filters, limit: kernelLanes)
+        return WinogradKernels.applies(geometry, filters: filters, lanes: l) ? l : 0
+    }
+
+    /// Floats of the direct (and, when `winograd`, the Winograd) kernels' per-thread scratch.
+    private func scratchPerSlot(winograd: Bool) -> Int {
+        let direct = ConvKernels.scratchCount(geometry, filters: filters)
+        return winograd ? max(direct, WinogradKernels.scratchCount(geometry, filters: filters)) : direct
+    }
+
     /// The im2col buffer: the layer's own when it holds the whole batch (backward reuses that packing), else the
     /// model's shared chunk, which only lives during one call.
     private func packing(_ shape: [Int], wholeBatch: Bool, context: LayerContext) -> Tensor {
@@ -214,11 +234,21 @@ final class Convolution {
         if lanes > 0 {
             let parts = ConvKernels.parts(batch: batch, threads: context.threads)
             let slots = ConvKernels.slots(parts: parts, threads: context.threads)
-            let scratch = workspace.buffer(.kernelScratch, [slots * ConvKernels.scratchCount(geometry, filters: filters)])
+            let wLanes = winogradLanes
+            let scratch = workspace.buffer(.kernelScratch, [slots * scratchPerSlot(winograd: wLanes > 0)])
             lastReluMask = usesReluMask ? workspace.buffer(.reluMask, [ConvKernels.reluMaskFloats(z.count)]) : nil
-            ConvKernels.forward(
-                x, geometry, kernel: k, filters: filters, bias: b, into: z, relu: activation == .relu,
-                reluMask: lastReluMask, lanes: lanes, scratch: scratch, parts: parts, pool: context.pool)
+            if wLanes > 0 {
+                let c = geometry.channels
+                let u = workspace.buffer(.winogradKernel, [WinogradKernels.transformCount(channels: c, filters: filters)])
+                WinogradKernels.transform(k, channels: c, filters: filters, into: u)
+                WinogradKernels.forward(
+                    x, geometry, transformed: u, filters: filters, bias: b, into: z, relu: activation == .relu,
+                    reluMask: lastReluMask, lanes: wLanes, scratch: scratch, parts: parts, pool: context.pool)
+            } else {
+                ConvKernels.forward(
+                    x, geometry, kernel: k, filters: filters, bias: b, into: z, relu: activation == .relu,
+                    reluMask: lastReluMask, lanes: lanes, scratch: scratch, parts: parts, pool: context.pool)
+            }
             if activation != .linear && activation != .relu { activation.apply(z2, into: y2) }
             packedWholeBatch = false
             return y
@@ -273,7 +303,8 @@ final class Convolution {
         let gemmDx = needsDx && dxLanes == 0
         let parts = ConvKernels.parts(batch: batch, threads: context.threads)
         let slots = ConvKernels.slots(parts: parts, threads: context.threads)
-        let scratchCount = lanes + dxLanes > 0 ? slots * ConvKernels.scratchCount(geometry, filters: filters) : 0
+        let dxWinograd = dxLanes > 0 ? winogradLanes : 0
+        let scratchCount = lanes + dxLanes > 0 ? slots * scratchPerSlot(winograd: dxWinograd > 0) : 0
         let scratch = workspace.buffer(.kernelScratch, [scratchCount])
         if lanes > 0 {
             if activation != .linear && !relu { activation.gradient(x: z2, y: y2, dy: dy2, into: dz2) }
@@ -316,7 +347,14 @@ final class Convolution {
                 r0 += m
             }
         }
-        if dxLanes > 0 {
+        if dxWinograd > 0 {
+            let flipped = workspace.buffer(.flippedKernel, [patch * filters])
+            let u = workspace.buffer(
+                .winogradKernel, [WinogradKernels.transformCount(channels: geometry.channels, filters: filters)])
+            WinogradKernels.inputGradient(
+                dz2, geometry, kernel: k, filters: filters, flipped: flipped, transformed: u, into: dx,
+                lanes: dxWinograd, scratch: scratch, parts: parts, pool: context.pool)
+        } else if dxLanes > 0 {
             let flipped = workspace.buffer(.flippedKernel, [patch * filters])
             ConvKernels.inputGradient(
                 dz2, geometry, kernel: k, filters: filters, flipped: flipped, into: dx,

@@ -89,8 +89,12 @@ public final class Dense: LogitsProducing, WeightRegularizable {
         let z =
             activation == .linear
             ? context.output(outShape, workspace: &workspace, slot: .preActivation) : workspace.buffer(.preActivation, outShape)
-        BLAS.gemm(
-            x, rowsA: rows, colsA: inputDim, context.parameters.value(kernel!), rowsB: inputDim, colsB: units, into: z, pool: context.pool)
+        let w = context.parameters.value(kernel!)
+        if DenseKernels.applies(rows: rows, inputDim: inputDim, units: units) {
+            DenseKernels.forward(x, w, into: z, rows: rows, inputDim: inputDim, units: units, pool: context.pool)
+        } else {
+            BLAS.gemm(x, rowsA: rows, colsA: inputDim, w, rowsB: inputDim, colsB: units, into: z, pool: context.pool)
+        }
         if let bias { Kernels.addRowVector(z, context.parameters.value(bias), rows: rows, cols: units) }
         lastInput = x
         lastZ = z
@@ -112,6 +116,17 @@ public final class Dense: LogitsProducing, WeightRegularizable {
         let x = lastInput!
         let rows = x.count / inputDim
         let p = context.parameters
+        if DenseKernels.applies(rows: rows, inputDim: inputDim, units: units) {
+            // A small batch against a large kernel: dx and dW in one pass over the kernel's rows.
+            let dx =
+                context.needsInputGradient
+                ? context.inputGradient(x.shape, dy: dz, over: x, workspace: &workspace, slot: .inputGradient) : nil
+            DenseKernels.backward(
+                x, dz, p.value(kernel!), dx: dx, dw: p.gradient(kernel!), accumulate: !context.overwritesWeightGradients,
+                rows: rows, inputDim: inputDim, units: units, pool: context.pool)
+            if let bias { Kernels.accumulateColumnSums(dz, rows: rows, cols: units, into: p.gradient(bias)) }
+            return dx ?? workspace.buffer(.inputGradient, [0])
+        }
         // dW = x^T dz in blocks of rows that stay in cache; stored when the trainer did not clear it, else added.
         BLAS.gemm(
             x, rowsA: rows, colsA: inputDim, transA: true, dz, rowsB: rows, colsB: units,

@@ -74,7 +74,7 @@ enum ConvKernels {
     static func reluMaskFloats(_ count: Int) -> Int { (count + 31) / 32 }
 
     /// The relu mask's bytes: bit `l` of byte `i / 8` is output `i + l`'s (C's `strata_conv_forward_relu_mask`).
-    private static func maskBytes(_ mask: Tensor?) -> UnsafeMutablePointer<UInt8>? {
+    static func maskBytes(_ mask: Tensor?) -> UnsafeMutablePointer<UInt8>? {
         mask.map { UnsafeMutableRawPointer($0.pointer).assumingMemoryBound(to: UInt8.self) }
     }
 
@@ -150,13 +150,9 @@ enum ConvKernels {
         }
     }
 
-    /// The input gradient, written over `dx`: the stride-1 backward pass is itself a stride-1 convolution of `dz`
-    /// (padded by `window - 1 - padBefore` before) with the kernel flipped in space and transposed in channels,
-    /// `flipped[kh-1-ky, kw-1-kx, f, c] = kernel[ky, kx, c, f]` (`flipped` receives it).
-    static func inputGradient(
-        _ dz: Tensor, _ g: WindowGeometry, kernel: Tensor, filters: Int, flipped: Tensor,
-        into dx: Tensor, lanes: Int, scratch: Tensor, parts: Int = 1, pool: ThreadPool? = nil
-    ) {
+    /// `flipped[kh-1-ky, kw-1-kx, f, c] = kernel[ky, kx, c, f]`: the kernel flipped in space and transposed in
+    /// channels, whose convolution with `dz` is the input gradient.
+    static func flip(_ kernel: Tensor, _ g: WindowGeometry, filters: Int, into flipped: Tensor) {
         let h = g.height, w = g.width, c = g.channels
         let pk = kernel.pointer, pf = flipped.pointer
         for ky in 0..<h.window {
@@ -168,6 +164,18 @@ enum ConvKernels {
                 }
             }
         }
+    }
+
+    /// The input gradient, written over `dx`: the stride-1 backward pass is itself a stride-1 convolution of `dz`
+    /// (padded by `window - 1 - padBefore` before) with the kernel flipped in space and transposed in channels,
+    /// `flipped[kh-1-ky, kw-1-kx, f, c] = kernel[ky, kx, c, f]` (`flipped` receives it).
+    static func inputGradient(
+        _ dz: Tensor, _ g: WindowGeometry, kernel: Tensor, filters: Int, flipped: Tensor,
+        into dx: Tensor, lanes: Int, scratch: Tensor, parts: Int = 1, pool: ThreadPool? = nil
+    ) {
+        let h = g.height, w = g.width, c = g.channels
+        flip(kernel, g, filters: filters, into: flipped)
+        let pf = flipped.pointer
         let batch = g.inputSize == 0 ? 0 : dx.count / g.inputSize
         let pdz = dz.pointer, pdx = dx.pointer, ps = scratch.pointer
         let xSize = g.inputSize, ySize = g.outputPositions &* filters, sSize = scratchCount(g, filters: filters)
