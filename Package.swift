@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(name: "seq2seq-addition", dependencies: ["Strata"], path: "Sources/Examples/seq2seq-addition"),
         .target(name: "TestSupport", dependencies: ["StrataCore"], path: "Tests/TestSupport"),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "TestSupport"]),
-        .testTarget(name: "StrataMPITests", dependencies: ["StrataMPI", "TestSupport", "strata-mpi-check", "StrataCLI"]),
+        .testTarget(name: "StrataMPITests", dependencies: ["StrataMPI", "TestSupport", "strata-mpi-check", "StrataCLI", "strata-bench"]),
         .executableTarget(
             name: "strata-hdf5-check", dependencies: ["Strata", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata", "TestSupport", "strata-hdf5-check"]),

@@ -64,7 +64,7 @@ Model (the assumptions are printed with the tables):
             (the `other` part of a step that is the optimizer update, `--update-share`, falls by p), then the
             weights are all-gathered after the update: exposed, or, in a run whose record says
             zero_gather_overlapped (WeightGather: pieces in forward layer order, the first up to 1 MiB, then 4 MiB, a
-            layer never split), started after the update and waited before each layer's forward only for the pieces
+            larger layer split into such pieces), started after the update and waited before each layer's forward only for the pieces
             holding its weights: the pieces move one after another while the forward computes (with the progress
             thread's f and g), and a layer waits for what its pieces still lack.
 """
@@ -453,7 +453,8 @@ def buckets(params, excluded=(), first=1 * MIB, cap=4 * MIB, overlap=True, sums=
 def gather_pieces(params, first=1 * MIB, cap=4 * MIB):
     """(pieces' bytes in forward order, per layer how many pieces must have arrived before its forward) as
     WeightGather makes them: contiguous, the first up to `first` bytes, then `cap`; a layer that would take a piece past
-    its cap starts the next one, a layer never split; 0 pieces for a layer without weights."""
+    its cap starts the next one, a layer larger than the cap is split into pieces of it, its last piece closed with it;
+    0 pieces for a layer without weights."""
     pieces, start, limit, at, ends = [], 0, first, 0, []
     for n in params:
         ends.append(at + n * 4 if n else None)
@@ -470,7 +471,10 @@ def gather_pieces(params, first=1 * MIB, cap=4 * MIB):
         lo, hi = ends[i] - n * 4, ends[i]
         if hi - start > limit:
             close(max(start, lo))
-        if hi - start >= limit:
+        large = hi - start >= limit
+        while hi - start > limit:
+            close(start + limit)
+        if large:
             close(hi)
     close(at)
     needed = [0 if e is None else next((k for k, (_, b) in enumerate(pieces) if b >= e), len(pieces) - 1) + 1 for e in ends]

@@ -260,15 +260,18 @@ class Step(unittest.TestCase):
         self.assertAlmostEqual(s, 2 * (0.02 + 0.05) + 0.2 + ar)
 
     def test_weight_gather_pieces_follow_weight_gather(self):
-        # vgg_like: the four convolutions (262,272 B) close the first piece before the 31.7 MB Dense, which is a piece
-        # of its own (a layer never split), dense_1 the last; each layer waits for the pieces up to its own
+        # vgg_like: the four convolutions (262,272 B) close the first piece before the 31.7 MB Dense, which is split
+        # into seven 4 MiB pieces and the rest (2,360,320 B), dense_1 the last; each layer waits for the pieces up to
+        # its last
         params = [896, 9248, 0, 0, 18496, 36928, 0, 0, 0, 7930112, 0, 2570]
         pieces, needed = cm.gather_pieces(params)
-        self.assertEqual(pieces, [262272, 7930112 * 4, 2570 * 4])
-        self.assertEqual(needed, [1, 1, 0, 0, 1, 1, 0, 0, 0, 2, 0, 3])
-        # 300k floats (1.2 MB) fill the first piece (1 MiB) alone; the fourth layer would take the second past 4 MiB
-        # (unlike a gradient bucket, which closes once past its cap) and starts the third
-        self.assertEqual(cm.gather_pieces([300_000, 400_000, 400_000, 400_000]), ([1_200_000, 3_200_000, 1_600_000], [1, 2, 2, 3]))
+        self.assertEqual(pieces, [262272] + [4 * MIB] * 7 + [7930112 * 4 - 7 * 4 * MIB, 2570 * 4])
+        self.assertEqual(needed, [1, 1, 0, 0, 1, 1, 0, 0, 0, 9, 0, 10])
+        # 300k floats (1.2 MB) are split at the first piece's 1 MiB, the rest closed with the layer; the fourth layer
+        # would take the third past 4 MiB (unlike a gradient bucket, which closes once past its cap) and starts the
+        # fourth
+        self.assertEqual(
+            cm.gather_pieces([300_000, 400_000, 400_000, 400_000]), ([MIB, 1_200_000 - MIB, 3_200_000, 1_600_000], [2, 3, 3, 4]))
 
     def test_weight_gather_behind_the_forward(self):
         comm = lambda n: n * 1e-3  # bytes -> seconds

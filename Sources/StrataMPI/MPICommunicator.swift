@@ -451,7 +451,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
 
     /// `MPI_Allgatherv` of rows whose counts every rank knows: one collective.
     public func allGatherRows(_ local: Tensor, rowCounts rows: [Int], reusing storage: inout TensorStorage) throws -> Tensor {
-        precondition(rows.count == size && rows[rank] == (local.shape.first ?? 0), "allGatherRows: counts \(rows)")
+        try checkRowCounts(rows, local: local)
         let rowSize = local.rowSize
         let total = rows.reduce(0, +) * rowSize
         guard total <= Int(Int32.max) else {

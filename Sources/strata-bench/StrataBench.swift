@@ -152,6 +152,7 @@ func prepare(_ configPath: String, _ dir: String, limit: Int?, sets: [String]) t
     guard let train = try runner.dataset("train", openFile: Files.open) else {
         throw StrataError.usage("\(configPath) has no training data", hint: "give the config data.train or data.synthetic")
     }
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let file = try HDF5.File.create(dir + "/data.h5")
     let (x, y) = try materialize(train, limit: limit)
     try file.write("x_train", x)

@@ -10,48 +10,66 @@
 /// with the slots of that part; each weight's gradient norm sums every rank's part (`sumOverRanks`), and the
 /// trainer all-gathers the weights afterwards.
 extension Optimizer {
+    /// - Parameters:
+    ///   - pieces: under ZeRO-1 with the overlapped weight gather (`WeightGather`), the gather's pieces of the
+    ///     parameter buffer in order: everything after clipping (weight decay, the update, the EMA, putting back the
+    ///     non-trainable weights) runs piece by piece on this rank's part of each, and `pieceUpdated(i)` follows
+    ///     piece `i`, so its all-gather starts while the later pieces update. Every scalar sees the same operations
+    ///     in the same order as in one piece (all of them are elementwise). Empty: the whole part at once.
     func apply(
         _ p: Parameters, _ state: OptimizerState, rowSparse: RowSparseStep?, pool: ThreadPool? = nil,
-        sumOverRanks: ((inout [Double]) -> Void)? = nil
-    ) {
+        sumOverRanks: ((inout [Double]) -> Void)? = nil, pieces: [Range<Int>] = [], pieceUpdated: (Int) throws -> Void = { _ in }
+    ) rethrows {
         state.ensureSlots(for: self)
         let t = state.iterations
         let lr = effectiveLearningRate(iteration: t)
         let part = state.shard ?? 0..<p.count
-        let trainable = p.handles.filter(\.trainable)
-        let mine = trainable.map(state.local)
-        clipGradients(mine.map { p.gradients.rows($0.values) }, sumOverRanks: state.shard == nil ? nil : sumOverRanks)
-        if let wd = options.weightDecay, wd != 0 {
-            for r in mine { UpdateKernels.weightDecay(p.values.rows(r.values), decay: wd, lr: lr) }
-        }
+        let mine = p.handles.filter(\.trainable).map { state.local($0).values }
+        clipGradients(mine.map { p.gradients.rows($0) }, sumOverRanks: state.shard == nil ? nil : sumOverRanks)
         // Non-trainable weights (BatchNormalization's moving statistics) are the layers' to set: an update of their
         // zero gradient is not a no-op for every optimizer (Ftrl), so they are put back as they were.
-        let frozen = p.handles.filter { !$0.trainable }.map { h in
-            let r = state.local(h).values
-            return (r, p.values.rows(r).copy())
-        }
-        defer { for (r, v) in frozen { p.values.rows(r).assign(v) } }
-        let (values, gradients) = (p.values.rows(part), p.gradients.rows(part))
-        // The current slots (a deferred row-sparse update is done first); the row-sparse step reads them as stored.
-        var slots: [Tensor] { Array(state.slots.prefix(slotNames.count)) }
-        if let rowSparse {
-            rowSparse.update(self, p, state, lr: lr)
-            // A non-finite norm makes a whole weight's gradient NaN, untouched rows included: zero them all next step.
-            if options.globalClipnorm != nil || options.clipnorm != nil { rowSparse.invalidate() }
-        } else if let weightwise = self as? WeightwiseOptimizer {
-            weightwise.update(
-                weights: trainable, values: p.values, gradients: p.gradients, slots: slots, scalars: &state.scalars,
-                iteration: t, lr: lr)
-        } else if let pool, let elementwise = self as? ElementwiseUpdating {
-            elementwise.update(
-                values: values, gradients: gradients, slots: slots, scalars: &state.scalars, iteration: t, lr: lr, pool: pool)
-        } else {
-            update(values: values, gradients: gradients, slots: slots, scalars: &state.scalars, iteration: t, lr: lr)
-        }
-        if options.useEma {
-            let average = state.slots[slotNames.count], m = t == 0 ? 0 : options.emaMomentum
-            for r in mine { UpdateKernels.movingAverage(average.rows(r.slots), of: p.values.rows(r.values), momentum: m) }
-            if let f = options.emaOverwriteFrequency, (t + 1) % f == 0 { overwriteWithAverage(p, state) }
+        let frozen = p.handles.filter { !$0.trainable }.map { state.local($0).values }
+        precondition(
+            pieces.isEmpty || (rowSparse == nil && self is ElementwiseUpdating && !(self is WeightwiseOptimizer)),
+            "an update in pieces needs an elementwise optimizer")
+        /// Scalars `r` of the buffer as scalars of this rank's slots.
+        func local(_ r: Range<Int>) -> Range<Int> { (r.lowerBound - part.lowerBound)..<(r.upperBound - part.lowerBound) }
+        let scalars = state.scalars
+        for (i, span) in (pieces.isEmpty ? [part] : pieces.map { $0.clamped(to: part) }).enumerated() {
+            let trained = mine.map { $0.clamped(to: span) }.filter { !$0.isEmpty }
+            if !span.isEmpty || pieces.isEmpty {
+                if let wd = options.weightDecay, wd != 0 {
+                    for r in trained { UpdateKernels.weightDecay(p.values.rows(r), decay: wd, lr: lr) }
+                }
+                let kept = frozen.map { $0.clamped(to: span) }.filter { !$0.isEmpty }.map { ($0, p.values.rows($0).copy()) }
+                let (values, gradients) = (p.values.rows(span), p.gradients.rows(span))
+                // The current slots (a deferred row-sparse update is done first); the row-sparse step reads them as stored.
+                var slots: [Tensor] { state.slots.prefix(slotNames.count).map { $0.rows(local(span)) } }
+                var s = scalars
+                if let rowSparse {
+                    rowSparse.update(self, p, state, lr: lr)
+                    // A non-finite norm makes a whole weight's gradient NaN, untouched rows included: zero them all next step.
+                    if options.globalClipnorm != nil || options.clipnorm != nil { rowSparse.invalidate() }
+                    s = state.scalars
+                } else if let weightwise = self as? WeightwiseOptimizer {
+                    weightwise.update(
+                        weights: p.handles.filter(\.trainable), values: p.values, gradients: p.gradients,
+                        slots: Array(state.slots.prefix(slotNames.count)), scalars: &s,
+                        iteration: t, lr: lr)
+                } else if let pool, let elementwise = self as? ElementwiseUpdating {
+                    elementwise.update(values: values, gradients: gradients, slots: slots, scalars: &s, iteration: t, lr: lr, pool: pool)
+                } else {
+                    update(values: values, gradients: gradients, slots: slots, scalars: &s, iteration: t, lr: lr)
+                }
+                state.scalars = s
+                if options.useEma {
+                    let average = state.slots[slotNames.count], m = t == 0 ? 0 : options.emaMomentum
+                    for r in trained { UpdateKernels.movingAverage(average.rows(local(r)), of: p.values.rows(r), momentum: m) }
+                    if let f = options.emaOverwriteFrequency, (t + 1) % f == 0 { overwriteWithAverage(p, state, within: span) }
+                }
+                for (r, v) in kept { p.values.rows(r).assign(v) }
+            }
+            if !pieces.isEmpty { try pieceUpdated(i) }
         }
         state.iterations += 1
     }
@@ -62,12 +80,16 @@ extension Optimizer {
         if options.useEma && state.slots.count > slotNames.count { overwriteWithAverage(p, state) }
     }
 
-    /// The weights become their moving average (this rank's part of them under ZeRO-1).
-    private func overwriteWithAverage(_ p: Parameters, _ state: OptimizerState) {
+    /// The weights become their moving average (this rank's part of them under ZeRO-1; of those, the scalars
+    /// `within`).
+    private func overwriteWithAverage(_ p: Parameters, _ state: OptimizerState, within: Range<Int>? = nil) {
         let average = state.slots[slotNames.count]
         for h in p.handles where h.trainable {
             let r = state.local(h)
-            Kernels.copy(average.rows(r.slots), into: p.values.rows(r.values))
+            let values = within.map { r.values.clamped(to: $0) } ?? r.values
+            guard !values.isEmpty else { continue }
+            let at = r.slots.lowerBound + values.lowerBound - r.values.lowerBound
+            Kernels.copy(average.rows(at..<(at + values.count)), into: p.values.rows(values))
         }
     }
 

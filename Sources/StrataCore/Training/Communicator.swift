@@ -168,9 +168,42 @@ extension Communicator {
         try allGatherRows(local)
     }
 
-    /// Communicators without a counted gather exchange the counts anyway (the same rows arrive).
+    /// Communicators without a counted gather exchange the counts anyway (the same rows arrive), and check what
+    /// arrived against `rowCounts`.
     public func allGatherRows(_ local: Tensor, rowCounts: [Int], reusing storage: inout TensorStorage) throws -> Tensor {
-        precondition(rowCounts.count == size && rowCounts[rank] == (local.shape.first ?? 0), "allGatherRows: counts \(rowCounts)")
-        return try allGatherRows(local, reusing: &storage)
+        try checkRowCounts(rowCounts, local: local)
+        let all = try allGatherRows(local, reusing: &storage)
+        let arrived = all.shape.first ?? 0, expected = rowCounts.reduce(0, +)
+        guard arrived == expected else {
+            throw StrataError.invalidArgument(
+                "allGatherRows: the ranks sent \(arrived) rows in all but rowCounts \(rowCounts) adds up to \(expected) (on \(place))",
+                hint: Self.rowCountsHint)
+        }
+        return all
+    }
+
+    /// Checks `allGatherRows(_:rowCounts:reusing:)`'s counts on this rank before the collective: one per rank, and
+    /// this rank's the rows it sends. A wrong count would make the ranks' gathers disagree (a hang or a garbled
+    /// result), so it is an error thrown on the rank that sees it (a run then ends every rank, `failAllRanks`).
+    package func checkRowCounts(_ rowCounts: [Int], local: Tensor) throws {
+        let rows = local.shape.first ?? 0
+        if rowCounts.count != size {
+            throw StrataError.invalidArgument(
+                "allGatherRows: rowCounts has \(rowCounts.count) counts (\(rowCounts)) for \(size) ranks (on \(place))",
+                hint: Self.rowCountsHint)
+        }
+        if rowCounts[rank] != rows {
+            throw StrataError.invalidArgument(
+                "allGatherRows: rowCounts \(rowCounts) says rank \(rank) sends \(rowCounts[rank]) rows, but it sends \(rows) (on \(place))",
+                hint: Self.rowCountsHint)
+        }
+        if let bad = rowCounts.firstIndex(where: { $0 < 0 }) {
+            throw StrataError.invalidArgument(
+                "allGatherRows: rowCounts \(rowCounts) gives rank \(bad) a negative row count (on \(place))", hint: Self.rowCountsHint)
+        }
+    }
+
+    private static var rowCountsHint: String {
+        "pass every rank's row count in rank order, the same list on every rank, or call allGatherRows(_:reusing:), which exchanges the counts itself"
     }
 }

@@ -20,6 +20,15 @@ final class SparseRowExchange {
     private var allCounts = TensorStorage(count: 0)
     /// Per region and row: whether a gathered row was seen this step (all false between steps).
     private var seen: [[Bool]]
+    /// One row each: the shape of the counts' gather, the same every step.
+    private let oneRowEach: [Int]
+    /// The rows each rank sends of the region being exchanged (rewritten per region).
+    private var rowCounts: [Int]
+    /// Each region's rows of the step, two sets used in turn: the set returned by one step is still held by the
+    /// optimizer's row step (`RowSparseStep.stepRows`, its dirty rows) during the next exchange, so that exchange
+    /// writes the other set, whose arrays nobody shares any more, in place (no copy, no allocation once grown).
+    private var rowLists: [[[Int]]]
+    private var turn = 0
 
     init?(layers: [Layer], comm: Communicator, options: GradientCommunication) {
         guard comm.size > 1, options.sparseGradients else { return nil }
@@ -30,6 +39,9 @@ final class SparseRowExchange {
         gathered = found.map { _ in TensorStorage(count: 0) }
         myCounts = Tensor(zeros: [1, found.count])
         seen = found.map { [Bool](repeating: false, count: $0.rows) }
+        oneRowEach = Array(repeating: 1, count: comm.size)
+        rowCounts = Array(repeating: 0, count: comm.size)
+        rowLists = Array(repeating: found.map { _ in [] }, count: 2)
     }
 
     /// The scalars of the step buffer that do not travel in the dense buckets.
@@ -37,21 +49,23 @@ final class SparseRowExchange {
 
     /// Sums every region of `gradients` over the ranks. `active`: this rank ran backward this step (else it has no
     /// rows). Returns each region's rows that may be non-zero now (every rank's touched rows, ascending), or nil
-    /// when a region went dense (any row may be non-zero).
+    /// when a region went dense (any row may be non-zero). The lists live in the exchange's storage: the step after
+    /// next rewrites them in place (no new arrays per step once the storage has grown).
     func exchange(_ gradients: Tensor, comm: Communicator, active: Bool, timer: LayerTimer? = nil) throws -> [[Int]]? {
         var mark = timer == nil ? 0 : LayerTimer.now()
         for (k, r) in regions.enumerated() { myCounts[flat: k] = active ? Float(r.layer.touchedRows.count) : 0 }
-        let counts = try comm.allGatherRows(myCounts, rowCounts: Array(repeating: 1, count: comm.size), reusing: &allCounts)
+        let counts = try comm.allGatherRows(myCounts, rowCounts: oneRowEach, reusing: &allCounts)
         timer?.add(.rowWait, since: mark)
         mark = timer == nil ? 0 : LayerTimer.now()
         defer { timer?.add(.rowExchange, since: mark) }
-        var union: [[Int]]? = []
+        turn ^= 1
+        var dense = false
         for (k, r) in regions.enumerated() {
             let table = gradients.rows(r.offset..<(r.offset + r.rows * r.width))
-            let rowCounts = (0..<comm.size).map { Int(counts[flat: $0 * regions.count + k]) }
+            for q in 0..<comm.size { rowCounts[q] = Int(counts[flat: q * regions.count + k]) }
             if rowCounts.reduce(0, +) * (r.width + 1) >= r.rows * r.width {
                 try comm.allReduceSum(table)
-                union = nil
+                dense = true
                 continue
             }
             let mine = active ? r.layer.touchedRows : []
@@ -62,22 +76,20 @@ final class SparseRowExchange {
             }
             let all = try comm.allGatherRows(local, rowCounts: rowCounts, reusing: &gathered[k])
             Kernels.zeroRows(table, rows: mine, offset: 0, width: r.width)
-            var rows: [Int] = []
-            rows.reserveCapacity(all.shape.first ?? 0)
+            rowLists[turn][k].removeAll(keepingCapacity: true)
             seen[k].withUnsafeMutableBufferPointer { seen in
                 for i in 0..<(all.shape.first ?? 0) {
                     let row = Int(all[flat: i * (r.width + 1)])
                     if !seen[row] {
                         seen[row] = true
-                        rows.append(row)
+                        rowLists[turn][k].append(row)
                     }
                     Kernels.add(all, offset: i * (r.width + 1) + 1, into: table, offset: row * r.width, count: r.width)
                 }
-                for row in rows { seen[row] = false }
+                for row in rowLists[turn][k] { seen[row] = false }
             }
-            rows.sort()
-            union?.append(rows)
+            rowLists[turn][k].sort()
         }
-        return union
+        return dense ? nil : rowLists[turn]
     }
 }

@@ -75,6 +75,9 @@ final class Trainer {
         if context.isPrintingRank && comm.size > 1, let warning = step.path.warning {
             FileHandle.standardError.write(Data("strata: warning: \(warning)\n".utf8))
         }
+        if context.isPrintingRank && step.gather != nil, let note = WeightGather.note(waitingFor: callbacks) {
+            FileHandle.standardError.write(Data("strata: note: \(note)\n".utf8))
+        }
         // ZeRO-1's overlapped weight gather completes before batch hooks that may read the weights.
         let batchHooksReadWeights = callbacks.contains { $0.readsWeightsEachBatch }
         let (train, batch) = (plan.data, plan.batch)
@@ -293,17 +296,16 @@ final class Trainer {
         p.addRegularization(toLossSum: step.sums, count: step.sums[flat: figures.countSlot])  // once, globally
         figures.add(step.sums, to: &sums)
         // Clipping, weight decay, update, EMA on the global gradient (dense when a region went dense this step).
+        // ZeRO-1's overlapped gather: the update goes piece by piece, each piece's all-gather started once updated.
         let start = model.layerTimer == nil ? 0 : LayerTimer.now()
-        opt.apply(
+        step.gather?.begin()
+        try opt.apply(
             p, optState, rowSparse: step.sparse != nil && step.rowSparse?.stepRows == nil ? nil : step.rowSparse,
-            pool: context.pool, sumOverRanks: sumOverRanks)
+            pool: context.pool, sumOverRanks: sumOverRanks, pieces: step.gather?.pieces ?? [],
+            pieceUpdated: { try step.gather?.start(piece: $0, of: p.values, comm: comm) })
         model.layerTimer?.addUpdate(since: start)
-        // ZeRO-1: every rank's updated part to every rank, in pieces the next forward waits for, or at once.
-        if let gather = step.gather {
-            try gather.start(p.values, comm: comm)
-        } else {
-            try step.shard?.gatherValues(p, comm: comm)
-        }
+        // ZeRO-1 without it: every rank's updated part to every rank at once.
+        if step.gather == nil { try step.shard?.gatherValues(p, comm: comm) }
         p.applyConstraints()  // Keras: after each update
         return true
     }
