@@ -77,4 +77,53 @@ final class DropoutTests: XCTestCase {
         XCTAssertEqual(try run(threads: 2), one)
         XCTAssertEqual(try run(threads: 3), one)
     }
+
+    /// The masks are a pinned stream (1 rank = N ranks, resume and thread counts depend on it): each element's flag
+    /// against a scalar reference written from `Dropout.Mask`'s definition (lowbias32 twice over the global element
+    /// index, keyed by (seed, layer, step)), on odd shapes and a shard starting at an odd row, and the digest of one
+    /// mask as the code before the vectorised kernel drew it (FNV-1a of the flags, count of kept).
+    func testMasksArePinned() throws {
+        func lowbias32(_ x0: UInt32) -> UInt32 {
+            var x = x0
+            x ^= x >> 16; x = x &* 0x7FEB_352D; x ^= x >> 15; x = x &* 0x846C_A68B; x ^= x >> 16
+            return x
+        }
+        for (rows, width, firstRow, layer, step, rate) in [
+            (5, 1001, 3, 2, 7, Float(0.3)), (3, 7, 0, 0, 0, 0.5), (6, 20011, 1, 5, 123, 0.25), (2, 33, 11, 1, 2, 0.9),
+        ] {
+            let x = Tensor(zeros: [rows, width], repeating: 1)
+            let d = Dropout(rate)
+            var alloc = WeightAllocator()
+            _ = try d.build(inputShape: [width], weights: &alloc)
+            for threads in [1, 3] {
+                let ctx = LayerContext(
+                    training: true, parameters: Parameters(handles: [], count: 0), step: step, firstRow: firstRow,
+                    seed: 9, layerIndex: layer, pool: ThreadPool(threads: threads))
+                let y = d.forward(x, context: ctx).copy().scalars
+                let key = CounterRandom(seed: 9, stream: 0x4452_4F50 &+ UInt64(layer)).derived(UInt64(step)).key
+                let k1 = UInt32(truncatingIfNeeded: key), k2 = UInt32(truncatingIfNeeded: key >> 32)
+                let threshold = UInt32((Double(rate) * 16_777_216).rounded(.up))
+                var wrong: [Int] = []
+                for i in 0..<y.count {
+                    let e = UInt32(truncatingIfNeeded: firstRow * width + i)
+                    let kept = lowbias32(lowbias32(e ^ k1) &+ k2) >> 8 >= threshold
+                    if y[i] != (kept ? 1 / (1 - rate) : 0) { wrong.append(i) }
+                }
+                XCTAssertEqual(wrong.prefix(5), [], "\(wrong.count) wrong of \(rows)x\(width), \(threads) threads")
+            }
+        }
+        let x = Tensor(zeros: [7, 1031], repeating: 1)
+        let d = Dropout(0.4)
+        var alloc = WeightAllocator()
+        _ = try d.build(inputShape: [1031], weights: &alloc)
+        let ctx = LayerContext(
+            training: true, parameters: Parameters(handles: [], count: 0), step: 41, firstRow: 2, seed: 1234, layerIndex: 3)
+        var digest: UInt64 = 0xcbf2_9ce4_8422_2325, kept = 0
+        for v in d.forward(x, context: ctx).copy().scalars {
+            digest = (digest ^ (v == 0 ? 0 : 1)) &* 0x100_0000_01b3
+            kept += v == 0 ? 0 : 1
+        }
+        XCTAssertEqual(kept, 4330)
+        XCTAssertEqual(digest, 6_717_081_176_296_191_367)
+    }
 }

@@ -43,12 +43,20 @@ final class PoolingTests: XCTestCase {
     func testMaxPoolingAgainstABruteForceReference() throws {
         // Windows inside the input (the vectorised loop), exact tilings (the one-pass backward), a leftover row and
         // column, and ties (values rounded to a few levels, as after relu): the first maximum in scan order gets dy.
-        // With 2 and 3 BLAS threads the vectorised loops split the batch (indices stay the whole batch's).
+        // With 2 and 3 BLAS threads the vectorised loops split the batch: bit for bit the one-thread results.
         let cases: [(Layer, [Int], (Int, Int), (Int, Int))] = [
             (MaxPooling2D(poolSize: (2, 2)), [6, 8, 16], (2, 2), (2, 2)),
             (MaxPooling2D(poolSize: (2, 2)), [7, 9, 5], (2, 2), (2, 2)),
             (MaxPooling2D(poolSize: (3, 2), strides: (1, 2)), [5, 6, 3], (3, 2), (1, 2)),
             (MaxPooling1D(poolSize: 3), [12, 32], (1, 3), (1, 3)),
+            // Overlapping windows (the byte positions scattered, sums in output order), channels off the vector width.
+            (MaxPooling2D(poolSize: (2, 2), strides: (1, 1)), [5, 6, 13], (2, 2), (1, 1)),
+            (MaxPooling2D(poolSize: (3, 3), strides: (2, 2)), [7, 8, 20], (3, 3), (2, 2)),
+            (MaxPooling2D(poolSize: (2, 2)), [6, 4, 67], (2, 2), (2, 2)),
+            // A 16 x 16 window: positions up to 255, the most a byte holds.
+            (MaxPooling2D(poolSize: (16, 16)), [16, 32, 9], (16, 16), (16, 16)),
+            // 17 x 16 = 272 positions: past a byte, the general loop's flat indices.
+            (MaxPooling2D(poolSize: (17, 16)), [17, 16, 3], (17, 16), (17, 16)),
         ]
         let saved = BLAS.threads
         defer { BLAS.threads = saved }

@@ -2,7 +2,8 @@
 ///
 /// The mask of element `j` of sample `s` at optimizer step `t` is a pure function of (seed, layer, t, s, j),
 /// where `s` is the sample's GLOBAL position in the batch, so 1 rank and N ranks draw identical masks. Kept iff
-/// `u >= rate` for a 24-bit uniform `u` from a 32-bit counter-based hash (vectorisable).
+/// `u >= rate` for a 24-bit uniform `u` from a 32-bit counter-based hash, drawn 8 at a time in AVX2
+/// (`dropout_kernels.h`; the same flags as `Mask.isKept`, pinned by `DropoutTests.testMasksArePinned`).
 /// The mask is kept as one byte per element (a Float mask was as large as the input; regenerating it in backward
 /// made a small MLP's step 16% slower), and when the model allows it (`mayOverwriteInput`, e.g. after pooling)
 /// the output is written over the input.

@@ -14,7 +14,8 @@ final class WindowPooling {
     private(set) var outputShape: [Int] = []
     enum Slot { case output, inputGradient }
     private var workspace = Workspace<Slot>()
-    private var argmax: [Int32] = []
+    /// Where each max-pooling output's gradient goes (one byte per output on the vectorised loops).
+    private var positions = PoolingKernels.MaxPositions()
     private var inputShape: [Int] = []
     private var lastInput: Tensor?
 
@@ -85,7 +86,8 @@ final class WindowPooling {
         let y = context.output([x.shape.first ?? 0] + outputShape, workspace: &workspace, slot: .output)
         switch kind {
         case .max:
-            PoolingKernels.maxForward(x, geometry, into: y, argmax: &argmax, parts: parts(x.shape.first ?? 0, context), pool: context.pool)
+            PoolingKernels.maxForward(
+                x, geometry, into: y, positions: &positions, parts: parts(x.shape.first ?? 0, context), pool: context.pool)
         case .average: PoolingKernels.averageForward(x, geometry, into: y)
         }
         return y
@@ -97,7 +99,7 @@ final class WindowPooling {
         switch kind {
         case .max:
             PoolingKernels.maxBackward(
-                dy, geometry, argmax: argmax, into: dx, parts: parts(dx.shape.first ?? 0, context), pool: context.pool)
+                dy, geometry, positions: positions, into: dx, parts: parts(dx.shape.first ?? 0, context), pool: context.pool)
         case .average: PoolingKernels.averageBackward(dy, geometry, into: dx)
         }
         return dx

@@ -10,12 +10,15 @@ import CStrataKernels
 /// once per product in its stored order, the backward writes each row of dW once (past the caches when aligned),
 /// and no product is split over the inner dimension, so threads need no partial sums. Every output is a fixed
 /// sequence of operations on its own inputs: results are bit for bit the same at any thread count.
-public enum DenseKernels {
+///
+/// Internal, like `ConvKernels` and `WinogradKernels`: `Dense` is the only caller and passes sizes it built, so the
+/// size checks are debug `assert`s (they run in the tests' debug builds, not in release steps).
+enum DenseKernels {
     /// Whether `Dense` uses these kernels for `rows` rows against an `(inputDim, units)` kernel: a fixed shape rule,
     /// never a timing — a CPU with AVX2 + FMA, at most `maxRows` rows, at least 16 units, and a kernel of at least
     /// `minKernel` floats (past L2, where OpenBLAS's packing of it per product costs most). mnist_cnn's Dense (128
     /// rows per batch on 1 rank, 64 on 2) and the small MLPs keep OpenBLAS.
-    public static func applies(rows: Int, inputDim: Int, units: Int) -> Bool {
+    static func applies(rows: Int, inputDim: Int, units: Int) -> Bool {
         isAvailable && rows >= 1 && rows <= maxRows && units >= 16 && inputDim &* units >= minKernel
     }
 
@@ -29,8 +32,8 @@ public enum DenseKernels {
 
     /// `z` `(rows, units)` = `x` `(rows, inputDim)` `w` `(inputDim, units)`: `pool`'s threads take contiguous
     /// 16-column strips of `z` (each reads its columns of `w` once).
-    public static func forward(_ x: Tensor, _ w: Tensor, into z: Tensor, rows: Int, inputDim: Int, units: Int, pool: ThreadPool) {
-        precondition(
+    static func forward(_ x: Tensor, _ w: Tensor, into z: Tensor, rows: Int, inputDim: Int, units: Int, pool: ThreadPool) {
+        assert(
             x.count >= rows * inputDim && w.count >= inputDim * units && z.count >= rows * units,
             "DenseKernels.forward sizes: x \(x.shape) w \(w.shape) z \(z.shape) for \(rows)x\(inputDim)x\(units)")
         let strips = (units + 15) / 16
@@ -48,11 +51,11 @@ public enum DenseKernels {
     /// `dx` `(rows, inputDim)` = `dz` `(rows, units)` `wᵀ` (skipped when `dx` is nil) and `dw` `(inputDim, units)` =
     /// (`accumulate` ? `dw` : 0) + `xᵀ dz`: `pool`'s threads take chunks of `w`'s rows (`ThreadPool.chunks`), each
     /// writing its own columns of `dx` and rows of `dw`.
-    public static func backward(
+    static func backward(
         _ x: Tensor, _ dz: Tensor, _ w: Tensor, dx: Tensor?, dw: Tensor, accumulate: Bool, rows: Int, inputDim: Int,
         units: Int, pool: ThreadPool
     ) {
-        precondition(
+        assert(
             x.count >= rows * inputDim && dz.count >= rows * units && w.count >= inputDim * units
                 && dw.count >= inputDim * units && (dx.map { $0.count >= rows * inputDim } ?? true) && rows <= maxRows,
             "DenseKernels.backward sizes: x \(x.shape) dz \(dz.shape) w \(w.shape) dw \(dw.shape) for \(rows)x\(inputDim)x\(units)")

@@ -1,15 +1,22 @@
+import CStrataKernels
+
 extension Kernels {
     /// `y = x * mask` (kept values scaled by `1/(1-rate)`), with each element's keep flag written to `kept` (at least
     /// `x.count` bytes). `y` may be `x`: then one pointer is read and written, so the loop still vectorises (LLVM
     /// sends aliased input and output pointers to the scalar loop, 5x slower).
     /// With `pool` the elements are split in contiguous ranges over its threads (masks are keyed by element index, so
     /// the numbers do not depend on the split).
+    /// On AVX2 the flags and products come from `strata_dropout_forward_avx2` (dropout_kernels.h): the same formula
+    /// on 8 lanes, bit for bit this loop's (the loop kept each hash's multiplies scalar).
     static func dropout(_ x: Tensor, into y: Tensor, mask: Dropout.Mask, recording kept: inout [UInt8], pool: ThreadPool? = nil) {
         let px = x.pointer, py = y.pointer, n = x.count, scale = mask.keepScale
         kept.withUnsafeMutableBufferPointer { buffer in
             let kept = buffer.baseAddress!
             splitElements(n, pool) { r in
-                if px == py {
+                if vectorisedMask {
+                    strata_dropout_forward_avx2(
+                        px, py, kept, r.lowerBound, r.upperBound, mask.e0, mask.k1, mask.k2, mask.threshold, scale)
+                } else if px == py {
                     for i in r { let k = mask.isKept(i); kept[i] = k ? 1 : 0; py[i] = py[i] * (k ? scale : 0) }
                 } else {
                     for i in r { let k = mask.isKept(i); kept[i] = k ? 1 : 0; py[i] = px[i] * (k ? scale : 0) }
@@ -17,6 +24,9 @@ extension Kernels {
             }
         }
     }
+
+    /// Whether `dropout` and `dropoutGradient` run the AVX2 kernels (dropout_kernels.h): AVX2 + FMA or AVX-512F.
+    static let vectorisedMask = ConvKernels.cpuLanes >= 8
 
     /// `body(range)` over contiguous ranges of `0..<n`: for large loops a few per thread of `pool`, handed to whichever
     /// thread is free (`ThreadPool.chunks`), else one range.
@@ -31,7 +41,9 @@ extension Kernels {
         kept.withUnsafeBufferPointer { buffer in
             let kept = buffer.baseAddress!
             splitElements(n, pool) { r in
-                if pg == pd {
+                if vectorisedMask {
+                    strata_dropout_backward_avx2(pg, pd, kept, r.lowerBound, r.upperBound, scale)
+                } else if pg == pd {
                     for i in r { pd[i] = pd[i] * (kept[i] != 0 ? scale : 0) }
                 } else {
                     for i in r { pd[i] = pg[i] * (kept[i] != 0 ? scale : 0) }

@@ -3,9 +3,82 @@ import CStrataKernels
 /// Window and global pooling loops over channels-last batches (the pointer code behind the pooling layers).
 /// Windows follow `WindowGeometry`; positions in the padding are skipped, never read as zeros.
 public enum PoolingKernels {
-    /// Max pooling: `y[n, oy, ox, c] = max` over the window's input positions; `argmax` receives the flat batch
-    /// index of the first maximum in scan order (where TensorFlow's MaxPoolGrad sends the gradient).
-    /// The vectorised path splits the batch into `parts` sample ranges handed to the pool's threads (`ConvKernels.split`).
+    /// Where max pooling sent each output's gradient, in the form the forward loop wrote it: one byte per output, its
+    /// window position `ky * kw + kx` (the vectorised loops, windows inside the input), or the Int32 flat index into
+    /// the batch (the general loop, windows that reach into the padding).
+    struct MaxPositions {
+        var window: [UInt8] = []
+        var flat: [Int32] = []
+        /// Whether the last forward pass wrote `window` (else `flat`).
+        var inWindow = false
+    }
+
+    /// Whether the vectorised loops take geometry `g`: a CPU with AVX2 or AVX-512F, every window inside the input,
+    /// undilated, of at most `STRATA_POOL_MAX_WINDOW` positions (its position fits a byte).
+    static func vectorised(_ g: WindowGeometry) -> Bool {
+        let h = g.height, w = g.width
+        return ConvKernels.cpuLanes > 0 && h.padBefore == 0 && w.padBefore == 0 && h.output > 0 && w.output > 0
+            && (h.output - 1) * h.stride + h.span <= h.input && (w.output - 1) * w.stride + w.span <= w.input
+            && h.dilation == 1 && w.dilation == 1 && h.window * w.window <= Int(STRATA_POOL_MAX_WINDOW)
+    }
+
+    /// Max pooling: `y[n, oy, ox, c] = max` over the window's input positions; `positions` receives where the first
+    /// maximum in scan order is (where TensorFlow's MaxPoolGrad sends the gradient). The vectorised loops split the
+    /// batch into `parts` sample ranges handed to the pool's threads (`ConvKernels.split`): every output is computed
+    /// alike whichever thread takes it, so results are the same at any thread count.
+    static func maxForward(
+        _ x: Tensor, _ g: WindowGeometry, into y: Tensor, positions: inout MaxPositions, parts: Int, pool: ThreadPool
+    ) {
+        guard vectorised(g) else {
+            positions.inWindow = false
+            return maxForward(x, g, into: y, argmax: &positions.flat)
+        }
+        positions.inWindow = true
+        if positions.window.count < y.count { positions.window = [UInt8](repeating: 0, count: y.count) }
+        let h = g.height, w = g.width, px = x.pointer, py = y.pointer
+        let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
+        positions.window.withUnsafeMutableBufferPointer { buf in
+            let pa = buf.baseAddress!
+            ConvKernels.split(batch: batch, parts: parts, pool: pool) { _, s in
+                strata_max_pool_forward(
+                    ConvKernels.cpuLanes, px, s.lowerBound, s.upperBound, h.input, w.input, g.channels,
+                    h.window, w.window, h.stride, w.stride, py, pa, h.output, w.output)
+            }
+        }
+    }
+
+    /// Max pooling backward from the positions `maxForward` recorded: `dx[position] += dy` (`dx` written whole here).
+    /// When the windows tile the input exactly (the usual 2x2 pool of an even size) one pass writes every position;
+    /// other windows inside the input zero a sample, then add its outputs in order; both split by samples like the
+    /// forward pass.
+    static func maxBackward(
+        _ dy: Tensor, _ g: WindowGeometry, positions: MaxPositions, into dx: Tensor, parts: Int, pool: ThreadPool
+    ) {
+        guard positions.inWindow else { return maxBackward(dy, g, argmax: positions.flat, into: dx) }
+        let h = g.height, w = g.width, pg = dy.pointer, pd = dx.pointer
+        let tiles =
+            h.stride == h.window && w.stride == w.window && h.output * h.window == h.input
+            && w.output * w.window == w.input
+        let batch = g.inputSize == 0 ? 0 : dx.count / g.inputSize
+        positions.window.withUnsafeBufferPointer { buf in
+            let pa = buf.baseAddress!
+            ConvKernels.split(batch: batch, parts: parts, pool: pool) { _, s in
+                if tiles {
+                    strata_max_pool_backward(
+                        ConvKernels.cpuLanes, pg, pa, s.lowerBound, s.upperBound, h.input, w.input, g.channels,
+                        h.window, w.window, pd, h.output, w.output)
+                } else {
+                    strata_max_pool_scatter(
+                        pg, pa, s.lowerBound, s.upperBound, h.input, w.input, g.channels, h.window, w.window,
+                        h.stride, w.stride, pd, h.output, w.output)
+                }
+            }
+        }
+    }
+
+    /// Max pooling with the Int32 flat index of each output's first maximum in `argmax` (any geometry, padding
+    /// included; the calling thread only: the layers use the byte positions above where they can). `parts` and `pool`
+    /// are kept for source compatibility and unused.
     public static func maxForward(
         _ x: Tensor, _ g: WindowGeometry, into y: Tensor, argmax: inout [Int32],
         parts: Int = 1, pool: ThreadPool? = nil
@@ -14,22 +87,6 @@ public enum PoolingKernels {
         let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
         precondition(x.count < Int(Int32.max), "max pooling indexes batches below 2^31 scalars, got \(x.shape)")
         if argmax.count < y.count { argmax = [Int32](repeating: 0, count: y.count) }
-        let h = g.height, w = g.width
-        if ConvKernels.cpuLanes > 0 && h.padBefore == 0 && w.padBefore == 0 && h.output > 0 && w.output > 0
-            && (h.output - 1) * h.stride + h.span <= h.input && (w.output - 1) * w.stride + w.span <= w.input
-            && h.dilation == 1 && w.dilation == 1
-        {
-            // Every window inside the input: the same loop in C for AVX2/AVX-512, where its select vectorises.
-            argmax.withUnsafeMutableBufferPointer { buf in
-                let pa = buf.baseAddress!
-                ConvKernels.split(batch: batch, parts: parts, pool: pool) { _, s in
-                    strata_max_pool_forward(
-                        ConvKernels.cpuLanes, px, s.lowerBound, s.upperBound, h.input, w.input, c,
-                        h.window, w.window, h.stride, w.stride, py, pa, h.output, w.output)
-                }
-            }
-            return
-        }
         argmax.withUnsafeMutableBufferPointer { buf in
             let pa = buf.baseAddress!
             forEachWindow(g, batch: batch) { out, sample, ys, xs in
@@ -57,29 +114,12 @@ public enum PoolingKernels {
         }
     }
 
-    /// Max pooling backward: `dx[argmax[i]] += dy[i]` (`dx` zeroed here). When the windows tile the input exactly
-    /// (the usual 2x2 pool of an even size), one pass writes every position instead of zeroing then scattering.
+    /// Max pooling backward from flat indices: `dx[argmax[i]] += dy[i]` (`dx` zeroed here). `parts` and `pool` are
+    /// kept for source compatibility and unused.
     public static func maxBackward(
         _ dy: Tensor, _ g: WindowGeometry, argmax: [Int32], into dx: Tensor, parts: Int = 1,
         pool: ThreadPool? = nil
     ) {
-        let h = g.height, w = g.width
-        if ConvKernels.cpuLanes > 0 && h.padBefore == 0 && w.padBefore == 0 && h.stride == h.window
-            && w.stride == w.window && h.output * h.window == h.input && w.output * w.window == w.input
-            && h.dilation == 1 && w.dilation == 1
-        {
-            let batch = g.inputSize == 0 ? 0 : dx.count / g.inputSize
-            let pg = dy.pointer, pd = dx.pointer
-            argmax.withUnsafeBufferPointer { buf in
-                let pa = buf.baseAddress!
-                ConvKernels.split(batch: batch, parts: parts, pool: pool) { _, s in
-                    strata_max_pool_backward(
-                        ConvKernels.cpuLanes, pg, pa, s.lowerBound, s.upperBound, h.input,
-                        w.input, g.channels, h.window, w.window, pd, h.output, w.output)
-                }
-            }
-            return
-        }
         dx.fill(0)
         let pg = dy.pointer, pd = dx.pointer
         argmax.withUnsafeBufferPointer { pa in
