@@ -7,8 +7,9 @@ final class LaunchRunTests: XCTestCase {
     /// TCP between ranks (`--tcp`, the path between nodes): two connections per pair of ranks (with one, Open MPI's
     /// TCP transport moved a pair's all-reduce traffic one direction at a time) and the started all-reduce as
     /// reduce-scatter + all-gather (Open MPI's own choice for an in-place call sends every byte twice, one way at a
-    /// time); README, "Many nodes". A run through shared memory is left alone, and the caller's own values win.
-    func testTCPRunsGetTheTCPSettings() throws {
+    /// time, and rank 0 alone sums); README, "Many nodes". A run through shared memory gets the all-reduce setting
+    /// too (README, "What scales") and keeps Open MPI's TCP links; the caller's own values win.
+    func testRunsGetTheOpenMPISettings() throws {
         let run = MPIJob.launchDirectory.appendingPathComponent("run").path
         func settings(_ arguments: [String], extra: [String: String] = [:]) throws -> [String: OpenMPISettings] {
             let r = try MPIJob.launch(
@@ -23,8 +24,10 @@ final class LaunchRunTests: XCTestCase {
         let mine = try settings(["--tcp", "--mca", "btl_tcp_links", "3"], extra: ["OMPI_MCA_coll_libnbc_iallreduce_algorithm": "1"])
         XCTAssertEqual(mine.values.first?.values, ["3", "ring"], "--mca and the environment win")
         let shared = try settings([])
-        XCTAssertEqual(shared.values.first?.values, ["1", "ignore"], "shared memory: Open MPI's defaults")
-        XCTAssertEqual(shared.values.first?.sources, ["default", "default"])
+        XCTAssertEqual(shared.values.first?.values, ["1", "rabenseifner"], "shared memory: the all-reduce setting only")
+        XCTAssertEqual(shared.values.first?.sources, ["default", "environment"])
+        let sharedMine = try settings([], extra: ["OMPI_MCA_coll_libnbc_iallreduce_algorithm": "2"])
+        XCTAssertEqual(sharedMine.values.first?.values, ["1", "binomial"], "the environment wins through shared memory too")
     }
 }
 
