@@ -9,6 +9,9 @@
 //          other? (A host that shares a vCPU's core with other work slows its CPU time too.)
 //   threads the batch on 1 thread, then split in two contiguous halves on 2 threads pinned to CPUs 0 and 1 (a spin
 //          barrier, no pool), wall time, rounds interleaved: the kernels' own 2-thread scaling.
+//   wthreads as threads with the three passes on Winograd (forward and input gradient F(2x2, 3x3), kernel gradient
+//          F(3x3, 2x2)), as a 3x3 layer with 16+ channels runs them.
+//   dw     the kernel gradient alone, direct against Winograd F(3x3, 2x2), this thread's CPU time, best round.
 //   winograd the forward (relu + mask) and the input gradient on the direct kernels and on Winograd F(2x2, 3x3)
 //          (winograd_kernels.h, its kernel transform included), this thread's CPU time, rounds interleaved, best round;
 //          GFLOP/s counted as the direct convolution's flops (as strata-bench's profile counts them).
@@ -50,10 +53,19 @@ static void pin(int cpu) {
     if (pthread_setaffinity_np(pthread_self(), sizeof s, &s) != 0) { fprintf(stderr, "conv_batch: cannot pin to CPU %d\n", cpu); exit(1); }
 }
 
+static int wino;                /* wthreads: the passes on Winograd, as the layer runs them */
+static float *u, *uf, *wscratch[2];
+
 /// One pass (0 forward, 1 kernel gradient, 2 input gradient) over samples [s0, s0 + n) with thread t's scratch.
 static void pass(int p, long s0, long n, int t) {
     long xs = H * W * C, ys = OH * OW * F;
-    if (p == 0)
+    if (wino && p == 0)
+        strata_winograd_forward(8, x + s0 * xs, n, H, W, C, 0, 0, u, F, bias, y + s0 * ys, OH, OW, 1, mask + s0 * ys / 8, wscratch[t]);
+    else if (wino && p == 1)
+        strata_winograd_kernel_gradient(8, x + s0 * xs, n, H, W, C, 0, 0, dy + s0 * ys, 0, mask + s0 * ys / 8, dz + s0 * ys, 0, F, dk[t], db[t], OH, OW, wscratch[t]);
+    else if (wino)
+        strata_winograd_forward(8, dz + s0 * ys, n, OH, OW, F, 2, 2, uf, C, 0, dx + s0 * xs, H, W, 0, 0, wscratch[t]);
+    else if (p == 0)
         strata_conv_forward_relu_mask(8, x + s0 * xs, n, H, W, C, 0, 0, k, 3, 3, F, bias, y + s0 * ys, OH, OW, 1, mask + s0 * ys / 8, scratch[t]);
     else if (p == 1)
         strata_conv_kernel_gradient_relu_mask(8, x + s0 * xs, n, H, W, C, 0, 0, dy + s0 * ys, 0, mask + s0 * ys / 8, dz + s0 * ys, 0, 3, 3, F, dk[t], db[t], OH, OW, scratch[t]);
@@ -80,7 +92,7 @@ static void *second(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 8) { fprintf(stderr, "usage: conv_batch batch|cpus|threads|winograd HEIGHT WIDTH CHANNELS FILTERS BATCH ROUNDS\n"); return 2; }
+    if (argc != 8) { fprintf(stderr, "usage: conv_batch batch|cpus|threads|wthreads|winograd|dw HEIGHT WIDTH CHANNELS FILTERS BATCH ROUNDS\n"); return 2; }
     const char *mode = argv[1];
     H = atol(argv[2]); W = atol(argv[3]); C = atol(argv[4]); F = atol(argv[5]);
     long N = atol(argv[6]), rounds = atol(argv[7]);
@@ -131,7 +143,15 @@ int main(int argc, char **argv) {
         for (long c = 0; c < cpus && c < 64; c++)
             printf("  CPU %ld: %6.1f GFLOP/s of wall time, %6.1f of the thread's CPU time (the layer's training step, best round)\n", c,
                    (2 * flop + flopDx) * N / best[c] * 1e-9, (2 * flop + flopDx) * N / bestCPU[c] * 1e-9);
-    } else if (!strcmp(mode, "threads")) {
+    } else if (!strcmp(mode, "threads") || !strcmp(mode, "wthreads")) {
+        if (mode[0] == 'w') {
+            wino = 1;
+            u = floats(16 * C * F); uf = floats(16 * C * F);
+            strata_winograd_kernel_transform(k, C, F, u);
+            strata_winograd_kernel_transform(kf, F, C, uf);
+            long a = strata_winograd_scratch(C > F ? C : F, C > F ? C : F, W), b = strata_winograd_dw_scratch(C, F, OW);
+            for (int t = 0; t < 2; t++) wscratch[t] = floats(a > b ? a : b);
+        }
         pin(0);
         half0 = N / 2; half1 = N - N / 2;
         pthread_t th;
@@ -178,8 +198,34 @@ int main(int argc, char **argv) {
         printf("  forward: direct %6.1f, Winograd %6.1f GFLOP/s (%.2fx); input gradient: direct %6.1f, Winograd %6.1f GFLOP/s (%.2fx)\n",
                flop * N / best[0] * 1e-9, flop * N / best[1] * 1e-9, best[0] / best[1], flopDx * N / best[2] * 1e-9,
                flopDx * N / best[3] * 1e-9, best[2] / best[3]);
+    } else if (!strcmp(mode, "dw")) {
+        /* The kernel gradient alone (relu mask, dz kept, bias sums): direct against Winograd F(3x3, 2x2), this thread's
+           CPU time, rounds interleaved, best round; and the two results' largest difference over dk's largest entry. */
+        float *ws = floats(strata_winograd_dw_scratch(C, F, OW));
+        float *dkw = floats(9 * C * F), *dbw = floats(F);
+        pass(0, 0, N, 0); /* the relu mask */
+        double best[2] = {1e30, 1e30};
+        for (long r = 0; r < rounds; r++)
+            for (int p = 0; p < 2; p++) {
+                memset(p ? dkw : dk[0], 0, 9 * C * F * sizeof(float));
+                memset(p ? dbw : db[0], 0, F * sizeof(float));
+                double a = seconds(CLOCK_THREAD_CPUTIME_ID);
+                if (p == 0) pass(1, 0, N, 0);
+                else strata_winograd_kernel_gradient(8, x, N, H, W, C, 0, 0, dy, 0, mask, dz, 0, F, dkw, dbw, OH, OW, ws);
+                double t = seconds(CLOCK_THREAD_CPUTIME_ID) - a;
+                if (t < best[p]) best[p] = t;
+            }
+        double worst = 0, scale = 0;
+        for (long i = 0; i < 9 * C * F; i++) {
+            double d = dkw[i] - dk[0][i];
+            if (d < 0) d = -d;
+            if (d > worst) worst = d;
+            if ((dk[0][i] < 0 ? -dk[0][i] : dk[0][i]) > scale) scale = dk[0][i] < 0 ? -dk[0][i] : dk[0][i];
+        }
+        printf("  kernel gradient: direct %6.1f, Winograd %6.1f GFLOP/s (%.2fx); max |difference| %.2e of max |dk| %.2e\n",
+               flop * N / best[0] * 1e-9, flop * N / best[1] * 1e-9, best[0] / best[1], worst, scale);
     } else {
-        fprintf(stderr, "conv_batch: unknown mode '%s' (batch, cpus, threads or winograd)\n", mode);
+        fprintf(stderr, "conv_batch: unknown mode '%s' (batch, cpus, threads, wthreads, winograd or dw)\n", mode);
         return 2;
     }
     return 0;

@@ -5,8 +5,9 @@ import XCTest
 /// Winograd F(2x2, 3x3) (`WinogradKernels`) against a Double convolution written from the definition
 /// (`referenceConvolution`), with the bound the direct kernels are held to (`1e-6 + 2e-6 max|ref|`), at every vector
 /// width this CPU runs: channels 8/16/32/64 and 24 filters (not a power of two), 'valid' and 'same', odd output sizes
-/// (the last tile half outside), outputs of one tile; the kernel transform against `G g Gᵀ`; threads; the layer path
-/// (forward and input gradient on Winograd, kernel gradient direct from Winograd's relu mask); Keras's fixtures.
+/// (the last tile half outside), outputs of one tile; the kernel gradient's F(3x3, 2x2) the same way; the kernel
+/// transform against `G g Gᵀ`; threads; the layer path (forward, input and kernel gradients on Winograd, the kernel
+/// gradient from Winograd's relu mask); Keras's fixtures.
 final class WinogradKernelsTests: XCTestCase {
     var lanes: [Int] { [16, 8].filter { $0 <= ConvKernels.cpuLanes } }
 
@@ -71,6 +72,81 @@ final class WinogradKernelsTests: XCTestCase {
         }
     }
 
+    /// The kernel gradient by F(3x3, 2x2) (`WinogradKernels.kernelGradient`) against the Double definition: dk, db and
+    /// dz on every shape above (odd outputs: tiles half off the edge; 'same' and 'valid'; one-tile outputs), batch 1
+    /// and 3, from the relu mask with dz kept and not kept, adding into gradients that are not zero.
+    func testKernelGradientMatchesADoubleReference() throws {
+        try XCTSkipIf(lanes.isEmpty, "this CPU has neither AVX-512F nor AVX2 + FMA: Winograd does not run")
+        for (i, t) in (shapes + [(5, 26, 16, 16, .valid), (10, 5, 16, 32, .same)]).enumerated() {
+            let g = try geometry(t)
+            for n in [1, 3] {
+                let x = normalTensor([n, t.h, t.w, t.c], seed: UInt64(i)), r = normalTensor([n] + yShape(g, t.f), seed: 51)
+                let weights = normalTensor([9 * t.c * t.f + t.f], seed: UInt64(200 + i))
+                let kCount = 9 * t.c * t.f
+                let kernel = try Tensor(shape: [3, 3, t.c, t.f], scalars: Array(weights.scalars[0..<kCount]))
+                let bias = Tensor(Array(weights.scalars[kCount...]))
+                let ref = referenceConvolution(
+                    x, kernel: weights, kernelSize: (3, 3), filters: t.f, stride: 1, same: t.padding == .same,
+                    relu: true, r: r)
+                for l in lanes where t.c % l == 0 && t.f % l == 0 {
+                    // The relu mask as the forward writes it (direct kernels).
+                    let y = Tensor(zeros: r.shape), mask = Tensor(zeros: [ConvKernels.reluMaskFloats(r.count)])
+                    ConvKernels.forward(
+                        x, g, kernel: kernel, filters: t.f, bias: bias, into: y, relu: true, reluMask: mask, lanes: l,
+                        scratch: Tensor(zeros: [ConvKernels.scratchCount(g, filters: t.f)]))
+                    for keepsDz in [true, false] {
+                        let dk = Tensor(zeros: [kCount], repeating: 0.25), db = Tensor(zeros: [t.f], repeating: -0.5)
+                        let dz = Tensor(zeros: r.shape, repeating: .nan)
+                        let scratch = Tensor(
+                            zeros: [WinogradKernels.kernelGradientScratchCount(g, filters: t.f, bias: true, parts: 1, threads: 1)],
+                            repeating: .nan)
+                        WinogradKernels.kernelGradient(
+                            x, g, dy: r, reluY: nil, reluMask: mask, dz: dz, keepsDz: keepsDz, filters: t.f, into: dk,
+                            bias: db, lanes: l, scratch: scratch)
+                        let label = "case \(i) \(t) batch \(n) lanes \(l) keepsDz \(keepsDz)"
+                        let ek = error(dk.scalars.map { $0 - 0.25 }, ref.dk), eb = error(db.scalars.map { $0 + 0.5 }, ref.db)
+                        XCTAssertLessThanOrEqual(ek.worst, 1e-6 + 2e-6 * ek.scale, "\(label): dk")
+                        XCTAssertLessThanOrEqual(eb.worst, 1e-6 + 2e-6 * eb.scale, "\(label): db")
+                        if keepsDz {
+                            let want = zip(r.scalars, y.scalars).map { $1 > 0 ? $0 : 0 }
+                            XCTAssertEqual(dz.scalars, want, "\(label): dz")
+                        } else {
+                            XCTAssertTrue(dz.scalars.allSatisfy(\.isNaN), "\(label): dz written though not kept")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The output shape `(oh, ow, filters)` of geometry `g`.
+    func yShape(_ g: WindowGeometry, _ f: Int) -> [Int] { [g.height.output, g.width.output, f] }
+
+    /// The Winograd kernel gradient split over 2 and 3 threads: the same bits on every run at a given thread count
+    /// (chunks' partials added in chunk order), and within float rounding of one thread.
+    func testThreadedKernelGradientIsTheSameEveryRun() throws {
+        try XCTSkipIf(lanes.isEmpty, "no vector kernels on this CPU")
+        let t = shapes[3], g = try geometry(t), l = lanes.last!, n = 9
+        let x = normalTensor([n, t.h, t.w, t.c], seed: 5), r = normalTensor([n] + yShape(g, t.f), seed: 6)
+        func run(_ threads: Int) -> [Float] {
+            let parts = ConvKernels.parts(batch: n, threads: threads)
+            let dk = Tensor(zeros: [9 * t.c * t.f]), db = Tensor(zeros: [t.f])
+            let scratch = Tensor(
+                zeros: [WinogradKernels.kernelGradientScratchCount(g, filters: t.f, bias: true, parts: parts, threads: threads)])
+            WinogradKernels.kernelGradient(
+                x, g, dy: r, reluY: nil, dz: Tensor(zeros: r.shape), filters: t.f, into: dk, bias: db, lanes: l,
+                scratch: scratch, parts: parts, pool: ThreadPool(threads: threads))
+            return dk.scalars + db.scalars
+        }
+        let one = run(1)
+        for threads in [2, 3] {
+            let a = run(threads), b = run(threads)
+            XCTAssertEqual(a, b, "\(threads) threads: two runs differ")
+            let worst = zip(a, one).map { abs($0 - $1) }.max() ?? 0, scale = one.map(abs).max() ?? 0
+            XCTAssertLessThanOrEqual(worst, 1e-5 * scale, "\(threads) threads against one")
+        }
+    }
+
     /// `u[4r + s][ch][f] = (G g Gᵀ)[r][s]`, `G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]`, for every (channel, filter).
     func testKernelTransformIsGgGTransposed() {
         let (c, f) = (3, 5)
@@ -112,8 +188,8 @@ final class WinogradKernelsTests: XCTestCase {
         XCTAssertEqual(outputs[0], outputs[2])
     }
 
-    /// The layer on Winograd (forward, dx) and the direct kernel gradient reading Winograd's relu mask: y, dx,
-    /// dkernel and dbias against the Double reference; the same layer forced direct (`winograd = false`) as well.
+    /// The layer on Winograd (forward, dx, and the kernel gradient reading Winograd's relu mask): y, dx, dkernel and
+    /// dbias against the Double reference; the same layer forced direct (`winograd = false`) as well.
     func testLayerMatchesADoubleReference() throws {
         try XCTSkipIf(lanes.isEmpty, "no vector kernels on this CPU")
         for (padding, shape, filters) in [(Padding.valid, [10, 12, 16], 32), (.same, [7, 9, 32], 16)] {

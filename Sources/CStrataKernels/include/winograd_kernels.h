@@ -38,29 +38,50 @@ static inline long strata_winograd_scratch(long c, long f, long ow) {
     return 5 * (2 * tw + 2) * c + 16 * tw * (c + f);
 }
 
+/// Tiles the kernel gradient gathers before its products (strata_winograd_kernel_gradient): whole tile rows, about 48
+/// tiles, so each product's inner loop is long and its two inputs (48 x (c + f) floats per e) stay in L1/L2.
+static inline long strata_winograd_dw_tiles(long ow) {
+    long tw = (ow + 1) / 2;
+    return tw >= 48 ? tw : 48 / tw * tw;
+}
+
+/// Floats of scratch strata_winograd_kernel_gradient needs: 4 padded input rows and a zero row (2 tw + 2 positions of
+/// c), a zero row and two rows of dz (ow x f), the gathered tiles' transforms (16 x tiles x (c + f)) and the products'
+/// sums (16 c f).
+static inline long strata_winograd_dw_scratch(long c, long f, long ow) {
+    long tw = (ow + 1) / 2, cap = strata_winograd_dw_tiles(ow);
+    return 5 * (2 * tw + 2) * c + 3 * ow * f + 16 * cap * (c + f) + 16 * c * f;
+}
+
 #if defined(__x86_64__) || defined(__i386__)
 #define STRATA_CONV_SUFFIX _avx512
 #define STRATA_CONV_TARGET "avx512f,fma"
 #define STRATA_CONV_VEC strata_f32x16
 #define STRATA_CONV_LANES 16
+#define STRATA_CONV_MAXVEC 4
 #include "winograd_kernels_body.h"
 #undef STRATA_CONV_SUFFIX
 #undef STRATA_CONV_TARGET
 #undef STRATA_CONV_VEC
 #undef STRATA_CONV_LANES
+#undef STRATA_CONV_MAXVEC
 
 #define STRATA_CONV_SUFFIX _avx2
 #define STRATA_CONV_TARGET "avx2,fma"
 #define STRATA_CONV_VEC strata_f32x8
 #define STRATA_CONV_LANES 8
+#define STRATA_CONV_MAXVEC 2
 #include "winograd_kernels_body.h"
 #undef STRATA_CONV_SUFFIX
 #undef STRATA_CONV_TARGET
 #undef STRATA_CONV_VEC
 #undef STRATA_CONV_LANES
+#undef STRATA_CONV_MAXVEC
 #else
 #define strata_winograd_forward_avx512(...) __builtin_trap()
 #define strata_winograd_forward_avx2(...) __builtin_trap()
+#define strata_winograd_kernel_gradient_avx512(...) __builtin_trap()
+#define strata_winograd_kernel_gradient_avx2(...) __builtin_trap()
 #endif
 
 /// y[s, oy, ox, :] = (relu?)(bias + sum_{ky, kx, ch} x[s, oy + ky - padTop, ox + kx - padLeft, ch] k[ky, kx, ch, :]) for
@@ -74,6 +95,22 @@ static inline void strata_winograd_forward(long lanes, const float *x, long n, l
         strata_winograd_forward_avx512(x, n, h, w, c, padTop, padLeft, u, f, bias, y, oh, ow, relu, mask, scratch);
     else
         strata_winograd_forward_avx2(x, n, h, w, c, padTop, padLeft, u, f, bias, y, oh, ow, relu, mask, scratch);
+}
+
+/// dk[ky, kx, ch, :] += sum_{s, oy, ox} x[s, oy + ky - padTop, ox + kx - padLeft, ch] dz[s, oy, ox, :] for a 3x3 kernel
+/// (and db += sum dz when given) by Winograd F(3x3, 2x2), with dz from dy as strata_conv_kernel_gradient_relu_mask
+/// makes it (the relu mask, or reluY, or dy itself; written to dz, or with dzRow to scratch only); c and f multiples
+/// of `lanes`; `scratch` holds strata_winograd_dw_scratch(c, f, ow) floats.
+static inline void strata_winograd_kernel_gradient(long lanes, const float *x, long n, long h, long w, long c,
+                                                   long padTop, long padLeft, const float *dy, const float *reluY,
+                                                   const unsigned char *mask, float *dz, int dzRow, long f, float *dk,
+                                                   float *db, long oh, long ow, float *scratch) {
+    if (lanes == 16)
+        strata_winograd_kernel_gradient_avx512(x, n, h, w, c, padTop, padLeft, dy, reluY, mask, dz, dzRow, f, dk, db,
+                                               oh, ow, scratch);
+    else
+        strata_winograd_kernel_gradient_avx2(x, n, h, w, c, padTop, padLeft, dy, reluY, mask, dz, dzRow, f, dk, db, oh,
+                                             ow, scratch);
 }
 
 #endif

@@ -35,8 +35,9 @@ public final class Conv2D: Layer {
     }
 
     /// Whether a 3x3 stride-1 layer with 16+ channels and filters runs its forward and input gradient as Winograd
-    /// F(2x2, 3x3) (`WinogradKernels`: 1.3-1.6x the direct kernels on the guide's layers, rounding a little
-    /// differently); on by default unless the environment sets `STRATA_WINOGRAD=0`. Set false to force the direct kernels.
+    /// F(2x2, 3x3) and its kernel gradient as F(3x3, 2x2) (`WinogradKernels`: 1.3-1.6x the direct kernels on the
+    /// guide's layers, rounding a little differently); on by default unless the environment sets
+    /// `STRATA_WINOGRAD=0`. Set false to force the direct kernels.
     public var winograd: Bool {
         get { engine.winograd }
         set { engine.winograd = newValue }

@@ -11,7 +11,7 @@
 /// `ConvKernels` instead (no packing; the input gradient as a convolution of `dZ` with the flipped kernel), split
 /// into a few sample ranges per thread of `LayerContext.pool`, handed to whichever thread is free. Among those, 3x3
 /// Conv2D layers that pass `WinogradKernels.applies` (16+ channels and filters, 8+ wide outputs) run their forward
-/// and input gradient as Winograd F(2x2, 3x3) (`winograd`; the kernel gradient stays direct).
+/// and input gradient as Winograd F(2x2, 3x3) and their kernel gradient as F(3x3, 2x2) (`winograd`).
 ///
 /// `build` holds the checks and weight layout the two layers share (Keras's rules, messages naming the layer's
 /// class): a 1-D layer passes sizes as `(1, k)` and gets kernel `(k, in, filters)`; a 2-D one `(kh, kw, in, filters)`.
@@ -37,8 +37,9 @@ final class Convolution {
     /// forward and lends its memory (rule 6 of `SharedBuffers`). Off only to compare (bit-identical either way).
     var keepsReluMask = true
     /// Whether layers that pass `WinogradKernels.applies` run Winograd F(2x2, 3x3) for their forward and input
-    /// gradient; on unless the environment sets `STRATA_WINOGRAD=0` (`WinogradKernels.enabled`), which forces the
-    /// direct kernels without a code or config change (to compare, or to get the direct kernels' rounding).
+    /// gradient and F(3x3, 2x2) for their kernel gradient; on unless the environment sets `STRATA_WINOGRAD=0`
+    /// (`WinogradKernels.enabled`), which forces the direct kernels without a code or config change (to compare, or
+    /// to get the direct kernels' rounding).
     var winograd = WinogradKernels.enabled
 
     /// Workspace slots: `z` and the activation's output `y` (the same buffer for linear and relu), the activation
@@ -303,18 +304,29 @@ final class Convolution {
         let gemmDx = needsDx && dxLanes == 0
         let parts = ConvKernels.parts(batch: batch, threads: context.threads)
         let slots = ConvKernels.slots(parts: parts, threads: context.threads)
-        let dxWinograd = dxLanes > 0 ? winogradLanes : 0
+        let wLanes = lanes > 0 ? winogradLanes : 0, dxWinograd = dxLanes > 0 ? wLanes : 0
         let scratchCount = lanes + dxLanes > 0 ? slots * scratchPerSlot(winograd: dxWinograd > 0) : 0
         let scratch = workspace.buffer(.kernelScratch, [scratchCount])
         if lanes > 0 {
             if activation != .linear && !relu { activation.gradient(x: z2, y: y2, dy: dy2, into: dz2) }
-            let partialsCount = ConvKernels.partialsCount(kernel: dk.count, bias: db?.count ?? 0, parts: parts)
-            // Per-chunk partials live only during the call: the pool's scratch, shared by the model's layers.
-            let partials = context.pool.scratch(partialsCount)
-            ConvKernels.kernelGradient(
-                x, geometry, dy: relu ? dy2 : dz2, reluY: relu && lastReluMask == nil ? y2 : nil, reluMask: lastReluMask, dz: dz2,
-                keepsDz: needsDx, filters: filters, into: dk, bias: db, lanes: lanes, scratch: scratch,
-                partials: partials, parts: parts, pool: context.pool)
+            let dzIn = relu ? dy2 : dz2, reluY = relu && lastReluMask == nil ? y2 : nil
+            if wLanes > 0 {
+                // Partials and the per-thread tiles live only during the call: the pool's scratch, shared by the layers.
+                let shared = context.pool.scratch(
+                    WinogradKernels.kernelGradientScratchCount(
+                        geometry, filters: filters, bias: db != nil, parts: parts, threads: context.threads))
+                WinogradKernels.kernelGradient(
+                    x, geometry, dy: dzIn, reluY: reluY, reluMask: lastReluMask, dz: dz2, keepsDz: needsDx,
+                    filters: filters, into: dk, bias: db, lanes: wLanes, scratch: shared, parts: parts, pool: context.pool)
+            } else {
+                let partialsCount = ConvKernels.partialsCount(kernel: dk.count, bias: db?.count ?? 0, parts: parts)
+                // Per-chunk partials live only during the call: the pool's scratch, shared by the model's layers.
+                let partials = context.pool.scratch(partialsCount)
+                ConvKernels.kernelGradient(
+                    x, geometry, dy: dzIn, reluY: reluY, reluMask: lastReluMask, dz: dz2, keepsDz: needsDx,
+                    filters: filters, into: dk, bias: db, lanes: lanes, scratch: scratch, partials: partials,
+                    parts: parts, pool: context.pool)
+            }
         }
         if lanes == 0 || gemmDx {
             if gemmDx { dx.fill(0) }

@@ -114,9 +114,27 @@ enum ConvKernels {
         let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
         let px = x.pointer, pdy = dy.pointer, pr = reluY?.pointer, pdz = dz.pointer, ps = scratch.pointer
         let xSize = g.inputSize, ySize = g.outputPositions &* filters, sSize = scratchCount(g, filters: filters)
-        let kCount = dk.count, bCount = db?.count ?? 0, pCount = kCount &+ bCount
-        let pp = parts > 1 ? partials!.pointer : nil
         let pm = maskBytes(reluMask).map { UnsafePointer($0) }
+        sumInChunks(batch: batch, into: dk, bias: db, partials: partials?.pointer, parts: parts, pool: pool) { pk, pb, slot, s in
+            let o = s.lowerBound &* ySize, own = ps + slot &* sSize
+            strata_conv_kernel_gradient_relu_mask(
+                lanes, px + s.lowerBound &* xSize, s.count, h.input, w.input, g.channels,
+                h.padBefore, w.padBefore, pdy + o, pr.map { $0 + o }, pm.map { $0 + o / 8 },
+                keepsDz ? pdz + o : own + rowsCount(g, filters: filters), keepsDz ? 0 : 1, h.window,
+                w.window, filters, pk, pb, h.output, w.output, own)
+        }
+    }
+
+    /// Runs a kernel gradient over the batch's `parts` sample chunks: `body(dk, db, slot, samples)` accumulates its
+    /// chunk into the pointers it gets, the real gradients for chunk 0 and a zeroed slice of `partials`
+    /// (`partialsCount` floats) for each later chunk; the partials are then added in chunk order, each thread over
+    /// its own range of the entries, so the sums do not depend on which thread ran which chunk.
+    static func sumInChunks(
+        batch: Int, into dk: Tensor, bias db: Tensor?, partials pp: UnsafeMutablePointer<Float>?, parts: Int,
+        pool: ThreadPool?,
+        _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?, Int, Range<Int>) -> Void
+    ) {
+        let kCount = dk.count, bCount = db?.count ?? 0, pCount = kCount &+ bCount
         chunks(batch: batch, parts: parts, pool: pool) { chunk, slot, s in
             var pk = dk.pointer, pb = db?.pointer
             if chunk > 0 {
@@ -125,15 +143,9 @@ enum ConvKernels {
                 pk = own
                 pb = db == nil ? nil : own + kCount
             }
-            let o = s.lowerBound &* ySize, own = ps + slot &* sSize
-            strata_conv_kernel_gradient_relu_mask(
-                lanes, px + s.lowerBound &* xSize, s.count, h.input, w.input, g.channels,
-                h.padBefore, w.padBefore, pdy + o, pr.map { $0 + o }, pm.map { $0 + o / 8 },
-                keepsDz ? pdz + o : own + rowsCount(g, filters: filters), keepsDz ? 0 : 1, h.window,
-                w.window, filters, pk, pb, h.output, w.output, own)
+            body(pk, pb, slot, s)
         }
         guard let pp, parts > 1 else { return }
-        // The partials added in chunk order, each thread over its own range of the gradient's entries.
         let pk = dk.pointer, pb = db?.pointer
         let reduce = { (r: Range<Int>) in
             let kr = r.clamped(to: 0..<kCount), br = r.clamped(to: kCount..<pCount)

@@ -5,8 +5,8 @@ import Foundation
 /// `Convolution`'s stride-1, undilated 3x3 Conv2D layers: each 2x2 output tile is `Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A` over
 /// its 4x4 input window `d`, so the channel sums take 16 multiplies per 4 outputs where the direct kernels take 36.
 /// The forward keeps the direct kernels' contract (bias, relu, the 1-bit relu mask backward reads); the input
-/// gradient, a 3x3 correlation of `dZ` with the flipped kernel, runs on the same forward. The kernel gradient stays
-/// on the direct kernels (`ConvKernels.kernelGradient`).
+/// gradient, a 3x3 correlation of `dZ` with the flipped kernel, runs on the same forward. The kernel gradient, a 3x3
+/// correlation of `x` with `dZ`, runs as F(3x3, 2x2) (`kernelGradient`: 4x4 input tiles, 2x2 tiles of `dZ`).
 ///
 /// Rounding: the transforms add and halve before the products, so results differ from the direct kernels' by float
 /// rounding (`WinogradKernelsTests` bounds both against a Double convolution); sums run in a fixed order, so a
@@ -74,6 +74,45 @@ enum WinogradKernels {
             dz, input: (g.height.output, g.width.output, filters), pad: (2 - g.height.padBefore, 2 - g.width.padBefore),
             u, filters: g.channels, bias: nil, into: dx, output: (g.height.input, g.width.input), relu: false, mask: nil,
             lanes: lanes, scratch: scratch, scratchCount: scratchCount(g, filters: filters), parts: parts, pool: pool)
+    }
+
+    /// Floats of scratch `kernelGradient` needs for geometry `g` with `filters` filters, `parts` chunks and `threads`
+    /// threads: the chunks' partial gradients (`ConvKernels.partialsCount`), then one region per thread (the gathered
+    /// tiles' transforms and their 16 products' sums: `strata_winograd_dw_scratch`). It lives only during the call, so
+    /// it comes from the pool's scratch, which the model's layers share.
+    static func kernelGradientScratchCount(_ g: WindowGeometry, filters: Int, bias: Bool, parts: Int, threads: Int) -> Int {
+        let kCount = 9 &* g.channels &* filters
+        return ConvKernels.partialsCount(kernel: kCount, bias: bias ? filters : 0, parts: parts)
+            &+ ConvKernels.slots(parts: parts, threads: threads) &* strata_winograd_dw_scratch(g.channels, filters, g.width.output)
+    }
+
+    /// `dk += sum over positions of patch(x) outer dz` and `db += sum of dz` (when given) for a 3x3 kernel by Winograd
+    /// F(3x3, 2x2): for each 2x2 tile `z` of `dz` and the 4x4 input window `d` under it, `dk += G'[(A' z A'ᵀ) ⊙ (Bᵀ d
+    /// B)]G'ᵀ`, the 16 products summed over all tiles of the chunk first (GEMMs of channels x filters whose inner
+    /// dimension is the tiles), then one output transform: 16 multiplies per 4 output positions where the direct kernel
+    /// gradient takes 36. `dz` as `ConvKernels.kernelGradient` makes it (from the relu mask, `reluY` or `dy`; kept in
+    /// `dz` unless `keepsDz` is false); chunks and partials as there (fixed chunk order: the same bits every run at a
+    /// given thread count); `scratch` holds `kernelGradientScratchCount` floats.
+    static func kernelGradient(
+        _ x: Tensor, _ g: WindowGeometry, dy: Tensor, reluY: Tensor?, reluMask: Tensor? = nil, dz: Tensor,
+        keepsDz: Bool = true, filters: Int, into dk: Tensor, bias db: Tensor?, lanes: Int, scratch: Tensor,
+        parts: Int = 1, pool: ThreadPool? = nil
+    ) {
+        let h = g.height, w = g.width, c = g.channels
+        let batch = g.inputSize == 0 ? 0 : x.count / g.inputSize
+        let px = x.pointer, pdy = dy.pointer, pr = reluY?.pointer, pdz = dz.pointer
+        let xSize = g.inputSize, ySize = g.outputPositions &* filters
+        let partials = ConvKernels.partialsCount(kernel: dk.count, bias: db?.count ?? 0, parts: parts)
+        let slotSize = strata_winograd_dw_scratch(c, filters, w.output), ps = scratch.pointer + partials
+        let pm = ConvKernels.maskBytes(reluMask).map { UnsafePointer($0) }
+        ConvKernels.sumInChunks(batch: batch, into: dk, bias: db, partials: scratch.pointer, parts: parts, pool: pool) {
+            pk, pb, slot, s in
+            let o = s.lowerBound &* ySize
+            strata_winograd_kernel_gradient(
+                lanes, px + s.lowerBound &* xSize, s.count, h.input, w.input, c, h.padBefore, w.padBefore, pdy + o,
+                pr.map { $0 + o }, pm.map { $0 + o / 8 }, keepsDz ? pdz + o : nil, keepsDz ? 0 : 1, filters, pk, pb,
+                h.output, w.output, ps + slot &* slotSize)
+        }
     }
 
     /// The forward kernel over the batch's sample chunks (`ConvKernels.split`), each thread on its slot's scratch.
