@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Unit tests of launch/cost_model.py's logic, each against numbers worked out by hand or by a closed form
 (run by CostModelTests in `swift test`, or: python3 launch/cost_model_test.py)."""
-import math, os, sys, unittest
+import contextlib, io, json, math, os, sys, tempfile, unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cost_model as cm  # noqa: E402
@@ -312,6 +312,98 @@ class Step(unittest.TestCase):
         step = 2 * 0.07 + 0.2 + 2e-5 + 4016 * 8e-9
         self.assertAlmostEqual(t, 2 * step + 0.02 + 2 * (2e-5 + 8 * 8e-9))
         self.assertEqual(steps, 2)
+
+
+class GradientPathCPU(unittest.TestCase):
+    """The CPU a gradient path takes beyond the compute, from strata-bench's `thread_cpu` records."""
+
+    def record(self, compute, progress=0.0, other=0.0, inside=0.0, steps=10):
+        return {"thread_cpu": {"steps": steps, "compute_s": compute, "progress_s": progress, "other_s": other,
+                               "collective_cpu_s": inside, "collective_wall_s": 2 * inside}}
+
+    def test_cpu_outside_the_collectives_per_step(self):
+        # 2.0 + 0.3 + 0.1 s on the threads, 0.4 s of it in the compute thread's collective calls, over 10 steps
+        self.assertAlmostEqual(cm.outside_cpu(self.record(2.0, 0.3, 0.1, 0.4)), 0.2)
+        self.assertIsNone(cm.outside_cpu({"epoch_seconds": [1.0]}))  # a pass before the record existed
+        self.assertIsNone(cm.outside_cpu(self.record(2.0, steps=0)))
+
+    def test_cpu_on_shared_cores(self):
+        # each of p ranks' extra CPU runs on the cores they share: p x extra over the cores, at least its own
+        self.assertAlmostEqual(cm.cpu_step(0.01, 2, 2), 0.01)
+        self.assertAlmostEqual(cm.cpu_step(0.01, 3, 2), 0.015)
+        self.assertAlmostEqual(cm.cpu_step(0.01, 4, 2), 0.02)
+        self.assertAlmostEqual(cm.cpu_step(0.01, 2, 4), 0.01)
+
+    def test_step_adds_the_cpu(self):
+        c = Step.compute(None)
+        link = cm.rate_link(1e9, 1e-5)
+        for ov in (False, True):
+            base = cm.Model(c, link, 2, overlap=ov).step(4)[0]
+            self.assertAlmostEqual(cm.Model(c, link, 2, overlap=ov, cpu=0.015).step(4)[0], base + 0.015)
+
+    def synthetic_pass(self, directory, cpu):
+        """A pass of one workload on 4 emulated nodes of 2 cores (Step's profile): a one-buffer run and an overlapped
+        one with a progress thread, each with its thread_cpu when `cpu`, and 4 sharing processes. Returns the paths."""
+        prof = {"workload": "w", "batch_size": 4, "samples": 8, "validation_samples": 2, "epoch_seconds": [9, 1.0, 1.0],
+                "profile": {"seconds": 2.0, "forward_samples": 20, "backward_samples": 16,
+                            "layers": [{"name": "dense", "forward_s": 0.2, "backward_s": 0.4, "parameters": 1000},
+                                       {"name": "dense_1", "forward_s": 0.2, "backward_s": 0.4, "parameters": 0}]}}
+        files = {k: os.path.join(directory, k + ".jsonl") for k in ("profile", "sharing", "links", "measured")}
+        with open(files["profile"], "w") as f:
+            f.write(json.dumps(prof) + "\n")
+        with open(files["sharing"], "w") as f:
+            for _ in range(4):  # 0.25 s outside collectives a step each (no MPI: all of it is compute)
+                f.write(json.dumps(dict(prof, sharing=4, **(self.record(2.5) if cpu else {}))) + "\n")
+        with open(files["links"], "w") as f:
+            for n in (4096, MIB):
+                for op in ("allreduce", "iallreduce"):
+                    f.write("COLLECTIVE " + json.dumps({"link": "x", "op": op, "ranks": 4, "bytes": n, "seconds": n * 1e-8}) + "\n")
+        with open(files["measured"], "w") as f:
+            # one buffer 0.3 s, overlapped 0.31 s outside the collectives a step (0.005 s on the progress thread)
+            for traffic, c, pr in (("one-buffer", 3.2, 0.0), ("default", 3.25, 0.05)):
+                run = {"workload": "w", "link": "x", "traffic": traffic, "ranks": 4, "samples": 8, "batch_size": 4,
+                       "epoch_seconds": [1.0, 1.0, 1.0], "progress_thread": traffic == "default",
+                       "gradient_path": "one buffer after backward" if traffic == "one-buffer" else "overlapped buckets"}
+                if cpu:
+                    run.update(self.record(c, progress=pr, inside=0.2))
+                f.write(json.dumps(run) + "\n")
+        return files
+
+    def check_rows(self, files, *extra):
+        """{traffic: (model ms, cpu cell)} of the check's table printed by main()."""
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            cm.main(["--profile", files["profile"], "--sharing", files["sharing"], "--links", files["links"],
+                     "--measured", files["measured"], "--cores", "2", "--configs", "/nonexistent", "--ranks", "2"] + list(extra))
+        text = out.getvalue()
+        rows = {}
+        for line in text.split("== model vs")[1].splitlines():
+            cells = line.split()
+            if cells and cells[0] == "w":
+                rows[cells[3]] = (float(cells[5].rstrip("ms")), cells[12])
+        return rows, text
+
+    def test_a_pass_counts_the_overlapped_paths_cpu(self):
+        with tempfile.TemporaryDirectory() as d:
+            files = self.synthetic_pass(d, cpu=True)
+            none, _ = self.check_rows(files, "--cpu-term", "none")
+            ref, text = self.check_rows(files)  # default: beyond the one-buffer run
+            sharing, _ = self.check_rows(files, "--cpu-term", "sharing")
+        # overlapping took 0.31 - 0.30 = 0.01 s more a step on each of 4 ranks sharing 2 cores: + 0.02 s
+        self.assertAlmostEqual(ref["overlap"][0] - none["overlap"][0], 20.0, delta=0.11)
+        self.assertEqual(ref["overlap"][1], "+20.0ms")
+        self.assertEqual(ref["one-buffer"], (none["one-buffer"][0], "-"))
+        # beyond the sharing runs' 0.25 s: one buffer + 2 x 0.05 s, overlapped + 2 x 0.06 s
+        self.assertAlmostEqual(sharing["one-buffer"][0] - none["one-buffer"][0], 100.0, delta=0.11)
+        self.assertAlmostEqual(sharing["overlap"][0] - none["overlap"][0], 120.0, delta=0.11)
+        self.assertIn("each way (--cpu-term)", text)
+
+    def test_a_pass_before_the_record_rechecks_without_the_term(self):
+        with tempfile.TemporaryDirectory() as d:
+            files = self.synthetic_pass(d, cpu=False)
+            rows, text = self.check_rows(files)
+        self.assertEqual(rows["overlap"][1], "-")
+        self.assertIn("no thread_cpu in this pass's runs", text)
 
 
 if __name__ == "__main__":
