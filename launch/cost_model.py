@@ -15,7 +15,9 @@ Inputs, all MEASURED (JSON lines as strata-bench and strata-mpi-check print them
                      (`fixed_work`: a fixed amount of compute with and without the all-reduce in flight on the progress
                      thread, and the wait after it)
   --thread-overlap FILE  fixed-work progress runs measured apart from the pass (for passes saved before they were)
-  --measured FILE    emulated-cluster training runs to check the model against (workload, link, ranks, traffic)
+  --measured FILE    emulated-cluster training runs to check the model against (workload, link, ranks, traffic);
+                     with strata-bench's `thread_cpu` (rank 0's CPU seconds per thread after the first epoch, and the
+                     compute thread's CPU inside the collectives), also what their gradient path took in CPU
 
 Model (the assumptions are printed with the tables):
   compute   a step on p ranks computes the slowest rank's rows, ceil(n / p) of a batch of n, at the per-sample
@@ -58,6 +60,15 @@ Model (the assumptions are printed with the tables):
             (alpha's terms; on measured points, what it takes beyond its bytes at the largest size's seconds per
             byte) passes while the rank computes either way. What is left is exposed in the wait before the
             optimizer.
+  cpu       on emulated nodes that share this machine's cores, CPU a rank spends beyond its compute is step time. An
+            overlapped run's CPU per step outside its collectives (every thread's CPU less the compute thread's CPU
+            inside the collective calls, whose waits spin and are the collectives' measured time) beyond the one-buffer
+            run's at the same workload, link and ranks (--cpu-term one-buffer: what overlapping adds, the progress
+            thread, starting and testing buckets, the TCP stack's work charged to the threads while the rank computes)
+            costs that CPU at the sharing runs' wall seconds per CPU second at k = p (time sharing and other jobs'
+            load; without their CPU, max(1, p / cores)). It replaces the fixed-work runs' g (the compute's slowdown
+            while bytes are in flight, which that CPU is); f stays. The CPU comes from the checked runs' records (their
+            CPU, not their time); passes before `thread_cpu` was recorded keep g, and the check says so.
   sparse    an Embedding gradient travels as the rows the step touched (ids and values, all-gathered) when that is
             fewer floats than the table: each rank's distinct ids <= min(rows x input length, input_dim).
   ZeRO-1    gradients reduce-scattered (in the same buckets, overlapped alike), each rank updates 1/p of the weights
@@ -279,11 +290,25 @@ def outside_cpu(r):
 CPU_TERMS = ("one-buffer", "sharing", "none")
 
 
-def cpu_step(extra, p, cores):
+def cpu_step(extra, p, cores, rate=None):
     """Seconds a synchronous step adds for `extra` CPU seconds per step on each of p ranks that share `cores` cores:
-    every rank's extra runs on the cores the ranks compute on, so p x extra over the cores (at least one core's worth:
-    with a core per rank, the extra is that rank's own)."""
-    return extra * max(1.0, p / cores)
+    the wall seconds a rank takes per CPU second, `rate` (measured: the sharing runs' wall time over their CPU time at
+    k = p, which counts both the ranks' time sharing and the other jobs' load); without it every rank's extra runs on
+    the cores the ranks compute on, p x extra over the cores (at least its own, with a core per rank)."""
+    return extra * (rate if rate is not None else max(1.0, p / cores))
+
+
+def wall_per_cpu(records):
+    """Wall seconds per CPU second of processes run at once (the sharing runs at one k), after the first epoch: their
+    epochs' seconds over their threads' CPU (`thread_cpu`), summed over the processes; None without the records."""
+    wall = cpu = 0.0
+    for r in records:
+        t = r.get("thread_cpu")
+        if not t or not t.get("compute_s"):
+            return None
+        wall += sum(r["epoch_seconds"][1:])
+        cpu += t["compute_s"] + t.get("progress_s", 0.0) + t.get("other_s", 0.0)
+    return wall / cpu if cpu > 0 else None
 
 
 # ---- workloads -------------------------------------------------------------------------------------------------
@@ -705,10 +730,11 @@ def main(argv=None):
     alone = {r["workload"]: Compute(r) for r in profiles}
     # each workload's 1-rank steps alone: their spread is what the prediction's ranks draw from (one per node)
     alone_spread = {r["workload"]: spread([d for _, d in full_steps(r)])[1] for r in profiles if full_steps(r)}
-    sharing, stragglers, sharing_cpu = {}, {}, {}
+    sharing, stragglers, sharing_cpu, sharing_rate = {}, {}, {}, {}
     if args.sharing:
-        groups, steps = {}, {}
+        groups, steps, records = {}, {}, {}
         for r in lines(args.sharing):
+            records.setdefault((r["workload"], r.get("sharing")), []).append(r)
             if outside_cpu(r) is not None:
                 sharing_cpu.setdefault((r["workload"], r["sharing"]), []).append(outside_cpu(r))
             if "profile" in r:
@@ -720,6 +746,8 @@ def main(argv=None):
             sharing[key] = max(cs, key=lambda x: x.batch * (sum(x.f) + sum(x.b)) + x.other)
             if all(len(st or []) > 1 for st in steps[key]):
                 stragglers[key] = Straggler(steps[key])
+        # the wall seconds a rank takes per CPU second when k share the cores (and the other jobs' load)
+        sharing_rate = {key: wall_per_cpu(rs) for key, rs in records.items() if wall_per_cpu(rs) is not None}
     sparse = {w: embedding_rows(f"{args.configs}/{w}.yaml", c.names) for w, c in alone.items()}
 
     raw = {}
@@ -934,7 +962,7 @@ def main(argv=None):
             # the path's CPU beyond the compute, measured: it replaces the fixed-work runs' g (the compute's slowdown
             # while bytes are in flight), which it contains; f (the bytes' slowdown) stays
             extra = cpu_extra(m, term)
-            cpu = cpu_step(extra, p, args.cores) if extra is not None else 0.0
+            cpu = cpu_step(extra, p, args.cores, sharing_rate.get((name, p))) if extra is not None else 0.0
             if extra is not None and hold is None:
                 sh = (sh[0], 1.0)
             mod = Model(c_share or c1, lk, p, hold=hold, overlap=ov, sparse=sp, shares=sh, straggle=straggle, cpu=cpu,

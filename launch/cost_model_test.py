@@ -333,6 +333,15 @@ class GradientPathCPU(unittest.TestCase):
         self.assertAlmostEqual(cm.cpu_step(0.01, 3, 2), 0.015)
         self.assertAlmostEqual(cm.cpu_step(0.01, 4, 2), 0.02)
         self.assertAlmostEqual(cm.cpu_step(0.01, 2, 4), 0.01)
+        # measured: a rank took 3 s of wall time per CPU second
+        self.assertAlmostEqual(cm.cpu_step(0.01, 2, 2, rate=3.0), 0.03)
+
+    def test_wall_per_cpu_of_the_sharing_runs(self):
+        # two processes, 4 s and 2 s of epochs after the first, 1.5 + 0.5 and 1.0 s of CPU: 6 s over 3 s
+        runs = [dict(self.record(1.5, other=0.5), epoch_seconds=[9, 2.0, 2.0]),
+                dict(self.record(1.0), epoch_seconds=[9, 1.0, 1.0])]
+        self.assertAlmostEqual(cm.wall_per_cpu(runs), 2.0)
+        self.assertIsNone(cm.wall_per_cpu(runs + [{"epoch_seconds": [1, 1]}]))
 
     def test_step_adds_the_cpu(self):
         c = Step.compute(None)
@@ -352,8 +361,8 @@ class GradientPathCPU(unittest.TestCase):
         with open(files["profile"], "w") as f:
             f.write(json.dumps(prof) + "\n")
         with open(files["sharing"], "w") as f:
-            for _ in range(4):  # 0.25 s outside collectives a step each (no MPI: all of it is compute)
-                f.write(json.dumps(dict(prof, sharing=4, **(self.record(2.5) if cpu else {}))) + "\n")
+            for _ in range(4):  # 0.25 s of CPU a step each (no MPI: all of it is compute), over 7.5 s: 3 s of wall per CPU s
+                f.write(json.dumps(dict(prof, sharing=4, epoch_seconds=[9, 3.75, 3.75], **(self.record(2.5) if cpu else {}))) + "\n")
         with open(files["links"], "w") as f:
             for n in (4096, MIB):
                 for op in ("allreduce", "iallreduce"):
@@ -389,14 +398,28 @@ class GradientPathCPU(unittest.TestCase):
             none, _ = self.check_rows(files, "--cpu-term", "none")
             ref, text = self.check_rows(files)  # default: beyond the one-buffer run
             sharing, _ = self.check_rows(files, "--cpu-term", "sharing")
-        # overlapping took 0.31 - 0.30 = 0.01 s more a step on each of 4 ranks sharing 2 cores: + 0.02 s
-        self.assertAlmostEqual(ref["overlap"][0] - none["overlap"][0], 20.0, delta=0.11)
-        self.assertEqual(ref["overlap"][1], "+20.0ms")
+        # overlapping took 0.31 - 0.30 = 0.01 s more CPU a step, at the sharing runs' 3 s of wall per CPU s: + 0.03 s
+        self.assertAlmostEqual(ref["overlap"][0] - none["overlap"][0], 30.0, delta=0.11)
+        self.assertEqual(ref["overlap"][1], "+30.0ms")
         self.assertEqual(ref["one-buffer"], (none["one-buffer"][0], "-"))
-        # beyond the sharing runs' 0.25 s: one buffer + 2 x 0.05 s, overlapped + 2 x 0.06 s
-        self.assertAlmostEqual(sharing["one-buffer"][0] - none["one-buffer"][0], 100.0, delta=0.11)
-        self.assertAlmostEqual(sharing["overlap"][0] - none["overlap"][0], 120.0, delta=0.11)
+        # beyond the sharing runs' 0.25 s: one buffer + 3 x 0.05 s, overlapped + 3 x 0.06 s
+        self.assertAlmostEqual(sharing["one-buffer"][0] - none["one-buffer"][0], 150.0, delta=0.11)
+        self.assertAlmostEqual(sharing["overlap"][0] - none["overlap"][0], 180.0, delta=0.11)
         self.assertIn("each way (--cpu-term)", text)
+
+    def test_without_the_sharing_runs_cpu_the_ranks_share_the_cores(self):
+        with tempfile.TemporaryDirectory() as d:
+            files = self.synthetic_pass(d, cpu=True)
+            with open(files["sharing"]) as f:
+                runs = [json.loads(l) for l in f]
+            with open(files["sharing"], "w") as f:
+                for r in runs:
+                    r.pop("thread_cpu")
+                    f.write(json.dumps(r) + "\n")
+            none, _ = self.check_rows(files, "--cpu-term", "none")
+            ref, _ = self.check_rows(files)
+        # 0.01 s on each of 4 ranks, 2 cores: + 0.02 s
+        self.assertAlmostEqual(ref["overlap"][0] - none["overlap"][0], 20.0, delta=0.11)
 
     def test_a_pass_before_the_record_rechecks_without_the_term(self):
         with tempfile.TemporaryDirectory() as d:
