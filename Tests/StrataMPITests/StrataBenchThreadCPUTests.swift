@@ -38,6 +38,7 @@ final class StrataBenchThreadCPUTests: XCTestCase {
         if progress {
             XCTAssertGreaterThan(value("progress_s"), 0, "the progress thread's CPU, apart from the compute thread's: \(cpu)")
             XCTAssertGreaterThan(value("collective_wall_s"), 0)
+            XCTAssertGreaterThan(value("collective_cpu_s"), 0, "the compute thread's CPU in its waits: \(cpu)")
         } else {
             XCTAssertEqual(value("progress_s"), 0)
         }
