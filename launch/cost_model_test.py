@@ -350,13 +350,17 @@ class GradientPathCPU(unittest.TestCase):
             base = cm.Model(c, link, 2, overlap=ov).step(4)[0]
             self.assertAlmostEqual(cm.Model(c, link, 2, overlap=ov, cpu=0.015).step(4)[0], base + 0.015)
 
-    def synthetic_pass(self, directory, cpu):
-        """A pass of one workload on 4 emulated nodes of 2 cores (Step's profile): a one-buffer run and an overlapped
-        one with a progress thread, each with its thread_cpu when `cpu`, and 4 sharing processes. Returns the paths."""
+    def synthetic_pass(self, directory, cpu, weights_last=False, per_byte=1e-8):
+        """A pass of one workload on 4 emulated nodes of 2 cores (Step's profile; with `weights_last` the weights in
+        the second layer, so their bucket starts before the first layer's backward): a one-buffer run and an
+        overlapped one with a progress thread, each with its thread_cpu when `cpu`, and 4 sharing processes; the
+        link's collectives take `per_byte` seconds a byte. Returns the paths."""
         prof = {"workload": "w", "batch_size": 4, "samples": 8, "validation_samples": 2, "epoch_seconds": [9, 1.0, 1.0],
                 "profile": {"seconds": 2.0, "forward_samples": 20, "backward_samples": 16,
                             "layers": [{"name": "dense", "forward_s": 0.2, "backward_s": 0.4, "parameters": 1000},
                                        {"name": "dense_1", "forward_s": 0.2, "backward_s": 0.4, "parameters": 0}]}}
+        if weights_last:
+            prof["profile"]["layers"][0]["parameters"], prof["profile"]["layers"][1]["parameters"] = 0, 1000
         files = {k: os.path.join(directory, k + ".jsonl") for k in ("profile", "sharing", "links", "measured")}
         with open(files["profile"], "w") as f:
             f.write(json.dumps(prof) + "\n")
@@ -366,7 +370,7 @@ class GradientPathCPU(unittest.TestCase):
         with open(files["links"], "w") as f:
             for n in (4096, MIB):
                 for op in ("allreduce", "iallreduce"):
-                    f.write("COLLECTIVE " + json.dumps({"link": "x", "op": op, "ranks": 4, "bytes": n, "seconds": n * 1e-8}) + "\n")
+                    f.write("COLLECTIVE " + json.dumps({"link": "x", "op": op, "ranks": 4, "bytes": n, "seconds": n * per_byte}) + "\n")
         with open(files["measured"], "w") as f:
             # one buffer 0.3 s, overlapped 0.31 s outside the collectives a step (0.005 s on the progress thread)
             for traffic, c, pr in (("one-buffer", 3.2, 0.0), ("default", 3.25, 0.05)):
@@ -379,7 +383,7 @@ class GradientPathCPU(unittest.TestCase):
         return files
 
     def check_rows(self, files, *extra):
-        """{traffic: (model ms, cpu cell)} of the check's table printed by main()."""
+        """{traffic: (model ms, cpu cell, slowed ms)} of the check's table printed by main()."""
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             cm.main(["--profile", files["profile"], "--sharing", files["sharing"], "--links", files["links"],
@@ -389,7 +393,7 @@ class GradientPathCPU(unittest.TestCase):
         for line in text.split("== model vs")[1].splitlines():
             cells = line.split()
             if cells and cells[0] == "w":
-                rows[cells[3]] = (float(cells[5].rstrip("ms")), cells[12])
+                rows[cells[3]] = (float(cells[5].rstrip("ms")), cells[12], float(cells[9].rstrip("ms")))
         return rows, text
 
     def test_a_pass_counts_the_overlapped_paths_cpu(self):
@@ -401,11 +405,32 @@ class GradientPathCPU(unittest.TestCase):
         # overlapping took 0.31 - 0.30 = 0.01 s more CPU a step, at the sharing runs' 3 s of wall per CPU s: + 0.03 s
         self.assertAlmostEqual(ref["overlap"][0] - none["overlap"][0], 30.0, delta=0.11)
         self.assertEqual(ref["overlap"][1], "+30.0ms")
-        self.assertEqual(ref["one-buffer"], (none["one-buffer"][0], "-"))
+        self.assertEqual(ref["one-buffer"][:2], (none["one-buffer"][0], "-"))
         # beyond the sharing runs' 0.25 s: one buffer + 3 x 0.05 s, overlapped + 3 x 0.06 s
         self.assertAlmostEqual(sharing["one-buffer"][0] - none["one-buffer"][0], 150.0, delta=0.11)
         self.assertAlmostEqual(sharing["overlap"][0] - none["overlap"][0], 180.0, delta=0.11)
         self.assertIn("each way (--cpu-term)", text)
+
+    def test_the_measured_cpu_takes_the_place_of_g(self):
+        # fixed-work runs of f = g = 0.5 (W 0.1 s with A 0.1 s: in flight 0.2 s, compute 0.2 s, no wait; W 0.01 s:
+        # in flight 0.02 s, compute 0.02 s, wait 0.09 s); the 4000 B bucket (0.04 s of bytes at 1e-5 s a byte, 1 ms
+        # of latency) starts before the first layer's 0.025 s of backward (1 row of 4 x 0.4 / 16 s a sample)
+        with tempfile.TemporaryDirectory() as d:
+            files = self.synthetic_pass(d, cpu=True, weights_last=True, per_byte=1e-5)
+            progress = os.path.join(d, "progress.jsonl")
+            with open(progress, "w") as f:
+                for w, work, wait in ((0.1, 0.2, 0.0), (0.01, 0.02, 0.09)):
+                    f.write("PROGRESS " + json.dumps({"link": "x", "ranks": 4, "bytes": 4 * MIB, "fixed_work": True,
+                                                      "progress_thread": True, "quiet_work_s": w, "alone_s": 0.1,
+                                                      "work_s": work, "exposed_s": wait}) + "\n")
+            none, _ = self.check_rows(files, "--progress", progress, "--cpu-term", "none")
+            ref, _ = self.check_rows(files, "--progress", progress)
+        # g: in flight min(0.025 / 0.5, 0.04 / 0.5) = 0.05 s, the compute 0.025 s slower; before it, the step's 16 B
+        # of sums (0.16 ms of bytes beyond the smallest size's latency) slow the second layer's backward by 0.16 ms
+        self.assertAlmostEqual(none["overlap"][2], 25.16, delta=0.06)
+        # measured: the CPU instead (g = 1), the bytes still at f
+        self.assertEqual(ref["overlap"][2], 0.0)
+        self.assertEqual(ref["overlap"][1], "+30.0ms")
 
     def test_without_the_sharing_runs_cpu_the_ranks_share_the_cores(self):
         with tempfile.TemporaryDirectory() as d:
