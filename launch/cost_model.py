@@ -15,7 +15,9 @@ Inputs, all MEASURED (JSON lines as strata-bench and strata-mpi-check print them
                      (`fixed_work`: a fixed amount of compute with and without the all-reduce in flight on the progress
                      thread, and the wait after it)
   --thread-overlap FILE  fixed-work progress runs measured apart from the pass (for passes saved before they were)
-  --measured FILE    emulated-cluster training runs to check the model against (workload, link, ranks, traffic)
+  --measured FILE    emulated-cluster training runs to check the model against (workload, link, ranks, traffic);
+                     with strata-bench's `thread_cpu` (rank 0's CPU seconds per thread after the first epoch, and the
+                     compute thread's CPU inside the collectives), also what their gradient path took in CPU
 
 Model (the assumptions are printed with the tables):
   compute   a step on p ranks computes the slowest rank's rows, ceil(n / p) of a batch of n, at the per-sample
@@ -58,6 +60,15 @@ Model (the assumptions are printed with the tables):
             (alpha's terms; on measured points, what it takes beyond its bytes at the largest size's seconds per
             byte) passes while the rank computes either way. What is left is exposed in the wait before the
             optimizer.
+  cpu       on emulated nodes that share this machine's cores, CPU a rank spends beyond its compute is step time. An
+            overlapped run's CPU per step outside its collectives (every thread's CPU less the compute thread's CPU
+            inside the collective calls, whose waits spin and are the collectives' measured time) beyond the one-buffer
+            run's at the same workload, link and ranks (--cpu-term one-buffer: what overlapping adds, the progress
+            thread, starting and testing buckets, the TCP stack's work charged to the threads while the rank computes)
+            costs that CPU at the sharing runs' wall seconds per CPU second at k = p (time sharing and other jobs'
+            load; without their CPU, max(1, p / cores)). It replaces the fixed-work runs' g (the compute's slowdown
+            while bytes are in flight, which that CPU is); f stays. The CPU comes from the checked runs' records (their
+            CPU, not their time); passes before `thread_cpu` was recorded keep g, and the check says so.
   sparse    an Embedding gradient travels as the rows the step touched (ids and values, all-gathered) when that is
             fewer floats than the table: each rank's distinct ids <= min(rows x input length, input_dim).
   ZeRO-1    gradients reduce-scattered (in the same buckets, overlapped alike), each rank updates 1/p of the weights
@@ -75,7 +86,9 @@ MIB = 1 << 20
 
 def lines(path, tag=None):
     out = []
-    for line in open(path):
+    with open(path) as fh:
+        text = fh.read()
+    for line in text.splitlines():
         line = line.strip()
         for t in ("BENCH ", "COLLECTIVE ", "PROGRESS "):
             if line.startswith(t):
@@ -262,6 +275,40 @@ def fit_thread_overlap(rows):
             if best is None or err < best[0]:
                 best = (err, f, g)
     return best[1], best[2]
+
+
+def outside_cpu(r):
+    """CPU seconds per step a training run's rank 0 spent outside its collectives (strata-bench's `thread_cpu`, after
+    the first epoch): every thread's CPU (compute, progress, the rest) less the compute thread's CPU inside the
+    collective calls (their waits spin, and that CPU is the collective's measured time); None without the record."""
+    t = r.get("thread_cpu")
+    if not t or not t.get("steps") or not t.get("compute_s"):
+        return None
+    return (t["compute_s"] + t.get("progress_s", 0.0) + t.get("other_s", 0.0) - t.get("collective_cpu_s", 0.0)) / t["steps"]
+
+
+CPU_TERMS = ("one-buffer", "sharing", "none")
+
+
+def cpu_step(extra, p, cores, rate=None):
+    """Seconds a synchronous step adds for `extra` CPU seconds per step on each of p ranks that share `cores` cores:
+    the wall seconds a rank takes per CPU second, `rate` (measured: the sharing runs' wall time over their CPU time at
+    k = p, which counts both the ranks' time sharing and the other jobs' load); without it every rank's extra runs on
+    the cores the ranks compute on, p x extra over the cores (at least its own, with a core per rank)."""
+    return extra * (rate if rate is not None else max(1.0, p / cores))
+
+
+def wall_per_cpu(records):
+    """Wall seconds per CPU second of processes run at once (the sharing runs at one k), after the first epoch: their
+    epochs' seconds over their threads' CPU (`thread_cpu`), summed over the processes; None without the records."""
+    wall = cpu = 0.0
+    for r in records:
+        t = r.get("thread_cpu")
+        if not t or not t.get("compute_s"):
+            return None
+        wall += sum(r["epoch_seconds"][1:])
+        cpu += t["compute_s"] + t.get("progress_s", 0.0) + t.get("other_s", 0.0)
+    return wall / cpu if cpu > 0 else None
 
 
 # ---- workloads -------------------------------------------------------------------------------------------------
@@ -555,14 +602,16 @@ def overlapped(bwd, bks, comm_of, hold, latency_of=lambda n: 0.0, shares=(1.0, 1
 
 class Model:
     def __init__(self, compute, link, p, hold=None, overlap=True, sparse=None, zero=False, update_share=1.0, sums=4,
-                 shares=(1.0, 1.0), zero_gather_overlapped=False, straggle=0.0, spread=0.0):
+                 shares=(1.0, 1.0), zero_gather_overlapped=False, straggle=0.0, spread=0.0, cpu=0.0):
         """sums: floats of a step's loss and metric sums and stop flag, all-reduced alone before backward when
         overlapped (GradientBuckets), inside the one buffer otherwise. shares: a progress thread's (f, g) (see
         `overlapped`), used when hold is None. zero_gather_overlapped: ZeRO-1's all-gather in pieces behind the next
         forward (`gathered`), else exposed after the update. The wait for the slowest rank: straggle, seconds a step
         adds (`Straggler.extra`, measured at p), plus, where that was not measured, spread x e_p x the step's compute
-        (each rank's step normal with sd = spread x its mean, independent across ranks: `normal_max`)."""
+        (each rank's step normal with sd = spread x its mean, independent across ranks: `normal_max`). cpu: seconds a
+        step adds for the CPU its gradient path takes beyond the compute on cores the ranks share (`cpu_step`)."""
         self.c, self.link, self.p, self.hold, self.shares = compute, link, p, hold, shares
+        self.cpu = cpu
         self.straggle, self.spread = straggle, spread
         self.zero_gather_overlapped = zero_gather_overlapped
         self.parts = {}  # the overlapped buckets' seconds over the steps costed: "slowed" compute and "wait"
@@ -592,7 +641,7 @@ class Model:
         alone = sum(comm_of(nb) for _, nb in bks) + rows_comm
         if p == 1:
             return fwd + sum(bwd) + other, 0.0, 0.0
-        other += self.straggle + self.spread * normal_max(p) * (fwd + sum(bwd) + other)
+        other += self.straggle + self.spread * normal_max(p) * (fwd + sum(bwd) + other) + self.cpu
         lat_of = lambda nb: latency(op, nb, p, self.link)
         exposed = overlapped(bwd, bks, comm_of, self.hold, lat_of, self.shares, self.parts) if self.overlap else alone - rows_comm
         exposed += rows_comm
@@ -664,6 +713,13 @@ def main(argv=None):
                     help="the check's wait for the slowest rank (passes whose sharing runs recorded their steps): "
                     "aligned = the k processes' steps at the same moments, independent = each rank's own steps drawn "
                     "independently, normal = pooled mean + sd x e_k, none = the slowest process's mean only (as before)")
+    ap.add_argument("--cpu-term", choices=CPU_TERMS, default="one-buffer",
+                    help="the check's CPU of the overlapped path (runs whose records hold strata-bench's thread_cpu): "
+                    "one-buffer = an overlapped run's CPU per step outside its collectives beyond that of the one-buffer "
+                    "run at the same workload, link and ranks (what overlapping adds: the progress thread, starting and "
+                    "testing buckets, the TCP stack's work while the rank computes); it replaces the progress thread's g "
+                    "(the compute's slowdown from the fixed-work runs); sharing = every run's beyond the sharing runs' "
+                    "CPU per step at k = p (no MPI), one-buffer runs included; none = not counted (g only, as before)")
     ap.add_argument("--predict-spread", type=float,
                     help="the table's per-step sd / mean of a rank's compute (default: the workload's 1-rank steps here)")
     ap.add_argument("--per-rank-batch", action="store_true",
@@ -674,10 +730,13 @@ def main(argv=None):
     alone = {r["workload"]: Compute(r) for r in profiles}
     # each workload's 1-rank steps alone: their spread is what the prediction's ranks draw from (one per node)
     alone_spread = {r["workload"]: spread([d for _, d in full_steps(r)])[1] for r in profiles if full_steps(r)}
-    sharing, stragglers = {}, {}
+    sharing, stragglers, sharing_cpu, sharing_rate = {}, {}, {}, {}
     if args.sharing:
-        groups, steps = {}, {}
+        groups, steps, records = {}, {}, {}
         for r in lines(args.sharing):
+            records.setdefault((r["workload"], r.get("sharing")), []).append(r)
+            if outside_cpu(r) is not None:
+                sharing_cpu.setdefault((r["workload"], r["sharing"]), []).append(outside_cpu(r))
             if "profile" in r:
                 groups.setdefault((r["workload"], r["sharing"]), []).append(Compute(r))
                 steps.setdefault((r["workload"], r["sharing"]), []).append(full_steps(r))
@@ -687,6 +746,8 @@ def main(argv=None):
             sharing[key] = max(cs, key=lambda x: x.batch * (sum(x.f) + sum(x.b)) + x.other)
             if all(len(st or []) > 1 for st in steps[key]):
                 stragglers[key] = Straggler(steps[key])
+        # the wall seconds a rank takes per CPU second when k share the cores (and the other jobs' load)
+        sharing_rate = {key: wall_per_cpu(rs) for key, rs in records.items() if wall_per_cpu(rs) is not None}
     sparse = {w: embedding_rows(f"{args.configs}/{w}.yaml", c.names) for w, c in alone.items()}
 
     raw = {}
@@ -848,17 +909,40 @@ def main(argv=None):
           "and g); exposed = what the gradient traffic adds to the step: for overlapped runs the compute slowed while "
           "bytes were in flight (slowed) plus the wait after backward")
     print(f"{'workload':<10} {'link':>7} {'p':>2} {'traffic':>10} {'measured':>9} {'model':>9} {'err':>5}  "
-          f"{'comm':>7} {'exposed':>8} {'slowed':>7} {'hidden':>6} {'slowest':>7}  {'model(1r)':>9} {'err':>5}")
+          f"{'comm':>7} {'exposed':>8} {'slowed':>7} {'hidden':>6} {'slowest':>7} {'cpu':>7}  {'model(1r)':>9} {'err':>5}")
 
-    def check(how, show):
-        """Errors of the model against each measured run, the wait for the slowest rank costed `how`."""
+    measured = lines(args.measured)
+    has_cpu = any(outside_cpu(m) is not None for m in measured)
+
+    def overlaps(m):
+        """One buffer when asked for, or when the run chose it (strata-bench's gradient_path: ranks on one host)."""
+        return m.get("traffic", "default") != "one-buffer" and not m.get("gradient_path", "").startswith("one buffer")
+
+    def cpu_extra(m, term):
+        """CPU seconds per step (per rank) the run's gradient path took beyond the reference of `term`, or None where
+        the records do not say (passes before thread_cpu existed, or no reference run)."""
+        mine = outside_cpu(m)
+        if term == "none" or mine is None:
+            return None
+        if term == "sharing":
+            ref = sharing_cpu.get((m["workload"], m["ranks"]))
+            return mine - sum(ref) / len(ref) if ref else None
+        if not overlaps(m):
+            return None
+        base = [outside_cpu(r) for r in measured if not overlaps(r) and outside_cpu(r) is not None
+                and (r["workload"], r.get("link"), r["ranks"]) == (m["workload"], m.get("link"), m["ranks"])]
+        return mine - sum(base) / len(base) if base else None
+
+    def check(how, show, term=None):
+        """Errors of the model against each measured run, the wait for the slowest rank costed `how`, the gradient
+        path's CPU by `term` (default --cpu-term)."""
+        term = term or args.cpu_term
         errs, kinds = [], {}
-        for m in lines(args.measured):
+        for m in measured:
             name, link, p = m["workload"], m.get("link"), m["ranks"]
             if name not in alone or link not in links:
                 continue
-            # One buffer when asked for, or when the run chose it (strata-bench's gradient_path: ranks on one host).
-            ov = m.get("traffic", "default") != "one-buffer" and not m.get("gradient_path", "").startswith("one buffer")
+            ov = overlaps(m)
             secs = m["epoch_seconds"][1:] or m["epoch_seconds"]
             steps = math.ceil(m["samples"] / m["batch_size"])
             meas = median(secs) / steps
@@ -875,7 +959,14 @@ def main(argv=None):
             # slowest process's mean, as passes before them were costed)
             st = stragglers.get((name, p))
             straggle = st.extra(how) if st and c_share else 0.0
-            mod = Model(c_share or c1, lk, p, hold=hold, overlap=ov, sparse=sp, shares=sh, straggle=straggle, **zero)
+            # the path's CPU beyond the compute, measured: it replaces the fixed-work runs' g (the compute's slowdown
+            # while bytes are in flight), which it contains; f (the bytes' slowdown) stays
+            extra = cpu_extra(m, term)
+            cpu = cpu_step(extra, p, args.cores, sharing_rate.get((name, p))) if extra is not None else 0.0
+            if extra is not None and hold is None:
+                sh = (sh[0], 1.0)
+            mod = Model(c_share or c1, lk, p, hold=hold, overlap=ov, sparse=sp, shares=sh, straggle=straggle, cpu=cpu,
+                        **zero)
             t, _, comm, exposed = mod.epoch(m["samples"], m["batch_size"])
             step = t / steps
             err = step / meas - 1
@@ -884,11 +975,12 @@ def main(argv=None):
             if not show:
                 continue
             slowed = mod.parts.get("slowed", 0.0) / steps
-            t1 = Model(c1, lk, p, hold=hold, overlap=ov, sparse=sp, shares=sh, **zero).epoch(m["samples"], m["batch_size"])[0] / steps
+            t1 = Model(c1, lk, p, hold=hold, overlap=ov, sparse=sp, shares=sh, cpu=cpu, **zero).epoch(m["samples"], m["batch_size"])[0] / steps
             hidden = 1 - exposed / comm if comm > 0 else 1.0
             print(f"{name:<10} {link:>7} {p:>2} {'overlap' if ov else 'one-buffer':>10} {meas * 1e3:7.1f}ms {step * 1e3:7.1f}ms "
                   f"{err * 100:+4.0f}%  {comm * 1e3:5.1f}ms {exposed * 1e3:6.1f}ms {slowed * 1e3:5.1f}ms {hidden * 100:5.0f}% "
-                  f"{straggle * 1e3:5.1f}ms  {t1 * 1e3:7.1f}ms {(t1 / meas - 1) * 100:+4.0f}%")
+                  f"{straggle * 1e3:5.1f}ms " + (f"{cpu * 1e3:+5.1f}ms" if extra is not None else f"{'-':>7}")
+                  + f"  {t1 * 1e3:7.1f}ms {(t1 / meas - 1) * 100:+4.0f}%")
         return errs, kinds
 
     def summary(errs):
@@ -900,6 +992,12 @@ def main(argv=None):
         print(f"\n{summary(errs)}")
         print("; ".join(f"{k}: {sum(abs(e) <= 0.15 for e in v)} of {len(v)} within 15%, errors {min(v) * 100:+.0f}% to "
                         f"{max(v) * 100:+.0f}%, {sum(e < 0 for e in v)} fast" for k, v in sorted(kinds.items())))
+    if errs and has_cpu:
+        print("the gradient path's CPU (cpu: ms a step), each way (--cpu-term): " + "; ".join(
+            f"{term} {summary(check(args.straggler, False, term)[0])}" for term in CPU_TERMS))
+    elif errs:
+        print("no thread_cpu in this pass's runs (measured before strata-bench recorded it): the overlapped path's CPU "
+              "is not counted, the progress thread's g stands in for it")
     if errs and stragglers:
         print("the wait for the slowest rank (slowest: ms a step), each way (--straggler): " + "; ".join(
             f"{how} {summary(check(how, False)[0])}" for how in Straggler.HOWS))

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Unit tests of launch/cost_model.py's logic, each against numbers worked out by hand or by a closed form
 (run by CostModelTests in `swift test`, or: python3 launch/cost_model_test.py)."""
-import math, os, sys, unittest
+import contextlib, io, json, math, os, sys, tempfile, unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cost_model as cm  # noqa: E402
@@ -312,6 +312,146 @@ class Step(unittest.TestCase):
         step = 2 * 0.07 + 0.2 + 2e-5 + 4016 * 8e-9
         self.assertAlmostEqual(t, 2 * step + 0.02 + 2 * (2e-5 + 8 * 8e-9))
         self.assertEqual(steps, 2)
+
+
+class GradientPathCPU(unittest.TestCase):
+    """The CPU a gradient path takes beyond the compute, from strata-bench's `thread_cpu` records."""
+
+    def record(self, compute, progress=0.0, other=0.0, inside=0.0, steps=10):
+        return {"thread_cpu": {"steps": steps, "compute_s": compute, "progress_s": progress, "other_s": other,
+                               "collective_cpu_s": inside, "collective_wall_s": 2 * inside}}
+
+    def test_cpu_outside_the_collectives_per_step(self):
+        # 2.0 + 0.3 + 0.1 s on the threads, 0.4 s of it in the compute thread's collective calls, over 10 steps
+        self.assertAlmostEqual(cm.outside_cpu(self.record(2.0, 0.3, 0.1, 0.4)), 0.2)
+        self.assertIsNone(cm.outside_cpu({"epoch_seconds": [1.0]}))  # a pass before the record existed
+        self.assertIsNone(cm.outside_cpu(self.record(2.0, steps=0)))
+
+    def test_cpu_on_shared_cores(self):
+        # each of p ranks' extra CPU runs on the cores they share: p x extra over the cores, at least its own
+        self.assertAlmostEqual(cm.cpu_step(0.01, 2, 2), 0.01)
+        self.assertAlmostEqual(cm.cpu_step(0.01, 3, 2), 0.015)
+        self.assertAlmostEqual(cm.cpu_step(0.01, 4, 2), 0.02)
+        self.assertAlmostEqual(cm.cpu_step(0.01, 2, 4), 0.01)
+        # measured: a rank took 3 s of wall time per CPU second
+        self.assertAlmostEqual(cm.cpu_step(0.01, 2, 2, rate=3.0), 0.03)
+
+    def test_wall_per_cpu_of_the_sharing_runs(self):
+        # two processes, 4 s and 2 s of epochs after the first, 1.5 + 0.5 and 1.0 s of CPU: 6 s over 3 s
+        runs = [dict(self.record(1.5, other=0.5), epoch_seconds=[9, 2.0, 2.0]),
+                dict(self.record(1.0), epoch_seconds=[9, 1.0, 1.0])]
+        self.assertAlmostEqual(cm.wall_per_cpu(runs), 2.0)
+        self.assertIsNone(cm.wall_per_cpu(runs + [{"epoch_seconds": [1, 1]}]))
+
+    def test_step_adds_the_cpu(self):
+        c = Step.compute(None)
+        link = cm.rate_link(1e9, 1e-5)
+        for ov in (False, True):
+            base = cm.Model(c, link, 2, overlap=ov).step(4)[0]
+            self.assertAlmostEqual(cm.Model(c, link, 2, overlap=ov, cpu=0.015).step(4)[0], base + 0.015)
+
+    def synthetic_pass(self, directory, cpu, weights_last=False, per_byte=1e-8):
+        """A pass of one workload on 4 emulated nodes of 2 cores (Step's profile; with `weights_last` the weights in
+        the second layer, so their bucket starts before the first layer's backward): a one-buffer run and an
+        overlapped one with a progress thread, each with its thread_cpu when `cpu`, and 4 sharing processes; the
+        link's collectives take `per_byte` seconds a byte. Returns the paths."""
+        prof = {"workload": "w", "batch_size": 4, "samples": 8, "validation_samples": 2, "epoch_seconds": [9, 1.0, 1.0],
+                "profile": {"seconds": 2.0, "forward_samples": 20, "backward_samples": 16,
+                            "layers": [{"name": "dense", "forward_s": 0.2, "backward_s": 0.4, "parameters": 1000},
+                                       {"name": "dense_1", "forward_s": 0.2, "backward_s": 0.4, "parameters": 0}]}}
+        if weights_last:
+            prof["profile"]["layers"][0]["parameters"], prof["profile"]["layers"][1]["parameters"] = 0, 1000
+        files = {k: os.path.join(directory, k + ".jsonl") for k in ("profile", "sharing", "links", "measured")}
+        with open(files["profile"], "w") as f:
+            f.write(json.dumps(prof) + "\n")
+        with open(files["sharing"], "w") as f:
+            for _ in range(4):  # 0.25 s of CPU a step each (no MPI: all of it is compute), over 7.5 s: 3 s of wall per CPU s
+                f.write(json.dumps(dict(prof, sharing=4, epoch_seconds=[9, 3.75, 3.75], **(self.record(2.5) if cpu else {}))) + "\n")
+        with open(files["links"], "w") as f:
+            for n in (4096, MIB):
+                for op in ("allreduce", "iallreduce"):
+                    f.write("COLLECTIVE " + json.dumps({"link": "x", "op": op, "ranks": 4, "bytes": n, "seconds": n * per_byte}) + "\n")
+        with open(files["measured"], "w") as f:
+            # one buffer 0.3 s, overlapped 0.31 s outside the collectives a step (0.005 s on the progress thread)
+            for traffic, c, pr in (("one-buffer", 3.2, 0.0), ("default", 3.25, 0.05)):
+                run = {"workload": "w", "link": "x", "traffic": traffic, "ranks": 4, "samples": 8, "batch_size": 4,
+                       "epoch_seconds": [1.0, 1.0, 1.0], "progress_thread": traffic == "default",
+                       "gradient_path": "one buffer after backward" if traffic == "one-buffer" else "overlapped buckets"}
+                if cpu:
+                    run.update(self.record(c, progress=pr, inside=0.2))
+                f.write(json.dumps(run) + "\n")
+        return files
+
+    def check_rows(self, files, *extra):
+        """{traffic: (model ms, cpu cell, slowed ms)} of the check's table printed by main()."""
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            cm.main(["--profile", files["profile"], "--sharing", files["sharing"], "--links", files["links"],
+                     "--measured", files["measured"], "--cores", "2", "--configs", "/nonexistent", "--ranks", "2"] + list(extra))
+        text = out.getvalue()
+        rows = {}
+        for line in text.split("== model vs")[1].splitlines():
+            cells = line.split()
+            if cells and cells[0] == "w":
+                rows[cells[3]] = (float(cells[5].rstrip("ms")), cells[12], float(cells[9].rstrip("ms")))
+        return rows, text
+
+    def test_a_pass_counts_the_overlapped_paths_cpu(self):
+        with tempfile.TemporaryDirectory() as d:
+            files = self.synthetic_pass(d, cpu=True)
+            none, _ = self.check_rows(files, "--cpu-term", "none")
+            ref, text = self.check_rows(files)  # default: beyond the one-buffer run
+            sharing, _ = self.check_rows(files, "--cpu-term", "sharing")
+        # overlapping took 0.31 - 0.30 = 0.01 s more CPU a step, at the sharing runs' 3 s of wall per CPU s: + 0.03 s
+        self.assertAlmostEqual(ref["overlap"][0] - none["overlap"][0], 30.0, delta=0.11)
+        self.assertEqual(ref["overlap"][1], "+30.0ms")
+        self.assertEqual(ref["one-buffer"][:2], (none["one-buffer"][0], "-"))
+        # beyond the sharing runs' 0.25 s: one buffer + 3 x 0.05 s, overlapped + 3 x 0.06 s
+        self.assertAlmostEqual(sharing["one-buffer"][0] - none["one-buffer"][0], 150.0, delta=0.11)
+        self.assertAlmostEqual(sharing["overlap"][0] - none["overlap"][0], 180.0, delta=0.11)
+        self.assertIn("each way (--cpu-term)", text)
+
+    def test_the_measured_cpu_takes_the_place_of_g(self):
+        # fixed-work runs of f = g = 0.5 (W 0.1 s with A 0.1 s: in flight 0.2 s, compute 0.2 s, no wait; W 0.01 s:
+        # in flight 0.02 s, compute 0.02 s, wait 0.09 s); the 4000 B bucket (0.04 s of bytes at 1e-5 s a byte, 1 ms
+        # of latency) starts before the first layer's 0.025 s of backward (1 row of 4 x 0.4 / 16 s a sample)
+        with tempfile.TemporaryDirectory() as d:
+            files = self.synthetic_pass(d, cpu=True, weights_last=True, per_byte=1e-5)
+            progress = os.path.join(d, "progress.jsonl")
+            with open(progress, "w") as f:
+                for w, work, wait in ((0.1, 0.2, 0.0), (0.01, 0.02, 0.09)):
+                    f.write("PROGRESS " + json.dumps({"link": "x", "ranks": 4, "bytes": 4 * MIB, "fixed_work": True,
+                                                      "progress_thread": True, "quiet_work_s": w, "alone_s": 0.1,
+                                                      "work_s": work, "exposed_s": wait}) + "\n")
+            none, _ = self.check_rows(files, "--progress", progress, "--cpu-term", "none")
+            ref, _ = self.check_rows(files, "--progress", progress)
+        # g: in flight min(0.025 / 0.5, 0.04 / 0.5) = 0.05 s, the compute 0.025 s slower; before it, the step's 16 B
+        # of sums (0.16 ms of bytes beyond the smallest size's latency) slow the second layer's backward by 0.16 ms
+        self.assertAlmostEqual(none["overlap"][2], 25.16, delta=0.06)
+        # measured: the CPU instead (g = 1), the bytes still at f
+        self.assertEqual(ref["overlap"][2], 0.0)
+        self.assertEqual(ref["overlap"][1], "+30.0ms")
+
+    def test_without_the_sharing_runs_cpu_the_ranks_share_the_cores(self):
+        with tempfile.TemporaryDirectory() as d:
+            files = self.synthetic_pass(d, cpu=True)
+            with open(files["sharing"]) as f:
+                runs = [json.loads(l) for l in f]
+            with open(files["sharing"], "w") as f:
+                for r in runs:
+                    r.pop("thread_cpu")
+                    f.write(json.dumps(r) + "\n")
+            none, _ = self.check_rows(files, "--cpu-term", "none")
+            ref, _ = self.check_rows(files)
+        # 0.01 s on each of 4 ranks, 2 cores: + 0.02 s
+        self.assertAlmostEqual(ref["overlap"][0] - none["overlap"][0], 20.0, delta=0.11)
+
+    def test_a_pass_before_the_record_rechecks_without_the_term(self):
+        with tempfile.TemporaryDirectory() as d:
+            files = self.synthetic_pass(d, cpu=False)
+            rows, text = self.check_rows(files)
+        self.assertEqual(rows["overlap"][1], "-")
+        self.assertIn("no thread_cpu in this pass's runs", text)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,24 @@ public final class AllReduceTimer: Communicator {
     /// from the collective itself.
     public private(set) var log: [(start: UInt64, end: UInt64)] = []
 
+    /// The calling thread's CPU seconds, read around every timed call when set (strata-bench passes
+    /// `CLOCK_THREAD_CPUTIME_ID`): `cpuSeconds` is then the compute thread's CPU inside the collectives (spinning in
+    /// their waits included), which the cost model tells apart from its CPU outside them.
+    public var cpuClock: (() -> Double)?
+    /// The calling thread's CPU seconds inside the timed calls (all of them: gradient, small, gather), with `cpuClock`.
+    public private(set) var cpuSeconds = 0.0
+    /// Wall seconds inside the same calls.
+    public var collectiveSeconds: Double { seconds + smallSeconds + gatherSeconds }
+
     public init(_ base: Communicator) { self.base = base }
+
+    /// Runs `body`, adding the calling thread's CPU seconds in it to `cpuSeconds` (with `cpuClock`).
+    fileprivate func onCPU<T>(_ body: () throws -> T) rethrows -> T {
+        guard let clock = cpuClock else { return try body() }
+        let start = clock()
+        defer { cpuSeconds += clock() - start }
+        return try body()
+    }
 
     public var rank: Int { base.rank }
     public var size: Int { base.size }
@@ -21,7 +38,7 @@ public final class AllReduceTimer: Communicator {
     public var hostCount: Int { base.hostCount }
     public func allReduceSum(_ buffer: Tensor) throws {
         let start = DispatchTime.now().uptimeNanoseconds
-        try base.allReduceSum(buffer)
+        try onCPU { try base.allReduceSum(buffer) }
         let end = DispatchTime.now().uptimeNanoseconds
         calls += 1
         seconds += Double(end - start) / 1e9
@@ -49,7 +66,7 @@ public final class AllReduceTimer: Communicator {
     /// A started reduction, its start timed and its `wait` logged.
     private func timedStart(_ start: () throws -> PendingReduction) throws -> PendingReduction {
         let begin = DispatchTime.now().uptimeNanoseconds
-        let pending = try start()
+        let pending = try onCPU(start)
         seconds += Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
         calls += 1
         return Timed(pending, timer: self)
@@ -60,7 +77,7 @@ public final class AllReduceTimer: Communicator {
     public private(set) var gatherSeconds = 0.0
     public func allGather(_ buffer: Tensor, counts: [Int]) throws {
         let start = DispatchTime.now().uptimeNanoseconds
-        try base.allGather(buffer, counts: counts)
+        try onCPU { try base.allGather(buffer, counts: counts) }
         gatherCalls += 1
         gatherSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
@@ -69,7 +86,7 @@ public final class AllReduceTimer: Communicator {
     /// next forward waits), one call per piece.
     public func startAllGather(_ buffer: Tensor, counts: [Int], background: Bool) throws -> PendingReduction {
         let begin = DispatchTime.now().uptimeNanoseconds
-        let pending = try base.startAllGather(buffer, counts: counts, background: background)
+        let pending = try onCPU { try base.startAllGather(buffer, counts: counts, background: background) }
         gatherCalls += 1
         gatherSeconds += Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
         return Timed(pending, timer: self, gather: true)
@@ -88,7 +105,7 @@ public final class AllReduceTimer: Communicator {
         func test() throws -> Bool { try base.test() }
         func wait() throws {
             let start = DispatchTime.now().uptimeNanoseconds
-            try base.wait()
+            try timer.onCPU { try base.wait() }
             let end = DispatchTime.now().uptimeNanoseconds
             if gather {
                 timer.gatherSeconds += Double(end - start) / 1e9
@@ -105,7 +122,7 @@ public final class AllReduceTimer: Communicator {
     public private(set) var smallSeconds = 0.0
     public func allReduceSum(_ values: inout [Double]) throws {
         let start = DispatchTime.now().uptimeNanoseconds
-        try base.allReduceSum(&values)
+        try onCPU { try base.allReduceSum(&values) }
         smallCalls += 1
         smallSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
@@ -129,6 +146,7 @@ public final class AllReduceTimer: Communicator {
         log = []
         gatherCalls = 0
         gatherSeconds = 0
+        cpuSeconds = 0
     }
 }
 

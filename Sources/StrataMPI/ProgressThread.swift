@@ -67,10 +67,7 @@ final class ProgressThread: @unchecked Sendable {
     init(watchdog: Watchdog, interval: Double = ProgressThread.defaultInterval) {
         self.watchdog = watchdog
         self.interval = interval
-        Thread.detachNewThread { [self] in
-            Thread.current.name = "strata-progress"  // as `top -H` and /proc/PID/task/*/comm show it
-            loop()
-        }
+        Thread.detachNewThread { [self] in loop() }
     }
 
     /// 100 µs: at 1 Gbit/s about 12 KB move between two tests, well inside the kernel's socket buffers, so the link
@@ -150,9 +147,18 @@ final class ProgressThread: @unchecked Sendable {
     }
 
     private func loop() {
+        var named = false
         while true {
             signal.lock()
             while callers > 0 || (queue.isEmpty && active.isEmpty) { signal.wait() }
+            if !named {
+                // Named at the first job, as `top -H`, /proc/PID/task/*/comm and strata-bench's `thread_cpu` show
+                // it: Foundation applies a name to the OS thread only once `start` has recorded the thread, which
+                // the first line of a just-started thread can precede (the name was then lost), and no job is
+                // handed over before `init` returns.
+                Thread.current.name = "strata-progress"
+                named = true
+            }
             if queue.isEmpty { _ = signal.wait(until: Date(timeIntervalSinceNow: interval)) }
             let parked = callers > 0
             signal.unlock()

@@ -113,6 +113,12 @@ final class EpochTimer: Callback {
     var recordsSteps = false
     var stepStarts: [Double] = [], stepSeconds: [Double] = []
     private var stepBegan: UInt64 = 0
+    /// The threads' CPU when the first epoch ended, and the compute thread's CPU and wall seconds inside the
+    /// collectives then (`collectives`' counters), and the steps since: `thread_cpu` is their growth after it.
+    var cpuAfterFirst = ThreadCPU()
+    var collectives: AllReduceTimer?
+    var collectiveCPUAfterFirst = 0.0, collectiveWallAfterFirst = 0.0
+    var stepsAfterFirst = 0
     func onEpochBegin(_ epoch: Int, context: TrainingContext) throws {
         if timer != nil { context.pool.recordsChunks = true }
         start = DispatchTime.now()
@@ -125,12 +131,17 @@ final class EpochTimer: Callback {
         }
         if timer != nil { (chunkTally, chunkLoops) = (context.pool.chunkTally, context.pool.chunkLoops) }
         if seconds.count == 1 { (stepStarts, stepSeconds) = ([], []) }
+        if seconds.count == 1 {
+            cpuAfterFirst = ThreadCPU.now()
+            (collectiveCPUAfterFirst, collectiveWallAfterFirst) = (collectives?.cpuSeconds ?? 0, collectives?.collectiveSeconds ?? 0)
+        }
         slotBytes = context.model.optimizerState!.slots.reduce(0) { $0 + $1.count * 4 }
     }
     func onBatchBegin(_ batch: Int, context: TrainingContext) throws {
         if recordsSteps { stepBegan = DispatchTime.now().uptimeNanoseconds }
     }
     func onBatchEnd(_ batch: Int, logs: [String: Double], context: TrainingContext) throws {
+        if !seconds.isEmpty { stepsAfterFirst += 1 }
         guard recordsSteps else { return }
         stepStarts.append(Double(stepBegan) * 1e-9)
         stepSeconds.append(Double(DispatchTime.now().uptimeNanoseconds - stepBegan) * 1e-9)
@@ -185,6 +196,7 @@ func train(
     let world: Communicator = single ? SingleProcess() : try MPICommunicator.automatic()
     let mpi = world as? MPICommunicator
     let timed = mpi.map(AllReduceTimer.init)
+    timed?.cpuClock = ThreadCPU.callingThread
     let comm: Communicator = timed ?? world
     let runner = Runner(config: config, communicator: comm)
     let model = try runner.makeModel()
@@ -196,10 +208,14 @@ func train(
     let timer = profile ? LayerTimer() : nil
     let clock = EpochTimer(timer: timer)
     clock.recordsSteps = steps
+    clock.collectives = timed
     model.layerTimer = timer
     _ = try model.fit(
         train, batchSize: config.batchSize, epochs: epochs, verbose: 0, callbacks: [clock],
         validationData: validation, shuffle: config.shuffle, communicator: comm)
+    let cpu = ThreadCPU.now() - clock.cpuAfterFirst
+    let collectiveCPU = (timed?.cpuSeconds ?? 0) - clock.collectiveCPUAfterFirst
+    let collectiveWall = (timed?.collectiveSeconds ?? 0) - clock.collectiveWallAfterFirst
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     var rss = Array(repeating: 0.0, count: comm.size)
@@ -258,6 +274,13 @@ func train(
         out["pool_loops"] = JSONValue(clock.chunkLoops)
     }
     if let sgemm { out["sgemm_gflops"] = .number(sgemm) }
+    // Rank 0's CPU seconds after the first epoch, by thread, and the compute thread's CPU and wall seconds inside the
+    // collectives: launch/cost_model.py costs what a path takes in CPU beyond the compute from them.
+    let ms = { (s: Double) -> JSONValue in .number((s * 1e6).rounded() / 1e6) }
+    out["thread_cpu"] = .object([
+        "steps": JSONValue(clock.stepsAfterFirst), "compute_s": ms(cpu.compute), "progress_s": ms(cpu.progress),
+        "other_s": ms(cpu.other), "collective_cpu_s": ms(collectiveCPU), "collective_wall_s": ms(collectiveWall),
+    ])
     if steps {
         out["step_starts"] = .array(clock.stepStarts.map { .number(($0 * 1e6).rounded() / 1e6) })
         out["step_seconds"] = .array(clock.stepSeconds.map { .number(($0 * 1e6).rounded() / 1e6) })
