@@ -71,8 +71,10 @@ final class GradientTrafficTests: XCTestCase {
             let diff = Double(zip(w, one).map { abs($0 - $1) }.max()! / scale)
             XCTAssertLessThanOrEqual(diff, 4 * eps, "\(how) \(mpiArgs) on 2 ranks vs 1 process: max |dw| / max |w| = \(diff)")
             XCTAssertNotEqual(w.map(\.bitPattern), float2.map(\.bitPattern), "\(how): the weights are not the float all-reduce's")
-            print("COMPRESSED \(how) \(mpiArgs.last ?? "default") diff \(diff) = \(diff / eps) eps")
         }
+        // 3 ranks: every rank still ends with the same bits (the op commutes, so each algorithm's partial sums agree).
+        let three = try run(3, "bf16", dir)
+        XCTAssertLessThanOrEqual(Double(zip(three, one).map { abs($0 - $1) }.max()! / scale), 4 * 0x1p-8, "bf16 on 3 ranks")
     }
 
     /// launch/run's all-reduce algorithm (`coll_libnbc_iallreduce_algorithm 3`: reduce-scatter + all-gather, where
