@@ -38,34 +38,27 @@ final class CompressedReductionTests: XCTestCase {
         return UInt16(f.bitPattern >> 16)
     }
 
+    /// `out` as `body` writes it from `input`'s bytes (the kernels take untyped buffers).
+    private func apply<In, Out>(_ input: [In], _ out: [Out], _ body: (UnsafeRawPointer, UnsafeMutableRawPointer) -> Void) -> [Out] {
+        var out = out
+        input.withUnsafeBytes { i in out.withUnsafeMutableBytes { body(i.baseAddress!, $0.baseAddress!) } }
+        return out
+    }
+
     private func round(_ x: [Float], _ format: GradientCompression, lanes: Int) -> [UInt16] {
-        var h = [UInt16](repeating: 0xFFFF, count: x.count)
-        x.withUnsafeBufferPointer { xp in
-            h.withUnsafeMutableBytes {
-                CompressedReduction.round(xp.baseAddress!, into: $0.baseAddress!, count: x.count, format, lanes: lanes)
-            }
+        apply(x, [UInt16](repeating: 0xFFFF, count: x.count)) {
+            CompressedReduction.round($0.assumingMemoryBound(to: Float.self), into: $1, count: x.count, format, lanes: lanes)
         }
-        return h
     }
 
     private func widen(_ h: [UInt16], _ format: GradientCompression, lanes: Int) -> [Float] {
-        var x = [Float](repeating: 7, count: h.count)
-        h.withUnsafeBytes { hp in
-            x.withUnsafeMutableBufferPointer {
-                CompressedReduction.widen(hp.baseAddress!, into: $0.baseAddress!, count: h.count, format, lanes: lanes)
-            }
+        apply(h, [Float](repeating: 7, count: h.count)) {
+            CompressedReduction.widen($0, into: $1.assumingMemoryBound(to: Float.self), count: h.count, format, lanes: lanes)
         }
-        return x
     }
 
     private func sum(_ a: [UInt16], _ b: [UInt16], _ format: GradientCompression, lanes: Int) -> [UInt16] {
-        var s = b
-        a.withUnsafeBytes { ap in
-            s.withUnsafeMutableBytes {
-                CompressedReduction.sum(ap.baseAddress!, into: $0.baseAddress!, count: a.count, format, lanes: lanes)
-            }
-        }
-        return s
+        apply(a, b) { CompressedReduction.sum($0, into: $1, count: a.count, format, lanes: lanes) }
     }
 
     /// Equal bits, or both NaN (a NaN's payload is not part of the contract).
