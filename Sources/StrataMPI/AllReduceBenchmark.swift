@@ -54,6 +54,14 @@ public final class AllReduceTimer: Communicator {
         try timedStart { try base.startAllReduceSum(buffer, background: background) }
     }
 
+    /// A compressed bucket's all-reduce (`GradientCompression`), timed as a bucket's: its rounding in the start,
+    /// its widening in the `wait`.
+    public func startAllReduceSum(
+        _ buffer: Tensor, compression: GradientCompression, staging: Tensor, background: Bool
+    ) throws -> PendingReduction {
+        try timedStart { try base.startAllReduceSum(buffer, compression: compression, staging: staging, background: background) }
+    }
+
     /// ZeRO-1's bucket reduce-scatter, timed as a bucket's all-reduce.
     public func startReduceScatterSum(_ buffer: Tensor, counts: [Int], into: Tensor) throws -> PendingReduction {
         try startReduceScatterSum(buffer, counts: counts, into: into, background: false)

@@ -32,6 +32,12 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     /// A duplicate of the world communicator for the collectives the progress thread starts: only that thread
     /// issues collectives on it, so they never interleave with the compute thread's on `world`.
     private let progressComm: MPI_Comm
+    /// The compressed all-reduce's sums (`GradientCompression`): fp16 and bf16 additions that widen to float and
+    /// round back, created at init and freed before `MPI_Finalize`.
+    private let fp16Sum: MPI_Op?
+    private let bf16Sum: MPI_Op?
+    /// The vector width of the compression kernels (16: AVX-512, else scalar).
+    let kernelLanes = CompressedReduction.lanesAvailable
     /// Whether MPI granted `MPI_THREAD_MULTIPLE` (the progress thread calls MPI while the compute thread does).
     public let threadMultiple: Bool
     /// The progress thread, started on the first collective handed to it (never in a one-rank run).
@@ -136,6 +142,10 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         hosts = try MPICommunicator.gatherHosts(world, rank: rank, size: size)
         exitComm = try MPICommunicator.duplicate(world, rank: rank)
         progressComm = try MPICommunicator.duplicate(world, rank: rank)
+        var ops = [cmpi_op_null(), cmpi_op_null()]
+        for bf16 in 0..<2 { try MPICommunicator.check(cmpi_op_create_sum16(Int32(bf16), &ops[bf16]), "MPI_Op_create", rank: rank) }
+        fp16Sum = ops[0]
+        bf16Sum = ops[1]
         coresPerNode = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         blasThreads = BLASThreadPolicy(coresPerNode: coresPerNode, ranksPerNode: ranksPerNode, environment: env)
         // Lines from different ranks must not interleave mid-line, and must not be lost if a rank is killed.
@@ -196,9 +206,18 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
             MPI_Abort(cmpi_comm_world(), status)
             return
         }
+        comm?.freeOps()
         comm?.watchdog.enter("MPI_Finalize (at exit)")
         MPI_Finalize()
         comm?.watchdog.leave()
+    }
+
+    /// Frees the compression ops (at exit, before `MPI_Finalize`).
+    private func freeOps() {
+        for op in [fp16Sum, bf16Sum] {
+            var o = op
+            MPI_Op_free(&o)
+        }
     }
 
     /// How long a rank exiting with an error waits for the other ranks to exit too before ending them.
@@ -249,6 +268,35 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     public func startAllReduceSum(_ buffer: Tensor, background: Bool) throws -> PendingReduction {
         guard background && progressAvailable else { return try startAllReduceSum(buffer) }
         return progress.submit(call: "MPI_Allreduce") { [self] in try startAllReduceSum(buffer, on: progressComm) }
+    }
+
+    /// The bucket's values rounded into `staging` on this (the compute) thread, the 16-bit all-reduce started there
+    /// or, with `background`, by the progress thread, in the same pieces as the float one; the sums are widened back
+    /// into `buffer` once the reduction is seen complete (`CompressedReduction`). Two-term sums of the commutative
+    /// op are the same on every rank, and Open MPI's all-reduce algorithms hand every rank one rank's bits.
+    public func startAllReduceSum(
+        _ buffer: Tensor, compression: GradientCompression, staging: Tensor, background: Bool
+    ) throws -> PendingReduction {
+        guard compression != .none && size > 1 else { return try startAllReduceSum(buffer, background: background) }
+        precondition(staging.count >= (buffer.count + 1) / 2, "the staging holds two 16-bit values a float")
+        CompressedReduction.round(buffer.pointer, into: staging.pointer, count: buffer.count, compression, lanes: kernelLanes)
+        let op = compression == .bf16 ? bf16Sum : fp16Sum
+        let start = { [self] (comm: MPI_Comm) throws -> PendingReduction in
+            let pending = MPIPendingReduction(self, buffers: [buffer, staging])
+            let halves = UnsafeMutableRawPointer(staging.pointer)
+            try chunks(buffer.count, limit: MPICommunicator.allReducePiece) { offset, n in
+                var request: MPI_Request?
+                try MPICommunicator.check(
+                    MPI_Iallreduce(cmpi_in_place(), halves + 2 * offset, n, cmpi_uint16(), op, comm, &request), "MPI_Iallreduce",
+                    rank: rank)
+                pending.requests.append(request)
+            }
+            return pending
+        }
+        let inner =
+            background && progressAvailable
+            ? progress.submit(call: "MPI_Allreduce") { [progressComm] in try start(progressComm) } : try start(world)
+        return CompressedReduction(inner, buffer: buffer, staging: staging, format: compression, lanes: kernelLanes)
     }
 
     /// Whether collectives can be handed to the progress thread: several ranks, and MPI allows two threads in it.

@@ -282,7 +282,7 @@ public struct RunConfig {
     }
 
     /// `run.communication: {overlap: true, first_bucket_mb: 1, bucket_mb: 4, sparse_gradients: true,
-    /// shard_optimizer: false, progress_thread: true, overlap_weight_gather: true}`; `overlap` and `progress_thread`
+    /// shard_optimizer: false, progress_thread: true, overlap_weight_gather: true, compression: none}`; `overlap` and `progress_thread`
     /// left out are chosen by where the ranks run (`GradientCommunication.resolved(for:)`), a bucket size given
     /// turning `overlap` on.
     static func communication(_ n: ConfigNode, file: String) throws -> GradientCommunication {
@@ -290,7 +290,7 @@ public struct RunConfig {
             n, "run.communication", file: file,
             allowed: [
                 "overlap", "first_bucket_mb", "bucket_mb", "sparse_gradients", "shard_optimizer", "progress_thread",
-                "overlap_weight_gather",
+                "overlap_weight_gather", "compression",
             ])
         var c = GradientCommunication()
         if let v = m["overlap"] { c.overlap = try bool(v, "run.communication.overlap", file: file) }
@@ -300,10 +300,21 @@ public struct RunConfig {
         if let v = m["overlap_weight_gather"] {
             c.overlapWeightGather = try bool(v, "run.communication.overlap_weight_gather", file: file)
         }
+        if let v = m["compression"] {
+            let allowed = GradientCompression.allCases.map(\.rawValue)
+            let s = try string(v, "run.communication.compression", file: file)
+            guard let format = GradientCompression(rawValue: s) else {
+                throw ConfigError(
+                    file: file, line: v.line,
+                    "run.communication.compression must be one of \(allowed.joined(separator: ", ")), got '\(s)'",
+                    hint: "e.g. compression: bf16 (16-bit gradients on the wire; none sends float)")
+            }
+            c.compression = format
+        }
         if let v = m["first_bucket_mb"] { c.firstBucketMB = try number(v, "run.communication.first_bucket_mb", file: file) }
         if let v = m["bucket_mb"] { c.bucketMB = try number(v, "run.communication.bucket_mb", file: file) }
-        do { try c.validate() } catch let e as StrataError {
-            throw ConfigError(file: file, line: n.line, e.errorDescription ?? "\(e)", hint: "e.g. bucket_mb: 4")
+        do { try c.validate() } catch let StrataError.invalidArgument(what, hint) {
+            throw ConfigError(file: file, line: n.line, what, hint: hint)
         }
         return c
     }

@@ -264,6 +264,8 @@ func train(
             gradients.options.overlap && gradients.options.progressThread && (mpi?.progressAvailable ?? false)),
         // The gradient path that ran and why (topology or the config).
         "gradient_path": .string(gradients.name), "gradient_path_reason": .string(gradients.reason),
+        // The format dense gradients travelled in (`GradientCompression`; none on one process, where nothing travels).
+        "gradient_compression": .string(gradients.options.compression.rawValue),
     ]
     if timer != nil {  // per step, each rank: the optimizer step, and ZeRO-1's weight all-gather
         out["update_ms"] = .array(update.map { .number(($0 * 1e5).rounded() / 100) })

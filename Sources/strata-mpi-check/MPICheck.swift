@@ -30,7 +30,8 @@
 //                            one-buffer, buckets (buckets of a few floats, overlapped), dense-rows (buckets, Embedding
 //                            dense), default, sharded (ZeRO-1 over buckets, Embedding dense so every net is sharded)
 //                            or sharded-one-buffer; buckets-no-thread and sharded-no-thread without the progress
-//                            thread; every rank writes <out>.rank<r> (weights bits, losses)
+//                            thread; fp16 / bf16 (+ -no-thread, -one-buffer): buckets compressed to 16 bits
+//                            (GradientCompression); every rank writes <out>.rank<r> (weights bits, losses)
 //   collectives <link> <bytes>... the all-reduce (blocking, and started then waited as training's buckets do),
 //                            reduce-scatter and all-gather seconds of each size (median of 7, slowest rank); rank 0
 //                            prints COLLECTIVE lines labelled <link> for launch/cost_model.py
@@ -350,11 +351,22 @@ func communicationCheck(_ comm: Communicator, out: String, how: String) throws {
         options = GradientCommunication(
             firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576, sparseGradients: false, shardOptimizer: true,
             progressThread: false)
+    case let f where f.hasPrefix("fp16") || f.hasPrefix("bf16"):
+        // Compressed gradients (`GradientCompression`): "fp16" / "bf16" overlapped buckets with the progress thread,
+        // "-no-thread" without it, "-one-buffer" one buffer after backward.
+        let format = GradientCompression(rawValue: String(f.prefix(4)))!
+        switch f.dropFirst(4) {
+        case "": options = GradientCommunication(overlap: true, firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576)
+        case "-no-thread": options = GradientCommunication(firstBucketMB: 16 / 1_048_576, bucketMB: 64 / 1_048_576, progressThread: false)
+        case "-one-buffer": options = .oneBuffer
+        default: throw StrataError.invalidArgument("unknown traffic '\(how)'", hint: "fp16, fp16-no-thread or fp16-one-buffer (or bf16...)")
+        }
+        options.compression = format
     default:
         throw StrataError.invalidArgument(
             "unknown traffic '\(how)'",
             hint:
-                "one-buffer, buckets, buckets-no-thread, dense-rows, default, sharded, sharded-no-thread, sharded-one-buffer or sharded-blocking-gather"
+                "one-buffer, buckets, buckets-no-thread, dense-rows, default, sharded, sharded-no-thread, sharded-one-buffer, sharded-blocking-gather, fp16, fp16-no-thread, fp16-one-buffer or the bf16 ones"
         )
     }
     let d = RandomData(seed: 11)

@@ -145,6 +145,28 @@ final class RunConfigTests: XCTestCase {
         }
     }
 
+    /// `run.communication.compression` (none by default) picks the gradients' wire format; any other value is a clear
+    /// error listing the allowed ones, and combined with `shard_optimizer` an error naming both settings.
+    func testCompressionKey() throws {
+        let path = communicationConfig("{compression: bf16}")
+        XCTAssertEqual(try RunConfig.load(path).communication, GradientCommunication(compression: .bf16))
+        XCTAssertEqual(GradientCommunication().compression, GradientCompression.none)
+        XCTAssertEqual(try RunConfig.load(path, overrides: ["run.communication.compression=fp16"]).communication.compression, .fp16)
+        XCTAssertEqual(try RunConfig.load(path, overrides: ["run.communication.compression=none"]).communication.compression, .none)
+        for bad in ["fp8", "true", "FP16"] {
+            XCTAssertThrowsError(try RunConfig.load(path, overrides: ["run.communication.compression=\(bad)"])) {
+                let text = ($0 as? LocalizedError)?.errorDescription ?? ""
+                XCTAssertTrue(text.contains("run.communication.compression must be one of none, fp16, bf16, got '\(bad)'"), text)
+            }
+        }
+        XCTAssertThrowsError(try RunConfig.load(path, overrides: ["run.communication.shard_optimizer=true"])) {
+            let text = ($0 as? LocalizedError)?.errorDescription ?? ""
+            XCTAssertTrue(
+                text.contains("communication.compression: bf16 cannot be combined with communication.shard_optimizer: true"), text)
+            XCTAssertTrue(text.contains("set compression: none, or shard_optimizer: false"), text)
+        }
+    }
+
     /// An autoencoder's targets are its images: `rescale` and `reshape` apply to y as to x; a reshape that loses
     /// values is an error naming both shapes.
     func testTargetTransformsRescaleAndReshape() throws {

@@ -55,6 +55,45 @@ final class GradientBucketsTests: XCTestCase {
         XCTAssertEqual(b.buckets.map(\.range.lowerBound), b.buckets.map(\.range.lowerBound).sorted(by: >))
     }
 
+    /// Compressed, the sums are their own bucket in one buffer too (they always travel as float), and each gradient
+    /// bucket has its own staging floats, two 16-bit values to a float, laid out one after the other; one process
+    /// compresses nothing.
+    func testCompressedBucketsKeepTheSumsApartWithTheirOwnStaging() {
+        let layers = [0..<10, 0..<0, 10..<30, 30..<35]
+        let oneBuffer = GradientBuckets(
+            layerRanges: layers, tail: 35..<38, excluded: [12..<20],
+            options: GradientCommunication(overlap: false, compression: .fp16))
+        XCTAssertEqual(
+            oneBuffer.buckets,
+            [.init(range: 35..<38, readyAfter: 4), .init(range: 20..<35, readyAfter: 2), .init(range: 0..<12, readyAfter: 0)])
+        XCTAssertEqual(oneBuffer.stagingOffsets, [nil, 0, 8])
+        XCTAssertEqual(oneBuffer.staging?.count, 8 + 6)
+        XCTAssertNil(oneBuffer.staging(of: 0))
+        XCTAssertEqual(oneBuffer.staging(of: 2)?.count, 6)
+        let overlapped = GradientBuckets(
+            layerRanges: layers, tail: 35..<38, excluded: [],
+            options: GradientCommunication(overlap: true, firstBucketMB: mb(8), bucketMB: mb(16), compression: .bf16))
+        XCTAssertEqual(overlapped.stagingOffsets, [nil, 0, 13])
+        let plain = GradientBuckets(layerRanges: layers, tail: 35..<38, excluded: [], options: GradientCommunication(overlap: false))
+        XCTAssertEqual(plain.buckets, [.init(range: 0..<38, readyAfter: 0)])
+        XCTAssertNil(plain.staging)
+        let alone = GradientCommunication(compression: .bf16).resolved(size: 1, hosts: 1)
+        XCTAssertEqual(alone.options.compression, .none)
+        XCTAssertEqual(
+            GradientCommunication(compression: .bf16).resolved(size: 2, hosts: 2).name,
+            "overlapped buckets, progress thread, bf16 on the wire")
+    }
+
+    func testCompressionWithZeROIsRejected() {
+        XCTAssertThrowsError(try GradientCommunication(shardOptimizer: true, compression: .fp16).validate()) { e in
+            XCTAssertTrue(
+                "\(e.localizedDescription)".contains(
+                    "communication.compression: fp16 cannot be combined with communication.shard_optimizer: true"),
+                "\(e)")
+        }
+        XCTAssertNoThrow(try GradientCommunication(shardOptimizer: true).validate())
+    }
+
     func testBadSizesAreRejected() {
         XCTAssertThrowsError(try GradientCommunication(bucketMB: 0).validate()) { e in
             XCTAssertTrue("\(e.localizedDescription)".contains("bucket_mb must be a positive number of MiB"), "\(e)")

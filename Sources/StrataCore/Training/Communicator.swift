@@ -18,6 +18,12 @@ public protocol Communicator: AnyObject {
     /// `startAllReduceSum(_:)` whose transfer, with `background`, a communication thread drives while the caller
     /// computes (`MPICommunicator`'s progress thread); the same sums. The default ignores `background`.
     func startAllReduceSum(_ buffer: Tensor, background: Bool) throws -> PendingReduction
+    /// `startAllReduceSum(_:background:)` with the values travelling in a 16-bit `compression` format
+    /// (`GradientCompression`): rounded into `staging` (at least `(buffer.count + 1) / 2` floats, untouched by the
+    /// caller until the reduction completes), summed there, and widened back into `buffer` by the reduction's
+    /// `wait`. The default (GradientCompression.swift) handles `none` and one process.
+    func startAllReduceSum(_ buffer: Tensor, compression: GradientCompression, staging: Tensor, background: Bool) throws
+        -> PendingReduction
     /// `startReduceScatterSum(_:counts:into:)`, driven by the communication thread with `background`.
     func startReduceScatterSum(_ buffer: Tensor, counts: [Int], into: Tensor, background: Bool) throws -> PendingReduction
     /// In place: every rank's copy of rank r's part (the `counts[r]` scalars after the earlier ranks' parts) becomes

@@ -4,7 +4,9 @@
 /// bucket is a contiguous range of the step buffer filled from the end: the step's sums (known before backward)
 /// alone, then the last layers' gradients up to `firstBucketMB`, then `bucketMB` at a time. A bucket is ready once
 /// backward has finished its lowest layer. Row-sparse regions (`SparseRowExchange`) are left out: their bytes
-/// travel as rows. Without overlap, every contiguous run is one bucket, started after backward.
+/// travel as rows. Without overlap, every contiguous run is one bucket, started after backward. With compression
+/// (`GradientCommunication.compression`) the sums are their own bucket in either case, the one bucket that always
+/// travels as float.
 struct GradientBuckets {
     struct Bucket: Equatable {
         /// Scalars of the step buffer.
@@ -17,6 +19,12 @@ struct GradientBuckets {
     let overlap: Bool
     /// Buckets go to the communicator's communication thread (`GradientCommunication.progressThread`).
     let background: Bool
+    /// The format the gradient buckets travel in (the sums' bucket always as float).
+    let compression: GradientCompression
+    /// With compression: each bucket's 16-bit values while they travel (two to a float), allocated once with the
+    /// step buffer and reused every step; `stagingOffsets[i]` is bucket i's first float, nil for the sums' bucket.
+    let staging: Tensor?
+    let stagingOffsets: [Int?]
 
     /// - Parameters:
     ///   - layerRanges: each layer's scalars of the gradient buffer (empty for layers without weights).
@@ -25,6 +33,7 @@ struct GradientBuckets {
     init(layerRanges: [Range<Int>], tail: Range<Int>, excluded: [Range<Int>], options: GradientCommunication) {
         overlap = options.overlap
         background = options.overlap && options.progressThread
+        compression = options.compression
         var out: [Bucket] = []
         var current: (range: Range<Int>, ready: Int)?
         var cap = options.overlap ? GradientCommunication.floats(options.firstBucketMB) : Int.max
@@ -45,7 +54,7 @@ struct GradientBuckets {
         let layerCount = layerRanges.count
         add(tail, ready: layerCount)
         // The sums go first, alone: the smallest possible first message; sharded, every rank needs all of them.
-        if options.overlap || options.shardOptimizer { close() }
+        if options.overlap || options.shardOptimizer || options.compression != .none { close() }
         for i in stride(from: layerCount - 1, through: 0, by: -1) {
             // The layer's range minus the excluded regions, highest piece first.
             var pieces = [layerRanges[i]]
@@ -66,6 +75,20 @@ struct GradientBuckets {
         }
         close()
         buckets = out
+        var offsets: [Int?] = [], floats = 0
+        for b in out {
+            let compressed = options.compression != .none && b.range.upperBound <= tail.lowerBound
+            offsets.append(compressed ? floats : nil)
+            if compressed { floats += (b.range.count + 1) / 2 }
+        }
+        stagingOffsets = offsets
+        staging = floats > 0 ? Tensor(zeros: [floats]) : nil
+    }
+
+    /// Bucket `i`'s staging floats, nil when it travels as float.
+    func staging(of i: Int) -> Tensor? {
+        guard let staging, let offset = stagingOffsets[i] else { return nil }
+        return staging.rows(offset..<(offset + (buckets[i].range.count + 1) / 2))
     }
 
     /// The buckets of `model`'s step buffer (gradients then `tailCount` sums).
@@ -107,6 +130,10 @@ struct GradientBuckets {
                 if let layer, !buckets.overlap || b.readyAfter < layer { break }
                 if let shard, b.range.upperBound <= shard.ranges.last!.upperBound {
                     pending.append(try shard.start(b.range, of: buffer, comm: comm, background: buckets.background))
+                } else if let staging = buckets.staging(of: pending.count) {
+                    pending.append(
+                        try comm.startAllReduceSum(
+                            buffer.rows(b.range), compression: buckets.compression, staging: staging, background: buckets.background))
                 } else {
                     pending.append(try comm.startAllReduceSum(buffer.rows(b.range), background: buckets.background))
                 }

@@ -32,6 +32,10 @@
 ///   pieces holding its weights (PyTorch FSDP's forward prefetch); off, or with `overlap: false`, the update ends
 ///   with one blocking all-gather. The same bytes either way. Models with weight constraints gather blocking (a
 ///   constraint needs the whole gathered weight right after the update).
+/// - `compression` (`GradientCompression`, Horovod's `compression=hvd.Compression.fp16`): dense gradient buckets
+///   travel as fp16 or bf16 values, half the bytes, summed with float additions rounded back to 16 bits; off
+///   (`none`), the default, they travel as float. Unlike the settings above it changes the weights: by the format's
+///   rounding per step, identically on every rank. Not with `shardOptimizer`; a one-process run rounds nothing.
 public struct GradientCommunication: Equatable, Sendable {
     /// The first bucket's size in MiB: as set, else 1.
     public var firstBucketMB: Double {
@@ -46,6 +50,8 @@ public struct GradientCommunication: Equatable, Sendable {
     public var sparseGradients: Bool
     public var shardOptimizer: Bool
     public var overlapWeightGather: Bool
+    /// The format dense gradients travel in: `none` (float, the default), `fp16` or `bf16`.
+    public var compression: GradientCompression
     /// The values given (nil: chosen by topology, `resolved(for:)`).
     public private(set) var overlapSetting: Bool?
     public private(set) var progressThreadSetting: Bool?
@@ -69,8 +75,10 @@ public struct GradientCommunication: Equatable, Sendable {
     /// left nil are the defaults (1 and 4 MiB).
     public init(
         overlap: Bool? = nil, firstBucketMB: Double? = nil, bucketMB: Double? = nil, sparseGradients: Bool = true,
-        shardOptimizer: Bool = false, progressThread: Bool? = nil, overlapWeightGather: Bool = true
+        shardOptimizer: Bool = false, progressThread: Bool? = nil, overlapWeightGather: Bool = true,
+        compression: GradientCompression = .none
     ) {
+        self.compression = compression
         overlapSetting = overlap
         progressThreadSetting = progressThread
         firstBucketMBSetting = firstBucketMB
@@ -86,8 +94,14 @@ public struct GradientCommunication: Equatable, Sendable {
     /// One all-reduce of the whole step buffer after backward, every gradient dense (the path before buckets).
     public static let oneBuffer = GradientCommunication(overlap: false, sparseGradients: false)
 
-    /// Checks the sizes (positive, finite): a clear error for a config or API value that cannot work.
+    /// Checks the sizes (positive, finite) and that compression is not combined with ZeRO-1: a clear error for a
+    /// config or API value that cannot work.
     public func validate() throws {
+        if compression != .none && shardOptimizer {
+            throw StrataError.invalidArgument(
+                "communication.compression: \(compression.rawValue) cannot be combined with communication.shard_optimizer: true (ZeRO-1's reduce-scatter travels as float)",
+                hint: "set compression: none, or shard_optimizer: false")
+        }
         for (name, v) in [("first_bucket_mb", firstBucketMB), ("bucket_mb", bucketMB)] where !(v > 0 && v.isFinite) {
             throw StrataError.invalidArgument(
                 "communication.\(name) must be a positive number of MiB, got \(v)", hint: "e.g. \(name): 4")
@@ -100,11 +114,12 @@ public struct GradientCommunication: Equatable, Sendable {
         public let options: GradientCommunication
         /// Whether they were chosen by topology (neither set by the user).
         public let automatic: Bool
-        /// "one buffer after backward", "overlapped buckets, progress thread", ...
+        /// "one buffer after backward", "overlapped buckets, progress thread", ..., then ", fp16 on the wire" when
+        /// compressed.
         public var name: String {
-            options.overlap
+            (options.overlap
                 ? "overlapped buckets, " + (options.progressThread ? "progress thread" : "progress between layers")
-                : "one buffer after backward"
+                : "one buffer after backward") + (options.compression == .none ? "" : ", \(options.compression.rawValue) on the wire")
         }
         /// Why, for the run's start line: "all 2 ranks on one host (shared memory), chosen automatically", "as set ...".
         public let reason: String
@@ -114,9 +129,11 @@ public struct GradientCommunication: Equatable, Sendable {
 
     /// The path of a run on `size` ranks spread over `hosts` hosts. Unset `overlap` and `progressThread`: on one
     /// host one buffer (shared memory; measured faster there, README "Across ranks"), across hosts overlap with the
-    /// progress thread; a bucket size set turns `overlap` on. Set ones win.
+    /// progress thread; a bucket size set turns `overlap` on. Set ones win. One process compresses nothing (nothing
+    /// travels): its `compression` is `none`.
     public func resolved(size: Int, hosts: Int) -> Path {
         var options = self
+        if size <= 1 { options.compression = .none }
         if overlapSetting == nil && bucketSizesSet {
             options.overlap = true
             options.progressThread = progressThread
