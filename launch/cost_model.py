@@ -68,7 +68,8 @@ Model (the assumptions are printed with the tables):
             costs that CPU at the sharing runs' wall seconds per CPU second at k = p (time sharing and other jobs'
             load; without their CPU, max(1, p / cores)). It replaces the fixed-work runs' g (the compute's slowdown
             while bytes are in flight, which that CPU is); f stays. The CPU comes from the checked runs' records (their
-            CPU, not their time); passes before `thread_cpu` was recorded keep g, and the check says so.
+            CPU, not their time), so it is not the default (--cpu-term none: g): the check prints its count each way;
+            passes before `thread_cpu` was recorded keep g, and the check says so.
   sparse    an Embedding gradient travels as the rows the step touched (ids and values, all-gathered) when that is
             fewer floats than the table: each rank's distinct ids <= min(rows x input length, input_dim).
   ZeRO-1    gradients reduce-scattered (in the same buckets, overlapped alike), each rank updates 1/p of the weights
@@ -713,13 +714,13 @@ def main(argv=None):
                     help="the check's wait for the slowest rank (passes whose sharing runs recorded their steps): "
                     "aligned = the k processes' steps at the same moments, independent = each rank's own steps drawn "
                     "independently, normal = pooled mean + sd x e_k, none = the slowest process's mean only (as before)")
-    ap.add_argument("--cpu-term", choices=CPU_TERMS, default="one-buffer",
+    ap.add_argument("--cpu-term", choices=CPU_TERMS, default="none",
                     help="the check's CPU of the overlapped path (runs whose records hold strata-bench's thread_cpu): "
                     "one-buffer = an overlapped run's CPU per step outside its collectives beyond that of the one-buffer "
                     "run at the same workload, link and ranks (what overlapping adds: the progress thread, starting and "
                     "testing buckets, the TCP stack's work while the rank computes); it replaces the progress thread's g "
                     "(the compute's slowdown from the fixed-work runs); sharing = every run's beyond the sharing runs' "
-                    "CPU per step at k = p (no MPI), one-buffer runs included; none = not counted (g only, as before)")
+                    "CPU per step at k = p (no MPI), one-buffer runs included; none = not counted (g only; the default: every input then comes from runs apart from the checked ones, and on the quiet pass of 2026-12-08 each way kept the same 22 of 24)")
     ap.add_argument("--predict-spread", type=float,
                     help="the table's per-step sd / mean of a rank's compute (default: the workload's 1-rank steps here)")
     ap.add_argument("--per-rank-batch", action="store_true",

@@ -400,7 +400,7 @@ class GradientPathCPU(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             files = self.synthetic_pass(d, cpu=True)
             none, _ = self.check_rows(files, "--cpu-term", "none")
-            ref, text = self.check_rows(files)  # default: beyond the one-buffer run
+            ref, text = self.check_rows(files, "--cpu-term", "one-buffer")  # beyond the one-buffer run
             sharing, _ = self.check_rows(files, "--cpu-term", "sharing")
         # overlapping took 0.31 - 0.30 = 0.01 s more CPU a step, at the sharing runs' 3 s of wall per CPU s: + 0.03 s
         self.assertAlmostEqual(ref["overlap"][0] - none["overlap"][0], 30.0, delta=0.11)
@@ -424,7 +424,7 @@ class GradientPathCPU(unittest.TestCase):
                                                       "progress_thread": True, "quiet_work_s": w, "alone_s": 0.1,
                                                       "work_s": work, "exposed_s": wait}) + "\n")
             none, _ = self.check_rows(files, "--progress", progress, "--cpu-term", "none")
-            ref, _ = self.check_rows(files, "--progress", progress)
+            ref, _ = self.check_rows(files, "--progress", progress, "--cpu-term", "one-buffer")
         # g: in flight min(0.025 / 0.5, 0.04 / 0.5) = 0.05 s, the compute 0.025 s slower; before it, the step's 16 B
         # of sums (0.16 ms of bytes beyond the smallest size's latency) slow the second layer's backward by 0.16 ms
         self.assertAlmostEqual(none["overlap"][2], 25.16, delta=0.06)
@@ -441,15 +441,15 @@ class GradientPathCPU(unittest.TestCase):
                 for r in runs:
                     r.pop("thread_cpu")
                     f.write(json.dumps(r) + "\n")
-            none, _ = self.check_rows(files, "--cpu-term", "none")
-            ref, _ = self.check_rows(files)
+            none, _ = self.check_rows(files)  # the default: not counted
+            ref, _ = self.check_rows(files, "--cpu-term", "one-buffer")
         # 0.01 s on each of 4 ranks, 2 cores: + 0.02 s
         self.assertAlmostEqual(ref["overlap"][0] - none["overlap"][0], 20.0, delta=0.11)
 
     def test_a_pass_before_the_record_rechecks_without_the_term(self):
         with tempfile.TemporaryDirectory() as d:
             files = self.synthetic_pass(d, cpu=False)
-            rows, text = self.check_rows(files)
+            rows, text = self.check_rows(files, "--cpu-term", "one-buffer")
         self.assertEqual(rows["overlap"][1], "-")
         self.assertIn("no thread_cpu in this pass's runs", text)
 
