@@ -199,8 +199,9 @@ final class CrossNodeTests: XCTestCase {
 
     /// Trains the MLP for many epochs on 2 nodes (timeout 4 s, grace 3 s), runs `inject` when epoch 3 starts, and
     /// checks: the job ends within timeout + grace (+ slack), the newest checkpoint passes `strata inspect
-    /// --verify`, and `run.resume: auto` on the repaired cluster continues from it to epoch 5, ending with the
-    /// weights of one process trained 5 epochs.
+    /// --verify`, and `run.resume: auto` on the repaired cluster continues from it to two epochs past the last one
+    /// the faulted job started (at least 5: on a fast machine the job can get past epoch 5 before the fault lands),
+    /// ending with the weights of one process trained as many epochs.
     private func checkFault(
         _ cluster: EmulatedCluster, _ tag: String, inject: String, repair: String? = nil, _ expect: (MPIJob.Result) -> Void
     ) throws {
@@ -230,14 +231,22 @@ final class CrossNodeTests: XCTestCase {
         XCTAssertTrue(verify.output.hasPrefix("OK "), verify.output)
 
         if let repair { _ = try MPIJob.launch(["sh", "-c", repair], timeout: 10) }
-        let resumed = try train(5)
+        // The newest checkpoint is at most the last epoch the job started (it is written at that epoch's end).
+        let started =
+            r.output.split(separator: "\n").compactMap { line -> Int? in
+                guard line.hasPrefix("Epoch "), let n = line.dropFirst(6).split(separator: "/").first else { return nil }
+                return Int(n)
+            }.max() ?? 0
+        let epochs = max(5, started + 2)
+        print("CrossNodeTests: \(tag): the faulted job had started epoch \(started); resuming to \(epochs)")
+        let resumed = try train(epochs)
         XCTAssertEqual(resumed.status, 0, resumed.output)
-        XCTAssertFalse(resumed.output.contains("Epoch 1/5"), "resumed from the checkpoint:\n\(resumed.output)")
-        XCTAssertTrue(resumed.output.contains("Epoch 5/5"), resumed.output)
-        let one = try Self.trainAlone(Self.mlp, ["fit.epochs=5", "run.dir=\(dir.path)/one"])
+        XCTAssertFalse(resumed.output.contains("Epoch 1/\(epochs)"), "resumed from the checkpoint:\n\(resumed.output)")
+        XCTAssertTrue(resumed.output.contains("Epoch \(epochs)/\(epochs)"), resumed.output)
+        let one = try Self.trainAlone(Self.mlp, ["fit.epochs=\(epochs)", "run.dir=\(dir.path)/one"])
         XCTAssertEqual(one.status, 0, one.output)
         let d = Self.relativeDifference(
             try Self.weights(latest, scratch: dir), try Self.weights("\(dir.path)/one/ckpt-latest.h5", scratch: dir))
-        XCTAssertLessThanOrEqual(d, 1e-5, "resumed after the \(tag) fault vs 5 epochs on one process")
+        XCTAssertLessThanOrEqual(d, 1e-5, "resumed after the \(tag) fault vs \(epochs) epochs on one process")
     }
 }
