@@ -36,8 +36,6 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     /// round back, created at init and freed before `MPI_Finalize`.
     private let fp16Sum: MPI_Op?
     private let bf16Sum: MPI_Op?
-    /// The vector width of the compression kernels (16: AVX-512, else scalar).
-    let kernelLanes = CompressedReduction.lanesAvailable
     /// Whether MPI granted `MPI_THREAD_MULTIPLE` (the progress thread calls MPI while the compute thread does).
     public let threadMultiple: Bool
     /// The progress thread, started on the first collective handed to it (never in a one-rank run).
@@ -279,7 +277,8 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     ) throws -> PendingReduction {
         guard compression != .none && size > 1 else { return try startAllReduceSum(buffer, background: background) }
         precondition(staging.count >= (buffer.count + 1) / 2, "the staging holds two 16-bit values a float")
-        CompressedReduction.round(buffer.pointer, into: staging.pointer, count: buffer.count, compression, lanes: kernelLanes)
+        CompressedReduction.round(
+            buffer.pointer, into: staging.pointer, count: buffer.count, compression, lanes: CompressedReduction.lanesAvailable)
         let op = compression == .bf16 ? bf16Sum : fp16Sum
         let start = { [self] (comm: MPI_Comm) throws -> PendingReduction in
             let pending = MPIPendingReduction(self, buffers: [buffer, staging])
@@ -296,7 +295,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         let inner =
             background && progressAvailable
             ? progress.submit(call: "MPI_Allreduce") { [progressComm] in try start(progressComm) } : try start(world)
-        return CompressedReduction(inner, buffer: buffer, staging: staging, format: compression, lanes: kernelLanes)
+        return CompressedReduction(inner, buffer: buffer, staging: staging, format: compression, lanes: CompressedReduction.lanesAvailable)
     }
 
     /// Whether collectives can be handed to the progress thread: several ranks, and MPI allows two threads in it.

@@ -21,9 +21,6 @@
 /// bit for bit on 2 ranks, to float summation order on more.
 public enum GradientCompression: String, CaseIterable, Equatable, Sendable {
     case none, fp16, bf16
-
-    /// Bytes per value on the wire.
-    public var bytesPerValue: Int { self == .none ? 4 : 2 }
 }
 
 extension Communicator {
